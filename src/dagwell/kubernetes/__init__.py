@@ -1,0 +1,1 @@
+"""Kubernetes support. Importing this package never imports a Kubernetes client."""

@@ -1,0 +1,118 @@
+"""Taking over a run whose orchestrator died: resume it, or stop it for good.
+
+The new orchestrator claims the run in the store (so two people cannot both resume it),
+rebuilds the scheduler from the record, reuses completed steps' outputs, asks the runtime
+to recover each attempt that was running (a pod still running is adopted; a local process
+that outlived its parent is killed and retried as ``lost``, from the infrastructure
+budget), and continues, or stops everything and records the end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from dagwell.artifacts import open_artifact_store
+from dagwell.client import Client, PipelineRun, owner_tag
+from dagwell.engine import Engine, EngineOptions
+from dagwell.errors import PermanentError
+from dagwell.hooks import Hooks
+from dagwell.locator import resolve
+from dagwell.orchestrators import from_description
+from dagwell.plan import Plan
+from dagwell.progress import make_progress
+from dagwell.restore import RunningAttempt, restore
+from dagwell.runner import _result
+from dagwell.statuses import RunStatus
+
+
+class CannotTakeOver(PermanentError):
+    """The run ended already, or its orchestrator is still alive."""
+
+
+def _take_over(
+    client: Client, run_ref: str, progress: bool | None
+) -> tuple[Engine, list[RunningAttempt]]:
+    store = client.store()
+    run_id = store.resolve_run_id(run_ref)
+    run = client.get_run(run_id)
+    if run.status is not RunStatus.RUNNING:
+        raise CannotTakeOver(
+            f"Run {run.id} already ended {run.status.value}; there is nothing to resume. Run "
+            "the pipeline again (steps with the cache on reuse their outputs)."
+        )
+    row = store.run_row(run_id)
+    if not run.orphaned:
+        raise CannotTakeOver(
+            f"Run {run.id} still has a live orchestrator ({row['owner']}); stop it with "
+            f"`dagwell runs stop {run.id}` or wait for it."
+        )
+    owner = owner_tag()
+    if not store.claim_run(run_id, row["owner"], owner, time.time()):
+        raise CannotTakeOver(f"Run {run.id} was just taken over by another process.")
+    plan = Plan.from_json(row["plan"])
+    orchestrator = from_description(dict(row["orchestrator"] or {}))
+    home = client.home
+    runtime = orchestrator.open_runtime(run_id, home)
+    try:
+        config = replace(
+            orchestrator.scheduler_config(runtime),
+            infra_retries=plan.infra_retries,
+            failure_mode=plan.failure_mode,
+        )
+        learned = store.learned_peaks(plan.pipeline, {s.name for s in plan.steps.values()})
+        scheduler, running, outputs = restore(
+            plan,
+            config,
+            store.step_rows(run_id),
+            store.attempt_rows(run_id),
+            learned=learned,
+            stop_requested=bool(row["stop_requested"]),
+            now=time.time(),
+        )
+        functions, hooks = {}, {}
+        for step_id, spec in plan.steps.items():
+            try:
+                found = resolve(spec.locator)
+            except PermanentError:
+                found = None  # spawned workers will report the import problem per attempt
+            functions[step_id] = getattr(found, "func", None)
+            hooks[step_id] = getattr(found, "hooks", Hooks())
+    except BaseException:
+        runtime.close()
+        raise
+    artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
+    engine = Engine(
+        run_id=run_id,
+        plan=plan,
+        store=store,
+        artifacts=artifacts,
+        runtime=runtime,
+        scheduler=scheduler,
+        home=home,
+        functions=functions,
+        hooks=hooks,
+        progress=make_progress(progress),
+        options=EngineOptions(owner=owner),
+        outputs=outputs,
+    )
+    return engine, running
+
+
+def resume_run(client: Client, run_ref: str, *, progress: bool | None = None) -> PipelineRun:
+    """Continue an orphaned run in this process until it ends."""
+    engine, running = _take_over(client, run_ref, progress)
+    try:
+        engine.recover(running)
+    except BaseException:
+        engine.runtime.close()
+        raise
+    status = engine.run()
+    return _result(client.store(), client.home, engine.run_id, status)
+
+
+def stop_orphan(client: Client, run_ref: str) -> None:
+    """Stop an orphaned run here: recover what is left, kill it, record the end."""
+    engine, running = _take_over(client, run_ref, progress=False)
+    engine.recover(running)
+    engine.stop_and_finish("stopped by `dagwell runs stop` after its orchestrator died")

@@ -1,0 +1,196 @@
+"""Starting, stopping and resuming runs: the glue between a traced pipeline and the engine.
+
+``execute`` records a new run and drives it to its end; ``stop_run`` stops a run from
+anywhere (asks its orchestrator through the store, or, when the orchestrator is gone,
+stops it on the spot); ``resume_run`` continues an orphaned run in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from dagwell.artifacts import ArtifactStore, open_artifact_store
+from dagwell.client import Client, PipelineRun, owner_tag
+from dagwell.engine import Engine, EngineOptions
+from dagwell.errors import RunFailedError
+from dagwell.home import Home, resolve_home
+from dagwell.hooks import Hooks
+from dagwell.manifest import ArtifactRef
+from dagwell.orchestrators import Orchestrator, default_orchestrator
+from dagwell.plan import InputSpec, Plan
+from dagwell.progress import make_progress
+from dagwell.scheduler import Scheduler
+from dagwell.statuses import RunStatus, StepStatus
+from dagwell.store import RecordArtifacts, Store
+
+log = logging.getLogger("dagwell.runner")
+
+
+@dataclass
+class TracedPipeline:
+    """A traced pipeline call: the plan plus what cannot be stored (functions, hooks)."""
+
+    plan: Plan
+    functions: dict[str, Callable[..., Any] | None] = field(default_factory=dict)
+    hooks: dict[str, Hooks] = field(default_factory=dict)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def materialize_constants(plan: Plan, artifacts: ArtifactStore) -> tuple[Plan, list[ArtifactRef]]:
+    """Store non-JSON constants passed to steps as artifacts, so the plan is pure JSON."""
+    refs: list[ArtifactRef] = []
+    steps = {}
+    for step_id, spec in plan.steps.items():
+        inputs = dict(spec.inputs)
+        for name, item in spec.inputs.items():
+            if item.source == "object":
+                ref, _warnings = artifacts.put(item.value)
+                refs.append(ref)
+                inputs[name] = InputSpec("artifact", artifact=ref)
+        steps[step_id] = spec.with_inputs(inputs) if inputs != spec.inputs else spec
+    return replace(plan, steps=steps), refs
+
+
+def _failure_text(run: PipelineRun) -> str:
+    failed = [s for s in run.steps.values() if s.status is StepStatus.FAILED]
+    if not failed:
+        return run.summary()
+    first = failed[0]
+    why = first.note or (
+        first.attempts[-1].failure.message if first.attempts and first.attempts[-1].failure else ""
+    )
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"{run.summary()}. Step {first.name!r} failed{more}: {why}"
+
+
+def _open(orchestrator: Orchestrator, home: Home) -> tuple[Store, ArtifactStore]:
+    store = Store.open(home.store_url)
+    return store, open_artifact_store(orchestrator.artifact_store or home.artifacts)
+
+
+def execute(
+    traced: TracedPipeline,
+    orchestrator: Orchestrator | None = None,
+    *,
+    progress: bool | None = None,
+) -> PipelineRun:
+    """Record a new run of ``traced``, drive it to its end, return what was recorded."""
+    orchestrator = orchestrator or default_orchestrator()
+    home = resolve_home()
+    store, artifacts = _open(orchestrator, home)
+    try:
+        plan, constant_refs = materialize_constants(traced.plan, artifacts)
+        run_id = new_run_id()
+        runtime = orchestrator.open_runtime(run_id, home)
+        try:
+            config = replace(
+                orchestrator.scheduler_config(runtime),
+                infra_retries=plan.infra_retries,
+                failure_mode=plan.failure_mode,
+            )
+            learned = store.learned_peaks(plan.pipeline, {s.name for s in plan.steps.values()})
+            scheduler = Scheduler(plan.steps.values(), config, learned=learned)
+            now = time.time()
+            owner = owner_tag()
+            store.create_run(
+                {
+                    "id": run_id,
+                    "pipeline": plan.pipeline,
+                    "status": RunStatus.RUNNING.value,
+                    "name": f"{plan.pipeline}-{time.strftime('%Y%m%d-%H%M%S')}-{run_id[:4]}",
+                    "plan": plan.to_json(),
+                    "params": plan.params,
+                    "owner": owner,
+                    "orchestrator": {
+                        **orchestrator.describe(),
+                        "runtime": runtime.info.details,
+                        "node_memory": runtime.info.node_memory,
+                    },
+                    "created_at": now,
+                    "started_at": now,
+                    "heartbeat_at": now,
+                    "stop_requested": False,
+                },
+                [
+                    {
+                        "run_id": run_id,
+                        "step_id": s.id,
+                        "name": s.name,
+                        "position": i,
+                        "status": StepStatus.PENDING.value,
+                        "upstream": list(s.upstream),
+                        "params": s.params,
+                    }
+                    for i, s in enumerate(plan.steps.values())
+                ],
+            )
+            if constant_refs:
+                store.write([RecordArtifacts([r.to_json() for r in constant_refs], now)])
+        except BaseException:
+            runtime.close()
+            raise
+        engine = Engine(
+            run_id=run_id,
+            plan=plan,
+            store=store,
+            artifacts=artifacts,
+            runtime=runtime,
+            scheduler=scheduler,
+            home=home,
+            functions=traced.functions,
+            hooks=traced.hooks,
+            progress=make_progress(progress),
+            options=EngineOptions(owner=owner),
+        )
+        status = engine.run()
+        return _result(store, home, run_id, status)
+    finally:
+        store.close()
+
+
+def _result(store: Store, home: Home, run_id: str, status: RunStatus) -> PipelineRun:
+    client = Client(home.root, store_url=home.store_url, artifact_store=home.artifacts)
+    client._store = store
+    run = client.get_run(run_id)
+    client._store = None
+    if status is not RunStatus.COMPLETED:
+        raise RunFailedError(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
+    return run
+
+
+def stop_run(client: Client, run_ref: str) -> PipelineRun:
+    """Stop a run. A live orchestrator is asked through the store and does the killing;
+    a run whose orchestrator is gone is stopped here (see :func:`dagwell.resume.stop_orphan`).
+    """
+    store = client.store()
+    run_id = store.resolve_run_id(run_ref)
+    run = client.get_run(run_id)
+    if run.status is not RunStatus.RUNNING:
+        return run
+    store.request_stop(run_id)
+    if run.orphaned:
+        from dagwell.resume import stop_orphan
+
+        stop_orphan(client, run_id)
+    return client.get_run(run_id)
+
+
+def hooks_by_step(traced_steps: Mapping[str, Any], pipeline_hooks: Hooks) -> dict[str, Hooks]:
+    """Each step's own hooks; a pipeline's hooks apply to steps that set none of that kind."""
+    result = {}
+    for step_id, step in traced_steps.items():
+        own: Hooks = getattr(step, "hooks", Hooks())
+        result[step_id] = Hooks(
+            on_failure=own.on_failure or pipeline_hooks.on_failure,
+            on_retry=own.on_retry or pipeline_hooks.on_retry,
+            on_success=own.on_success or pipeline_hooks.on_success,
+        )
+    return result

@@ -1,0 +1,1 @@
+"""Runtimes: where attempts execute (in-process, local processes in cgroups, pods)."""

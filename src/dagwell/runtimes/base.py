@@ -1,0 +1,150 @@
+"""The one narrow interface between the engine and any place attempts run.
+
+A runtime launches an attempt, reports what happened to it as events, stops it on
+request, recovers one it did not launch (after the orchestrator died and a new one took
+over the run), and releases its evidence once the engine has recorded it. It never
+retries and never writes the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dagwell.failures import Failure, FailureKind
+from dagwell.manifest import ArtifactRef, ResultManifest
+from dagwell.plan import Locator
+
+
+@dataclass(frozen=True)
+class AttemptSpec:
+    """Everything an attempt process needs; JSON-serializable for spawned workers and pods."""
+
+    run_id: str
+    step_id: str
+    step_name: str
+    attempt: int
+    locator: Locator
+    inputs: dict[str, ArtifactRef]
+    params: dict[str, Any]
+    outputs: tuple[str, ...]
+    artifact_store: str
+    manifest_key: str
+    memory_limit: int | None = None
+    request: int = 0
+    cpu: float | None = None
+    gpu: int | None = None
+    pod: dict[str, Any] | None = None
+    log_path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "step_id": self.step_id,
+            "step_name": self.step_name,
+            "attempt": self.attempt,
+            "locator": self.locator.to_json(),
+            "inputs": {k: v.to_json() for k, v in self.inputs.items()},
+            "params": self.params,
+            "outputs": list(self.outputs),
+            "artifact_store": self.artifact_store,
+            "manifest_key": self.manifest_key,
+            "memory_limit": self.memory_limit,
+            "request": self.request,
+            "cpu": self.cpu,
+            "gpu": self.gpu,
+            "pod": self.pod,
+            "log_path": self.log_path,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AttemptSpec:
+        return cls(
+            run_id=data["run_id"],
+            step_id=data["step_id"],
+            step_name=data["step_name"],
+            attempt=int(data["attempt"]),
+            locator=Locator.from_json(data["locator"]),
+            inputs={k: ArtifactRef.from_json(v) for k, v in data["inputs"].items()},
+            params=dict(data["params"]),
+            outputs=tuple(data["outputs"]),
+            artifact_store=data["artifact_store"],
+            manifest_key=data["manifest_key"],
+            memory_limit=data.get("memory_limit"),
+            request=int(data.get("request") or 0),
+            cpu=data.get("cpu"),
+            gpu=data.get("gpu"),
+            pod=data.get("pod"),
+            log_path=data.get("log_path"),
+        )
+
+
+@dataclass(frozen=True)
+class AttemptExited:
+    """An attempt reached a terminal state; ``failure`` is None when it succeeded."""
+
+    step_id: str
+    attempt: int
+    failure: Failure | None
+    manifest: ResultManifest | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    peak_memory: int | None = None
+    memory_limit: int | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    node: str | None = None
+    logs: str | None = None  # collected once at the end, when the runtime keeps none itself
+
+
+@dataclass(frozen=True)
+class AttemptRunning:
+    """An attempt is executing (a pod left Pending); ``external_id`` names it."""
+
+    step_id: str
+    attempt: int
+    external_id: str
+    node: str | None = None
+
+
+RuntimeEvent = AttemptExited | AttemptRunning
+
+
+@dataclass
+class RuntimeInfo:
+    """What the scheduler must know about where attempts run."""
+
+    kind: str
+    node_memory: int | None
+    node_cpu: float | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Runtime(Protocol):
+    info: RuntimeInfo
+
+    def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
+        """Start an attempt; return its external id (pid, pod name)."""
+
+    def wait(self, timeout: float) -> list[RuntimeEvent]:
+        """Block up to ``timeout`` seconds for events; return those that happened."""
+
+    def stop(self, step_id: str, attempt: int, reason: FailureKind) -> None:
+        """Kill an attempt; its AttemptExited follows with ``reason`` as its kind."""
+
+    def observed_memory(self) -> int | None:
+        """Memory the node really uses now, when the runtime can tell."""
+
+    def recover(self, spec: AttemptSpec, external_id: str | None) -> AttemptExited | None:
+        """Take over an attempt launched by an orchestrator that died.
+
+        Return its end (with whatever evidence is left) when it is over or cannot be
+        followed, or None when the runtime adopted it and will report its end as usual.
+        """
+
+    def release(self, step_id: str, attempt: int) -> None:
+        """The engine recorded the attempt's end: drop its evidence (finalizers, cgroups)."""
+
+    def close(self) -> None:
+        """Stop everything still running and clean up (cgroups, watches)."""

@@ -1,0 +1,415 @@
+"""Real memory limits for local attempts: a "node" cgroup per run, a child per attempt.
+
+The node cgroup is created under the orchestrator's own cgroup (so any limit above it
+still applies) with the node's memory as its limit; each attempt gets a child cgroup
+limited to the step's declared memory. When the children together exhaust the node, the
+kernel OOM-kills inside the node, never the orchestrator, which lives outside it.
+
+Evidence read after an attempt exits, before its cgroup is removed:
+- v1: ``memory.oom_control`` ``oom_kill`` (kills in this cgroup), ``memory.failcnt`` and
+  ``memory.memsw.failcnt`` (its own limit was hit), ``memory.max_usage_in_bytes`` (peak).
+- v2: ``memory.events.local`` ``oom_kill``/``max``, ``memory.peak`` (kernel 5.19+).
+Attempts get ``swappiness 0`` (v1) or ``memory.swap.max 0`` (v2), so a limit means a
+kill, not silent swapping. (A v1 ``memsw`` limit is not set: on current kernels it makes
+``memory.failcnt`` stop counting, and that counter is the own-limit evidence.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger("dagwell.cgroups")
+UNLIMITED_V1 = 2**62
+LIMIT_SLACK = 2 * 2**20  # usage this close to its own limit means the limit was reached
+
+
+@dataclass(frozen=True)
+class CgroupEvidence:
+    oom_kills: int
+    own_limit_hit: bool
+    peak_memory: int | None
+
+
+def _read(path: Path) -> str:
+    return path.read_text()
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+def _keyed(text: str) -> dict[str, int]:
+    values = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+            values[parts[0]] = int(parts[1])
+    return values
+
+
+def _pids(procs: Path) -> list[int]:
+    try:
+        return [int(p) for p in _read(procs).split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def _kill_all(procs: Path, kill_file: Path | None = None) -> None:
+    """SIGKILL every process in the cgroup until it is empty (new forks included)."""
+    if kill_file is not None and kill_file.exists():
+        with contextlib.suppress(OSError):
+            _write(kill_file, "1")
+    for _ in range(50):
+        pids = _pids(procs)
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+def _rmdir(path: Path) -> None:
+    for delay in (0.0, 0.01, 0.05, 0.1, 0.2, 0.5):
+        time.sleep(delay)
+        try:
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            if error.errno != errno.EBUSY:
+                raise
+    log.warning("cgroup %s is still busy and was left behind", path)
+
+
+class AttemptGroup(Protocol):
+    path: Path
+
+    @property
+    def procs_files(self) -> list[Path]: ...
+
+    def evidence(self) -> CgroupEvidence: ...
+    def pids(self) -> list[int]: ...
+    def kill(self) -> None: ...
+    def remove(self) -> None: ...
+
+
+class NodeGroup(Protocol):
+    path: Path
+
+    def attempt(self, name: str, memory: int | None, cpu: float | None) -> AttemptGroup: ...
+    def existing_attempt(self, name: str) -> AttemptGroup | None: ...
+    def usage(self) -> int: ...
+    def remove(self) -> None: ...
+
+
+# -- cgroup v1 -------------------------------------------------------------------------
+
+
+@dataclass
+class V1Attempt:
+    path: Path
+    cpu_path: Path | None
+
+    @property
+    def procs_files(self) -> list[Path]:
+        files = [self.path / "cgroup.procs"]
+        if self.cpu_path is not None:
+            files.append(self.cpu_path / "cgroup.procs")
+        return files
+
+    def evidence(self) -> CgroupEvidence:
+        oom = _keyed(_read(self.path / "memory.oom_control")).get("oom_kill", 0)
+        failcnt = int(_read(self.path / "memory.failcnt"))
+        peak = int(_read(self.path / "memory.max_usage_in_bytes"))
+        limit = int(_read(self.path / "memory.limit_in_bytes"))
+        at_limit = limit < UNLIMITED_V1 and peak >= limit - LIMIT_SLACK
+        return CgroupEvidence(
+            oom_kills=oom, own_limit_hit=failcnt > 0 or at_limit, peak_memory=peak
+        )
+
+    def pids(self) -> list[int]:
+        return _pids(self.path / "cgroup.procs")
+
+    def kill(self) -> None:
+        _kill_all(self.path / "cgroup.procs")
+
+    def remove(self) -> None:
+        self.kill()
+        _rmdir(self.path)
+        if self.cpu_path is not None:
+            _rmdir(self.cpu_path)
+
+
+def _set_cpu_v1(path: Path, cpu: float | None) -> None:
+    if cpu is None:
+        return
+    period = 100_000
+    _write(path / "cpu.cfs_period_us", str(period))
+    _write(path / "cpu.cfs_quota_us", str(max(1000, int(cpu * period))))
+
+
+@dataclass
+class V1Node:
+    path: Path
+    cpu_path: Path | None
+
+    def attempt(self, name: str, memory: int | None, cpu: float | None) -> AttemptGroup:
+        path = self.path / name
+        path.mkdir()
+        if memory is not None:  # (no memsw limit: it would stop memory.failcnt counting)
+            _write(path / "memory.limit_in_bytes", str(memory))
+        with contextlib.suppress(OSError):
+            _write(path / "memory.swappiness", "0")
+        cpu_path = None
+        if self.cpu_path is not None:
+            cpu_path = self.cpu_path / name
+            cpu_path.mkdir()
+            _set_cpu_v1(cpu_path, cpu)
+        return V1Attempt(path, cpu_path)
+
+    def existing_attempt(self, name: str) -> AttemptGroup | None:
+        if not (self.path / name).is_dir():
+            return None
+        cpu_path = self.cpu_path / name if self.cpu_path is not None else None
+        return V1Attempt(self.path / name, cpu_path if cpu_path and cpu_path.is_dir() else None)
+
+    def usage(self) -> int:
+        stat = _keyed(_read(self.path / "memory.stat"))
+        return stat.get("total_rss", 0) + stat.get("total_shmem", 0)
+
+    def remove(self) -> None:
+        for root in filter(None, (self.path, self.cpu_path)):
+            for child in sorted(root.iterdir()) if root.exists() else []:
+                if child.is_dir():
+                    _kill_all(child / "cgroup.procs")
+                    _rmdir(child)
+            _rmdir(root)
+
+
+# -- cgroup v2 -------------------------------------------------------------------------
+
+
+@dataclass
+class V2Attempt:
+    path: Path
+
+    @property
+    def procs_files(self) -> list[Path]:
+        return [self.path / "cgroup.procs"]
+
+    def evidence(self) -> CgroupEvidence:
+        events_file = self.path / "memory.events.local"
+        if not events_file.exists():
+            events_file = self.path / "memory.events"
+        events = _keyed(_read(events_file))
+        peak_file = self.path / "memory.peak"
+        peak = int(_read(peak_file)) if peak_file.exists() else None
+        return CgroupEvidence(
+            oom_kills=events.get("oom_kill", 0),
+            own_limit_hit=events.get("max", 0) > 0,
+            peak_memory=peak,
+        )
+
+    def pids(self) -> list[int]:
+        return _pids(self.path / "cgroup.procs")
+
+    def kill(self) -> None:
+        _kill_all(self.path / "cgroup.procs", self.path / "cgroup.kill")
+
+    def remove(self) -> None:
+        self.kill()
+        _rmdir(self.path)
+
+
+@dataclass
+class V2Node:
+    path: Path
+
+    def attempt(self, name: str, memory: int | None, cpu: float | None) -> AttemptGroup:
+        path = self.path / name
+        path.mkdir()
+        if memory is not None:
+            _write(path / "memory.max", str(memory))
+            with contextlib.suppress(OSError):
+                _write(path / "memory.swap.max", "0")
+        if cpu is not None:
+            _write(path / "cpu.max", f"{max(1000, int(cpu * 100_000))} 100000")
+        return V2Attempt(path)
+
+    def existing_attempt(self, name: str) -> AttemptGroup | None:
+        return V2Attempt(self.path / name) if (self.path / name).is_dir() else None
+
+    def usage(self) -> int:
+        stat = _keyed(_read(self.path / "memory.stat"))
+        return stat.get("anon", 0) + stat.get("shmem", 0)
+
+    def remove(self) -> None:
+        for child in sorted(self.path.iterdir()) if self.path.exists() else []:
+            if child.is_dir():
+                _kill_all(child / "cgroup.procs", child / "cgroup.kill")
+                _rmdir(child)
+        _rmdir(self.path)
+
+
+# -- detection -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CgroupSetup:
+    """Where this process may create node cgroups, or why it cannot."""
+
+    version: str  # "v1", "v2" or "none"
+    base: Path | None = None
+    cpu_base: Path | None = None
+    reason: str = ""
+
+    def create_node(self, name: str, memory: int | None, cpu: float | None) -> NodeGroup:
+        """Create the run's node cgroup, or take over the one a dead orchestrator left
+        (its attempt cgroups stay, for :meth:`NodeGroup.existing_attempt` to inspect).
+        """
+        assert self.base is not None
+        if self.version == "v1":
+            path = self.base / name
+            path.mkdir(parents=True, exist_ok=True)
+            if _use_hierarchy_writable(path):
+                _write(path / "memory.use_hierarchy", "1")
+            if memory is not None:
+                _write(path / "memory.limit_in_bytes", str(memory))
+            cpu_path = None
+            if self.cpu_base is not None:
+                cpu_path = self.cpu_base / name
+                cpu_path.mkdir(parents=True, exist_ok=True)
+                _set_cpu_v1(cpu_path, cpu)
+            return V1Node(path, cpu_path)
+        path = self.base / name
+        path.mkdir(parents=True, exist_ok=True)
+        controllers = "+memory +cpu" if cpu is not None else "+memory"
+        _write(path / "cgroup.subtree_control", controllers)
+        if memory is not None:
+            _write(path / "memory.max", str(memory))
+        if cpu is not None:
+            _write(path / "cpu.max", f"{max(1000, int(cpu * 100_000))} 100000")
+        return V2Node(path)
+
+
+def _use_hierarchy_writable(path: Path) -> bool:
+    target = path / "memory.use_hierarchy"
+    try:
+        return target.exists() and _read(target).strip() != "1"
+    except OSError:
+        return False
+
+
+def _mounts() -> list[tuple[str, str, list[str]]]:
+    """(mount point, fs type, super options) of every cgroup mount."""
+    found = []
+    try:
+        lines = _read(Path("/proc/self/mountinfo")).splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        left, _, right = line.partition(" - ")
+        fields, rest = left.split(), right.split()
+        if len(fields) >= 5 and len(rest) >= 3 and rest[0] in ("cgroup", "cgroup2"):
+            found.append((fields[4], rest[0], rest[2].split(",")))
+    return found
+
+
+def _self_cgroups() -> dict[str, str]:
+    """controller (or "" for v2) -> this process's cgroup path."""
+    paths = {}
+    for line in _read(Path("/proc/self/cgroup")).splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(",") if controllers else [""]:
+            paths[controller] = path
+    return paths
+
+
+def _try_base(base: Path) -> str | None:
+    try:
+        base.mkdir(exist_ok=True)
+    except OSError as error:
+        return f"cannot create {base}: {error.strerror}"
+    return None
+
+
+def detect(prefer: str = "auto", node_dir: str = "dagwell") -> CgroupSetup:
+    """Find a writable memory controller: v1 first (as here), then v2; else say why not."""
+    if prefer == "none":
+        return CgroupSetup("none", reason="cgroups disabled (cgroups='none')")
+    try:
+        mine = _self_cgroups()
+    except OSError as error:
+        return CgroupSetup("none", reason=f"cannot read /proc/self/cgroup: {error}")
+    reasons = []
+    mounts = _mounts()
+    if prefer in ("auto", "v1"):
+        memory = [m for m in mounts if m[1] == "cgroup" and "memory" in m[2]]
+        cpu = [m for m in mounts if m[1] == "cgroup" and "cpu" in m[2]]
+        if memory and "memory" in mine:
+            base = Path(memory[0][0] + mine["memory"]) / node_dir
+            problem = _try_base(base)
+            if problem is None:
+                cpu_base = None
+                if cpu and "cpu" in mine:
+                    candidate = Path(cpu[0][0] + mine["cpu"]) / node_dir
+                    cpu_base = candidate if _try_base(candidate) is None else None
+                return CgroupSetup("v1", base, cpu_base)
+            reasons.append(f"cgroup v1: {problem}")
+        else:
+            reasons.append("cgroup v1: no memory controller mounted")
+    if prefer in ("auto", "v2"):
+        unified = [m for m in mounts if m[1] == "cgroup2"]
+        if unified and "" in mine:
+            own = Path(unified[0][0] + mine[""])
+            controllers = (
+                _read(own / "cgroup.controllers").split()
+                if (own / "cgroup.controllers").exists()
+                else []
+            )
+            if "memory" not in controllers:
+                reasons.append("cgroup v2: the memory controller is not available to this cgroup")
+            else:
+                problem = _enable_v2(own)
+                if problem is None:
+                    base = own / node_dir
+                    problem = _try_base(base)
+                    if problem is None:
+                        with contextlib.suppress(OSError):
+                            _write(base / "cgroup.subtree_control", "+memory +cpu")
+                        return CgroupSetup("v2", base)
+                reasons.append(f"cgroup v2: {problem}")
+        else:
+            reasons.append("cgroup v2: not mounted")
+    return CgroupSetup("none", reason="; ".join(reasons))
+
+
+def _enable_v2(own: Path) -> str | None:
+    """Enable the memory controller for children of this process's cgroup, if allowed.
+
+    cgroup v2 forbids controllers below a cgroup that holds processes (except the root),
+    so this works when dagwell runs in the root cgroup or in a delegated, empty parent.
+    """
+    control = own / "cgroup.subtree_control"
+    try:
+        if "memory" in _read(control).split():
+            return None
+        _write(control, "+memory")
+        return None
+    except OSError as error:
+        return (
+            f"cannot enable the memory controller in {own} ({error.strerror}); run "
+            "dagwell in a delegated cgroup, e.g. systemd-run --user --scope -p "
+            "Delegate=yes ..."
+        )

@@ -1,0 +1,102 @@
+"""The in-process runtime: attempts run one at a time in the orchestrator's own thread.
+
+No isolation and no memory limits: it exists for debugging (a breakpoint in a step just
+works) and for platforms without fork. ``LocalOrchestrator(isolation="inprocess")``.
+Output still goes through the artifact store, so results match the other runtimes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dagwell.artifacts import open_artifact_store
+from dagwell.failures import Failure, FailureKind
+from dagwell.runtimes.base import AttemptExited, AttemptSpec, RuntimeEvent, RuntimeInfo
+from dagwell.worker import run_attempt
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, *streams: Any) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+            stream.flush()
+        return len(text)
+
+
+class InProcessRuntime:
+    def __init__(self) -> None:
+        self.info = RuntimeInfo("inprocess", None, None, {"backend": "none (in-process)"})
+        self.done: list[RuntimeEvent] = []
+
+    def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
+        import sys
+
+        started = time.time()
+        assert spec.log_path is not None
+        Path(spec.log_path).parent.mkdir(parents=True, exist_ok=True)
+        with (
+            open(spec.log_path, "a") as log_file,
+            contextlib.redirect_stdout(_Tee(sys.stdout, log_file)),
+            contextlib.redirect_stderr(_Tee(sys.stderr, log_file)),
+        ):
+            code = run_attempt(spec, func)
+        manifest = open_artifact_store(spec.artifact_store).read_manifest(spec.manifest_key)
+        failure = None
+        if code != 0 or manifest is None or not manifest.ok:
+            kind = FailureKind((manifest.error_kind if manifest else None) or "user_error")
+            message = (
+                f"{manifest.error_type}: {manifest.error_message}"
+                if manifest
+                else "the step ended without a result"
+            )
+            failure = Failure(
+                kind, message, code, traceback=manifest.traceback if manifest else None
+            )
+        self.done.append(
+            AttemptExited(
+                spec.step_id,
+                spec.attempt,
+                failure,
+                manifest,
+                code,
+                started_at=started,
+                ended_at=time.time(),
+                node="inprocess",
+            )
+        )
+        return "inprocess"
+
+    def wait(self, timeout: float) -> list[RuntimeEvent]:
+        events, self.done = self.done, []
+        if not events:
+            time.sleep(min(timeout, 0.01))
+        return events
+
+    def stop(self, step_id: str, attempt: int, reason: FailureKind) -> None:
+        return None  # nothing runs between engine iterations
+
+    def observed_memory(self) -> int | None:
+        return None
+
+    def recover(self, spec: AttemptSpec, external_id: str | None) -> AttemptExited | None:
+        return AttemptExited(
+            spec.step_id,
+            spec.attempt,
+            Failure(
+                FailureKind.LOST, "The orchestrator died while this attempt ran in its process."
+            ),
+        )
+
+    def release(self, step_id: str, attempt: int) -> None:
+        return None
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,125 @@
+"""What a local attempt's end means, decided from evidence, never from an exit code alone.
+
+Pure function of what the local runtime gathered after reaping the process: its exit
+status, the OOM-kill counter and failure count of its cgroup (or the watchdog's verdict),
+its peak memory, the manifest it wrote (or not), and whether dagwell itself stopped it.
+"""
+
+from __future__ import annotations
+
+import signal as signals
+from dataclasses import dataclass
+
+from dagwell.failures import Failure, FailureKind, OomScope
+from dagwell.manifest import ResultManifest
+from dagwell.units import format_bytes
+
+_CRASH_SIGNALS = {
+    signals.SIGSEGV,
+    signals.SIGABRT,
+    signals.SIGBUS,
+    signals.SIGILL,
+    signals.SIGFPE,
+    signals.SIGSYS,
+}
+
+
+@dataclass(frozen=True)
+class LocalEvidence:
+    exit_code: int | None  # None when killed by a signal
+    signal: int | None
+    oom_kills: int  # the attempt cgroup's kernel OOM-kill counter
+    own_limit_hit: bool  # its own limit was reached (failcnt > 0), not only the node's
+    own_limit: int | None
+    peak_memory: int | None
+    node_memory: int | None
+    manifest: ResultManifest | None
+    stop_reason: FailureKind | None = None  # dagwell stopped it (timeout, cancel)
+    watchdog_kill: OomScope | None = None  # the RSS watchdog killed it (no cgroups)
+    backend: str = "cgroup v1"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signals.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def classify_exit(ev: LocalEvidence) -> Failure | None:
+    """None when the attempt succeeded; otherwise the failure, with its evidence."""
+    code, sig = ev.exit_code, ev.signal
+    peak = format_bytes(ev.peak_memory)
+    if ev.stop_reason is not None:
+        return Failure(ev.stop_reason, "stopped by dagwell", code, sig)
+    if ev.oom_kills > 0 or ev.watchdog_kill is not None:
+        scope = ev.watchdog_kill or (
+            OomScope.OWN_LIMIT if ev.own_limit_hit and ev.own_limit else OomScope.NODE_PRESSURE
+        )
+        who = "dagwell's memory watchdog (no cgroups here)" if ev.watchdog_kill else "the kernel"
+        if scope is OomScope.OWN_LIMIT:
+            why = f"it reached its own {format_bytes(ev.own_limit)} limit (peak {peak})."
+        else:
+            why = (
+                f"the node's {format_bytes(ev.node_memory)} were exhausted by the steps "
+                f"running together (this attempt's peak: {peak})."
+            )
+        note = "" if code is None or code == 137 else f" The process then exited with code {code}."
+        if code == 0:
+            note = " It exited 0, but an OOM kill inside it means its outputs are not trusted."
+        return Failure(
+            FailureKind.OOM_KILLED,
+            f"OOM-killed by {who}: {why}{note}",
+            code,
+            sig,
+            "OOMKilled",
+            scope,
+        )
+    manifest = ev.manifest
+    if code == 0 and manifest is not None and manifest.ok:
+        return None
+    if manifest is not None and not manifest.ok:
+        kind = FailureKind(manifest.error_kind or FailureKind.USER_ERROR)
+        return Failure(
+            kind,
+            f"{manifest.error_type}: {manifest.error_message}",
+            code,
+            sig,
+            manifest.error_type,
+            traceback=manifest.traceback,
+        )
+    if sig is not None:
+        name = _signal_name(sig)
+        if sig in _CRASH_SIGNALS:
+            return Failure(
+                FailureKind.USER_ERROR, f"The step process crashed with {name}.", code, sig, name
+            )
+        return Failure(
+            FailureKind.LOST,
+            (
+                f"The step process was killed by {name} from outside dagwell; no OOM kill was "
+                "recorded in its cgroup."
+            ),
+            code,
+            sig,
+            name,
+        )
+    if code == 0:
+        return Failure(
+            FailureKind.USER_ERROR,
+            (
+                "The step process exited with code 0 before writing its results; did the step "
+                "call os._exit()?"
+            ),
+            code,
+            sig,
+        )
+    return Failure(
+        FailureKind.USER_ERROR,
+        (
+            f"The step process exited with code {code} without writing its results (os._exit or "
+            "a crash in native code)."
+        ),
+        code,
+        sig,
+    )

@@ -1,0 +1,114 @@
+"""The run store's tables (SQLAlchemy Core). Changes here need an alembic migration.
+
+Times are float seconds since the epoch (UTC): cheap to write on the hot path, exact for
+durations, and turned into datetimes only by the read models in :mod:`dagwell.client`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("pipeline", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("status_rule", String(200)),
+    Column("plan", JSON, nullable=False),
+    Column("params", JSON),
+    Column("orchestrator", JSON),
+    Column("owner", String(200)),
+    Column("created_at", Float, nullable=False),
+    Column("started_at", Float),
+    Column("ended_at", Float),
+    Column("heartbeat_at", Float),
+    Column("stop_requested", Boolean, nullable=False, default=False),
+    Index("ix_runs_created", "created_at"),
+    Index("ix_runs_pipeline", "pipeline"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("step_id", String(200), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", Text),
+    Column("upstream", JSON),
+    Column("params", JSON),
+    Column("cache_key", String(64)),
+    Column("cached_from", String(32)),
+    Column("outputs", JSON),
+    Column("started_at", Float),
+    Column("ended_at", Float),
+    ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
+    Index("ix_steps_name", "name"),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("step_id", String(200), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("failure_kind", String(32)),
+    Column("failure_message", Text),
+    Column("exit_code", Integer),
+    Column("signal", Integer),
+    Column("reason", String(200)),
+    Column("oom_scope", String(32)),
+    Column("node", String(200)),
+    Column("traceback", Text),
+    Column("memory_limit", BigInteger),
+    Column("memory_request", BigInteger),
+    Column("peak_memory", BigInteger),
+    Column("budget", String(16)),
+    Column("backoff", Float),
+    Column("external_id", String(300)),
+    Column("started_at", Float),
+    Column("ended_at", Float),
+    ForeignKeyConstraint(
+        ["run_id", "step_id"], ["steps.run_id", "steps.step_id"], ondelete="CASCADE"
+    ),
+)
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("materializer", String(64), nullable=False),
+    Column("type_name", String(300), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("python", String(16)),
+    Column("created_at", Float, nullable=False),
+)
+
+step_cache = Table(
+    "step_cache",
+    metadata,
+    Column("cache_key", String(64), primary_key=True),
+    Column("run_id", String(32), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    Column("outputs", JSON, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

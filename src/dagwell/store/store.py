@@ -1,0 +1,300 @@
+"""The run store: runs, steps, attempts, artifacts and the step cache, behind one class.
+
+Only the orchestrator writes (attempt processes and pods never touch it), in short
+batched transactions that are retried as a whole when SQLite is locked or a PostgreSQL
+connection drops. Reads return plain dicts; :mod:`dagwell.client` turns them into models.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from dagwell.errors import RunNotFound, StoreError, StoreUnavailable
+from dagwell.store import schema
+from dagwell.store.connect import make_engine, migrate, normalize_url
+from dagwell.store.ops import Batch
+
+log = logging.getLogger("dagwell.store")
+T = TypeVar("T")
+RETRY_WINDOW = 60.0  # seconds a store call keeps retrying a locked or dropped database
+
+
+def _transient(error: Exception) -> bool:
+    """Locked, busy or disconnected: worth retrying. Constraint errors are not."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+class Store:
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        url = normalize_url(url)
+        engine = make_engine(url)
+        store = cls(engine, url)
+        store._retry(lambda: migrate(engine))
+        return store
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- retry --------------------------------------------------------------------------
+    def _retry(self, fn: Callable[[], T], window: float = RETRY_WINDOW) -> T:
+        deadline = time.monotonic() + window
+        delay = 0.02
+        while True:
+            try:
+                return fn()
+            except DBAPIError as error:
+                if not _transient(error):
+                    raise StoreError(
+                        f"The run store at {self.safe_url} refused a write: {error.orig or error}."
+                        " This is a bug in dagwell; please report it with the run id."
+                    ) from error
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable(
+                        f"The run store at {self.safe_url} failed: {error.orig or error}. Check "
+                        "that it is reachable (DAGWELL_STORE_URL) and not locked by a stuck "
+                        "process."
+                    ) from error
+                log.debug("store busy or disconnected (%s); retrying in %.2fs", error, delay)
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 1.0)
+
+    def _read(self, fn: Callable[[Any], T]) -> T:
+        def run() -> T:
+            with self.engine.connect().execution_options(dagwell_read=True) as conn:
+                return fn(conn)
+
+        return self._retry(run)
+
+    def write(self, batch: Batch | Sequence[Any]) -> None:
+        ops = batch.ops if isinstance(batch, Batch) else list(batch)
+        if not ops:
+            return
+
+        def run() -> None:
+            with self.engine.begin() as conn:
+                for op in ops:
+                    op.apply(conn)
+
+        self._retry(run)
+
+    # -- runs ---------------------------------------------------------------------------
+    def create_run(self, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
+        def run_tx() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(insert(schema.runs).values(**run))
+                if steps:
+                    conn.execute(insert(schema.steps), [dict(s) for s in steps])
+
+        self._retry(run_tx)
+
+    def heartbeat(self, run_id: str, now: float, owner: str | None = None) -> bool:
+        """Record that the orchestrator is alive; return whether a stop was requested."""
+
+        def run() -> bool:
+            with self.engine.begin() as conn:
+                values: dict[str, Any] = {"heartbeat_at": now}
+                if owner is not None:
+                    values["owner"] = owner
+                conn.execute(update(schema.runs).where(schema.runs.c.id == run_id).values(**values))
+                flag = conn.execute(
+                    select(schema.runs.c.stop_requested).where(schema.runs.c.id == run_id)
+                ).scalar()
+                return bool(flag)
+
+        return self._retry(run)
+
+    def claim_run(self, run_id: str, old_owner: str | None, new_owner: str, now: float) -> bool:
+        """Take over a run from a dead orchestrator; False if someone else took it first."""
+        t = schema.runs
+
+        def run() -> bool:
+            with self.engine.begin() as conn:
+                owner_matches = t.c.owner.is_(None) if old_owner is None else t.c.owner == old_owner
+                result = conn.execute(
+                    update(t)
+                    .where(t.c.id == run_id, owner_matches)
+                    .values(owner=new_owner, heartbeat_at=now)
+                )
+                return bool(result.rowcount)
+
+        return self._retry(run)
+
+    def request_stop(self, run_id: str) -> None:
+        def run() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(schema.runs)
+                    .where(schema.runs.c.id == run_id)
+                    .values(stop_requested=True)
+                )
+
+        self._retry(run)
+
+    def resolve_run_id(self, ref: str) -> str:
+        """Accept a full id, a unique prefix, a run name, or ``latest``."""
+        t = schema.runs
+
+        def find(conn: Any) -> list[str]:
+            if ref == "latest":
+                row = conn.execute(select(t.c.id).order_by(t.c.created_at.desc()).limit(1)).first()
+                return [row[0]] if row else []
+            exact = (
+                conn.execute(select(t.c.id).where((t.c.id == ref) | (t.c.name == ref)))
+                .scalars()
+                .all()
+            )
+            if exact:
+                return list(exact)
+            return list(
+                conn.execute(select(t.c.id).where(t.c.id.like(f"{ref}%")).limit(5)).scalars()
+            )
+
+        found = self._read(find)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise RunNotFound(
+                f"No run {ref!r} in the store at {self.safe_url}; "
+                "`dagwell runs list` shows the runs there."
+            )
+        raise RunNotFound(
+            f"Run id {ref!r} is ambiguous ({', '.join(found)}); give more characters."
+        )
+
+    def run_row(self, run_id: str) -> dict[str, Any]:
+        def read(conn: Any) -> dict[str, Any] | None:
+            row = (
+                conn.execute(select(schema.runs).where(schema.runs.c.id == run_id))
+                .mappings()
+                .first()
+            )
+            return dict(row) if row else None
+
+        row = self._read(read)
+        if row is None:
+            raise RunNotFound(f"No run {run_id!r} in the store at {self.safe_url}.")
+        return row
+
+    def step_rows(self, run_id: str) -> list[dict[str, Any]]:
+        t = schema.steps
+        return self._read(
+            lambda conn: [
+                dict(r)
+                for r in conn.execute(
+                    select(t).where(t.c.run_id == run_id).order_by(t.c.position)
+                ).mappings()
+            ]
+        )
+
+    def attempt_rows(self, run_id: str) -> list[dict[str, Any]]:
+        t = schema.attempts
+        return self._read(
+            lambda conn: [
+                dict(r)
+                for r in conn.execute(
+                    select(t).where(t.c.run_id == run_id).order_by(t.c.step_id, t.c.number)
+                ).mappings()
+            ]
+        )
+
+    def list_runs(
+        self, *, limit: int = 20, pipeline: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        t = schema.runs
+        query = select(t).order_by(t.c.created_at.desc()).limit(limit)
+        if pipeline:
+            query = query.where(t.c.pipeline == pipeline)
+        if status:
+            query = query.where(t.c.status == status)
+
+        def read(conn: Any) -> list[dict[str, Any]]:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+            ids = [r["id"] for r in rows]
+            counts: dict[str, dict[str, int]] = {i: {} for i in ids}
+            if ids:
+                s = schema.steps
+                for run_id, step_status, n in conn.execute(
+                    select(s.c.run_id, s.c.status, func.count())
+                    .where(s.c.run_id.in_(ids))
+                    .group_by(s.c.run_id, s.c.status)
+                ):
+                    counts[run_id][step_status] = n
+            for row in rows:
+                row["step_counts"] = counts[row["id"]]
+            return rows
+
+        return self._read(read)
+
+    def unfinished_runs(self) -> list[dict[str, Any]]:
+        t = schema.runs
+        return self._read(
+            lambda conn: [
+                dict(r)
+                for r in conn.execute(
+                    select(t.c.id, t.c.heartbeat_at, t.c.owner).where(t.c.status == "running")
+                ).mappings()
+            ]
+        )
+
+    # -- cache, artifacts, history --------------------------------------------------------
+    def cache_get(self, cache_key: str) -> dict[str, Any] | None:
+        t = schema.step_cache
+
+        def read(conn: Any) -> dict[str, Any] | None:
+            row = conn.execute(select(t).where(t.c.cache_key == cache_key)).mappings().first()
+            return dict(row) if row else None
+
+        return self._read(read)
+
+    def artifact_digests(self, digests: Iterable[str]) -> set[str]:
+        wanted = list(set(digests))
+        t = schema.artifacts
+        if not wanted:
+            return set()
+        return self._read(
+            lambda conn: set(
+                conn.execute(select(t.c.digest).where(t.c.digest.in_(wanted))).scalars()
+            )
+        )
+
+    def learned_peaks(self, pipeline: str, names: Iterable[str]) -> dict[str, int]:
+        """Highest peak memory of each step name's completed attempts in this pipeline."""
+        wanted = list(set(names))
+        if not wanted:
+            return {}
+        a, s, r = schema.attempts, schema.steps, schema.runs
+        query = (
+            select(s.c.name, func.max(a.c.peak_memory))
+            .select_from(
+                a.join(s, and_(a.c.run_id == s.c.run_id, a.c.step_id == s.c.step_id)).join(
+                    r, r.c.id == a.c.run_id
+                )
+            )
+            .where(
+                a.c.status == "completed",
+                s.c.name.in_(wanted),
+                r.c.pipeline == pipeline,
+                a.c.peak_memory.is_not(None),
+            )
+            .group_by(s.c.name)
+        )
+        return self._read(lambda conn: {n: int(p) for n, p in conn.execute(query) if p})

@@ -1,0 +1,97 @@
+"""Shared fixtures: an isolated DAGWELL_HOME per test, and real-resource gates.
+
+Tests that need real cgroups or PostgreSQL skip with the reason printed when the machine
+lacks them, except when DAGWELL_REQUIRE_REAL=1 (set by `make test` and CI): then a missing
+resource is a failure, because on these machines none of those tests may skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def need(reason_missing: str | None) -> None:
+    """Skip (or fail under DAGWELL_REQUIRE_REAL=1) when a real resource is missing."""
+    if reason_missing is None:
+        return
+    if os.environ.get("DAGWELL_REQUIRE_REAL") == "1":
+        pytest.fail(f"required resource missing: {reason_missing}")
+    pytest.skip(reason_missing)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    root = tmp_path / "home"
+    monkeypatch.setenv("DAGWELL_HOME", str(root))
+    monkeypatch.delenv("DAGWELL_STORE_URL", raising=False)
+    monkeypatch.delenv("DAGWELL_ARTIFACT_STORE", raising=False)
+    monkeypatch.delenv("DAGWELL_LOCAL_MEMORY", raising=False)
+    monkeypatch.setenv("DAGWELL_PROGRESS", "0")
+    yield root
+
+
+@pytest.fixture
+def cgroups() -> str:
+    """The cgroup version usable here; skips (or fails, in CI) when there is none."""
+    from dagwell.runtimes.cgroups import detect
+
+    setup = detect("auto", node_dir="dagwell-test-probe")
+    if setup.base is not None:
+        setup.base.rmdir()
+    need(
+        None
+        if setup.version != "none"
+        else f"no writable cgroup memory controller: "
+        f"{setup.reason} (run as root on a machine with cgroups)"
+    )
+    return setup.version
+
+
+def leftover_cgroups() -> list[str]:
+    """Node cgroups dagwell left under this process's memory cgroup (should be none)."""
+    from dagwell.runtimes.cgroups import detect
+
+    setup = detect("auto")
+    if setup.base is None or not setup.base.exists():
+        return []
+    return sorted(p.name for p in setup.base.iterdir() if p.is_dir())
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from postgres_server import find_bindir, start
+
+    bindir = find_bindir()
+    need(
+        None
+        if bindir
+        else "PostgreSQL server binaries (initdb) not found; install "
+        "postgresql (15) to run the store tests on PostgreSQL"
+    )
+    server = start(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_server.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_url")

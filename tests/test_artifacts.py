@@ -1,0 +1,156 @@
+"""The artifact store: materializers by type, content addressing, atomicity, refusals."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dagwell.artifacts import LocalArtifactStore, check_key, manifest_key, open_artifact_store
+from dagwell.errors import ArtifactCorrupt, ArtifactError, UnsafeArtifact
+from dagwell.manifest import ArtifactRef, ResultManifest
+
+
+@pytest.fixture
+def store(tmp_path):
+    return LocalArtifactStore(tmp_path / "artifacts")
+
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+
+@pytest.mark.parametrize(
+    ("value", "materializer"),
+    [
+        ({"a": [1, 2.5, None, True]}, "json"),
+        ([1, "x"], "json"),
+        (3, "json"),
+        ("text", "text"),
+        (b"\x00bytes", "bytes"),
+        (None, "none"),
+        ((1, 2), "cloudpickle"),  # a tuple would come back as a list from JSON
+    ],
+)
+def test_builtins_round_trip(store, value, materializer):
+    ref, _ = store.put(value)
+    assert ref.materializer == materializer
+    again = store.get(ref)
+    assert again == value and type(again) is type(value)
+
+
+def test_numpy_without_pickle(store):
+    array = np.arange(12, dtype=np.float32).reshape(3, 4)
+    ref, warnings = store.put(array)
+    assert ref.materializer == "numpy" and not warnings
+    np.testing.assert_array_equal(store.get(ref), array)
+    scalar_ref, _ = store.put(np.int64(7))
+    assert store.get(scalar_ref) == 7
+    objects, _ = store.put(np.array([{"a": 1}], dtype=object))
+    assert objects.materializer == "cloudpickle"  # object arrays need pickle: never np.save'd
+
+
+def test_pandas_as_parquet(store):
+    frame = pd.DataFrame({"x": [1, 2], "y": ["a", "b"]})
+    ref, _ = store.put(frame)
+    assert ref.materializer == "pandas.parquet"
+    pd.testing.assert_frame_equal(store.get(ref), frame)
+    series = pd.Series([1.5, 2.5], name="s")
+    sref, _ = store.put(series)
+    assert sref.materializer == "pandas.series.parquet"
+    pd.testing.assert_series_equal(store.get(sref), series)
+    mixed = pd.DataFrame({"a": [1, "x"]})  # parquet cannot type this column: falls back
+    mref, _ = store.put(mixed)
+    assert mref.materializer == "cloudpickle"
+    pd.testing.assert_frame_equal(store.get(mref), mixed)
+    assert "dagwell_series" not in frame.attrs  # the user's object is not touched
+
+
+def test_pickle_fallback_warns_and_records_type_and_python(store):
+    ref, warnings = store.put(Model(3))
+    assert ref.materializer == "cloudpickle" and ref.type_name.endswith("Model")
+    assert ref.python and warnings and "cloudpickle" in warnings[0]
+    assert store.get(ref).w == 3
+
+
+def test_unstorable_output_names_the_fix(store):
+    import threading
+
+    with pytest.raises(ArtifactError, match="Cannot store a value of type _thread.lock.*Return"):
+        store.put(threading.Lock())
+
+
+def test_content_addressing_dedupes(store):
+    a, _ = store.put({"k": 1})
+    b, _ = store.put({"k": 1})
+    assert a == b
+    objects = [p for p in (store.root / "objects").rglob("*") if p.is_file()]
+    assert len(objects) == 1
+    assert not list((store.root / "tmp").iterdir())  # temp files never linger
+
+
+def test_corrupt_artifact_is_refused(store):
+    ref, _ = store.put({"k": 1})
+    path = store.root / "objects" / ref.digest[:2] / ref.digest
+    path.write_bytes(b'{"k":2}')
+    with pytest.raises(ArtifactCorrupt, match="is corrupt"):
+        store.get(ref)
+
+
+def test_missing_artifact(store):
+    ref = ArtifactRef("a" * 64, "json", "builtins.dict", 3)
+    with pytest.raises(ArtifactError, match="missing"):
+        store.get(ref)
+    assert not store.exists(ref)
+
+
+def test_foreign_pickle_is_refused(store):
+    ref, _ = store.put(Model(1))
+    foreign = ArtifactRef(ref.digest, ref.materializer, ref.type_name, ref.size, python="2.7")
+    with pytest.raises(UnsafeArtifact, match="Python 2.7"):
+        store.get(foreign)
+
+
+def test_a_swapped_pickle_is_refused_because_the_digest_does_not_match(store):
+    ref, _ = store.put(Model(1))
+    evil, _ = store.put(Model(666))  # someone writes another pickle under the old name
+    path = store.root / "objects" / ref.digest[:2] / ref.digest
+    path.write_bytes((store.root / "objects" / evil.digest[:2] / evil.digest).read_bytes())
+    with pytest.raises(ArtifactCorrupt):
+        store.get(ref)
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a/../../b", "a//b", "a/./b", "", "a b"])
+def test_path_traversal_is_refused(key):
+    with pytest.raises(ArtifactError, match="Invalid artifact store key"):
+        check_key(key)
+
+
+def test_a_digest_cannot_point_outside_the_store(store):
+    with pytest.raises(ArtifactError, match="Invalid artifact digest"):
+        store.get(ArtifactRef("../../../etc/passwd", "text", "builtins.str", 1))
+
+
+def test_manifest_round_trip_and_atomic_write(store):
+    key = manifest_key("run1", "step", 2)
+    assert store.read_manifest(key) is None
+    ref, _ = store.put([1])
+    store.write_manifest(key, ResultManifest(ok=True, outputs={"output": ref}))
+    again = store.read_manifest(key)
+    assert again is not None and again.ok and again.outputs["output"] == ref
+    assert [p.name for p in (store.root / "attempts/run1/step").iterdir()] == ["2.json"]
+    (store.root / key).write_text("{not json")
+    with pytest.raises(ArtifactError, match="unreadable"):
+        store.read_manifest(key)
+
+
+def test_fsspec_store(tmp_path):
+    remote = open_artifact_store("memory://dagwell-test-bucket/prefix")
+    ref, _ = remote.put({"a": 1})
+    assert remote.exists(ref) and remote.get(ref) == {"a": 1}
+    key = manifest_key("r", "s", 1)
+    remote.write_manifest(key, ResultManifest(ok=False, error_kind="user_error"))
+    assert json.dumps(remote.read_manifest(key).to_json())
+    local = open_artifact_store(f"file://{tmp_path}/x")
+    assert isinstance(local, LocalArtifactStore)

@@ -1,0 +1,88 @@
+"""How a local attempt's end is read: from evidence, never from an exit code alone."""
+
+import signal
+
+from dagwell.failures import FailureKind, OomScope
+from dagwell.manifest import ResultManifest
+from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
+
+MB = 10**6
+OK = ResultManifest(ok=True)
+
+
+def ev(**kw):
+    base = dict(
+        exit_code=0,
+        signal=None,
+        oom_kills=0,
+        own_limit_hit=False,
+        own_limit=None,
+        peak_memory=100 * MB,
+        node_memory=1400 * MB,
+        manifest=OK,
+    )
+    base.update(kw)
+    return classify_exit(LocalEvidence(**base))
+
+
+def test_clean_exit_with_manifest_is_success():
+    assert ev() is None
+
+
+def test_oom_kill_at_own_limit():
+    f = ev(
+        exit_code=None, signal=9, oom_kills=1, own_limit_hit=True, own_limit=200 * MB, manifest=None
+    )
+    assert f.kind is FailureKind.OOM_KILLED and f.oom_scope is OomScope.OWN_LIMIT
+    assert "200 MB" in f.message and f.signal == 9
+
+
+def test_oom_kill_under_node_pressure():
+    f = ev(exit_code=None, signal=9, oom_kills=1, manifest=None)
+    assert f.oom_scope is OomScope.NODE_PRESSURE and "1.4 GB" in f.message
+
+
+def test_oom_kill_with_exit_zero_is_still_a_failure():
+    f = ev(oom_kills=1)  # a child process was OOM-killed, the step exited 0 anyway
+    assert f.kind is FailureKind.OOM_KILLED and "not trusted" in f.message
+
+
+def test_sigkill_without_oom_evidence_is_not_oom():
+    f = ev(exit_code=None, signal=signal.SIGKILL, manifest=None)
+    assert f.kind is FailureKind.LOST
+
+
+def test_crash_signals_are_the_steps_fault():
+    f = ev(exit_code=None, signal=signal.SIGSEGV, manifest=None)
+    assert f.kind is FailureKind.USER_ERROR and "SIGSEGV" in f.message
+
+
+def test_exception_manifest():
+    m = ResultManifest(
+        ok=False,
+        error_kind="user_error",
+        error_type="ValueError",
+        error_message="bad",
+        traceback="Traceback...",
+    )
+    f = ev(exit_code=1, manifest=m)
+    assert f.kind is FailureKind.USER_ERROR and f.message == "ValueError: bad"
+    assert f.traceback == "Traceback..."
+    setup = ResultManifest(
+        ok=False, error_kind="config_error", error_type="ConfigError", error_message="no module"
+    )
+    assert ev(exit_code=2, manifest=setup).kind is FailureKind.CONFIG_ERROR
+
+
+def test_exits_without_a_manifest():
+    assert "os._exit" in ev(exit_code=0, manifest=None).message
+    f = ev(exit_code=3, manifest=None)
+    assert f.kind is FailureKind.USER_ERROR and "code 3" in f.message
+
+
+def test_stopped_by_dagwell_and_watchdog():
+    assert ev(exit_code=None, signal=9, stop_reason=FailureKind.TIMEOUT).kind is FailureKind.TIMEOUT
+    f = ev(
+        exit_code=None, signal=9, watchdog_kill=OomScope.OWN_LIMIT, own_limit=10 * MB, manifest=None
+    )
+    assert f.kind is FailureKind.OOM_KILLED and "watchdog" in f.message

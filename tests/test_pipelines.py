@@ -1,0 +1,127 @@
+"""Pipelines end to end on the default local runtime (and the other start modes)."""
+
+import pytest
+
+import workloads
+from conftest import leftover_cgroups
+from dagwell import Client, LocalOrchestrator, RunFailedError, pipeline, step
+from dagwell.failures import FailureKind
+from dagwell.statuses import RunStatus, StepStatus
+
+
+@step
+def wait() -> None: ...
+
+
+@pipeline(enable_cache=False)
+def p():
+    for _ in range(10):
+        wait()
+
+
+def test_seed_example_runs_unchanged(home):
+    run = p()
+    assert run.status is RunStatus.COMPLETED
+    assert list(run.steps) == ["wait"] + [f"wait_{i}" for i in range(2, 11)]
+    assert all(s.status is StepStatus.COMPLETED for s in run.steps.values())
+    assert all(len(s.attempts) == 1 for s in run.steps.values())
+    again = Client().get_run(run.id)
+    assert again.status is RunStatus.COMPLETED and again.summary().startswith("completed")
+
+
+@pytest.mark.parametrize(
+    "orchestrator",
+    [
+        LocalOrchestrator(),
+        LocalOrchestrator(start_method="spawn"),
+        LocalOrchestrator(isolation="inprocess"),
+        LocalOrchestrator(cgroups="none"),
+    ],
+    ids=["fork", "spawn", "inprocess", "watchdog"],
+)
+def test_outputs_flow_between_steps(home, orchestrator):
+    run = workloads.ml.with_options(orchestrator=orchestrator)(n=4, lr=2.0)
+    assert run.status is RunStatus.COMPLETED
+    assert run.steps["load"].output() == [0, 1, 2, 3]
+    assert run.steps["train"].output("model") == 12.0
+    assert run.steps["evaluate"].output() == {"score": 3.0}
+    assert run.steps["train"].upstream == ["load"]
+    assert run.params == {"n": 4, "lr": 2.0}
+    assert "loading 4 numbers" in Client().logs(run.id, "load")
+    assert leftover_cgroups() == []
+
+
+def test_cache_reuses_outputs_until_something_changes(home):
+    first = workloads.ml(n=3)
+    assert all(s.status is StepStatus.COMPLETED for s in first.steps.values())
+    second = workloads.ml(n=3)
+    assert all(s.status is StepStatus.CACHED for s in second.steps.values())
+    assert second.steps["train"].cached_from == first.id
+    assert second.steps["evaluate"].output() == first.steps["evaluate"].output()
+    third = workloads.ml(n=3, lr=1.0)  # a parameter of train changed: train and below rerun
+    assert third.steps["load"].status is StepStatus.CACHED
+    assert third.steps["train"].status is StepStatus.COMPLETED
+    assert third.steps["evaluate"].status is StepStatus.COMPLETED
+    no_cache = workloads.ml.with_options(enable_cache=False)(n=3)
+    assert all(s.status is StepStatus.COMPLETED for s in no_cache.steps.values())
+
+
+def test_failing_step_records_exception_and_traceback(home):
+    with pytest.raises(RunFailedError) as info:
+        workloads.failing()
+    run = info.value.run
+    assert run.status is RunStatus.FAILED
+    failed = run.steps["explode"]
+    attempt = failed.attempts[-1]
+    assert failed.status is StepStatus.FAILED
+    assert attempt.failure.kind is FailureKind.USER_ERROR
+    assert attempt.failure.message.startswith("ValueError: boom")
+    assert "raise ValueError(message)" in attempt.failure.traceback
+    assert run.steps["after_failure"].status is StepStatus.SKIPPED
+    assert "Step 'explode' failed" in str(info.value)
+    assert "about to fail" in Client().logs(run.id, "explode")
+
+
+def test_the_orchestrator_survives_steps_that_crash_exit_or_flood(home):
+    with pytest.raises(RunFailedError) as info:
+        workloads.mayhem()
+    steps = info.value.run.steps
+    kinds = {
+        name: s.attempts[-1].failure.kind if s.attempts[-1].failure else None
+        for name, s in steps.items()
+    }
+    assert kinds["die_exit"] is FailureKind.USER_ERROR
+    assert steps["die_exit"].attempts[-1].exit_code == 3
+    assert kinds["die_segfault"] is FailureKind.USER_ERROR
+    assert "SIGSEGV" in steps["die_segfault"].attempts[-1].failure.message
+    assert kinds["die_kill"] is FailureKind.LOST  # SIGKILL with no OOM evidence
+    assert len(steps["die_kill"].attempts) == 3  # lost: retried from the infra budget
+    assert kinds["die_flood"] is None and steps["die_flood"].status is StepStatus.COMPLETED
+    assert kinds["die_sysexit"] is FailureKind.USER_ERROR
+    assert leftover_cgroups() == []
+
+
+def test_hooks_fire_in_the_orchestrator(home):
+    seen = []
+
+    @step(
+        on_failure=lambda event: seen.append(("fail", event.step, event.failure.kind)),
+        on_success=lambda: seen.append(("ok",)),
+    )
+    def flaky(x: int) -> int:
+        if x:
+            raise RuntimeError("no")
+        return x
+
+    def broken_hook():
+        raise RuntimeError("hooks never change the outcome")
+
+    @pipeline(enable_cache=False, on_failure="continue", on_success=broken_hook)
+    def hooked():
+        flaky(0)
+        flaky(1)
+
+    with pytest.raises(RunFailedError):
+        hooked()
+    assert ("ok",) in seen
+    assert ("fail", "flaky_2", FailureKind.USER_ERROR) in seen

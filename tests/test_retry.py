@@ -1,0 +1,86 @@
+"""Retry decisions: budgets, delays, memory escalation, and the words that explain them."""
+
+import pytest
+
+from dagwell.failures import Failure, FailureKind, OomScope
+from dagwell.retry import backoff_delay, decide_retry
+from dagwell.settings import StepRetryConfig
+
+MB = 10**6
+
+
+def decide(
+    kind, policy=None, scope=None, step_used=0, infra_used=0, limit=None, node=None, retryable=True
+):
+    return decide_retry(
+        failure=Failure(FailureKind(kind), "boom", oom_scope=scope, retryable=retryable),
+        policy=policy or StepRetryConfig(max_retries=0),
+        step_retries_used=step_used,
+        infra_retries_used=infra_used,
+        infra_budget=2,
+        memory_limit=limit,
+        node_memory=node,
+    )
+
+
+@pytest.mark.parametrize("kind", ["image_pull", "config_error", "cancelled"])
+def test_never_retried_kinds(kind):
+    d = decide(kind, StepRetryConfig(max_retries=5))
+    assert not d.retry and "cannot cure" in d.note
+
+
+def test_request_larger_than_node_is_not_retried():
+    d = decide("unschedulable", StepRetryConfig(max_retries=5), retryable=False)
+    assert not d.retry
+
+
+@pytest.mark.parametrize("kind", ["evicted", "preempted", "node_lost", "lost"])
+def test_infra_failures_use_the_infra_budget_not_max_retries(kind):
+    d = decide(kind)  # max_retries=0: still retried
+    assert d.retry and d.budget == "infra"
+    exhausted = decide(kind, infra_used=2)
+    assert not exhausted.retry and "infrastructure budget" in exhausted.note
+
+
+def test_node_pressure_oom_is_infra_own_limit_oom_is_the_steps():
+    assert decide("oom_killed", scope=OomScope.NODE_PRESSURE).budget == "infra"
+    own = decide("oom_killed", scope=OomScope.OWN_LIMIT, limit=200 * MB)
+    assert not own.retry
+    assert "memory_factor" in own.note  # says how to get more memory next time
+
+
+def test_infra_budget_spent_falls_back_to_step_retries():
+    d = decide("evicted", StepRetryConfig(max_retries=1), infra_used=2)
+    assert d.retry and d.budget == "step"
+
+
+def test_step_budget_counts_and_retry_on():
+    policy = StepRetryConfig(max_retries=2)
+    assert decide("user_error", policy, step_used=1).retry
+    last = decide("user_error", policy, step_used=2)
+    assert not last.retry and "max_retries=2 used up" in last.note
+    only_oom = StepRetryConfig(max_retries=3, retry_on=["oom_killed"])
+    assert not decide("user_error", only_oom).retry
+    assert "retry_on does not include user_error" in decide("user_error", only_oom).note
+
+
+def test_memory_escalation():
+    policy = StepRetryConfig(max_retries=2, memory_factor=2)
+    d = decide("oom_killed", policy, scope=OomScope.OWN_LIMIT, limit=200 * MB)
+    assert d.retry and d.memory_limit == 400 * MB
+    capped = StepRetryConfig(max_retries=2, memory_factor=4, max_memory="500MB")
+    assert (
+        decide("oom_killed", capped, scope=OomScope.OWN_LIMIT, limit=200 * MB).memory_limit
+        == 500 * MB
+    )
+    by_node = decide("oom_killed", policy, scope=OomScope.OWN_LIMIT, limit=800 * MB, node=1000 * MB)
+    assert by_node.memory_limit == 1000 * MB
+    stuck = decide("oom_killed", policy, scope=OomScope.OWN_LIMIT, limit=1000 * MB, node=1000 * MB)
+    assert stuck.memory_limit == 1000 * MB and "stays" in stuck.note
+
+
+def test_backoff_delay():
+    p = StepRetryConfig(delay=0.5, backoff=2.0, max_delay=3, jitter=1.0)
+    assert [backoff_delay(p, n, 0.0) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 3, 3]
+    assert backoff_delay(p, 1, 0.5) == 1.0
+    assert backoff_delay(StepRetryConfig(), 3, 0.0) == 0.0

@@ -1,0 +1,230 @@
+"""The run store on both backends: SQLite (WAL) and a real PostgreSQL 15."""
+
+import multiprocessing
+import time
+
+import pytest
+
+from dagwell.errors import ConfigError, RunNotFound, StoreError
+from dagwell.store import (
+    Batch,
+    PutCache,
+    RecordArtifacts,
+    Store,
+    UpdateRun,
+    UpdateStep,
+    UpsertAttempt,
+)
+
+
+def new_run(store, run_id="abc123def456", pipeline="p", steps=("a", "b"), created=None):
+    now = created or time.time()
+    store.create_run(
+        {
+            "id": run_id,
+            "name": f"{pipeline}-{run_id[:4]}",
+            "pipeline": pipeline,
+            "status": "running",
+            "plan": {"steps": []},
+            "params": {},
+            "orchestrator": {},
+            "owner": "host:1:boot",
+            "created_at": now,
+            "started_at": now,
+            "heartbeat_at": now,
+            "stop_requested": False,
+        },
+        [
+            {
+                "run_id": run_id,
+                "step_id": s,
+                "name": s.split("_")[0],
+                "position": i,
+                "status": "pending",
+                "upstream": [],
+                "params": {},
+            }
+            for i, s in enumerate(steps)
+        ],
+    )
+    return run_id
+
+
+def test_runs_steps_attempts_round_trip(store_url):
+    store = Store.open(store_url)
+    run_id = new_run(store)
+    batch = Batch()
+    batch.add(
+        UpsertAttempt(run_id, "a", 1, {"status": "running", "memory_limit": 200, "started_at": 1.0})
+    )
+    batch.add(
+        UpsertAttempt(
+            run_id,
+            "a",
+            1,
+            {
+                "status": "failed",
+                "failure_kind": "oom_killed",
+                "failure_message": "m",
+                "exit_code": None,
+                "signal": 9,
+                "peak_memory": 250,
+                "ended_at": 2.0,
+                "oom_scope": "own_limit",
+                "budget": "step",
+                "backoff": 0.5,
+            },
+        )
+    )
+    batch.add(UpdateStep(run_id, "a", {"status": "completed", "outputs": {"output": {"d": 1}}}))
+    batch.add(
+        RecordArtifacts(
+            [
+                {
+                    "digest": "d" * 64,
+                    "materializer": "json",
+                    "type_name": "int",
+                    "size": 1,
+                    "python": None,
+                }
+            ]
+            * 2,
+            1.0,
+        )
+    )
+    batch.add(PutCache("k" * 64, run_id, "a", {"output": {"d": 1}}, 1.0))
+    batch.add(PutCache("k" * 64, run_id, "a", {"output": {"d": 2}}, 2.0))
+    batch.add(UpdateRun(run_id, {"status": "completed", "ended_at": 3.0}))
+    store.write(batch)
+    attempt = store.attempt_rows(run_id)[0]
+    assert attempt["status"] == "failed" and attempt["memory_limit"] == 200
+    assert attempt["peak_memory"] == 250 and attempt["signal"] == 9
+    steps = store.step_rows(run_id)
+    assert [s["step_id"] for s in steps] == ["a", "b"]
+    assert steps[0]["outputs"] == {"output": {"d": 1}}
+    assert store.cache_get("k" * 64)["outputs"] == {"output": {"d": 2}}
+    assert store.artifact_digests(["d" * 64, "e" * 64]) == {"d" * 64}
+    assert store.run_row(run_id)["status"] == "completed"
+    store.close()
+
+
+def test_migrations_are_idempotent(store_url):
+    Store.open(store_url).close()
+    store = Store.open(store_url)  # second open: already at head
+    new_run(store)
+    store.close()
+
+
+def test_resolve_run_ids(store_url):
+    store = Store.open(store_url)
+    new_run(store, "aaaa11112222", created=1.0)
+    new_run(store, "aaaa33334444", created=2.0)
+    assert store.resolve_run_id("aaaa1") == "aaaa11112222"
+    assert store.resolve_run_id("latest") == "aaaa33334444"
+    with pytest.raises(RunNotFound, match="ambiguous"):
+        store.resolve_run_id("aaaa")
+    with pytest.raises(RunNotFound, match="`dagwell runs list`"):
+        store.resolve_run_id("zzz")
+    runs = store.list_runs()
+    assert [r["id"] for r in runs] == ["aaaa33334444", "aaaa11112222"]
+    assert runs[0]["step_counts"] == {"pending": 2}
+    store.close()
+
+
+def test_heartbeat_stop_flag_and_claim(store_url):
+    store = Store.open(store_url)
+    run_id = new_run(store)
+    assert store.heartbeat(run_id, 10.0) is False
+    store.request_stop(run_id)
+    assert store.heartbeat(run_id, 11.0) is True
+    assert store.claim_run(run_id, "host:1:boot", "me:2:boot", 12.0)
+    assert not store.claim_run(run_id, "host:1:boot", "other:3:boot", 12.0)
+    assert store.run_row(run_id)["owner"] == "me:2:boot"
+    store.close()
+
+
+def test_learned_peaks(store_url):
+    store = Store.open(store_url)
+    run_id = new_run(store, steps=("train", "train_2", "eval"))
+    store.write(
+        [
+            UpsertAttempt(run_id, "train", 1, {"status": "completed", "peak_memory": 300}),
+            UpsertAttempt(run_id, "train_2", 1, {"status": "completed", "peak_memory": 500}),
+            UpsertAttempt(run_id, "train_2", 2, {"status": "failed", "peak_memory": 900}),
+            UpsertAttempt(run_id, "eval", 1, {"status": "completed", "peak_memory": None}),
+        ]
+    )
+    assert store.learned_peaks("p", ["train", "eval"]) == {"train": 500}
+    assert store.learned_peaks("other", ["train"]) == {}
+    store.close()
+
+
+def test_a_bad_write_is_a_store_error_not_a_retry_loop(store_url):
+    store = Store.open(store_url)
+    run_id = new_run(store)
+    started = time.monotonic()
+    with pytest.raises(StoreError, match="refused a write"):
+        store.write([UpsertAttempt(run_id, "a", 1, {"memory_limit": 5})])  # status missing
+    assert time.monotonic() - started < 5
+    store.close()
+
+
+def test_bad_url():
+    with pytest.raises(ConfigError, match="Unsupported store URL"):
+        Store.open("mysql://x")
+
+
+def _writer(url: str, run_id: str, worker: int, count: int) -> None:
+    store = Store.open(url)
+    for i in range(count):
+        store.write(
+            [
+                UpsertAttempt(
+                    run_id, "a", worker * 1000 + i, {"status": "completed", "started_at": float(i)}
+                )
+            ]
+        )
+        store.heartbeat(run_id, float(i))
+    store.close()
+
+
+def test_concurrent_writers_from_several_processes(store_url):
+    """Several orchestrators on one store: no 'database is locked', nothing lost."""
+    store = Store.open(store_url)
+    run_id = new_run(store)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(store_url, run_id, w, 60)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert len(store.attempt_rows(run_id)) == 240
+    store.close()
+
+
+def test_postgres_connection_drop_is_retried(postgres_url):
+    import psycopg
+
+    store = Store.open(postgres_url)
+    run_id = new_run(store)
+    store.heartbeat(run_id, 1.0)  # a pooled connection now exists
+    dbname = postgres_url.rsplit("/", 1)[1]
+    admin = postgres_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+            (dbname,),
+        ).fetchone()[0]
+    assert killed >= 1
+    assert store.heartbeat(run_id, 2.0) is False  # reconnects instead of failing the run
+    store.write([UpdateRun(run_id, {"status": "completed"})])
+    assert store.run_row(run_id)["status"] == "completed"
+    store.close()
+
+
+def test_sqlite_is_in_wal_mode(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    store.close()

@@ -1,0 +1,119 @@
+"""Steps and pipelines the integration tests run (a module, so spawned workers import it)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from typing import Annotated
+
+from dagwell import ResourceSettings, StepRetryConfig, pipeline, step
+
+MB = 10**6
+
+
+def allocate(mb: int) -> bytearray:
+    block = bytearray(mb * MB)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    return block
+
+
+@step(enable_cache=False)
+def hog(mb: int = 400, seconds: float = 1.0) -> None:
+    block = allocate(mb)
+    time.sleep(seconds)
+    del block
+
+
+@step
+def load(n: int = 5) -> list[int]:
+    print(f"loading {n} numbers")
+    return list(range(n))
+
+
+@step
+def train(data: list[int], lr: float = 0.5) -> Annotated[float, "model"]:
+    return sum(data) * lr
+
+
+@step
+def evaluate(model: float, data: list[int]) -> dict[str, float]:
+    return {"score": model / max(1, len(data))}
+
+
+@pipeline
+def ml(n: int = 5, lr: float = 0.5) -> None:
+    data = load(n)
+    model = train(data, lr=lr)
+    evaluate(model, data)
+
+
+@step
+def explode(message: str = "boom") -> int:
+    print("about to fail")
+    raise ValueError(message)
+
+
+@step
+def after_failure(x: int) -> int:
+    return x
+
+
+@pipeline(enable_cache=False)
+def failing() -> None:
+    after_failure(explode())
+    load()
+
+
+@step(enable_cache=False)
+def die(how: str) -> None:
+    print(f"dying by {how}", flush=True)
+    if how == "exit":
+        os._exit(3)
+    if how == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if how == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if how == "flood":
+        chunk = "x" * 1023 + "\n"
+        for _ in range(50_000):  # ~50 MB of output
+            sys.stdout.write(chunk)
+        return
+    if how == "sysexit":
+        sys.exit(0)
+
+
+@pipeline(enable_cache=False, on_failure="continue")
+def mayhem() -> None:
+    for how in ("exit", "segfault", "kill", "flood", "sysexit"):
+        die(how, id=f"die_{how}")
+
+
+@step(enable_cache=False)
+def nap(seconds: float = 30.0) -> None:
+    print("napping", flush=True)
+    time.sleep(seconds)
+
+
+@pipeline(enable_cache=False)
+def sleepy(count: int = 3, seconds: float = 30.0) -> None:
+    for _ in range(count):
+        nap(seconds)
+
+
+@step(enable_cache=False, resources=ResourceSettings(memory="200MB"))
+def greedy(mb: int = 300) -> None:
+    print("allocating", flush=True)
+    allocate(mb)
+    time.sleep(0.2)
+
+
+@step(
+    enable_cache=False,
+    resources=ResourceSettings(memory="200MB"),
+    retry=StepRetryConfig(max_retries=1, memory_factor=2),
+)
+def growing(mb: int = 300) -> None:
+    allocate(mb)
