@@ -3,8 +3,9 @@
 One loop per run, in the orchestrator's main thread. Each turn it hands ready steps to the
 cache or the queue, lets time pass (backoffs, deadlines), polls the stop flag with the
 heartbeat, starts what admission allows, waits for runtime events, and writes the turn's
-changes to the store in one short transaction. Evidence is released (cgroups removed,
-pod finalizers dropped) only after that transaction committed. Hooks run last.
+changes to the store in one short transaction (the ends of attempts seen in one turn are
+written with the starts of the next turn's attempts). Evidence is released (pod
+finalizers dropped) only after that transaction committed. Hooks run last.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from dagwell.scheduler import AttemptEnded, AttemptStarted, Change, Outcome, Sch
 from dagwell.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
 from dagwell.store import (
     Batch,
+    InsertAttempt,
     PutCache,
     RecordArtifacts,
     Store,
+    UpdateAttempt,
     UpdateRun,
     UpdateStep,
     UpsertAttempt,
@@ -110,8 +113,7 @@ class Engine:
             if wake is not None:
                 timeout = min(timeout, max(0.0, wake - self.clock()))
             for event in self.runtime.wait(timeout):
-                self._on_event(event)
-            self._flush()
+                self._on_event(event)  # recorded by the next turn's single flush
 
     def _heartbeat(self, now: float) -> None:
         if now - self._last_beat < self.options.heartbeat_interval:
@@ -378,7 +380,7 @@ class Engine:
         now = self.clock()
         if isinstance(change, AttemptStarted):
             self._batch.add(
-                UpsertAttempt(
+                InsertAttempt(
                     self.run_id,
                     change.step_id,
                     change.attempt,
@@ -423,7 +425,7 @@ class Engine:
                 values["exit_code"] = failure.exit_code
             if failure.signal is not None:
                 values["signal"] = failure.signal
-        self._batch.add(UpsertAttempt(self.run_id, change.step_id, change.attempt, values))
+        self._batch.add(UpdateAttempt(self.run_id, change.step_id, change.attempt, values))
         if failure is not None:
             peak = f", peak {format_bytes(ev.peak_memory)}" if ev and ev.peak_memory else ""
             self.progress.event(
@@ -433,11 +435,11 @@ class Engine:
     def _record_step(self, change: StepChange, now: float) -> None:
         step_id, new = change.step_id, change.new
         values: dict[str, Any] = {"status": new.value, "note": change.note or None}
-        state = self.scheduler.steps[step_id]
-        if new is StepStatus.RUNNING and state.attempt == 1:
-            values["started_at"] = now
+        at = change.at or now
+        if new is StepStatus.RUNNING and change.attempt == 1:
+            values["started_at"] = at
         if new in TERMINAL_STEP_STATUSES:
-            values["ended_at"] = now
+            values["ended_at"] = at
         if new is StepStatus.COMPLETED:
             outputs = self.outputs[step_id]
             values["outputs"] = {k: r.to_json() for k, r in outputs.items()}
@@ -451,9 +453,9 @@ class Engine:
             self.progress.event(f"{step_id}: retry in {format_seconds(change.retry_in)}")
         elif new is StepStatus.FAILED:
             self.progress.event(f"{step_id}: failed")
-        self._queue_hooks(change, state.attempt)
+        self._queue_hooks(change)
 
-    def _queue_hooks(self, change: StepChange, attempt: int) -> None:
+    def _queue_hooks(self, change: StepChange) -> None:
         hooks = self.hooks.get(change.step_id)
         if hooks is None:
             return
@@ -461,7 +463,7 @@ class Engine:
             self.run_id,
             self.plan.pipeline,
             change.step_id,
-            attempt,
+            change.attempt,
             change.failure,
             change.retry_in,
         )

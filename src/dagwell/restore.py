@@ -89,4 +89,5 @@ def restore(
             state.queued_at = now
         elif state.status is StepStatus.FAILED and config.failure_mode == "stop":
             scheduler.halted_by = scheduler.halted_by or state.id
+    scheduler.reindex()
     return scheduler, running, outputs

@@ -75,6 +75,8 @@ class StepChange:
     note: str = ""
     failure: Failure | None = None
     retry_in: float | None = None
+    attempt: int = 0  # the step's latest attempt number when the change happened
+    at: float = 0.0  # when it happened (the time of the call that caused it)
 
 
 @dataclass(frozen=True)
@@ -149,31 +151,52 @@ class Scheduler:
             for up in state.upstream:
                 self.downstream[up].append(state.id)
         self.learned: dict[str, int] = dict(learned or {})
+        self._index: dict[StepStatus, dict[str, StepState]] = {st: {} for st in StepStatus}
+        self._unmet: dict[str, int] = {}
+        self._ready: list[str] = []
+        self.reindex()
         self.changes: list[Change] = []
         self.stop_requested = False
         self.halted_by: str | None = None  # the failed step that stopped the run
         self.slots = config.max_parallelism
+        self.now = 0.0  # the latest time any call told the scheduler about
+
+    def reindex(self) -> None:
+        """Rebuild the status index and the ready list from the states (after a restore)."""
+        for group in self._index.values():
+            group.clear()
+        for state in self.steps.values():
+            self._index[state.status][state.id] = state
+        self._ready = []
+        for state in self.steps.values():
+            done = {up for up in state.upstream if self.steps[up].status in DONE_STEP_STATUSES}
+            self._unmet[state.id] = len(state.upstream) - len(done)
+            if self._unmet[state.id] == 0 and state.status is StepStatus.PENDING:
+                self._ready.append(state.id)
+
+    def _group(self, *statuses: StepStatus) -> list[StepState]:
+        return [state for status in statuses for state in self._index[status].values()]
 
     # -- queries ---------------------------------------------------------------------
     @property
     def finished(self) -> bool:
-        return all(s.status in TERMINAL_STEP_STATUSES for s in self.steps.values())
+        return not any(
+            group for status, group in self._index.items() if status not in TERMINAL_STEP_STATUSES
+        )
 
     def run_status(self) -> RunStatus:
-        return run_status((s.status for s in self.steps.values()), self.stop_requested)
+        present = [status for status, group in self._index.items() if group]
+        return run_status(present, self.stop_requested)  # the rules only ask "is any ..."
 
     def running(self) -> list[StepState]:
-        return [s for s in self.steps.values() if s.status is StepStatus.RUNNING]
+        return list(self._index[StepStatus.RUNNING].values())
 
     def counts(self) -> dict[StepStatus, int]:
-        counts = dict.fromkeys(StepStatus, 0)
-        for state in self.steps.values():
-            counts[state.status] += 1
-        return counts
+        return {status: len(group) for status, group in self._index.items()}
 
     def next_wakeup(self) -> float | None:
         times: list[float] = []
-        for s in self.steps.values():
+        for s in self._group(StepStatus.RETRYING, StepStatus.RUNNING, StepStatus.QUEUED):
             if s.status is StepStatus.RETRYING and s.retry_at is not None:
                 times.append(s.retry_at)
             elif s.status is StepStatus.RUNNING and s.timeout and s.started_at is not None:
@@ -209,7 +232,16 @@ class Scheduler:
     ) -> None:
         old = state.status
         state.status = step_transition(old, new)
-        self.changes.append(StepChange(state.id, old, new, note, failure, retry_in))
+        del self._index[old][state.id]
+        self._index[new][state.id] = state
+        if new in DONE_STEP_STATUSES:
+            for down in self.downstream[state.id]:
+                self._unmet[down] -= 1
+                if self._unmet[down] == 0:
+                    self._ready.append(down)
+        self.changes.append(
+            StepChange(state.id, old, new, note, failure, retry_in, state.attempt, self.now)
+        )
 
     def take_ready(self) -> list[str]:
         """Pending steps whose upstream steps are all done; each is handed out once.
@@ -219,28 +251,28 @@ class Scheduler:
         if self.stop_requested or self.halted_by:
             return []
         ready = []
-        for state in self.steps.values():
-            if (
-                state.status is StepStatus.PENDING
-                and not state.handed_out
-                and all(self.steps[up].status in DONE_STEP_STATUSES for up in state.upstream)
-            ):
+        for step_id in self._ready:
+            state = self.steps[step_id]
+            if state.status is StepStatus.PENDING and not state.handed_out:
                 state.handed_out = True
-                ready.append(state.id)
+                ready.append(step_id)
+        self._ready = []
         return ready
 
     def cached(self, step_id: str) -> None:
         self._move(self.steps[step_id], StepStatus.CACHED, "outputs reused from the cache")
 
     def enqueue(self, step_id: str, now: float) -> None:
+        self.now = now
         state = self.steps[step_id]
         state.queued_at = now
         self._move(state, StepStatus.QUEUED)
 
     def admit(self, now: float, observed_memory: int | None = None) -> list[Launch]:
+        self.now = now
         if self.stop_requested or self.halted_by:
             return []
-        queued = [s for s in self.steps.values() if s.status is StepStatus.QUEUED]
+        queued = self._group(StepStatus.QUEUED)
         candidates = []
         for state in sorted(queued, key=lambda s: s.queued_at):
             if state.status is not StepStatus.QUEUED:
@@ -296,6 +328,7 @@ class Scheduler:
         return None
 
     def attempt_ended(self, step_id: str, attempt: int, outcome: Outcome, now: float) -> None:
+        self.now = now
         state = self.steps[step_id]
         if state.status is not StepStatus.RUNNING or attempt != state.attempt:
             return  # a late duplicate report of an attempt already recorded
@@ -303,7 +336,7 @@ class Scheduler:
             self._completed(state, outcome)
             return
         failure = outcome.failure or Failure(FailureKind.LOST, "the attempt ended without a result")
-        if state.stopping is not None and failure.kind is not state.stopping:
+        if state.stopping is not None:  # dagwell killed it: say why, keep the evidence
             failure = Failure(
                 state.stopping,
                 _stop_message(state),
@@ -399,7 +432,7 @@ class Scheduler:
         return list(seen)
 
     def _wind_down(self, why: str) -> None:
-        for state in self.steps.values():
+        for state in self._group(StepStatus.PENDING, StepStatus.QUEUED, StepStatus.RETRYING):
             if state.status is StepStatus.PENDING or (
                 state.status is StepStatus.QUEUED and state.attempt == 0
             ):
@@ -409,8 +442,9 @@ class Scheduler:
 
     def tick(self, now: float) -> list[Kill]:
         """Let time pass: due retries queue up, deadlines kill, queue bounds fail."""
+        self.now = now
         kills = []
-        for state in self.steps.values():
+        for state in self._group(StepStatus.RETRYING, StepStatus.RUNNING, StepStatus.QUEUED):
             if (
                 state.status is StepStatus.RETRYING
                 and state.retry_at is not None

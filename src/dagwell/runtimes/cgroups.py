@@ -172,7 +172,8 @@ class V1Node:
         with contextlib.suppress(OSError):
             _write(path / "memory.swappiness", "0")
         cpu_path = None
-        if self.cpu_path is not None:
+        if self.cpu_path is not None and cpu is not None:  # a cpu cgroup only when limited
+            self.cpu_path.mkdir(exist_ok=True)
             cpu_path = self.cpu_path / name
             cpu_path.mkdir()
             _set_cpu_v1(cpu_path, cpu)
@@ -190,7 +191,9 @@ class V1Node:
 
     def remove(self) -> None:
         for root in filter(None, (self.path, self.cpu_path)):
-            for child in sorted(root.iterdir()) if root.exists() else []:
+            if not root.exists():
+                continue
+            for child in sorted(root.iterdir()):
                 if child.is_dir():
                     _kill_all(child / "cgroup.procs")
                     _rmdir(child)
@@ -286,9 +289,8 @@ class CgroupSetup:
                 _write(path / "memory.use_hierarchy", "1")
             if memory is not None:
                 _write(path / "memory.limit_in_bytes", str(memory))
-            cpu_path = None
-            if self.cpu_base is not None:
-                cpu_path = self.cpu_base / name
+            cpu_path = self.cpu_base / name if self.cpu_base is not None else None
+            if cpu_path is not None and cpu is not None:
                 cpu_path.mkdir(parents=True, exist_ok=True)
                 _set_cpu_v1(cpu_path, cpu)
             return V1Node(path, cpu_path)

@@ -1,18 +1,20 @@
 """Writes to the run store as small values, applied together in one short transaction.
 
 The engine collects the ops of one loop iteration and hands them to :meth:`Store.write`,
-which retries the whole batch when the database is locked or the connection dropped. Ops
-are idempotent where they can be (inserts of attempts and artifacts upsert), so a retried
+which retries the whole batch when the database is locked or the connection dropped.
+Before running, a batch is compacted (several changes to one row become one statement)
+and grouped (same-shaped statements run as one executemany), which is what keeps the
+store's cost per step small. Upserts and artifact inserts are idempotent, so a retried
 batch never duplicates a record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, update
 
 from dagwell.store import schema
 
@@ -22,11 +24,6 @@ class UpdateRun:
     run_id: str
     values: Mapping[str, Any]
 
-    def apply(self, conn: Connection) -> None:
-        conn.execute(
-            update(schema.runs).where(schema.runs.c.id == self.run_id).values(**self.values)
-        )
-
 
 @dataclass(frozen=True)
 class UpdateStep:
@@ -34,54 +31,39 @@ class UpdateStep:
     step_id: str
     values: Mapping[str, Any]
 
-    def apply(self, conn: Connection) -> None:
-        t = schema.steps
-        conn.execute(
-            update(t)
-            .where(and_(t.c.run_id == self.run_id, t.c.step_id == self.step_id))
-            .values(**self.values)
-        )
-
 
 @dataclass(frozen=True)
-class UpsertAttempt:
+class InsertAttempt:
+    """A new attempt row (the engine knows it is new: it just started the attempt)."""
+
     run_id: str
     step_id: str
     number: int
     values: Mapping[str, Any]
 
-    def apply(self, conn: Connection) -> None:
-        t = schema.attempts
-        where = and_(
-            t.c.run_id == self.run_id, t.c.step_id == self.step_id, t.c.number == self.number
-        )
-        result = conn.execute(update(t).where(where).values(**self.values))
-        if result.rowcount == 0:
-            conn.execute(
-                insert(t).values(
-                    run_id=self.run_id, step_id=self.step_id, number=self.number, **self.values
-                )
-            )
+
+@dataclass(frozen=True)
+class UpdateAttempt:
+    run_id: str
+    step_id: str
+    number: int
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class UpsertAttempt:
+    """Insert or update: for attempts whose row may or may not exist (recovery paths)."""
+
+    run_id: str
+    step_id: str
+    number: int
+    values: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
 class RecordArtifacts:
     refs: Sequence[Mapping[str, Any]]  # ArtifactRef.to_json() values
     created_at: float
-
-    def apply(self, conn: Connection) -> None:
-        t = schema.artifacts
-        digests = list(dict.fromkeys(r["digest"] for r in self.refs))
-        if not digests:
-            return
-        known = set(conn.execute(select(t.c.digest).where(t.c.digest.in_(digests))).scalars())
-        rows, seen = [], set(known)
-        for ref in self.refs:
-            if ref["digest"] not in seen:
-                seen.add(ref["digest"])
-                rows.append({**ref, "created_at": self.created_at})
-        if rows:
-            conn.execute(insert(t), rows)
 
 
 @dataclass(frozen=True)
@@ -92,25 +74,175 @@ class PutCache:
     outputs: Mapping[str, Any]
     created_at: float
 
-    def apply(self, conn: Connection) -> None:
-        t = schema.step_cache
-        values = {
-            "run_id": self.run_id,
-            "step_id": self.step_id,
-            "outputs": dict(self.outputs),
-            "created_at": self.created_at,
-        }
-        result = conn.execute(update(t).where(t.c.cache_key == self.cache_key).values(**values))
-        if result.rowcount == 0:
-            conn.execute(insert(t).values(cache_key=self.cache_key, **values))
+
+Op = (
+    UpdateRun
+    | UpdateStep
+    | InsertAttempt
+    | UpdateAttempt
+    | UpsertAttempt
+    | RecordArtifacts
+    | PutCache
+)
 
 
 @dataclass
 class Batch:
-    ops: list[Any] = field(default_factory=list)
+    ops: list[Op] = field(default_factory=list)
 
-    def add(self, op: Any) -> None:
+    def add(self, op: Op) -> None:
         self.ops.append(op)
 
     def __bool__(self) -> bool:
         return bool(self.ops)
+
+
+AttemptOp = InsertAttempt | UpdateAttempt | UpsertAttempt
+
+
+def compact(ops: Iterable[Op]) -> list[Op]:
+    """Merge the changes to one row into one op (later values win)."""
+    merged: dict[tuple[Any, ...], Op] = {}
+    order: list[tuple[Any, ...]] = []
+    for i, op in enumerate(ops):
+        if isinstance(op, UpdateStep):
+            key: tuple[Any, ...] = ("step", op.run_id, op.step_id)
+        elif isinstance(op, InsertAttempt | UpdateAttempt | UpsertAttempt):
+            key = ("attempt", op.run_id, op.step_id, op.number)
+        elif isinstance(op, UpdateRun):
+            key = ("run", op.run_id)
+        else:
+            key = ("other", i)
+        previous = merged.get(key)
+        if previous is None:
+            merged[key] = op
+            order.append(key)
+        elif isinstance(op, UpdateStep | UpdateRun):
+            assert isinstance(previous, UpdateStep | UpdateRun)
+            merged[key] = type(op)(**{**_fields(op), "values": {**previous.values, **op.values}})
+        else:
+            assert isinstance(previous, InsertAttempt | UpdateAttempt | UpsertAttempt)
+            assert isinstance(op, InsertAttempt | UpdateAttempt | UpsertAttempt)
+            values = {**previous.values, **op.values}
+            kind: type[AttemptOp] = type(previous)
+            if isinstance(op, UpsertAttempt) and not isinstance(previous, InsertAttempt):
+                kind = UpsertAttempt
+            merged[key] = kind(op.run_id, op.step_id, op.number, values)
+    return [merged[key] for key in order]
+
+
+def _fields(op: UpdateStep | UpdateRun) -> dict[str, Any]:
+    if isinstance(op, UpdateStep):
+        return {"run_id": op.run_id, "step_id": op.step_id}
+    return {"run_id": op.run_id}
+
+
+def _by_shape(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    return groups
+
+
+def execute(conn: Connection, ops: Iterable[Op]) -> None:
+    """Run a compacted batch: same-shaped statements together, as executemany."""
+    ops = compact(ops)
+    runs, steps = schema.runs, schema.steps
+    attempts = schema.attempts
+    for op in ops:
+        if isinstance(op, UpdateRun):
+            conn.execute(update(runs).where(runs.c.id == op.run_id).values(**op.values))
+    step_rows = [
+        {"_run": op.run_id, "_step": op.step_id, **op.values}
+        for op in ops
+        if isinstance(op, UpdateStep)
+    ]
+    for shape, rows in _by_shape(step_rows).items():
+        columns = [c for c in shape if not c.startswith("_")]
+        stmt = update(steps).where(
+            and_(steps.c.run_id == bindparam("_run"), steps.c.step_id == bindparam("_step"))
+        )
+        conn.execute(stmt.values({c: bindparam(c) for c in columns}), rows)
+    inserts = [
+        {"run_id": op.run_id, "step_id": op.step_id, "number": op.number, **op.values}
+        for op in ops
+        if isinstance(op, InsertAttempt)
+    ]
+    for rows in _by_shape(inserts).values():
+        conn.execute(insert(attempts), rows)
+    updates = [
+        {"_run": op.run_id, "_step": op.step_id, "_number": op.number, **op.values}
+        for op in ops
+        if isinstance(op, UpdateAttempt)
+    ]
+    for shape, rows in _by_shape(updates).items():
+        columns = [c for c in shape if not c.startswith("_")]
+        stmt = update(attempts).where(
+            and_(
+                attempts.c.run_id == bindparam("_run"),
+                attempts.c.step_id == bindparam("_step"),
+                attempts.c.number == bindparam("_number"),
+            )
+        )
+        conn.execute(stmt.values({c: bindparam(c) for c in columns}), rows)
+    for op in ops:
+        if isinstance(op, UpsertAttempt):
+            _upsert_attempt(conn, op)
+        elif isinstance(op, RecordArtifacts):
+            _record_artifacts(conn, op)
+        elif isinstance(op, PutCache):
+            _put_cache(conn, op)
+
+
+def _upsert_attempt(conn: Connection, op: UpsertAttempt) -> None:
+    t = schema.attempts
+    where = and_(t.c.run_id == op.run_id, t.c.step_id == op.step_id, t.c.number == op.number)
+    result = conn.execute(update(t).where(where).values(**op.values))
+    if result.rowcount == 0:
+        conn.execute(
+            insert(t).values(run_id=op.run_id, step_id=op.step_id, number=op.number, **op.values)
+        )
+
+
+def _insert_ignoring_duplicates(
+    conn: Connection,
+    table: Any,
+    rows: list[dict[str, Any]],
+    key: str,
+    update_columns: Sequence[str] = (),
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING (or DO UPDATE), in one statement on both backends."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt: Any = dialect.insert(table)
+    if update_columns:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[key], set_={c: stmt.excluded[c] for c in update_columns}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[key])
+    conn.execute(stmt, rows)
+
+
+def _record_artifacts(conn: Connection, op: RecordArtifacts) -> None:
+    rows = {r["digest"]: {**r, "created_at": op.created_at} for r in op.refs}
+    if rows:
+        _insert_ignoring_duplicates(conn, schema.artifacts, list(rows.values()), "digest")
+
+
+def _put_cache(conn: Connection, op: PutCache) -> None:
+    row = {
+        "cache_key": op.cache_key,
+        "run_id": op.run_id,
+        "step_id": op.step_id,
+        "outputs": dict(op.outputs),
+        "created_at": op.created_at,
+    }
+    _insert_ignoring_duplicates(
+        conn,
+        schema.step_cache,
+        [row],
+        "cache_key",
+        update_columns=("run_id", "step_id", "outputs", "created_at"),
+    )

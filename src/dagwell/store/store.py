@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from dagwell.errors import RunNotFound, StoreError, StoreUnavailable
 from dagwell.store import schema
 from dagwell.store.connect import make_engine, migrate, normalize_url
-from dagwell.store.ops import Batch
+from dagwell.store.ops import Batch, Op, execute
 
 log = logging.getLogger("dagwell.store")
 T = TypeVar("T")
@@ -84,15 +84,14 @@ class Store:
 
         return self._retry(run)
 
-    def write(self, batch: Batch | Sequence[Any]) -> None:
+    def write(self, batch: Batch | Sequence[Op]) -> None:
         ops = batch.ops if isinstance(batch, Batch) else list(batch)
         if not ops:
             return
 
         def run() -> None:
             with self.engine.begin() as conn:
-                for op in ops:
-                    op.apply(conn)
+                execute(conn, ops)
 
         self._retry(run)
 

@@ -1,0 +1,71 @@
+"""Helpers for tests that drive a pipeline in a separate orchestrator process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from dagwell import Client
+
+TESTS = Path(__file__).parent
+
+
+def start_orchestrator(home: Path, tmp_path: Path, body: str) -> subprocess.Popen[str]:
+    """Run ``body`` (Python using the test workloads) as its own orchestrator process."""
+    script = tmp_path / "orchestrator.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(TESTS)!r})\n" + textwrap.dedent(body))
+    env = {**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_PROGRESS": "0"}
+    return subprocess.Popen(
+        [sys.executable, str(script)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def running_attempts(home: Path, count: int, timeout: float = 30.0):
+    """Wait until the latest run has ``count`` running attempts; return (run, pids)."""
+
+    def check():
+        client = Client(home)
+        try:
+            run = client.get_run("latest")
+        except Exception:
+            return None
+        finally:
+            client.close()
+        live = [
+            a
+            for s in run.steps.values()
+            for a in s.attempts
+            if a.status.value == "running" and a.external_id
+        ]
+        return (run, [int(a.external_id) for a in live]) if len(live) >= count else None
+
+    return wait_for(check, timeout, f"{count} running attempts")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False

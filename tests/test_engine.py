@@ -1,0 +1,147 @@
+"""Engine behaviour on real local runs: timeouts, parallelism, bounds, progress, hooks."""
+
+import io
+import time
+
+import pytest
+
+import workloads
+from dagwell import LocalOrchestrator, ResourceSettings, RunFailedError, StepRetryConfig, pipeline
+from dagwell import step as dagwell_step
+from dagwell.failures import FailureKind
+from dagwell.statuses import RunStatus, StepStatus
+
+
+def outcome(p):
+    try:
+        return p()
+    except RunFailedError as error:
+        return error.run
+
+
+def test_timeout_kills_the_attempt_and_retries(home):
+    slow = workloads.nap.with_options(timeout=0.5, retry=StepRetryConfig(max_retries=1))
+
+    @pipeline(enable_cache=False)
+    def p():
+        slow(30)
+
+    started = time.monotonic()
+    run = outcome(p)
+    assert time.monotonic() - started < 10
+    attempts = run.steps["nap"].attempts
+    assert [a.failure.kind for a in attempts] == [FailureKind.TIMEOUT, FailureKind.TIMEOUT]
+    assert "timeout of 500ms" in attempts[0].failure.message
+    assert run.status is RunStatus.FAILED
+
+
+def test_parallelism_is_bounded_by_max_parallelism(home):
+    @pipeline(enable_cache=False)
+    def p():
+        for _ in range(6):
+            workloads.nap(0.5)
+
+    run = p.with_options(orchestrator=LocalOrchestrator(max_parallelism=2))()
+    spans = [(a.started_at, a.ended_at) for s in run.steps.values() for a in s.attempts]
+    most = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+    assert most == 2
+    elapsed = (max(e for _, e in spans) - min(s for s, _ in spans)).total_seconds()
+    assert 1.4 < elapsed < 5
+
+
+def test_a_request_larger_than_the_node_fails_fast_with_the_numbers(home):
+    huge = workloads.nap.with_options(resources=ResourceSettings(memory="2GB"))
+
+    @pipeline(enable_cache=False)
+    def p():
+        huge(0)
+
+    run = outcome(p.with_options(orchestrator=LocalOrchestrator(memory="1GB")))
+    s = run.steps["nap"]
+    assert s.status is StepStatus.FAILED and s.attempts == []
+    assert "needs 2.0 GB but the node has only 1.0 GB" in s.note
+
+
+def test_cascading_cache_hits_do_not_wait_for_a_heartbeat(home):
+    """Regression: a step made ready by a cache hit used to wait for the next loop tick."""
+
+    @dagwell_step
+    def inc(x: int) -> int:
+        return x + 1
+
+    @pipeline
+    def chain():
+        x = inc(0)
+        for _ in range(5):
+            x = inc(x)
+
+    chain()
+    started = time.monotonic()
+    second = chain()
+    assert all(s.status is StepStatus.CACHED for s in second.steps.values())
+    assert time.monotonic() - started < 1.0
+
+
+def test_on_retry_hook_and_continue_mode(home):
+    events = []
+
+    @dagwell_step(
+        retry=StepRetryConfig(max_retries=2),
+        on_retry=lambda e: events.append((e.step, e.attempt, e.retry_in)),
+    )
+    def flaky() -> None:
+        raise RuntimeError("always")
+
+    @pipeline(enable_cache=False, on_failure="continue")
+    def p():
+        flaky()
+        workloads.load(2)
+
+    run = outcome(p)
+    assert [(s, a) for s, a, _ in events] == [("flaky", 1), ("flaky", 2)]
+    assert run.steps["load"].status is StepStatus.COMPLETED
+    assert len(run.steps["flaky"].attempts) == 3
+
+
+def test_live_progress_renders(home, monkeypatch):
+    from rich.console import Console
+
+    from dagwell import progress as progress_module
+
+    buffer = io.StringIO()
+    original = progress_module.RichProgress.__init__
+
+    def init(self, events=6):
+        original(self, events)
+        self.console = Console(file=buffer, force_terminal=True, width=100)
+
+    monkeypatch.setattr(progress_module.RichProgress, "__init__", init)
+    monkeypatch.setenv("DAGWELL_PROGRESS", "1")
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+
+    @pipeline(enable_cache=False)
+    def p():
+        flaky_once()
+
+    @dagwell_step(retry=StepRetryConfig(max_retries=1))
+    def flaky_once() -> None:
+        raise RuntimeError("x")
+
+    outcome(p)
+    text = buffer.getvalue()
+    assert "dagwell p (" in text and "flaky_once attempt 1: user_error" in text
+    assert "failed 1" in text
+
+
+def test_progress_is_quiet_without_a_terminal(home, capsys):
+    workloads.ml(n=1)
+    captured = capsys.readouterr()
+    assert "dagwell ml" not in captured.err
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_start_methods_report_the_same_failures(home, method):
+    run = outcome(
+        workloads.failing.with_options(orchestrator=LocalOrchestrator(start_method=method))
+    )
+    assert run.steps["explode"].attempts[0].failure.message.startswith("ValueError: boom")
