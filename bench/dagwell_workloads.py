@@ -141,10 +141,10 @@ def oom_latency(rounds: int) -> dict:
             f.write(b"\0" * 8)
 
         @pipeline(enable_cache=False, name="oom_latency")
-        def latency() -> None:
-            victim(path)
+        def latency(stamp_path: str) -> None:
+            victim(stamp_path)
 
-        run = latency()
+        run = latency(path)
         with open(path, "rb") as f:
             killed_at = struct.unpack("d", f.read(8))[0]
         first, second = run.steps["victim"].attempts

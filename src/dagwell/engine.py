@@ -40,7 +40,6 @@ from dagwell.store import (
     UpdateAttempt,
     UpdateRun,
     UpdateStep,
-    UpsertAttempt,
 )
 from dagwell.units import format_bytes, format_seconds
 
@@ -300,7 +299,7 @@ class Engine:
     def _on_event(self, event: AttemptExited | AttemptRunning) -> None:
         if isinstance(event, AttemptRunning):
             self._batch.add(
-                UpsertAttempt(
+                UpdateAttempt(
                     self.run_id,
                     event.step_id,
                     event.attempt,

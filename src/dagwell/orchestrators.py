@@ -9,6 +9,7 @@ runtime is imported only when a KubernetesOrchestrator actually runs something.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -27,7 +28,9 @@ MiB = 2**20
 class Orchestrator(Protocol):
     artifact_store: str | None
 
-    def open_runtime(self, run_id: str, home: Home) -> Runtime: ...
+    def open_runtime(
+        self, run_id: str, home: Home, functions: Mapping[str, Callable[..., Any] | None]
+    ) -> Runtime: ...
     def scheduler_config(self, runtime: Runtime) -> SchedulerConfig: ...
     def describe(self) -> dict[str, Any]: ...
 
@@ -127,7 +130,9 @@ class LocalOrchestrator:
             return parse_memory(env, what="DAGWELL_LOCAL_MEMORY")
         return default_node_memory()
 
-    def open_runtime(self, run_id: str, home: Home) -> Runtime:
+    def open_runtime(
+        self, run_id: str, home: Home, functions: Mapping[str, Callable[..., Any] | None]
+    ) -> Runtime:
         if self.isolation == "inprocess":
             from dagwell.runtimes.inprocess import InProcessRuntime
 
@@ -141,6 +146,7 @@ class LocalOrchestrator:
             node_cpu=self.cpu,
             cgroups=detect(self.cgroups),
             start_method=self.start_method,
+            functions=functions,
         )
 
     def scheduler_config(self, runtime: Runtime) -> SchedulerConfig:

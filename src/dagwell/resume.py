@@ -10,7 +10,9 @@ budget), and continues, or stops everything and records the end.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from dagwell.artifacts import open_artifact_store
 from dagwell.client import Client, PipelineRun, owner_tag
@@ -53,7 +55,16 @@ def _take_over(
     plan = Plan.from_json(row["plan"])
     orchestrator = from_description(dict(row["orchestrator"] or {}))
     home = client.home
-    runtime = orchestrator.open_runtime(run_id, home)
+    functions: dict[str, Callable[..., Any] | None] = {}
+    hooks: dict[str, Hooks] = {}
+    for step_id, spec in plan.steps.items():
+        try:
+            found = resolve(spec.locator)
+        except PermanentError:
+            found = None  # each attempt will report the import problem as config_error
+        functions[step_id] = getattr(found, "func", None)
+        hooks[step_id] = getattr(found, "hooks", Hooks())
+    runtime = orchestrator.open_runtime(run_id, home, functions)
     try:
         config = replace(
             orchestrator.scheduler_config(runtime),
@@ -70,14 +81,6 @@ def _take_over(
             stop_requested=bool(row["stop_requested"]),
             now=time.time(),
         )
-        functions, hooks = {}, {}
-        for step_id, spec in plan.steps.items():
-            try:
-                found = resolve(spec.locator)
-            except PermanentError:
-                found = None  # spawned workers will report the import problem per attempt
-            functions[step_id] = getattr(found, "func", None)
-            hooks[step_id] = getattr(found, "hooks", Hooks())
     except BaseException:
         runtime.close()
         raise

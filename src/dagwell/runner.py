@@ -12,11 +12,10 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwell.artifacts import ArtifactStore, open_artifact_store
 from dagwell.client import Client, PipelineRun, owner_tag
-from dagwell.engine import Engine, EngineOptions
 from dagwell.errors import RunFailedError
 from dagwell.home import Home, resolve_home
 from dagwell.hooks import Hooks
@@ -26,7 +25,9 @@ from dagwell.plan import InputSpec, Plan
 from dagwell.progress import make_progress
 from dagwell.scheduler import Scheduler
 from dagwell.statuses import RunStatus, StepStatus
-from dagwell.store import RecordArtifacts, Store
+
+if TYPE_CHECKING:
+    from dagwell.store import Store
 
 log = logging.getLogger("dagwell.runner")
 
@@ -71,11 +72,6 @@ def _failure_text(run: PipelineRun) -> str:
     return f"{run.summary()}. Step {first.name!r} failed{more}: {why}"
 
 
-def _open(orchestrator: Orchestrator, home: Home) -> tuple[Store, ArtifactStore]:
-    store = Store.open(home.store_url)
-    return store, open_artifact_store(orchestrator.artifact_store or home.artifacts)
-
-
 def execute(
     traced: TracedPipeline,
     orchestrator: Orchestrator | None = None,
@@ -85,11 +81,20 @@ def execute(
     """Record a new run of ``traced``, drive it to its end, return what was recorded."""
     orchestrator = orchestrator or default_orchestrator()
     home = resolve_home()
-    store, artifacts = _open(orchestrator, home)
+    artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
+    plan, constant_refs = materialize_constants(traced.plan, artifacts)
+    run_id = new_run_id()
+    # The runtime first: a local one forks its zygote now, before the store is loaded.
+    runtime = orchestrator.open_runtime(run_id, home, traced.functions)
     try:
-        plan, constant_refs = materialize_constants(traced.plan, artifacts)
-        run_id = new_run_id()
-        runtime = orchestrator.open_runtime(run_id, home)
+        from dagwell.engine import Engine, EngineOptions
+        from dagwell.store import RecordArtifacts, Store
+
+        store = Store.open(home.store_url)
+    except BaseException:
+        runtime.close()
+        raise
+    try:
         try:
             config = replace(
                 orchestrator.scheduler_config(runtime),

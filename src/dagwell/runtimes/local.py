@@ -1,13 +1,15 @@
 """The local runtime: each attempt in its own process, under real memory limits.
 
-Launch forks from the warm orchestrator process (the pipeline's module is already
-imported, so an attempt costs a fork, not an interpreter start) when that is safe: a
-single-threaded parent and a function object in hand. Otherwise it spawns
+Launch forks from a warm parent that already imported the pipeline's modules, so an
+attempt costs a fork, not an interpreter start: the zygote (see :mod:`zygote`), forked
+from the orchestrator before the store and the display were loaded; or the orchestrator
+itself; or, when forking is not safe (threads in the orchestrator) or asked for, a spawned
 ``python -m dagwell.worker``. Each child gets its own process group (Ctrl-C reaches only
 the orchestrator), joins its attempt cgroup first thing, and writes stdout/stderr straight
 to a per-attempt log file, line-buffered, so a log survives an OOM kill mid-write.
 
-Exits are noticed through pidfds in a selector: no polling loop, no SIGCHLD handler.
+Exits are noticed through pidfds (direct children) or the zygote's reports, in one
+selector: no polling loop, no SIGCHLD handler in the orchestrator.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,10 +31,18 @@ from typing import Any
 from dagwell.artifacts import open_artifact_store
 from dagwell.failures import Failure, FailureKind
 from dagwell.manifest import ResultManifest
-from dagwell.runtimes.base import AttemptExited, AttemptSpec, RuntimeEvent, RuntimeInfo
+from dagwell.runtimes.base import (
+    AttemptExited,
+    AttemptRunning,
+    AttemptSpec,
+    RuntimeEvent,
+    RuntimeInfo,
+)
 from dagwell.runtimes.cgroups import AttemptGroup, CgroupEvidence, CgroupSetup, NodeGroup
+from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.watchdog import Watchdog
+from dagwell.runtimes.zygote import Zygote, ZygoteGone
 
 log = logging.getLogger("dagwell.local")
 
@@ -40,8 +50,8 @@ log = logging.getLogger("dagwell.local")
 @dataclass
 class _Running:
     spec: AttemptSpec
-    pid: int
-    pidfd: int
+    pid: int | None  # None until the zygote reports the fork
+    pidfd: int | None  # None when the zygote forked it (the zygote reports its exit)
     group: AttemptGroup | None
     started_at: float
     stop_reason: FailureKind | None = None
@@ -60,14 +70,22 @@ class LocalRuntime:
         node_cpu: float | None,
         cgroups: CgroupSetup,
         start_method: str = "auto",
+        functions: Mapping[str, Callable[..., Any] | None] | None = None,
     ) -> None:
         self.run_id = run_id
         self.cgroups = cgroups
         self.start_method = start_method
         self.selector = selectors.DefaultSelector()
         self.running: dict[tuple[str, int], _Running] = {}
+        self.by_pid: dict[int, tuple[str, int]] = {}
+        self.spent: dict[tuple[str, int], AttemptGroup] = {}  # read, not yet removed
         self.node: NodeGroup | None = None
         self.watchdog: Watchdog | None = None
+        self.zygote: Zygote | None = None
+        if start_method != "spawn" and functions is not None and _fork_is_safe():
+            self.zygote = Zygote.start(functions)  # before this process grows any further
+            self.selector.register(self.zygote.ev_r, selectors.EVENT_READ, "zygote")
+            self.selector.register(self.zygote.pidfd, selectors.EVENT_READ, "zygote-exit")
         if cgroups.version == "none":
             self.watchdog = Watchdog(node_memory)
         else:
@@ -79,7 +97,7 @@ class LocalRuntime:
             node_cpu,
             {
                 "backend": backend,
-                "start_method": start_method,
+                "start_method": "zygote" if self.zygote else start_method,
                 "node_cgroup": str(self.node.path) if self.node else None,
             },
         )
@@ -89,77 +107,48 @@ class LocalRuntime:
         group = None
         if self.node is not None:
             group = self.node.attempt(f"{spec.step_id}.{spec.attempt}", spec.memory_limit, spec.cpu)
+        procs = [str(p) for p in group.procs_files] if group is not None else []
         assert spec.log_path is not None
         Path(spec.log_path).parent.mkdir(parents=True, exist_ok=True)
-        log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        pidfd: int | None = None
+        pid: int | None = None
         try:
-            use_fork = (
-                func is not None
-                and self.start_method != "spawn"
-                and (self.start_method == "fork" or _fork_is_safe())
-            )
-            pid = (
-                self._fork(spec, func, group, log_fd)
-                if use_fork
-                else self._spawn(spec, group, log_fd)
-            )
+            if self.zygote is not None:
+                try:
+                    self.zygote.submit(spec, procs)  # the pid arrives later: AttemptRunning
+                except ZygoteGone:
+                    self._zygote_died()
+            if self.zygote is None:
+                use_fork = (
+                    func is not None
+                    and self.start_method != "spawn"
+                    and (self.start_method == "fork" or _fork_is_safe())
+                )
+                pid = fork_attempt(spec, func, procs) if use_fork else self._spawn(spec, procs)
+                pidfd = os.pidfd_open(pid)
         except BaseException:
             if group is not None:
                 group.remove()
             raise
-        finally:
-            os.close(log_fd)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.setpgid(pid, pid)  # also done by the child; whoever is first closes the race
-        pidfd = os.pidfd_open(pid)
         key = (spec.step_id, spec.attempt)
         self.running[key] = _Running(spec, pid, pidfd, group, time.time())
-        self.selector.register(pidfd, selectors.EVENT_READ, key)
-        if self.watchdog is not None:
-            self.watchdog.add(pid, spec.memory_limit)
+        if pid is None:
+            return ""
+        self._started(key, pid)
+        if pidfd is not None:
+            self.selector.register(pidfd, selectors.EVENT_READ, key)
         return str(pid)
 
-    def _fork(
-        self,
-        spec: AttemptSpec,
-        func: Callable[..., Any] | None,
-        group: AttemptGroup | None,
-        log_fd: int,
-    ) -> int:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid:
-            return pid
-        code = 70
-        try:
-            os.setpgid(0, 0)
-            if group is not None:
-                from dagwell.worker import join_cgroups
+    def _started(self, key: tuple[str, int], pid: int) -> None:
+        item = self.running[key]
+        item.pid = pid
+        self.by_pid[pid] = key
+        if self.watchdog is not None:
+            self.watchdog.add(pid, item.spec.memory_limit)
+        if item.stop_reason is not None:  # stopped before its pid was known
+            self._kill(item)
 
-                join_cgroups(os.pathsep.join(str(p) for p in group.procs_files))
-            os.dup2(log_fd, 1)
-            os.dup2(log_fd, 2)
-            os.close(log_fd)
-            os.environ["DAGWELL_ATTEMPT"] = "1"
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            from dagwell.worker import prepare_process, run_attempt
-
-            prepare_process()
-            code = run_attempt(spec, func)
-        except BaseException:
-            with contextlib.suppress(BaseException):
-                import traceback
-
-                traceback.print_exc()
-        finally:
-            with contextlib.suppress(BaseException):
-                sys.stdout.flush()
-                sys.stderr.flush()
-            os._exit(code)
-
-    def _spawn(self, spec: AttemptSpec, group: AttemptGroup | None, log_fd: int) -> int:
+    def _spawn(self, spec: AttemptSpec, procs: list[str]) -> int:
         assert spec.log_path is not None
         spec_path = spec.log_path.removesuffix(".log") + ".spec.json"
         with open(spec_path, "w") as f:
@@ -167,15 +156,19 @@ class LocalRuntime:
         env = dict(os.environ)
         env["DAGWELL_ATTEMPT"] = "1"
         env["PYTHONUNBUFFERED"] = "1"
-        if group is not None:
-            env["DAGWELL_CGROUP_PROCS"] = os.pathsep.join(str(p) for p in group.procs_files)
-        return os.posix_spawn(
-            sys.executable,
-            [sys.executable, "-m", "dagwell.worker", spec_path],
-            env,
-            file_actions=[(os.POSIX_SPAWN_DUP2, log_fd, 1), (os.POSIX_SPAWN_DUP2, log_fd, 2)],
-            setpgroup=0,
-        )
+        if procs:
+            env["DAGWELL_CGROUP_PROCS"] = os.pathsep.join(procs)
+        log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            return os.posix_spawn(
+                sys.executable,
+                [sys.executable, "-m", "dagwell.worker", spec_path],
+                env,
+                file_actions=[(os.POSIX_SPAWN_DUP2, log_fd, 1), (os.POSIX_SPAWN_DUP2, log_fd, 2)],
+                setpgroup=0,
+            )
+        finally:
+            os.close(log_fd)
 
     # -- observe ----------------------------------------------------------------------------
     def wait(self, timeout: float) -> list[RuntimeEvent]:
@@ -185,53 +178,97 @@ class LocalRuntime:
         if not self.running:
             time.sleep(max(0.0, min(timeout, 0.05)))
             return []
-        ready = self.selector.select(max(0.0, timeout))
         events: list[RuntimeEvent] = []
-        for key, _mask in ready:
-            events.append(self._reap(key.data))
+        for ready, _mask in self.selector.select(max(0.0, timeout)):
+            if ready.data == "zygote":
+                assert self.zygote is not None
+                self.zygote.read()
+            elif ready.data == "zygote-exit":
+                events.extend(self._zygote_died())
+            else:
+                key: tuple[str, int] = ready.data
+                pid = self.running[key].pid
+                assert pid is not None
+                _, status, usage = os.wait4(pid, 0)
+                events.append(self._finish(key, status, usage.ru_maxrss))
+        if self.zygote is not None:
+            events.extend(self._zygote_news())
         return events
 
-    def _reap(self, key: tuple[str, int]) -> AttemptExited:
+    def _zygote_news(self) -> list[RuntimeEvent]:
+        assert self.zygote is not None
+        events: list[RuntimeEvent] = []
+        started, self.zygote.started = self.zygote.started, []
+        for key, pid in started:
+            if key in self.running:
+                self._started(key, pid)
+                events.append(AttemptRunning(key[0], key[1], str(pid), "local"))
+        failed, self.zygote.failed = self.zygote.failed, []
+        for key, why in failed:
+            if key in self.running:
+                events.append(self._finish(key, None, 0, f"Could not fork the attempt: {why}"))
+        exits, self.zygote.exits = self.zygote.exits, []
+        for pid, status, maxrss in exits:
+            owner = self.by_pid.get(pid)
+            if owner is not None:
+                events.append(self._finish(owner, status, maxrss))
+        return events
+
+    def _finish(
+        self, key: tuple[str, int], status: int | None, maxrss_kb: int, lost_why: str | None = None
+    ) -> AttemptExited:
         item = self.running.pop(key)
-        self.selector.unregister(item.pidfd)
-        os.close(item.pidfd)
-        _, status, rusage = os.wait4(item.pid, 0)
+        if item.pid is not None:
+            self.by_pid.pop(item.pid, None)
+        if item.pidfd is not None:
+            self.selector.unregister(item.pidfd)
+            os.close(item.pidfd)
         ended = time.time()
-        exit_code = os.waitstatus_to_exitcode(status)
-        sig = -exit_code if exit_code < 0 else None
-        code = None if sig is not None else exit_code
-        watched = self.watchdog.forget(item.pid) if self.watchdog else None
+        code: int | None = None
+        sig: int | None = None
+        if status is not None:
+            exit_code = os.waitstatus_to_exitcode(status)
+            sig = -exit_code if exit_code < 0 else None
+            code = None if sig is not None else exit_code
+        watched = self.watchdog.forget(item.pid) if self.watchdog and item.pid else None
         if item.group is not None:
             evidence = item.group.evidence()
-            oom_kills, own_hit, peak = (
-                evidence.oom_kills,
-                evidence.own_limit_hit,
-                evidence.peak_memory,
-            )
-            item.group.remove()
+            oom_kills, own_hit = evidence.oom_kills, evidence.own_limit_hit
+            peak = evidence.peak_memory
+            self.spent[key] = item.group  # removed in release(), off the critical path
         else:
             oom_kills, own_hit = 0, False
-            peak = max(rusage.ru_maxrss * 1024, watched.peak if watched else 0)
+            peak = max(maxrss_kb * 1024, watched.peak if watched else 0)
         manifest = None
         with contextlib.suppress(Exception):
             manifest = open_artifact_store(item.spec.artifact_store).read_manifest(
                 item.spec.manifest_key
             )
-        failure = classify_exit(
-            LocalEvidence(
-                exit_code=code,
-                signal=sig,
-                oom_kills=oom_kills,
-                own_limit_hit=own_hit,
-                own_limit=item.spec.memory_limit,
-                peak_memory=peak,
-                node_memory=self.info.node_memory,
-                manifest=manifest,
-                stop_reason=item.stop_reason,
-                watchdog_kill=watched.verdict if watched else None,
-                backend=str(self.info.details["backend"]),
+        if status is None:
+            failure: Failure | None = Failure(
+                FailureKind.LOST,
+                lost_why
+                or (
+                    "dagwell's launcher process died while this attempt ran; the attempt was "
+                    "killed and its exit status is unknown."
+                ),
             )
-        )
+        else:
+            failure = classify_exit(
+                LocalEvidence(
+                    exit_code=code,
+                    signal=sig,
+                    oom_kills=oom_kills,
+                    own_limit_hit=own_hit,
+                    own_limit=item.spec.memory_limit,
+                    peak_memory=peak,
+                    node_memory=self.info.node_memory,
+                    manifest=manifest,
+                    stop_reason=item.stop_reason,
+                    watchdog_kill=watched.verdict if watched else None,
+                    backend=str(self.info.details["backend"]),
+                )
+            )
         return AttemptExited(
             item.spec.step_id,
             item.spec.attempt,
@@ -246,6 +283,31 @@ class LocalRuntime:
             node="local",
         )
 
+    def _zygote_died(self) -> list[RuntimeEvent]:
+        """Attempts forked by a dead zygote are orphans we cannot follow: kill, report lost."""
+        zygote, self.zygote = self.zygote, None
+        if zygote is None:
+            return []
+        log.warning("dagwell's zygote process died; forking attempts directly from now on")
+        self.selector.unregister(zygote.ev_r)
+        self.selector.unregister(zygote.pidfd)
+        zygote.read()
+        for key, pid in zygote.started:
+            if key in self.running:
+                self._started(key, pid)
+        exits = {pid: (status, maxrss) for pid, status, maxrss in zygote.exits}
+        zygote.close()
+        events: list[RuntimeEvent] = []
+        for key, item in list(self.running.items()):
+            if item.pidfd is not None:
+                continue
+            if item.pid is not None and item.pid in exits:
+                events.append(self._finish(key, *exits[item.pid]))
+                continue
+            self._kill(item)
+            events.append(self._finish(key, None, 0))
+        return events
+
     def observed_memory(self) -> int | None:
         if self.node is not None:
             with contextlib.suppress(OSError):
@@ -258,8 +320,13 @@ class LocalRuntime:
         if item is None:
             return
         item.stop_reason = reason
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(item.pid, signal.SIGKILL)
+        self._kill(item)
+
+    @staticmethod
+    def _kill(item: _Running) -> None:
+        if item.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(item.pid, signal.SIGKILL)
         if item.group is not None:
             item.group.kill()
 
@@ -281,15 +348,28 @@ class LocalRuntime:
         return recovered_exit(spec, manifest, evidence, still_running, self.info.node_memory)
 
     def release(self, step_id: str, attempt: int) -> None:
-        return None
+        group = self.spent.pop((step_id, attempt), None)
+        if group is not None:
+            group.remove()
 
     def close(self) -> None:
+        """Kill what still runs, collect its exits (bounded), then remove the node cgroup."""
         for key in list(self.running):
             self.stop(*key, FailureKind.CANCELLED)
-        for key in list(self.running):
-            with contextlib.suppress(ChildProcessError):
-                self._reap(key)
+        deadline = time.monotonic() + 10
+        while self.running and time.monotonic() < deadline:
+            self.wait(0.1)
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+        for item in self.running.values():  # not reported within the bound: reap directly
+            if item.pid is not None and item.pidfd is not None:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(item.pid, os.WNOHANG)
         self.selector.close()
+        for group in self.spent.values():
+            group.remove()
+        self.spent.clear()
         if self.node is not None:
             self.node.remove()
 
