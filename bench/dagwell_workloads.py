@@ -82,20 +82,27 @@ def hog(mb: int, seconds: float) -> None:
 
 
 def seed(declared: bool, seconds: float) -> dict:
+    """Ten 400 MB steps on a 1400 MB node. The lower bound is ceil(10/3) waves of the time
+    one step takes when it runs alone."""
     resources = {"resources": ResourceSettings(memory="450MB")} if declared else {}
     hogging = hog.with_options(retry=StepRetryConfig(max_retries=3), **resources)
+    orchestrator = LocalOrchestrator(memory="1400MB", max_parallelism=10)
+
+    @pipeline(enable_cache=False, name="seed_single")
+    def single() -> None:
+        hogging(400, seconds)
+
+    alone = single.with_options(orchestrator=orchestrator)()
+    step_time = alone.steps["hog"].attempts[-1].duration
 
     @pipeline(enable_cache=False, name="seed_declared" if declared else "seed_undeclared")
     def seed_pipeline() -> None:
         for _ in range(10):
             hogging(400, seconds)
 
-    orchestrator = LocalOrchestrator(memory="1400MB", max_parallelism=10)
     started = time.perf_counter()
     run = seed_pipeline.with_options(orchestrator=orchestrator)()
     makespan = time.perf_counter() - started
-    completed = [a for s in run.steps.values() for a in s.attempts if a.status.value == "completed"]
-    step_time = max(a.duration for a in completed)
     ooms = sum(
         1
         for s in run.steps.values()
@@ -117,8 +124,8 @@ def seed(declared: bool, seconds: float) -> dict:
 def oom_latency(rounds: int) -> dict:
     """From the kernel's kill to dagwell noticing it and to the retry's start.
 
-    The victim stamps time.time() into a shared file after every page it touches, so its
-    last stamp is the moment it was killed (within one page of work)."""
+    The victim stamps time.time() into a shared file after every megabyte it allocates,
+    so its last stamp is the moment it was killed (within one megabyte of work)."""
     stamp_dir = tempfile.mkdtemp(prefix="dagwell-oom-")
 
     @step(
@@ -129,9 +136,11 @@ def oom_latency(rounds: int) -> dict:
     def victim(path: str) -> None:
         with open(path, "r+b") as f:
             stamp = mmap.mmap(f.fileno(), 8)
-            block = bytearray(200 * MB)
-            for i in range(0, len(block), 4096):
-                block[i] = 1
+            if struct.unpack("d", stamp[:8])[0]:
+                return  # the retry: the first attempt's last stamp must stay
+            chunks = []
+            for _ in range(200):  # 1 MB at a time (bytearray zeroes, so each is touched)
+                chunks.append(bytearray(MB))
                 stamp[:8] = struct.pack("d", time.time())
 
     detect, restart = [], []
@@ -159,15 +168,38 @@ def oom_latency(rounds: int) -> dict:
     }
 
 
+def oom_truth(limit_mb: int, mb: int) -> dict:
+    """A step that needs more than the whole node has: what does the run end as?"""
+
+    @pipeline(enable_cache=False, name="oom_truth")
+    def too_big() -> None:
+        hog(mb, 1.0)
+
+    try:
+        run = too_big.with_options(orchestrator=LocalOrchestrator(memory=f"{limit_mb}MB"))()
+    except RunFailedError as error:
+        run = error.run
+    last = run.steps["hog"].attempts[-1]
+    return {
+        "status": run.status.value,
+        "failure": last.failure.kind.value if last.failure else None,
+        "attempts": len(run.steps["hog"].attempts),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("workload", choices=["overhead", "seed", "oom-latency", "import"])
+    parser.add_argument(
+        "workload", choices=["overhead", "seed", "oom-latency", "oom-truth", "import"]
+    )
     parser.add_argument("--shape", choices=["fanout", "chain"], default="fanout")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--parallelism", type=int, default=8)
     parser.add_argument("--declared", action="store_true")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=500)
+    parser.add_argument("--mb", type=int, default=1000)
     args = parser.parse_args()
     os.environ.setdefault("DAGWELL_PROGRESS", "0")
     try:
@@ -177,6 +209,8 @@ def main() -> None:
             result = seed(args.declared, args.seconds)
         elif args.workload == "oom-latency":
             result = oom_latency(args.rounds)
+        elif args.workload == "oom-truth":
+            result = oom_truth(args.limit, args.mb)
         else:
             result = {"import_seconds": IMPORT_SECONDS}
     except RunFailedError as error:
