@@ -14,6 +14,15 @@ from pathlib import Path
 import pytest
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--chaos-faults",
+        type=int,
+        default=200,
+        help="how many faults the chaos suite injects (default 200)",
+    )
+
+
 def need(reason_missing: str | None) -> None:
     """Skip (or fail under DAGWELL_REQUIRE_REAL=1) when a real resource is missing."""
     if reason_missing is None:

@@ -134,3 +134,31 @@ def zygote_killer(flag: str) -> None:
     kill_parent_once(flag)
     for _ in range(3):
         nap(0.2)
+
+
+def _mark(ledger: str, name: str) -> None:
+    with open(ledger, "a") as f:
+        f.write(name + "\n")
+
+
+@step(enable_cache=False)
+def quick(ledger: str, name: str) -> str:
+    _mark(ledger, name)
+    return name
+
+
+@step(enable_cache=False)
+def slow_first_time(ledger: str, upstream: str, flag: str) -> str:
+    _mark(ledger, "slow")
+    if not os.path.exists(flag):
+        open(flag, "w").close()
+        time.sleep(120)
+    return upstream + "+slow"
+
+
+@pipeline(enable_cache=False)
+def resumable(ledger: str, flag: str) -> None:
+    a = quick(ledger, "a", id="a")
+    quick(ledger, "c", id="c")
+    slow_first_time(ledger, a, flag, id="b")
+    quick(ledger, "d", id="d", after="b")

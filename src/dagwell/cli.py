@@ -215,12 +215,13 @@ def attempt(spec: str) -> None:
     import os
 
     from dagwell.runtimes.base import AttemptSpec
-    from dagwell.worker import ATTEMPT_ENV, prepare_process, run_attempt
+    from dagwell.worker import attempt_env, prepare_process, run_attempt
 
-    os.environ[ATTEMPT_ENV] = "1"
-    prepare_process()
     text = Path(spec).read_text() if not spec.lstrip().startswith("{") else spec
-    sys.exit(run_attempt(AttemptSpec.from_json(json.loads(text))))
+    parsed = AttemptSpec.from_json(json.loads(text))
+    os.environ.update(attempt_env(parsed))
+    prepare_process()
+    sys.exit(run_attempt(parsed))
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from dagwell.artifacts import ArtifactStore, manifest_key
 from dagwell.cache import cache_key
+from dagwell.errors import DagwellError
 from dagwell.failures import Failure, FailureKind
 from dagwell.home import Home
 from dagwell.hooks import HookEvent, Hooks, call_hooks
@@ -130,11 +131,18 @@ class Engine:
         """Take over attempts a dead orchestrator left running (see :mod:`dagwell.resume`)."""
         for item in attempts:
             spec = self.attempt_spec(item.step_id, item.attempt, item.memory_limit, item.request)
-            ended = self.runtime.recover(spec, item.external_id)
+            ended = self.runtime.recover(spec, item.external_id, item.started_at)
             if ended is not None:
                 self._on_event(ended)
             else:
                 self.progress.event(f"{item.step_id} attempt {item.attempt}: adopted")
+        ghosts = self.runtime.sweep({(item.step_id, item.attempt) for item in attempts})
+        if ghosts:
+            log.warning(
+                "killed %d attempt(s) of run %s that were launched but never recorded",
+                ghosts,
+                self.run_id,
+            )
         self._flush()
 
     def stop_and_finish(self, why: str) -> RunStatus:
@@ -183,6 +191,11 @@ class Engine:
     def _finish(self) -> RunStatus:
         statuses = [s.status for s in self.scheduler.steps.values()]
         rule = explain_run_status(statuses, self.scheduler.stop_requested)
+        if rule.status is RunStatus.RUNNING:
+            raise DagwellError(
+                f"Run {self.run_id} was to be finished with steps still live; "
+                "this is a bug in dagwell, please report it."
+            )
         status = run_transition(RunStatus.RUNNING, rule.status)
         self.store.write(
             [

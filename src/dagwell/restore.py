@@ -2,7 +2,9 @@
 
 Used when a run is taken over after its orchestrator died (``dagwell runs resume`` and
 ``dagwell runs stop`` on an orphaned run). Recorded statuses are restored as they are,
-not re-transitioned: this is the same history continuing. Budgets are recounted from the
+not re-transitioned: this is the same history continuing. A recorded stop request is not
+restored: the engine acts on it like on any stop request (it reads it with the
+heartbeat), so the run winds down through the transition table. Budgets are recounted from the
 attempts (which budget each retry drew on), and a pending memory escalation is recomputed
 from the last failure, so a resumed run makes the decisions the dead one would have.
 """
@@ -28,6 +30,7 @@ class RunningAttempt:
     memory_limit: int | None
     request: int
     external_id: str | None
+    started_at: float | None
 
 
 def restore(
@@ -37,11 +40,9 @@ def restore(
     attempt_rows: Sequence[Mapping[str, Any]],
     *,
     learned: Mapping[str, int],
-    stop_requested: bool,
     now: float,
 ) -> tuple[Scheduler, list[RunningAttempt], dict[str, dict[str, ArtifactRef]]]:
     scheduler = Scheduler(plan.steps.values(), config, learned=learned)
-    scheduler.stop_requested = stop_requested
     attempts: dict[str, list[Mapping[str, Any]]] = {}
     for row in attempt_rows:
         attempts.setdefault(row["step_id"], []).append(row)
@@ -74,6 +75,7 @@ def restore(
                     last["memory_limit"],
                     state.request,
                     last["external_id"],
+                    last["started_at"],
                 )
             )
         elif state.status is StepStatus.RETRYING:

@@ -78,7 +78,6 @@ def _take_over(
             store.step_rows(run_id),
             store.attempt_rows(run_id),
             learned=learned,
-            stop_requested=bool(row["stop_requested"]),
             now=time.time(),
         )
     except BaseException:

@@ -31,6 +31,16 @@ EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
 ATTEMPT_ENV = "DAGWELL_ATTEMPT"
 
 
+def attempt_env(spec: AttemptSpec) -> dict[str, str]:
+    """What an attempt process knows about itself, for the step's own use (and logs)."""
+    return {
+        ATTEMPT_ENV: "1",
+        "DAGWELL_RUN_ID": spec.run_id,
+        "DAGWELL_STEP_ID": spec.step_id,
+        "DAGWELL_ATTEMPT_NUMBER": str(spec.attempt),
+    }
+
+
 def _error(
     kind: FailureKind, error: BaseException, started: float, tb: bool = True
 ) -> ResultManifest:
@@ -146,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_process()
     with open(args[0]) as f:
         spec = AttemptSpec.from_json(json.load(f))
+    os.environ.update(attempt_env(spec))
     return run_attempt(spec)
 
 

@@ -8,7 +8,7 @@ retries and never writes the store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -136,12 +136,18 @@ class Runtime(Protocol):
     def observed_memory(self) -> int | None:
         """Memory the node really uses now, when the runtime can tell."""
 
-    def recover(self, spec: AttemptSpec, external_id: str | None) -> AttemptExited | None:
+    def recover(
+        self, spec: AttemptSpec, external_id: str | None, started_at: float | None
+    ) -> AttemptExited | None:
         """Take over an attempt launched by an orchestrator that died.
 
         Return its end (with whatever evidence is left) when it is over or cannot be
         followed, or None when the runtime adopted it and will report its end as usual.
         """
+
+    def sweep(self, recorded: Collection[tuple[str, int]]) -> int:
+        """At takeover, kill attempts of this run that the store never recorded (launched
+        just before the old orchestrator died); return how many there were."""
 
     def release(self, step_id: str, attempt: int) -> None:
         """The engine recorded the attempt's end: drop its evidence (finalizers, cgroups)."""

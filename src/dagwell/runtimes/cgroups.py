@@ -109,6 +109,7 @@ class NodeGroup(Protocol):
 
     def attempt(self, name: str, memory: int | None, cpu: float | None) -> AttemptGroup: ...
     def existing_attempt(self, name: str) -> AttemptGroup | None: ...
+    def attempt_names(self) -> list[str]: ...
     def usage(self) -> int: ...
     def remove(self) -> None: ...
 
@@ -165,6 +166,9 @@ class V1Node:
     cpu_path: Path | None
 
     def attempt(self, name: str, memory: int | None, cpu: float | None) -> AttemptGroup:
+        stale = self.existing_attempt(name)
+        if stale is not None:  # left by an orchestrator that died: its process is not ours
+            stale.remove()
         path = self.path / name
         path.mkdir()
         if memory is not None:  # (no memsw limit: it would stop memory.failcnt counting)
@@ -184,6 +188,9 @@ class V1Node:
             return None
         cpu_path = self.cpu_path / name if self.cpu_path is not None else None
         return V1Attempt(self.path / name, cpu_path if cpu_path and cpu_path.is_dir() else None)
+
+    def attempt_names(self) -> list[str]:
+        return sorted(p.name for p in self.path.iterdir() if p.is_dir())
 
     def usage(self) -> int:
         stat = _keyed(_read(self.path / "memory.stat"))
@@ -240,6 +247,9 @@ class V2Node:
     path: Path
 
     def attempt(self, name: str, memory: int | None, cpu: float | None) -> AttemptGroup:
+        stale = self.existing_attempt(name)
+        if stale is not None:
+            stale.remove()
         path = self.path / name
         path.mkdir()
         if memory is not None:
@@ -252,6 +262,9 @@ class V2Node:
 
     def existing_attempt(self, name: str) -> AttemptGroup | None:
         return V2Attempt(self.path / name) if (self.path / name).is_dir() else None
+
+    def attempt_names(self) -> list[str]:
+        return sorted(p.name for p in self.path.iterdir() if p.is_dir())
 
     def usage(self) -> int:
         stat = _keyed(_read(self.path / "memory.stat"))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
-from dagwell.worker import ATTEMPT_ENV, join_cgroups, prepare_process, run_attempt
+from dagwell.worker import attempt_env, join_cgroups, prepare_process, run_attempt
 
 EXIT_INTERNAL = 70
 
@@ -43,7 +43,7 @@ def child_main(
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.close(log_fd)
-        os.environ[ATTEMPT_ENV] = "1"
+        os.environ.update(attempt_env(spec))
         prepare_process()
         code = run_attempt(spec, func)
     except BaseException:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,9 @@ class InProcessRuntime:
     def observed_memory(self) -> int | None:
         return None
 
-    def recover(self, spec: AttemptSpec, external_id: str | None) -> AttemptExited | None:
+    def recover(
+        self, spec: AttemptSpec, external_id: str | None, started_at: float | None
+    ) -> AttemptExited | None:
         return AttemptExited(
             spec.step_id,
             spec.attempt,
@@ -94,6 +96,9 @@ class InProcessRuntime:
                 FailureKind.LOST, "The orchestrator died while this attempt ran in its process."
             ),
         )
+
+    def sweep(self, recorded: Collection[tuple[str, int]]) -> int:
+        return 0  # in-process attempts died with their orchestrator
 
     def release(self, step_id: str, attempt: int) -> None:
         return None

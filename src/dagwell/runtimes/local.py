@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.watchdog import Watchdog
 from dagwell.runtimes.zygote import Zygote, ZygoteGone
+from dagwell.worker import attempt_env
 
 log = logging.getLogger("dagwell.local")
 
@@ -153,9 +154,7 @@ class LocalRuntime:
         spec_path = spec.log_path.removesuffix(".log") + ".spec.json"
         with open(spec_path, "w") as f:
             json.dump(spec.to_json(), f)
-        env = dict(os.environ)
-        env["DAGWELL_ATTEMPT"] = "1"
-        env["PYTHONUNBUFFERED"] = "1"
+        env = {**os.environ, **attempt_env(spec), "PYTHONUNBUFFERED": "1"}
         if procs:
             env["DAGWELL_CGROUP_PROCS"] = os.pathsep.join(procs)
         log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -330,13 +329,17 @@ class LocalRuntime:
         if item.group is not None:
             item.group.kill()
 
-    def recover(self, spec: AttemptSpec, external_id: str | None) -> AttemptExited | None:
+    def recover(
+        self, spec: AttemptSpec, external_id: str | None, started_at: float | None
+    ) -> AttemptExited | None:
         """An attempt of a dead orchestrator is not our child (its exit status is lost), so
         it is never adopted: if it still runs it is killed and retried as ``lost``; if it
         finished, its cgroup counters and manifest decide whether it completed.
         """
         group = self.node.existing_attempt(f"{spec.step_id}.{spec.attempt}") if self.node else None
         still_running = bool(group and group.pids())
+        if group is None and external_id and external_id.isdigit():
+            still_running = _kill_if_ours(int(external_id), started_at)
         if group is not None:
             group.kill()
         evidence = group.evidence() if group is not None else None
@@ -346,6 +349,22 @@ class LocalRuntime:
         with contextlib.suppress(Exception):
             manifest = open_artifact_store(spec.artifact_store).read_manifest(spec.manifest_key)
         return recovered_exit(spec, manifest, evidence, still_running, self.info.node_memory)
+
+    def sweep(self, recorded: Collection[tuple[str, int]]) -> int:
+        """Kill and remove attempt cgroups of this run that no record knows about.
+
+        (Without cgroups such attempts cannot be found; they end on their own.)"""
+        if self.node is None:
+            return 0
+        known = {f"{step}.{attempt}" for step, attempt in recorded}
+        ghosts = 0
+        for name in self.node.attempt_names():
+            if name not in known:
+                group = self.node.existing_attempt(name)
+                if group is not None:
+                    ghosts += bool(group.pids())
+                    group.remove()
+        return ghosts
 
     def release(self, step_id: str, attempt: int) -> None:
         group = self.spent.pop((step_id, attempt), None)
@@ -446,3 +465,19 @@ def recovered_exit(
             ),
         )
     )
+
+
+def _kill_if_ours(pid: int, started_at: float | None) -> bool:
+    """Without cgroups, a recorded attempt is found by pid; a reused pid is not killed."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        born = proc.create_time()
+    except psutil.Error:
+        return False
+    if started_at is None or not (started_at - 5 <= born <= started_at + 5):
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    return True

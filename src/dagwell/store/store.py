@@ -25,6 +25,7 @@ from dagwell.store.ops import Batch, Op, execute
 log = logging.getLogger("dagwell.store")
 T = TypeVar("T")
 RETRY_WINDOW = 60.0  # seconds a store call keeps retrying a locked or dropped database
+CONNECT_WINDOW = 5.0  # seconds opening a store keeps trying before it reports it unreachable
 
 
 def _transient(error: Exception) -> bool:
@@ -40,11 +41,12 @@ class Store:
         self.url = url
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(cls, url: str, connect_window: float = CONNECT_WINDOW) -> Store:
+        """Open (and migrate) the store; an unreachable one fails within ``connect_window``."""
         url = normalize_url(url)
         engine = make_engine(url)
         store = cls(engine, url)
-        store._retry(lambda: migrate(engine))
+        store._retry(lambda: migrate(engine), window=connect_window)
         return store
 
     @property
