@@ -16,6 +16,7 @@ __all__ = [
     "Client",
     "FailureKind",
     "HookEvent",
+    "KubernetesOrchestrator",
     "LocalOrchestrator",
     "PipelineRun",
     "ResourceSettings",
@@ -32,6 +33,7 @@ _WHERE = {
     "ResourceSettings": "dagwell.settings",
     "StepRetryConfig": "dagwell.settings",
     "LocalOrchestrator": "dagwell.orchestrators",
+    "KubernetesOrchestrator": "dagwell.kubernetes.orchestrator",
     "Client": "dagwell.client",
     "PipelineRun": "dagwell.client",
     "StepRun": "dagwell.client",
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from dagwell.errors import RunFailedError
     from dagwell.failures import FailureKind
     from dagwell.hooks import HookEvent
+    from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
     from dagwell.orchestrators import LocalOrchestrator
     from dagwell.pipelines import pipeline
     from dagwell.settings import ResourceSettings, StepRetryConfig

@@ -20,7 +20,7 @@ from typing import Any
 
 from dagwell.artifacts import ArtifactStore, manifest_key
 from dagwell.cache import cache_key
-from dagwell.errors import DagwellError
+from dagwell.errors import DagwellError, TemporaryError
 from dagwell.failures import Failure, FailureKind
 from dagwell.home import Home
 from dagwell.hooks import HookEvent, Hooks, call_hooks
@@ -294,7 +294,10 @@ class Engine:
             external_id = self.runtime.launch(aspec, self.functions.get(step_id))
         except Exception as error:
             log.exception("launching %s attempt %d failed", step_id, attempt)
-            kind = FailureKind.LOST if isinstance(error, OSError) else FailureKind.CONFIG_ERROR
+            temporary = isinstance(error, OSError | TemporaryError) or getattr(
+                error, "temporary", False
+            )
+            kind = FailureKind.LOST if temporary else FailureKind.CONFIG_ERROR
             self._flush()  # record the attempt's start before its end
             self.scheduler.attempt_ended(
                 step_id,

@@ -176,4 +176,8 @@ def from_description(description: dict[str, Any]) -> Orchestrator:
     if kind == "local":
         names = {f.name for f in fields(LocalOrchestrator) if f.init}
         return LocalOrchestrator(**{k: v for k, v in description.items() if k in names})
+    if kind == "kubernetes":
+        from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
+
+        return KubernetesOrchestrator.from_description(description)
     raise ConfigError(f"Unknown orchestrator kind {kind!r} in the run record.")

@@ -34,7 +34,8 @@ MiB = 2**20
 
 @dataclass(frozen=True)
 class SchedulerConfig:
-    node_memory: int | None = None
+    node_memory: int | None = None  # what the run may use at once (the node, or a budget)
+    largest_node: int | None = None  # the most one attempt can get (Kubernetes); None: node_memory
     node_cpu: float | None = None
     max_parallelism: int = 16
     infra_retries: int = 2
@@ -313,6 +314,13 @@ class Scheduler:
 
     def _too_big(self, state: StepState) -> str | None:
         node = self.config.node_memory
+        largest = self.config.largest_node
+        if largest is not None and state.limit is not None and state.limit > largest:
+            return (
+                f"Step {state.id!r} needs {format_bytes(state.limit)} but the largest node "
+                f"offers {format_bytes(largest)}: lower ResourceSettings(memory=...) or add a "
+                "bigger node."
+            )
         if node is not None and state.limit is not None and state.limit > node:
             return (
                 f"Step {state.id!r} needs {format_bytes(state.limit)} but the node has only "

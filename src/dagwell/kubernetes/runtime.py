@@ -1,0 +1,426 @@
+"""The Kubernetes runtime: one pod per attempt, watched (not polled), never left behind.
+
+A background thread lists the run's pods by label, then watches from that list's
+resourceVersion; a 410 re-lists, dropped connections and 5xx resume with backoff, and the
+engine's thread re-lists every ``resync_interval`` so a missed event cannot strand an
+attempt. Every pod change is classified (:func:`classify_pod`); a terminal one becomes an
+AttemptExited with the pod's log, fetched once. The pod's finalizer is removed, and the
+pod deleted, only in :meth:`release`, after the engine recorded the end.
+
+Bounds, so that no attempt stays "running" forever: a pod pending past
+``pending_timeout`` ends ``unschedulable``; a pod that vanishes ends ``lost`` (or
+``node_lost``); if the API itself stays unreachable past ``api_timeout``, every attempt
+still open ends ``lost``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dagwell.artifacts import open_artifact_store
+from dagwell.failures import Failure, FailureKind
+from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, KubeGone, with_retries
+from dagwell.kubernetes.classify import classify_pod
+from dagwell.kubernetes.pods import FINALIZER, LABEL_INCARNATION, LABEL_RUN, build_pod
+from dagwell.manifest import ResultManifest
+from dagwell.runtimes.base import (
+    AttemptExited,
+    AttemptRunning,
+    AttemptSpec,
+    RuntimeEvent,
+    RuntimeInfo,
+)
+from dagwell.units import format_seconds
+
+log = logging.getLogger("dagwell.kubernetes")
+
+
+@dataclass
+class _Pod:
+    spec: AttemptSpec
+    name: str
+    created: float
+    running_reported: bool = False
+    ended: bool = False
+    pending_why: str | None = None
+
+
+class KubernetesRuntime:
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        api: KubeApi,
+        image: str,
+        info: RuntimeInfo,
+        pod_defaults: Mapping[str, Any] | None = None,
+        pending_timeout: float = 300.0,
+        api_timeout: float = 600.0,
+        resync_interval: float = 30.0,
+        python: str = "python",
+    ) -> None:
+        self.run_id = run_id
+        self.api = api
+        self.image = image
+        self.info = info
+        self.pod_defaults = dict(pod_defaults or {})
+        self.pending_timeout = pending_timeout
+        self.api_timeout = api_timeout
+        self.resync_interval = resync_interval
+        self.python = python
+        self.incarnation = uuid.uuid4().hex[:5]
+        self.labels = {LABEL_RUN: run_id}
+        self.pods: dict[tuple[str, int], _Pod] = {}
+        self.by_name: dict[str, tuple[str, int]] = {}
+        self.events: queue.Queue[RuntimeEvent] = queue.Queue()
+        self.lock = threading.RLock()
+        self.stopping = threading.Event()
+        self.api_down_since: float | None = None
+        self.last_resync = time.monotonic()
+        self.watch_thread = threading.Thread(
+            target=self._watch, daemon=True, name=f"dagwell-watch-{run_id}"
+        )
+        self.watch_thread.start()
+
+    # -- launch ----------------------------------------------------------------------------
+    def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
+        manifest = build_pod(
+            spec,
+            namespace=self.api.namespace,
+            image=self.image,
+            incarnation=self.incarnation,
+            defaults=self.pod_defaults,
+            python=self.python,
+        )
+        name: str = manifest["metadata"]["name"]
+        key = (spec.step_id, spec.attempt)
+        with self.lock:
+            self.pods[key] = _Pod(spec, name, time.monotonic())
+            self.by_name[name] = key
+        try:
+            with_retries(lambda: self.api.create_pod(manifest), what=f"create pod {name}")
+        except KubeConflict:
+            pass  # created by a retry whose response was lost: it is ours (same incarnation)
+        except BaseException:
+            with self.lock:
+                self.pods.pop(key, None)
+                self.by_name.pop(name, None)
+            raise
+        return name
+
+    # -- observe ---------------------------------------------------------------------------
+    def wait(self, timeout: float) -> list[RuntimeEvent]:
+        self._check_bounds()
+        if time.monotonic() - self.last_resync >= self.resync_interval:
+            self._resync()
+        events: list[RuntimeEvent] = []
+        try:
+            events.append(self.events.get(timeout=max(0.0, min(timeout, 1.0))))
+        except queue.Empty:
+            return events
+        while True:
+            try:
+                events.append(self.events.get_nowait())
+            except queue.Empty:
+                return events
+
+    def _watch(self) -> None:
+        version: str | None = None
+        backoff = 0.2
+        while not self.stopping.is_set():
+            try:
+                if version is None:
+                    version = self._resync()
+                for kind, pod in self.api.watch_pods(self.labels, version):
+                    if self.stopping.is_set():
+                        return
+                    version = str((pod.get("metadata") or {}).get("resourceVersion") or version)
+                    self._on_pod(kind, pod)
+                    self.api_down_since = None
+                    backoff = 0.2
+            except KubeGone:
+                version = None  # too old: list again, then watch from the new version
+            except KubeError as error:
+                if self.stopping.is_set():
+                    return
+                if self.api_down_since is None:
+                    self.api_down_since = time.monotonic()
+                log.debug(
+                    "watch of run %s failed (%s); retrying in %.1fs", self.run_id, error, backoff
+                )
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            except Exception:  # the watch must never die
+                log.exception("watch of run %s failed unexpectedly", self.run_id)
+                self.stopping.wait(1.0)
+
+    def _resync(self) -> str:  # returns the list's resourceVersion
+        """List the run's pods; treat each as an update; notice pods that vanished."""
+        self.last_resync = time.monotonic()
+        try:
+            listed: tuple[list[dict[str, Any]], str] = with_retries(
+                lambda: self.api.list_pods(self.labels), what="list pods", window=10
+            )
+        except KubeError:
+            if self.api_down_since is None:
+                self.api_down_since = time.monotonic()
+            raise
+        self.api_down_since = None
+        items, version = listed
+        seen = set()
+        for pod in items:
+            seen.add(pod["metadata"]["name"])
+            self._on_pod("MODIFIED", pod)
+        with self.lock:
+            listed_at = time.monotonic()
+            for key, tracked in list(self.pods.items()):
+                if (
+                    not tracked.ended
+                    and tracked.name not in seen
+                    and listed_at - tracked.created > 5.0
+                ):
+                    self._end(
+                        key,
+                        Failure(
+                            FailureKind.LOST,
+                            (
+                                f"Pod {tracked.name} vanished (deleted without its finalizer being "
+                                "honoured, or garbage-collected) before dagwell recorded its end."
+                            ),
+                        ),
+                    )
+        return version
+
+    def _on_pod(self, kind: str, pod: dict[str, Any]) -> None:
+        meta = pod.get("metadata") or {}
+        if (meta.get("labels") or {}).get(LABEL_INCARNATION) != self.incarnation:
+            return  # a pod of an earlier orchestrator of this run (see sweep)
+        name = meta.get("name", "")
+        with self.lock:
+            key = self.by_name.get(name)
+            tracked = self.pods.get(key) if key else None
+            if key is None or tracked is None or tracked.ended:
+                return
+        verdict = classify_pod(pod)
+        if kind == "DELETED" and verdict.state not in ("succeeded", "failed"):
+            failure = verdict.failure or Failure(
+                FailureKind.LOST, (f"Pod {name} was deleted before it finished.")
+            )
+            self._end(
+                key,
+                failure
+                if failure.kind is not FailureKind.UNSCHEDULABLE
+                else Failure(FailureKind.LOST, f"Pod {name} was deleted while pending."),
+                pod,
+            )
+            return
+        if verdict.state == "running" and not tracked.running_reported:
+            tracked.running_reported = True
+            self.events.put(AttemptRunning(key[0], key[1], name, verdict.node))
+        elif verdict.state == "pending":
+            tracked.pending_why = verdict.failure.message if verdict.failure else None
+        elif verdict.state in ("succeeded", "failed"):
+            self._end(key, verdict.failure, pod, verdict.exit_code, verdict.node)
+
+    def _end(
+        self,
+        key: tuple[str, int] | None,
+        failure: Failure | None,
+        pod: dict[str, Any] | None = None,
+        exit_code: int | None = None,
+        node: str | None = None,
+    ) -> None:
+        if key is None:
+            return
+        with self.lock:
+            tracked = self.pods.get(key)
+            if tracked is None or tracked.ended:
+                return
+            tracked.ended = True
+        logs = None
+        manifest = None
+        if pod is not None and (pod.get("spec") or {}).get("nodeName"):
+            with contextlib.suppress(KubeError):
+                logs = self.api.pod_log(tracked.name)
+        with contextlib.suppress(Exception):
+            manifest = open_artifact_store(tracked.spec.artifact_store).read_manifest(
+                tracked.spec.manifest_key
+            )
+        if (
+            manifest is not None
+            and not manifest.ok
+            and (failure is None or failure.kind is FailureKind.USER_ERROR)
+        ):
+            failure = _manifest_failure(manifest, exit_code)  # the exception says more
+        self.events.put(
+            AttemptExited(
+                key[0],
+                key[1],
+                failure,
+                manifest,
+                exit_code,
+                None,
+                None,
+                tracked.spec.memory_limit,
+                None,
+                time.time(),
+                node,
+                logs,
+            )
+        )
+
+    def _check_bounds(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            open_pods = [(k, p) for k, p in self.pods.items() if not p.ended]
+        for key, tracked in open_pods:
+            if not tracked.running_reported and now - tracked.created > self.pending_timeout:
+                why = (tracked.pending_why or "it was never scheduled and started").rstrip(".")
+                self._end(
+                    key,
+                    Failure(
+                        FailureKind.UNSCHEDULABLE,
+                        (
+                            f"Pod {tracked.name} stayed pending for "
+                            f"{format_seconds(now - tracked.created)}: {why}. Lower its "
+                            "requests, add capacity, or raise pending_timeout."
+                        ),
+                    ),
+                )
+                self._delete(tracked.name)
+        if self.api_down_since is not None and now - self.api_down_since > self.api_timeout:
+            for key, tracked in open_pods:
+                self._end(
+                    key,
+                    Failure(
+                        FailureKind.LOST,
+                        (
+                            f"The Kubernetes API was unreachable for more than "
+                            f"{format_seconds(self.api_timeout)}; the fate of pod "
+                            f"{tracked.name} is unknown."
+                        ),
+                    ),
+                )
+
+    def observed_memory(self) -> int | None:
+        return None
+
+    # -- control ---------------------------------------------------------------------------
+    def _delete(self, name: str) -> None:
+        with contextlib.suppress(KubeError):
+            with_retries(
+                lambda: self.api.delete_pod(name, grace_seconds=5),
+                what=f"delete pod {name}",
+                window=30,
+            )
+
+    def stop(self, step_id: str, attempt: int, reason: FailureKind) -> None:
+        with self.lock:
+            tracked = self.pods.get((step_id, attempt))
+        if tracked is not None and not tracked.ended:
+            self._delete(tracked.name)
+
+    def release(self, step_id: str, attempt: int) -> None:
+        with self.lock:
+            tracked = self.pods.pop((step_id, attempt), None)
+            if tracked is not None:
+                self.by_name.pop(tracked.name, None)
+        if tracked is not None:
+            self._dispose(tracked.name)
+
+    def _dispose(self, name: str) -> None:
+        """The end is recorded: let the pod go (finalizer off, then delete)."""
+        with contextlib.suppress(KubeError):
+            with_retries(
+                lambda: self.api.remove_finalizer(name, FINALIZER),
+                what=f"remove finalizer of {name}",
+                window=30,
+            )
+        self._delete(name)
+
+    def recover(
+        self, spec: AttemptSpec, external_id: str | None, started_at: float | None
+    ) -> AttemptExited | None:
+        """Adopt a pod of a dead orchestrator that still runs; read the end of one that
+        finished; a pod that is gone is ``lost``."""
+        pod = (
+            with_retries(lambda: self.api.get_pod(external_id), what="get pod")
+            if external_id
+            else None
+        )
+        key = (spec.step_id, spec.attempt)
+        if pod is None:
+            return AttemptExited(
+                spec.step_id,
+                spec.attempt,
+                Failure(
+                    FailureKind.LOST,
+                    ("The orchestrator died while this attempt ran and its pod is gone."),
+                ),
+            )
+        assert external_id is not None
+        verdict = classify_pod(pod)
+        with self.lock:
+            self.pods[key] = _Pod(
+                spec, external_id, time.monotonic(), running_reported=verdict.state == "running"
+            )
+            self.by_name[external_id] = key
+        if verdict.state in ("succeeded", "failed"):
+            self._adopted_end(key, pod)
+        else:  # adopted: from now on its changes reach us like our own pods'
+            self._relabel(external_id)
+        return None
+
+    def _adopted_end(self, key: tuple[str, int], pod: dict[str, Any]) -> None:
+        verdict = classify_pod(pod)
+        self._end(key, verdict.failure, pod, verdict.exit_code, verdict.node)
+
+    def _relabel(self, name: str) -> None:
+        with contextlib.suppress(KubeError):
+            with_retries(
+                lambda: self.api.label_pod(name, {LABEL_INCARNATION: self.incarnation}),
+                what=f"adopt pod {name}",
+            )
+
+    def sweep(self, recorded: Collection[tuple[str, int]]) -> int:
+        """Delete pods of this run that no record knows (and earlier pods of adopted ones)."""
+        items, _ = with_retries(lambda: self.api.list_pods(self.labels), what="list pods")
+        with self.lock:
+            mine = {p.name for p in self.pods.values()}
+        ghosts = 0
+        for pod in items:
+            name = pod["metadata"]["name"]
+            if name not in mine:
+                ghosts += 1
+                self._dispose(name)
+        return ghosts
+
+    def close(self) -> None:
+        """Stop watching; no pod of this run and no finalizer of ours is left behind."""
+        self.stopping.set()
+        with self.lock:
+            names = [p.name for p in self.pods.values()]
+            self.pods.clear()
+            self.by_name.clear()
+        for name in names:
+            self._dispose(name)
+        self.api.close()
+
+
+def _manifest_failure(manifest: ResultManifest, exit_code: int | None) -> Failure:
+    kind = FailureKind(manifest.error_kind or FailureKind.USER_ERROR)
+    return Failure(
+        kind,
+        f"{manifest.error_type}: {manifest.error_message}",
+        exit_code,
+        reason=manifest.error_type,
+        traceback=manifest.traceback,
+    )

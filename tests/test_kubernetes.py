@@ -1,0 +1,407 @@
+"""The Kubernetes orchestrator against the harness: a fake API server over real HTTP
+(driven by lightkube, the client dagwell ships) and a fake kubelet that runs each pod as a
+local process under its memory limit in real cgroups, writing real-format pod statuses."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import workloads
+from conftest import need
+from dagwell import (
+    Client,
+    KubernetesOrchestrator,
+    ResourceSettings,
+    RunFailedError,
+    StepRetryConfig,
+    pipeline,
+)
+from dagwell.failures import FailureKind, OomScope
+from dagwell.kubernetes.pods import FINALIZER
+from dagwell.statuses import RunStatus, StepStatus
+from dagwell.testing.kube import Fault, KubeHarness
+from helpers import TESTS, wait_for
+
+pytestmark = pytest.mark.kube
+MB = 10**6
+
+
+@pytest.fixture
+def cluster(home, tmp_path):
+    harness = KubeHarness(nodes={"node-a": "1400MB"}, workdir=tmp_path / "cluster")
+    harness.start()
+    yield harness
+    harness.stop()
+
+
+def orchestrator(cluster, **options):
+    options.setdefault("resync_interval", 2)
+    return KubernetesOrchestrator(kubeconfig=cluster.kubeconfig, image="local", **options)
+
+
+def outcome(p):
+    try:
+        return p()
+    except RunFailedError as error:
+        return error.run
+
+
+def assert_nothing_left(cluster):
+    pods = cluster.pods()
+    assert pods == [], [p["metadata"]["name"] for p in pods]
+    assert cluster.kubelet.running_pods() == []
+
+
+def seed(retry=None, memory=None):
+    step = workloads.hog.with_options(
+        retry=retry, **({"resources": ResourceSettings(memory=memory)} if memory else {})
+    )
+
+    @pipeline(enable_cache=False)
+    def seed_pipeline():
+        for _ in range(10):
+            step(400, 1.0)
+
+    return seed_pipeline
+
+
+def test_seed_with_real_oom_kills_completes_with_retries(cluster):
+    need(None if cluster.setup.version != "none" else "the harness needs cgroups for OOM kills")
+    run = seed(retry=StepRetryConfig(max_retries=3)).with_options(
+        orchestrator=orchestrator(cluster)
+    )()
+    assert run.status is RunStatus.COMPLETED
+    kills = [
+        a
+        for s in run.steps.values()
+        for a in s.attempts
+        if a.failure and a.failure.kind is FailureKind.OOM_KILLED
+    ]
+    assert kills, "5 pods of 400 MB on a 1400 MB node: the kernel must have killed some"
+    assert all(a.failure.oom_scope is OomScope.NODE_PRESSURE and a.budget == "infra" for a in kills)
+    assert all(a.failure.reason == "OOMKilled" and a.exit_code == 137 for a in kills)
+    assert all(a.external_id.startswith("dw-") for s in run.steps.values() for a in s.attempts)
+    assert_nothing_left(cluster)
+
+
+def test_seed_without_retries_ends_with_the_true_status(cluster):
+    need(None if cluster.setup.version != "none" else "the harness needs cgroups for OOM kills")
+
+    @pipeline(enable_cache=False, infra_retries=0)
+    def seed_pipeline():
+        for _ in range(10):
+            workloads.hog(400, 1.0)
+
+    started = time.monotonic()
+    run = outcome(seed_pipeline.with_options(orchestrator=orchestrator(cluster)))
+    assert time.monotonic() - started < 90
+    assert run.status is RunStatus.FAILED
+    failed = [s for s in run.steps.values() if s.status is StepStatus.FAILED]
+    assert failed and all(s.attempts[-1].failure.kind is FailureKind.OOM_KILLED for s in failed)
+    assert all(
+        s.status in (StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.SKIPPED)
+        for s in run.steps.values()
+    )
+    assert_nothing_left(cluster)
+
+
+def test_declared_memory_becomes_requests_and_limits_and_escalates(cluster):
+    seen = []
+    original = cluster.server.store.create
+
+    def spy(resource, namespace, obj):
+        if resource == "pods":
+            seen.append(obj["spec"]["containers"][0]["resources"])
+        return original(resource, namespace, obj)
+
+    cluster.server.store.create = spy
+
+    @pipeline(enable_cache=False)
+    def one():
+        workloads.growing(300)
+
+    run = one.with_options(orchestrator=orchestrator(cluster))()
+    first, second = run.steps["growing"].attempts
+    if cluster.setup.version != "none":
+        assert first.failure.kind is FailureKind.OOM_KILLED
+        assert first.failure.oom_scope is OomScope.OWN_LIMIT
+        assert second.memory_limit == 400 * MB
+    assert seen[0] == {"requests": {"memory": "200000000"}, "limits": {"memory": "200000000"}}
+    assert_nothing_left(cluster)
+
+
+def test_deleting_a_step_pod_mid_run(cluster):
+    def delete_when_running():
+        pod = wait_for(
+            lambda: next(
+                (p for p in cluster.pods() if p.get("status", {}).get("phase") == "Running"), None
+            ),
+            30,
+            "a running pod",
+        )
+        cluster.server.delete_pod("default", pod["metadata"]["name"], 0)
+
+    thread = threading.Thread(target=delete_when_running)
+    thread.start()
+    run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(count=1, seconds=3)
+    thread.join()
+    attempts = run.steps["nap"].attempts
+    assert run.status is RunStatus.COMPLETED and len(attempts) == 2
+    assert attempts[0].failure.kind is FailureKind.LOST and attempts[0].budget == "infra"
+    assert "deleted" in attempts[0].failure.message
+    assert_nothing_left(cluster)
+
+
+def test_a_410_on_the_watch(cluster):
+    def compact_when_running():
+        wait_for(
+            lambda: any(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()),
+            30,
+            "a running pod",
+        )
+        cluster.server.store.compact()  # the watch resumes from a compacted version: 410
+
+    thread = threading.Thread(target=compact_when_running)
+    thread.start()
+    run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster, resync_interval=60))(
+        count=2, seconds=1.5
+    )
+    thread.join()
+    assert run.status is RunStatus.COMPLETED
+    assert all(len(s.attempts) == 1 for s in run.steps.values())
+    watches = [p for m, p, s in cluster.server.requests if m == "GET" and p.endswith("/pods")]
+    assert len(watches) >= 3  # list, watch (410), list again, watch again
+    assert_nothing_left(cluster)
+
+
+def test_a_burst_of_5xx_and_dropped_connections(cluster):
+    cluster.server.inject(Fault(status=503, count=6, method="POST"))
+    cluster.server.inject(Fault(status=429, count=2, method="GET", retry_after=1))
+    cluster.server.inject(Fault(status=500, count=4, method="PATCH"))
+    cluster.server.inject(Fault(drop=True, count=3, method="DELETE"))
+    run = workloads.ml.with_options(orchestrator=orchestrator(cluster), enable_cache=False)(n=3)
+    assert run.status is RunStatus.COMPLETED
+    assert all(len(s.attempts) == 1 for s in run.steps.values())
+    assert run.steps["evaluate"].output() == {"score": 0.5}
+    assert cluster.server.count("POST", "/pods$", 503) == 6
+    assert_nothing_left(cluster)
+
+
+def test_dropped_watch_streams(cluster):
+    stop = threading.Event()
+
+    def keep_breaking():
+        while not stop.wait(0.3):
+            cluster.server.store.break_watches()
+
+    thread = threading.Thread(target=keep_breaking)
+    thread.start()
+    try:
+        run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster, resync_interval=60))(
+            count=3, seconds=1.0
+        )
+    finally:
+        stop.set()
+        thread.join()
+    assert run.status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)
+
+
+def test_image_pull_and_config_errors_fail_fast(cluster):
+    bad = workloads.nap.with_options(settings={"kubernetes": {"image": "missing/nothing:1"}})
+
+    @pipeline(enable_cache=False)
+    def p():
+        bad(0.1)
+
+    started = time.monotonic()
+    run = outcome(p.with_options(orchestrator=orchestrator(cluster)))
+    assert time.monotonic() - started < 20
+    attempt = run.steps["nap"].attempts[0]
+    assert attempt.failure.kind is FailureKind.IMAGE_PULL
+    assert len(run.steps["nap"].attempts) == 1  # never retried
+    assert "image pull secrets" in attempt.failure.message
+    assert_nothing_left(cluster)
+
+
+def test_requests_no_node_can_offer_fail_fast_and_pending_is_bounded(cluster):
+    huge = workloads.nap.with_options(resources=ResourceSettings(memory="3GB"))
+
+    @pipeline(enable_cache=False)
+    def p():
+        huge(0.1)
+
+    run = outcome(p.with_options(orchestrator=orchestrator(cluster)))
+    step = run.steps["nap"]
+    assert step.status is StepStatus.FAILED and step.attempts == []
+    assert "3.0 GB" in step.note and "1.4 GB" in step.note
+
+    # fits the largest node on paper but never schedules (the node is full of others)
+    cluster.kubelet.nodes["node-a"].memory = 10**6
+    run = outcome(
+        lambda: workloads.sleepy.with_options(
+            orchestrator=orchestrator(cluster, pending_timeout=2)
+        )(count=1, seconds=0.1)
+    )
+    attempt = run.steps["nap"].attempts[0]
+    assert attempt.failure.kind is FailureKind.UNSCHEDULABLE
+    assert "Insufficient memory" in attempt.failure.message
+    assert_nothing_left(cluster)
+
+
+def test_eviction_and_node_loss_use_the_infrastructure_budget(home, tmp_path):
+    with KubeHarness(nodes={"node-a": "2GB", "node-b": "2GB"}, workdir=tmp_path / "two") as cluster:
+
+        def disrupt():
+            first = wait_for(
+                lambda: next(
+                    (p for p in cluster.pods() if p.get("status", {}).get("phase") == "Running"),
+                    None,
+                ),
+                30,
+                "a running pod",
+            )
+            cluster.kubelet.evict(first["metadata"]["name"])
+            wait_for(
+                lambda: all(
+                    p["metadata"]["name"] != first["metadata"]["name"] for p in cluster.pods()
+                ),
+                30,
+                "the evicted pod recorded",
+            )
+            second = wait_for(
+                lambda: next(
+                    (
+                        p
+                        for p in cluster.pods()
+                        if p.get("status", {}).get("phase") == "Running"
+                        and p["metadata"]["name"] != first["metadata"]["name"]
+                        and p["spec"]["nodeName"] == "node-a"
+                    ),
+                    None,
+                ),
+                30,
+                "another running pod on node-a",
+            )
+            cluster.kubelet.lose_node(second["spec"]["nodeName"])
+
+        thread = threading.Thread(target=disrupt)
+        thread.start()
+        run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(count=2, seconds=2)
+        thread.join()
+        kinds = sorted(
+            a.failure.kind.value for s in run.steps.values() for a in s.attempts if a.failure
+        )
+        assert run.status is RunStatus.COMPLETED
+        assert kinds.count("evicted") == 1 and "node_lost" in kinds  # every pod on node-a
+        assert set(kinds) == {"evicted", "node_lost"}
+        assert all(a.budget == "infra" for s in run.steps.values() for a in s.attempts if a.failure)
+        assert_nothing_left(cluster)
+
+
+def test_finalizers_hold_the_evidence_until_it_is_recorded(cluster):
+    """Every step pod carries the finalizer while it runs; none is left at the end."""
+    finalizers = []
+    original = cluster.server.store.create
+
+    def spy(resource, namespace, obj):
+        if resource == "pods":
+            finalizers.append(obj["metadata"].get("finalizers"))
+            assert obj["spec"]["restartPolicy"] == "Never"
+        return original(resource, namespace, obj)
+
+    cluster.server.store.create = spy
+    workloads.ml.with_options(orchestrator=orchestrator(cluster), enable_cache=False)(n=2)
+    assert finalizers == [[FINALIZER]] * 3
+    assert_nothing_left(cluster)
+
+
+RESUMABLE = """
+import sys
+sys.path.insert(0, {tests!r})
+import workloads
+from dagwell import KubernetesOrchestrator
+o = KubernetesOrchestrator(kubeconfig={kubeconfig!r}, image="local", resync_interval=2)
+workloads.sleepy.with_options(orchestrator=o)(count=2, seconds=6)
+"""
+
+
+def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
+    script = tmp_path / "k8s_orchestrator.py"
+    script.write_text(RESUMABLE.format(tests=str(TESTS), kubeconfig=cluster.kubeconfig))
+    env = {**os.environ, "DAGWELL_PROGRESS": "0"}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env)
+    wait_for(
+        lambda: sum(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()) == 2,
+        30,
+        "two running pods",
+    )
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    names_before = sorted(p["metadata"]["name"] for p in cluster.pods())
+    from dagwell.resume import resume_run
+
+    run = resume_run(Client(), "latest", progress=False)
+    assert run.status is RunStatus.COMPLETED
+    assert all(len(s.attempts) == 1 for s in run.steps.values())  # adopted, not re-run
+    assert sorted(a.external_id for s in run.steps.values() for a in s.attempts) == names_before
+    assert_nothing_left(cluster)
+
+
+def test_stopping_an_orphaned_kubernetes_run_deletes_its_pods(cluster, tmp_path):
+    script = tmp_path / "k8s_orchestrator.py"
+    script.write_text(RESUMABLE.format(tests=str(TESTS), kubeconfig=cluster.kubeconfig))
+    env = {**os.environ, "DAGWELL_PROGRESS": "0"}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env)
+    wait_for(
+        lambda: sum(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()) == 2,
+        30,
+        "two running pods",
+    )
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    out = subprocess.run(
+        [sys.executable, "-m", "dagwell", "runs", "stop", "latest"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    run = Client().get_run("latest")
+    assert run.status is RunStatus.CANCELLED
+    assert {s.status for s in run.steps.values()} == {StepStatus.CANCELLED}
+    assert_nothing_left(cluster)
+
+
+def test_admission_uses_the_namespace_resource_quota(home, tmp_path):
+    quota = {
+        "metadata": {"name": "team-quota"},
+        "spec": {"hard": {"requests.memory": "1Gi"}},
+        "status": {"hard": {"requests.memory": "1Gi"}, "used": {"requests.memory": "512Mi"}},
+    }
+    with KubeHarness(
+        nodes={"node-a": "4GB"}, quotas=[quota], workdir=tmp_path / "quota"
+    ) as cluster:
+        small = workloads.nap.with_options(resources=ResourceSettings(memory="300Mi"))
+
+        @pipeline(enable_cache=False)
+        def p():
+            for _ in range(3):
+                small(0.5)
+
+        run = p.with_options(orchestrator=orchestrator(cluster))()
+        assert run.orchestrator["node_memory"] == 512 * 2**20
+        assert "ResourceQuota team-quota" in run.orchestrator["runtime"]["budget"]
+        spans = sorted((a.started_at, a.ended_at) for s in run.steps.values() for a in s.attempts)
+        overlaps = sum(1 for (_s1, e1), (s2, _e2) in itertools.pairwise(spans) if s2 < e1)
+        assert overlaps == 0  # 300Mi each in a 512Mi budget: one at a time
+        assert_nothing_left(cluster)

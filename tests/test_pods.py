@@ -1,0 +1,134 @@
+"""Pod manifests built from attempts: names, labels, resources, settings. Pure."""
+
+import json
+import re
+
+import pytest
+
+from dagwell.errors import ConfigError
+from dagwell.kubernetes import PodSettings
+from dagwell.kubernetes.pods import (
+    FINALIZER,
+    LABEL_ATTEMPT,
+    LABEL_RUN,
+    attempt_of,
+    build_pod,
+    label_value,
+    pod_name,
+)
+from dagwell.plan import Locator
+from dagwell.runtimes.base import AttemptSpec
+
+DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def spec(step_id="train_2", memory=None, request=0, cpu=None, gpu=None, pod=None, attempt=3):
+    return AttemptSpec(
+        "abc123def456",
+        step_id,
+        "train",
+        attempt,
+        Locator("m", "train"),
+        {},
+        {},
+        ("output",),
+        "s3://bucket/x",
+        "attempts/k.json",
+        memory,
+        request,
+        cpu,
+        gpu,
+        pod,
+    )
+
+
+@pytest.mark.parametrize("step_id", ["train_2", "A" * 200, "weird.Name/with:chars", "-x-"])
+def test_pod_names_are_valid_and_unique(step_id):
+    name = pod_name("abc123def456", step_id, 12, "f00d1")
+    assert len(name) <= 63 and DNS.match(name)
+    assert name != pod_name("abc123def456", step_id + "x", 12, "f00d1")
+    assert name != pod_name("abc123def456", step_id, 13, "f00d1")
+
+
+def test_label_values():
+    assert label_value("train_2") == "train_2"
+    long = label_value("x" * 100)
+    assert len(long) <= 63 and re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", long)
+
+
+def test_declared_memory_is_request_and_limit():
+    pod = build_pod(
+        spec(memory=512 * 2**20, cpu=1.5, gpu=1), namespace="ml", image="img:1", incarnation="abcde"
+    )
+    container = pod["spec"]["containers"][0]
+    assert container["resources"] == {
+        "requests": {"memory": "512Mi", "cpu": "1500m"},
+        "limits": {"memory": "512Mi", "nvidia.com/gpu": "1"},
+    }
+    assert pod["spec"]["restartPolicy"] == "Never"
+    assert pod["metadata"]["finalizers"] == [FINALIZER]
+    assert pod["metadata"]["labels"][LABEL_RUN] == "abc123def456"
+    assert pod["metadata"]["labels"][LABEL_ATTEMPT] == "3"
+    assert attempt_of(pod) == ("train_2", 3)
+    assert container["command"][:4] == ["python", "-m", "dagwell", "attempt"]
+    assert json.loads(container["command"][4])["step_id"] == "train_2"
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["DAGWELL_ATTEMPT_NUMBER"] == "3" and env["DAGWELL_RUN_ID"] == "abc123def456"
+    assert container["securityContext"]["runAsNonRoot"] is True
+
+
+def test_undeclared_memory_is_requested_at_the_estimate_and_unlimited():
+    pod = build_pod(spec(request=256 * 2**20), namespace="ml", image="img", incarnation="a")
+    assert pod["spec"]["containers"][0]["resources"] == {"requests": {"memory": "256Mi"}}
+
+
+def test_pod_settings_defaults_and_step_overrides():
+    defaults = PodSettings(
+        node_selector={"pool": "cpu"},
+        service_account_name="runner",
+        env={"A": "1"},
+        labels={"team": "ml"},
+    ).model_dump(exclude_none=True)
+    step = PodSettings(
+        node_selector={"pool": "gpu"},
+        image="gpu-img:2",
+        tolerations=[{"key": "gpu", "operator": "Exists"}],
+        image_pull_secrets=["regcred"],
+        annotations={"a": "b"},
+        security_context={"runAsUser": 0},
+    ).model_dump(exclude_none=True)
+    pod = build_pod(
+        spec(pod=step), namespace="ml", image="default-img", incarnation="a", defaults=defaults
+    )
+    pod_spec, container = pod["spec"], pod["spec"]["containers"][0]
+    assert pod_spec["nodeSelector"] == {"pool": "gpu"}
+    assert pod_spec["serviceAccountName"] == "runner"
+    assert pod_spec["tolerations"] == [{"key": "gpu", "operator": "Exists"}]
+    assert pod_spec["imagePullSecrets"] == [{"name": "regcred"}]
+    assert container["image"] == "gpu-img:2"
+    assert container["securityContext"] == {"runAsUser": 0}
+    assert {"name": "A", "value": "1"} in container["env"]
+    assert pod["metadata"]["labels"]["team"] == "ml"
+    assert pod["metadata"]["annotations"]["a"] == "b"
+
+
+def test_pod_settings_validate_at_definition_time():
+    with pytest.raises(ConfigError, match="unknown field 'node_selektor'"):
+        PodSettings(node_selektor={})
+    with pytest.raises(ConfigError, match="PodSettings"):
+        PodSettings.coerce(42)
+
+
+def test_kubernetes_orchestrator_validates_its_options():
+    from dagwell import KubernetesOrchestrator
+
+    with pytest.raises(ConfigError, match="needs image="):
+        KubernetesOrchestrator()
+    with pytest.raises(ConfigError, match="namespace"):
+        KubernetesOrchestrator(image="x", namespace="Bad_NS")
+    with pytest.raises(ConfigError, match="memory_budget"):
+        KubernetesOrchestrator(image="x", memory_budget="lots")
+    again = KubernetesOrchestrator.from_description(
+        KubernetesOrchestrator(image="x", pod_settings={"env": {"A": "1"}}).describe()
+    )
+    assert again.image == "x" and again.pod_settings.env == {"A": "1"}
