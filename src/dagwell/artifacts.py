@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,14 +128,28 @@ class LocalArtifactStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self.url = str(self.root)
-        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+        self._serial = 0
+
+    def _temp_name(self, prefix: str) -> str:
+        """Unique without randomness: this process's pid and a counter (cheap in a child)."""
+        self._serial += 1
+        return str(self.root / "tmp" / f"{prefix}{os.getpid()}-{self._serial}")
+
+    def _create_temp(self, prefix: str) -> tuple[int, str]:
+        name = self._temp_name(prefix)
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+        try:
+            return os.open(name, flags, 0o644), name
+        except FileNotFoundError:
+            (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+            return os.open(name, flags, 0o644), name
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
     @contextmanager
     def _temp(self) -> Iterator[tuple[IO[bytes], str]]:
-        fd, name = tempfile.mkstemp(dir=self.root / "tmp", prefix="put-")
+        fd, name = self._create_temp("put-")
         try:
             with os.fdopen(fd, "w+b") as f:
                 yield f, name
@@ -176,10 +189,14 @@ class LocalArtifactStore:
 
     def write_manifest(self, key: str, manifest: ResultManifest) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-        tmp.write_text(json.dumps(manifest.to_json()))
-        os.replace(tmp, path)
+        fd, tmp = self._create_temp("manifest-")
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(manifest.to_json()))
+        try:
+            os.replace(tmp, path)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, path)
 
     def read_manifest(self, key: str) -> ResultManifest | None:
         try:

@@ -50,6 +50,7 @@ log = logging.getLogger("dagwell.engine")
 @dataclass
 class EngineOptions:
     heartbeat_interval: float = 1.0
+    flush_interval: float = 0.02  # batch store writes of a busy run over this many seconds
     stop_grace: float = 10.0  # how long a stop waits for killed attempts to be reaped
     owner: str | None = None
 
@@ -79,6 +80,7 @@ class Engine:
         self._to_release: list[tuple[str, int]] = []
         self._external: dict[tuple[str, int], str] = {}
         self._last_beat = 0.0
+        self._last_write = 0.0
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> RunStatus:
@@ -105,13 +107,15 @@ class Engine:
             self._heartbeat(now)
             for launch in self.scheduler.admit(now, self.runtime.observed_memory()):
                 self._launch(launch.step_id, launch.attempt, launch.memory_limit, launch.request)
-            self._flush()
+            self._flush(force=self.scheduler.finished)
             if self.scheduler.finished:
                 return
             wake = self.scheduler.next_wakeup()
             timeout = self.options.heartbeat_interval
             if wake is not None:
                 timeout = min(timeout, max(0.0, wake - self.clock()))
+            if self._batch:  # a deferred write is due soon
+                timeout = min(timeout, self.options.flush_interval)
             for event in self.runtime.wait(timeout):
                 self._on_event(event)  # recorded by the next turn's single flush
 
@@ -143,7 +147,7 @@ class Engine:
                 ghosts,
                 self.run_id,
             )
-        self._flush()
+        self._flush(force=True)
 
     def stop_and_finish(self, why: str) -> RunStatus:
         """Stop the run now and record its end (for a run whose orchestrator is gone)."""
@@ -185,7 +189,7 @@ class Engine:
                 ),
                 self.clock(),
             )
-        self._flush()
+        self._flush(force=True)
         self._finish()
 
     def _finish(self) -> RunStatus:
@@ -233,6 +237,8 @@ class Engine:
                 self._cache_or_queue(step_id, now)
 
     def _cache_or_queue(self, step_id: str, now: float) -> None:
+        if self.scheduler.steps[step_id].status is not StepStatus.PENDING:
+            return  # skipped by a failure found earlier in this batch
         spec = self.plan.steps[step_id]
         refs, params = self._resolve_inputs(spec)
         self._inputs[step_id] = (refs, params)
@@ -376,12 +382,22 @@ class Engine:
         return None
 
     # -- recording -----------------------------------------------------------------------------
-    def _flush(self) -> None:
+    def _flush(self, force: bool = False) -> None:
+        """Record the scheduler's changes; write them at most every ``flush_interval``
+        unless something must see them recorded first (hooks, evidence the runtime
+        keeps until recorded, the end of the run)."""
         for change in self.scheduler.drain_changes():
             self._record(change)
-        if self._batch:
+        must_write = (
+            force
+            or bool(self._hook_calls)
+            or (bool(self._to_release) and self.runtime.info.release_after_record)
+        )
+        now = time.monotonic()
+        if self._batch and (must_write or now - self._last_write >= self.options.flush_interval):
             batch, self._batch = self._batch, Batch()
             self.store.write(batch)
+            self._last_write = now
         for key in self._to_release:
             with contextlib.suppress(Exception):
                 self.runtime.release(*key)

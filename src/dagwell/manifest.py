@@ -8,7 +8,7 @@ runtime can carry them, and they are versioned so an older worker is recognised.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 MANIFEST_VERSION = 1
@@ -25,7 +25,13 @@ class ArtifactRef:
     python: str | None = None  # "3.11" for pickles: a pickle only loads on the same Python
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "digest": self.digest,
+            "materializer": self.materializer,
+            "type_name": self.type_name,
+            "size": self.size,
+            "python": self.python,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ArtifactRef:
@@ -53,10 +59,18 @@ class ResultManifest:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["outputs"] = {name: ref.to_json() for name, ref in self.outputs.items()}
-        data["version"] = MANIFEST_VERSION
-        return data
+        return {
+            "version": MANIFEST_VERSION,
+            "ok": self.ok,
+            "outputs": {name: ref.to_json() for name, ref in self.outputs.items()},
+            "error_kind": self.error_kind,
+            "error_type": self.error_type,
+            "error_message": self.error_message,
+            "traceback": self.traceback,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "warnings": list(self.warnings),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ResultManifest:

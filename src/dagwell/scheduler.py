@@ -9,6 +9,7 @@ reads time only as an argument, so the property tests can drive it through any s
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -195,16 +196,21 @@ class Scheduler:
     def counts(self) -> dict[StepStatus, int]:
         return {status: len(group) for status, group in self._index.items()}
 
+    def _oldest_queued(self) -> StepState | None:
+        """The queue is the QUEUED index, in the order steps entered it."""
+        return next(iter(self._index[StepStatus.QUEUED].values()), None)
+
     def next_wakeup(self) -> float | None:
         times: list[float] = []
-        for s in self._group(StepStatus.RETRYING, StepStatus.RUNNING, StepStatus.QUEUED):
-            if s.status is StepStatus.RETRYING and s.retry_at is not None:
+        for s in self._index[StepStatus.RETRYING].values():
+            if s.retry_at is not None:
                 times.append(s.retry_at)
-            elif s.status is StepStatus.RUNNING and s.timeout and s.started_at is not None:
-                if s.stopping is None:
-                    times.append(s.started_at + s.timeout)
-            elif s.status is StepStatus.QUEUED and self.config.queue_timeout is not None:
-                times.append(s.queued_at + self.config.queue_timeout)
+        for s in self._index[StepStatus.RUNNING].values():
+            if s.timeout and s.started_at is not None and s.stopping is None:
+                times.append(s.started_at + s.timeout)
+        oldest = self._oldest_queued()
+        if oldest is not None and self.config.queue_timeout is not None:
+            times.append(oldest.queued_at + self.config.queue_timeout)
         return min(times) if times else None
 
     def request_of(self, state: StepState) -> int:
@@ -261,33 +267,34 @@ class Scheduler:
         return ready
 
     def cached(self, step_id: str) -> None:
-        self._move(self.steps[step_id], StepStatus.CACHED, "outputs reused from the cache")
+        state = self.steps[step_id]
+        if state.status is StepStatus.PENDING:
+            self._move(state, StepStatus.CACHED, "outputs reused from the cache")
 
     def enqueue(self, step_id: str, now: float) -> None:
         self.now = now
         state = self.steps[step_id]
+        if state.status is StepStatus.PENDING:  # not skipped by a failure meanwhile
+            self._queue(state, now)
+
+    def _queue(self, state: StepState, now: float, note: str = "") -> None:
+        """Into the queue, unless no node could ever hold it: then it fails at once."""
         state.queued_at = now
-        self._move(state, StepStatus.QUEUED)
+        self._move(state, StepStatus.QUEUED, note)
+        too_big = self._too_big(state)
+        if too_big:
+            self._fail(state, Failure(FailureKind.UNSCHEDULABLE, too_big, retryable=False))
 
     def admit(self, now: float, observed_memory: int | None = None) -> list[Launch]:
         self.now = now
         if self.stop_requested or self.halted_by:
             return []
-        queued = self._group(StepStatus.QUEUED)
-        candidates = []
-        for state in sorted(queued, key=lambda s: s.queued_at):
-            if state.status is not StepStatus.QUEUED:
-                continue  # skipped by a failure found earlier in this loop
-            too_big = self._too_big(state)
-            if too_big:
-                self._fail(state, Failure(FailureKind.UNSCHEDULABLE, too_big, retryable=False))
-                continue
-            candidates.append(
-                Candidate(state.id, self.request_of(state), state.cpu, state.queued_at)
-            )
-        if self.halted_by:
-            return []
         running = self.running()
+        slots = min(self.slots, self.config.max_parallelism)
+        if len(running) >= slots or not self._index[StepStatus.QUEUED]:
+            return []
+        window = itertools.islice(self._index[StepStatus.QUEUED].values(), 4 * slots + 64)
+        candidates = [Candidate(s.id, self.request_of(s), s.cpu, s.queued_at) for s in window]
         node = NodeView(
             memory=self.config.node_memory,
             cpu=self.config.node_cpu,
@@ -295,7 +302,7 @@ class Scheduler:
             observed_memory=observed_memory,
             reserved_cpu=sum(s.cpu for s in running),
             running=len(running),
-            slots=min(self.slots, self.config.max_parallelism),
+            slots=slots,
         )
         launches = []
         requests = {c.step_id: c.request for c in candidates}
@@ -452,41 +459,39 @@ class Scheduler:
         """Let time pass: due retries queue up, deadlines kill, queue bounds fail."""
         self.now = now
         kills = []
-        for state in self._group(StepStatus.RETRYING, StepStatus.RUNNING, StepStatus.QUEUED):
+        for state in self._group(StepStatus.RUNNING):
             if (
-                state.status is StepStatus.RETRYING
-                and state.retry_at is not None
-                and state.retry_at <= now
-            ):
-                state.retry_at = None
-                state.queued_at = now
-                self._move(state, StepStatus.QUEUED, f"attempt {state.attempt + 1} queued")
-            elif (
-                state.status is StepStatus.RUNNING
-                and state.timeout
+                state.timeout
                 and state.started_at is not None
                 and state.stopping is None
                 and now >= state.started_at + state.timeout
             ):
                 state.stopping = FailureKind.TIMEOUT
                 kills.append(Kill(state.id, state.attempt, FailureKind.TIMEOUT))
-            elif (
-                state.status is StepStatus.QUEUED
-                and self.config.queue_timeout is not None
-                and now - state.queued_at >= self.config.queue_timeout
+        timeout = self.config.queue_timeout
+        while timeout is not None:  # the oldest queued steps first; stop at one still in time
+            oldest = self._oldest_queued()
+            if oldest is None or now - oldest.queued_at < timeout:
+                break
+            waited = format_seconds(now - oldest.queued_at)
+            wanted = format_bytes(self.request_of(oldest))
+            self._fail(
+                oldest,
+                Failure(
+                    FailureKind.UNSCHEDULABLE,
+                    f"Step {oldest.id!r} waited {waited} for {wanted} of memory that never "
+                    f"became free (node: {format_bytes(self.config.node_memory)}). Lower its "
+                    "memory, raise the node's, or raise queue_timeout.",
+                ),
+            )
+        for state in self._group(StepStatus.RETRYING):
+            if (
+                state.status is StepStatus.RETRYING
+                and state.retry_at is not None
+                and state.retry_at <= now
             ):
-                waited = format_seconds(now - state.queued_at)
-                wanted = format_bytes(self.request_of(state))
-                self._fail(
-                    state,
-                    Failure(
-                        FailureKind.UNSCHEDULABLE,
-                        f"Step {state.id!r} waited {waited} for {wanted}"
-                        f" of memory that never became free (node: "
-                        f"{format_bytes(self.config.node_memory)}). Lower its memory, raise the "
-                        "node's, or raise queue_timeout.",
-                    ),
-                )
+                state.retry_at = None
+                self._queue(state, now, f"attempt {state.attempt + 1} queued")
         return kills
 
     def stop(self) -> list[Kill]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import json
 import logging
 import os
@@ -135,15 +136,31 @@ def prepare_process() -> None:
     complete up to the last line even if the process is killed. The parent may have
     replaced sys.stdout (pytest, Jupyter); the attempt writes to the real descriptors.
     """
-    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
-    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = getattr(sys, name)
+        if isinstance(stream, io.TextIOWrapper) and _fileno(stream) == fd:
+            stream.reconfigure(line_buffering=True)
+        else:  # a replaced stream (pytest, Jupyter): write to the real descriptor
+            real = open(fd, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
+            setattr(sys, name, real)
+    configure_logging()
+
+
+def configure_logging() -> None:
+    """A step's logging.info() goes to its log, with a timestamp (unless it set up its own)."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def _fileno(stream: io.TextIOWrapper) -> int | None:
+    try:
+        return stream.fileno()
+    except (OSError, ValueError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -109,6 +109,7 @@ class KubernetesOrchestrator:
                 "budget": why,
                 "largest_node": largest,
             },
+            release_after_record=True,  # the finalizer goes only once the end is recorded
         )
         defaults = (
             self.pod_settings.model_dump(mode="json", exclude_none=True)

@@ -119,6 +119,7 @@ class RuntimeInfo:
     node_memory: int | None
     node_cpu: float | None
     details: dict[str, Any] = field(default_factory=dict)
+    release_after_record: bool = False  # release() drops evidence: record the end first
 
 
 class Runtime(Protocol):

@@ -79,8 +79,7 @@ def _kill_all(procs: Path, kill_file: Path | None = None) -> None:
 
 
 def _rmdir(path: Path) -> None:
-    for delay in (0.0, 0.01, 0.05, 0.1, 0.2, 0.5):
-        time.sleep(delay)
+    for delay in (0.01, 0.05, 0.1, 0.2, 0.5, None):
         try:
             path.rmdir()
             return
@@ -89,6 +88,8 @@ def _rmdir(path: Path) -> None:
         except OSError as error:
             if error.errno != errno.EBUSY:
                 raise
+        if delay is not None:
+            time.sleep(delay)
     log.warning("cgroup %s is still busy and was left behind", path)
 
 

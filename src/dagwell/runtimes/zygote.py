@@ -17,6 +17,7 @@ pidfd, records its attempts as lost and forks directly from then on.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -27,6 +28,7 @@ from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.forked import fork_attempt
+from dagwell.worker import configure_logging
 
 Functions = Mapping[str, Callable[..., Any] | None]
 
@@ -40,6 +42,8 @@ def _serve(functions: Functions, req_r: int, ev_w: int) -> NoReturn:
     code = 0
     try:
         os.setpgid(0, 0)
+        configure_logging()  # once here, not in every attempt
+        gc.freeze()  # children's collections then never touch (and copy) inherited objects
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_w, False)

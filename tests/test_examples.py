@@ -1,0 +1,84 @@
+"""Every example in examples/ and every Python and CLI example in the README runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+
+
+def run(args: list[str], home: Path, cwd: Path = ROOT, timeout: float = 240) -> str:
+    env = {**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_PROGRESS": "0"}
+    env.pop("DAGWELL_KUBECONFIG", None)
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, (
+        f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    )
+    return result.stdout
+
+
+def test_seed_example(home, cgroups):
+    out = run([sys.executable, "examples/seed.py"], home)
+    assert out.startswith("completed: 10 steps")
+
+
+def test_seed_kubernetes_example(home, cgroups):
+    out = run([sys.executable, "examples/seed_kubernetes.py"], home)
+    assert "completed: 10 steps" in out
+
+
+def test_ml_pipeline_example_and_its_cache(home):
+    first = run([sys.executable, "examples/ml_pipeline.py"], home)
+    assert "accuracy: " in first and "'train': 'completed'" in first
+    second = run([sys.executable, "examples/ml_pipeline.py"], home)
+    assert "'load_data': 'cached'" in second and "'evaluate': 'cached'" in second
+    third = run([sys.executable, "examples/ml_pipeline.py", "0.3"], home)
+    assert "'split': 'cached'" in third and "'train': 'completed'" in third
+
+
+def test_hyperparameter_search_example(home):
+    out = run([sys.executable, "examples/hyperparameter_search.py"], home)
+    assert "best: depth=" in out and "completed: 5 steps" in out
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+@pytest.mark.parametrize("index", range(len(blocks("python"))))
+def test_readme_python_blocks(home, tmp_path, index, cgroups):
+    script = tmp_path / f"readme_{index}.py"
+    script.write_text(blocks("python")[index])
+    out = run([sys.executable, str(script)], home, cwd=tmp_path)
+    assert out.strip()
+
+
+def test_readme_cli_examples(home):
+    commands = [
+        line.split("#")[0].strip()
+        for block in blocks("sh")
+        for line in block.splitlines()
+        if line.startswith("dagwell ")
+    ]
+    assert any(c.startswith("dagwell run ") for c in commands)
+    dagwell = [sys.executable, "-m", "dagwell"]
+    ordered = sorted(commands, key=lambda c: not c.startswith("dagwell run "))  # runs first
+    for command in ordered:
+        args = command.split()[1:]
+        if "RUN" in args:
+            args = [a if a != "RUN" else "latest" for a in args]
+        if args[:2] == ["runs", "resume"]:
+            env = {**os.environ, "DAGWELL_HOME": str(home)}
+            result = subprocess.run(
+                dagwell + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+            )
+            assert result.returncode == 2 and "already ended" in result.stderr
+            continue
+        run(dagwell + args, home)
