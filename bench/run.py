@@ -332,6 +332,12 @@ def main() -> None:
     parser.add_argument("--no-zenml", action="store_true")
     parser.add_argument("--zenml-version", default="0.98.0")
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
+    parser.add_argument(
+        "--no-readme",
+        dest="readme",
+        action="store_false",
+        help="do not put the table into README.md",
+    )
     args = parser.parse_args()
     sizes = [1, 10, 100] if args.quick else [1, 10, 100, 1000]
     results: dict[str, Any] = {"machine": machine(), "sizes": sizes}
@@ -377,6 +383,21 @@ def main() -> None:
     print()
     print(markdown)
     print(f"\n(written to {out} and {out.with_suffix('.md')})")
+    if args.readme and not args.quick and "zenml" in results:
+        update_readme(header, markdown)
+
+
+def update_readme(header: str, markdown: str) -> None:
+    """Put the table between the README's bench markers, so it always shows the latest."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if start not in text or end not in text:
+        return
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    readme.write_text(f"{head}{start}\n{header}\n\n{markdown}\n{end}{tail}")
+    print("(README.md updated)")
 
 
 if __name__ == "__main__":

@@ -405,3 +405,29 @@ def test_admission_uses_the_namespace_resource_quota(home, tmp_path):
         overlaps = sum(1 for (_s1, e1), (s2, _e2) in itertools.pairwise(spans) if s2 < e1)
         assert overlaps == 0  # 300Mi each in a 512Mi budget: one at a time
         assert_nothing_left(cluster)
+
+
+def test_stopping_a_live_kubernetes_run_deletes_its_pods(cluster):
+    result = {}
+
+    def run_it():
+        result["run"] = outcome(
+            lambda: workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(
+                count=3, seconds=30
+            )
+        )
+
+    thread = threading.Thread(target=run_it)
+    thread.start()
+    wait_for(
+        lambda: sum(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()) == 3,
+        30,
+        "three running pods",
+    )
+    Client().stop_run("latest")
+    thread.join(60)
+    run = result["run"]
+    assert run.status is RunStatus.CANCELLED
+    assert {s.status for s in run.steps.values()} == {StepStatus.CANCELLED}
+    assert all(s.attempts[-1].failure.kind is FailureKind.CANCELLED for s in run.steps.values())
+    assert_nothing_left(cluster)

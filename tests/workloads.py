@@ -162,3 +162,14 @@ def resumable(ledger: str, flag: str) -> None:
     quick(ledger, "c", id="c")
     slow_first_time(ledger, a, flag, id="b")
     quick(ledger, "d", id="d", after="b")
+
+
+@step(enable_cache=False)
+def my_cgroups() -> str:
+    with open("/proc/self/cgroup") as f:
+        return f.read()
+
+
+@pipeline(enable_cache=False)
+def where_am_i() -> None:
+    my_cgroups()

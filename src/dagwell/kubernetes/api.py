@@ -1,10 +1,12 @@
 """The Kubernetes API, the only module in dagwell that imports a Kubernetes client.
 
-lightkube was chosen with numbers (measured on this machine): it imports in about 0.09 s
-and is typed; the official client takes about 0.15 s here and 165 MB installed. Everything
-above this module sees plain dicts and three error types: KubeError.temporary says whether
-a call may succeed if repeated (429, 5xx, dropped connections), and NotFound, Conflict and
-Gone (410, a watch that must re-list) are the ones callers act on.
+lightkube was chosen with numbers, measured on this kind of machine (fresh virtual
+environments, Python 3.11): it imports in 0.09 s and takes 23 MB installed, its models and
+HTTP client included; the official ``kubernetes`` client imports in 0.14 s and takes 171 MB.
+It is also typed. Everything above this module sees plain dicts and three error types:
+KubeError.temporary says whether a call may succeed if repeated (429, 5xx, dropped
+connections), and NotFound, Conflict and Gone (410, a watch that must re-list) are the
+ones callers act on.
 """
 
 from __future__ import annotations

@@ -121,13 +121,15 @@ class NodeGroup(Protocol):
 @dataclass
 class V1Attempt:
     path: Path
-    cpu_path: Path | None
+    cpu_path: Path | None  # its own cpu cgroup (a cpu limit of its own), removed with it
+    cpu_join: Path | None = None  # else the node's cpu cgroup, when the node has a cpu limit
 
     @property
     def procs_files(self) -> list[Path]:
         files = [self.path / "cgroup.procs"]
-        if self.cpu_path is not None:
-            files.append(self.cpu_path / "cgroup.procs")
+        cpu = self.cpu_path or self.cpu_join
+        if cpu is not None:
+            files.append(cpu / "cgroup.procs")
         return files
 
     def evidence(self) -> CgroupEvidence:
@@ -174,15 +176,14 @@ class V1Node:
         path.mkdir()
         if memory is not None:  # (no memsw limit: it would stop memory.failcnt counting)
             _write(path / "memory.limit_in_bytes", str(memory))
-        with contextlib.suppress(OSError):
-            _write(path / "memory.swappiness", "0")
         cpu_path = None
         if self.cpu_path is not None and cpu is not None:  # a cpu cgroup only when limited
             self.cpu_path.mkdir(exist_ok=True)
             cpu_path = self.cpu_path / name
             cpu_path.mkdir()
             _set_cpu_v1(cpu_path, cpu)
-        return V1Attempt(path, cpu_path)
+        node_cpu = self.cpu_path if self.cpu_path is not None and self.cpu_path.exists() else None
+        return V1Attempt(path, cpu_path, None if cpu_path else node_cpu)
 
     def existing_attempt(self, name: str) -> AttemptGroup | None:
         if not (self.path / name).is_dir():
@@ -303,6 +304,8 @@ class CgroupSetup:
                 _write(path / "memory.use_hierarchy", "1")
             if memory is not None:
                 _write(path / "memory.limit_in_bytes", str(memory))
+            with contextlib.suppress(OSError):  # attempt cgroups inherit it when created
+                _write(path / "memory.swappiness", "0")
             cpu_path = self.cpu_base / name if self.cpu_base is not None else None
             if cpu_path is not None and cpu is not None:
                 cpu_path.mkdir(parents=True, exist_ok=True)
