@@ -38,17 +38,24 @@ def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def latest_run(home: Path):
+    """The latest run in ``home``, or None while there is none yet."""
+    client = Client(home)
+    try:
+        return client.get_run("latest")
+    except Exception:
+        return None
+    finally:
+        client.close()
+
+
 def running_attempts(home: Path, count: int, timeout: float = 30.0):
     """Wait until the latest run has ``count`` running attempts; return (run, pids)."""
 
     def check():
-        client = Client(home)
-        try:
-            run = client.get_run("latest")
-        except Exception:
+        run = latest_run(home)
+        if run is None:
             return None
-        finally:
-            client.close()
         live = [
             a
             for s in run.steps.values()

@@ -55,9 +55,15 @@ def outcome(p):
 
 
 def assert_nothing_left(cluster):
-    pods = cluster.pods()
-    assert pods == [], [p["metadata"]["name"] for p in pods]
-    assert cluster.kubelet.running_pods() == []
+    """No pod of the run is left: terminating ones (finalizer removed) go within seconds."""
+    try:
+        wait_for(lambda: not cluster.pods() and not cluster.kubelet.running_pods(), 15,
+                 "the run's pods to be gone")
+    except AssertionError:
+        pods = cluster.pods()
+        raise AssertionError([(p["metadata"]["name"], p["metadata"].get("finalizers"))
+                              for p in pods]) from None
+    assert all(not p["metadata"].get("finalizers") for p in cluster.pods())
 
 
 def seed(retry=None, memory=None):
@@ -334,7 +340,8 @@ workloads.sleepy.with_options(orchestrator=o)(count=2, seconds=6)
 """
 
 
-def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
+def orphan_a_kubernetes_run(cluster, tmp_path) -> dict[str, str]:
+    """Start a run with two 6 s pods in its own orchestrator process, and SIGKILL it."""
     script = tmp_path / "k8s_orchestrator.py"
     script.write_text(RESUMABLE.format(tests=str(TESTS), kubeconfig=cluster.kubeconfig))
     env = {**os.environ, "DAGWELL_PROGRESS": "0"}
@@ -346,6 +353,11 @@ def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
     )
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
+    return env
+
+
+def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
+    orphan_a_kubernetes_run(cluster, tmp_path)
     names_before = sorted(p["metadata"]["name"] for p in cluster.pods())
     from dagwell.resume import resume_run
 
@@ -357,17 +369,7 @@ def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
 
 
 def test_stopping_an_orphaned_kubernetes_run_deletes_its_pods(cluster, tmp_path):
-    script = tmp_path / "k8s_orchestrator.py"
-    script.write_text(RESUMABLE.format(tests=str(TESTS), kubeconfig=cluster.kubeconfig))
-    env = {**os.environ, "DAGWELL_PROGRESS": "0"}
-    proc = subprocess.Popen([sys.executable, str(script)], env=env)
-    wait_for(
-        lambda: sum(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()) == 2,
-        30,
-        "two running pods",
-    )
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
+    env = orphan_a_kubernetes_run(cluster, tmp_path)
     out = subprocess.run(
         [sys.executable, "-m", "dagwell", "runs", "stop", "latest"],
         capture_output=True,

@@ -13,7 +13,7 @@ from conftest import leftover_cgroups
 from dagwell import Client
 from dagwell.failures import FailureKind
 from dagwell.statuses import RunStatus, StepStatus
-from helpers import pid_alive, start_orchestrator, wait_for
+from helpers import latest_run, pid_alive, start_orchestrator, wait_for
 
 BODY = """
 import sys, workloads
@@ -27,13 +27,9 @@ def start_and_kill(home, tmp_path):
     proc = start_orchestrator(home, tmp_path, body)
 
     def b_running():
-        client = Client(home)
-        try:
-            run = client.get_run("latest")
-        except Exception:
+        run = latest_run(home)
+        if run is None:
             return None
-        finally:
-            client.close()
         done = {n for n, s in run.steps.items() if s.status is StepStatus.COMPLETED}
         b = run.steps["b"]
         if {"a", "c"} <= done and b.attempts and b.attempts[-1].external_id:

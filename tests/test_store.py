@@ -7,13 +7,13 @@ import pytest
 
 from dagwell.errors import ConfigError, RunNotFound, StoreError
 from dagwell.store import (
+    AttemptWrite,
     Batch,
     PutCache,
     RecordArtifacts,
     Store,
     UpdateRun,
     UpdateStep,
-    UpsertAttempt,
 )
 
 
@@ -55,10 +55,12 @@ def test_runs_steps_attempts_round_trip(store_url):
     run_id = new_run(store)
     batch = Batch()
     batch.add(
-        UpsertAttempt(run_id, "a", 1, {"status": "running", "memory_limit": 200, "started_at": 1.0})
+        AttemptWrite(
+            run_id, "a", 1, {"status": "running", "memory_limit": 200, "started_at": 1.0}, "upsert"
+        )
     )
     batch.add(
-        UpsertAttempt(
+        AttemptWrite(
             run_id,
             "a",
             1,
@@ -148,10 +150,12 @@ def test_learned_peaks(store_url):
     run_id = new_run(store, steps=("train", "train_2", "eval"))
     store.write(
         [
-            UpsertAttempt(run_id, "train", 1, {"status": "completed", "peak_memory": 300}),
-            UpsertAttempt(run_id, "train_2", 1, {"status": "completed", "peak_memory": 500}),
-            UpsertAttempt(run_id, "train_2", 2, {"status": "failed", "peak_memory": 900}),
-            UpsertAttempt(run_id, "eval", 1, {"status": "completed", "peak_memory": None}),
+            AttemptWrite(run_id, "train", 1, {"status": "completed", "peak_memory": 300}, "upsert"),
+            AttemptWrite(
+                run_id, "train_2", 1, {"status": "completed", "peak_memory": 500}, "upsert"
+            ),
+            AttemptWrite(run_id, "train_2", 2, {"status": "failed", "peak_memory": 900}, "upsert"),
+            AttemptWrite(run_id, "eval", 1, {"status": "completed", "peak_memory": None}, "upsert"),
         ]
     )
     assert store.learned_peaks("p", ["train", "eval"]) == {"train": 500}
@@ -164,7 +168,7 @@ def test_a_bad_write_is_a_store_error_not_a_retry_loop(store_url):
     run_id = new_run(store)
     started = time.monotonic()
     with pytest.raises(StoreError, match="refused a write"):
-        store.write([UpsertAttempt(run_id, "a", 1, {"memory_limit": 5})])  # status missing
+        store.write([AttemptWrite(run_id, "a", 1, {"memory_limit": 5}, "insert")])  # no status
     assert time.monotonic() - started < 5
     store.close()
 
@@ -179,8 +183,12 @@ def _writer(url: str, run_id: str, worker: int, count: int) -> None:
     for i in range(count):
         store.write(
             [
-                UpsertAttempt(
-                    run_id, "a", worker * 1000 + i, {"status": "completed", "started_at": float(i)}
+                AttemptWrite(
+                    run_id,
+                    "a",
+                    worker * 1000 + i,
+                    {"status": "completed", "started_at": float(i)},
+                    "insert",
                 )
             ]
         )
@@ -228,3 +236,22 @@ def test_sqlite_is_in_wal_mode(tmp_path):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     store.close()
+
+
+def test_compaction_merges_the_writes_to_one_row():
+    from dagwell.store.ops import compact
+
+    ops = [
+        UpdateStep("r", "a", {"status": "queued"}),
+        AttemptWrite("r", "a", 1, {"status": "running"}, "insert"),
+        UpdateStep("r", "a", {"status": "running"}),
+        AttemptWrite("r", "a", 1, {"status": "completed", "peak_memory": 5}),
+        AttemptWrite("r", "b", 1, {"node": "x"}),
+        AttemptWrite("r", "b", 1, {"external_id": "p"}, "upsert"),
+    ]
+    merged = compact(ops)
+    assert merged[0] == UpdateStep("r", "a", {"status": "running"})
+    assert merged[1] == AttemptWrite(
+        "r", "a", 1, {"status": "completed", "peak_memory": 5}, "insert"
+    )
+    assert merged[2].mode == "upsert" and merged[2].values == {"node": "x", "external_id": "p"}

@@ -73,8 +73,6 @@ def _load_pipelines(target: str) -> tuple[list[Any], list[Any]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the finished run as JSON.")
 def run(target: str, params: tuple[str, ...], as_json: bool) -> None:
     """Run a pipeline: FILE (its own pipeline call, or its only pipeline) or FILE:PIPELINE."""
-    from dagwell.report import run_json, run_view
-
     file, _, name = target.partition(":")
     pipelines, calls = _load_pipelines(file)
     kwargs = _parse_params(params)
@@ -93,15 +91,23 @@ def run(target: str, params: tuple[str, ...], as_json: bool) -> None:
         _fail(f"{file} does not call a pipeline; name one as {file}:PIPELINE (found: {names}).")
     code = 0
     for pipeline, args, kw in todo:
-        try:
-            result = pipeline(*args, **kw)
-        except RunFailedError as error:
-            result, code = error.run, 1
-        if as_json:
-            click.echo(json.dumps(run_json(result), indent=2))
-        else:
-            _console().print(run_view(result))
+        code = max(code, _show_finished(lambda p=pipeline, a=args, k=kw: p(*a, **k), as_json))
     sys.exit(code)
+
+
+def _show_finished(start: Any, as_json: bool) -> int:
+    """Run ``start()`` to the end of a run, print the run, return the exit code."""
+    from dagwell.report import run_json, run_view
+
+    try:
+        result, code = start(), 0
+    except RunFailedError as error:
+        result, code = error.run, 1
+    if as_json:
+        click.echo(json.dumps(run_json(result), indent=2))
+    else:
+        _console().print(run_view(result))
+    return code
 
 
 @cli.group()
@@ -193,19 +199,9 @@ def runs_stop(run_ref: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def runs_resume(run_ref: str, as_json: bool) -> None:
     """Continue an orphaned run: completed steps are reused, lost attempts retried."""
-    from dagwell.report import run_json, run_view
     from dagwell.resume import resume_run
 
-    code = 0
-    try:
-        result = resume_run(_client(), run_ref)
-    except RunFailedError as error:
-        result, code = error.run, 1
-    if as_json:
-        click.echo(json.dumps(run_json(result), indent=2))
-    else:
-        _console().print(run_view(result))
-    sys.exit(code)
+    sys.exit(_show_finished(lambda: resume_run(_client(), run_ref), as_json))
 
 
 @cli.command("attempt", hidden=True)

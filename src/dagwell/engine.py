@@ -33,12 +33,11 @@ from dagwell.runtimes.base import AttemptExited, AttemptRunning, AttemptSpec, Ru
 from dagwell.scheduler import AttemptEnded, AttemptStarted, Change, Outcome, Scheduler, StepChange
 from dagwell.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
 from dagwell.store import (
+    AttemptWrite,
     Batch,
-    InsertAttempt,
     PutCache,
     RecordArtifacts,
     Store,
-    UpdateAttempt,
     UpdateRun,
     UpdateStep,
 )
@@ -321,7 +320,7 @@ class Engine:
     def _on_event(self, event: AttemptExited | AttemptRunning) -> None:
         if isinstance(event, AttemptRunning):
             self._batch.add(
-                UpdateAttempt(
+                AttemptWrite(
                     self.run_id,
                     event.step_id,
                     event.attempt,
@@ -411,7 +410,7 @@ class Engine:
         now = self.clock()
         if isinstance(change, AttemptStarted):
             self._batch.add(
-                InsertAttempt(
+                AttemptWrite(
                     self.run_id,
                     change.step_id,
                     change.attempt,
@@ -422,6 +421,7 @@ class Engine:
                         "started_at": now,
                         "external_id": self._external.pop((change.step_id, change.attempt), None),
                     },
+                    mode="insert",
                 )
             )
         elif isinstance(change, AttemptEnded):
@@ -456,7 +456,7 @@ class Engine:
                 values["exit_code"] = failure.exit_code
             if failure.signal is not None:
                 values["signal"] = failure.signal
-        self._batch.add(UpdateAttempt(self.run_id, change.step_id, change.attempt, values))
+        self._batch.add(AttemptWrite(self.run_id, change.step_id, change.attempt, values))
         if failure is not None:
             peak = f", peak {format_bytes(ev.peak_memory)}" if ev and ev.peak_memory else ""
             self.progress.event(

@@ -8,6 +8,7 @@ script that calls its pipeline at import time can still be imported by a worker.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import logging
@@ -23,22 +24,11 @@ from dagwell.errors import DefinitionError
 from dagwell.hooks import Hooks, check_hooks
 from dagwell.plan import Plan
 from dagwell.settings import NO_RETRY, ResourceSettings, StepRetryConfig
-from dagwell.steps import parse_settings
+from dagwell.steps import COSMETIC_OPTIONS, parse_settings
 from dagwell.tracing import tracing
 
 log = logging.getLogger("dagwell")
 
-_COSMETIC = frozenset(
-    {
-        "enable_artifact_metadata",
-        "enable_artifact_visualization",
-        "enable_step_logs",
-        "extra",
-        "model",
-        "substitutions",
-        "tags",
-    }
-)
 _OPTIONS = (
     "name",
     "enable_cache",
@@ -87,7 +77,7 @@ class Pipeline:
         self.options = dict(options)
         owner = f"pipeline {options.get('name') or func.__name__!r}"
         for key in list(self.options):
-            if key in _COSMETIC:
+            if key in COSMETIC_OPTIONS:
                 warnings.warn(
                     f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=4
                 )
@@ -128,11 +118,7 @@ class Pipeline:
         self.settings = parse_settings(owner, self.options.get("settings"))
         self.orchestrator = self.options.get("orchestrator")
         self.signature = inspect.signature(func)
-        self.__doc__ = func.__doc__
-        self.__name__ = func.__name__
-        self.__qualname__ = func.__qualname__
-        self.__module__ = func.__module__
-        self.__wrapped__ = func
+        functools.update_wrapper(self, func, updated=())
 
     def __repr__(self) -> str:
         return f"<dagwell pipeline {self.name!r}>"

@@ -8,6 +8,7 @@ strings, retry numbers, hooks, and whether its return annotation names its outpu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -23,9 +24,9 @@ from dagwell.plan import InputSpec, Locator, StepSpec
 from dagwell.settings import ResourceSettings, StepRetryConfig
 from dagwell.tracing import OutputRef, StepHandle, current_trace
 
-#: ZenML step options that change nothing about how dagwell runs a step: accepted with a
-#: warning so ZenML code keeps running.
-_COSMETIC_OPTIONS = frozenset(
+#: ZenML step and pipeline options that change nothing about how dagwell runs: accepted
+#: with a warning so ZenML code keeps running.
+COSMETIC_OPTIONS = frozenset(
     {
         "enable_artifact_metadata",
         "enable_artifact_visualization",
@@ -186,11 +187,7 @@ class Step:
         self.signature = inspect.signature(func)
         self.source_hash = source_hash(func)
         self.locator = locate(func)
-        self.__doc__ = func.__doc__
-        self.__name__ = func.__name__
-        self.__qualname__ = func.__qualname__
-        self.__module__ = func.__module__
-        self.__wrapped__ = func
+        functools.update_wrapper(self, func, updated=())
 
     def __repr__(self) -> str:
         return f"<dagwell step {self.name!r}>"
@@ -302,7 +299,7 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
     _check_function(func)
     owner = f"step {options.get('name') or func.__name__!r}"
     for key in list(options):
-        if key in _COSMETIC_OPTIONS:
+        if key in COSMETIC_OPTIONS:
             warnings.warn(
                 f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=3
             )

@@ -1,25 +1,14 @@
 """The run store (SQLAlchemy; SQLite by default, PostgreSQL by URL)."""
 
-from dagwell.store.ops import (
-    Batch,
-    InsertAttempt,
-    PutCache,
-    RecordArtifacts,
-    UpdateAttempt,
-    UpdateRun,
-    UpdateStep,
-    UpsertAttempt,
-)
+from dagwell.store.ops import AttemptWrite, Batch, PutCache, RecordArtifacts, UpdateRun, UpdateStep
 from dagwell.store.store import Store
 
 __all__ = [
+    "AttemptWrite",
     "Batch",
-    "InsertAttempt",
     "PutCache",
     "RecordArtifacts",
     "Store",
-    "UpdateAttempt",
     "UpdateRun",
     "UpdateStep",
-    "UpsertAttempt",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, bindparam, insert, update
 
@@ -32,32 +32,19 @@ class UpdateStep:
     values: Mapping[str, Any]
 
 
+AttemptMode = Literal["insert", "update", "upsert"]
+
+
 @dataclass(frozen=True)
-class InsertAttempt:
-    """A new attempt row (the engine knows it is new: it just started the attempt)."""
+class AttemptWrite:
+    """Write one attempt row: ``insert`` (the engine just started it), ``update`` (its row
+    exists), or ``upsert`` (recovery paths, where it may or may not exist)."""
 
     run_id: str
     step_id: str
     number: int
     values: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class UpdateAttempt:
-    run_id: str
-    step_id: str
-    number: int
-    values: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class UpsertAttempt:
-    """Insert or update: for attempts whose row may or may not exist (recovery paths)."""
-
-    run_id: str
-    step_id: str
-    number: int
-    values: Mapping[str, Any]
+    mode: AttemptMode = "update"
 
 
 @dataclass(frozen=True)
@@ -75,15 +62,7 @@ class PutCache:
     created_at: float
 
 
-Op = (
-    UpdateRun
-    | UpdateStep
-    | InsertAttempt
-    | UpdateAttempt
-    | UpsertAttempt
-    | RecordArtifacts
-    | PutCache
-)
+Op = UpdateRun | UpdateStep | AttemptWrite | RecordArtifacts | PutCache
 
 
 @dataclass
@@ -97,9 +76,6 @@ class Batch:
         return bool(self.ops)
 
 
-AttemptOp = InsertAttempt | UpdateAttempt | UpsertAttempt
-
-
 def compact(ops: Iterable[Op]) -> list[Op]:
     """Merge the changes to one row into one op (later values win)."""
     merged: dict[tuple[Any, ...], Op] = {}
@@ -107,7 +83,7 @@ def compact(ops: Iterable[Op]) -> list[Op]:
     for i, op in enumerate(ops):
         if isinstance(op, UpdateStep):
             key: tuple[Any, ...] = ("step", op.run_id, op.step_id)
-        elif isinstance(op, InsertAttempt | UpdateAttempt | UpsertAttempt):
+        elif isinstance(op, AttemptWrite):
             key = ("attempt", op.run_id, op.step_id, op.number)
         elif isinstance(op, UpdateRun):
             key = ("run", op.run_id)
@@ -121,13 +97,16 @@ def compact(ops: Iterable[Op]) -> list[Op]:
             assert isinstance(previous, UpdateStep | UpdateRun)
             merged[key] = type(op)(**{**_fields(op), "values": {**previous.values, **op.values}})
         else:
-            assert isinstance(previous, InsertAttempt | UpdateAttempt | UpsertAttempt)
-            assert isinstance(op, InsertAttempt | UpdateAttempt | UpsertAttempt)
-            values = {**previous.values, **op.values}
-            kind: type[AttemptOp] = type(previous)
-            if isinstance(op, UpsertAttempt) and not isinstance(previous, InsertAttempt):
-                kind = UpsertAttempt
-            merged[key] = kind(op.run_id, op.step_id, op.number, values)
+            assert isinstance(previous, AttemptWrite) and isinstance(op, AttemptWrite)
+            # an insert stays an insert; anything else merged with an upsert is an upsert
+            mode: AttemptMode = (
+                previous.mode
+                if previous.mode == "insert"
+                else ("upsert" if "upsert" in (previous.mode, op.mode) else "update")
+            )
+            merged[key] = AttemptWrite(
+                op.run_id, op.step_id, op.number, {**previous.values, **op.values}, mode
+            )
     return [merged[key] for key in order]
 
 
@@ -163,17 +142,18 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
             and_(steps.c.run_id == bindparam("_run"), steps.c.step_id == bindparam("_step"))
         )
         conn.execute(stmt.values({c: bindparam(c) for c in columns}), rows)
+    attempt_ops = [op for op in ops if isinstance(op, AttemptWrite)]
     inserts = [
         {"run_id": op.run_id, "step_id": op.step_id, "number": op.number, **op.values}
-        for op in ops
-        if isinstance(op, InsertAttempt)
+        for op in attempt_ops
+        if op.mode == "insert"
     ]
     for rows in _by_shape(inserts).values():
         conn.execute(insert(attempts), rows)
     updates = [
         {"_run": op.run_id, "_step": op.step_id, "_number": op.number, **op.values}
-        for op in ops
-        if isinstance(op, UpdateAttempt)
+        for op in attempt_ops
+        if op.mode == "update"
     ]
     for shape, rows in _by_shape(updates).items():
         columns = [c for c in shape if not c.startswith("_")]
@@ -186,7 +166,7 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
         )
         conn.execute(stmt.values({c: bindparam(c) for c in columns}), rows)
     for op in ops:
-        if isinstance(op, UpsertAttempt):
+        if isinstance(op, AttemptWrite) and op.mode == "upsert":
             _upsert_attempt(conn, op)
         elif isinstance(op, RecordArtifacts):
             _record_artifacts(conn, op)
@@ -194,7 +174,7 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
             _put_cache(conn, op)
 
 
-def _upsert_attempt(conn: Connection, op: UpsertAttempt) -> None:
+def _upsert_attempt(conn: Connection, op: AttemptWrite) -> None:
     t = schema.attempts
     where = and_(t.c.run_id == op.run_id, t.c.step_id == op.step_id, t.c.number == op.number)
     result = conn.execute(update(t).where(where).values(**op.values))
