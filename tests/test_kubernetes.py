@@ -57,12 +57,16 @@ def outcome(p):
 def assert_nothing_left(cluster):
     """No pod of the run is left: terminating ones (finalizer removed) go within seconds."""
     try:
-        wait_for(lambda: not cluster.pods() and not cluster.kubelet.running_pods(), 15,
-                 "the run's pods to be gone")
+        wait_for(
+            lambda: not cluster.pods() and not cluster.kubelet.running_pods(),
+            15,
+            "the run's pods to be gone",
+        )
     except AssertionError:
         pods = cluster.pods()
-        raise AssertionError([(p["metadata"]["name"], p["metadata"].get("finalizers"))
-                              for p in pods]) from None
+        raise AssertionError(
+            [(p["metadata"]["name"], p["metadata"].get("finalizers")) for p in pods]
+        ) from None
     assert all(not p["metadata"].get("finalizers") for p in cluster.pods())
 
 
