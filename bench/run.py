@@ -7,7 +7,8 @@
 Each measurement runs in its own process with a fresh, warmed-up home (one 1-step run
 first, as a user's store would be), so import time and store creation are not counted
 as per-step overhead. Per-step overhead is the marginal wall time of one more step:
-(T(n) - T(1)) / (n - 1). Results are printed as a table and written to
+(T(n) - T(1)) / (n - 1), with T the median of --repeat runs, the two frameworks measured
+in turns. Results are printed as a table and written to
 bench/results/latest.json and bench/results/latest.md.
 """
 
@@ -166,18 +167,35 @@ def import_time(fw: Framework, home: str, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def overheads(fw: Framework, sizes: list[int]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def overheads(
+    frameworks: list[Framework], sizes: list[int], repeat: int
+) -> dict[str, dict[str, Any]]:
+    """Per-step overhead, the frameworks measured in turns (so that a machine that speeds
+    up or slows down during the benchmark affects both alike), median of ``repeat``."""
+    out: dict[str, dict[str, Any]] = {fw.name: {} for fw in frameworks}
     for shape in ("fanout", "chain"):
-        rows = {}
+        rows: dict[str, dict[int, dict[str, Any]]] = {fw.name: {} for fw in frameworks}
         for n in sizes:
-            log(f"{fw.name}: {shape} of {n} no-op steps")
-            rows[n] = fw.measure("overhead", "--shape", shape, "--steps", str(n))
-        base = rows.get(1, {}).get("wall")
-        for n, row in rows.items():
-            if n > 1 and base is not None and "wall" in row:
-                row["per_step"] = (row["wall"] - base) / (n - 1)
-        out[shape] = rows
+            samples: dict[str, list[dict[str, Any]]] = {fw.name: [] for fw in frameworks}
+            for round_ in range(repeat):
+                for fw in frameworks:
+                    log(f"{fw.name}: {shape} of {n} no-op steps ({round_ + 1}/{repeat})")
+                    samples[fw.name].append(
+                        fw.measure("overhead", "--shape", shape, "--steps", str(n))
+                    )
+            for fw in frameworks:
+                good = [r for r in samples[fw.name] if "wall" in r]
+                if not good:
+                    rows[fw.name][n] = samples[fw.name][-1]
+                    continue
+                median = sorted(good, key=lambda r: r["wall"])[len(good) // 2]
+                rows[fw.name][n] = {**median, "walls": [r["wall"] for r in good]}
+        for fw in frameworks:
+            base = rows[fw.name].get(1, {}).get("wall")
+            for n, row in rows[fw.name].items():
+                if n > 1 and base is not None and "wall" in row:
+                    row["per_step"] = (row["wall"] - base) / (n - 1)
+            out[fw.name][shape] = rows[fw.name]
     return out
 
 
@@ -331,6 +349,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="sizes 1, 10, 100 only")
     parser.add_argument("--no-zenml", action="store_true")
     parser.add_argument("--zenml-version", default="0.98.0")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="measure each overhead point this many times (median)"
+    )
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     parser.add_argument(
         "--no-readme",
@@ -350,10 +371,11 @@ def main() -> None:
         else:
             frameworks.append(ZenML())
             results["machine"]["zenml"] = args.zenml_version
+    measured = overheads(frameworks, sizes, args.repeat)
     for fw in frameworks:
         log(f"{fw.name}: import time")
         entry: dict[str, Any] = {"import_seconds": import_time(fw, fw.fresh_home())}
-        entry["overhead"] = overheads(fw, sizes)
+        entry["overhead"] = measured[fw.name]
         log(f"{fw.name}: seed scenario")
         if fw.name == "dagwell":
             entry["seed"] = {

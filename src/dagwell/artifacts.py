@@ -190,8 +190,10 @@ class LocalArtifactStore:
     def write_manifest(self, key: str, manifest: ResultManifest) -> None:
         path = self._path(key)
         fd, tmp = self._create_temp("manifest-")
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(manifest.to_json()))
+        try:
+            os.write(fd, json.dumps(manifest.to_json()).encode())
+        finally:
+            os.close(fd)
         try:
             os.replace(tmp, path)
         except FileNotFoundError:

@@ -126,9 +126,13 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
 
 def join_cgroups(procs_files: str) -> None:
     """Move this process into its attempt's cgroups before doing anything else."""
+    pid = str(os.getpid()).encode()
     for path in filter(None, procs_files.split(os.pathsep)):
-        with open(path, "w") as f:
-            f.write(str(os.getpid()))
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, pid)
+        finally:
+            os.close(fd)
 
 
 def prepare_process() -> None:

@@ -26,6 +26,7 @@ def child_main(
     func: Callable[..., Any] | None,
     procs_files: Sequence[str],
     close_fds: Sequence[int] = (),
+    prepared: bool = False,
 ) -> NoReturn:
     code = EXIT_INTERNAL
     try:
@@ -44,7 +45,8 @@ def child_main(
         os.dup2(log_fd, 2)
         os.close(log_fd)
         os.environ.update(attempt_env(spec))
-        prepare_process()
+        if not prepared:  # the zygote prepared its streams and logging once for all
+            prepare_process()
         code = run_attempt(spec, func)
     except BaseException:
         with contextlib.suppress(BaseException):
@@ -63,13 +65,14 @@ def fork_attempt(
     func: Callable[..., Any] | None,
     procs_files: Sequence[str],
     close_fds: Sequence[int] = (),
+    prepared: bool = False,
 ) -> int:
     """Fork an attempt process; return its pid (in the parent)."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        child_main(spec, func, procs_files, close_fds)
+        child_main(spec, func, procs_files, close_fds, prepared)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.setpgid(pid, pid)  # the child does it too: whoever is first closes the race
     return pid

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.forked import fork_attempt
-from dagwell.worker import configure_logging
+from dagwell.worker import prepare_process
 
 Functions = Mapping[str, Callable[..., Any] | None]
 
@@ -42,7 +42,7 @@ def _serve(functions: Functions, req_r: int, ev_w: int) -> NoReturn:
     code = 0
     try:
         os.setpgid(0, 0)
-        configure_logging()  # once here, not in every attempt
+        prepare_process()  # line-buffered fds 1 and 2 and logging: once here, not per attempt
         gc.freeze()  # children's collections then never touch (and copy) inherited objects
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         wake_r, wake_w = os.pipe()
@@ -85,7 +85,9 @@ def _launch(
     spec = AttemptSpec.from_json(request["spec"])
     tag = f"{spec.step_id}\t{spec.attempt}"
     try:
-        pid = fork_attempt(spec, functions.get(spec.step_id), request["procs"], own_fds)
+        pid = fork_attempt(
+            spec, functions.get(spec.step_id), request["procs"], own_fds, prepared=True
+        )
     except OSError as error:
         os.write(ev_w, f"E {tag}\t{error}\n".encode())
         return 0
