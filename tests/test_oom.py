@@ -160,10 +160,10 @@ def test_own_limit_escalation_doubles_the_limit(home, cgroups):
 def test_watchdog_fallback_kills_over_limit_steps(home):
     @pipeline(enable_cache=False)
     def one():
-        workloads.greedy(300)
+        workloads.greedy_and_slow(300)
 
     run = run_to_end(one.with_options(orchestrator=LocalOrchestrator(cgroups="none")))
-    attempt = run.steps["greedy"].attempts[0]
+    attempt = run.steps["greedy_and_slow"].attempts[0]
     assert attempt.failure.kind is FailureKind.OOM_KILLED
     assert "watchdog" in attempt.failure.message
     assert attempt.peak_memory > 200 * MB

@@ -173,3 +173,11 @@ def my_cgroups() -> str:
 @pipeline(enable_cache=False)
 def where_am_i() -> None:
     my_cgroups()
+
+
+@step(enable_cache=False, resources=ResourceSettings(memory="200MB"))
+def greedy_and_slow(mb: int = 300) -> None:
+    """Over its limit for 2 s: long enough for the sampling watchdog to see it."""
+    block = allocate(mb)
+    time.sleep(2.0)
+    del block
