@@ -9,7 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from dagwell import Client
+from dagwell import Client, RunFailedError
 
 TESTS = Path(__file__).parent
 
@@ -76,3 +76,11 @@ def pid_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def outcome(start):
+    """Call ``start`` (a pipeline, or a function that runs one); return the run either way."""
+    try:
+        return start()
+    except RunFailedError as error:
+        return error.run

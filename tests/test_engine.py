@@ -6,17 +6,11 @@ import time
 import pytest
 
 import workloads
-from dagwell import LocalOrchestrator, ResourceSettings, RunFailedError, StepRetryConfig, pipeline
+from dagwell import LocalOrchestrator, ResourceSettings, StepRetryConfig, pipeline
 from dagwell import step as dagwell_step
 from dagwell.failures import FailureKind
 from dagwell.statuses import RunStatus, StepStatus
-
-
-def outcome(p):
-    try:
-        return p()
-    except RunFailedError as error:
-        return error.run
+from helpers import outcome
 
 
 def test_timeout_kills_the_attempt_and_retries(home):
@@ -156,3 +150,11 @@ def test_a_node_cpu_limit_applies_to_every_attempt(home, cgroups):
     cpu_line = next(line for line in lines if ":cpu:" in line or ":cpu," in line)
     memory_line = next(line for line in lines if ":memory:" in line)
     assert f"/run-{run.id}" in cpu_line and f"/run-{run.id}/my_cgroups.1" in memory_line
+
+
+def test_dagwell_local_memory_sets_the_default_node(home, monkeypatch):
+    monkeypatch.setenv("DAGWELL_LOCAL_MEMORY", "900MB")
+    run = workloads.ml(n=1)
+    assert run.orchestrator["node_memory"] == 900 * 10**6
+    explicit = workloads.ml.with_options(orchestrator=LocalOrchestrator(memory="1GB"))(n=2)
+    assert explicit.orchestrator["node_memory"] == 10**9  # the code wins over the environment

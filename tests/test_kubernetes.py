@@ -20,7 +20,6 @@ from dagwell import (
     Client,
     KubernetesOrchestrator,
     ResourceSettings,
-    RunFailedError,
     StepRetryConfig,
     pipeline,
 )
@@ -28,7 +27,7 @@ from dagwell.failures import FailureKind, OomScope
 from dagwell.kubernetes.pods import FINALIZER
 from dagwell.statuses import RunStatus, StepStatus
 from dagwell.testing.kube import Fault, KubeHarness
-from helpers import TESTS, wait_for
+from helpers import TESTS, outcome, wait_for
 
 pytestmark = pytest.mark.kube
 MB = 10**6
@@ -45,13 +44,6 @@ def cluster(home, tmp_path):
 def orchestrator(cluster, **options):
     options.setdefault("resync_interval", 2)
     return KubernetesOrchestrator(kubeconfig=cluster.kubeconfig, image="local", **options)
-
-
-def outcome(p):
-    try:
-        return p()
-    except RunFailedError as error:
-        return error.run
 
 
 def assert_nothing_left(cluster):

@@ -11,9 +11,10 @@ import pytest
 
 import workloads
 from conftest import leftover_cgroups
-from dagwell import LocalOrchestrator, ResourceSettings, RunFailedError, StepRetryConfig, pipeline
+from dagwell import LocalOrchestrator, ResourceSettings, StepRetryConfig, pipeline
 from dagwell.failures import FailureKind, OomScope
 from dagwell.statuses import AttemptStatus, RunStatus, StepStatus
+from helpers import outcome
 
 pytestmark = pytest.mark.cgroups
 MB = 10**6
@@ -31,13 +32,6 @@ def seed(retry=None, memory=None, infra_retries=2, seconds=1.0):
             step(400, seconds)
 
     return seed_pipeline.with_options(orchestrator=NODE)
-
-
-def run_to_end(p):
-    try:
-        return p()
-    except RunFailedError as error:
-        return error.run
 
 
 def oom_attempts(run):
@@ -65,7 +59,7 @@ def test_seed_without_any_retry_ends_with_the_true_status(home, cgroups):
     the kernel kills some, each kill is recorded as node pressure, the survivors complete,
     and the call returns failed: the truth, not 'running' forever."""
     started = time.monotonic()
-    run = run_to_end(seed(infra_retries=0))
+    run = outcome(seed(infra_retries=0))
     elapsed = time.monotonic() - started
     assert run.status is RunStatus.FAILED
     killed = oom_attempts(run)
@@ -100,7 +94,7 @@ def test_seed_without_retry_config_ends_on_its_own_within_its_bound(home, cgroup
     """Default settings: the infrastructure budget (2 per step) retries node-pressure
     kills. Bound: at most 3 attempts per step, each ~2 s here, plus waiting: < 60 s."""
     started = time.monotonic()
-    run = run_to_end(seed())
+    run = outcome(seed())
     assert time.monotonic() - started < 60
     assert run.status in (RunStatus.COMPLETED, RunStatus.FAILED)
     assert all(len(s.attempts) <= 3 for s in run.steps.values())
@@ -132,7 +126,7 @@ def test_own_limit_oom_records_limit_and_peak(home, cgroups):
     def one():
         workloads.greedy(300)
 
-    run = run_to_end(one)
+    run = outcome(one)
     assert run.status is RunStatus.FAILED
     attempt = run.steps["greedy"].attempts[0]
     assert attempt.failure.kind is FailureKind.OOM_KILLED
@@ -162,7 +156,7 @@ def test_watchdog_fallback_kills_over_limit_steps(home):
     def one():
         workloads.greedy_and_slow(300)
 
-    run = run_to_end(one.with_options(orchestrator=LocalOrchestrator(cgroups="none")))
+    run = outcome(one.with_options(orchestrator=LocalOrchestrator(cgroups="none")))
     attempt = run.steps["greedy_and_slow"].attempts[0]
     assert attempt.failure.kind is FailureKind.OOM_KILLED
     assert "watchdog" in attempt.failure.message
