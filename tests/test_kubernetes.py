@@ -429,3 +429,15 @@ def test_stopping_a_live_kubernetes_run_deletes_its_pods(cluster):
     assert {s.status for s in run.steps.values()} == {StepStatus.CANCELLED}
     assert all(s.attempts[-1].failure.kind is FailureKind.CANCELLED for s in run.steps.values())
     assert_nothing_left(cluster)
+
+
+def test_no_watch_thread_outlives_its_runtime(cluster, home):
+    """Regression: close() left the watch thread blocked in a read; when the process then
+    exited, the interpreter could crash (a CLI `runs stop` died with SIGSEGV under load)."""
+    from dagwell.home import resolve_home
+
+    runtime = orchestrator(cluster).open_runtime("idle0000run", resolve_home(), {})
+    wait_for(lambda: cluster.server.count("GET", "/pods$") >= 2, 10, "list, then a watch")
+    time.sleep(0.3)  # the watch is now blocked: no pod of this run will ever change
+    runtime.close()
+    assert not runtime.watch_thread.is_alive()

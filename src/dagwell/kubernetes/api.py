@@ -12,6 +12,9 @@ ones callers act on.
 from __future__ import annotations
 
 import contextlib
+import json
+import socket
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -71,6 +74,17 @@ def _translate(error: Exception) -> KubeError:
     return KubeError(f"Kubernetes client failed: {type(error).__name__}: {error}")
 
 
+def _status_error(code: int, message: str) -> KubeError:
+    text = f"Kubernetes API error {code}: {message[:300]}"
+    if code == 404:
+        return KubeNotFound(text, code)
+    if code == 409:
+        return KubeConflict(text, code)
+    if code == 410:
+        return KubeGone(text, code)
+    return KubeError(text, code, code in (429, 500, 502, 503, 504) or code >= 500)
+
+
 def calling(fn: Callable[[], T]) -> T:
     try:
         return fn()
@@ -111,6 +125,8 @@ class KubeApi:
         self._context = context
         self._client = self._new_client()
         self._watch_client: Any = None
+        self._watch_stream: Any = None
+        self._closing = False
 
     def _new_client(self) -> Any:
         from lightkube import Client, KubeConfig
@@ -148,25 +164,60 @@ class KubeApi:
     def watch_pods(
         self, labels: Mapping[str, str], resource_version: str
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Watch events from ``resource_version``; raises KubeGone when it is too old."""
-        from lightkube.resources.core_v1 import Pod
+        """Watch events from ``resource_version`` until the server ends the stream (then
+        watch again from the last version seen); raises KubeGone when it is too old.
 
+        The stream is read here, over the HTTP client lightkube configured (auth, TLS, base
+        URL), rather than through lightkube's watch, so that :meth:`interrupt_watch` can
+        end a blocked read at once: a watch thread must be joinable before shutdown.
+        """
         if self._watch_client is None:
             self._watch_client = self._new_client()
-        stream = self._watch_client.watch(
-            Pod, labels=dict(labels), resource_version=resource_version, server_timeout=30
-        )
+        http = self._watch_client._client._client
+        httpx = sys.modules[type(http).__module__.split(".")[0]]
+        params = {
+            "watch": "true",
+            "resourceVersion": resource_version,
+            "labelSelector": ",".join(f"{k}={v}" for k, v in labels.items()),
+            "timeoutSeconds": "300",
+        }
+        path = f"/api/v1/namespaces/{self.namespace}/pods"
         try:
-            while True:
-                try:
-                    kind, obj = next(stream)
-                except StopIteration:
+            with http.stream(
+                "GET", path, params=params, timeout=httpx.Timeout(10.0, read=None)
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _status_error(response.status_code, response.text)
+                self._watch_stream = response.extensions.get("network_stream")
+                if self._closing:  # interrupted before the stream was registered
                     return
-                except Exception as error:
-                    raise _translate(error) from error
-                yield str(kind), dict(obj.to_dict())
+                for line in response.iter_lines():
+                    if not line.strip():
+                        continue
+                    event = json.loads(line)
+                    if event.get("type") == "ERROR":
+                        status = event.get("object") or {}
+                        raise _status_error(
+                            int(status.get("code") or 500),
+                            str(status.get("message") or "watch error"),
+                        )
+                    yield str(event.get("type")), dict(event.get("object") or {})
+        except KubeError:
+            raise
+        except Exception as error:
+            raise _translate(error) from error
         finally:
-            stream.close()
+            self._watch_stream = None
+
+    def interrupt_watch(self) -> None:
+        """End a watch blocked in a read (from another thread): shut its socket down."""
+        self._closing = True
+        stream = self._watch_stream
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def remove_finalizer(self, name: str, finalizer: str) -> None:
         from lightkube.resources.core_v1 import Pod

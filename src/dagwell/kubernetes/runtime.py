@@ -406,6 +406,8 @@ class KubernetesRuntime:
     def close(self) -> None:
         """Stop watching; no pod of this run and no finalizer of ours is left behind."""
         self.stopping.set()
+        self.api.interrupt_watch()
+        self.watch_thread.join(10)  # no thread may outlive the runtime (clean shutdown)
         with self.lock:
             names = [p.name for p in self.pods.values()]
             self.pods.clear()
