@@ -115,16 +115,22 @@ def test_seed_without_retries_ends_with_the_true_status(cluster):
     assert_nothing_left(cluster)
 
 
-def test_declared_memory_becomes_requests_and_limits_and_escalates(cluster):
-    seen = []
+def created_pods(cluster) -> list[dict]:
+    """Every pod manifest the API server receives from now on, as sent."""
+    created: list[dict] = []
     original = cluster.server.store.create
 
     def spy(resource, namespace, obj):
         if resource == "pods":
-            seen.append(obj["spec"]["containers"][0]["resources"])
+            created.append(obj)
         return original(resource, namespace, obj)
 
     cluster.server.store.create = spy
+    return created
+
+
+def test_declared_memory_becomes_requests_and_limits_and_escalates(cluster):
+    pods = created_pods(cluster)
 
     @pipeline(enable_cache=False)
     def one():
@@ -136,7 +142,10 @@ def test_declared_memory_becomes_requests_and_limits_and_escalates(cluster):
         assert first.failure.kind is FailureKind.OOM_KILLED
         assert first.failure.oom_scope is OomScope.OWN_LIMIT
         assert second.memory_limit == 400 * MB
-    assert seen[0] == {"requests": {"memory": "200000000"}, "limits": {"memory": "200000000"}}
+    assert pods[0]["spec"]["containers"][0]["resources"] == {
+        "requests": {"memory": "200000000"},
+        "limits": {"memory": "200000000"},
+    }
     assert_nothing_left(cluster)
 
 
@@ -311,18 +320,10 @@ def test_eviction_and_node_loss_use_the_infrastructure_budget(home, tmp_path):
 
 def test_finalizers_hold_the_evidence_until_it_is_recorded(cluster):
     """Every step pod carries the finalizer while it runs; none is left at the end."""
-    finalizers = []
-    original = cluster.server.store.create
-
-    def spy(resource, namespace, obj):
-        if resource == "pods":
-            finalizers.append(obj["metadata"].get("finalizers"))
-            assert obj["spec"]["restartPolicy"] == "Never"
-        return original(resource, namespace, obj)
-
-    cluster.server.store.create = spy
+    pods = created_pods(cluster)
     workloads.ml.with_options(orchestrator=orchestrator(cluster), enable_cache=False)(n=2)
-    assert finalizers == [[FINALIZER]] * 3
+    assert [p["metadata"].get("finalizers") for p in pods] == [[FINALIZER]] * 3
+    assert {p["spec"]["restartPolicy"] for p in pods} == {"Never"}
     assert_nothing_left(cluster)
 
 

@@ -49,9 +49,10 @@ class Dag:
                 down[up].append(node)
         return down
 
-    def descendants(self, node: str) -> list[str]:
-        """Every node reachable downstream of ``node`` (not including it), in order."""
-        down = self.downstream()
+    def descendants(self, node: str, down: Mapping[str, list[str]] | None = None) -> list[str]:
+        """Every node reachable downstream of ``node`` (not including it), in order.
+        ``down``: :meth:`downstream`, when the caller already has it."""
+        down = down if down is not None else self.downstream()
         seen: dict[str, None] = {}
         stack = list(down[node])
         while stack:

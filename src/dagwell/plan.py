@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from dagwell.dag import Dag
 from dagwell.manifest import ArtifactRef
 from dagwell.settings import NO_RETRY, StepRetryConfig
 
@@ -152,9 +151,6 @@ class Plan:
     params: dict[str, Any] = field(default_factory=dict)
     infra_retries: int = 2
     failure_mode: FailureMode = "stop"
-
-    def dag(self) -> Dag:
-        return Dag.from_upstream({sid: s.upstream for sid, s in self.steps.items()})
 
     def to_json(self) -> dict[str, Any]:
         return {

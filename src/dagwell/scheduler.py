@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dagwell.admission import Candidate, NodeView, admit
+from dagwell.dag import Dag
 from dagwell.failures import Failure, FailureKind, OomScope
 from dagwell.plan import FailureMode, StepSpec
 from dagwell.retry import decide_retry
@@ -26,6 +27,7 @@ from dagwell.statuses import (
     AttemptStatus,
     RunStatus,
     StepStatus,
+    attempt_transition,
     step_transition,
 )
 from dagwell.units import format_bytes, format_seconds
@@ -148,10 +150,8 @@ class Scheduler:
                 timeout=spec.timeout,
                 limit=spec.memory,
             )
-        self.downstream: dict[str, list[str]] = {sid: [] for sid in self.steps}
-        for state in self.steps.values():
-            for up in state.upstream:
-                self.downstream[up].append(state.id)
+        self.dag = Dag.from_upstream({sid: s.upstream for sid, s in self.steps.items()})
+        self.downstream = self.dag.downstream()
         self.learned: dict[str, int] = dict(learned or {})
         self._index: dict[StepStatus, dict[str, StepState]] = {st: {} for st in StepStatus}
         self._unmet: dict[str, int] = {}
@@ -366,9 +366,7 @@ class Scheduler:
         if failure.kind is FailureKind.OOM_KILLED and failure.oom_scope is OomScope.NODE_PRESSURE:
             self._after_node_pressure(state, outcome)
         if failure.kind is FailureKind.CANCELLED:
-            self.changes.append(
-                AttemptEnded(step_id, attempt, AttemptStatus.CANCELLED, failure, None, None)
-            )
+            self._attempt_ended(state, AttemptStatus.CANCELLED, failure)
             self._move(state, StepStatus.CANCELLED, failure.message, failure=failure)
             return
         decision = decide_retry(
@@ -390,10 +388,8 @@ class Scheduler:
                 state.step_retries += 1
             state.limit = decision.memory_limit
             state.retry_at = now + decision.delay
-            self.changes.append(
-                AttemptEnded(
-                    step_id, attempt, AttemptStatus.FAILED, failure, decision.budget, decision.delay
-                )
+            self._attempt_ended(
+                state, AttemptStatus.FAILED, failure, decision.budget, decision.delay
             )
             self._move(
                 state, StepStatus.RETRYING, message, failure=failure, retry_in=decision.delay
@@ -402,16 +398,24 @@ class Scheduler:
         if decision.retry:
             message = f"{message} Not retried: the run is stopping."
             failure = failure.with_message(message)
-        self.changes.append(
-            AttemptEnded(step_id, attempt, AttemptStatus.FAILED, failure, None, None)
-        )
+        self._attempt_ended(state, AttemptStatus.FAILED, failure)
         state.limit = decision.memory_limit if decision.memory_limit else state.limit
         self._fail(state, failure)
 
+    def _attempt_ended(
+        self,
+        state: StepState,
+        status: AttemptStatus,
+        failure: Failure | None = None,
+        budget: str | None = None,
+        backoff: float | None = None,
+    ) -> None:
+        """An attempt ends: its status passes the attempt transition table too."""
+        status = attempt_transition(AttemptStatus.RUNNING, status)
+        self.changes.append(AttemptEnded(state.id, state.attempt, status, failure, budget, backoff))
+
     def _completed(self, state: StepState, outcome: Outcome) -> None:
-        self.changes.append(
-            AttemptEnded(state.id, state.attempt, AttemptStatus.COMPLETED, None, None, None)
-        )
+        self._attempt_ended(state, AttemptStatus.COMPLETED)
         if outcome.peak_memory:
             self.learned[state.name] = max(self.learned.get(state.name, 0), outcome.peak_memory)
         self.slots = min(self.config.max_parallelism, self.slots + 1)
@@ -427,7 +431,7 @@ class Scheduler:
     def _fail(self, state: StepState, failure: Failure) -> None:
         self._move(state, StepStatus.FAILED, failure.message, failure=failure)
         if self.config.failure_mode == "continue":
-            for sid in self._descendants(state.id):
+            for sid in self.dag.descendants(state.id, self.downstream):
                 down = self.steps[sid]
                 if down.status is StepStatus.PENDING:
                     self._move(down, StepStatus.SKIPPED, f"upstream step {state.id!r} failed")
@@ -435,16 +439,6 @@ class Scheduler:
         if self.halted_by is None and not self.stop_requested:
             self.halted_by = state.id
             self._wind_down(f"the run is stopping: step {state.id!r} failed")
-
-    def _descendants(self, step_id: str) -> list[str]:
-        seen: dict[str, None] = {}
-        stack = list(self.downstream[step_id])
-        while stack:
-            current = stack.pop()
-            if current not in seen:
-                seen[current] = None
-                stack.extend(self.downstream[current])
-        return list(seen)
 
     def _wind_down(self, why: str) -> None:
         for state in self._group(StepStatus.PENDING, StepStatus.QUEUED, StepStatus.RETRYING):

@@ -65,9 +65,6 @@ ATTEMPT_TRANSITIONS: Mapping[AttemptStatus, frozenset[AttemptStatus]] = {
     A.FAILED: frozenset(),
     A.CANCELLED: frozenset(),
 }
-TERMINAL_ATTEMPT_STATUSES: frozenset[AttemptStatus] = frozenset(
-    s for s, targets in ATTEMPT_TRANSITIONS.items() if not targets
-)
 
 R = RunStatus
 RUN_TRANSITIONS: Mapping[RunStatus, frozenset[RunStatus]] = {

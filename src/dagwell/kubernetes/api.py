@@ -55,34 +55,25 @@ def _translate(error: Exception) -> KubeError:
     from lightkube import ApiError
 
     if isinstance(error, ApiError):
-        code = error.status.code
-        message = f"Kubernetes API error {code}: {error.status.message or error.status.reason}"
-        retry_after = None
         header = error.response.headers.get("Retry-After") if error.response else None
-        if header and header.isdigit():
-            retry_after = float(header)
-        if code == 404:
-            return KubeNotFound(message, code)
-        if code == 409:
-            return KubeConflict(message, code)
-        if code == 410:
-            return KubeGone(message, code)
-        temporary = code in (429, 500, 502, 503, 504) or (code or 0) >= 500
-        return KubeError(message, code, temporary, retry_after)
+        retry_after = float(header) if header and header.isdigit() else None
+        return _status_error(
+            int(error.status.code or 500),
+            str(error.status.message or error.status.reason),
+            retry_after,
+        )
     if isinstance(error, httpx2.HTTPError | OSError):
         return KubeError(f"Kubernetes API unreachable: {type(error).__name__}: {error}", None, True)
     return KubeError(f"Kubernetes client failed: {type(error).__name__}: {error}")
 
 
-def _status_error(code: int, message: str) -> KubeError:
+def _status_error(code: int, message: str, retry_after: float | None = None) -> KubeError:
+    """The one mapping from an API status code to dagwell's Kubernetes errors."""
     text = f"Kubernetes API error {code}: {message[:300]}"
-    if code == 404:
-        return KubeNotFound(text, code)
-    if code == 409:
-        return KubeConflict(text, code)
-    if code == 410:
-        return KubeGone(text, code)
-    return KubeError(text, code, code in (429, 500, 502, 503, 504) or code >= 500)
+    special = {404: KubeNotFound, 409: KubeConflict, 410: KubeGone}.get(code)
+    if special is not None:
+        return special(text, code)
+    return KubeError(text, code, code == 429 or code >= 500, retry_after)
 
 
 def calling(fn: Callable[[], T]) -> T:

@@ -245,18 +245,6 @@ class Store:
 
         return self._read(read)
 
-    def unfinished_runs(self) -> list[dict[str, Any]]:
-        t = schema.runs
-        return self._read(
-            lambda conn: [
-                dict(r)
-                for r in conn.execute(
-                    select(t.c.id, t.c.heartbeat_at, t.c.owner).where(t.c.status == "running")
-                ).mappings()
-            ]
-        )
-
-    # -- cache, artifacts, history --------------------------------------------------------
     def cache_get(self, cache_key: str) -> dict[str, Any] | None:
         t = schema.step_cache
 
@@ -265,17 +253,6 @@ class Store:
             return dict(row) if row else None
 
         return self._read(read)
-
-    def artifact_digests(self, digests: Iterable[str]) -> set[str]:
-        wanted = list(set(digests))
-        t = schema.artifacts
-        if not wanted:
-            return set()
-        return self._read(
-            lambda conn: set(
-                conn.execute(select(t.c.digest).where(t.c.digest.in_(wanted))).scalars()
-            )
-        )
 
     def learned_peaks(self, pipeline: str, names: Iterable[str]) -> dict[str, int]:
         """Highest peak memory of each step name's completed attempts in this pipeline."""
