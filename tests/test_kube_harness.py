@@ -117,3 +117,37 @@ def test_image_pull_failures_are_reported_in_the_real_format(cluster):
     )
     assert verdict.failure.kind.value == "image_pull"
     api.close()
+
+
+RACE = """
+import sys, threading
+from dagwell.kubernetes.api import KubeApi
+api = KubeApi(namespace="default", kubeconfig=sys.argv[1])
+barrier = threading.Barrier(6)
+def call(i):
+    barrier.wait()  # every thread's first call at the same moment
+    for _ in range(3):
+        api.list_pods({"a": "b"}) if i % 2 else api.get_pod("p0")
+threads = [threading.Thread(target=call, args=(i,)) for i in range(6)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+"""
+
+
+def test_concurrent_first_api_calls_do_not_crash(cluster, tmp_path):
+    """Regression: two threads' first lightkube calls decoded at once and crashed the
+    interpreter with SIGSEGV (27 of 30 fresh processes; `dagwell runs stop` under load)."""
+    import subprocess
+    import sys
+
+    for i in range(3):
+        cluster.server.store.create("pods", "default", pod(f"p{i}", {"a": "b"}))
+    script = tmp_path / "race.py"
+    script.write_text(RACE)
+    codes = [
+        subprocess.run(
+            [sys.executable, str(script), cluster.kubeconfig], capture_output=True, timeout=60
+        ).returncode
+        for _ in range(10)
+    ]
+    assert codes == [0] * 10

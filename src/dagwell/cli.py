@@ -222,6 +222,9 @@ def attempt(spec: str) -> None:
 
 def main() -> None:
     """Entry point: dagwell's own errors are one line that names the fix, not a traceback."""
+    import faulthandler
+
+    faulthandler.enable()  # a crash in native code still says where it happened
     try:
         cli(standalone_mode=True)
     except DagwellError as error:

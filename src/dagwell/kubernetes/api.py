@@ -15,6 +15,7 @@ import contextlib
 import json
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -117,7 +118,16 @@ class KubeApi:
         self._client = self._new_client()
         self._watch_client: Any = None
         self._watch_stream: Any = None
+        self._lock = threading.Lock()
         self._closing = False
+
+    def _locked(self, fn: Callable[[], T]) -> T:
+        """One lightkube call at a time: its decoders (msgspec) build their type
+        information lazily, and two threads doing that at once crash the interpreter
+        (27 of 30 fresh processes did, in a test here). The watch stream is decoded
+        without lightkube, so a long watch never holds this lock."""
+        with self._lock:
+            return calling(fn)
 
     def _new_client(self) -> Any:
         from lightkube import Client, KubeConfig
@@ -132,13 +142,15 @@ class KubeApi:
     def create_pod(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
         from lightkube.resources.core_v1 import Pod
 
-        return dict(calling(lambda: self._client.create(Pod.from_dict(dict(manifest)))).to_dict())
+        return self._locked(
+            lambda: dict(self._client.create(Pod.from_dict(dict(manifest))).to_dict())
+        )
 
     def get_pod(self, name: str) -> dict[str, Any] | None:
         from lightkube.resources.core_v1 import Pod
 
         try:
-            return dict(calling(lambda: self._client.get(Pod, name)).to_dict())
+            return self._locked(lambda: dict(self._client.get(Pod, name).to_dict()))
         except KubeNotFound:
             return None
 
@@ -150,7 +162,7 @@ class KubeApi:
             items = [dict(p.to_dict()) for p in found]
             return items, str(found.resourceVersion)
 
-        return calling(run)
+        return self._locked(run)
 
     def watch_pods(
         self, labels: Mapping[str, str], resource_version: str
@@ -221,7 +233,7 @@ class KubeApi:
         if finalizer not in current:
             return
         keep = [f for f in current if f != finalizer]
-        calling(
+        self._locked(
             lambda: self._client.patch(
                 Pod, name, {"metadata": {"finalizers": keep}}, patch_type=PatchType.MERGE
             )
@@ -231,7 +243,7 @@ class KubeApi:
         from lightkube.resources.core_v1 import Pod
         from lightkube.types import PatchType
 
-        calling(
+        self._locked(
             lambda: self._client.patch(
                 Pod, name, {"metadata": {"labels": dict(labels)}}, patch_type=PatchType.MERGE
             )
@@ -241,13 +253,13 @@ class KubeApi:
         from lightkube.resources.core_v1 import Pod
 
         try:
-            calling(lambda: self._client.delete(Pod, name, grace_period=grace_seconds))
+            self._locked(lambda: self._client.delete(Pod, name, grace_period=grace_seconds))
         except KubeNotFound:
             return
 
     def pod_log(self, name: str) -> str:
         try:
-            return "".join(calling(lambda: list(self._client.log(name))))
+            return "".join(self._locked(lambda: list(self._client.log(name))))
         except KubeNotFound:
             return ""
 
@@ -255,12 +267,12 @@ class KubeApi:
     def list_nodes(self) -> list[dict[str, Any]]:
         from lightkube.resources.core_v1 import Node
 
-        return calling(lambda: [dict(n.to_dict()) for n in self._client.list(Node)])
+        return self._locked(lambda: [dict(n.to_dict()) for n in self._client.list(Node)])
 
     def list_resource_quotas(self) -> list[dict[str, Any]]:
         from lightkube.resources.core_v1 import ResourceQuota
 
-        return calling(lambda: [dict(q.to_dict()) for q in self._client.list(ResourceQuota)])
+        return self._locked(lambda: [dict(q.to_dict()) for q in self._client.list(ResourceQuota)])
 
     def close(self) -> None:
         for client in (self._watch_client, self._client):
