@@ -158,3 +158,17 @@ def test_dagwell_local_memory_sets_the_default_node(home, monkeypatch):
     assert run.orchestrator["node_memory"] == 900 * 10**6
     explicit = workloads.ml.with_options(orchestrator=LocalOrchestrator(memory="1GB"))(n=2)
     assert explicit.orchestrator["node_memory"] == 10**9  # the code wins over the environment
+
+
+def test_an_orchestrator_killed_before_recording_its_run_leaves_no_cgroup(home, cgroups):
+    """Regression: the node cgroup was created with the runtime, before the run record;
+    an orchestrator killed in between leaked it, with no run to resume or stop."""
+    from pathlib import Path
+
+    from dagwell.home import resolve_home
+
+    runtime = LocalOrchestrator().open_runtime("notrecorded1", resolve_home(), {})
+    try:
+        assert not Path(runtime.info.details["node_cgroup"]).exists()
+    finally:
+        runtime.close()

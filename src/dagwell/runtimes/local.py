@@ -80,18 +80,17 @@ class LocalRuntime:
         self.running: dict[tuple[str, int], _Running] = {}
         self.by_pid: dict[int, tuple[str, int]] = {}
         self.spent: dict[tuple[str, int], AttemptGroup] = {}  # read, not yet removed
-        self.node: NodeGroup | None = None
+        self.node: NodeGroup | None = None  # created with the first attempt (see _node_group)
         self.watchdog: Watchdog | None = None
         self.zygote: Zygote | None = None
         if start_method != "spawn" and functions is not None and _fork_is_safe():
             self.zygote = Zygote.start(functions)  # before this process grows any further
             self.selector.register(self.zygote.ev_r, selectors.EVENT_READ, "zygote")
             self.selector.register(self.zygote.pidfd, selectors.EVENT_READ, "zygote-exit")
+        self._node_args = (f"run-{run_id}", node_memory, node_cpu)
         if cgroups.version == "none":
             self.watchdog = Watchdog(node_memory)
-        else:
-            self.node = cgroups.create_node(f"run-{run_id}", node_memory, node_cpu)
-        backend = f"cgroup {cgroups.version}" if self.node else f"watchdog ({cgroups.reason})"
+        backend = f"cgroup {cgroups.version}" if cgroups.base else f"watchdog ({cgroups.reason})"
         self.info = RuntimeInfo(
             "local",
             node_memory,
@@ -99,15 +98,23 @@ class LocalRuntime:
             {
                 "backend": backend,
                 "start_method": "zygote" if self.zygote else start_method,
-                "node_cgroup": str(self.node.path) if self.node else None,
+                "node_cgroup": str(cgroups.base / self._node_args[0]) if cgroups.base else None,
             },
         )
+
+    def _node_group(self) -> NodeGroup | None:
+        """The run's node cgroup, created (or taken over) when first needed: only once the
+        run is recorded, so an orchestrator that dies before that leaves nothing behind."""
+        if self.node is None and self.cgroups.version != "none":
+            self.node = self.cgroups.create_node(*self._node_args)
+        return self.node
 
     # -- launch -----------------------------------------------------------------------------
     def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
         group = None
-        if self.node is not None:
-            group = self.node.attempt(f"{spec.step_id}.{spec.attempt}", spec.memory_limit, spec.cpu)
+        node = self._node_group()
+        if node is not None:
+            group = node.attempt(f"{spec.step_id}.{spec.attempt}", spec.memory_limit, spec.cpu)
         procs = [str(p) for p in group.procs_files] if group is not None else []
         assert spec.log_path is not None
         Path(spec.log_path).parent.mkdir(parents=True, exist_ok=True)
@@ -336,7 +343,8 @@ class LocalRuntime:
         it is never adopted: if it still runs it is killed and retried as ``lost``; if it
         finished, its cgroup counters and manifest decide whether it completed.
         """
-        group = self.node.existing_attempt(f"{spec.step_id}.{spec.attempt}") if self.node else None
+        node = self._node_group()
+        group = node.existing_attempt(f"{spec.step_id}.{spec.attempt}") if node else None
         still_running = bool(group and group.pids())
         if group is None and external_id and external_id.isdigit():
             still_running = _kill_if_ours(int(external_id), started_at)
@@ -354,13 +362,14 @@ class LocalRuntime:
         """Kill and remove attempt cgroups of this run that no record knows about.
 
         (Without cgroups such attempts cannot be found; they end on their own.)"""
-        if self.node is None:
+        node = self._node_group()
+        if node is None:
             return 0
         known = {f"{step}.{attempt}" for step, attempt in recorded}
         ghosts = 0
-        for name in self.node.attempt_names():
+        for name in node.attempt_names():
             if name not in known:
-                group = self.node.existing_attempt(name)
+                group = node.existing_attempt(name)
                 if group is not None:
                     ghosts += bool(group.pids())
                     group.remove()
