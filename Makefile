@@ -23,12 +23,14 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Tests run on both cores (pytest-xdist); each worker lives in its own cgroup (tests/conftest.py).
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $${TEST_WORKERS:-2}
 
 chaos: $(STAMP)
 	$(BIN)/python -m pytest -q -m chaos --chaos-faults=$${FAULTS:-300}

@@ -23,6 +23,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_MOVED: list[tuple[Path, Path]] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    from cgroup_isolation import enter_own_cgroups
+
+    if os.geteuid() == 0:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        _MOVED.extend(enter_own_cgroups(f"pytest-{worker}-{os.getpid()}"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from cgroup_isolation import leave_own_cgroups
+
+    leave_own_cgroups(_MOVED)
+
+
 def need(reason_missing: str | None) -> None:
     """Skip (or fail under DAGWELL_REQUIRE_REAL=1) when a real resource is missing."""
     if reason_missing is None:

@@ -1,4 +1,4 @@
-from dagwell.admission import Candidate, NodeView, admit
+from dagwell.core.admission import Candidate, NodeView, admit
 
 MB = 10**6
 

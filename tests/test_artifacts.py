@@ -6,9 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagwell.artifacts import LocalArtifactStore, check_key, manifest_key, open_artifact_store
-from dagwell.errors import ArtifactCorrupt, ArtifactError, UnsafeArtifact
-from dagwell.manifest import ArtifactRef, ResultManifest
+from dagwell.artifact_store.store import (
+    LocalArtifactStore,
+    check_key,
+    manifest_key,
+    open_artifact_store,
+)
+from dagwell.core.errors import ArtifactCorrupt, ArtifactError, UnsafeArtifact
+from dagwell.core.manifest import ArtifactRef, ResultManifest
 
 
 @pytest.fixture

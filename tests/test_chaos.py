@@ -29,8 +29,8 @@ import pytest
 
 from conftest import leftover_cgroups
 from dagwell import Client, LocalOrchestrator, RunFailedError
-from dagwell.run_rules import run_status
-from dagwell.statuses import AttemptStatus, RunStatus, StepStatus
+from dagwell.core.run_rules import run_status
+from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 from helpers import TESTS, pid_alive
 
 pytestmark = [pytest.mark.chaos, pytest.mark.cgroups, pytest.mark.timeout(1800)]
@@ -178,8 +178,6 @@ def run_killed_then_resumed(plan, cfg, rng, chaos: Chaos, home: Path) -> str | N
     None when it was killed before it recorded its run: then nothing may be left behind."""
     import subprocess
 
-    from dagwell.resume import resume_run
-
     script = (
         f"import sys, json\nsys.path.insert(0, {str(TESTS)!r})\nimport chaos_steps\n"
         "from dagwell import LocalOrchestrator, RunFailedError\n"
@@ -208,7 +206,7 @@ def run_killed_then_resumed(plan, cfg, rng, chaos: Chaos, home: Path) -> str | N
     if run.status is RunStatus.RUNNING:
         chaos.faults["orchestrator SIGKILL"] += 1
         with contextlib.suppress(RunFailedError):
-            resume_run(client, run.id, progress=False)
+            client.resume_run(run.id, progress=False)
     return run.id
 
 

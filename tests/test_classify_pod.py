@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dagwell.failures import FailureKind, OomScope
+from dagwell.core.failures import FailureKind, OomScope
 from dagwell.kubernetes import classify_pod
 
 FIXTURES = Path(__file__).parent / "fixtures" / "k8s"  # copied from ../shared/fixtures/k8s

@@ -3,7 +3,7 @@
 import pytest
 
 from dagwell import ResourceSettings, StepRetryConfig, pipeline, step
-from dagwell.errors import ConfigError, DefinitionError
+from dagwell.core.errors import ConfigError, DefinitionError
 
 
 def test_step_outside_pipeline_runs_the_function():

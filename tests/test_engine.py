@@ -8,8 +8,8 @@ import pytest
 import workloads
 from dagwell import LocalOrchestrator, ResourceSettings, StepRetryConfig, pipeline
 from dagwell import step as dagwell_step
-from dagwell.failures import FailureKind
-from dagwell.statuses import RunStatus, StepStatus
+from dagwell.core.failures import FailureKind
+from dagwell.core.statuses import RunStatus, StepStatus
 from helpers import outcome
 
 
@@ -100,7 +100,7 @@ def test_on_retry_hook_and_continue_mode(home):
 def test_live_progress_renders(home, monkeypatch):
     from rich.console import Console
 
-    from dagwell import progress as progress_module
+    from dagwell.display import live as progress_module
 
     buffer = io.StringIO()
     original = progress_module.RichProgress.__init__
@@ -165,7 +165,7 @@ def test_an_orchestrator_killed_before_recording_its_run_leaves_no_cgroup(home, 
     an orchestrator killed in between leaked it, with no run to resume or stop."""
     from pathlib import Path
 
-    from dagwell.home import resolve_home
+    from dagwell.core.home import resolve_home
 
     runtime = LocalOrchestrator().open_runtime("notrecorded1", resolve_home(), {})
     try:

@@ -23,9 +23,9 @@ from dagwell import (
     StepRetryConfig,
     pipeline,
 )
-from dagwell.failures import FailureKind, OomScope
+from dagwell.core.failures import FailureKind, OomScope
+from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.kubernetes.pods import FINALIZER
-from dagwell.statuses import RunStatus, StepStatus
 from dagwell.testing.kube import Fault, KubeHarness
 from helpers import TESTS, outcome, wait_for
 
@@ -356,9 +356,7 @@ def orphan_a_kubernetes_run(cluster, tmp_path) -> dict[str, str]:
 def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
     orphan_a_kubernetes_run(cluster, tmp_path)
     names_before = sorted(p["metadata"]["name"] for p in cluster.pods())
-    from dagwell.resume import resume_run
-
-    run = resume_run(Client(), "latest", progress=False)
+    run = Client().resume_run("latest", progress=False)
     assert run.status is RunStatus.COMPLETED
     assert all(len(s.attempts) == 1 for s in run.steps.values())  # adopted, not re-run
     assert sorted(a.external_id for s in run.steps.values() for a in s.attempts) == names_before
@@ -435,7 +433,7 @@ def test_stopping_a_live_kubernetes_run_deletes_its_pods(cluster):
 def test_no_watch_thread_outlives_its_runtime(cluster, home):
     """Regression: close() left the watch thread blocked in a read; when the process then
     exited, the interpreter could crash (a CLI `runs stop` died with SIGSEGV under load)."""
-    from dagwell.home import resolve_home
+    from dagwell.core.home import resolve_home
 
     runtime = orchestrator(cluster).open_runtime("idle0000run", resolve_home(), {})
     wait_for(lambda: cluster.server.count("GET", "/pods$") >= 2, 10, "list, then a watch")

@@ -2,8 +2,8 @@
 
 import signal
 
-from dagwell.failures import FailureKind, OomScope
-from dagwell.manifest import ResultManifest
+from dagwell.core.failures import FailureKind, OomScope
+from dagwell.core.manifest import ResultManifest
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 
 MB = 10**6

@@ -12,8 +12,8 @@ import pytest
 import workloads
 from conftest import leftover_cgroups
 from dagwell import LocalOrchestrator, ResourceSettings, StepRetryConfig, pipeline
-from dagwell.failures import FailureKind, OomScope
-from dagwell.statuses import AttemptStatus, RunStatus, StepStatus
+from dagwell.core.failures import FailureKind, OomScope
+from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 from helpers import outcome
 
 pytestmark = pytest.mark.cgroups

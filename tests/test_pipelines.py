@@ -5,8 +5,8 @@ import pytest
 import workloads
 from conftest import leftover_cgroups
 from dagwell import Client, LocalOrchestrator, RunFailedError, pipeline, step
-from dagwell.failures import FailureKind
-from dagwell.statuses import RunStatus, StepStatus
+from dagwell.core.failures import FailureKind
+from dagwell.core.statuses import RunStatus, StepStatus
 
 
 @step

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from dagwell.errors import ConfigError
+from dagwell.core.errors import ConfigError
+from dagwell.core.plan import Locator
 from dagwell.kubernetes import PodSettings
 from dagwell.kubernetes.pods import (
     FINALIZER,
@@ -16,7 +17,6 @@ from dagwell.kubernetes.pods import (
     label_value,
     pod_name,
 )
-from dagwell.plan import Locator
 from dagwell.runtimes.base import AttemptSpec
 
 DNS = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -11,8 +11,8 @@ from collections import Counter
 
 from conftest import leftover_cgroups
 from dagwell import Client
-from dagwell.failures import FailureKind
-from dagwell.statuses import RunStatus, StepStatus
+from dagwell.core.failures import FailureKind
+from dagwell.core.statuses import RunStatus, StepStatus
 from helpers import latest_run, pid_alive, start_orchestrator, wait_for
 
 BODY = """

@@ -2,9 +2,9 @@
 
 import pytest
 
-from dagwell.failures import Failure, FailureKind, OomScope
-from dagwell.retry import backoff_delay, decide_retry
-from dagwell.settings import StepRetryConfig
+from dagwell.core.failures import Failure, FailureKind, OomScope
+from dagwell.core.retry import backoff_delay, decide_retry
+from dagwell.core.settings import StepRetryConfig
 
 MB = 10**6
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from dagwell.run_rules import RUN_RULES, explain_run_status, run_status
-from dagwell.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus
+from dagwell.core.run_rules import RUN_RULES, explain_run_status, run_status
+from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus
 
 S = StepStatus
 

@@ -2,17 +2,17 @@
 
 import random
 
-from dagwell.failures import Failure, FailureKind, OomScope
-from dagwell.plan import InputSpec, Locator, StepSpec
-from dagwell.scheduler import (
+from dagwell.core.failures import Failure, FailureKind, OomScope
+from dagwell.core.plan import InputSpec, Locator, StepSpec
+from dagwell.core.scheduler import (
     AttemptEnded,
     Outcome,
     Scheduler,
     SchedulerConfig,
     StepChange,
 )
-from dagwell.settings import StepRetryConfig
-from dagwell.statuses import RunStatus, StepStatus
+from dagwell.core.settings import StepRetryConfig
+from dagwell.core.statuses import RunStatus, StepStatus
 
 MB = 10**6
 LOC = Locator("m", "f")

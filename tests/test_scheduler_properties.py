@@ -9,12 +9,12 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagwell.failures import Failure, FailureKind, OomScope
-from dagwell.plan import InputSpec, Locator, StepSpec
-from dagwell.run_rules import run_status
-from dagwell.scheduler import AttemptEnded, Outcome, Scheduler, SchedulerConfig, StepChange
-from dagwell.settings import StepRetryConfig
-from dagwell.statuses import (
+from dagwell.core.failures import Failure, FailureKind, OomScope
+from dagwell.core.plan import InputSpec, Locator, StepSpec
+from dagwell.core.run_rules import run_status
+from dagwell.core.scheduler import AttemptEnded, Outcome, Scheduler, SchedulerConfig, StepChange
+from dagwell.core.settings import StepRetryConfig
+from dagwell.core.statuses import (
     DONE_STEP_STATUSES,
     STEP_TRANSITIONS,
     TERMINAL_STEP_STATUSES,

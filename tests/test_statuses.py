@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from dagwell.errors import IllegalTransition
-from dagwell.statuses import (
+from dagwell.core.errors import IllegalTransition
+from dagwell.core.statuses import (
     ATTEMPT_TRANSITIONS,
     RUN_TRANSITIONS,
     STEP_TRANSITIONS,

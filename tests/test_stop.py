@@ -12,7 +12,7 @@ import sys
 
 from conftest import leftover_cgroups
 from dagwell import Client
-from dagwell.statuses import AttemptStatus, RunStatus, StepStatus
+from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 from helpers import pid_alive, running_attempts, start_orchestrator
 
 BODY = """

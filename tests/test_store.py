@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from dagwell.errors import ConfigError, RunNotFound, StoreError
+from dagwell.core.errors import ConfigError, RunNotFound, StoreError
 from dagwell.store import (
     AttemptWrite,
     Batch,

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from dagwell import Client
-from dagwell.errors import StoreUnavailable
+from dagwell.core.errors import StoreUnavailable
 from dagwell.store import Store
 from helpers import TESTS
 
@@ -84,7 +84,7 @@ def test_an_unreachable_store_is_a_clear_error_within_seconds():
 
 WRITER = """
 import sys
-from dagwell.artifacts import LocalArtifactStore
+from dagwell.artifact_store.store import LocalArtifactStore
 store = LocalArtifactStore(sys.argv[1])
 print("writing", flush=True)
 store.put(b"x" * 600_000_000)
@@ -115,7 +115,7 @@ def test_a_writer_killed_mid_artifact_leaves_no_half_object(tmp_path):
     )
     for path in objects:  # whatever exists under a real name is whole
         assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
-    from dagwell.artifacts import LocalArtifactStore
+    from dagwell.artifact_store.store import LocalArtifactStore
 
     ref, _ = LocalArtifactStore(root).put(b"y" * 1000)  # the store still works
     assert LocalArtifactStore(root).get(ref) == b"y" * 1000

@@ -5,8 +5,8 @@ from typing import Annotated
 import pytest
 
 from dagwell import ResourceSettings, StepRetryConfig, pipeline, step
-from dagwell.errors import DefinitionError
-from dagwell.settings import NO_RETRY
+from dagwell.core.errors import DefinitionError
+from dagwell.core.settings import NO_RETRY
 
 
 @step
@@ -185,7 +185,7 @@ def test_nested_pipelines_are_refused():
 def test_plan_round_trips_through_json():
     import json
 
-    from dagwell.plan import Plan
+    from dagwell.core.plan import Plan
 
     @pipeline
     def p():

@@ -1,7 +1,7 @@
 import pytest
 
-from dagwell.errors import ConfigError
-from dagwell.units import format_bytes, format_seconds, parse_memory
+from dagwell.core.errors import ConfigError
+from dagwell.core.units import format_bytes, format_seconds, parse_memory
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@
 import os
 
 import workloads
-from dagwell.failures import FailureKind
-from dagwell.statuses import RunStatus
+from dagwell.core.failures import FailureKind
+from dagwell.core.statuses import RunStatus
 
 
 def test_attempts_fork_from_the_zygote(home):

@@ -28,31 +28,31 @@ __all__ = [
 ]
 
 _WHERE = {
-    "step": "dagwell.steps",
-    "pipeline": "dagwell.pipelines",
-    "ResourceSettings": "dagwell.settings",
-    "StepRetryConfig": "dagwell.settings",
-    "LocalOrchestrator": "dagwell.orchestrators",
+    "step": "dagwell.api.steps",
+    "pipeline": "dagwell.api.pipelines",
+    "ResourceSettings": "dagwell.core.settings",
+    "StepRetryConfig": "dagwell.core.settings",
+    "LocalOrchestrator": "dagwell.runtimes.local_orchestrator",
     "KubernetesOrchestrator": "dagwell.kubernetes.orchestrator",
-    "Client": "dagwell.client",
-    "PipelineRun": "dagwell.client",
-    "StepRun": "dagwell.client",
-    "Attempt": "dagwell.client",
-    "RunFailedError": "dagwell.errors",
-    "FailureKind": "dagwell.failures",
-    "HookEvent": "dagwell.hooks",
+    "Client": "dagwell.api.client",
+    "PipelineRun": "dagwell.core.records",
+    "StepRun": "dagwell.core.records",
+    "Attempt": "dagwell.core.records",
+    "RunFailedError": "dagwell.core.records",
+    "FailureKind": "dagwell.core.failures",
+    "HookEvent": "dagwell.core.hooks",
 }
 
 if TYPE_CHECKING:
-    from dagwell.client import Attempt, Client, PipelineRun, StepRun
-    from dagwell.errors import RunFailedError
-    from dagwell.failures import FailureKind
-    from dagwell.hooks import HookEvent
+    from dagwell.api.client import Client
+    from dagwell.api.pipelines import pipeline
+    from dagwell.api.steps import step
+    from dagwell.core.failures import FailureKind
+    from dagwell.core.hooks import HookEvent
+    from dagwell.core.records import Attempt, PipelineRun, RunFailedError, StepRun
+    from dagwell.core.settings import ResourceSettings, StepRetryConfig
     from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
-    from dagwell.orchestrators import LocalOrchestrator
-    from dagwell.pipelines import pipeline
-    from dagwell.settings import ResourceSettings, StepRetryConfig
-    from dagwell.steps import step
+    from dagwell.runtimes.local_orchestrator import LocalOrchestrator
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from dagwell.errors import DagwellError
+from dagwell.core.errors import DagwellError
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dagwell.failures import Failure, FailureKind, OomScope
+from dagwell.core.failures import Failure, FailureKind, OomScope
 
 State = Literal["pending", "running", "succeeded", "failed"]
 

@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from dagwell.errors import ConfigError
+from dagwell.core.errors import ConfigError
+from dagwell.core.scheduler import SchedulerConfig
+from dagwell.core.units import parse_memory
 from dagwell.kubernetes.settings import PodSettings
-from dagwell.scheduler import SchedulerConfig
-from dagwell.units import parse_memory
 
 if TYPE_CHECKING:
-    from dagwell.home import Home
+    from dagwell.core.home import Home
     from dagwell.runtimes.base import Runtime
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagwell.runtimes.base import AttemptSpec
-from dagwell.worker import attempt_env
+from dagwell.runtimes.worker import attempt_env
 
 FINALIZER = "dagwell.io/record-status"
 LABEL_RUN = "dagwell.io/run"

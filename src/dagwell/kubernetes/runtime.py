@@ -25,12 +25,13 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dagwell.artifacts import open_artifact_store
-from dagwell.failures import Failure, FailureKind
+from dagwell.artifact_store.store import open_artifact_store
+from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.manifest import ResultManifest
+from dagwell.core.units import format_seconds
 from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, KubeGone, with_retries
 from dagwell.kubernetes.classify import classify_pod
 from dagwell.kubernetes.pods import FINALIZER, LABEL_INCARNATION, LABEL_RUN, build_pod
-from dagwell.manifest import ResultManifest
 from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
@@ -38,7 +39,6 @@ from dagwell.runtimes.base import (
     RuntimeEvent,
     RuntimeInfo,
 )
-from dagwell.units import format_seconds
 
 log = logging.getLogger("dagwell.kubernetes")
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from dagwell.errors import ConfigError
-from dagwell.settings import _Settings
+from dagwell.core.errors import ConfigError
+from dagwell.core.settings import _Settings
 
 
 class PodSettings(_Settings):

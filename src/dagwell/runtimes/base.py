@@ -8,13 +8,17 @@ retries and never writes the store.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from dagwell.failures import Failure, FailureKind
-from dagwell.manifest import ArtifactRef, ResultManifest
-from dagwell.plan import Locator
+from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.manifest import ArtifactRef, ResultManifest
+from dagwell.core.plan import Locator
+
+if TYPE_CHECKING:
+    from dagwell.core.home import Home
+    from dagwell.core.scheduler import SchedulerConfig
 
 
 @dataclass(frozen=True)
@@ -155,3 +159,13 @@ class Runtime(Protocol):
 
     def close(self) -> None:
         """Stop everything still running and clean up (cgroups, watches)."""
+
+
+class Orchestrator(Protocol):
+    artifact_store: str | None
+
+    def open_runtime(
+        self, run_id: str, home: Home, functions: Mapping[str, Callable[..., Any] | None]
+    ) -> Runtime: ...
+    def scheduler_config(self, runtime: Runtime) -> SchedulerConfig: ...
+    def describe(self) -> dict[str, Any]: ...

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
-from dagwell.worker import attempt_env, join_cgroups, prepare_process, run_attempt
+from dagwell.runtimes.worker import attempt_env, join_cgroups, prepare_process, run_attempt
 
 EXIT_INTERNAL = 70
 

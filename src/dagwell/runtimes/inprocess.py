@@ -14,10 +14,10 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from dagwell.artifacts import open_artifact_store
-from dagwell.failures import Failure, FailureKind
+from dagwell.artifact_store.store import open_artifact_store
+from dagwell.core.failures import Failure, FailureKind
 from dagwell.runtimes.base import AttemptExited, AttemptSpec, RuntimeEvent, RuntimeInfo
-from dagwell.worker import run_attempt
+from dagwell.runtimes.worker import run_attempt
 
 
 class _Tee(io.TextIOBase):

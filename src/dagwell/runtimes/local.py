@@ -4,7 +4,7 @@ Launch forks from a warm parent that already imported the pipeline's modules, so
 attempt costs a fork, not an interpreter start: the zygote (see :mod:`zygote`), forked
 from the orchestrator before the store and the display were loaded; or the orchestrator
 itself; or, when forking is not safe (threads in the orchestrator) or asked for, a spawned
-``python -m dagwell.worker``. Each child gets its own process group (Ctrl-C reaches only
+``python -m dagwell.runtimes.worker``. Each child gets its own process group (Ctrl-C reaches only
 the orchestrator), joins its attempt cgroup first thing, and writes stdout/stderr straight
 to a per-attempt log file, line-buffered, so a log survives an OOM kill mid-write.
 
@@ -28,9 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagwell.artifacts import open_artifact_store
-from dagwell.failures import Failure, FailureKind
-from dagwell.manifest import ResultManifest
+from dagwell.artifact_store.store import open_artifact_store
+from dagwell.core.failures import Failure, FailureKind
 from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
@@ -38,12 +37,13 @@ from dagwell.runtimes.base import (
     RuntimeEvent,
     RuntimeInfo,
 )
-from dagwell.runtimes.cgroups import AttemptGroup, CgroupEvidence, CgroupSetup, NodeGroup
+from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup
 from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
+from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.watchdog import Watchdog
+from dagwell.runtimes.worker import attempt_env
 from dagwell.runtimes.zygote import Zygote, ZygoteGone
-from dagwell.worker import attempt_env
 
 log = logging.getLogger("dagwell.local")
 
@@ -168,7 +168,7 @@ class LocalRuntime:
         try:
             return os.posix_spawn(
                 sys.executable,
-                [sys.executable, "-m", "dagwell.worker", spec_path],
+                [sys.executable, "-m", "dagwell.runtimes.worker", spec_path],
                 env,
                 file_actions=[(os.POSIX_SPAWN_DUP2, log_fd, 1), (os.POSIX_SPAWN_DUP2, log_fd, 2)],
                 setpgroup=0,
@@ -347,7 +347,7 @@ class LocalRuntime:
         group = node.existing_attempt(f"{spec.step_id}.{spec.attempt}") if node else None
         still_running = bool(group and group.pids())
         if group is None and external_id and external_id.isdigit():
-            still_running = _kill_if_ours(int(external_id), started_at)
+            still_running = kill_if_ours(int(external_id), started_at)
         if group is not None:
             group.kill()
         evidence = group.evidence() if group is not None else None
@@ -400,93 +400,3 @@ class LocalRuntime:
         self.spent.clear()
         if self.node is not None:
             self.node.remove()
-
-
-def recovered_exit(
-    spec: AttemptSpec,
-    manifest: ResultManifest | None,
-    evidence: CgroupEvidence | None,
-    still_running: bool,
-    node_memory: int | None,
-) -> AttemptExited:
-    """The end of an attempt whose orchestrator died, from what evidence is left."""
-
-    def exited(failure: Failure | None) -> AttemptExited:
-        return AttemptExited(
-            spec.step_id,
-            spec.attempt,
-            failure,
-            manifest,
-            peak_memory=evidence.peak_memory if evidence else None,
-            memory_limit=spec.memory_limit,
-            ended_at=time.time(),
-            node="local",
-        )
-
-    if still_running:
-        return exited(
-            Failure(
-                FailureKind.LOST,
-                (
-                    "The orchestrator died while this attempt ran; it was killed when the run was "
-                    "taken over, because its exit status could no longer be observed."
-                ),
-            )
-        )
-    if evidence is not None and evidence.oom_kills:
-        return exited(
-            classify_exit(
-                LocalEvidence(
-                    exit_code=None,
-                    signal=signal.SIGKILL,
-                    oom_kills=evidence.oom_kills,
-                    own_limit_hit=evidence.own_limit_hit,
-                    own_limit=spec.memory_limit,
-                    peak_memory=evidence.peak_memory,
-                    node_memory=node_memory,
-                    manifest=manifest,
-                )
-            )
-        )
-    if manifest is not None and manifest.ok:
-        return exited(None)
-    if manifest is not None:
-        return exited(
-            classify_exit(
-                LocalEvidence(
-                    exit_code=1,
-                    signal=None,
-                    oom_kills=0,
-                    own_limit_hit=False,
-                    own_limit=spec.memory_limit,
-                    peak_memory=None,
-                    node_memory=node_memory,
-                    manifest=manifest,
-                )
-            )
-        )
-    return exited(
-        Failure(
-            FailureKind.LOST,
-            (
-                "The attempt ended while its orchestrator was dead and left no result; its exit "
-                "status is unknown."
-            ),
-        )
-    )
-
-
-def _kill_if_ours(pid: int, started_at: float | None) -> bool:
-    """Without cgroups, a recorded attempt is found by pid; a reused pid is not killed."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        born = proc.create_time()
-    except psutil.Error:
-        return False
-    if started_at is None or not (started_at - 5 <= born <= started_at + 5):
-        return False
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    return True

@@ -10,9 +10,9 @@ from __future__ import annotations
 import signal as signals
 from dataclasses import dataclass
 
-from dagwell.failures import Failure, FailureKind, OomScope
-from dagwell.manifest import ResultManifest
-from dagwell.units import format_bytes
+from dagwell.core.failures import Failure, FailureKind, OomScope
+from dagwell.core.manifest import ResultManifest
+from dagwell.core.units import format_bytes
 
 _CRASH_SIGNALS = {
     signals.SIGSEGV,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import psutil
 
-from dagwell.failures import OomScope
+from dagwell.core.failures import OomScope
 
 
 @dataclass

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.forked import fork_attempt
-from dagwell.worker import prepare_process
+from dagwell.runtimes.worker import prepare_process
 
 Functions = Mapping[str, Callable[..., Any] | None]
 

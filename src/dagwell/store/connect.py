@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from dagwell.errors import ConfigError
+from dagwell.core.errors import ConfigError
 
 HEAD_REVISION = "0001"
 _MIGRATIONS = Path(__file__).parent / "migrations"

@@ -1,7 +1,7 @@
 """The run store's tables (SQLAlchemy Core). Changes here need an alembic migration.
 
 Times are float seconds since the epoch (UTC): cheap to write on the hot path, exact for
-durations, and turned into datetimes only by the read models in :mod:`dagwell.client`.
+durations, and turned into datetimes only by the read models in :mod:`dagwell.api.client`.
 """
 
 from __future__ import annotations

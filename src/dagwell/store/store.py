@@ -2,7 +2,7 @@
 
 Only the orchestrator writes (attempt processes and pods never touch it), in short
 batched transactions that are retried as a whole when SQLite is locked or a PostgreSQL
-connection drops. Reads return plain dicts; :mod:`dagwell.client` turns them into models.
+connection drops. Reads return plain dicts; :mod:`dagwell.api.client` turns them into models.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from dagwell.errors import RunNotFound, StoreError, StoreUnavailable
+from dagwell.core.errors import RunNotFound, StoreError, StoreUnavailable
 from dagwell.store import schema
 from dagwell.store.connect import make_engine, migrate, normalize_url
 from dagwell.store.ops import Batch, Op, execute

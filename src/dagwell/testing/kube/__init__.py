@@ -22,10 +22,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from dagwell.core.units import parse_memory
 from dagwell.runtimes.cgroups import CgroupSetup, detect
 from dagwell.testing.kube.kubelet import FakeKubelet, FakeNode
 from dagwell.testing.kube.server import FakeApiServer, Fault
-from dagwell.units import parse_memory
 
 __all__ = ["FakeApiServer", "FakeKubelet", "FakeNode", "Fault", "KubeHarness"]
 

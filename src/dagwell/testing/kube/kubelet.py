@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagwell.errors import ConfigError
+from dagwell.core.errors import ConfigError
+from dagwell.core.units import parse_memory
 from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup
 from dagwell.testing.kube.server import FakeApiServer
 from dagwell.testing.kube.store import ApiFailure, Obj, now_iso
-from dagwell.units import parse_memory
 
 JOIN_AND_EXEC = (
     "import os, sys; open(sys.argv[1], 'w').write(str(os.getpid())); "

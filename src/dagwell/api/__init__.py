@@ -1,0 +1,6 @@
+"""The implementation of the public face: ``@step``, ``@pipeline``, tracing and the Client.
+
+What users call lives here and is re-exported by :mod:`dagwell` and the thin public modules
+at the top level. It may use every layer below it (engine, display, runtimes, stores, core);
+only the entry points (cli, ui) sit above it.
+"""

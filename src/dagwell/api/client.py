@@ -1,0 +1,110 @@
+"""Reading runs back: the Client, with the names DESIGN.md fixes.
+
+It opens the store and the artifact store lazily and builds the read models of
+:mod:`dagwell.core.records` through :mod:`dagwell.store.views`. Stopping and resuming go
+through the engine; nothing here writes a status.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dagwell.core.home import Home, resolve_home
+from dagwell.core.manifest import ArtifactRef
+from dagwell.core.records import ArtifactLoader, PipelineRun
+from dagwell.store.views import build_run
+
+
+class _LazyArtifacts:
+    """Opens the client's artifact store on the first output actually loaded."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def get(self, ref: ArtifactRef) -> Any:
+        return self._client.artifacts().get(ref)
+
+
+class Client:
+    """Read runs from the store: ``Client().get_run(id)``, ``Client().list_runs()``."""
+
+    def __init__(
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        store_url: str | None = None,
+        artifact_store: str | None = None,
+    ) -> None:
+        self.home: Home = resolve_home(home, store_url=store_url, artifacts=artifact_store)
+        self._store: Any = None
+        self._artifacts: Any = None
+
+    def store(self) -> Any:
+        if self._store is None:
+            from dagwell.store import Store
+
+            self._store = Store.open(self.home.store_url)
+        return self._store
+
+    def artifacts(self) -> Any:
+        if self._artifacts is None:
+            from dagwell.artifact_store.store import open_artifact_store
+
+            self._artifacts = open_artifact_store(self.home.artifacts)
+        return self._artifacts
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def resolve(self, run: str) -> str:
+        return str(self.store().resolve_run_id(run))
+
+    def get_run(self, run_id: str) -> PipelineRun:
+        store = self.store()
+        run_id = store.resolve_run_id(run_id)
+        row = store.run_row(run_id)
+        return build_run(row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader())
+
+    def list_runs(
+        self, *, limit: int = 20, pipeline: str | None = None, status: str | None = None
+    ) -> list[PipelineRun]:
+        store = self.store()
+        runs = []
+        for row in store.list_runs(limit=limit, pipeline=pipeline, status=status):
+            steps, attempts = store.step_rows(row["id"]), store.attempt_rows(row["id"])
+            runs.append(build_run(row, steps, attempts, self._loader()))
+        return runs
+
+    def stop_run(self, run_id: str) -> PipelineRun:
+        """Ask a run to stop; an orphaned run is stopped here and now (see runner.stop_run)."""
+        from dagwell.engine.resume import stop_run
+
+        return stop_run(self.store(), self.home, run_id)
+
+    def resume_run(self, run_id: str, *, progress: bool | None = None) -> PipelineRun:
+        """Continue an orphaned run in this process until it ends (``dagwell runs resume``)."""
+        from dagwell.display.live import make_progress
+        from dagwell.engine.resume import resume_run
+
+        return resume_run(self.store(), self.home, run_id, progress=make_progress(progress))
+
+    def _loader(self) -> ArtifactLoader:
+        return _LazyArtifacts(self)
+
+    def logs(self, run_id: str, step: str | None = None, attempt: int | None = None) -> str:
+        run = self.get_run(run_id)
+        chunks = []
+        steps = [run.steps[step]] if step else list(run.steps.values())
+        if step and step not in run.steps:
+            raise KeyError(f"Run {run.id} has no step {step!r}; it has {', '.join(run.steps)}.")
+        for s in steps:
+            for a in s.attempts:
+                if attempt is not None and a.number != attempt:
+                    continue
+                path = self.home.log_path(run.id, s.name, a.number)
+                text = path.read_text(errors="replace") if path.exists() else "(no log)\n"
+                chunks.append(f"==> {s.name} attempt {a.number} ({a.status.value}) <==\n{text}")
+        return "\n".join(chunks)

@@ -1,0 +1,210 @@
+"""The ``@pipeline`` decorator: a function that wires steps becomes a runnable pipeline.
+
+Calling a Pipeline traces its function into a plan and runs it to the end, blocking,
+returning the recorded :class:`~dagwell.client.PipelineRun` (or raising RunFailedError).
+Inside an attempt process (``DAGWELL_ATTEMPT`` set) a pipeline call does nothing, so a
+script that calls its pipeline at import time can still be imported by a worker.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+import os
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import replace
+from typing import Any
+
+from dagwell.api.steps import COSMETIC_OPTIONS, parse_settings
+from dagwell.api.tracing import tracing
+from dagwell.core.errors import DefinitionError
+from dagwell.core.hooks import Hooks, check_hooks
+from dagwell.core.plan import Plan
+from dagwell.core.settings import NO_RETRY, ResourceSettings, StepRetryConfig
+
+log = logging.getLogger("dagwell")
+
+_OPTIONS = (
+    "name",
+    "enable_cache",
+    "retry",
+    "infra_retries",
+    "on_failure",
+    "on_success",
+    "on_retry",
+    "settings",
+    "orchestrator",
+)
+_DEFERRED: ContextVar[list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]] | None] = ContextVar(
+    "dagwell_deferred_calls", default=None
+)
+
+
+@contextmanager
+def deferring_calls() -> Iterator[list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]]]:
+    """While loading a file for ``dagwell run``, record pipeline calls instead of running."""
+    calls: list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]] = []
+    token = _DEFERRED.set(calls)
+    try:
+        yield calls
+    finally:
+        _DEFERRED.reset(token)
+
+
+def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in params.items():
+        try:
+            json.dumps(value)
+            out[key] = value
+        except (TypeError, ValueError):
+            out[key] = repr(value)
+    return out
+
+
+class Pipeline:
+    def __init__(self, func: Callable[..., Any], options: dict[str, Any]) -> None:
+        if not inspect.isfunction(func):
+            raise DefinitionError(
+                f"@pipeline decorates a function defined with def, got {type(func).__name__}."
+            )
+        self.func = func
+        self.options = dict(options)
+        owner = f"pipeline {options.get('name') or func.__name__!r}"
+        for key in list(self.options):
+            if key in COSMETIC_OPTIONS:
+                warnings.warn(
+                    f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=4
+                )
+                self.options.pop(key)
+            elif key not in _OPTIONS:
+                raise DefinitionError(
+                    f"Unknown option {key}= for {owner}; known options: {', '.join(_OPTIONS)}."
+                )
+        self.name: str = self.options.get("name") or func.__name__
+        self.enable_cache = self.options.get("enable_cache", True)
+        if not isinstance(self.enable_cache, bool):
+            raise DefinitionError(f"enable_cache= of {owner} must be True or False.")
+        retry = self.options.get("retry")
+        if retry is not None and not isinstance(retry, StepRetryConfig):
+            if not isinstance(retry, Mapping):
+                raise DefinitionError(f"retry= of {owner} must be a StepRetryConfig(...).")
+            retry = StepRetryConfig(**retry)
+        self.retry: StepRetryConfig | None = retry
+        infra = self.options.get("infra_retries", 2)
+        if isinstance(infra, bool) or not isinstance(infra, int) or infra < 0:
+            raise DefinitionError(f"infra_retries= of {owner} must be a whole number >= 0.")
+        self.infra_retries: int = infra
+        on_failure = self.options.get("on_failure")
+        self.failure_mode = "stop"
+        if isinstance(on_failure, str):
+            if on_failure not in ("stop", "continue"):
+                raise DefinitionError(
+                    f"on_failure={on_failure!r} of {owner}: use 'stop' (start nothing new after "
+                    "a failure), 'continue' (run everything not downstream of it), or a hook."
+                )
+            self.failure_mode = on_failure
+            on_failure = None
+        self.hooks = Hooks(
+            on_failure=check_hooks(owner, "on_failure", on_failure),
+            on_retry=check_hooks(owner, "on_retry", self.options.get("on_retry")),
+            on_success=check_hooks(owner, "on_success", self.options.get("on_success")),
+        )
+        self.settings = parse_settings(owner, self.options.get("settings"))
+        self.orchestrator = self.options.get("orchestrator")
+        self.signature = inspect.signature(func)
+        functools.update_wrapper(self, func, updated=())
+
+    def __repr__(self) -> str:
+        return f"<dagwell pipeline {self.name!r}>"
+
+    def with_options(self, **options: Any) -> Pipeline:
+        """A copy with options changed, e.g. ``.with_options(orchestrator=...)``."""
+        return Pipeline(self.func, {**self.options, **options})
+
+    def trace(self, *args: Any, **kwargs: Any) -> Any:
+        """Trace the pipeline function into a plan without running anything."""
+        from dagwell.engine.runner import TracedPipeline, hooks_by_step
+
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise DefinitionError(
+                f"Pipeline {self.name!r} was called with the wrong arguments: {error}. Its "
+                f"signature is {self.name}{self.signature}."
+            ) from None
+        bound.apply_defaults()
+        with tracing(self.name) as trace:
+            self.func(*bound.args, **bound.kwargs)
+        if not trace.specs:
+            raise DefinitionError(
+                f"Pipeline {self.name!r} called no steps. Call at least one @step function "
+                "inside it."
+            )
+        defaults: ResourceSettings | None = self.settings.resources
+        specs = {}
+        for step_id, spec in trace.specs.items():
+            step = trace.steps[step_id]
+            changes: dict[str, Any] = {
+                "retry": step.retry or self.retry or NO_RETRY,
+                "enable_cache": self.enable_cache
+                if step.enable_cache is None
+                else step.enable_cache,
+            }
+            if step.resources is None and defaults is not None:
+                changes.update(
+                    memory=defaults.memory_bytes, cpu=defaults.cpu_count, gpu=defaults.gpu_count
+                )
+            if step.pod is None and self.settings.pod is not None:
+                changes["pod"] = self.settings.pod
+            specs[step_id] = replace(spec, **changes)
+        plan = Plan(
+            pipeline=self.name,
+            steps=specs,
+            params=_json_params(bound.arguments),
+            infra_retries=self.infra_retries,
+            failure_mode=self.failure_mode,  # type: ignore[arg-type]
+        )
+        return TracedPipeline(
+            plan=plan,
+            functions={sid: step.func for sid, step in trace.steps.items()},
+            hooks=hooks_by_step(trace.steps, self.hooks),
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if os.environ.get("DAGWELL_ATTEMPT"):
+            log.debug("pipeline %s called inside an attempt process: ignored", self.name)
+            return None
+        deferred = _DEFERRED.get()
+        if deferred is not None:
+            deferred.append((self, args, kwargs))
+            return None
+        from dagwell.display.live import make_progress
+        from dagwell.engine.runner import execute
+
+        traced = self.trace(*args, **kwargs)
+        return execute(traced, self.orchestrator, progress=make_progress())
+
+
+def pipeline(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """Make a function a pipeline. Use as ``@pipeline`` or ``@pipeline(option=...)``.
+
+    Options: ``name``, ``enable_cache`` (default True), ``retry`` (default StepRetryConfig
+    for its steps), ``infra_retries`` (default 2 per step), ``on_failure`` ("stop",
+    "continue", or a hook), ``on_success``/``on_retry`` hooks, ``settings`` (defaults for
+    steps, e.g. ``{"resources": ResourceSettings(memory="1GB")}``), ``orchestrator``.
+    """
+    if _func is not None:
+        if options:
+            raise DefinitionError("Use @pipeline or @pipeline(option=...), not both at once.")
+        return Pipeline(_func, {})
+
+    def decorate(func: Callable[..., Any]) -> Pipeline:
+        return Pipeline(func, options)
+
+    return decorate

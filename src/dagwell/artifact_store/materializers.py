@@ -1,0 +1,183 @@
+"""Turning step outputs into bytes and back, chosen by type.
+
+Safe formats come first: JSON for plain data, raw bytes and text, ``.npy`` for numpy
+arrays (never with pickle), parquet for pandas frames when pyarrow is installed. Only what
+none of them takes falls back to cloudpickle, which records the Python version and type
+and warns, because a pickle only loads on the same Python and can run code when loaded.
+Heavy libraries are imported only when a value of their type shows up.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from dagwell.core.errors import ArtifactError, UnsafeArtifact
+
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+class CannotMaterialize(Exception):
+    """This materializer cannot store this value after all; try the next one."""
+
+
+def type_name(value: Any) -> str:
+    cls = type(value)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_plain_json(value: Any, depth: int = 0) -> bool:
+    if depth > 100:
+        return False
+    if value is None or isinstance(value, bool | int | float | str):
+        return type(value) in (type(None), bool, int, float, str)
+    if type(value) is list:
+        return all(_is_plain_json(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _is_plain_json(v, depth + 1) for k, v in value.items())
+    return False
+
+
+@dataclass(frozen=True)
+class Materializer:
+    name: str
+    handles: Callable[[Any], bool]
+    save: Callable[[Any, IO[bytes]], None]
+    load: Callable[[IO[bytes]], Any]
+    pickles: bool = False
+
+
+def _write(f: IO[bytes], data: bytes) -> None:
+    f.write(data)
+
+
+def _save_json(value: Any, f: IO[bytes]) -> None:
+    f.write(json.dumps(value, allow_nan=True, separators=(",", ":")).encode())
+
+
+def _is_numpy(value: Any) -> bool:
+    module = type(value).__module__
+    if not module.startswith("numpy"):
+        return False
+    import numpy as np
+
+    return (isinstance(value, np.ndarray) and value.dtype != object) or (
+        isinstance(value, np.generic) and not isinstance(value, np.object_)
+    )
+
+
+def _save_numpy(value: Any, f: IO[bytes]) -> None:
+    import numpy as np
+
+    np.save(f, np.asarray(value), allow_pickle=False)  # a scalar becomes a 0-d array
+
+
+def _load_numpy(f: IO[bytes]) -> Any:
+    import numpy as np
+
+    array = np.load(io.BytesIO(f.read()), allow_pickle=False)
+    return array[()] if array.ndim == 0 else array
+
+
+def _pandas_type(value: Any, kind: str) -> bool:
+    if not type(value).__module__.startswith("pandas"):
+        return False
+    import pandas as pd
+
+    cls = pd.DataFrame if kind == "frame" else pd.Series
+    return isinstance(value, cls) and importlib.util.find_spec("pyarrow") is not None
+
+
+def _save_frame(value: Any, f: IO[bytes]) -> None:
+    try:
+        value.to_parquet(f, engine="pyarrow")
+    except Exception as error:  # e.g. non-string column names
+        raise CannotMaterialize(str(error)) from error
+
+
+def _load_frame(f: IO[bytes]) -> Any:
+    import pandas as pd
+
+    return pd.read_parquet(io.BytesIO(f.read()), engine="pyarrow")
+
+
+_SERIES_COLUMN = "__dagwell_series__"
+
+
+def _save_series(value: Any, f: IO[bytes]) -> None:
+    frame = value.to_frame(name=_SERIES_COLUMN)
+    frame.attrs = {"series_name": value.name}
+    _save_frame(frame, f)
+
+
+def _load_series(f: IO[bytes]) -> Any:
+    frame = _load_frame(f)
+    series = frame[_SERIES_COLUMN]
+    return series.rename(frame.attrs.get("series_name"))
+
+
+def _save_pickle(value: Any, f: IO[bytes]) -> None:
+    import cloudpickle
+
+    try:
+        cloudpickle.dump(value, f)
+    except Exception as error:
+        raise ArtifactError(
+            f"Cannot store a value of type {type_name(value)}: no materializer handles it "
+            f"and cloudpickle failed ({error}). Return JSON-able data, bytes, a numpy array "
+            "or a pandas DataFrame instead, or convert the value before returning it."
+        ) from error
+
+
+def _load_pickle(f: IO[bytes]) -> Any:
+    import cloudpickle
+
+    return cloudpickle.load(f)
+
+
+MATERIALIZERS: tuple[Materializer, ...] = (
+    Materializer("none", lambda v: v is None, lambda v, f: None, lambda f: None),
+    Materializer(
+        "bytes", lambda v: type(v) is bytes, lambda v, f: _write(f, v), lambda f: f.read()
+    ),
+    Materializer(
+        "text",
+        lambda v: type(v) is str,
+        lambda v, f: _write(f, v.encode()),
+        lambda f: f.read().decode(),
+    ),
+    Materializer("json", _is_plain_json, _save_json, lambda f: json.loads(f.read())),
+    Materializer("numpy", _is_numpy, _save_numpy, _load_numpy),
+    Materializer("pandas.parquet", lambda v: _pandas_type(v, "frame"), _save_frame, _load_frame),
+    Materializer(
+        "pandas.series.parquet", lambda v: _pandas_type(v, "series"), _save_series, _load_series
+    ),
+    Materializer("cloudpickle", lambda v: True, _save_pickle, _load_pickle, pickles=True),
+)
+BY_NAME = {m.name: m for m in MATERIALIZERS}
+
+
+def candidates(value: Any) -> list[Materializer]:
+    """The materializers that claim ``value``, best first (cloudpickle always last)."""
+    return [m for m in MATERIALIZERS if m.handles(value)]
+
+
+def load(name: str, f: IO[bytes], *, python: str | None, type_name_: str) -> Any:
+    materializer = BY_NAME.get(name)
+    if materializer is None:
+        raise ArtifactError(
+            f"Unknown materializer {name!r} for an artifact of type {type_name_}; it was written "
+            "by a newer dagwell. Upgrade dagwell to read it."
+        )
+    if materializer.pickles and python != PYTHON:
+        raise UnsafeArtifact(
+            f"The artifact ({type_name_}) is a pickle written by Python {python}; this is "
+            f"Python {PYTHON}, and pickles only load on the Python that wrote them. Re-run the "
+            "step that produced it on this Python."
+        )
+    return materializer.load(f)

@@ -1,0 +1,296 @@
+"""The artifact store: step outputs by content digest, written atomically.
+
+Every object is written to a temporary name while its sha256 is computed, then renamed to
+``objects/<digest[:2]>/<digest>``; a crash mid-write leaves only an unreferenced temp file,
+never a half object under a real name. Reads verify the digest the run store recorded, so
+a corrupt or swapped file is refused with a clear error, and so is a pickle the store did
+not record. Attempt manifests live under ``attempts/`` and are written the same way.
+
+The default is a local directory; an fsspec URL (``s3://``, ``gs://``, ...) selects a
+remote store for Kubernetes pods, which is what :func:`open_artifact_store` decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from dagwell.artifact_store.materializers import (
+    PYTHON,
+    CannotMaterialize,
+    candidates,
+    load,
+    type_name,
+)
+from dagwell.core.errors import ArtifactCorrupt, ArtifactError
+from dagwell.core.manifest import ArtifactRef, ResultManifest
+
+log = logging.getLogger("dagwell.artifact_store.store")
+EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
+NONE_REF = ArtifactRef(EMPTY_DIGEST, "none", "builtins.NoneType", 0)
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_KEY_PART = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+def check_key(key: str) -> str:
+    """Refuse keys that could escape the store (``..``, absolute paths, odd characters)."""
+    parts = key.split("/")
+    if (
+        not key
+        or key.startswith("/")
+        or any(p in ("", ".", "..") or not _KEY_PART.match(p) for p in parts)
+    ):
+        raise ArtifactError(
+            f"Invalid artifact store key {key!r}: use relative names of letters, digits, "
+            "'_', '-' and '.', without '..'."
+        )
+    return key
+
+
+def object_key(digest: str) -> str:
+    if not _DIGEST.match(digest):
+        raise ArtifactError(f"Invalid artifact digest {digest!r}: expected 64 hex characters.")
+    return f"objects/{digest[:2]}/{digest}"
+
+
+class _HashingWriter:
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self.sha.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def tell(self) -> int:
+        return self.size
+
+    def seekable(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+
+class ArtifactStore(Protocol):
+    url: str
+
+    def put(self, value: Any) -> tuple[ArtifactRef, list[str]]: ...
+    def get(self, ref: ArtifactRef) -> Any: ...
+    def exists(self, ref: ArtifactRef) -> bool: ...
+    def write_manifest(self, key: str, manifest: ResultManifest) -> None: ...
+    def read_manifest(self, key: str) -> ResultManifest | None: ...
+
+
+def manifest_key(run_id: str, step_id: str, attempt: int) -> str:
+    return check_key(f"attempts/{run_id}/{step_id}/{attempt}.json")
+
+
+def _serialize_to(value: Any, tmp: IO[bytes]) -> tuple[str, str, int, list[str]]:
+    """Write ``value`` into ``tmp`` with the first materializer that takes it."""
+    warnings: list[str] = []
+    for materializer in candidates(value):
+        tmp.seek(0)
+        tmp.truncate()
+        writer = _HashingWriter(tmp)
+        try:
+            materializer.save(value, writer)  # type: ignore[arg-type]
+        except CannotMaterialize as error:
+            log.debug("%s could not store %s: %s", materializer.name, type_name(value), error)
+            continue
+        if materializer.pickles:
+            warnings.append(
+                f"A {type_name(value)} was stored with cloudpickle: it only loads on Python "
+                f"{PYTHON} with the same libraries. Return JSON-able data, numpy or pandas "
+                "for a portable artifact."
+            )
+        return materializer.name, writer.sha.hexdigest(), writer.size, warnings
+    raise AssertionError("cloudpickle takes every value")  # pragma: no cover
+
+
+class LocalArtifactStore:
+    """Artifacts in a local (or shared, mounted) directory."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.url = str(self.root)
+        self._serial = 0
+
+    def _temp_name(self, prefix: str) -> str:
+        """Unique without randomness: this process's pid and a counter (cheap in a child)."""
+        self._serial += 1
+        return str(self.root / "tmp" / f"{prefix}{os.getpid()}-{self._serial}")
+
+    def _create_temp(self, prefix: str) -> tuple[int, str]:
+        name = self._temp_name(prefix)
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+        try:
+            return os.open(name, flags, 0o644), name
+        except FileNotFoundError:
+            (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+            return os.open(name, flags, 0o644), name
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    @contextmanager
+    def _temp(self) -> Iterator[tuple[IO[bytes], str]]:
+        fd, name = self._create_temp("put-")
+        try:
+            with os.fdopen(fd, "w+b") as f:
+                yield f, name
+        finally:
+            if os.path.exists(name):
+                os.unlink(name)
+
+    def put(self, value: Any) -> tuple[ArtifactRef, list[str]]:
+        if value is None:
+            return NONE_REF, []
+        with self._temp() as (f, name):
+            materializer, digest, size, warnings = _serialize_to(value, f)
+            f.flush()
+            final = self._path(object_key(digest))
+            if not final.exists():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(name, final)
+        python = PYTHON if materializer == "cloudpickle" else None
+        return ArtifactRef(digest, materializer, type_name(value), size, python), warnings
+
+    def exists(self, ref: ArtifactRef) -> bool:
+        return ref.materializer == "none" or self._path(object_key(ref.digest)).exists()
+
+    def get(self, ref: ArtifactRef) -> Any:
+        if ref.materializer == "none":
+            return None
+        path = self._path(object_key(ref.digest))
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ArtifactError(
+                f"Artifact {ref.digest[:12]} ({ref.type_name}) is missing from {self.url}. It "
+                "was deleted or the run used another artifact store; re-run the step that "
+                "produced it."
+            ) from None
+        return _decode(ref, data, self.url)
+
+    def write_manifest(self, key: str, manifest: ResultManifest) -> None:
+        path = self._path(key)
+        fd, tmp = self._create_temp("manifest-")
+        try:
+            os.write(fd, json.dumps(manifest.to_json()).encode())
+        finally:
+            os.close(fd)
+        try:
+            os.replace(tmp, path)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, path)
+
+    def read_manifest(self, key: str) -> ResultManifest | None:
+        try:
+            return ResultManifest.from_json(json.loads(self._path(key).read_text()))
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError) as error:
+            raise ArtifactError(f"Result manifest {key} is unreadable: {error}") from error
+
+
+def _decode(ref: ArtifactRef, data: bytes, where: str) -> Any:
+    import io
+
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != ref.digest:
+        raise ArtifactCorrupt(
+            f"Artifact {ref.digest[:12]} ({ref.type_name}) in {where} is corrupt: its bytes "
+            f"hash to {digest[:12]}. It was changed after it was written; re-run the step "
+            "that produced it (disable the cache for it if needed)."
+        )
+    return load(ref.materializer, io.BytesIO(data), python=ref.python, type_name_=ref.type_name)
+
+
+class FsspecArtifactStore:
+    """Artifacts under an fsspec URL (s3://bucket/prefix, gs://..., memory://...)."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import fsspec
+        except ImportError:
+            raise ArtifactError(
+                f"The artifact store {url!r} needs fsspec: pip install 'dagwell[remote]' "
+                "(plus s3fs or gcsfs for those URLs)."
+            ) from None
+        self.url = url.rstrip("/")
+        self.fs, self.base = fsspec.core.url_to_fs(self.url)
+
+    def _path(self, key: str) -> str:
+        return f"{self.base.rstrip('/')}/{check_key(key)}"
+
+    def put(self, value: Any) -> tuple[ArtifactRef, list[str]]:
+        if value is None:
+            return NONE_REF, []
+        with tempfile.NamedTemporaryFile("w+b") as f:
+            materializer, digest, size, warnings = _serialize_to(value, f)
+            f.flush()
+            final = self._path(object_key(digest))
+            if not self.fs.exists(final):
+                self.fs.put_file(f.name, final)
+        python = PYTHON if materializer == "cloudpickle" else None
+        return ArtifactRef(digest, materializer, type_name(value), size, python), warnings
+
+    def exists(self, ref: ArtifactRef) -> bool:
+        return ref.materializer == "none" or bool(
+            self.fs.exists(self._path(object_key(ref.digest)))
+        )
+
+    def get(self, ref: ArtifactRef) -> Any:
+        if ref.materializer == "none":
+            return None
+        try:
+            with self.fs.open(self._path(object_key(ref.digest)), "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            raise ArtifactError(
+                f"Artifact {ref.digest[:12]} ({ref.type_name}) is missing from {self.url}."
+            ) from None
+        return _decode(ref, data, self.url)
+
+    def write_manifest(self, key: str, manifest: ResultManifest) -> None:
+        with self.fs.open(self._path(key), "wb") as f:  # one PUT: atomic on object stores
+            f.write(json.dumps(manifest.to_json()).encode())
+
+    def read_manifest(self, key: str) -> ResultManifest | None:
+        path = self._path(key)
+        try:
+            with self.fs.open(path, "rb") as f:
+                return ResultManifest.from_json(json.loads(f.read()))
+        except FileNotFoundError:
+            return None
+
+
+def open_artifact_store(location: str | os.PathLike[str]) -> ArtifactStore:
+    text = str(location)
+    if text.startswith("file://"):
+        return LocalArtifactStore(text.removeprefix("file://"))
+    if "://" in text:
+        return FsspecArtifactStore(text)
+    return LocalArtifactStore(text)

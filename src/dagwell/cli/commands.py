@@ -1,0 +1,230 @@
+"""The ``dagwell`` command line. It reads the store through Client and calls the public API.
+
+dagwell run FILE[:PIPELINE] [-p name=value ...]
+dagwell runs list | show RUN | logs RUN [STEP] | stop RUN | resume RUN   (each with --json)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dagwell.core.errors import DagwellError
+from dagwell.core.records import RunFailedError
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160)  # no wrapping into a pipe
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _client() -> Any:
+    from dagwell.api.client import Client
+
+    return Client()
+
+
+@click.group()
+@click.version_option(package_name="dagwell")
+def cli() -> None:
+    """dagwell: ML pipelines whose runs always end, and end with the truth."""
+
+
+def _parse_params(values: tuple[str, ...]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            _fail(f"--param {item!r}: use name=value (the value is read as JSON when it can be).")
+        try:
+            params[key] = json.loads(raw)
+        except ValueError:
+            params[key] = raw
+    return params
+
+
+def _load_pipelines(target: str) -> tuple[list[Any], list[Any]]:
+    """Load FILE (pipeline calls in it are recorded, not run); return (pipelines, calls)."""
+    from dagwell.api.pipelines import Pipeline, deferring_calls
+    from dagwell.runtimes.locator import load_file_module
+
+    path = Path(target)
+    if not path.exists():
+        _fail(f"{target}: no such file.")
+    sys.path.insert(0, str(path.parent.absolute()))
+    with deferring_calls() as calls:
+        module = load_file_module(str(path.absolute()))
+    found = [v for v in vars(module).values() if isinstance(v, Pipeline)]
+    return found, calls
+
+
+@cli.command()
+@click.argument("target")
+@click.option("-p", "--param", "params", multiple=True, help="Pipeline parameter name=value.")
+@click.option("--json", "as_json", is_flag=True, help="Print the finished run as JSON.")
+def run(target: str, params: tuple[str, ...], as_json: bool) -> None:
+    """Run a pipeline: FILE (its own pipeline call, or its only pipeline) or FILE:PIPELINE."""
+    file, _, name = target.partition(":")
+    pipelines, calls = _load_pipelines(file)
+    kwargs = _parse_params(params)
+    if name:
+        chosen = [p for p in pipelines if name in (p.name, p.__name__)]
+        if not chosen:
+            names = ", ".join(p.__name__ for p in pipelines) or "none"
+            _fail(f"{file} has no pipeline {name!r} (pipelines there: {names}).")
+        todo = [(chosen[0], (), kwargs)]
+    elif calls:
+        todo = [(p, args, {**kw, **kwargs}) for p, args, kw in calls]
+    elif len(pipelines) == 1:
+        todo = [(pipelines[0], (), kwargs)]
+    else:
+        names = ", ".join(p.__name__ for p in pipelines) or "none"
+        _fail(f"{file} does not call a pipeline; name one as {file}:PIPELINE (found: {names}).")
+    code = 0
+    for pipeline, args, kw in todo:
+        code = max(code, _show_finished(lambda p=pipeline, a=args, k=kw: p(*a, **k), as_json))
+    sys.exit(code)
+
+
+def _show_finished(start: Any, as_json: bool) -> int:
+    """Run ``start()`` to the end of a run, print the run, return the exit code."""
+    from dagwell.display.report import run_json, run_view
+
+    try:
+        result, code = start(), 0
+    except RunFailedError as error:
+        result, code = error.run, 1
+    if as_json:
+        click.echo(json.dumps(run_json(result), indent=2))
+    else:
+        _console().print(run_view(result))
+    return code
+
+
+@cli.group()
+def runs() -> None:
+    """Inspect and control recorded runs."""
+
+
+@runs.command("list")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--pipeline", default=None, help="Only runs of this pipeline.")
+@click.option("--status", default=None, help="Only runs with this status.")
+@click.option("--json", "as_json", is_flag=True)
+def runs_list(limit: int, pipeline: str | None, status: str | None, as_json: bool) -> None:
+    """List the latest runs."""
+    from dagwell.display.report import run_json, runs_table
+
+    found = _client().list_runs(limit=limit, pipeline=pipeline, status=status)
+    if as_json:
+        click.echo(json.dumps([run_json(r, with_steps=False) for r in found], indent=2))
+    elif not found:
+        click.echo("No runs yet. Run a pipeline, e.g. `dagwell run examples/seed.py`.")
+    else:
+        _console().print(runs_table(found))
+
+
+@runs.command("show")
+@click.argument("run_ref", metavar="RUN")
+@click.option("--json", "as_json", is_flag=True)
+def runs_show(run_ref: str, as_json: bool) -> None:
+    """Show a run's steps and attempts (RUN: id, id prefix, name, or 'latest')."""
+    from dagwell.display.report import run_json, run_view
+
+    found = _client().get_run(run_ref)
+    if as_json:
+        click.echo(json.dumps(run_json(found), indent=2))
+    else:
+        _console().print(run_view(found))
+
+
+@runs.command("logs")
+@click.argument("run_ref", metavar="RUN")
+@click.argument("step", required=False)
+@click.option("--attempt", type=int, default=None)
+@click.option("--json", "as_json", is_flag=True)
+def runs_logs(run_ref: str, step: str | None, attempt: int | None, as_json: bool) -> None:
+    """Print the logs of a run's attempts (all steps, or one)."""
+    client = _client()
+    if not as_json:
+        click.echo(client.logs(run_ref, step, attempt), nl=False)
+        return
+    found = client.get_run(run_ref)
+    entries = []
+    for s in [found.steps[step]] if step else found.steps.values():
+        for a in s.attempts:
+            if attempt is None or a.number == attempt:
+                path = client.home.log_path(found.id, s.name, a.number)
+                entries.append(
+                    {
+                        "step": s.name,
+                        "attempt": a.number,
+                        "log": path.read_text(errors="replace") if path.exists() else None,
+                    }
+                )
+    click.echo(json.dumps(entries, indent=2))
+
+
+@runs.command("stop")
+@click.argument("run_ref", metavar="RUN")
+@click.option("--json", "as_json", is_flag=True)
+def runs_stop(run_ref: str, as_json: bool) -> None:
+    """Stop a running (or orphaned) run: running attempts are killed, the rest skipped."""
+    from dagwell.display.report import run_json
+
+    client = _client()
+    before = client.get_run(run_ref)
+    after = client.stop_run(before.id)
+    if as_json:
+        click.echo(json.dumps(run_json(after, with_steps=False), indent=2))
+    elif before.status.value != "running":
+        click.echo(f"Run {after.id} already ended {after.status.value}.")
+    elif after.status.value == "running":
+        click.echo(f"Stop requested for run {after.id}; its orchestrator stops it within seconds.")
+    else:
+        click.echo(f"Run {after.id} stopped: {after.summary()}")
+
+
+@runs.command("resume")
+@click.argument("run_ref", metavar="RUN")
+@click.option("--json", "as_json", is_flag=True)
+def runs_resume(run_ref: str, as_json: bool) -> None:
+    """Continue an orphaned run: completed steps are reused, lost attempts retried."""
+    sys.exit(_show_finished(lambda: _client().resume_run(run_ref), as_json))
+
+
+@cli.command("attempt", hidden=True)
+@click.argument("spec")
+def attempt(spec: str) -> None:
+    """Run one attempt from a JSON spec (what a step pod executes)."""
+    import os
+
+    from dagwell.runtimes.base import AttemptSpec
+    from dagwell.runtimes.worker import attempt_env, prepare_process, run_attempt
+
+    text = Path(spec).read_text() if not spec.lstrip().startswith("{") else spec
+    parsed = AttemptSpec.from_json(json.loads(text))
+    os.environ.update(attempt_env(parsed))
+    prepare_process()
+    sys.exit(run_attempt(parsed))
+
+
+def main() -> None:
+    """Entry point: dagwell's own errors are one line that names the fix, not a traceback."""
+    import faulthandler
+
+    faulthandler.enable()  # a crash in native code still says where it happened
+    try:
+        cli(standalone_mode=True)
+    except DagwellError as error:
+        _fail(str(error))

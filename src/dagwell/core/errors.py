@@ -1,0 +1,67 @@
+"""Every error dagwell raises on purpose, in one place.
+
+Errors are split the way Kopf splits them: *permanent* ones (the input is wrong; retrying
+the same call cannot help, the message names the fix) and *temporary* ones (a resource was
+briefly unavailable; the caller may retry). Callers catch by that split, not by module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DagwellError(Exception):
+    """Base class of every error dagwell raises on purpose."""
+
+
+class PermanentError(DagwellError):
+    """The input is wrong; retrying cannot help. The message names the fix."""
+
+
+class TemporaryError(DagwellError):
+    """Something was briefly unavailable; the same call may succeed later."""
+
+
+class DefinitionError(PermanentError, ValueError):
+    """A step or pipeline is defined or called wrongly (raised at definition/trace time)."""
+
+
+class ConfigError(PermanentError, ValueError):
+    """A setting (memory string, retry policy, orchestrator option) is invalid."""
+
+
+class IllegalTransition(PermanentError):
+    """A status change that the transition table does not allow."""
+
+    def __init__(self, what: str, current: str, new: str, allowed: Any) -> None:
+        allowed_text = ", ".join(sorted(str(a) for a in allowed)) or "nothing (terminal)"
+        super().__init__(
+            f"Illegal {what} transition {current} -> {new}; from {current} only {allowed_text} "
+            "is allowed. This is a bug in dagwell: please report it with the run id."
+        )
+        self.current = current
+        self.new = new
+
+
+class RunNotFound(PermanentError, LookupError):
+    """No run with that id (or id prefix) exists in the store."""
+
+
+class StoreError(DagwellError):
+    """The run store failed."""
+
+
+class StoreUnavailable(StoreError, TemporaryError):
+    """The run store could not be reached or stayed locked past the retry bound."""
+
+
+class ArtifactError(PermanentError):
+    """An artifact could not be stored or loaded."""
+
+
+class ArtifactCorrupt(ArtifactError):
+    """An artifact's bytes do not match the digest the store recorded for it."""
+
+
+class UnsafeArtifact(ArtifactError):
+    """Loading this artifact would run code dagwell cannot vouch for (e.g. a foreign pickle)."""

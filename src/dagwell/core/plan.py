@@ -1,0 +1,173 @@
+"""The plan of a run: every step invocation, its inputs and settings, as plain data.
+
+Tracing a pipeline function produces a Plan. The plan is stored with the run, so a run
+can be resumed by another process (after the orchestrator died) without re-tracing, and it
+is what runtimes turn into attempt specs. Python objects that are not JSON (a constant
+DataFrame passed to a step) are materialized as artifacts before the plan is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from dagwell.core.manifest import ArtifactRef
+from dagwell.core.settings import NO_RETRY, StepRetryConfig
+
+InputSource = Literal["output", "value", "artifact", "object"]
+
+
+@dataclass(frozen=True)
+class Locator:
+    """How a fresh process finds a step function: import ``module`` (or load ``file``)."""
+
+    module: str
+    qualname: str
+    file: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"module": self.module, "qualname": self.qualname, "file": self.file}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Locator:
+        return cls(str(data["module"]), str(data["qualname"]), data.get("file"))
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One argument of a step invocation.
+
+    ``output``: an upstream step's output; ``value``: a JSON constant passed inline;
+    ``artifact``: a constant already materialized; ``object``: a non-JSON constant still
+    held in memory (only between tracing and the start of the run).
+    """
+
+    source: InputSource
+    step: str | None = None
+    output: str | None = None
+    value: Any = None
+    artifact: ArtifactRef | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.source == "object":
+            raise ValueError("an in-memory constant must be materialized before it is stored")
+        data: dict[str, Any] = {"source": self.source}
+        if self.source == "output":
+            data.update(step=self.step, output=self.output)
+        elif self.source == "value":
+            data["value"] = self.value
+        else:
+            assert self.artifact is not None
+            data["artifact"] = self.artifact.to_json()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InputSpec:
+        source = data["source"]
+        if source == "output":
+            return cls("output", step=data["step"], output=data["output"])
+        if source == "value":
+            return cls("value", value=data.get("value"))
+        return cls("artifact", artifact=ArtifactRef.from_json(data["artifact"]))
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One invocation of a step in a pipeline (``wait_3``), with everything to run it."""
+
+    id: str
+    name: str
+    locator: Locator
+    inputs: dict[str, InputSpec] = field(default_factory=dict)
+    outputs: tuple[str, ...] = ("output",)
+    after: tuple[str, ...] = ()
+    memory: int | None = None
+    cpu: float | None = None
+    gpu: int | None = None
+    retry: StepRetryConfig = NO_RETRY
+    timeout: float | None = None
+    enable_cache: bool = True
+    source_hash: str = ""
+    pod: dict[str, Any] | None = None
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        ups = [i.step for i in self.inputs.values() if i.source == "output" and i.step]
+        return tuple(dict.fromkeys([*ups, *self.after]))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The JSON constants this invocation was called with (recorded for display)."""
+        return {k: i.value for k, i in self.inputs.items() if i.source == "value"}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "locator": self.locator.to_json(),
+            "inputs": {k: v.to_json() for k, v in self.inputs.items()},
+            "outputs": list(self.outputs),
+            "after": list(self.after),
+            "memory": self.memory,
+            "cpu": self.cpu,
+            "gpu": self.gpu,
+            "retry": self.retry.model_dump(mode="json"),
+            "timeout": self.timeout,
+            "enable_cache": self.enable_cache,
+            "source_hash": self.source_hash,
+            "pod": self.pod,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StepSpec:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            locator=Locator.from_json(data["locator"]),
+            inputs={k: InputSpec.from_json(v) for k, v in data["inputs"].items()},
+            outputs=tuple(data["outputs"]),
+            after=tuple(data["after"]),
+            memory=data.get("memory"),
+            cpu=data.get("cpu"),
+            gpu=data.get("gpu"),
+            retry=StepRetryConfig(**data["retry"]),
+            timeout=data.get("timeout"),
+            enable_cache=bool(data.get("enable_cache", True)),
+            source_hash=data.get("source_hash", ""),
+            pod=data.get("pod"),
+        )
+
+    def with_inputs(self, inputs: dict[str, InputSpec]) -> StepSpec:
+        return replace(self, inputs=inputs)
+
+
+FailureMode = Literal["stop", "continue"]
+
+
+@dataclass
+class Plan:
+    pipeline: str
+    steps: dict[str, StepSpec]
+    params: dict[str, Any] = field(default_factory=dict)
+    infra_retries: int = 2
+    failure_mode: FailureMode = "stop"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pipeline": self.pipeline,
+            "steps": [s.to_json() for s in self.steps.values()],
+            "params": self.params,
+            "infra_retries": self.infra_retries,
+            "failure_mode": self.failure_mode,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        steps = [StepSpec.from_json(s) for s in data["steps"]]
+        return cls(
+            pipeline=data["pipeline"],
+            steps={s.id: s for s in steps},
+            params=dict(data.get("params", {})),
+            infra_retries=int(data.get("infra_retries", 2)),
+            failure_mode=data.get("failure_mode", "stop"),
+        )

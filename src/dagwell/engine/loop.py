@@ -1,0 +1,519 @@
+"""The engine loop: runtime events in, scheduler decisions out, everything recorded.
+
+One loop per run, in the orchestrator's main thread. Each turn it hands ready steps to the
+cache or the queue, lets time pass (backoffs, deadlines), polls the stop flag with the
+heartbeat, starts what admission allows, waits for runtime events, and writes the turn's
+changes to the store in one short transaction (the ends of attempts seen in one turn are
+written with the starts of the next turn's attempts). Evidence is released (pod
+finalizers dropped) only after that transaction committed. Hooks run last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dagwell.artifact_store.store import ArtifactStore, manifest_key
+from dagwell.core.cache import cache_key
+from dagwell.core.errors import DagwellError, TemporaryError
+from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.home import Home
+from dagwell.core.hooks import HookEvent, Hooks, call_hooks
+from dagwell.core.manifest import ArtifactRef
+from dagwell.core.plan import Plan, StepSpec
+from dagwell.core.progress import NullProgress, Progress
+from dagwell.core.run_rules import explain_run_status
+from dagwell.core.scheduler import (
+    AttemptEnded,
+    AttemptStarted,
+    Change,
+    Outcome,
+    Scheduler,
+    StepChange,
+)
+from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
+from dagwell.core.units import format_bytes, format_seconds
+from dagwell.engine.restore import RunningAttempt
+from dagwell.runtimes.base import AttemptExited, AttemptRunning, AttemptSpec, Runtime
+from dagwell.store import (
+    AttemptWrite,
+    Batch,
+    PutCache,
+    RecordArtifacts,
+    Store,
+    UpdateRun,
+    UpdateStep,
+)
+
+log = logging.getLogger("dagwell.engine.loop")
+
+
+@dataclass
+class EngineOptions:
+    heartbeat_interval: float = 1.0
+    flush_interval: float = 0.02  # batch store writes of a busy run over this many seconds
+    stop_grace: float = 10.0  # how long a stop waits for killed attempts to be reaped
+    owner: str | None = None
+
+
+@dataclass
+class Engine:
+    run_id: str
+    plan: Plan
+    store: Store
+    artifacts: ArtifactStore
+    runtime: Runtime
+    scheduler: Scheduler
+    home: Home
+    functions: Mapping[str, Callable[..., Any] | None] = field(default_factory=dict)
+    hooks: Mapping[str, Hooks] = field(default_factory=dict)
+    progress: Progress = field(default_factory=NullProgress)
+    options: EngineOptions = field(default_factory=EngineOptions)
+    clock: Callable[[], float] = time.time
+    outputs: dict[str, dict[str, ArtifactRef]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._batch = Batch()
+        self._evidence: dict[tuple[str, int], AttemptExited] = {}
+        self._cache_keys: dict[str, str] = {}
+        self._inputs: dict[str, tuple[dict[str, ArtifactRef], dict[str, Any]]] = {}
+        self._hook_calls: list[tuple[Any, HookEvent]] = []
+        self._to_release: list[tuple[str, int]] = []
+        self._external: dict[tuple[str, int], str] = {}
+        self._last_beat = 0.0
+        self._last_write = 0.0
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self) -> RunStatus:
+        self.progress.start(self.run_id, self.plan.pipeline, len(self.plan.steps))
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            self._stop_now("interrupted (Ctrl-C)")
+            raise
+        except BaseException:
+            log.exception("the engine failed; stopping the run's attempts")
+            self._stop_now("the orchestrator failed")
+            raise
+        finally:
+            self.runtime.close()
+        return self._finish()
+
+    def _loop(self) -> None:
+        while True:
+            now = self.clock()
+            self._handle_ready(now)
+            for kill in self.scheduler.tick(now):
+                self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
+            self._heartbeat(now)
+            for launch in self.scheduler.admit(now, self.runtime.observed_memory()):
+                self._launch(launch.step_id, launch.attempt, launch.memory_limit, launch.request)
+            self._flush(force=self.scheduler.finished)
+            if self.scheduler.finished:
+                return
+            wake = self.scheduler.next_wakeup()
+            timeout = self.options.heartbeat_interval
+            if wake is not None:
+                timeout = min(timeout, max(0.0, wake - self.clock()))
+            if self._batch:  # a deferred write is due soon
+                timeout = min(timeout, self.options.flush_interval)
+            for event in self.runtime.wait(timeout):
+                self._on_event(event)  # recorded by the next turn's single flush
+
+    def _heartbeat(self, now: float) -> None:
+        if now - self._last_beat < self.options.heartbeat_interval:
+            return
+        self._last_beat = now
+        if (
+            self.store.heartbeat(self.run_id, now, self.options.owner)
+            and not self.scheduler.stop_requested
+        ):
+            self.progress.event("stop requested: killing running attempts")
+            for kill in self.scheduler.stop():
+                self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
+
+    def recover(self, attempts: list[RunningAttempt]) -> None:
+        """Take over attempts a dead orchestrator left running (see :mod:`.resume`)."""
+        for item in attempts:
+            spec = self.attempt_spec(item.step_id, item.attempt, item.memory_limit, item.request)
+            ended = self.runtime.recover(spec, item.external_id, item.started_at)
+            if ended is not None:
+                self._on_event(ended)
+            else:
+                self.progress.event(f"{item.step_id} attempt {item.attempt}: adopted")
+        ghosts = self.runtime.sweep({(item.step_id, item.attempt) for item in attempts})
+        if ghosts:
+            log.warning(
+                "killed %d attempt(s) of run %s that were launched but never recorded",
+                ghosts,
+                self.run_id,
+            )
+        self._flush(force=True)
+
+    def stop_and_finish(self, why: str) -> RunStatus:
+        """Stop the run now and record its end (for a run whose orchestrator is gone)."""
+        try:
+            self._stop_now(why)
+        finally:
+            self.runtime.close()
+        return self.scheduler.run_status()
+
+    def _stop_now(self, why: str) -> None:
+        """Stop everything, wait briefly for the kills to land, record what happened."""
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+        try:
+            self._wind_down(why)
+        except Exception:
+            log.exception("recording the stop of run %s failed", self.run_id)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def _wind_down(self, why: str) -> None:
+        self.progress.event(f"stopping: {why}")
+        for kill in self.scheduler.stop():
+            self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
+        deadline = time.monotonic() + self.options.stop_grace
+        while self.scheduler.running() and time.monotonic() < deadline:
+            for event in self.runtime.wait(0.2):
+                self._on_event(event)
+        for state in self.scheduler.running():  # unreaped after the grace: record anyway
+            self.scheduler.attempt_ended(
+                state.id,
+                state.attempt,
+                Outcome(
+                    False,
+                    Failure(
+                        FailureKind.CANCELLED,
+                        f"stopped ({why}); not reaped within {self.options.stop_grace:g}s",
+                    ),
+                ),
+                self.clock(),
+            )
+        self._flush(force=True)
+        self._finish()
+
+    def _finish(self) -> RunStatus:
+        statuses = [s.status for s in self.scheduler.steps.values()]
+        rule = explain_run_status(statuses, self.scheduler.stop_requested)
+        if rule.status is RunStatus.RUNNING:
+            raise DagwellError(
+                f"Run {self.run_id} was to be finished with steps still live; "
+                "this is a bug in dagwell, please report it."
+            )
+        status = run_transition(RunStatus.RUNNING, rule.status)
+        self.store.write(
+            [
+                UpdateRun(
+                    self.run_id,
+                    {
+                        "status": status.value,
+                        "status_rule": rule.name,
+                        "ended_at": self.clock(),
+                    },
+                )
+            ]
+        )
+        self.progress.finish(status.value)
+        return status
+
+    # -- ready steps: cache or queue -----------------------------------------------------------
+    def _resolve_inputs(self, spec: StepSpec) -> tuple[dict[str, ArtifactRef], dict[str, Any]]:
+        refs: dict[str, ArtifactRef] = {}
+        params: dict[str, Any] = {}
+        for name, item in spec.inputs.items():
+            if item.source == "output":
+                assert item.step is not None and item.output is not None
+                refs[name] = self.outputs[item.step][item.output]
+            elif item.source == "artifact":
+                assert item.artifact is not None
+                refs[name] = item.artifact
+            else:
+                params[name] = item.value
+        return refs, params
+
+    def _handle_ready(self, now: float) -> None:
+        while ready := self.scheduler.take_ready():  # a cache hit can make more steps ready
+            for step_id in ready:
+                self._cache_or_queue(step_id, now)
+
+    def _cache_or_queue(self, step_id: str, now: float) -> None:
+        if self.scheduler.steps[step_id].status is not StepStatus.PENDING:
+            return  # skipped by a failure found earlier in this batch
+        spec = self.plan.steps[step_id]
+        refs, params = self._resolve_inputs(spec)
+        self._inputs[step_id] = (refs, params)
+        if spec.enable_cache:
+            key = cache_key(spec, refs, params)
+            self._cache_keys[step_id] = key
+            hit = self.store.cache_get(key)
+            if hit is not None:
+                outputs = {k: ArtifactRef.from_json(v) for k, v in hit["outputs"].items()}
+                if set(outputs) == set(spec.outputs) and all(
+                    self.artifacts.exists(r) for r in outputs.values()
+                ):
+                    self.outputs[step_id] = outputs
+                    self._batch.add(
+                        UpdateStep(
+                            self.run_id,
+                            step_id,
+                            {
+                                "cache_key": key,
+                                "cached_from": hit["run_id"],
+                                "outputs": {k: r.to_json() for k, r in outputs.items()},
+                            },
+                        )
+                    )
+                    self.scheduler.cached(step_id)
+                    return
+        self.scheduler.enqueue(step_id, now)
+
+    # -- launching -----------------------------------------------------------------------------
+    def attempt_spec(
+        self, step_id: str, attempt: int, memory_limit: int | None, request: int
+    ) -> AttemptSpec:
+        spec = self.plan.steps[step_id]
+        if step_id not in self._inputs:
+            self._inputs[step_id] = self._resolve_inputs(spec)
+        refs, params = self._inputs[step_id]
+        return AttemptSpec(
+            run_id=self.run_id,
+            step_id=step_id,
+            step_name=spec.name,
+            attempt=attempt,
+            locator=spec.locator,
+            inputs=refs,
+            params=params,
+            outputs=spec.outputs,
+            artifact_store=self.artifacts.url,
+            manifest_key=manifest_key(self.run_id, step_id, attempt),
+            memory_limit=memory_limit,
+            request=request,
+            cpu=spec.cpu,
+            gpu=spec.gpu,
+            pod=spec.pod,
+            log_path=str(self.home.log_path(self.run_id, step_id, attempt)),
+        )
+
+    def _launch(self, step_id: str, attempt: int, memory_limit: int | None, request: int) -> None:
+        aspec = self.attempt_spec(step_id, attempt, memory_limit, request)
+        try:
+            external_id = self.runtime.launch(aspec, self.functions.get(step_id))
+        except Exception as error:
+            log.exception("launching %s attempt %d failed", step_id, attempt)
+            temporary = isinstance(error, OSError | TemporaryError) or getattr(
+                error, "temporary", False
+            )
+            kind = FailureKind.LOST if temporary else FailureKind.CONFIG_ERROR
+            self._flush()  # record the attempt's start before its end
+            self.scheduler.attempt_ended(
+                step_id,
+                attempt,
+                Outcome(
+                    False,
+                    Failure(kind, f"Could not start the attempt: {type(error).__name__}: {error}"),
+                ),
+                self.clock(),
+            )
+            return
+        self._external[(step_id, attempt)] = external_id
+
+    # -- runtime events ------------------------------------------------------------------------
+    def _on_event(self, event: AttemptExited | AttemptRunning) -> None:
+        if isinstance(event, AttemptRunning):
+            self._batch.add(
+                AttemptWrite(
+                    self.run_id,
+                    event.step_id,
+                    event.attempt,
+                    {"external_id": event.external_id, "node": event.node},
+                )
+            )
+            return
+        key = (event.step_id, event.attempt)
+        self._evidence[key] = event
+        self._to_release.append(key)
+        if event.logs is not None:
+            path = self.home.log_path(self.run_id, event.step_id, event.attempt)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a") as f:
+                f.write(event.logs)
+        failure = event.failure
+        if failure is None:
+            failure = self._check_outputs(event)
+        if failure is None:
+            assert event.manifest is not None
+            outputs = {
+                name: event.manifest.outputs[name]
+                for name in self.plan.steps[event.step_id].outputs
+            }
+            self.outputs[event.step_id] = outputs
+        self.scheduler.attempt_ended(
+            event.step_id,
+            event.attempt,
+            Outcome(failure is None, failure, event.peak_memory),
+            self.clock(),
+        )
+
+    def _check_outputs(self, event: AttemptExited) -> Failure | None:
+        """Invariant: completed only if the process exited cleanly AND its outputs exist."""
+        manifest = event.manifest
+        if manifest is None or not manifest.ok:
+            return Failure(
+                FailureKind.LOST,
+                "The attempt exited cleanly but left no result "
+                "manifest in the artifact store; its outputs are not trusted.",
+                event.exit_code,
+                node=event.node,
+            )
+        wanted = self.plan.steps[event.step_id].outputs
+        missing = [
+            n
+            for n in wanted
+            if n not in manifest.outputs or not self.artifacts.exists(manifest.outputs[n])
+        ]
+        if missing:
+            return Failure(
+                FailureKind.LOST,
+                f"Outputs {', '.join(missing)} are missing from the "
+                "artifact store after the attempt ended.",
+                event.exit_code,
+                node=event.node,
+            )
+        return None
+
+    # -- recording -----------------------------------------------------------------------------
+    def _flush(self, force: bool = False) -> None:
+        """Record the scheduler's changes; write them at most every ``flush_interval``
+        unless something must see them recorded first (hooks, evidence the runtime
+        keeps until recorded, the end of the run)."""
+        for change in self.scheduler.drain_changes():
+            self._record(change)
+        must_write = (
+            force
+            or bool(self._hook_calls)
+            or (bool(self._to_release) and self.runtime.info.release_after_record)
+        )
+        now = time.monotonic()
+        if self._batch and (must_write or now - self._last_write >= self.options.flush_interval):
+            batch, self._batch = self._batch, Batch()
+            self.store.write(batch)
+            self._last_write = now
+        for key in self._to_release:
+            with contextlib.suppress(Exception):
+                self.runtime.release(*key)
+        self._to_release.clear()
+        calls, self._hook_calls = self._hook_calls, []
+        for hooks, event in calls:
+            call_hooks(hooks, event)
+        self.progress.update(self.scheduler.counts())
+
+    def _record(self, change: Change) -> None:
+        now = self.clock()
+        if isinstance(change, AttemptStarted):
+            self._batch.add(
+                AttemptWrite(
+                    self.run_id,
+                    change.step_id,
+                    change.attempt,
+                    {
+                        "status": "running",
+                        "memory_limit": change.memory_limit,
+                        "memory_request": change.request,
+                        "started_at": now,
+                        "external_id": self._external.pop((change.step_id, change.attempt), None),
+                    },
+                    mode="insert",
+                )
+            )
+        elif isinstance(change, AttemptEnded):
+            self._record_attempt_end(change)
+        else:
+            self._record_step(change, now)
+
+    def _record_attempt_end(self, change: AttemptEnded) -> None:
+        ev = self._evidence.pop((change.step_id, change.attempt), None)
+        failure = change.failure
+        values: dict[str, Any] = {
+            "status": change.status.value,
+            "budget": change.budget,
+            "backoff": change.backoff,
+            "ended_at": ev.ended_at if ev and ev.ended_at else self.clock(),
+        }
+        if ev is not None:
+            values.update(
+                exit_code=ev.exit_code, signal=ev.signal, peak_memory=ev.peak_memory, node=ev.node
+            )
+            if ev.started_at:
+                values["started_at"] = ev.started_at
+        if failure is not None:
+            values.update(
+                failure_kind=failure.kind.value,
+                failure_message=failure.message,
+                reason=failure.reason,
+                traceback=failure.traceback,
+                oom_scope=failure.oom_scope.value if failure.oom_scope else None,
+            )
+            if failure.exit_code is not None:
+                values["exit_code"] = failure.exit_code
+            if failure.signal is not None:
+                values["signal"] = failure.signal
+        self._batch.add(AttemptWrite(self.run_id, change.step_id, change.attempt, values))
+        if failure is not None:
+            peak = f", peak {format_bytes(ev.peak_memory)}" if ev and ev.peak_memory else ""
+            self.progress.event(
+                f"{change.step_id} attempt {change.attempt}: {failure.kind.value}{peak}"
+            )
+
+    def _record_step(self, change: StepChange, now: float) -> None:
+        step_id, new = change.step_id, change.new
+        values: dict[str, Any] = {"status": new.value, "note": change.note or None}
+        at = change.at or now
+        if new is StepStatus.RUNNING and change.attempt == 1:
+            values["started_at"] = at
+        if new in TERMINAL_STEP_STATUSES:
+            values["ended_at"] = at
+        if new is StepStatus.COMPLETED:
+            outputs = self.outputs[step_id]
+            values["outputs"] = {k: r.to_json() for k, r in outputs.items()}
+            self._batch.add(RecordArtifacts([r.to_json() for r in outputs.values()], now))
+            key = self._cache_keys.get(step_id)
+            if key is not None:
+                values["cache_key"] = key
+                self._batch.add(PutCache(key, self.run_id, step_id, values["outputs"], now))
+        self._batch.add(UpdateStep(self.run_id, step_id, values))
+        if new is StepStatus.RETRYING:
+            self.progress.event(f"{step_id}: retry in {format_seconds(change.retry_in)}")
+        elif new is StepStatus.FAILED:
+            self.progress.event(f"{step_id}: failed")
+        self._queue_hooks(change)
+
+    def _queue_hooks(self, change: StepChange) -> None:
+        hooks = self.hooks.get(change.step_id)
+        if hooks is None:
+            return
+        event = HookEvent(
+            self.run_id,
+            self.plan.pipeline,
+            change.step_id,
+            change.attempt,
+            change.failure,
+            change.retry_in,
+        )
+        if change.new is StepStatus.RETRYING and hooks.on_retry:
+            self._hook_calls.append((hooks.on_retry, event))
+        elif change.new is StepStatus.FAILED and hooks.on_failure:
+            self._hook_calls.append((hooks.on_failure, event))
+        elif change.new is StepStatus.COMPLETED and hooks.on_success:
+            self._hook_calls.append((hooks.on_success, event))
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()

@@ -1,0 +1,37 @@
+"""How a finished run is handed back to the caller: the recorded run, or RunFailedError.
+
+New runs and resumed runs end the same way, so both go through :func:`finished_run`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dagwell.core.records import ArtifactLoader, PipelineRun, RunFailedError
+from dagwell.core.statuses import RunStatus, StepStatus
+from dagwell.store.views import read_run
+
+if TYPE_CHECKING:
+    from dagwell.store import Store
+
+
+def _failure_text(run: PipelineRun) -> str:
+    failed = [s for s in run.steps.values() if s.status is StepStatus.FAILED]
+    if not failed:
+        return run.summary()
+    first = failed[0]
+    why = first.note or (
+        first.attempts[-1].failure.message if first.attempts and first.attempts[-1].failure else ""
+    )
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"{run.summary()}. Step {first.name!r} failed{more}: {why}"
+
+
+def finished_run(
+    store: Store, run_id: str, status: RunStatus, artifacts: ArtifactLoader
+) -> PipelineRun:
+    """The recorded run; raises RunFailedError (with ``.run``) unless it completed."""
+    run = read_run(store, run_id, artifacts)
+    if status is not RunStatus.COMPLETED:
+        raise RunFailedError(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
+    return run

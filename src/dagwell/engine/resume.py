@@ -1,0 +1,138 @@
+"""Taking over a run whose orchestrator died: resume it, or stop it for good.
+
+The new orchestrator claims the run in the store (so two people cannot both resume it),
+rebuilds the scheduler from the record, reuses completed steps' outputs, asks the runtime
+to recover each attempt that was running (a pod still running is adopted; a local process
+that outlived its parent is killed and retried as ``lost``, from the infrastructure
+budget), and continues, or stops everything and records the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from dagwell.artifact_store.store import open_artifact_store
+from dagwell.core.errors import PermanentError
+from dagwell.core.home import Home
+from dagwell.core.hooks import Hooks
+from dagwell.core.plan import Plan
+from dagwell.core.progress import NullProgress, Progress
+from dagwell.core.records import PipelineRun
+from dagwell.core.statuses import RunStatus
+from dagwell.engine.loop import Engine, EngineOptions
+from dagwell.engine.orchestrators import from_description
+from dagwell.engine.outcome import finished_run
+from dagwell.engine.restore import RunningAttempt, restore
+from dagwell.runtimes.locator import resolve
+from dagwell.store import Store
+from dagwell.store.ownership import owner_tag
+from dagwell.store.views import read_run
+
+
+class CannotTakeOver(PermanentError):
+    """The run ended already, or its orchestrator is still alive."""
+
+
+def _take_over(
+    store: Store, home: Home, run_ref: str, progress: Progress
+) -> tuple[Engine, list[RunningAttempt]]:
+    run_id = store.resolve_run_id(run_ref)
+    run = read_run(store, run_id)
+    if run.status is not RunStatus.RUNNING:
+        raise CannotTakeOver(
+            f"Run {run.id} already ended {run.status.value}; there is nothing to resume. Run "
+            "the pipeline again (steps with the cache on reuse their outputs)."
+        )
+    row = store.run_row(run_id)
+    if not run.orphaned:
+        raise CannotTakeOver(
+            f"Run {run.id} still has a live orchestrator ({row['owner']}); stop it with "
+            f"`dagwell runs stop {run.id}` or wait for it."
+        )
+    owner = owner_tag()
+    if not store.claim_run(run_id, row["owner"], owner, time.time()):
+        raise CannotTakeOver(f"Run {run.id} was just taken over by another process.")
+    plan = Plan.from_json(row["plan"])
+    orchestrator = from_description(dict(row["orchestrator"] or {}))
+    functions: dict[str, Callable[..., Any] | None] = {}
+    hooks: dict[str, Hooks] = {}
+    for step_id, spec in plan.steps.items():
+        try:
+            found = resolve(spec.locator)
+        except PermanentError:
+            found = None  # each attempt will report the import problem as config_error
+        functions[step_id] = getattr(found, "func", None)
+        hooks[step_id] = getattr(found, "hooks", Hooks())
+    runtime = orchestrator.open_runtime(run_id, home, functions)
+    try:
+        config = replace(
+            orchestrator.scheduler_config(runtime),
+            infra_retries=plan.infra_retries,
+            failure_mode=plan.failure_mode,
+        )
+        learned = store.learned_peaks(plan.pipeline, {s.name for s in plan.steps.values()})
+        scheduler, running, outputs = restore(
+            plan,
+            config,
+            store.step_rows(run_id),
+            store.attempt_rows(run_id),
+            learned=learned,
+            now=time.time(),
+        )
+    except BaseException:
+        runtime.close()
+        raise
+    artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
+    engine = Engine(
+        run_id=run_id,
+        plan=plan,
+        store=store,
+        artifacts=artifacts,
+        runtime=runtime,
+        scheduler=scheduler,
+        home=home,
+        functions=functions,
+        hooks=hooks,
+        progress=progress,
+        options=EngineOptions(owner=owner),
+        outputs=outputs,
+    )
+    return engine, running
+
+
+def resume_run(
+    store: Store, home: Home, run_ref: str, *, progress: Progress | None = None
+) -> PipelineRun:
+    """Continue an orphaned run in this process until it ends."""
+    engine, running = _take_over(store, home, run_ref, progress or NullProgress())
+    try:
+        engine.recover(running)
+    except BaseException:
+        engine.runtime.close()
+        raise
+    status = engine.run()
+    return finished_run(store, engine.run_id, status, engine.artifacts)
+
+
+def stop_orphan(store: Store, home: Home, run_ref: str) -> None:
+    """Stop an orphaned run here: recover what is left, kill it, record the end."""
+    engine, running = _take_over(store, home, run_ref, NullProgress())
+    engine.recover(running)
+    engine.stop_and_finish("stopped by `dagwell runs stop` after its orchestrator died")
+
+
+def stop_run(store: Store, home: Home, run_ref: str) -> PipelineRun:
+    """Stop a run. A live orchestrator is asked through the store and does the killing;
+    a run whose orchestrator is gone is stopped here (see :func:`stop_orphan`).
+    """
+    run_id = store.resolve_run_id(run_ref)
+    run = read_run(store, run_id)
+    if run.status is not RunStatus.RUNNING:
+        return run
+    store.request_stop(run_id)
+    if run.orphaned:
+        stop_orphan(store, home, run_id)
+    return read_run(store, run_id)

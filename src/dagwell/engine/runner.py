@@ -1,0 +1,164 @@
+"""Starting, stopping and resuming runs: the glue between a traced pipeline and the engine.
+
+``execute`` records a new run and drives it to its end; ``stop_run`` stops a run from
+anywhere (asks its orchestrator through the store, or, when the orchestrator is gone,
+stops it on the spot); ``resume_run`` continues an orphaned run in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from dagwell.artifact_store.store import ArtifactStore, open_artifact_store
+from dagwell.core.home import resolve_home
+from dagwell.core.hooks import Hooks
+from dagwell.core.manifest import ArtifactRef
+from dagwell.core.plan import InputSpec, Plan
+from dagwell.core.progress import NullProgress, Progress
+from dagwell.core.records import PipelineRun
+from dagwell.core.scheduler import Scheduler
+from dagwell.core.statuses import RunStatus, StepStatus
+from dagwell.engine.orchestrators import default_orchestrator
+from dagwell.engine.outcome import finished_run
+from dagwell.runtimes.base import Orchestrator
+from dagwell.store.ownership import owner_tag
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("dagwell.engine.runner")
+
+
+@dataclass
+class TracedPipeline:
+    """A traced pipeline call: the plan plus what cannot be stored (functions, hooks)."""
+
+    plan: Plan
+    functions: dict[str, Callable[..., Any] | None] = field(default_factory=dict)
+    hooks: dict[str, Hooks] = field(default_factory=dict)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def materialize_constants(plan: Plan, artifacts: ArtifactStore) -> tuple[Plan, list[ArtifactRef]]:
+    """Store non-JSON constants passed to steps as artifacts, so the plan is pure JSON."""
+    refs: list[ArtifactRef] = []
+    steps = {}
+    for step_id, spec in plan.steps.items():
+        inputs = dict(spec.inputs)
+        for name, item in spec.inputs.items():
+            if item.source == "object":
+                ref, _warnings = artifacts.put(item.value)
+                refs.append(ref)
+                inputs[name] = InputSpec("artifact", artifact=ref)
+        steps[step_id] = spec.with_inputs(inputs) if inputs != spec.inputs else spec
+    return replace(plan, steps=steps), refs
+
+
+def execute(
+    traced: TracedPipeline,
+    orchestrator: Orchestrator | None = None,
+    *,
+    progress: Progress | None = None,
+) -> PipelineRun:
+    """Record a new run of ``traced``, drive it to its end, return what was recorded."""
+    orchestrator = orchestrator or default_orchestrator()
+    home = resolve_home()
+    artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
+    plan, constant_refs = materialize_constants(traced.plan, artifacts)
+    run_id = new_run_id()
+    # The runtime first: a local one forks its zygote now, before the store is loaded.
+    runtime = orchestrator.open_runtime(run_id, home, traced.functions)
+    try:
+        from dagwell.engine.loop import Engine, EngineOptions
+        from dagwell.store import RecordArtifacts, Store
+
+        store = Store.open(home.store_url)
+    except BaseException:
+        runtime.close()
+        raise
+    try:
+        try:
+            config = replace(
+                orchestrator.scheduler_config(runtime),
+                infra_retries=plan.infra_retries,
+                failure_mode=plan.failure_mode,
+            )
+            learned = store.learned_peaks(plan.pipeline, {s.name for s in plan.steps.values()})
+            scheduler = Scheduler(plan.steps.values(), config, learned=learned)
+            now = time.time()
+            owner = owner_tag()
+            store.create_run(
+                {
+                    "id": run_id,
+                    "pipeline": plan.pipeline,
+                    "status": RunStatus.RUNNING.value,
+                    "name": f"{plan.pipeline}-{time.strftime('%Y%m%d-%H%M%S')}-{run_id[:4]}",
+                    "plan": plan.to_json(),
+                    "params": plan.params,
+                    "owner": owner,
+                    "orchestrator": {
+                        **orchestrator.describe(),
+                        "runtime": runtime.info.details,
+                        "node_memory": runtime.info.node_memory,
+                    },
+                    "created_at": now,
+                    "started_at": now,
+                    "heartbeat_at": now,
+                    "stop_requested": False,
+                },
+                [
+                    {
+                        "run_id": run_id,
+                        "step_id": s.id,
+                        "name": s.name,
+                        "position": i,
+                        "status": StepStatus.PENDING.value,
+                        "upstream": list(s.upstream),
+                        "params": s.params,
+                    }
+                    for i, s in enumerate(plan.steps.values())
+                ],
+            )
+            if constant_refs:
+                store.write([RecordArtifacts([r.to_json() for r in constant_refs], now)])
+        except BaseException:
+            runtime.close()
+            raise
+        engine = Engine(
+            run_id=run_id,
+            plan=plan,
+            store=store,
+            artifacts=artifacts,
+            runtime=runtime,
+            scheduler=scheduler,
+            home=home,
+            functions=traced.functions,
+            hooks=traced.hooks,
+            progress=progress or NullProgress(),
+            options=EngineOptions(owner=owner),
+        )
+        status = engine.run()
+        return finished_run(store, run_id, status, artifacts)
+    finally:
+        store.close()
+
+
+def hooks_by_step(traced_steps: Mapping[str, Any], pipeline_hooks: Hooks) -> dict[str, Hooks]:
+    """Each step's own hooks; a pipeline's hooks apply to steps that set none of that kind."""
+    result = {}
+    for step_id, step in traced_steps.items():
+        own: Hooks = getattr(step, "hooks", Hooks())
+        result[step_id] = Hooks(
+            on_failure=own.on_failure or pipeline_hooks.on_failure,
+            on_retry=own.on_retry or pipeline_hooks.on_retry,
+            on_success=own.on_success or pipeline_hooks.on_success,
+        )
+    return result

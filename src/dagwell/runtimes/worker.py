@@ -1,0 +1,185 @@
+"""The body of one attempt, in whatever process runs it (forked child, spawned worker, pod).
+
+It loads the inputs from the artifact store, calls the step function, stores each output,
+and writes the result manifest last. It never touches the run store. The exit code says
+ok (0), step error (1), setup error (2); the manifest says why. If the process is killed
+(OOM, SIGKILL) there is no manifest, and the runtime's own evidence tells the story.
+
+Run as ``python -m dagwell.runtimes.worker SPEC.json`` by the local runtime's spawn mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import io
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from dagwell.artifact_store.store import open_artifact_store
+from dagwell.core.errors import ArtifactError, ConfigError
+from dagwell.core.failures import FailureKind
+from dagwell.core.manifest import ArtifactRef, ResultManifest
+from dagwell.runtimes.base import AttemptSpec
+
+EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
+ATTEMPT_ENV = "DAGWELL_ATTEMPT"
+
+
+def attempt_env(spec: AttemptSpec) -> dict[str, str]:
+    """What an attempt process knows about itself, for the step's own use (and logs)."""
+    return {
+        ATTEMPT_ENV: "1",
+        "DAGWELL_RUN_ID": spec.run_id,
+        "DAGWELL_STEP_ID": spec.step_id,
+        "DAGWELL_ATTEMPT_NUMBER": str(spec.attempt),
+    }
+
+
+def _error(
+    kind: FailureKind, error: BaseException, started: float, tb: bool = True
+) -> ResultManifest:
+    return ResultManifest(
+        ok=False,
+        error_kind=kind.value,
+        error_type=type(error).__name__,
+        error_message=str(error) or type(error).__name__,
+        traceback=traceback.format_exc() if tb else None,
+        started_at=started,
+        ended_at=time.time(),
+    )
+
+
+def _split_outputs(spec: AttemptSpec, result: Any) -> dict[str, Any]:
+    names = spec.outputs
+    if not names:
+        return {}
+    if len(names) == 1:
+        return {names[0]: result}
+    if not isinstance(result, tuple | list) or len(result) != len(names):
+        got = (
+            f"a {type(result).__name__}"
+            if not isinstance(result, tuple | list)
+            else f"{len(result)} values"
+        )
+        raise TypeError(
+            f"Step {spec.step_name!r} declares {len(names)} outputs ({', '.join(names)}) but "
+            f"returned {got}; return a tuple with one value per output."
+        )
+    return dict(zip(names, result, strict=True))
+
+
+def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> int:
+    """Execute one attempt; write its manifest; return the process exit code."""
+    started = time.time()
+    store = open_artifact_store(spec.artifact_store)
+    try:
+        if func is None:
+            from dagwell.runtimes.locator import resolve_function
+
+            func = resolve_function(spec.locator)
+        kwargs = dict(spec.params)
+        for name, ref in spec.inputs.items():
+            kwargs[name] = store.get(ref)
+    except (ConfigError, ArtifactError, ImportError, SyntaxError) as error:
+        store.write_manifest(spec.manifest_key, _error(FailureKind.CONFIG_ERROR, error, started))
+        return EXIT_SETUP_ERROR
+    try:
+        assert func is not None
+        result = func(**kwargs)
+        if inspect.iscoroutine(result):
+            result = asyncio.run(result)
+    except BaseException as error:  # SystemExit and KeyboardInterrupt end the step too
+        traceback.print_exc()
+        store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
+        return EXIT_STEP_ERROR
+    try:
+        refs: dict[str, ArtifactRef] = {}
+        warnings: list[str] = []
+        for name, value in _split_outputs(spec, result).items():
+            refs[name], notes = store.put(value)
+            warnings.extend(notes)
+    except Exception as error:
+        traceback.print_exc()
+        store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
+        return EXIT_STEP_ERROR
+    for note in warnings:
+        print(f"dagwell warning: {note}", file=sys.stderr)
+    store.write_manifest(
+        spec.manifest_key,
+        ResultManifest(
+            ok=True,
+            outputs=refs,
+            started_at=started,
+            ended_at=time.time(),
+            warnings=warnings,
+        ),
+    )
+    return EXIT_OK
+
+
+def join_cgroups(procs_files: str) -> None:
+    """Move this process into its attempt's cgroups before doing anything else."""
+    pid = str(os.getpid()).encode()
+    for path in filter(None, procs_files.split(os.pathsep)):
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, pid)
+        finally:
+            os.close(fd)
+
+
+def prepare_process() -> None:
+    """Send stdout/stderr to fds 1 and 2 (the attempt's log), line by line, so the log is
+    complete up to the last line even if the process is killed. The parent may have
+    replaced sys.stdout (pytest, Jupyter); the attempt writes to the real descriptors.
+    """
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = getattr(sys, name)
+        if isinstance(stream, io.TextIOWrapper) and _fileno(stream) == fd:
+            stream.reconfigure(line_buffering=True)
+        else:  # a replaced stream (pytest, Jupyter): write to the real descriptor
+            real = open(fd, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
+            setattr(sys, name, real)
+    configure_logging()
+
+
+def configure_logging() -> None:
+    """A step's logging.info() goes to its log, with a timestamp (unless it set up its own)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+def _fileno(stream: io.TextIOWrapper) -> int | None:
+    try:
+        return stream.fileno()
+    except (OSError, ValueError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m dagwell.runtimes.worker SPEC.json", file=sys.stderr)
+        return EXIT_SETUP_ERROR
+    join_cgroups(os.environ.pop("DAGWELL_CGROUP_PROCS", ""))
+    os.environ[ATTEMPT_ENV] = "1"
+    prepare_process()
+    with open(args[0]) as f:
+        spec = AttemptSpec.from_json(json.load(f))
+    os.environ.update(attempt_env(spec))
+    return run_attempt(spec)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

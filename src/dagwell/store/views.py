@@ -1,0 +1,101 @@
+"""Store rows turned into the read models of :mod:`dagwell.core.records`.
+
+One function builds a PipelineRun from a run row with its step and attempt rows, so every
+reader (engine results, Client, CLI, dashboard) sees the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from dagwell.core.failures import Failure, FailureKind, OomScope
+from dagwell.core.manifest import ArtifactRef
+from dagwell.core.records import ArtifactLoader, Attempt, PipelineRun, StepRun, to_datetime
+from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
+from dagwell.store.ownership import is_orphaned
+
+if TYPE_CHECKING:
+    from dagwell.store.store import Store
+
+
+def _failure(row: dict[str, Any]) -> Failure | None:
+    if not row.get("failure_kind"):
+        return None
+    return Failure(
+        kind=FailureKind(row["failure_kind"]),
+        message=row.get("failure_message") or "",
+        exit_code=row.get("exit_code"),
+        signal=row.get("signal"),
+        reason=row.get("reason"),
+        oom_scope=OomScope(row["oom_scope"]) if row.get("oom_scope") else None,
+        node=row.get("node"),
+        traceback=row.get("traceback"),
+    )
+
+
+def build_run(
+    row: dict[str, Any],
+    step_rows: list[dict[str, Any]],
+    attempt_rows: list[dict[str, Any]],
+    loader: ArtifactLoader | None = None,
+) -> PipelineRun:
+    by_step: dict[str, list[Attempt]] = {}
+    for a in attempt_rows:
+        by_step.setdefault(a["step_id"], []).append(
+            Attempt(
+                number=a["number"],
+                status=AttemptStatus(a["status"]),
+                failure=_failure(a),
+                memory_limit=a["memory_limit"],
+                memory_request=a["memory_request"],
+                peak_memory=a["peak_memory"],
+                started_at=to_datetime(a["started_at"]),
+                ended_at=to_datetime(a["ended_at"]),
+                exit_code=a["exit_code"],
+                signal=a["signal"],
+                budget=a["budget"],
+                backoff=a["backoff"],
+                node=a["node"],
+                external_id=a["external_id"],
+            )
+        )
+    steps = {}
+    for s in step_rows:
+        steps[s["step_id"]] = StepRun(
+            name=s["step_id"],
+            step_name=s["name"],
+            status=StepStatus(s["status"]),
+            attempts=sorted(by_step.get(s["step_id"], []), key=lambda a: a.number),
+            started_at=to_datetime(s["started_at"]),
+            ended_at=to_datetime(s["ended_at"]),
+            note=s["note"],
+            cached_from=s["cached_from"],
+            upstream=list(s["upstream"] or []),
+            params=dict(s["params"] or {}),
+            outputs={k: ArtifactRef.from_json(v) for k, v in (s["outputs"] or {}).items()},
+            _loader=loader,
+        )
+    return PipelineRun(
+        id=row["id"],
+        name=row["name"],
+        pipeline=row["pipeline"],
+        status=RunStatus(row["status"]),
+        status_rule=row["status_rule"],
+        steps=steps,
+        created_at=to_datetime(row["created_at"]) or datetime.now(tz=UTC),
+        started_at=to_datetime(row["started_at"]),
+        ended_at=to_datetime(row["ended_at"]),
+        heartbeat_at=to_datetime(row["heartbeat_at"]),
+        params=dict(row["params"] or {}),
+        orchestrator=dict(row["orchestrator"] or {}),
+        orphaned=is_orphaned(row["status"], row["heartbeat_at"], row["owner"]),
+        stop_requested=bool(row["stop_requested"]),
+    )
+
+
+def read_run(store: Store, run_ref: str, loader: ArtifactLoader | None = None) -> PipelineRun:
+    """The recorded run ``run_ref`` (an id, a prefix or ``latest``) as a PipelineRun."""
+    run_id = store.resolve_run_id(run_ref)
+    row = store.run_row(run_id)
+    return build_run(row, store.step_rows(run_id), store.attempt_rows(run_id), loader)
