@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dagwell.api.tracing import OutputRef, StepHandle, current_trace
-from dagwell.core.errors import DefinitionError
+from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.plan import InputSpec, Locator, StepSpec
 from dagwell.core.settings import ResourceSettings, StepRetryConfig
+from dagwell.core.units import check_seconds
 
 #: ZenML step and pipeline options that change nothing about how dagwell runs: accepted
 #: with a warning so ZenML code keeps running.
@@ -146,17 +147,21 @@ def _is_json(value: Any) -> bool:
         json.dumps(value, allow_nan=True)
     except (TypeError, ValueError):
         return False
-    return not _contains_tuple(value)
+    return not _json_would_change(value)
 
 
-def _contains_tuple(value: Any) -> bool:
-    """JSON would turn tuples into lists; such constants go through a materializer instead."""
+def _json_would_change(value: Any) -> bool:
+    """JSON would turn tuples into lists and dict keys into strings (``{1: 'a'}`` into
+    ``{'1': 'a'}``, sharing its cache entry); such constants go through a materializer
+    instead, which keeps their types."""
     if isinstance(value, tuple):
         return True
     if isinstance(value, list):
-        return any(_contains_tuple(v) for v in value)
+        return any(_json_would_change(v) for v in value)
     if isinstance(value, dict):
-        return any(_contains_tuple(v) for v in value.values())
+        return any(not isinstance(k, str) for k in value) or any(
+            _json_would_change(v) for v in value.values()
+        )
     return False
 
 
@@ -325,11 +330,10 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
             retry = StepRetryConfig(**retry)
         else:
             raise DefinitionError(f"retry= of {owner} must be a StepRetryConfig(...).")
-    timeout = options.get("timeout")
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0
-    ):
-        raise DefinitionError(f"timeout= of {owner} must be a positive number of seconds.")
+    try:
+        timeout = check_seconds(options.get("timeout"), what=f"timeout= of {owner}", optional=True)
+    except ConfigError as error:
+        raise DefinitionError(str(error)) from None
     enable_cache = options.get("enable_cache")
     if enable_cache is not None and not isinstance(enable_cache, bool):
         raise DefinitionError(f"enable_cache= of {owner} must be True or False.")

@@ -30,7 +30,8 @@ def _explain(model: str, error: ValidationError, fields: Sequence[str]) -> Confi
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN/inf durations or factors would silently disable a bound: refused like any bad value.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def __init__(self, **data: Any) -> None:
         try:

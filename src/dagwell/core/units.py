@@ -1,4 +1,4 @@
-"""Memory sizes: one parser for every place a size is written, one formatter for display.
+"""Sizes and durations: one parser/checker for every place one is written, one formatter.
 
 Both spellings users bring are accepted: the decimal "400MB"/"4GB" of ZenML-style
 settings and the Kubernetes quantities "512Mi"/"4Gi". A bad string is a ConfigError that
@@ -7,6 +7,7 @@ shows accepted examples, raised when the setting is created, never at run time.
 
 from __future__ import annotations
 
+import math
 import re
 
 from dagwell.core.errors import ConfigError
@@ -73,6 +74,27 @@ def parse_memory(value: str | int, *, what: str = "memory") -> int:
     if size <= 0:
         raise ConfigError(f"Invalid {what} {value!r}: a size must be positive, like {_EXAMPLES}.")
     return size
+
+
+def check_seconds(
+    value: object, *, what: str, optional: bool = False, zero: bool = False
+) -> float | None:
+    """A duration in seconds as written in a public option: a finite number, positive (or
+    >= 0 when ``zero``), None only when ``optional``. Anything else is a ConfigError now,
+    not a timer that never fires (NaN) or fires at once (negative) at run time."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(
+            f"{what} must be a number of seconds, got {value!r} ({type(value).__name__})."
+        )
+    bound = ">= 0" if zero else "> 0"
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        none = " (or None for no limit)" if optional else ""
+        raise ConfigError(
+            f"{what} must be a finite number of seconds {bound}{none}, got {value!r}."
+        )
+    return float(value)
 
 
 def format_bytes(size: int | None) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from dagwell.core.errors import ConfigError
 from dagwell.core.scheduler import SchedulerConfig
-from dagwell.core.units import parse_memory
+from dagwell.core.units import check_seconds, parse_memory
 from dagwell.kubernetes.settings import PodSettings
 
 if TYPE_CHECKING:
@@ -82,8 +82,8 @@ class KubernetesOrchestrator:
         if not isinstance(self.max_parallelism, int) or self.max_parallelism < 1:
             raise ConfigError("max_parallelism must be a whole number >= 1.")
         for name in ("pending_timeout", "api_timeout", "resync_interval"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive number of seconds.")
+            check_seconds(getattr(self, name), what=name)
+        check_seconds(self.queue_timeout, what="queue_timeout", optional=True)
         if isinstance(self.pod_settings, dict):
             self.pod_settings = PodSettings.coerce(self.pod_settings)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from dagwell.core.errors import ConfigError
 from dagwell.core.scheduler import SchedulerConfig
-from dagwell.core.units import parse_memory
+from dagwell.core.units import check_seconds, format_bytes, parse_memory
 
 if TYPE_CHECKING:
     from dagwell.core.home import Home
@@ -75,7 +75,8 @@ class LocalOrchestrator:
     ``cgroups``: "auto", "v1", "v2" or "none" (RSS watchdog). ``start_method``: "auto"
     (fork when safe), "fork" or "spawn". ``default_memory``: the admission estimate for a
     step that declares no memory and has no history. ``queue_timeout``: seconds a ready
-    step may wait for memory before it fails as unschedulable.
+    step may wait for memory before it fails as unschedulable. ``allow_overcommit``: accept
+    a ``memory`` larger than this machine (or its enclosing cgroup) can give.
     """
 
     memory: str | int | None = None
@@ -87,11 +88,14 @@ class LocalOrchestrator:
     default_memory: str | int = "64Mi"
     queue_timeout: float | None = 3600.0
     artifact_store: str | None = None
+    allow_overcommit: bool = False
     _memory_bytes: int | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.memory is not None:
             self._memory_bytes = parse_memory(self.memory, what="LocalOrchestrator memory")
+            self._check_fits(self._memory_bytes, f"LocalOrchestrator(memory={self.memory!r})")
+        check_seconds(self.queue_timeout, what="queue_timeout", optional=True)
         parse_memory(self.default_memory, what="default_memory")
         if self.max_parallelism is not None and (
             not isinstance(self.max_parallelism, int) or self.max_parallelism < 1
@@ -112,12 +116,27 @@ class LocalOrchestrator:
                     f"{name}={getattr(self, name)!r} is not one of {', '.join(allowed)}."
                 )
 
+    def _check_fits(self, size: int, what: str) -> None:
+        """A node larger than the machine would never OOM as a node: steps would be admitted
+        together into memory that is not there, and the kernel would kill at random."""
+        if self.allow_overcommit:
+            return
+        have = machine_memory()
+        if size > have:
+            raise ConfigError(
+                f"{what} is more than this machine (or the cgroup dagwell runs in) has: "
+                f"{format_bytes(size)} > {format_bytes(have)}. Give at most "
+                f"{format_bytes(have)}, or pass allow_overcommit=True to accept it anyway."
+            )
+
     def node_memory(self) -> int:
         if self._memory_bytes is not None:
             return self._memory_bytes
         env = os.environ.get("DAGWELL_LOCAL_MEMORY")
         if env:
-            return parse_memory(env, what="DAGWELL_LOCAL_MEMORY")
+            size = parse_memory(env, what="DAGWELL_LOCAL_MEMORY")
+            self._check_fits(size, f"DAGWELL_LOCAL_MEMORY={env!r}")
+            return size
         return default_node_memory()
 
     def open_runtime(

@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
@@ -79,6 +80,7 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
     """Execute one attempt; write its manifest; return the process exit code."""
     started = time.time()
     store = open_artifact_store(spec.artifact_store)
+    loading: str | None = None
     try:
         if func is None:
             from dagwell.runtimes.locator import resolve_function
@@ -86,9 +88,20 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
             func = resolve_function(spec.locator)
         kwargs = dict(spec.params)
         for name, ref in spec.inputs.items():
+            loading = name
             kwargs[name] = store.get(ref)
-    except (ConfigError, ArtifactError, ImportError, SyntaxError) as error:
-        store.write_manifest(spec.manifest_key, _error(FailureKind.CONFIG_ERROR, error, started))
+    except BaseException as error:
+        # Whatever stops the inputs from loading (an import, a corrupt artifact, a value
+        # whose unpickling raises) is the attempt's setup failing, with its own traceback;
+        # running the same load again cannot cure it, so it is not retried by default.
+        manifest = _error(FailureKind.CONFIG_ERROR, error, started)
+        if loading is not None and not isinstance(error, ConfigError | ArtifactError):
+            manifest = replace(
+                manifest,
+                error_message=f"loading input {loading!r} ({spec.inputs[loading].type_name}) "
+                f"raised: {manifest.error_message}",
+            )
+        store.write_manifest(spec.manifest_key, manifest)
         return EXIT_SETUP_ERROR
     try:
         assert func is not None
