@@ -4,7 +4,12 @@ Every object is written to a temporary name while its sha256 is computed, then r
 ``objects/<digest[:2]>/<digest>``; a crash mid-write leaves only an unreferenced temp file,
 never a half object under a real name. Reads verify the digest the run store recorded, so
 a corrupt or swapped file is refused with a clear error, and so is a pickle the store did
-not record. Attempt manifests live under ``attempts/`` and are written the same way.
+not record. A put whose digest file already exists checks that file and rewrites it when
+it does not match, so re-running a producer repairs a corrupt artifact; ``verify`` lets a
+cache hit check its outputs the same way. Reads hash the file in chunks and then hand the
+open file to the materializer, so a value is loaded into its final buffer once (a numpy
+array costs its own size, not two or three copies). Attempt manifests live under
+``attempts/`` and are written the same way.
 
 The default is a local directory; an fsspec URL (``s3://``, ``gs://``, ...) selects a
 remote store for Kubernetes pods, which is what :func:`open_artifact_store` decides.
@@ -98,6 +103,7 @@ class ArtifactStore(Protocol):
     def put(self, value: Any) -> tuple[ArtifactRef, list[str]]: ...
     def get(self, ref: ArtifactRef) -> Any: ...
     def exists(self, ref: ArtifactRef) -> bool: ...
+    def verify(self, ref: ArtifactRef) -> bool: ...
     def write_manifest(self, key: str, manifest: ResultManifest) -> None: ...
     def read_manifest(self, key: str) -> ResultManifest | None: ...
 
@@ -170,7 +176,7 @@ class LocalArtifactStore:
             materializer, digest, size, warnings = _serialize_to(value, f)
             f.flush()
             final = self._path(object_key(digest))
-            if not final.exists():
+            if not _file_digest_is(final, digest):  # missing, or corrupt: (re)write it
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(name, final)
         python = PYTHON if materializer == "cloudpickle" else None
@@ -179,19 +185,26 @@ class LocalArtifactStore:
     def exists(self, ref: ArtifactRef) -> bool:
         return ref.materializer == "none" or self._path(object_key(ref.digest)).exists()
 
+    def verify(self, ref: ArtifactRef) -> bool:
+        """True when the artifact is there and its bytes still hash to its digest."""
+        return ref.materializer == "none" or _file_digest_is(
+            self._path(object_key(ref.digest)), ref.digest
+        )
+
     def get(self, ref: ArtifactRef) -> Any:
         if ref.materializer == "none":
             return None
         path = self._path(object_key(ref.digest))
         try:
-            data = path.read_bytes()
+            f = open(path, "rb")  # noqa: SIM115 (closed below, after loading)
         except FileNotFoundError:
             raise ArtifactError(
                 f"Artifact {ref.digest[:12]} ({ref.type_name}) is missing from {self.url}. It "
                 "was deleted or the run used another artifact store; re-run the step that "
                 "produced it."
             ) from None
-        return _decode(ref, data, self.url)
+        with f:
+            return _decode(ref, f, self.url)
 
     def write_manifest(self, key: str, manifest: ResultManifest) -> None:
         path = self._path(key)
@@ -215,17 +228,35 @@ class LocalArtifactStore:
             raise ArtifactError(f"Result manifest {key} is unreadable: {error}") from error
 
 
-def _decode(ref: ArtifactRef, data: bytes, where: str) -> Any:
-    import io
+_CHUNK = 1 << 20
 
-    digest = hashlib.sha256(data).hexdigest()
+
+def _hash_file(f: IO[bytes]) -> str:
+    sha = hashlib.sha256()
+    while chunk := f.read(_CHUNK):
+        sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _file_digest_is(path: Path, digest: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return _hash_file(f) == digest
+    except FileNotFoundError:
+        return False
+
+
+def _decode(ref: ArtifactRef, f: IO[bytes], where: str) -> Any:
+    """Verify the open file ``f`` against ``ref``'s digest, then load it from the start."""
+    digest = _hash_file(f)
     if digest != ref.digest:
         raise ArtifactCorrupt(
             f"Artifact {ref.digest[:12]} ({ref.type_name}) in {where} is corrupt: its bytes "
             f"hash to {digest[:12]}. It was changed after it was written; re-run the step "
-            "that produced it (disable the cache for it if needed)."
+            "that produced it (its new output replaces the corrupt file)."
         )
-    return load(ref.materializer, io.BytesIO(data), python=ref.python, type_name_=ref.type_name)
+    f.seek(0)
+    return load(ref.materializer, f, python=ref.python, type_name_=ref.type_name)
 
 
 class FsspecArtifactStore:
@@ -252,7 +283,7 @@ class FsspecArtifactStore:
             materializer, digest, size, warnings = _serialize_to(value, f)
             f.flush()
             final = self._path(object_key(digest))
-            if not self.fs.exists(final):
+            if not self._remote_digest_is(final, digest):  # missing or corrupt: (re)write
                 self.fs.put_file(f.name, final)
         python = PYTHON if materializer == "cloudpickle" else None
         return ArtifactRef(digest, materializer, type_name(value), size, python), warnings
@@ -262,17 +293,32 @@ class FsspecArtifactStore:
             self.fs.exists(self._path(object_key(ref.digest)))
         )
 
+    def _remote_digest_is(self, path: str, digest: str) -> bool:
+        try:
+            with self.fs.open(path, "rb") as f:
+                return _hash_file(f) == digest
+        except FileNotFoundError:
+            return False
+
+    def verify(self, ref: ArtifactRef) -> bool:
+        return ref.materializer == "none" or self._remote_digest_is(
+            self._path(object_key(ref.digest)), ref.digest
+        )
+
     def get(self, ref: ArtifactRef) -> Any:
         if ref.materializer == "none":
             return None
-        try:
-            with self.fs.open(self._path(object_key(ref.digest)), "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            raise ArtifactError(
-                f"Artifact {ref.digest[:12]} ({ref.type_name}) is missing from {self.url}."
-            ) from None
-        return _decode(ref, data, self.url)
+        with tempfile.TemporaryFile("w+b") as local:  # a real file: loaders read it once
+            try:
+                with self.fs.open(self._path(object_key(ref.digest)), "rb") as f:
+                    while chunk := f.read(_CHUNK):
+                        local.write(chunk)
+            except FileNotFoundError:
+                raise ArtifactError(
+                    f"Artifact {ref.digest[:12]} ({ref.type_name}) is missing from {self.url}."
+                ) from None
+            local.seek(0)
+            return _decode(ref, local, self.url)
 
     def write_manifest(self, key: str, manifest: ResultManifest) -> None:
         with self.fs.open(self._path(key), "wb") as f:  # one PUT: atomic on object stores

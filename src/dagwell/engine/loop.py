@@ -255,7 +255,7 @@ class Engine:
             if hit is not None:
                 outputs = {k: ArtifactRef.from_json(v) for k, v in hit["outputs"].items()}
                 if set(outputs) == set(spec.outputs) and all(
-                    self.artifacts.exists(r) for r in outputs.values()
+                    self.artifacts.verify(r) for r in outputs.values()
                 ):
                     self.outputs[step_id] = outputs
                     self._batch.add(
@@ -271,6 +271,11 @@ class Engine:
                     )
                     self.scheduler.cached(step_id)
                     return
+                log.warning(
+                    "cache entry of %s is unusable (an output is missing or corrupt); "
+                    "running the step again",
+                    step_id,
+                )
         self.scheduler.enqueue(step_id, now)
 
     # -- launching -----------------------------------------------------------------------------
