@@ -11,6 +11,7 @@ S = StepStatus
 def test_rules_are_ordered_as_documented():
     assert [r.status for r in RUN_RULES] == [
         RunStatus.RUNNING,
+        RunStatus.FAILED,  # the orchestrator was lost
         RunStatus.FAILED,
         RunStatus.CANCELLED,
         RunStatus.COMPLETED,
@@ -27,6 +28,13 @@ def test_failed_if_any_step_failed():
     assert run_status([S.COMPLETED, S.FAILED, S.SKIPPED]) is RunStatus.FAILED
     # failure wins over a stop request and over cancelled steps
     assert run_status([S.FAILED, S.CANCELLED], stop_requested=True) is RunStatus.FAILED
+
+
+def test_failed_when_the_orchestrator_was_lost():
+    # a lost orchestrator fails the run even when no step failed (nothing ran at the time)
+    rule = explain_run_status([S.COMPLETED, S.SKIPPED], True, orchestrator_lost=True)
+    assert rule.status is RunStatus.FAILED and rule.name.startswith("orchestrator_lost")
+    assert run_status([S.RUNNING], True, orchestrator_lost=True) is RunStatus.RUNNING
 
 
 def test_cancelled_if_stopped():

@@ -181,3 +181,17 @@ def greedy_and_slow(mb: int = 300) -> None:
     block = allocate(mb)
     time.sleep(2.0)
     del block
+
+
+@step(enable_cache=False)
+def marked_nap(ledger: str, name: str, seconds: float) -> str:
+    _mark(ledger, name)
+    time.sleep(seconds)
+    return name
+
+
+@pipeline(enable_cache=False)
+def detachable(ledger: str, seconds: float = 4.0) -> None:
+    quick(ledger, "a", id="a")
+    marked_nap(ledger, "b", seconds, id="b", after="a")
+    quick(ledger, "c", id="c", after="b")

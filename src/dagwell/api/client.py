@@ -63,9 +63,19 @@ class Client:
         return str(self.store().resolve_run_id(run))
 
     def get_run(self, run_id: str) -> PipelineRun:
+        """The run as recorded. A detached run whose orchestrator Job gave up is first
+        recorded ``failed`` (``orchestrator_lost``): nobody else is left to do it."""
         store = self.store()
         run_id = store.resolve_run_id(run_id)
         row = store.run_row(run_id)
+        if (
+            row["status"] == "running"
+            and (row.get("orchestrator") or {}).get("synchronous") is False
+        ):
+            from dagwell.engine.detached import reap_if_lost
+
+            if reap_if_lost(store, self.home, run_id):
+                row = store.run_row(run_id)
         return build_run(row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader())
 
     def list_runs(

@@ -188,6 +188,10 @@ class Pipeline:
         from dagwell.engine.runner import execute
 
         traced = self.trace(*args, **kwargs)
+        if getattr(self.orchestrator, "synchronous", True) is False:
+            from dagwell.engine.detached import submit
+
+            return submit(traced, self.orchestrator)  # returns at once, the run running
         return execute(traced, self.orchestrator, progress=make_progress())
 
 

@@ -219,6 +219,20 @@ def attempt(spec: str) -> None:
     sys.exit(run_attempt(parsed))
 
 
+@cli.command("orchestrate", hidden=True)
+@click.argument("run_ref", metavar="RUN")
+def orchestrate(run_ref: str) -> None:
+    """Drive a detached run to its end (what an orchestrator pod executes)."""
+    import logging
+
+    from dagwell.engine.detached import orchestrate as drive
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("httpx", "httpx2", "httpcore", "httpcore2"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    sys.exit(drive(run_ref))
+
+
 def main() -> None:
     """Entry point: dagwell's own errors are one line that names the fix, not a traceback."""
     import faulthandler

@@ -25,6 +25,7 @@ class FailureKind(StrEnum):
     TIMEOUT = "timeout"
     USER_ERROR = "user_error"
     CANCELLED = "cancelled"
+    ORCHESTRATOR_LOST = "orchestrator_lost"  # a detached run's orchestrator pod ran out of restarts
 
 
 class OomScope(StrEnum):
@@ -42,7 +43,12 @@ INFRA_KINDS: frozenset[FailureKind] = frozenset(
 
 #: Failures no retry can cure: they fail the step at once, with a message naming the fix.
 NEVER_RETRIED: frozenset[FailureKind] = frozenset(
-    {FailureKind.IMAGE_PULL, FailureKind.CONFIG_ERROR, FailureKind.CANCELLED}
+    {
+        FailureKind.IMAGE_PULL,
+        FailureKind.CONFIG_ERROR,
+        FailureKind.CANCELLED,
+        FailureKind.ORCHESTRATOR_LOST,
+    }
 )
 
 #: What ``StepRetryConfig(retry_on=None)`` means: every kind that a retry can cure.

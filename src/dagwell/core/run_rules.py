@@ -17,6 +17,7 @@ from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus
 class RunFacts:
     statuses: Collection[StepStatus]
     stop_requested: bool
+    orchestrator_lost: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ RUN_RULES: tuple[RunRule, ...] = (
         "some step can still progress",
         lambda f: any(s not in TERMINAL_STEP_STATUSES for s in f.statuses),
         RunStatus.RUNNING,
+    ),
+    RunRule(
+        "orchestrator_lost: the orchestrator died and its restarts ran out",
+        lambda f: f.orchestrator_lost,
+        RunStatus.FAILED,
     ),
     RunRule(
         "a step failed",
@@ -50,14 +56,18 @@ RUN_RULES: tuple[RunRule, ...] = (
 )
 
 
-def explain_run_status(statuses: Iterable[StepStatus], stop_requested: bool) -> RunRule:
+def explain_run_status(
+    statuses: Iterable[StepStatus], stop_requested: bool, orchestrator_lost: bool = False
+) -> RunRule:
     """Return the first rule that applies (the last rule always applies)."""
-    facts = RunFacts(tuple(statuses), stop_requested)
+    facts = RunFacts(tuple(statuses), stop_requested, orchestrator_lost)
     for rule in RUN_RULES:
         if rule.applies(facts):
             return rule
     raise AssertionError("the last run rule always applies")  # pragma: no cover
 
 
-def run_status(statuses: Iterable[StepStatus], stop_requested: bool = False) -> RunStatus:
-    return explain_run_status(statuses, stop_requested).status
+def run_status(
+    statuses: Iterable[StepStatus], stop_requested: bool = False, orchestrator_lost: bool = False
+) -> RunStatus:
+    return explain_run_status(statuses, stop_requested, orchestrator_lost).status

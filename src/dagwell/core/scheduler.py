@@ -159,6 +159,7 @@ class Scheduler:
         self.reindex()
         self.changes: list[Change] = []
         self.stop_requested = False
+        self.orchestrator_lost = False  # stopped because a detached run's orchestrator is gone
         self.halted_by: str | None = None  # the failed step that stopped the run
         self.slots = config.max_parallelism
         self.now = 0.0  # the latest time any call told the scheduler about
@@ -188,7 +189,9 @@ class Scheduler:
 
     def run_status(self) -> RunStatus:
         present = [status for status, group in self._index.items() if group]
-        return run_status(present, self.stop_requested)  # the rules only ask "is any ..."
+        return run_status(
+            present, self.stop_requested, self.orchestrator_lost
+        )  # the rules only ask "is any ..."
 
     def running(self) -> list[StepState]:
         return list(self._index[StepStatus.RUNNING].values())
@@ -488,15 +491,17 @@ class Scheduler:
                 self._queue(state, now, f"attempt {state.attempt + 1} queued")
         return kills
 
-    def stop(self) -> list[Kill]:
-        """Stop the run: kill running attempts, skip what has not started."""
+    def stop(self, kind: FailureKind = FailureKind.CANCELLED) -> list[Kill]:
+        """Stop the run: kill running attempts, skip what has not started. ``kind`` is why
+        the killed attempts end: ``cancelled``, or ``orchestrator_lost`` (which fails the run)."""
         if self.stop_requested:
             return []
         self.stop_requested = True
+        self.orchestrator_lost = kind is FailureKind.ORCHESTRATOR_LOST
         kills = []
         for state in self.running():
-            state.stopping = FailureKind.CANCELLED
-            kills.append(Kill(state.id, state.attempt, FailureKind.CANCELLED))
+            state.stopping = kind
+            kills.append(Kill(state.id, state.attempt, kind))
         self._wind_down("the run was stopped")
         return kills
 
@@ -508,4 +513,9 @@ class Scheduler:
 def _stop_message(state: StepState) -> str:
     if state.stopping is FailureKind.TIMEOUT:
         return f"Attempt {state.attempt} ran past its timeout of {format_seconds(state.timeout)}."
+    if state.stopping is FailureKind.ORCHESTRATOR_LOST:
+        return (
+            f"Attempt {state.attempt} was stopped: the run's orchestrator died and its "
+            "restarts ran out (see the orchestrator Job's pods for why)."
+        )
     return f"Attempt {state.attempt} was stopped."

@@ -155,28 +155,29 @@ class Engine:
             )
         self._flush(force=True)
 
-    def stop_and_finish(self, why: str) -> RunStatus:
-        """Stop the run now and record its end (for a run whose orchestrator is gone)."""
+    def stop_and_finish(self, why: str, kind: FailureKind = FailureKind.CANCELLED) -> RunStatus:
+        """Stop the run now and record its end (for a run whose orchestrator is gone);
+        ``kind`` is why its attempts end (``orchestrator_lost`` fails the run)."""
         try:
-            self._stop_now(why)
+            self._stop_now(why, kind)
         finally:
             self.runtime.close()
         return self.scheduler.run_status()
 
-    def _stop_now(self, why: str) -> None:
+    def _stop_now(self, why: str, kind: FailureKind = FailureKind.CANCELLED) -> None:
         """Stop everything, wait briefly for the kills to land, record what happened."""
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
         try:
-            self._wind_down(why)
+            self._wind_down(why, kind)
         except Exception:
             log.exception("recording the stop of run %s failed", self.run_id)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
 
-    def _wind_down(self, why: str) -> None:
+    def _wind_down(self, why: str, kind: FailureKind) -> None:
         self.progress.event(f"stopping: {why}")
-        for kill in self.scheduler.stop():
+        for kill in self.scheduler.stop(kind):
             self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
         deadline = time.monotonic() + self.options.stop_grace
         while self.scheduler.running() and time.monotonic() < deadline:
@@ -189,7 +190,7 @@ class Engine:
                 Outcome(
                     False,
                     Failure(
-                        FailureKind.CANCELLED,
+                        kind,
                         f"stopped ({why}); not reaped within {self.options.stop_grace:g}s",
                     ),
                 ),
@@ -200,7 +201,9 @@ class Engine:
 
     def _finish(self) -> RunStatus:
         statuses = [s.status for s in self.scheduler.steps.values()]
-        rule = explain_run_status(statuses, self.scheduler.stop_requested)
+        rule = explain_run_status(
+            statuses, self.scheduler.stop_requested, self.scheduler.orchestrator_lost
+        )
         if rule.status is RunStatus.RUNNING:
             raise DagwellError(
                 f"Run {self.run_id} was to be finished with steps still live; "

@@ -26,6 +26,7 @@ from dagwell.engine.loop import Engine, EngineOptions
 from dagwell.engine.orchestrators import from_description
 from dagwell.engine.outcome import finished_run
 from dagwell.engine.restore import RunningAttempt, restore
+from dagwell.runtimes.base import Orchestrator
 from dagwell.runtimes.locator import resolve
 from dagwell.store import Store
 from dagwell.store.ownership import owner_tag
@@ -36,9 +37,20 @@ class CannotTakeOver(PermanentError):
     """The run ended already, or its orchestrator is still alive."""
 
 
-def _take_over(
-    store: Store, home: Home, run_ref: str, progress: Progress
+def take_over(
+    store: Store,
+    home: Home,
+    run_ref: str,
+    progress: Progress,
+    *,
+    dead_owner: str | None = None,
+    orchestrator: Orchestrator | None = None,
+    owner: str | None = None,
 ) -> tuple[Engine, list[RunningAttempt]]:
+    """Claim an orphaned run and rebuild its engine. ``dead_owner``: the caller has
+    established that this owner is gone (a detached run's orchestrator pod, per the API);
+    ``orchestrator``: use this one instead of rebuilding the recorded one; ``owner``: the
+    tag to claim the run as (default: this process)."""
     run_id = store.resolve_run_id(run_ref)
     run = read_run(store, run_id)
     if run.status is not RunStatus.RUNNING:
@@ -47,16 +59,18 @@ def _take_over(
             "the pipeline again (steps with the cache on reuse their outputs)."
         )
     row = store.run_row(run_id)
-    if not run.orphaned:
+    if dead_owner is not None and row["owner"] != dead_owner:
+        raise CannotTakeOver(f"Run {run.id} was just taken over by {row['owner']}.")
+    if dead_owner is None and not run.orphaned:
         raise CannotTakeOver(
             f"Run {run.id} still has a live orchestrator ({row['owner']}); stop it with "
             f"`dagwell runs stop {run.id}` or wait for it."
         )
-    owner = owner_tag()
+    owner = owner or owner_tag()
     if not store.claim_run(run_id, row["owner"], owner, time.time()):
         raise CannotTakeOver(f"Run {run.id} was just taken over by another process.")
     plan = Plan.from_json(row["plan"])
-    orchestrator = from_description(dict(row["orchestrator"] or {}))
+    orchestrator = orchestrator or from_description(dict(row["orchestrator"] or {}))
     functions: dict[str, Callable[..., Any] | None] = {}
     hooks: dict[str, Hooks] = {}
     for step_id, spec in plan.steps.items():
@@ -107,7 +121,7 @@ def resume_run(
     store: Store, home: Home, run_ref: str, *, progress: Progress | None = None
 ) -> PipelineRun:
     """Continue an orphaned run in this process until it ends."""
-    engine, running = _take_over(store, home, run_ref, progress or NullProgress())
+    engine, running = take_over(store, home, run_ref, progress or NullProgress())
     try:
         engine.recover(running)
     except BaseException:
@@ -119,7 +133,7 @@ def resume_run(
 
 def stop_orphan(store: Store, home: Home, run_ref: str) -> None:
     """Stop an orphaned run here: recover what is left, kill it, record the end."""
-    engine, running = _take_over(store, home, run_ref, NullProgress())
+    engine, running = take_over(store, home, run_ref, NullProgress())
     engine.recover(running)
     engine.stop_and_finish("stopped by `dagwell runs stop` after its orchestrator died")
 

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dagwell.artifact_store.store import ArtifactStore, open_artifact_store
 from dagwell.core.home import resolve_home
@@ -27,9 +27,6 @@ from dagwell.engine.orchestrators import default_orchestrator
 from dagwell.engine.outcome import finished_run
 from dagwell.runtimes.base import Orchestrator
 from dagwell.store.ownership import owner_tag
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("dagwell.engine.runner")
 
@@ -60,6 +57,39 @@ def materialize_constants(plan: Plan, artifacts: ArtifactStore) -> tuple[Plan, l
                 inputs[name] = InputSpec("artifact", artifact=ref)
         steps[step_id] = spec.with_inputs(inputs) if inputs != spec.inputs else spec
     return replace(plan, steps=steps), refs
+
+
+def run_record(
+    plan: Plan, run_id: str, owner: str, orchestrator: dict[str, Any], now: float
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The rows of a new run (status running) and of its steps (pending)."""
+    run = {
+        "id": run_id,
+        "pipeline": plan.pipeline,
+        "status": RunStatus.RUNNING.value,
+        "name": f"{plan.pipeline}-{time.strftime('%Y%m%d-%H%M%S')}-{run_id[:4]}",
+        "plan": plan.to_json(),
+        "params": plan.params,
+        "owner": owner,
+        "orchestrator": orchestrator,
+        "created_at": now,
+        "started_at": now,
+        "heartbeat_at": now,
+        "stop_requested": False,
+    }
+    steps = [
+        {
+            "run_id": run_id,
+            "step_id": s.id,
+            "name": s.name,
+            "position": i,
+            "status": StepStatus.PENDING.value,
+            "upstream": list(s.upstream),
+            "params": s.params,
+        }
+        for i, s in enumerate(plan.steps.values())
+    ]
+    return run, steps
 
 
 def execute(
@@ -96,36 +126,17 @@ def execute(
             now = time.time()
             owner = owner_tag()
             store.create_run(
-                {
-                    "id": run_id,
-                    "pipeline": plan.pipeline,
-                    "status": RunStatus.RUNNING.value,
-                    "name": f"{plan.pipeline}-{time.strftime('%Y%m%d-%H%M%S')}-{run_id[:4]}",
-                    "plan": plan.to_json(),
-                    "params": plan.params,
-                    "owner": owner,
-                    "orchestrator": {
+                *run_record(
+                    plan,
+                    run_id,
+                    owner,
+                    {
                         **orchestrator.describe(),
                         "runtime": runtime.info.details,
                         "node_memory": runtime.info.node_memory,
                     },
-                    "created_at": now,
-                    "started_at": now,
-                    "heartbeat_at": now,
-                    "stop_requested": False,
-                },
-                [
-                    {
-                        "run_id": run_id,
-                        "step_id": s.id,
-                        "name": s.name,
-                        "position": i,
-                        "status": StepStatus.PENDING.value,
-                        "upstream": list(s.upstream),
-                        "params": s.params,
-                    }
-                    for i, s in enumerate(plan.steps.values())
-                ],
+                    now,
+                )
             )
             if constant_refs:
                 store.write([RecordArtifacts([r.to_json() for r in constant_refs], now)])

@@ -274,6 +274,59 @@ class KubeApi:
 
         return self._locked(lambda: [dict(q.to_dict()) for q in self._client.list(ResourceQuota)])
 
+    # -- jobs and cron jobs (detached runs, schedules) ------------------------------------
+    def create_job(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        from lightkube.resources.batch_v1 import Job
+
+        return self._locked(
+            lambda: dict(self._client.create(Job.from_dict(dict(manifest))).to_dict())
+        )
+
+    def get_job(self, name: str) -> dict[str, Any] | None:
+        from lightkube.resources.batch_v1 import Job
+
+        try:
+            return self._locked(lambda: dict(self._client.get(Job, name).to_dict()))
+        except KubeNotFound:
+            return None
+
+    def delete_job(self, name: str) -> None:
+        """Delete a Job and (in the background) its pods."""
+        from lightkube.resources.batch_v1 import Job
+        from lightkube.types import CascadeType
+
+        try:
+            self._locked(lambda: self._client.delete(Job, name, cascade=CascadeType.BACKGROUND))
+        except KubeNotFound:
+            return
+
+    def _cronjob_resource(self) -> Any:
+        """batch/v1 CronJob from Kubernetes 1.21, batch/v1beta1 before (1.20 has no v1)."""
+        from lightkube.generic_resource import create_namespaced_resource
+
+        http = self._client._client._client  # the configured HTTP client (see watch_pods)
+        version = self._locked(lambda: dict(http.get("/version").json()))
+        minor = int("".join(ch for ch in str(version.get("minor", "99")) if ch.isdigit()) or 99)
+        api = "v1" if int(version.get("major", 1)) > 1 or minor >= 21 else "v1beta1"
+        return create_namespaced_resource("batch", api, "CronJob", "cronjobs"), f"batch/{api}"
+
+    def create_cronjob(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
+        resource, api_version = self._cronjob_resource()
+        body = {**manifest, "apiVersion": api_version}
+        return self._locked(lambda: dict(self._client.create(resource(body)).to_dict()))
+
+    def list_cronjobs(self, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+        resource, _ = self._cronjob_resource()
+        return self._locked(
+            lambda: [dict(c.to_dict()) for c in self._client.list(resource, labels=dict(labels))]
+        )
+
+    def delete_cronjob(self, name: str) -> None:
+        from lightkube.types import CascadeType
+
+        resource, _ = self._cronjob_resource()
+        self._locked(lambda: self._client.delete(resource, name, cascade=CascadeType.BACKGROUND))
+
     def close(self) -> None:
         for client in (self._watch_client, self._client):
             if client is not None:

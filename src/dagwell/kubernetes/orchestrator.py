@@ -12,16 +12,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from dagwell.core.errors import ConfigError
 from dagwell.core.scheduler import SchedulerConfig
+from dagwell.core.settings import ResourceSettings
 from dagwell.core.units import check_seconds, parse_memory
 from dagwell.kubernetes.settings import PodSettings
 
 if TYPE_CHECKING:
     from dagwell.core.home import Home
+    from dagwell.kubernetes.api import KubeApi
     from dagwell.runtimes.base import Runtime
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -46,6 +48,13 @@ class KubernetesOrchestrator:
     every step (a step's own settings override them). ``pending_timeout``: seconds a pod
     may stay pending. ``api_timeout``: seconds the API may stay unreachable before open
     attempts are declared lost.
+
+    ``synchronous=False`` (see docs/kubernetes.md, "Detached runs"): the run is recorded and
+    handed to an orchestrator pod owned by a Job (``python -m dagwell orchestrate RUN``) and
+    the call returns at once; ``orchestrator_restarts`` is the Job's backoff limit,
+    ``orchestrator_resources`` its pod's resources, ``orchestrator_service_account`` the
+    account holding the Role, ``store_secret`` the Secret whose ``url`` key is the store URL,
+    ``orchestrator_pod_settings`` extra settings for that pod (env, volumes, ...).
     """
 
     namespace: str = "default"
@@ -62,6 +71,12 @@ class KubernetesOrchestrator:
     queue_timeout: float | None = 3600.0
     pod_settings: PodSettings | dict[str, Any] | None = None
     python: str = "python"
+    synchronous: bool = True
+    orchestrator_resources: ResourceSettings | dict[str, Any] | None = None
+    orchestrator_restarts: int = 3
+    orchestrator_service_account: str | None = "dagwell-orchestrator"
+    store_secret: str = "dagwell-store"
+    orchestrator_pod_settings: PodSettings | dict[str, Any] | None = None
     _largest_node: int | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -86,15 +101,34 @@ class KubernetesOrchestrator:
         check_seconds(self.queue_timeout, what="queue_timeout", optional=True)
         if isinstance(self.pod_settings, dict):
             self.pod_settings = PodSettings.coerce(self.pod_settings)
+        if isinstance(self.orchestrator_pod_settings, dict):
+            self.orchestrator_pod_settings = PodSettings.coerce(self.orchestrator_pod_settings)
+        if isinstance(self.orchestrator_resources, dict):
+            self.orchestrator_resources = ResourceSettings(**self.orchestrator_resources)
+        if not self.synchronous:
+            from dagwell.kubernetes.detached import check_detachable
+
+            check_detachable(self)
+
+    def api(self) -> KubeApi:
+        """A client for this orchestrator's namespace (close it when done)."""
+        from dagwell.kubernetes.api import KubeApi
+
+        return KubeApi(namespace=self.namespace, kubeconfig=self.kubeconfig, context=self.context)
+
+    def in_cluster(self) -> KubernetesOrchestrator:
+        """This orchestrator as its own orchestrator pod uses it: the cluster's credentials
+        (service account, or ``KUBECONFIG``), not the submitting machine's kubeconfig."""
+        return replace(self, kubeconfig=None, context=None)
 
     def open_runtime(
         self, run_id: str, home: Home, functions: Mapping[str, Callable[..., Any] | None]
     ) -> Runtime:
-        from dagwell.kubernetes.api import KubeApi, with_retries
+        from dagwell.kubernetes.api import with_retries
         from dagwell.kubernetes.runtime import KubernetesRuntime
         from dagwell.runtimes.base import RuntimeInfo
 
-        api = KubeApi(namespace=self.namespace, kubeconfig=self.kubeconfig, context=self.context)
+        api = self.api()
         nodes = with_retries(api.list_nodes, what="list nodes", window=20)
         quotas = with_retries(api.list_resource_quotas, what="list quotas", window=20)
         budget, largest, why = self._capacity(nodes, quotas)
@@ -175,7 +209,7 @@ class KubernetesOrchestrator:
                 value = getattr(self, f.name)
                 data[f.name] = (
                     value.model_dump(mode="json", exclude_none=True)
-                    if isinstance(value, PodSettings)
+                    if isinstance(value, PodSettings | ResourceSettings)
                     else value
                 )
         return data

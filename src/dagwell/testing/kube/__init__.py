@@ -10,7 +10,8 @@ Pods run as local processes (their ``python`` is this interpreter) under their m
 limits in real cgroups when this process may create them (root), so OOM kills are the
 kernel's. Faults: ``cluster.server.inject(Fault(...))``, ``cluster.server.store.compact()``
 (watches get 410), ``cluster.server.store.break_watches()``, ``cluster.kubelet.evict(pod)``,
-``cluster.kubelet.lose_node(node)``, and deleting pods through the API.
+``cluster.kubelet.lose_node(node)``, and deleting pods through the API. Jobs get pods
+from a Job controller (:mod:`.jobs`); Secrets feed ``secretKeyRef`` env values.
 """
 
 from __future__ import annotations
@@ -24,10 +25,18 @@ from typing import Any
 
 from dagwell.core.units import parse_memory
 from dagwell.runtimes.cgroups import CgroupSetup, detect
+from dagwell.testing.kube.jobs import FakeJobController
 from dagwell.testing.kube.kubelet import FakeKubelet, FakeNode
 from dagwell.testing.kube.server import FakeApiServer, Fault
 
-__all__ = ["FakeApiServer", "FakeKubelet", "FakeNode", "Fault", "KubeHarness"]
+__all__ = [
+    "FakeApiServer",
+    "FakeJobController",
+    "FakeKubelet",
+    "FakeNode",
+    "Fault",
+    "KubeHarness",
+]
 
 
 class KubeHarness:
@@ -51,12 +60,14 @@ class KubeHarness:
             self.workdir,
             self.setup,
         )
+        self.jobs = FakeJobController(self.server)
         self.quotas = quotas or []
         self.kubeconfig = str(self.workdir / "kubeconfig.json")
 
     def start(self) -> KubeHarness:
         self.server.start()
         self.kubelet.start()
+        self.jobs.start()
         for quota in self.quotas:
             self.server.store.create("resourcequotas", self.namespace, quota)
         Path(self.kubeconfig).write_text(
@@ -83,6 +94,7 @@ class KubeHarness:
         return self
 
     def stop(self) -> None:
+        self.jobs.stop()
         self.kubelet.stop()
         self.server.stop()
         if self.setup.base is not None and self.setup.base.exists():

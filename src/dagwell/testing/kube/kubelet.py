@@ -10,6 +10,7 @@ OOM kills are the kernel's. Statuses are written in the real format: ``OOMKilled
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import signal
@@ -266,9 +267,13 @@ class FakeKubelet:
         env = dict(os.environ)
         for item in container_spec.get("env") or []:
             if "valueFrom" in item:
-                ref = (item["valueFrom"].get("secretKeyRef") or {}).get("name", "?")
-                self._waiting(pod, "CreateContainerConfigError", f'secret "{ref}" not found')
-                return
+                value = self._value_from(pod, item["valueFrom"])
+                if value is None:
+                    ref = (item["valueFrom"].get("secretKeyRef") or {}).get("name", "?")
+                    self._waiting(pod, "CreateContainerConfigError", f'secret "{ref}" not found')
+                    return
+                env[item["name"]] = value
+                continue
             env[item["name"]] = str(item.get("value", ""))
         command = list(container_spec.get("command") or []) + list(container_spec.get("args") or [])
         if command and command[0] == "python":
@@ -317,6 +322,26 @@ class FakeKubelet:
             ]
 
         self._update(pod, running)
+
+    def _value_from(self, pod: Obj, source: Obj) -> str | None:
+        """An env value from a Secret key or a field of the pod (the downward API)."""
+        meta = pod["metadata"]
+        field_ref = source.get("fieldRef")
+        if field_ref:
+            path = field_ref.get("fieldPath")
+            return {"metadata.name": meta["name"], "metadata.namespace": meta.get("namespace")}.get(
+                path
+            )
+        ref = source.get("secretKeyRef") or {}
+        try:
+            namespace = meta.get("namespace", "")
+            secret = self.server.store.get("secrets", namespace, ref.get("name", ""))
+        except ApiFailure:
+            return None
+        if ref.get("key") in (secret.get("stringData") or {}):
+            return str(secret["stringData"][ref["key"]])
+        encoded = (secret.get("data") or {}).get(ref.get("key"))
+        return None if encoded is None else base64.b64decode(encoded).decode()
 
     @staticmethod
     def _kill(container: Container) -> None:

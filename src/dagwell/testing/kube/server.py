@@ -29,10 +29,32 @@ _PATHS = [
     (re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/]+)$"), "pods", "item"),
     (re.compile(r"^/api/v1/namespaces/([^/]+)/pods$"), "pods", "collection"),
     (re.compile(r"^/api/v1/namespaces/([^/]+)/resourcequotas$"), "resourcequotas", "collection"),
+    (re.compile(r"^/api/v1/namespaces/([^/]+)/secrets/([^/]+)$"), "secrets", "item"),
+    (re.compile(r"^/api/v1/namespaces/([^/]+)/secrets$"), "secrets", "collection"),
+    (re.compile(r"^/apis/batch/v1/namespaces/([^/]+)/jobs/([^/]+)$"), "jobs", "item"),
+    (re.compile(r"^/apis/batch/v1/namespaces/([^/]+)/jobs$"), "jobs", "collection"),
+    (
+        re.compile(r"^/apis/batch/v1(?:beta1)?/namespaces/([^/]+)/cronjobs/([^/]+)$"),
+        "cronjobs",
+        "item",
+    ),
+    (
+        re.compile(r"^/apis/batch/v1(?:beta1)?/namespaces/([^/]+)/cronjobs$"),
+        "cronjobs",
+        "collection",
+    ),
     (re.compile(r"^/api/v1/nodes/([^/]+)$"), "nodes", "item"),
     (re.compile(r"^/api/v1/nodes$"), "nodes", "collection"),
 ]
-LIST_KINDS = {"pods": "PodList", "nodes": "NodeList", "resourcequotas": "ResourceQuotaList"}
+LIST_KINDS = {
+    "pods": "PodList",
+    "nodes": "NodeList",
+    "resourcequotas": "ResourceQuotaList",
+    "secrets": "SecretList",
+    "jobs": "JobList",
+    "cronjobs": "CronJobList",
+}
+API_VERSIONS = {"jobs": "batch/v1", "cronjobs": "batch/v1"}
 
 
 @dataclass
@@ -157,6 +179,18 @@ class FakeApiServer:
         meta = pod["metadata"]
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and self.may_remove(pod):
             self.store.remove("pods", namespace, name)
+
+    def delete(self, resource: str, namespace: str, name: str, grace: int | None) -> Obj:
+        if resource == "pods":
+            return self.delete_pod(namespace, name, grace)
+        obj = self.store.get(resource, namespace, name)
+        self.store.remove(resource, namespace, name)
+        if resource == "jobs":  # cascading deletion (the garbage collector's work)
+            uid = obj["metadata"]["uid"]
+            pods, _ = self.store.list("pods", namespace, f"controller-uid={uid}")
+            for pod in pods:
+                self.delete_pod(namespace, pod["metadata"]["name"], grace)
+        return obj
 
     def patch(self, resource: str, namespace: str, name: str, body: Any, content_type: str) -> Obj:
         def apply(obj: Obj) -> None:
@@ -284,7 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200,
                 {
                     "kind": LIST_KINDS[resource],
-                    "apiVersion": "v1",
+                    "apiVersion": API_VERSIONS.get(resource, "v1"),
                     "metadata": {"resourceVersion": str(rv)},
                     "items": items,
                 },
@@ -306,7 +340,8 @@ class _Handler(BaseHTTPRequestHandler):
             if grace is None and isinstance(body, dict):
                 grace = body.get("gracePeriodSeconds")
             self._send(
-                200, self.api.delete_pod(namespace, name, None if grace is None else int(grace))
+                200,
+                self.api.delete(resource, namespace, name, None if grace is None else int(grace)),
             )
         else:
             raise ApiFailure(405, "MethodNotAllowed", f"{method} is not supported here")
