@@ -126,7 +126,9 @@ def test_pipeline_options():
         pipeline(on_failure="explode")(lambda_free)
     with pytest.raises(DefinitionError, match="infra_retries"):
         pipeline(infra_retries=-1)(lambda_free)
-    with pytest.raises(DefinitionError, match="Unknown option schedule="):
+    with pytest.raises(DefinitionError, match="Unknown option timetable="):
+        pipeline(timetable="daily")(lambda_free)
+    with pytest.raises(DefinitionError, match="must be a dagwell Schedule"):
         pipeline(schedule="daily")(lambda_free)
     with pytest.raises(DefinitionError, match="@pipeline decorates a function"):
         pipeline(3)

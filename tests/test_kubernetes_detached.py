@@ -214,3 +214,82 @@ def test_detached_runs_refuse_a_store_or_artifacts_the_cluster_cannot_reach(
     with pytest.raises(ConfigError, match="cannot see"):
         KubernetesOrchestrator(image="local", synchronous=False, artifact_store=str(tmp_path))
     KubernetesOrchestrator(image="local", synchronous=False, artifact_store="s3://b/x")
+
+
+def job_from_cronjob(cluster, cronjob_name, job):
+    """What `kubectl create job JOB --from=cronjob/NAME` does."""
+    cronjob = cluster.server.store.get("cronjobs", "default", cronjob_name)
+    template = cronjob["spec"]["jobTemplate"]
+    cluster.server.store.create(
+        "jobs",
+        "default",
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": job,
+                "labels": template["metadata"]["labels"],
+                "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
+                "ownerReferences": [
+                    {
+                        "apiVersion": "batch/v1",
+                        "kind": "CronJob",
+                        "name": cronjob_name,
+                        "uid": cronjob["metadata"]["uid"],
+                        "controller": True,
+                    }
+                ],
+            },
+            "spec": template["spec"],
+        },
+    )
+
+
+def test_a_schedule_is_a_cronjob_whose_job_starts_a_run(cluster, tmp_path):
+    from click.testing import CliRunner
+
+    from dagwell import Schedule
+    from dagwell.cli.commands import cli
+    from dagwell.kubernetes.schedules import scheduled_run_id
+
+    ledger = tmp_path / "ledger"
+    created = workloads.detachable.with_options(
+        orchestrator=detached(cluster, tmp_path), schedule=Schedule(cron_expression="0 3 * * *")
+    )(str(ledger), 0.2)
+    name = created["name"]
+    cronjob = cluster.server.store.get("cronjobs", "default", name)
+    assert cronjob["spec"]["schedule"] == "0 3 * * *"
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    assert "postgresql" not in str(cronjob), "the store URL must never be in the pod spec"
+    listed = CliRunner().invoke(cli, ["schedules", "list", "--kubeconfig", cluster.kubeconfig])
+    assert listed.exit_code == 0 and name in listed.output and "0 3 * * *" in listed.output
+
+    job_from_cronjob(cluster, name, "manual-1")
+    run_id = scheduled_run_id("default", "manual-1")
+    client = Client()
+    try:
+        wait_for(lambda: run_id in {r.id for r in client.list_runs()}, 30, "the run to start")
+    finally:
+        client.close()
+    assert finished(run_id).status is RunStatus.COMPLETED
+    assert ledger_of(ledger) == ["a", "b", "c"]
+    assert_no_step_pod_left(cluster)
+
+    deleted = CliRunner().invoke(
+        cli, ["schedules", "delete", name, "--kubeconfig", cluster.kubeconfig]
+    )
+    assert deleted.exit_code == 0, deleted.output
+    assert not cluster.server.store.list("cronjobs", "default")[0]
+
+
+def test_a_local_schedule_is_refused_with_how_to_use_cron(home, tmp_path):
+    from dagwell import Schedule
+
+    with pytest.raises(ConfigError, match="cron") as refused:
+        workloads.detachable.with_options(schedule=Schedule(cron_expression="*/5 * * * *"))(
+            str(tmp_path / "ledger")
+        )
+    assert "*/5 * * * *" in str(refused.value) and "dagwell run" in str(refused.value)
+    assert "systemd" in str(refused.value)
+    with pytest.raises(ConfigError, match="five"):
+        Schedule(cron_expression="every day")

@@ -21,6 +21,7 @@ __all__ = [
     "PipelineRun",
     "ResourceSettings",
     "RunFailedError",
+    "Schedule",
     "StepRetryConfig",
     "StepRun",
     "pipeline",
@@ -32,6 +33,7 @@ _WHERE = {
     "pipeline": "dagwell.api.pipelines",
     "ResourceSettings": "dagwell.core.settings",
     "StepRetryConfig": "dagwell.core.settings",
+    "Schedule": "dagwell.core.schedule",
     "LocalOrchestrator": "dagwell.runtimes.local_orchestrator",
     "KubernetesOrchestrator": "dagwell.kubernetes.orchestrator",
     "Client": "dagwell.api.client",
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from dagwell.core.failures import FailureKind
     from dagwell.core.hooks import HookEvent
     from dagwell.core.records import Attempt, PipelineRun, RunFailedError, StepRun
+    from dagwell.core.schedule import Schedule
     from dagwell.core.settings import ResourceSettings, StepRetryConfig
     from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
     from dagwell.runtimes.local_orchestrator import LocalOrchestrator

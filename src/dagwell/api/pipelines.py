@@ -25,6 +25,7 @@ from dagwell.api.tracing import tracing
 from dagwell.core.errors import DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.plan import Plan
+from dagwell.core.schedule import Schedule
 from dagwell.core.settings import NO_RETRY, ResourceSettings, StepRetryConfig
 
 log = logging.getLogger("dagwell")
@@ -39,6 +40,7 @@ _OPTIONS = (
     "on_retry",
     "settings",
     "orchestrator",
+    "schedule",
 )
 _DEFERRED: ContextVar[list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]] | None] = ContextVar(
     "dagwell_deferred_calls", default=None
@@ -117,6 +119,12 @@ class Pipeline:
         )
         self.settings = parse_settings(owner, self.options.get("settings"))
         self.orchestrator = self.options.get("orchestrator")
+        self.schedule = self.options.get("schedule")
+        if self.schedule is not None and not isinstance(self.schedule, Schedule):
+            raise DefinitionError(
+                f"schedule= of {owner} must be a dagwell Schedule(cron_expression=...), got "
+                f"{type(self.schedule).__name__}."
+            )
         self.signature = inspect.signature(func)
         functools.update_wrapper(self, func, updated=())
 
@@ -188,6 +196,10 @@ class Pipeline:
         from dagwell.engine.runner import execute
 
         traced = self.trace(*args, **kwargs)
+        if self.schedule is not None:
+            from dagwell.engine.detached import create_schedule
+
+            return create_schedule(traced, self.orchestrator, self.schedule)
         if getattr(self.orchestrator, "synchronous", True) is False:
             from dagwell.engine.detached import submit
 

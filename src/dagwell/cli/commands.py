@@ -220,17 +220,87 @@ def attempt(spec: str) -> None:
 
 
 @cli.command("orchestrate", hidden=True)
-@click.argument("run_ref", metavar="RUN")
-def orchestrate(run_ref: str) -> None:
+@click.argument("run_ref", metavar="RUN", required=False)
+@click.option("--scheduled", is_flag=True, help="Record this Job's run from DAGWELL_SCHEDULED.")
+def orchestrate(run_ref: str | None, scheduled: bool) -> None:
     """Drive a detached run to its end (what an orchestrator pod executes)."""
     import logging
 
     from dagwell.engine.detached import orchestrate as drive
+    from dagwell.engine.detached import start_scheduled
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("httpx", "httpx2", "httpcore", "httpcore2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    sys.exit(drive(run_ref))
+    if scheduled:
+        sys.exit(start_scheduled())
+    if not run_ref:
+        _fail("orchestrate needs RUN (or --scheduled).")
+    sys.exit(drive(str(run_ref)))
+
+
+@cli.group()
+def schedules() -> None:
+    """Pipelines that run by themselves (CronJobs on Kubernetes)."""
+
+
+def _kube_options(fn: Any) -> Any:
+    fn = click.option("--namespace", default="default", show_default=True)(fn)
+    fn = click.option("--kubeconfig", default=None, help="Default: in-cluster, ~/.kube/config.")(fn)
+    return click.option("--context", default=None)(fn)
+
+
+def _kube_api(namespace: str, kubeconfig: str | None, context: str | None) -> Any:
+    from dagwell.kubernetes.api import KubeApi
+
+    return KubeApi(namespace=namespace, kubeconfig=kubeconfig, context=context)
+
+
+@schedules.command("list")
+@_kube_options
+@click.option("--json", "as_json", is_flag=True)
+def schedules_list(
+    namespace: str, kubeconfig: str | None, context: str | None, as_json: bool
+) -> None:
+    """List dagwell's schedules (CronJobs) in a namespace."""
+    from dagwell.kubernetes.detached import LABEL_ROLE, ROLE_ORCHESTRATOR
+    from dagwell.kubernetes.schedules import describe_cronjob
+
+    api = _kube_api(namespace, kubeconfig, context)
+    try:
+        rows = [describe_cronjob(c) for c in api.list_cronjobs({LABEL_ROLE: ROLE_ORCHESTRATOR})]
+    finally:
+        api.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif not rows:
+        click.echo(f"No schedules in namespace {namespace}.")
+    else:
+        for row in rows:
+            click.echo(
+                f"{row['name']}  {row['cron']}  pipeline={row['pipeline']}  "
+                f"last={row['last_scheduled'] or '-'}  active={row['active']}"
+                + ("  (suspended)" if row["suspended"] else "")
+            )
+
+
+@schedules.command("delete")
+@click.argument("name")
+@_kube_options
+def schedules_delete(
+    name: str, namespace: str, kubeconfig: str | None, context: str | None
+) -> None:
+    """Delete a schedule (its CronJob); runs it started are kept."""
+    from dagwell.kubernetes.api import KubeNotFound
+
+    api = _kube_api(namespace, kubeconfig, context)
+    try:
+        api.delete_cronjob(name)
+    except KubeNotFound:
+        _fail(f"No schedule {name!r} in namespace {namespace} (see `dagwell schedules list`).")
+    finally:
+        api.close()
+    click.echo(f"Schedule {name} deleted.")
 
 
 def main() -> None:

@@ -17,21 +17,28 @@ so whoever reads the run next does (:func:`reap_if_lost`, called by ``Client.get
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 import os
+import sys
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import open_artifact_store
+from dagwell.core.errors import ConfigError, RunNotFound
 from dagwell.core.failures import FailureKind
 from dagwell.core.home import Home, resolve_home
+from dagwell.core.plan import Plan
 from dagwell.core.progress import NullProgress, Progress
 from dagwell.core.records import PipelineRun
+from dagwell.core.schedule import LOCAL_REFUSAL, Schedule
 from dagwell.core.statuses import RunStatus
 from dagwell.engine.orchestrators import from_description
 from dagwell.engine.resume import CannotTakeOver, take_over
 from dagwell.engine.runner import TracedPipeline, materialize_constants, new_run_id, run_record
-from dagwell.kubernetes.api import KubeError, with_retries
+from dagwell.kubernetes.api import KubeConflict, KubeError, with_retries
 from dagwell.kubernetes.detached import (
     POD_ENV,
     SUBMITTED_PREFIX,
@@ -43,6 +50,13 @@ from dagwell.kubernetes.detached import (
     submitted_owner,
 )
 from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
+from dagwell.kubernetes.schedules import (
+    JOB_ENV,
+    PAYLOAD_ENV,
+    build_cronjob,
+    describe_cronjob,
+    scheduled_run_id,
+)
 from dagwell.store import RecordArtifacts, Store
 from dagwell.store.ownership import ORPHAN_AFTER, is_orphaned, owner_tag
 from dagwell.store.views import read_run
@@ -63,8 +77,9 @@ def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
     store = Store.open(home.store_url)
     try:
         now = time.time()
-        owner = submitted_owner(orchestrator.namespace, run_id)
-        store.create_run(*run_record(plan, run_id, owner, orchestrator.describe(), now))
+        owner = submitted_owner(orchestrator.namespace, job_name(run_id))
+        description = {**orchestrator.describe(), "job": job_name(run_id)}
+        store.create_run(*run_record(plan, run_id, owner, description, now))
         if constant_refs:
             store.write([RecordArtifacts([r.to_json() for r in constant_refs], now)])
         api = orchestrator.api()
@@ -161,7 +176,8 @@ def reap_if_lost(store: Store, home: Home, run_id: str) -> bool:
         return False
     api = orchestrator.api()
     try:
-        job = with_retries(lambda: api.get_job(job_name(run_id)), what="get Job", window=10)
+        job_of_run = str((row.get("orchestrator") or {}).get("job") or job_name(run_id))
+        job = with_retries(lambda: api.get_job(job_of_run), what="get Job", window=10)
     except KubeError as error:
         log.warning("cannot check the orchestrator Job of run %s: %s", run_id, error)
         return False
@@ -184,3 +200,72 @@ def reap_if_lost(store: Store, home: Home, run_id: str) -> bool:
         raise
     engine.stop_and_finish(f"the orchestrator is lost: {why}", FailureKind.ORCHESTRATOR_LOST)
     return True
+
+
+def create_schedule(
+    traced: TracedPipeline, orchestrator: Any, schedule: Schedule
+) -> dict[str, Any]:
+    """Create the CronJob of ``schedule``; returns it as ``dagwell schedules list`` shows it."""
+    if not isinstance(orchestrator, KubernetesOrchestrator):
+        file = sys.argv[0] if sys.argv and sys.argv[0].endswith(".py") else "pipeline.py"
+        raise ConfigError(
+            LOCAL_REFUSAL.format(cron=schedule.cron_expression, cwd=os.getcwd(), file=file)
+        )
+    if orchestrator.synchronous:
+        orchestrator = replace(orchestrator, synchronous=False)  # checks store and artifacts
+    home = resolve_home()
+    artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
+    plan, constant_refs = materialize_constants(traced.plan, artifacts)
+    if constant_refs:
+        store = Store.open(home.store_url)
+        try:
+            store.write([RecordArtifacts([r.to_json() for r in constant_refs], time.time())])
+        finally:
+            store.close()
+    payload = {
+        "plan": plan.to_json(),
+        "orchestrator": orchestrator.describe(),
+        "schedule": schedule.to_json(),
+    }
+    manifest = build_cronjob(orchestrator, schedule, plan.pipeline, payload)
+    api = orchestrator.api()
+    try:
+        created = with_retries(lambda: api.create_cronjob(manifest), what="create CronJob")
+    except KubeConflict:
+        name = manifest["metadata"]["name"]
+        raise ConfigError(
+            f"A schedule named {name!r} exists already in namespace {orchestrator.namespace!r}: "
+            f"delete it first (`dagwell schedules delete {name}`) or give Schedule(name=...)."
+        ) from None
+    finally:
+        api.close()
+    return describe_cronjob(created)
+
+
+def start_scheduled(*, progress: Progress | None = None) -> int:
+    """What a scheduled Job's pod runs: record this Job's run (once), then drive it."""
+    payload = json.loads(os.environ[PAYLOAD_ENV])
+    job = os.environ[JOB_ENV]
+    plan = Plan.from_json(payload["plan"])
+    description = dict(payload["orchestrator"])
+    namespace = str(description.get("namespace") or "default")
+    run_id = scheduled_run_id(namespace, job)
+    schedule = payload.get("schedule")
+    if schedule and not Schedule.from_json(schedule).active_at(datetime.datetime.now(datetime.UTC)):
+        log.info("schedule is outside its start_time/end_time; no run")
+        return 0
+    home = resolve_home()
+    store = Store.open(home.store_url)
+    try:
+        try:
+            store.run_row(run_id)
+        except RunNotFound:
+            owner = submitted_owner(namespace, job)
+            record = run_record(plan, run_id, owner, {**description, "job": job}, time.time())
+            try:
+                store.create_run(*record)
+            except Exception:  # another pod of this Job recorded it first: drive that one
+                store.run_row(run_id)
+    finally:
+        store.close()
+    return orchestrate(run_id, progress=progress)

@@ -313,7 +313,7 @@ class KubeApi:
     def create_cronjob(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
         resource, api_version = self._cronjob_resource()
         body = {**manifest, "apiVersion": api_version}
-        return self._locked(lambda: dict(self._client.create(resource(body)).to_dict()))
+        return self._locked(lambda: dict(self._client.create(resource.from_dict(body)).to_dict()))
 
     def list_cronjobs(self, labels: Mapping[str, str]) -> list[dict[str, Any]]:
         resource, _ = self._cronjob_resource()

@@ -54,8 +54,8 @@ def job_name(run_id: str) -> str:
     return f"dw-orchestrator-{run_id}"
 
 
-def submitted_owner(namespace: str, run_id: str) -> str:
-    return f"{SUBMITTED_PREFIX}{namespace}/{job_name(run_id)}"
+def submitted_owner(namespace: str, job: str) -> str:
+    return f"{SUBMITTED_PREFIX}{namespace}/{job}"
 
 
 def pod_owner(namespace: str, pod: str) -> str:

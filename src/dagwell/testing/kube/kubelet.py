@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -328,7 +329,10 @@ class FakeKubelet:
         meta = pod["metadata"]
         field_ref = source.get("fieldRef")
         if field_ref:
-            path = field_ref.get("fieldPath")
+            path = str(field_ref.get("fieldPath"))
+            found = re.fullmatch(r"metadata\.(labels|annotations)\['([^']+)'\]", path)
+            if found:
+                return str((meta.get(found.group(1)) or {}).get(found.group(2), ""))
             return {"metadata.name": meta["name"], "metadata.namespace": meta.get("namespace")}.get(
                 path
             )

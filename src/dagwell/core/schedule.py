@@ -1,0 +1,89 @@
+"""``Schedule``: when a pipeline runs by itself (ZenML's name and fields). Pure.
+
+On Kubernetes a scheduled pipeline becomes a CronJob whose Job starts a detached run each
+time (see :mod:`dagwell.kubernetes.schedules`). Locally dagwell runs no daemon, so a
+schedule is refused with how to let cron or a systemd timer call ``dagwell run``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from dagwell.core.errors import ConfigError
+
+_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+
+def _moment(value: Any, what: str) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(f"{what}={value!r} is not an ISO date-time.") from None
+    if not isinstance(value, datetime.datetime):
+        raise ConfigError(f"{what} must be a datetime, got {type(value).__name__}.")
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Run a pipeline on ``cron_expression`` (5 fields, as cron reads them, in UTC),
+    between ``start_time`` and ``end_time`` if given. ``catchup=False`` (default): a run
+    missed while nothing could start it is not made up later. ``name``: the schedule's
+    (and its CronJob's) name; default derived from the pipeline."""
+
+    cron_expression: str
+    start_time: datetime.datetime | None = None
+    end_time: datetime.datetime | None = None
+    catchup: bool = False
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        cron = " ".join(str(self.cron_expression).split())
+        fields = cron.split(" ")
+        if not (cron in _MACROS or (len(fields) == 5 and all(_FIELD.match(f) for f in fields))):
+            raise ConfigError(
+                f"cron_expression={self.cron_expression!r} is not a cron schedule: use five "
+                "fields 'minute hour day-of-month month day-of-week', e.g. '0 3 * * *' "
+                "(03:00 UTC daily), or @hourly/@daily/@weekly/@monthly."
+            )
+        object.__setattr__(self, "cron_expression", cron)
+        start = _moment(self.start_time, "start_time")
+        end = _moment(self.end_time, "end_time")
+        if start and end and end <= start:
+            raise ConfigError("Schedule end_time must be after start_time.")
+        object.__setattr__(self, "start_time", start)
+        object.__setattr__(self, "end_time", end)
+
+    def active_at(self, moment: datetime.datetime) -> bool:
+        """Whether a trigger at ``moment`` falls within start_time and end_time."""
+        if self.start_time and moment < self.start_time:
+            return False
+        return not (self.end_time and moment > self.end_time)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cron_expression": self.cron_expression,
+            "start_time": self.start_time.isoformat() if self.start_time else None,
+            "end_time": self.end_time.isoformat() if self.end_time else None,
+            "catchup": self.catchup,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Schedule:
+        return cls(**data)
+
+
+LOCAL_REFUSAL = (
+    "Schedules need an orchestrator that runs by itself: KubernetesOrchestrator turns one "
+    "into a CronJob. Locally, let cron or a systemd timer start the run, e.g. the crontab "
+    "line `{cron} cd {cwd} && dagwell run {file}` (crontab -e), or a systemd .timer with "
+    "OnCalendar= and a .service whose ExecStart is `dagwell run {file}`."
+)
