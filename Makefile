@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 DAGWELL_REQUIRE_REAL ?= $(shell [ "$$(id -u)" = 0 ] && echo 1 || echo 0)
 export DAGWELL_REQUIRE_REAL
 
-.PHONY: demo test lint typecheck unit chaos bench clean
+.PHONY: demo test lint typecheck unit chaos bench clean k8s-binaries
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,8 +28,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Tests run on both cores (pytest-xdist); each worker lives in its own cgroup (tests/conftest.py).
-test: lint typecheck
+# The real Kubernetes control plane the Kubernetes tests run against (kube-apiserver,
+# kube-scheduler, kube-controller-manager v1.20.2 from Debian's source package, etcd from
+# Debian): built once into ~/.cache/dagwell/k8s-v1.20.2 (~10 min cold, needs root for apt),
+# reused after that (DAGWELL_K8S_CACHE overrides the place).
+k8s-binaries:
+	@scripts/build-k8s-binaries.sh
+
+# Tests run on both cores (pytest-xdist); each worker lives in its own cgroup (tests/conftest.py)
+# and starts its own control plane (the control_plane fixture).
+test: lint typecheck k8s-binaries
 	$(BIN)/python -m pytest -q -n $${TEST_WORKERS:-2}
 
 chaos: $(STAMP)

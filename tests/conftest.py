@@ -88,6 +88,56 @@ def leftover_cgroups() -> list[str]:
 
 
 @pytest.fixture(scope="session")
+def control_plane(tmp_path_factory):
+    """The real Kubernetes control plane (etcd, kube-apiserver, kube-scheduler,
+    kube-controller-manager v1.20.2), one per pytest-xdist worker: nodes are cluster-scoped,
+    so a plane shared between workers would let the scheduler put one worker's pods on
+    another's nodes. Its processes die with the worker (PR_SET_PDEATHSIG)."""
+    from dagwell.testing.kube.control_plane import ControlPlane, missing_binaries
+
+    need(missing_binaries())
+    plane = ControlPlane(tmp_path_factory.mktemp("k8s-control-plane")).start()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = tmp_path_factory.getbasetemp()
+    name = worker or "main"
+    summary = (base.parent if worker else base) / f"k8s-control-plane-{name}.txt"
+    summary.write_text(
+        f"{name}: real Kubernetes control plane {plane.version()} (etcd, kube-apiserver, "
+        f"kube-scheduler, kube-controller-manager) started in {plane.startup_seconds:.1f}s\n"
+    )
+    yield plane
+    plane.stop()
+
+
+@pytest.fixture
+def kube(control_plane, tmp_path):
+    """A factory of clusters on the real control plane: ``kube(nodes={...}, quotas=[...])``;
+    each gets its own namespace and nodes, and is stopped (nothing left) after the test."""
+    from dagwell.testing.kube import KubeCluster
+
+    made = []
+
+    def make(nodes=None, **options):
+        options.setdefault("workdir", tmp_path / f"cluster-{len(made)}")
+        cluster = KubeCluster(control_plane, nodes, **options).start()
+        made.append(cluster)
+        return cluster
+
+    yield make
+    for cluster in reversed(made):
+        cluster.stop()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say which control plane the Kubernetes tests ran against (one line per worker)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    base = config._tmp_path_factory.getbasetemp()
+    for path in sorted(base.glob("k8s-control-plane-*.txt")):
+        terminalreporter.write_line(path.read_text().rstrip())
+
+
+@pytest.fixture(scope="session")
 def postgres_server():
     from postgres_server import find_bindir, start
 

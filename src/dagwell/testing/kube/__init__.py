@@ -1,14 +1,32 @@
-"""A Kubernetes test harness: a fake API server over HTTP plus a fake kubelet.
+"""Kubernetes test harnesses: a real control plane with a kwok-style kubelet (the default
+ground truth of dagwell's Kubernetes tests), and the older in-process fake API server.
 
-    from dagwell.testing.kube import KubeHarness
+The real one (:mod:`~dagwell.testing.kube.control_plane`, :mod:`~dagwell.testing.kube.kwok`)::
+
+    from dagwell.testing.kube import ControlPlane, KubeCluster
+
+    with ControlPlane(workdir) as plane:                     # etcd + apiserver + scheduler + KCM
+        with KubeCluster(plane, nodes={"node-a": "1400MB"}) as cluster:
+            p.with_options(orchestrator=KubernetesOrchestrator(
+                kubeconfig=cluster.kubeconfig, namespace=cluster.namespace, image="local"))()
+
+In dagwell's own tests, the session fixture ``control_plane`` (tests/conftest.py; one per
+xdist worker) and the factory fixture ``kube`` (``cluster = kube(nodes={...},
+quotas=[...])``) do this. A cluster has its own namespace (``cluster.namespace``, also the
+kubeconfig's), its nodes registered by ``cluster.kubelet`` (pods run as local processes;
+their ``python`` is this interpreter; ``evict``, ``lose_node``, ``shutdown_node``), the
+fault proxy ``cluster.proxy`` (``inject(Fault(...))``, ``break_watches()``, ``requests``,
+``created``), ``cluster.compact()`` (a real 410), and ``cluster.rest`` (admin REST, for
+creating Secrets, Jobs, PriorityClasses...). ``cluster.admin_kubeconfig`` bypasses the
+proxy. Binaries: ``make k8s-binaries``.
+
+The fake (:class:`KubeHarness`) needs nothing built:
 
     with KubeHarness(nodes={"node-a": "1400MB"}) as cluster:
         p.with_options(orchestrator=KubernetesOrchestrator(
             kubeconfig=cluster.kubeconfig, image="local"))()
 
-Pods run as local processes (their ``python`` is this interpreter) under their memory
-limits in real cgroups when this process may create them (root), so OOM kills are the
-kernel's. Faults: ``cluster.server.inject(Fault(...))``, ``cluster.server.store.compact()``
+Faults: ``cluster.server.inject(Fault(...))``, ``cluster.server.store.compact()``
 (watches get 410), ``cluster.server.store.break_watches()``, ``cluster.kubelet.evict(pod)``,
 ``cluster.kubelet.lose_node(node)``, and deleting pods through the API. Jobs get pods
 from a Job controller (:mod:`.jobs`); Secrets feed ``secretKeyRef`` env values.
@@ -25,17 +43,25 @@ from typing import Any
 
 from dagwell.core.units import parse_memory
 from dagwell.runtimes.cgroups import CgroupSetup, detect
+from dagwell.testing.kube.cluster import KubeCluster
+from dagwell.testing.kube.control_plane import ControlPlane
 from dagwell.testing.kube.jobs import FakeJobController
 from dagwell.testing.kube.kubelet import FakeKubelet, FakeNode
-from dagwell.testing.kube.server import FakeApiServer, Fault
+from dagwell.testing.kube.kwok import Kubelet
+from dagwell.testing.kube.proxy import Fault, FaultProxy
+from dagwell.testing.kube.server import FakeApiServer
 
 __all__ = [
+    "ControlPlane",
     "FakeApiServer",
     "FakeJobController",
     "FakeKubelet",
     "FakeNode",
     "Fault",
+    "FaultProxy",
+    "KubeCluster",
     "KubeHarness",
+    "Kubelet",
 ]
 
 
@@ -97,9 +123,10 @@ class KubeHarness:
         self.jobs.stop()
         self.kubelet.stop()
         self.server.stop()
-        if self.setup.base is not None and self.setup.base.exists():
-            with contextlib.suppress(OSError):
-                self.setup.base.rmdir()
+        for base in (self.setup.base, self.setup.cpu_base):  # cpu too (cgroup v1)
+            if base is not None and base.exists():
+                with contextlib.suppress(OSError):
+                    base.rmdir()
 
     def pods(self) -> list[dict[str, Any]]:
         items, _ = self.server.store.list("pods", self.namespace)

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from dagwell.testing.kube.proxy import Fault
 from dagwell.testing.kube.store import ApiFailure, Obj, ObjectStore, now_iso
 
 _PATHS = [
@@ -55,25 +56,6 @@ LIST_KINDS = {
     "cronjobs": "CronJobList",
 }
 API_VERSIONS = {"jobs": "batch/v1", "cronjobs": "batch/v1"}
-
-
-@dataclass
-class Fault:
-    """Fail the next ``count`` requests matching ``method`` and ``path`` (a regex)."""
-
-    status: int = 500
-    count: int = 1
-    method: str | None = None
-    path: str | None = None
-    retry_after: float | None = None
-    drop: bool = False  # close the connection without answering
-
-    def matches(self, method: str, path: str) -> bool:
-        return (
-            self.count > 0
-            and (self.method in (None, method))
-            and (self.path is None or re.search(self.path, path) is not None)
-        )
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
