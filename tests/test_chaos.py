@@ -2,7 +2,8 @@
 
 Faults: steps that raise, exit, SIGKILL themselves, blow their own memory limit (real
 kernel OOM kills) or hang past their timeout; the orchestrator SIGKILLed mid-run and the
-run resumed by another process; the SQLite store locked by another writer; PostgreSQL
+run resumed by another process, or sent SIGTERM/SIGHUP (once or twice), after which it must
+have stopped the run itself; the SQLite store locked by another writer; PostgreSQL
 connections terminated under the orchestrator. After every run: it ended; its status is
 the rules applied to its steps; every completed step's output loads and is right; every
 fault was recorded as what it was; budgets held; no process and no cgroup was left.
@@ -151,7 +152,7 @@ class Chaos:
             failure = attempts[number - 1].failure
             if (
                 failure is None
-                or "orchestrator died" in failure.message
+                or "orchestrator died" in failure.message  # killed with it: no fault seen
                 or failure.kind.value == "cancelled"
             ):
                 continue
@@ -173,7 +174,8 @@ def run_in_process(plan, cfg) -> str:
 
 
 def run_killed_then_resumed(plan, cfg, rng, chaos: Chaos, home: Path) -> str | None:
-    """Start the run in its own orchestrator process, SIGKILL it, resume it here.
+    """Start the run in its own orchestrator process; SIGKILL it and resume it here, or
+    SIGTERM/SIGHUP it (sometimes twice) and check it stopped itself like Ctrl-C.
 
     None when it was killed before it recorded its run: then nothing may be left behind."""
     import subprocess
@@ -193,16 +195,43 @@ def run_killed_then_resumed(plan, cfg, rng, chaos: Chaos, home: Path) -> str | N
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(rng.uniform(0.6, 2.5))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(10)
+    number = rng.choice([signal.SIGKILL, signal.SIGKILL, signal.SIGTERM, signal.SIGHUP])
+    if number == signal.SIGKILL:
+        time.sleep(rng.uniform(0.6, 2.5))
+    else:  # mostly once the run is under way (the stop path), sometimes before
+        deadline = time.monotonic() + (10 if rng.random() < 0.8 else 0)
+        while time.monotonic() < deadline and proc.poll() is None:
+            probe = Client(home)
+            try:
+                probe.get_run("latest")
+                break
+            except Exception:
+                pass
+            finally:
+                probe.close()
+            time.sleep(0.1)
+        time.sleep(rng.uniform(0.0, 1.0))
+    name = signal.Signals(number).name
+    proc.send_signal(number)
+    if number != signal.SIGKILL and rng.random() < 0.3:  # impatient: a second one
+        time.sleep(rng.uniform(0.0, 0.3))
+        proc.send_signal(number)
+    proc.wait(60)
     client = Client(home)
     try:
         run = client.get_run("latest")
     except Exception:
-        chaos.faults["orchestrator SIGKILL before its run was recorded"] += 1
+        chaos.faults[f"orchestrator {name} before its run was recorded"] += 1
         chaos.check(leftover_cgroups() == [], f"an unrecorded run left {leftover_cgroups()}")
         return None
+    if number != signal.SIGKILL:  # stopped like Ctrl-C: ended, nothing left to resume
+        chaos.faults[f"orchestrator {name}"] += 1
+        chaos.check(
+            proc.returncode in (-number, 0),
+            f"run {run.id}: orchestrator exit {proc.returncode} after {name}",
+        )
+        chaos.check(run.status is not RunStatus.RUNNING, f"run {run.id} still running after {name}")
+        return run.id
     if run.status is RunStatus.RUNNING:
         chaos.faults["orchestrator SIGKILL"] += 1
         with contextlib.suppress(RunFailedError):

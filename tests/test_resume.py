@@ -40,7 +40,8 @@ def start_and_kill(home, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     slow_pid = int(run.steps["b"].attempts[-1].external_id)
-    assert pid_alive(slow_pid)  # the step outlived its orchestrator
+    # the step does not outlive its orchestrator (PR_SET_PDEATHSIG via the zygote)
+    wait_for(lambda: not pid_alive(slow_pid), 10, "the orphaned attempt to die")
     return run, ledger, slow_pid
 
 

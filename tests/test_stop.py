@@ -75,3 +75,60 @@ def test_ctrl_c_in_the_orchestrator(home, tmp_path):
     stdout, _ = proc.communicate(timeout=60)
     assert proc.returncode != 0 and "KeyboardInterrupt" in stdout
     check_cancelled(home, pids)
+
+
+def _signalled_run(home, tmp_path, signals):
+    """Start the orchestrator, send ``signals`` once two attempts run; return its end."""
+    import time
+
+    proc = start_orchestrator(home, tmp_path, BODY)
+    _run, pids = running_attempts(home, 2)
+    started = time.monotonic()
+    for number in signals:
+        proc.send_signal(number)
+        time.sleep(0.05)
+    stdout, _ = proc.communicate(timeout=60)
+    return proc.returncode, stdout, pids, time.monotonic() - started
+
+
+def test_sigterm_to_the_orchestrator_stops_the_run_like_ctrl_c(home, tmp_path):
+    """Before: the orchestrator died at once; zygote and attempts ran on, the run stayed
+    'running' with its cgroups in place."""
+    code, stdout, pids, _took = _signalled_run(home, tmp_path, [signal.SIGTERM])
+    assert code == -signal.SIGTERM, stdout  # the shell sees 143
+    check_cancelled(home, pids)
+
+
+def test_sighup_to_the_orchestrator_stops_the_run_like_ctrl_c(home, tmp_path):
+    code, stdout, pids, _took = _signalled_run(home, tmp_path, [signal.SIGHUP])
+    assert code == -signal.SIGHUP, stdout  # the shell sees 129
+    check_cancelled(home, pids)
+
+
+def test_a_second_signal_during_the_stop_still_leaves_nothing_behind(home, tmp_path):
+    code, stdout, pids, took = _signalled_run(
+        home, tmp_path, [signal.SIGTERM, signal.SIGTERM, signal.SIGINT]
+    )
+    assert code == -signal.SIGTERM, stdout
+    check_cancelled(home, pids)
+    assert took < 15
+
+
+def test_a_sigkilled_orchestrators_attempts_die_with_it(home, tmp_path):
+    """Before: the attempts of a SIGKILLed orchestrator ran on, racing a resume."""
+    from helpers import wait_for
+
+    proc = start_orchestrator(home, tmp_path, BODY)
+    run, pids = running_attempts(home, 2)
+    proc.kill()
+    proc.communicate(timeout=30)
+    wait_for(lambda: not [p for p in pids if pid_alive(p)], 10, "the attempts to die")
+    stopped = subprocess.run(  # the orphaned run is then stopped: its cgroups go too
+        [sys.executable, "-m", "dagwell", "runs", "stop", run.id],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGWELL_HOME": str(home)},
+        timeout=60,
+    )
+    assert stopped.returncode == 0, stopped.stderr
+    assert leftover_cgroups() == []

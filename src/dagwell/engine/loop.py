@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from dagwell.core.scheduler import (
 from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
 from dagwell.core.units import format_bytes, format_seconds
 from dagwell.engine.restore import RunningAttempt
+from dagwell.engine.signals import Handlers, SignalStop, hurry_on_signals, restore
 from dagwell.runtimes.base import AttemptExited, AttemptRunning, AttemptSpec, Runtime
 from dagwell.store import (
     AttemptWrite,
@@ -87,21 +87,29 @@ class Engine:
         self._external: dict[tuple[str, int], str] = {}
         self._last_beat = 0.0
         self._last_write = 0.0
+        self._hurry = False  # a second signal during a stop: stop waiting for reaps
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> RunStatus:
         self.progress.start(self.run_id, self.plan.pipeline, len(self.plan.steps))
+        calmed: Handlers = {}
         try:
             self._loop()
+        except SignalStop as stop:
+            calmed = self._stop_now(f"stopped by {stop.name}")
+            raise
         except KeyboardInterrupt:
-            self._stop_now("interrupted (Ctrl-C)")
+            calmed = self._stop_now("interrupted (Ctrl-C)")
             raise
         except BaseException:
             log.exception("the engine failed; stopping the run's attempts")
-            self._stop_now("the orchestrator failed")
+            calmed = self._stop_now("the orchestrator failed")
             raise
         finally:
-            self.runtime.close()
+            try:
+                self.runtime.close()
+            finally:
+                restore(calmed)
         return self._finish()
 
     def _loop(self) -> None:
@@ -158,29 +166,38 @@ class Engine:
     def stop_and_finish(self, why: str, kind: FailureKind = FailureKind.CANCELLED) -> RunStatus:
         """Stop the run now and record its end (for a run whose orchestrator is gone);
         ``kind`` is why its attempts end (``orchestrator_lost`` fails the run)."""
+        calmed: Handlers = {}
         try:
-            self._stop_now(why, kind)
+            calmed = self._stop_now(why, kind)
         finally:
-            self.runtime.close()
+            try:
+                self.runtime.close()
+            finally:
+                restore(calmed)
         return self.scheduler.run_status()
 
-    def _stop_now(self, why: str, kind: FailureKind = FailureKind.CANCELLED) -> None:
-        """Stop everything, wait briefly for the kills to land, record what happened."""
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+    def _stop_now(self, why: str, kind: FailureKind = FailureKind.CANCELLED) -> Handlers:
+        """Stop everything, wait briefly for the kills to land, record what happened.
+
+        A further Ctrl-C or termination signal meanwhile only cuts the wait short; the
+        returned handlers are restored by the caller once the runtime is closed too."""
+        self._hurry = False
+        calmed = hurry_on_signals(self._hurry_stop)
         try:
             self._wind_down(why, kind)
         except Exception:
             log.exception("recording the stop of run %s failed", self.run_id)
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+        return calmed
+
+    def _hurry_stop(self) -> None:
+        self._hurry = True
 
     def _wind_down(self, why: str, kind: FailureKind) -> None:
         self.progress.event(f"stopping: {why}")
         for kill in self.scheduler.stop(kind):
             self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
         deadline = time.monotonic() + self.options.stop_grace
-        while self.scheduler.running() and time.monotonic() < deadline:
+        while self.scheduler.running() and time.monotonic() < deadline and not self._hurry:
             for event in self.runtime.wait(0.2):
                 self._on_event(event)
         for state in self.scheduler.running():  # unreaped after the grace: record anyway
@@ -519,9 +536,3 @@ class Engine:
             self._hook_calls.append((hooks.on_failure, event))
         elif change.new is StepStatus.COMPLETED and hooks.on_success:
             self._hook_calls.append((hooks.on_success, event))
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()

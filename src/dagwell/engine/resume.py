@@ -26,6 +26,7 @@ from dagwell.engine.loop import Engine, EngineOptions
 from dagwell.engine.orchestrators import from_description
 from dagwell.engine.outcome import finished_run
 from dagwell.engine.restore import RunningAttempt, restore
+from dagwell.engine.signals import stop_on_signals
 from dagwell.runtimes.base import Orchestrator
 from dagwell.runtimes.locator import resolve
 from dagwell.store import Store
@@ -121,13 +122,14 @@ def resume_run(
     store: Store, home: Home, run_ref: str, *, progress: Progress | None = None
 ) -> PipelineRun:
     """Continue an orphaned run in this process until it ends."""
-    engine, running = take_over(store, home, run_ref, progress or NullProgress())
-    try:
-        engine.recover(running)
-    except BaseException:
-        engine.runtime.close()
-        raise
-    status = engine.run()
+    with stop_on_signals():
+        engine, running = take_over(store, home, run_ref, progress or NullProgress())
+        try:
+            engine.recover(running)
+        except BaseException:
+            engine.runtime.close()
+            raise
+        status = engine.run()
     return finished_run(store, engine.run_id, status, engine.artifacts)
 
 

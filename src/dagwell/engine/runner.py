@@ -25,6 +25,7 @@ from dagwell.core.scheduler import Scheduler
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.engine.orchestrators import default_orchestrator
 from dagwell.engine.outcome import finished_run
+from dagwell.engine.signals import stop_on_signals
 from dagwell.runtimes.base import Orchestrator
 from dagwell.store.ownership import owner_tag
 
@@ -98,7 +99,16 @@ def execute(
     *,
     progress: Progress | None = None,
 ) -> PipelineRun:
-    """Record a new run of ``traced``, drive it to its end, return what was recorded."""
+    """Record a new run of ``traced``, drive it to its end, return what was recorded.
+
+    SIGTERM and SIGHUP meanwhile stop the run like Ctrl-C (see :mod:`.signals`)."""
+    with stop_on_signals():
+        return _execute(traced, orchestrator, progress)
+
+
+def _execute(
+    traced: TracedPipeline, orchestrator: Orchestrator | None, progress: Progress | None
+) -> PipelineRun:
     orchestrator = orchestrator or default_orchestrator()
     home = resolve_home()
     artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)

@@ -2,8 +2,9 @@
 
 Shared by the two places that fork attempts: the local runtime itself and its zygote.
 The child leaves the parent's process group (Ctrl-C in the terminal reaches only the
-orchestrator), joins its attempt cgroup before anything else, sends stdout/stderr to its
-log file, and never returns: it ends in ``os._exit`` with the worker's exit code.
+orchestrator), dies with its parent (PR_SET_PDEATHSIG), joins its attempt cgroup before
+anything else, sends stdout/stderr to its log file, and never returns: it ends in
+``os._exit`` with the worker's exit code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
+from dagwell.runtimes.parent_death import die_with_parent
 from dagwell.runtimes.worker import attempt_env, join_cgroups, prepare_process, run_attempt
 
 EXIT_INTERNAL = 70
@@ -25,12 +27,14 @@ def child_main(
     spec: AttemptSpec,
     func: Callable[..., Any] | None,
     procs_files: Sequence[str],
+    parent: int,
     close_fds: Sequence[int] = (),
     prepared: bool = False,
 ) -> NoReturn:
     code = EXIT_INTERNAL
     try:
         os.setpgid(0, 0)
+        die_with_parent(signal.SIGKILL, parent)
         for fd in close_fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -70,9 +74,10 @@ def fork_attempt(
     """Fork an attempt process; return its pid (in the parent)."""
     sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
-        child_main(spec, func, procs_files, close_fds, prepared)
+        child_main(spec, func, procs_files, parent, close_fds, prepared)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.setpgid(pid, pid)  # the child does it too: whoever is first closes the race
     return pid

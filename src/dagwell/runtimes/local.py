@@ -42,7 +42,7 @@ from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.watchdog import Watchdog
-from dagwell.runtimes.worker import attempt_env
+from dagwell.runtimes.worker import PARENT_ENV, attempt_env
 from dagwell.runtimes.zygote import Zygote, ZygoteGone
 
 log = logging.getLogger("dagwell.local")
@@ -162,6 +162,7 @@ class LocalRuntime:
         with open(spec_path, "w") as f:
             json.dump(spec.to_json(), f)
         env = {**os.environ, **attempt_env(spec), "PYTHONUNBUFFERED": "1"}
+        env[PARENT_ENV] = str(os.getpid())
         if procs:
             env["DAGWELL_CGROUP_PROCS"] = os.pathsep.join(procs)
         log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

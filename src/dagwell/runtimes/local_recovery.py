@@ -86,8 +86,9 @@ def recovered_exit(
         Failure(
             FailureKind.LOST,
             (
-                "The attempt ended while its orchestrator was dead and left no result; its exit "
-                "status is unknown."
+                "The attempt left no result: it ended when its orchestrator died (attempts "
+                "are killed with their orchestrator) or while it was dead; its exit status is "
+                "unknown."
             ),
         )
     )

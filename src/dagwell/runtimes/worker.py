@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
 import time
 import traceback
@@ -28,9 +29,11 @@ from dagwell.core.errors import ArtifactError, ConfigError
 from dagwell.core.failures import FailureKind
 from dagwell.core.manifest import ArtifactRef, ResultManifest
 from dagwell.runtimes.base import AttemptSpec
+from dagwell.runtimes.parent_death import die_with_parent
 
 EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
 ATTEMPT_ENV = "DAGWELL_ATTEMPT"
+PARENT_ENV = "DAGWELL_PARENT_PID"  # a spawned worker dies with the orchestrator that spawned it
 
 
 def attempt_env(spec: AttemptSpec) -> dict[str, str]:
@@ -185,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m dagwell.runtimes.worker SPEC.json", file=sys.stderr)
         return EXIT_SETUP_ERROR
+    parent = os.environ.pop(PARENT_ENV, "")
+    if parent.isdigit():
+        die_with_parent(signal.SIGKILL, int(parent))
     join_cgroups(os.environ.pop("DAGWELL_CGROUP_PROCS", ""))
     os.environ[ATTEMPT_ENV] = "1"
     prepare_process()

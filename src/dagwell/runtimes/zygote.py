@@ -11,7 +11,9 @@ does not wait; the zygote answers ``S step<TAB>attempt<TAB>pid`` (started) or
 ``E step<TAB>attempt<TAB>why`` (could not fork), and reports every exit as
 ``X pid status maxrss_kb``, always after the ``S`` of that pid. The zygote owns no
 decisions: it forks, reaps and reports. If it dies, the runtime notices through its
-pidfd, records its attempts as lost and forks directly from then on.
+pidfd, records its attempts as lost and forks directly from then on. If the orchestrator
+dies (even SIGKILLed), the kernel tells the zygote (PR_SET_PDEATHSIG), which kills its
+attempts' process groups and exits: no attempt outlives its orchestrator.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.forked import fork_attempt
+from dagwell.runtimes.parent_death import die_with_parent
 from dagwell.runtimes.worker import prepare_process
 
 Functions = Mapping[str, Callable[..., Any] | None]
@@ -37,11 +40,21 @@ class ZygoteGone(Exception):
     """The zygote died or stopped answering."""
 
 
-def _serve(functions: Functions, req_r: int, ev_w: int) -> NoReturn:
+def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn:
     """The zygote's loop: fork on request, reap and report exits, quit on EOF."""
     code = 0
+    children: set[int] = set()
+
+    def orphaned(*_: object) -> None:  # the orchestrator died (PR_SET_PDEATHSIG): no orphans
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+        os._exit(75)
+
     try:
         os.setpgid(0, 0)
+        signal.signal(signal.SIGTERM, orphaned)
+        die_with_parent(signal.SIGTERM, parent)
         prepare_process()  # line-buffered fds 1 and 2 and logging: once here, not per attempt
         gc.freeze()  # children's collections then never touch (and copy) inherited objects
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -55,13 +68,12 @@ def _serve(functions: Functions, req_r: int, ev_w: int) -> NoReturn:
         own_fds = (req_r, ev_w, wake_r, wake_w)
         buffer = b""
         open_requests = True
-        children = 0
         while open_requests or children:
             for key, _ in selector.select():
                 if key.data == "wake":
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_r, 4096)
-                    children -= _reap(ev_w)
+                    _reap(ev_w, children)
                     continue
                 data = os.read(req_r, 65536)
                 if not data:
@@ -71,8 +83,10 @@ def _serve(functions: Functions, req_r: int, ev_w: int) -> NoReturn:
                 buffer += data
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    children += _launch(functions, json.loads(line), ev_w, own_fds)
-            children -= _reap(ev_w)
+                    pid = _launch(functions, json.loads(line), ev_w, own_fds)
+                    if pid is not None:
+                        children.add(pid)
+            _reap(ev_w, children)
     except BaseException:
         code = 70
     finally:
@@ -81,7 +95,7 @@ def _serve(functions: Functions, req_r: int, ev_w: int) -> NoReturn:
 
 def _launch(
     functions: Functions, request: dict[str, Any], ev_w: int, own_fds: tuple[int, ...]
-) -> int:
+) -> int | None:
     spec = AttemptSpec.from_json(request["spec"])
     tag = f"{spec.step_id}\t{spec.attempt}"
     try:
@@ -90,21 +104,20 @@ def _launch(
         )
     except OSError as error:
         os.write(ev_w, f"E {tag}\t{error}\n".encode())
-        return 0
+        return None
     os.write(ev_w, f"S {tag}\t{pid}\n".encode())
-    return 1
+    return pid
 
 
-def _reap(ev_w: int) -> int:
-    reaped = 0
+def _reap(ev_w: int, children: set[int]) -> None:
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
-            return reaped
+            return
         if pid == 0:
-            return reaped
-        reaped += 1
+            return
+        children.discard(pid)
         os.write(ev_w, f"X {pid} {status} {usage.ru_maxrss}\n".encode())
 
 
@@ -125,11 +138,12 @@ class Zygote:
     def start(cls, functions: Functions) -> Zygote:
         req_r, req_w = os.pipe()
         ev_r, ev_w = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             os.close(req_w)
             os.close(ev_r)
-            _serve(functions, req_r, ev_w)
+            _serve(functions, req_r, ev_w, parent)
         os.close(req_r)
         os.close(ev_w)
         os.set_blocking(ev_r, False)

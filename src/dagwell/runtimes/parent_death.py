@@ -1,0 +1,27 @@
+"""Attempts and the zygote do not outlive the orchestrator that owns them.
+
+A SIGKILLed orchestrator runs no cleanup, and its attempts, reparented to init, would
+keep running while ``dagwell runs resume`` starts new attempts of the same steps. So each
+process dagwell forks for a run asks the kernel (``PR_SET_PDEATHSIG``) for a signal when
+its parent dies: the zygote gets SIGTERM and kills its attempts' process groups; an
+attempt gets SIGKILL. The parent may already be gone by the time the child asks, so the
+child checks its parent's pid right after.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(signum: int, parent: int) -> None:
+    """Have the kernel send ``signum`` to this process when ``parent`` (its parent) dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: resume's sweep still finds survivors
+        return
+    if os.getppid() != parent:  # died before we asked
+        os.kill(os.getpid(), signum)
