@@ -171,3 +171,85 @@ def test_loading_a_numpy_input_costs_about_its_own_size(home):
     # before: a 286 MiB array peaked at 619 MiB (three copies in flight); the interpreter,
     # numpy and the inherited zygote pages take well under 120 MiB
     assert rss < (size_mb + 120) * 2**20, f"max RSS {rss / 2**20:.0f} MiB"
+
+
+# -- 8: hooks run beside the loop ---------------------------------------------------------
+def test_a_slow_hook_does_not_delay_a_siblings_timeout_nor_the_run(home):
+    import threading
+    import time
+
+    import workloads
+
+    released = threading.Event()
+
+    def slow_hook() -> None:
+        released.wait(30)  # before: the loop waited these 30 s
+
+    boom = workloads.explode.with_options(
+        on_failure=slow_hook, retry=StepRetryConfig(max_retries=0)
+    )
+    slow = workloads.nap.with_options(timeout=1.0, retry=StepRetryConfig(max_retries=0))
+
+    @pipeline(enable_cache=False, on_failure="continue", hook_timeout=2)
+    def p() -> None:
+        boom()
+        slow(30)
+
+    started = time.monotonic()
+    run = outcome(p)
+    took = time.monotonic() - started
+    released.set()
+    nap = run.steps["nap"].attempts[0]
+    assert nap.failure.kind is FailureKind.TIMEOUT
+    assert (nap.ended_at - nap.started_at).total_seconds() < 5
+    assert took < 10, f"the run took {took:.1f}s"  # bounded by hook_timeout=2, not 30
+
+
+def test_a_hook_calling_sys_exit_changes_nothing(home):
+    import sys
+
+    import workloads
+
+    def leave() -> None:
+        sys.exit(3)  # before: aborted the run and cancelled the independent step
+
+    first = workloads.load.with_options(on_success=leave, enable_cache=False)
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        first(3)
+        workloads.nap(1.0)
+
+    run = p()
+    assert run.status.value == "completed"
+    assert {s.status for s in run.steps.values()} == {StepStatus.COMPLETED}
+
+
+def test_a_hook_that_never_returns_cannot_keep_the_run_from_ending(home):
+    import threading
+    import time
+
+    import workloads
+
+    never = threading.Event()
+
+    def hang() -> None:
+        never.wait()
+
+    quick = workloads.load.with_options(on_success=hang, enable_cache=False)
+
+    @pipeline(enable_cache=False, hook_timeout=1)
+    def p() -> None:
+        quick(2)
+
+    started = time.monotonic()
+    run = p()
+    assert run.status.value == "completed"
+    assert time.monotonic() - started < 8
+
+
+def test_hook_timeout_must_be_a_finite_positive_duration():
+    with pytest.raises(DefinitionError, match="hook_timeout"):
+
+        @pipeline(hook_timeout=float("nan"))
+        def p() -> None: ...

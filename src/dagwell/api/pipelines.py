@@ -22,11 +22,12 @@ from typing import Any
 
 from dagwell.api.steps import COSMETIC_OPTIONS, parse_settings
 from dagwell.api.tracing import tracing
-from dagwell.core.errors import DefinitionError
+from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.plan import Plan
 from dagwell.core.schedule import Schedule
 from dagwell.core.settings import NO_RETRY, ResourceSettings, StepRetryConfig
+from dagwell.core.units import check_seconds
 
 log = logging.getLogger("dagwell")
 
@@ -35,6 +36,7 @@ _OPTIONS = (
     "enable_cache",
     "retry",
     "infra_retries",
+    "hook_timeout",
     "on_failure",
     "on_success",
     "on_retry",
@@ -102,6 +104,13 @@ class Pipeline:
         if isinstance(infra, bool) or not isinstance(infra, int) or infra < 0:
             raise DefinitionError(f"infra_retries= of {owner} must be a whole number >= 0.")
         self.infra_retries: int = infra
+        try:
+            timeout = check_seconds(
+                self.options.get("hook_timeout", 60.0), what=f"hook_timeout= of {owner}"
+            )
+        except ConfigError as error:
+            raise DefinitionError(str(error)) from None
+        self.hook_timeout: float = float(timeout or 60.0)
         on_failure = self.options.get("on_failure")
         self.failure_mode = "stop"
         if isinstance(on_failure, str):
@@ -177,6 +186,7 @@ class Pipeline:
             params=_json_params(bound.arguments),
             infra_retries=self.infra_retries,
             failure_mode=self.failure_mode,  # type: ignore[arg-type]
+            hook_timeout=self.hook_timeout,
         )
         return TracedPipeline(
             plan=plan,
@@ -211,7 +221,8 @@ def pipeline(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
     """Make a function a pipeline. Use as ``@pipeline`` or ``@pipeline(option=...)``.
 
     Options: ``name``, ``enable_cache`` (default True), ``retry`` (default StepRetryConfig
-    for its steps), ``infra_retries`` (default 2 per step), ``on_failure`` ("stop",
+    for its steps), ``infra_retries`` (default 2 per step), ``hook_timeout`` (seconds a
+    hook may run, default 60; hooks run beside the run, never block it), ``on_failure`` ("stop",
     "continue", or a hook), ``on_success``/``on_retry`` hooks, ``settings`` (defaults for
     steps, e.g. ``{"resources": ResourceSettings(memory="1GB")}``), ``orchestrator``.
     """

@@ -151,6 +151,7 @@ class Plan:
     params: dict[str, Any] = field(default_factory=dict)
     infra_retries: int = 2
     failure_mode: FailureMode = "stop"
+    hook_timeout: float = 60.0  # seconds a hook call may run before it is abandoned
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -159,6 +160,7 @@ class Plan:
             "params": self.params,
             "infra_retries": self.infra_retries,
             "failure_mode": self.failure_mode,
+            "hook_timeout": self.hook_timeout,
         }
 
     @classmethod
@@ -170,4 +172,5 @@ class Plan:
             params=dict(data.get("params", {})),
             infra_retries=int(data.get("infra_retries", 2)),
             failure_mode=data.get("failure_mode", "stop"),
+            hook_timeout=float(data.get("hook_timeout", 60.0)),
         )

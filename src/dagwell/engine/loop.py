@@ -5,7 +5,9 @@ cache or the queue, lets time pass (backoffs, deadlines), polls the stop flag wi
 heartbeat, starts what admission allows, waits for runtime events, and writes the turn's
 changes to the store in one short transaction (the ends of attempts seen in one turn are
 written with the starts of the next turn's attempts). Evidence is released (pod
-finalizers dropped) only after that transaction committed. Hooks run last.
+finalizers dropped) only after that transaction committed. Hooks are then started in
+their own threads, bounded by the pipeline's ``hook_timeout``: they never delay the loop,
+a stop, or change an outcome.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dagwell.core.cache import cache_key
 from dagwell.core.errors import DagwellError, TemporaryError
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.home import Home
-from dagwell.core.hooks import HookEvent, Hooks, call_hooks
+from dagwell.core.hooks import HookEvent, Hooks
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.plan import Plan, StepSpec
 from dagwell.core.progress import NullProgress, Progress
@@ -37,6 +39,7 @@ from dagwell.core.scheduler import (
 )
 from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
 from dagwell.core.units import format_bytes, format_seconds
+from dagwell.engine.hook_runner import HookRunner
 from dagwell.engine.restore import RunningAttempt
 from dagwell.engine.signals import Handlers, SignalStop, hurry_on_signals, restore
 from dagwell.runtimes.base import AttemptExited, AttemptRunning, AttemptSpec, Runtime
@@ -82,7 +85,8 @@ class Engine:
         self._evidence: dict[tuple[str, int], AttemptExited] = {}
         self._cache_keys: dict[str, str] = {}
         self._inputs: dict[str, tuple[dict[str, ArtifactRef], dict[str, Any]]] = {}
-        self._hook_calls: list[tuple[Any, HookEvent]] = []
+        self._hook_calls: list[tuple[Any, HookEvent, str]] = []
+        self._hooks = HookRunner(self.plan.hook_timeout, self.progress.event)
         self._to_release: list[tuple[str, int]] = []
         self._external: dict[tuple[str, int], str] = {}
         self._last_beat = 0.0
@@ -123,6 +127,7 @@ class Engine:
                 self._launch(launch.step_id, launch.attempt, launch.memory_limit, launch.request)
             self._flush(force=self.scheduler.finished)
             if self.scheduler.finished:
+                self._hooks.drain()  # bounded by hook_timeout; a stop never waits
                 return
             wake = self.scheduler.next_wakeup()
             timeout = self.options.heartbeat_interval
@@ -434,8 +439,9 @@ class Engine:
                 self.runtime.release(*key)
         self._to_release.clear()
         calls, self._hook_calls = self._hook_calls, []
-        for hooks, event in calls:
-            call_hooks(hooks, event)
+        for hooks, event, what in calls:
+            self._hooks.submit(hooks, event, what)
+        self._hooks.poll()
         self.progress.update(self.scheduler.counts())
 
     def _record(self, change: Change) -> None:
@@ -531,8 +537,12 @@ class Engine:
             change.retry_in,
         )
         if change.new is StepStatus.RETRYING and hooks.on_retry:
-            self._hook_calls.append((hooks.on_retry, event))
+            self._hook_calls.append((hooks.on_retry, event, f"on_retry hook of {change.step_id}"))
         elif change.new is StepStatus.FAILED and hooks.on_failure:
-            self._hook_calls.append((hooks.on_failure, event))
+            self._hook_calls.append(
+                (hooks.on_failure, event, f"on_failure hook of {change.step_id}")
+            )
         elif change.new is StepStatus.COMPLETED and hooks.on_success:
-            self._hook_calls.append((hooks.on_success, event))
+            self._hook_calls.append(
+                (hooks.on_success, event, f"on_success hook of {change.step_id}")
+            )
