@@ -185,3 +185,32 @@ def test_fixtures_with_fields_removed_still_classify():
             partial = copy.deepcopy(data)
             del partial["status"][key]
             classify_pod(partial)  # never raises
+
+
+def _disrupted(reason, message):
+    return {
+        "metadata": {"name": "p"},
+        "spec": {"nodeName": "n1", "containers": [{"name": "step"}]},
+        "status": {
+            "phase": "Failed",
+            "reason": reason,
+            "message": message,
+            "conditions": [
+                {
+                    "type": "DisruptionTarget",
+                    "status": "True",
+                    "reason": "TerminationByKubelet",
+                    "message": message,
+                }
+            ],
+        },
+    }
+
+
+def test_graceful_node_shutdown_is_node_lost_and_memory_pressure_stays_evicted():
+    """Regression: a pod ended by graceful node shutdown (reason Terminated, the kubelet's
+    TerminationByKubelet) was classified evicted; the node is going away: node_lost."""
+    shutdown = _disrupted("Terminated", "Pod was terminated in response to imminent node shutdown.")
+    assert classify_pod(shutdown).failure.kind is FailureKind.NODE_LOST
+    pressure = _disrupted("Evicted", "The node was low on resource: memory. ")
+    assert classify_pod(pressure).failure.kind is FailureKind.EVICTED

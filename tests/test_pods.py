@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from dagwell import ResourceSettings
 from dagwell.core.errors import ConfigError
 from dagwell.core.plan import Locator
 from dagwell.kubernetes import PodSettings
@@ -48,6 +49,23 @@ def test_pod_names_are_valid_and_unique(step_id):
     assert len(name) <= 63 and DNS.match(name)
     assert name != pod_name("abc123def456", step_id + "x", 12, "f00d1")
     assert name != pod_name("abc123def456", step_id, 13, "f00d1")
+
+
+def test_pod_names_of_steps_that_differ_only_in_punctuation_or_case_differ():
+    """Regression: a.b, a_b and A-B all became ...-a-b-1-...; the second step's create got
+    409, taken for its own pod, and the step lost its first attempt."""
+    names = {pod_name("abc123def456", s, 1, "f00d1") for s in ("a.b", "a_b", "A-B", "a-b")}
+    assert len(names) == 4
+
+
+def test_tiny_cpu_requests_round_up_to_one_millicore():
+    """Regression: cpu_count=0.0001 became a request of 0m (no request at all)."""
+    pod = build_pod(spec(cpu=0.0001), namespace="ml", image="i", incarnation="abcde")
+    assert pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "1m"
+    pod = build_pod(spec(cpu=0.0015), namespace="ml", image="i", incarnation="abcde")
+    assert pod["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "2m"
+    with pytest.raises(ConfigError, match="cpu_count"):
+        ResourceSettings(cpu_count=0)
 
 
 def test_label_values():
@@ -117,6 +135,21 @@ def test_pod_settings_validate_at_definition_time():
         PodSettings(node_selektor={})
     with pytest.raises(ConfigError, match="PodSettings"):
         PodSettings.coerce(42)
+
+
+def test_pod_settings_are_checked_against_the_pod_schema_at_definition():
+    """Regression: a bad toleration or an unknown nested field was only refused by the API
+    server when the pod was created (422), mid-run."""
+    with pytest.raises(ConfigError, match=r"tolerations\[0\]\.keyy is not a field"):
+        PodSettings(tolerations=[{"keyy": "gpu", "operator": "Exists"}])
+    with pytest.raises(ConfigError, match=r"tolerations\[1\] is not a valid Toleration"):
+        PodSettings(tolerations=[{"key": "a"}, {"key": 1}])
+    with pytest.raises(ConfigError, match=r"security_context\.runAsUserr"):
+        PodSettings(security_context={"runAsUserr": 0})
+    with pytest.raises(ConfigError, match="volumes"):
+        PodSettings(volumes={"name": "data"})
+    ok = PodSettings(tolerations=[{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}])
+    assert ok.tolerations == [{"key": "gpu", "operator": "Exists", "effect": "NoSchedule"}]
 
 
 def test_kubernetes_orchestrator_validates_its_options():

@@ -38,6 +38,13 @@ def test_unknown_unit_is_named():
         parse_memory("4GBB")
 
 
+def test_milli_memory_is_refused_with_the_fix():
+    """Regression: parse_memory("100m") returned 100 MB; in Kubernetes quantities m is milli."""
+    with pytest.raises(ConfigError, match=r"'m' means milli.*'100M'.*'100Mi'"):
+        parse_memory("100m")
+    assert parse_memory("100M") == 100 * 10**6
+
+
 def test_format_helpers():
     assert format_bytes(None) == "-"
     assert format_bytes(400 * 10**6) == "400 MB"

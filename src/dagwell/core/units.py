@@ -63,6 +63,11 @@ def parse_memory(value: str | int, *, what: str = "memory") -> int:
             f"Invalid {what} {value!r}: expected a positive number and a unit, like {_EXAMPLES}."
         )
     number, unit = match.groups()
+    if unit == "m":  # a Kubernetes quantity's "m" is milli: 0.001 byte is never meant
+        raise ConfigError(
+            f"Invalid {what} {value!r}: in Kubernetes quantities 'm' means milli (a "
+            f"thousandth of a byte). Write '{number}M' (megabytes) or '{number}Mi' (mebibytes)."
+        )
     factor = _UNITS.get(unit.upper())
     if factor is None:
         known = "B, KB, MB, GB, TB, PB, Ki, Mi, Gi, Ti, Pi (and KiB, MiB, GiB, ...)"

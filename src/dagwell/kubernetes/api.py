@@ -332,3 +332,58 @@ class KubeApi:
             if client is not None:
                 with contextlib.suppress(Exception):
                     client.close()
+
+
+_POD_FIELDS = {  # PodSettings field -> (lightkube model in core_v1, a list of them?)
+    "tolerations": ("Toleration", True),
+    "affinity": ("Affinity", False),
+    "volumes": ("Volume", True),
+    "volume_mounts": ("VolumeMount", True),
+    "security_context": ("SecurityContext", False),
+}
+
+
+def pod_field_problem(name: str, value: Any) -> str | None:
+    """What is wrong with a pod-spec fragment from ``PodSettings`` (``name`` its field),
+    checked against the pod schema lightkube ships: a wrong type, or a field the schema does
+    not have (the API server would refuse the pod mid-run); None when it is fine."""
+    if name not in _POD_FIELDS or value is None:
+        return None
+    from lightkube.models import core_v1
+
+    model_name, many = _POD_FIELDS[name]
+    model = getattr(core_v1, model_name)
+    items = value if many else [value]
+    if many and not isinstance(value, list):
+        return f"{name} must be a list of {model_name} objects, got {type(value).__name__}"
+    for index, item in enumerate(items):
+        where = f"{name}[{index}]" if many else name
+        if not isinstance(item, dict):
+            return f"{where} must be a {model_name} object (a dict), got {type(item).__name__}"
+        try:
+            parsed = model.from_dict(item).to_dict()
+        except Exception as error:
+            return f"{where} is not a valid {model_name}: {error}"
+        unknown = _unknown_keys(item, parsed, where)
+        if unknown:
+            return f"{unknown} is not a field of the Kubernetes pod schema ({model_name})"
+    return None
+
+
+def _unknown_keys(given: Any, parsed: Any, where: str) -> str | None:
+    """The first key of ``given`` that the parsed model dropped (an unknown field)."""
+    if isinstance(given, dict) and isinstance(parsed, dict):
+        for key, value in given.items():
+            if key not in parsed:
+                if value is None:
+                    continue
+                return f"{where}.{key}"
+            found = _unknown_keys(value, parsed[key], f"{where}.{key}")
+            if found:
+                return found
+    if isinstance(given, list) and isinstance(parsed, list):
+        for index, (a, b) in enumerate(zip(given, parsed, strict=False)):
+            found = _unknown_keys(a, b, f"{where}[{index}]")
+            if found:
+                return found
+    return None

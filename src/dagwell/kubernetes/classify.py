@@ -108,6 +108,14 @@ def _memory_limited(pod: Mapping[str, Any], container: str) -> bool:
     )
 
 
+def _node_shutdown(status: Mapping[str, Any]) -> bool:
+    """Graceful node shutdown: the kubelet's ``TerminationByKubelet`` with the pod reason
+    ``Terminated`` (or ``NodeShutdown``) and its shutdown message, not memory pressure."""
+    reason = status.get("reason")
+    message = str(status.get("message") or "")
+    return reason in ("Terminated", "NodeShutdown") or "node shutdown" in message
+
+
 def classify_pod(pod: Mapping[str, Any]) -> PodVerdict:
     """Classify a pod object as the API returns it (missing fields are fine)."""
     status = _dict(pod.get("status"))
@@ -136,6 +144,8 @@ def classify_pod(pod: Mapping[str, Any]) -> PodVerdict:
         if condition.get("type") == "DisruptionTarget" and condition.get("status") == "True":
             reason = str(condition.get("reason") or "")
             kind = DISRUPTION_KINDS.get(reason, FailureKind.EVICTED)
+            if kind is FailureKind.EVICTED and _node_shutdown(status):
+                kind = FailureKind.NODE_LOST  # the kubelet ended it because the node goes away
             message = condition.get("message") or reason or "disrupted"
             return failed(
                 kind,

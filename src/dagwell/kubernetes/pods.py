@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -38,14 +39,15 @@ def _short_hash(text: str) -> str:
 
 
 def pod_name(run_id: str, step_id: str, attempt: int, incarnation: str) -> str:
-    """A DNS-1123 name within 63 characters, unique per run, step, attempt, orchestrator."""
+    """A DNS-1123 name within 63 characters, unique per run, step, attempt, orchestrator.
+
+    The readable part loses case and punctuation (``a.b``, ``a_b`` and ``A-B`` all read
+    ``a-b``), so a short hash of the exact step id keeps names of different steps apart.
+    """
     step = _NAME_OK.sub("-", step_id.lower()).strip("-") or "step"
-    tail = f"-{attempt}-{incarnation}"
-    name = f"dw-{run_id}-{step}{tail}"
-    if len(name) > 63:
-        keep = 63 - len(f"dw-{run_id}-") - len(tail) - 7
-        name = f"dw-{run_id}-{step[:keep].rstrip('-')}-{_short_hash(step_id)}{tail}"
-    return name
+    tail = f"-{_short_hash(step_id)}-{attempt}-{incarnation}"
+    keep = 63 - len(f"dw-{run_id}-") - len(tail)
+    return f"dw-{run_id}-{step[:keep].rstrip('-')}{tail}"
 
 
 def label_value(text: str) -> str:
@@ -69,7 +71,7 @@ def _resources(spec: AttemptSpec) -> dict[str, Any]:
     elif spec.request:
         requests["memory"] = quantity(spec.request)
     if spec.cpu is not None:
-        requests["cpu"] = f"{int(spec.cpu * 1000)}m"
+        requests["cpu"] = f"{max(1, math.ceil(spec.cpu * 1000))}m"  # never 0m
     if spec.gpu:
         limits["nvidia.com/gpu"] = str(spec.gpu)
     out: dict[str, Any] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dagwell.core.errors import ConfigError
 from dagwell.core.settings import _Settings
@@ -29,6 +29,24 @@ class PodSettings(_Settings):
     image: str | None = None
     priority_class_name: str | None = None
     pending_timeout: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _check_against_the_pod_schema(self) -> PodSettings:
+        """Refuse here, at definition, what the API server would refuse mid-run."""
+        from dagwell.kubernetes.api import pod_field_problem
+
+        for name in ("tolerations", "affinity", "volumes", "volume_mounts", "security_context"):
+            try:
+                problem = pod_field_problem(name, getattr(self, name))
+            except ImportError:  # no lightkube: nothing can create the pod anyway
+                return self
+            if problem:
+                raise ConfigError(
+                    f"Invalid PodSettings: {problem}. Write it as in a Kubernetes pod spec "
+                    "(camelCase field names), e.g. tolerations=[{'key': 'gpu', 'operator': "
+                    "'Exists', 'effect': 'NoSchedule'}]."
+                )
+        return self
 
     @classmethod
     def coerce(cls, value: Any) -> PodSettings:
