@@ -166,3 +166,26 @@ def test_nothing_is_left_after_a_cluster_stops(control_plane, tmp_path):
         for base in (setup.base, setup.cpu_base):
             assert base is None or not base.exists(), base
     assert control_plane.rest.get("/api/v1/nodes")["items"] == []
+
+
+def test_the_scheduler_preempts_for_a_higher_priority(kube):
+    cluster = kube(nodes={"n1": "1GB"})
+    cluster.rest.create(
+        "/apis/scheduling.k8s.io/v1/priorityclasses",
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": f"high-{cluster.namespace}"},
+            "value": 1000,
+        },
+    )
+    try:
+        cluster.create("pods", pod("low", memory="700M"))
+        wait_for(lambda: phase(cluster, "low") == "Running", 30, "the low-priority pod to run")
+        high = pod("high", memory="700M")
+        high["spec"]["priorityClassName"] = f"high-{cluster.namespace}"
+        cluster.create("pods", high)
+        wait_for(lambda: phase(cluster, "high") == "Running", 60, "the preemptor to run")
+        assert cluster.pod("low") is None  # preempted: deleted, terminated, gone
+    finally:
+        cluster.rest.delete(f"/apis/scheduling.k8s.io/v1/priorityclasses/high-{cluster.namespace}")

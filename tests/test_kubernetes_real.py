@@ -1,6 +1,7 @@
-"""Tier 4: a real cluster. Runs only when DAGWELL_TEST_KUBECONFIG points at one (and
-DAGWELL_TEST_IMAGE names an image with dagwell and these tests installed); no cluster can
-run on the machines this project is developed and tested on, so it is skipped there."""
+"""Tier 4: a real cluster. With DAGWELL_TEST_KUBECONFIG (and DAGWELL_TEST_IMAGE, an image
+with dagwell and these tests installed; DAGWELL_TEST_ARTIFACT_STORE, a store the pods and
+this process share; optionally DAGWELL_TEST_NAMESPACE) it runs against your cluster;
+without, against the local real control plane (the ``kube`` fixture), so it never skips."""
 
 import os
 
@@ -10,21 +11,31 @@ pytestmark = pytest.mark.kubeconfig
 KUBECONFIG = os.environ.get("DAGWELL_TEST_KUBECONFIG")
 
 
-@pytest.mark.skipif(
-    not KUBECONFIG,
-    reason="real-cluster tier: set DAGWELL_TEST_KUBECONFIG "
-    "(and DAGWELL_TEST_IMAGE, DAGWELL_TEST_ARTIFACT_STORE) to run it",
-)
-def test_ml_pipeline_on_a_real_cluster(home):
-    import workloads
-    from dagwell import KubernetesOrchestrator
+@pytest.fixture
+def target(request, home, tmp_path):
+    """(kubeconfig, image, namespace, artifact store) of the cluster to run on."""
+    if KUBECONFIG:
+        return (
+            KUBECONFIG,
+            os.environ["DAGWELL_TEST_IMAGE"],
+            os.environ.get("DAGWELL_TEST_NAMESPACE", "default"),
+            os.environ["DAGWELL_TEST_ARTIFACT_STORE"],
+        )
+    cluster = request.getfixturevalue("kube")(nodes={"node-a": "4GB"})
+    return cluster.admin_kubeconfig, "local", cluster.namespace, str(tmp_path / "shared")
 
+
+def test_ml_pipeline_on_a_real_cluster(target):
+    """Regression: StepRun.output() of a run read back from the store loaded from the home
+    artifact store, not the run's own artifact_store=, so it failed on any real cluster."""
+    import workloads
+    from dagwell import Client, KubernetesOrchestrator
+
+    kubeconfig, image, namespace, artifact_store = target
     orchestrator = KubernetesOrchestrator(
-        kubeconfig=KUBECONFIG,
-        image=os.environ["DAGWELL_TEST_IMAGE"],
-        namespace=os.environ.get("DAGWELL_TEST_NAMESPACE", "default"),
-        artifact_store=os.environ["DAGWELL_TEST_ARTIFACT_STORE"],
+        kubeconfig=kubeconfig, image=image, namespace=namespace, artifact_store=artifact_store
     )
     run = workloads.ml.with_options(orchestrator=orchestrator, enable_cache=False)(n=3)
     assert run.status.value == "completed"
     assert run.steps["evaluate"].output() == {"score": 0.5}
+    assert Client().get_run(run.id).steps["evaluate"].output() == {"score": 0.5}

@@ -8,6 +8,7 @@ through the engine; nothing here writes a status.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from dagwell.core.home import Home, resolve_home
@@ -17,13 +18,15 @@ from dagwell.store.views import build_run
 
 
 class _LazyArtifacts:
-    """Opens the client's artifact store on the first output actually loaded."""
+    """Opens the run's artifact store on the first output actually loaded: the one the run
+    was given (``artifact_store=`` of its orchestrator), else the client's."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, url: str | None = None) -> None:
         self._client = client
+        self._url = url
 
     def get(self, ref: ArtifactRef) -> Any:
-        return self._client.artifacts().get(ref)
+        return self._client.artifacts(self._url).get(ref)
 
 
 class Client:
@@ -39,6 +42,7 @@ class Client:
         self.home: Home = resolve_home(home, store_url=store_url, artifacts=artifact_store)
         self._store: Any = None
         self._artifacts: Any = None
+        self._run_artifacts: dict[str, Any] = {}
 
     def store(self) -> Any:
         if self._store is None:
@@ -47,10 +51,15 @@ class Client:
             self._store = Store.open(self.home.store_url)
         return self._store
 
-    def artifacts(self) -> Any:
-        if self._artifacts is None:
-            from dagwell.artifact_store.store import open_artifact_store
+    def artifacts(self, url: str | None = None) -> Any:
+        """The client's artifact store, or the one at ``url`` (a run's own)."""
+        from dagwell.artifact_store.store import open_artifact_store
 
+        if url is not None and url != self.home.artifacts:
+            if url not in self._run_artifacts:
+                self._run_artifacts[url] = open_artifact_store(url)
+            return self._run_artifacts[url]
+        if self._artifacts is None:
             self._artifacts = open_artifact_store(self.home.artifacts)
         return self._artifacts
 
@@ -76,7 +85,9 @@ class Client:
 
             if reap_if_lost(store, self.home, run_id):
                 row = store.run_row(run_id)
-        return build_run(row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader())
+        return build_run(
+            row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader(row)
+        )
 
     def list_runs(
         self, *, limit: int = 20, pipeline: str | None = None, status: str | None = None
@@ -85,7 +96,7 @@ class Client:
         runs = []
         for row in store.list_runs(limit=limit, pipeline=pipeline, status=status):
             steps, attempts = store.step_rows(row["id"]), store.attempt_rows(row["id"])
-            runs.append(build_run(row, steps, attempts, self._loader()))
+            runs.append(build_run(row, steps, attempts, self._loader(row)))
         return runs
 
     def stop_run(self, run_id: str) -> PipelineRun:
@@ -101,8 +112,9 @@ class Client:
 
         return resume_run(self.store(), self.home, run_id, progress=make_progress(progress))
 
-    def _loader(self) -> ArtifactLoader:
-        return _LazyArtifacts(self)
+    def _loader(self, row: Mapping[str, Any]) -> ArtifactLoader:
+        own = (row.get("orchestrator") or {}).get("artifact_store")
+        return _LazyArtifacts(self, str(own) if own else None)
 
     def logs(self, run_id: str, step: str | None = None, attempt: int | None = None) -> str:
         run = self.get_run(run_id)

@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
@@ -51,6 +52,8 @@ class _Pod:
     running_reported: bool = False
     ended: bool = False
     pending_why: str | None = None
+    quota_blocked: dict[str, Any] | None = None  # the manifest, while quota refuses it
+    quota_tried: float = 0.0
 
 
 class KubernetesRuntime:
@@ -109,6 +112,13 @@ class KubernetesRuntime:
             with_retries(lambda: self.api.create_pod(manifest), what=f"create pod {name}")
         except KubeConflict:
             pass  # created by a retry whose response was lost: it is ours (same incarnation)
+        except KubeError as error:
+            if not _quota_exceeded(error):
+                with self.lock:
+                    self.pods.pop(key, None)
+                    self.by_name.pop(name, None)
+                raise
+            self._wait_for_quota(key, manifest, error)
         except BaseException:
             with self.lock:
                 self.pods.pop(key, None)
@@ -117,7 +127,48 @@ class KubernetesRuntime:
         return name
 
     # -- observe ---------------------------------------------------------------------------
+    def _wait_for_quota(
+        self, key: tuple[str, int], manifest: dict[str, Any], error: KubeError
+    ) -> None:
+        """A quota refused the pod: that is capacity, not a verdict. Keep the attempt
+        pending and create the pod again (in :meth:`wait`) until quota frees up or
+        ``pending_timeout`` ends it as unschedulable."""
+        with self.lock:
+            tracked = self.pods.get(key)
+            if tracked is None:
+                return
+            tracked.quota_blocked = manifest
+            tracked.quota_tried = time.monotonic()
+            tracked.pending_why = f"waiting for quota ({error})"
+        log.info("pod %s waits for quota: %s", tracked.name, error)
+
+    def _retry_quota_blocked(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            blocked = [
+                (k, p)
+                for k, p in self.pods.items()
+                if p.quota_blocked is not None and not p.ended and now - p.quota_tried >= 1.0
+            ]
+        for key, tracked in blocked:
+            manifest = tracked.quota_blocked
+            assert manifest is not None
+            tracked.quota_tried = now
+            try:
+                with_retries(partial(self.api.create_pod, manifest), what="create pod")
+            except KubeConflict:
+                pass
+            except KubeError as error:
+                if _quota_exceeded(error):
+                    tracked.pending_why = f"waiting for quota ({error})"
+                    continue
+                self._end(key, Failure(FailureKind.CONFIG_ERROR, str(error), retryable=False))
+                continue
+            tracked.quota_blocked = None
+            tracked.pending_why = None
+
     def wait(self, timeout: float) -> list[RuntimeEvent]:
+        self._retry_quota_blocked()
         self._check_bounds()
         if time.monotonic() - self.last_resync >= self.resync_interval:
             self._resync()
@@ -184,6 +235,7 @@ class KubernetesRuntime:
             for key, tracked in list(self.pods.items()):
                 if (
                     not tracked.ended
+                    and tracked.quota_blocked is None
                     and tracked.name not in seen
                     and listed_at - tracked.created > 5.0
                 ):
@@ -415,6 +467,11 @@ class KubernetesRuntime:
         for name in names:
             self._dispose(name)
         self.api.close()
+
+
+def _quota_exceeded(error: KubeError) -> bool:
+    """403 "exceeded quota" at pod creation (the ResourceQuota admission plugin)."""
+    return error.code == 403 and "exceeded quota" in str(error)
 
 
 def _manifest_failure(manifest: ResultManifest, exit_code: int | None) -> Failure:
