@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import time
 from pathlib import Path
 
 CONTROLLERS = ("memory", "cpu")
@@ -46,6 +48,20 @@ def _remove_tree(path: Path) -> None:
             child.rmdir()
     with contextlib.suppress(OSError):
         path.rmdir()
+
+
+def remove_node_cgroup(path: Path) -> None:
+    """Kill what still runs in a node cgroup a test left behind, then remove it."""
+    for procs in path.rglob("cgroup.procs"):
+        with contextlib.suppress(OSError, ValueError):
+            for pid in procs.read_text().split():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(pid), signal.SIGKILL)
+    for _ in range(50):
+        _remove_tree(path)
+        if not path.exists():
+            return
+        time.sleep(0.02)
 
 
 def leave_own_cgroups(moved: list[tuple[Path, Path]]) -> None:

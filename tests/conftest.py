@@ -77,14 +77,36 @@ def cgroups() -> str:
     return setup.version
 
 
-def leftover_cgroups() -> list[str]:
-    """Node cgroups dagwell left under this process's memory cgroup (should be none)."""
+def _node_cgroups() -> list[Path]:
     from dagwell.runtimes.cgroups import detect
 
     setup = detect("auto")
     if setup.base is None or not setup.base.exists():
         return []
-    return sorted(p.name for p in setup.base.iterdir() if p.is_dir())
+    return sorted(p for p in setup.base.iterdir() if p.is_dir())
+
+
+_BEFORE_TEST: set[str] = set()
+
+
+def leftover_cgroups() -> list[str]:
+    """Node cgroups dagwell left under this process's memory cgroup since the test began
+    (should be none). Ones an earlier, failed test left are not this test's."""
+    return sorted(p.name for p in _node_cgroups() if p.name not in _BEFORE_TEST)
+
+
+@pytest.fixture(autouse=True)
+def _cgroups_left_by_this_test() -> Iterator[None]:
+    """Remember the node cgroups present before each test, and clear the ones it left (a
+    failed or timed-out test must not make every later test on this worker fail too)."""
+    from cgroup_isolation import remove_node_cgroup
+
+    _BEFORE_TEST.clear()
+    _BEFORE_TEST.update(p.name for p in _node_cgroups())
+    yield
+    for path in _node_cgroups():
+        if path.name not in _BEFORE_TEST:
+            remove_node_cgroup(path)
 
 
 @pytest.fixture(scope="session")
