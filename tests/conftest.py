@@ -128,7 +128,26 @@ def control_plane(tmp_path_factory):
         f"kube-scheduler, kube-controller-manager) started in {plane.startup_seconds:.1f}s\n"
     )
     yield plane
-    plane.stop()
+    try:
+        left = plane.leftovers() + _kube_cgroups_left()
+    finally:
+        plane.stop()
+    assert not left, f"the Kubernetes tests left objects behind: {left}"
+
+
+def _kube_cgroups_left() -> list[str]:
+    """cgroups (memory and cpu) of test clusters still under this process's own."""
+    from dagwell.runtimes.cgroups import detect
+
+    setup = detect("auto", node_dir="dagwell-kube-probe")
+    left = []
+    for base in (setup.base, setup.cpu_base):
+        if base is None:
+            continue
+        if base.exists():
+            base.rmdir()
+        left += [str(p) for p in base.parent.glob("dagwell-kube-*") if p.is_dir()]
+    return left
 
 
 @pytest.fixture

@@ -30,8 +30,12 @@ def test_seed_example(home, cgroups):
 
 
 def test_seed_kubernetes_example(home, cgroups):
+    from dagwell.testing.kube.control_plane import missing_binaries
+
     out = run([sys.executable, "examples/seed_kubernetes.py"], home)
     assert "completed: 10 steps" in out
+    if not missing_binaries():
+        assert "a local Kubernetes v1.20.2 control plane" in out
 
 
 def test_ml_pipeline_example_and_its_cache(home):

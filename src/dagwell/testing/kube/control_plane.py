@@ -333,6 +333,20 @@ class ControlPlane:
         )  # fmt: skip
         return revision
 
+    def leftovers(self) -> list[str]:
+        """Pods (in any namespace), finalizers and nodes still there: none after a suite."""
+        pods = self.rest.get("/api/v1/pods").get("items") or []
+        nodes = self.rest.get("/api/v1/nodes").get("items") or []
+        return [
+            f"pod {p['metadata']['namespace']}/{p['metadata']['name']}"
+            + (
+                f" (finalizers {p['metadata']['finalizers']})"
+                if p["metadata"].get("finalizers")
+                else ""
+            )
+            for p in pods
+        ] + [f"node {n['metadata']['name']}" for n in nodes]
+
     def version(self) -> str:
         return str(self.rest.get("/version").get("gitVersion"))
 
