@@ -253,3 +253,49 @@ def test_hook_timeout_must_be_a_finite_positive_duration():
 
         @pipeline(hook_timeout=float("nan"))
         def p() -> None: ...
+
+
+# -- 4: a step alone larger than the node is its own problem ------------------------------
+def test_a_step_alone_exceeding_the_node_is_not_blamed_on_node_pressure(home, cgroups):
+    """Before: recorded as node pressure ('not the step's fault'), two infrastructure
+    retries burnt, advice to raise max_retries."""
+    import workloads
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        workloads.hog(400, 1.0)
+
+    run = outcome(p.with_options(orchestrator=LocalOrchestrator(memory="250MB")))
+    attempts = run.steps["hog"].attempts
+    assert len(attempts) == 1, [a.failure.message for a in attempts]
+    failure = attempts[0].failure
+    assert failure.kind is FailureKind.OOM_KILLED
+    assert failure.oom_scope.value == "step_exceeds_node"
+    assert "alone needs more than the node's 250 MB" in failure.message
+    assert "max_retries" not in failure.message
+    assert attempts[0].budget is None
+
+
+def test_node_pressure_with_others_to_blame_is_still_node_pressure():
+    from dagwell.core.failures import OomScope
+    from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
+
+    def verdict(peak: int):
+        return classify_exit(
+            LocalEvidence(
+                exit_code=None,
+                signal=9,
+                oom_kills=1,
+                own_limit_hit=False,
+                own_limit=None,
+                peak_memory=peak,
+                node_memory=1400 * 10**6,
+                manifest=None,
+            )
+        )
+
+    assert verdict(300 * 10**6).oom_scope is OomScope.NODE_PRESSURE
+    assert verdict(300 * 10**6).is_infra
+    alone = verdict(1390 * 10**6)
+    assert alone.oom_scope is OomScope.STEP_EXCEEDS_NODE
+    assert not alone.is_infra and not alone.retryable

@@ -76,7 +76,29 @@ def test_memory_escalation():
     by_node = decide("oom_killed", policy, scope=OomScope.OWN_LIMIT, limit=800 * MB, node=1000 * MB)
     assert by_node.memory_limit == 1000 * MB
     stuck = decide("oom_killed", policy, scope=OomScope.OWN_LIMIT, limit=1000 * MB, node=1000 * MB)
-    assert stuck.memory_limit == 1000 * MB and "stays" in stuck.note
+    assert stuck.memory_limit == 1000 * MB and "reached its cap" in stuck.note
+
+
+def test_memory_escalation_stops_at_its_cap_unless_retry_on_asks():
+    """Before: at the cap, the next attempts retried at the same limit until max_retries
+    ran out, each OOM-killed again."""
+    policy = StepRetryConfig(max_retries=5, memory_factor=2, max_memory="500MB")
+    at_cap = decide("oom_killed", policy, scope=OomScope.OWN_LIMIT, limit=500 * MB)
+    assert not at_cap.retry
+    assert "max_memory=500MB" in at_cap.note and "retry_on=['oom_killed']" in at_cap.note
+    node = decide(
+        "oom_killed",
+        StepRetryConfig(max_retries=5, memory_factor=2),
+        scope=OomScope.OWN_LIMIT,
+        limit=1000 * MB,
+        node=1000 * MB,
+    )
+    assert not node.retry and "the node's 1.0 GB" in node.note
+    asked = StepRetryConfig(
+        max_retries=5, memory_factor=2, max_memory="500MB", retry_on="oom_killed"
+    )
+    again = decide("oom_killed", asked, scope=OomScope.OWN_LIMIT, limit=500 * MB)
+    assert again.retry and again.memory_limit == 500 * MB
 
 
 def test_backoff_delay():

@@ -33,6 +33,8 @@ class OomScope(StrEnum):
 
     OWN_LIMIT = "own_limit"
     NODE_PRESSURE = "node_pressure"
+    #: the node's limit, but the step alone filled the node: it needs more than the node
+    STEP_EXCEEDS_NODE = "step_exceeds_node"
 
 
 #: Failures that are not the step's fault; they draw on the pipeline's infrastructure

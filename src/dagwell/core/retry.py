@@ -36,28 +36,35 @@ def backoff_delay(policy: StepRetryConfig, retry_number: int, jitter_sample: flo
 
 def next_memory_limit(
     policy: StepRetryConfig, limit: int, node_memory: int | None
-) -> tuple[int, str]:
-    """The escalated limit after an own-limit OOM kill, and a note saying what happened."""
+) -> tuple[int, str, bool]:
+    """The escalated limit after an own-limit OOM kill, a note saying what happened, and
+    whether escalation is at its cap (max_memory or the node) and cannot go higher."""
     if policy.memory_factor is None:
-        return limit, (
+        return (
+            limit,
             f"It used its whole {format_bytes(limit)} limit. To retry with more memory set "
             "StepRetryConfig(memory_factor=2, max_memory=...), or raise "
-            "ResourceSettings(memory=...)."
+            "ResourceSettings(memory=...).",
+            False,
         )
-    ceilings = [int(limit * policy.memory_factor)]
+    ceilings = [(int(limit * policy.memory_factor), "")]
     if policy.max_memory_bytes is not None:
-        ceilings.append(policy.max_memory_bytes)
+        ceilings.append((policy.max_memory_bytes, f"max_memory={policy.max_memory}"))
     if node_memory is not None:
-        ceilings.append(node_memory)
-    new = max(limit, min(ceilings))
+        ceilings.append((node_memory, f"the node's {format_bytes(node_memory)}"))
+    ceiling, cap = min(ceilings)
+    new = max(limit, ceiling)
     if new == limit:
         return (
             limit,
-            f"Its limit stays {format_bytes(limit)}: max_memory or the node allows no more.",
+            f"Memory escalation reached its cap: the limit is already {format_bytes(limit)} "
+            f"and {cap or 'the cap'} allows no more.",
+            True,
         )
     return (
         new,
         f"Next attempt's limit: {format_bytes(new)} (memory_factor={policy.memory_factor:g}).",
+        False,
     )
 
 
@@ -92,7 +99,14 @@ def decide_retry(
         and failure.oom_scope is OomScope.OWN_LIMIT
         and memory_limit is not None
     ):
-        limit, note = next_memory_limit(policy, memory_limit, node_memory)
+        limit, note, capped = next_memory_limit(policy, memory_limit, node_memory)
+        if capped and policy.retry_on is None:  # the same limit would only OOM again
+            return RetryDecision(
+                False,
+                memory_limit=limit,
+                note=f"{note} Not retried at the same limit; raise max_memory or the node's "
+                "memory, or set retry_on=['oom_killed'] to retry at this limit anyway.",
+            )
     if not policy.retries_on(failure.kind):
         return RetryDecision(
             False,

@@ -86,7 +86,7 @@ def restore(
                 and last["oom_scope"] == OomScope.OWN_LIMIT.value
                 and state.limit
             ):
-                state.limit, _ = next_memory_limit(state.retry, state.limit, config.node_memory)
+                state.limit, _, _ = next_memory_limit(state.retry, state.limit, config.node_memory)
         elif state.status is StepStatus.QUEUED:
             state.queued_at = now
         elif state.status is StepStatus.FAILED and config.failure_mode == "stop":

@@ -46,6 +46,17 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+#: A node-pressure victim that held this share of the node at its peak had the node
+#: (nearly) to itself: the others were too small to be the cause.
+ALONE_SHARE = 0.8
+
+
+def _filled_the_node(ev: LocalEvidence) -> bool:
+    return bool(
+        ev.node_memory and ev.peak_memory and ev.peak_memory >= ALONE_SHARE * ev.node_memory
+    )
+
+
 def classify_exit(ev: LocalEvidence) -> Failure | None:
     """None when the attempt succeeded; otherwise the failure, with its evidence."""
     code, sig = ev.exit_code, ev.signal
@@ -56,9 +67,18 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
         scope = ev.watchdog_kill or (
             OomScope.OWN_LIMIT if ev.own_limit_hit and ev.own_limit else OomScope.NODE_PRESSURE
         )
+        if scope is OomScope.NODE_PRESSURE and _filled_the_node(ev):
+            scope = OomScope.STEP_EXCEEDS_NODE
         who = "dagwell's memory watchdog (no cgroups here)" if ev.watchdog_kill else "the kernel"
         if scope is OomScope.OWN_LIMIT:
             why = f"it reached its own {format_bytes(ev.own_limit)} limit (peak {peak})."
+        elif scope is OomScope.STEP_EXCEEDS_NODE:
+            why = (
+                f"this step alone needs more than the node's {format_bytes(ev.node_memory)}: "
+                f"it held {peak} of it when it was killed, so no other step was to blame. "
+                "Give the orchestrator more memory (LocalOrchestrator(memory=...)) or make the "
+                "step use less; retrying on this node cannot help."
+            )
         else:
             why = (
                 f"the node's {format_bytes(ev.node_memory)} were exhausted by the steps "
@@ -74,6 +94,7 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
             sig,
             "OOMKilled",
             scope,
+            retryable=scope is not OomScope.STEP_EXCEEDS_NODE,
         )
     manifest = ev.manifest
     if code == 0 and manifest is not None and manifest.ok:
