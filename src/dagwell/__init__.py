@@ -22,8 +22,10 @@ __all__ = [
     "ResourceSettings",
     "RunFailedError",
     "Schedule",
+    "SlackAlerter",
     "StepRetryConfig",
     "StepRun",
+    "WebhookAlerter",
     "pipeline",
     "step",
 ]
@@ -43,6 +45,8 @@ _WHERE = {
     "RunFailedError": "dagwell.core.records",
     "FailureKind": "dagwell.core.failures",
     "HookEvent": "dagwell.core.hooks",
+    "WebhookAlerter": "dagwell.engine.alerts",
+    "SlackAlerter": "dagwell.engine.alerts",
 }
 
 if TYPE_CHECKING:
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
     from dagwell.core.records import Attempt, PipelineRun, RunFailedError, StepRun
     from dagwell.core.schedule import Schedule
     from dagwell.core.settings import ResourceSettings, StepRetryConfig
+    from dagwell.engine.alerts import SlackAlerter, WebhookAlerter
     from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
     from dagwell.runtimes.local_orchestrator import LocalOrchestrator
 

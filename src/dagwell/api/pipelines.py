@@ -43,6 +43,7 @@ _OPTIONS = (
     "settings",
     "orchestrator",
     "schedule",
+    "alerters",
 )
 _DEFERRED: ContextVar[list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]] | None] = ContextVar(
     "dagwell_deferred_calls", default=None
@@ -127,6 +128,11 @@ class Pipeline:
             on_success=check_hooks(owner, "on_success", self.options.get("on_success")),
         )
         self.settings = parse_settings(owner, self.options.get("settings"))
+        self.alerters: tuple[Any, ...] = ()
+        if self.options.get("alerters") is not None:
+            from dagwell.engine.alerts import check_alerters
+
+            self.alerters = check_alerters(owner, self.options["alerters"])
         self.orchestrator = self.options.get("orchestrator")
         self.schedule = self.options.get("schedule")
         if self.schedule is not None and not isinstance(self.schedule, Schedule):
@@ -192,6 +198,7 @@ class Pipeline:
             plan=plan,
             functions={sid: step.func for sid, step in trace.steps.items()},
             hooks=hooks_by_step(trace.steps, self.hooks),
+            alerters=self.alerters,
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -224,7 +231,8 @@ def pipeline(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
     for its steps), ``infra_retries`` (default 2 per step), ``hook_timeout`` (seconds a
     hook may run, default 60; hooks run beside the run, never block it), ``on_failure`` ("stop",
     "continue", or a hook), ``on_success``/``on_retry`` hooks, ``settings`` (defaults for
-    steps, e.g. ``{"resources": ResourceSettings(memory="1GB")}``), ``orchestrator``.
+    steps, e.g. ``{"resources": ResourceSettings(memory="1GB")}``), ``orchestrator``,
+    ``alerters`` (``WebhookAlerter``/``SlackAlerter``: run failed, OOM kill, long run).
     """
     if _func is not None:
         if options:

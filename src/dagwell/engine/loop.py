@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import ArtifactStore, manifest_key
 from dagwell.core.cache import cache_key
@@ -53,6 +53,9 @@ from dagwell.store import (
     UpdateStep,
 )
 
+if TYPE_CHECKING:
+    from dagwell.engine.alerts import AlertWatch
+
 log = logging.getLogger("dagwell.engine.loop")
 
 
@@ -76,6 +79,7 @@ class Engine:
     functions: Mapping[str, Callable[..., Any] | None] = field(default_factory=dict)
     hooks: Mapping[str, Hooks] = field(default_factory=dict)
     progress: Progress = field(default_factory=NullProgress)
+    alerts: AlertWatch | None = None  # webhook/Slack alerts (engine.alerts); never blocks
     options: EngineOptions = field(default_factory=EngineOptions)
     clock: Callable[[], float] = time.time
     outputs: dict[str, dict[str, ArtifactRef]] = field(default_factory=dict)
@@ -142,6 +146,8 @@ class Engine:
         if now - self._last_beat < self.options.heartbeat_interval:
             return
         self._last_beat = now
+        if self.alerts is not None:
+            self.alerts.tick(now)
         if (
             self.store.heartbeat(self.run_id, now, self.options.owner)
             and not self.scheduler.stop_requested
@@ -245,6 +251,8 @@ class Engine:
             ]
         )
         self.progress.finish(status.value)
+        if self.alerts is not None:
+            self.alerts.run_ended(status, rule.name, self.clock())
         return status
 
     # -- ready steps: cache or queue -----------------------------------------------------------
@@ -495,6 +503,8 @@ class Engine:
             if failure.signal is not None:
                 values["signal"] = failure.signal
         self._batch.add(AttemptWrite(self.run_id, change.step_id, change.attempt, values))
+        if failure is not None and self.alerts is not None:
+            self.alerts.attempt_ended(change.step_id, change.attempt, failure, self.clock())
         if failure is not None:
             peak = f", peak {format_bytes(ev.peak_memory)}" if ev and ev.peak_memory else ""
             self.progress.event(

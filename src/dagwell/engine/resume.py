@@ -26,6 +26,7 @@ from dagwell.engine.loop import Engine, EngineOptions
 from dagwell.engine.orchestrators import from_description
 from dagwell.engine.outcome import finished_run
 from dagwell.engine.restore import RunningAttempt, restore
+from dagwell.engine.runner import alert_watch
 from dagwell.engine.signals import stop_on_signals
 from dagwell.runtimes.base import Orchestrator
 from dagwell.runtimes.locator import resolve
@@ -112,6 +113,7 @@ def take_over(
         functions=functions,
         hooks=hooks,
         progress=progress,
+        alerts=alert_watch((), run_id, plan.pipeline, row["started_at"] or row["created_at"]),
         options=EngineOptions(owner=owner),
         outputs=outputs,
     )

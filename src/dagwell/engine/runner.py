@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import ArtifactStore, open_artifact_store
 from dagwell.core.home import resolve_home
@@ -29,6 +29,9 @@ from dagwell.engine.signals import stop_on_signals
 from dagwell.runtimes.base import Orchestrator
 from dagwell.store.ownership import owner_tag
 
+if TYPE_CHECKING:
+    from dagwell.engine.alerts import AlertWatch
+
 log = logging.getLogger("dagwell.engine.runner")
 
 
@@ -39,6 +42,7 @@ class TracedPipeline:
     plan: Plan
     functions: dict[str, Callable[..., Any] | None] = field(default_factory=dict)
     hooks: dict[str, Hooks] = field(default_factory=dict)
+    alerters: tuple[Any, ...] = ()  # engine.alerts.WebhookAlerter: the pipeline's alerters=
 
 
 def new_run_id() -> str:
@@ -164,12 +168,23 @@ def _execute(
             functions=traced.functions,
             hooks=traced.hooks,
             progress=progress or NullProgress(),
+            alerts=alert_watch(traced.alerters, run_id, plan.pipeline, now),
             options=EngineOptions(owner=owner),
         )
         status = engine.run()
         return finished_run(store, run_id, status, artifacts)
     finally:
         store.close()
+
+
+def alert_watch(
+    alerters: Sequence[Any], run_id: str, pipeline: str, started_at: float
+) -> AlertWatch | None:
+    """The run's alerters (its own plus the machine's ``DAGWELL_ALERT_*``), if it has any."""
+    from dagwell.engine.alerts import AlertWatch, alerters_from_env
+
+    every = [*alerters, *alerters_from_env()]
+    return AlertWatch(every, run_id, pipeline, started_at) if every else None
 
 
 def hooks_by_step(traced_steps: Mapping[str, Any], pipeline_hooks: Hooks) -> dict[str, Hooks]:
