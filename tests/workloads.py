@@ -195,3 +195,12 @@ def detachable(ledger: str, seconds: float = 4.0) -> None:
     quick(ledger, "a", id="a")
     marked_nap(ledger, "b", seconds, id="b", after="a")
     quick(ledger, "c", id="c", after="b")
+
+
+@step(enable_cache=False)
+def creep(first: int = 60, then: int = 300, pause: float = 0.8) -> None:
+    """Holds ``first`` MB for ``pause`` s, then grows by ``then`` MB (sampled, then killed)."""
+    held = allocate(first)
+    time.sleep(pause)
+    more = allocate(then)
+    del held, more

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from dagwell.core.errors import DagwellError
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.manifest import ArtifactRef
+from dagwell.core.memory import MemorySeries
 from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 
 
@@ -44,6 +45,7 @@ class Attempt:
     backoff: float | None = None  # seconds before the next attempt
     node: str | None = None
     external_id: str | None = None
+    memory: MemorySeries | None = None  # memory over time, when the runtime sampled it
 
     @property
     def duration(self) -> float | None:

@@ -488,6 +488,8 @@ class Engine:
             values.update(
                 exit_code=ev.exit_code, signal=ev.signal, peak_memory=ev.peak_memory, node=ev.node
             )
+            if ev.memory is not None:
+                values["memory_samples"] = ev.memory
             if ev.started_at:
                 values["started_at"] = ev.started_at
         if failure is not None:

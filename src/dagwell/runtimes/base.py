@@ -100,6 +100,7 @@ class AttemptExited:
     ended_at: float | None = None
     node: str | None = None
     logs: str | None = None  # collected once at the end, when the runtime keeps none itself
+    memory: dict[str, Any] | None = None  # MemorySeries.to_json(): memory over time, if sampled
 
 
 @dataclass(frozen=True)

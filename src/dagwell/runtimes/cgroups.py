@@ -100,6 +100,7 @@ class AttemptGroup(Protocol):
     def procs_files(self) -> list[Path]: ...
 
     def evidence(self) -> CgroupEvidence: ...
+    def anon_memory(self) -> int: ...
     def pids(self) -> list[int]: ...
     def kill(self) -> None: ...
     def remove(self) -> None: ...
@@ -141,6 +142,11 @@ class V1Attempt:
         return CgroupEvidence(
             oom_kills=oom, own_limit_hit=failcnt > 0 or at_limit, peak_memory=peak
         )
+
+    def anon_memory(self) -> int:
+        """Anonymous memory now (rss, plus swap when accounted): not the page cache."""
+        stat = _keyed(_read(self.path / "memory.stat"))
+        return stat.get("rss", 0) + stat.get("swap", 0)
 
     def pids(self) -> list[int]:
         return _pids(self.path / "cgroup.procs")
@@ -232,6 +238,10 @@ class V2Attempt:
             own_limit_hit=events.get("max", 0) > 0,
             peak_memory=peak,
         )
+
+    def anon_memory(self) -> int:
+        """Anonymous memory now: not the page cache."""
+        return _keyed(_read(self.path / "memory.stat")).get("anon", 0)
 
     def pids(self) -> list[int]:
         return _pids(self.path / "cgroup.procs")

@@ -41,6 +41,7 @@ from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup
 from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
+from dagwell.runtimes.sampler import MemorySampler
 from dagwell.runtimes.watchdog import Watchdog
 from dagwell.runtimes.worker import PARENT_ENV, attempt_env
 from dagwell.runtimes.zygote import Zygote, ZygoteGone
@@ -82,6 +83,7 @@ class LocalRuntime:
         self.spent: dict[tuple[str, int], AttemptGroup] = {}  # read, not yet removed
         self.node: NodeGroup | None = None  # created with the first attempt (see _node_group)
         self.watchdog: Watchdog | None = None
+        self.sampler = MemorySampler(self.observed_memory)
         self.zygote: Zygote | None = None
         if start_method != "spawn" and functions is not None and _fork_is_safe():
             self.zygote = Zygote.start(functions)  # before this process grows any further
@@ -140,6 +142,8 @@ class LocalRuntime:
             raise
         key = (spec.step_id, spec.attempt)
         self.running[key] = _Running(spec, pid, pidfd, group, time.time())
+        if group is not None:
+            self.sampler.add(key, group)
         if pid is None:
             return ""
         self._started(key, pid)
@@ -186,7 +190,9 @@ class LocalRuntime:
             time.sleep(max(0.0, min(timeout, 0.05)))
             return []
         events: list[RuntimeEvent] = []
-        for ready, _mask in self.selector.select(max(0.0, timeout)):
+        ready_list = self.selector.select(self.sampler.timeout(max(0.0, timeout)))
+        self.sampler.sample()
+        for ready, _mask in ready_list:
             if ready.data == "zygote":
                 assert self.zygote is not None
                 self.zygote.read()
@@ -276,6 +282,8 @@ class LocalRuntime:
                     backend=str(self.info.details["backend"]),
                 )
             )
+        oom = failure is not None and failure.kind is FailureKind.OOM_KILLED
+        series = self.sampler.pop(key, ended if oom else None)
         return AttemptExited(
             item.spec.step_id,
             item.spec.attempt,
@@ -288,6 +296,7 @@ class LocalRuntime:
             item.started_at,
             ended,
             node="local",
+            memory=series.to_json() if series is not None else None,
         )
 
     def _zygote_died(self) -> list[RuntimeEvent]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from dagwell.core.errors import ConfigError
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002_memory_samples"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -87,6 +87,7 @@ attempts = Table(
     Column("external_id", String(300)),
     Column("started_at", Float),
     Column("ended_at", Float),
+    Column("memory_samples", JSON),  # dagwell.core.memory.MemorySeries, when sampled
     ForeignKeyConstraint(
         ["run_id", "step_id"], ["steps.run_id", "steps.step_id"], ondelete="CASCADE"
     ),

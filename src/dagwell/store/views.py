@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from dagwell.core.failures import Failure, FailureKind, OomScope
 from dagwell.core.manifest import ArtifactRef
+from dagwell.core.memory import MemorySeries
 from dagwell.core.records import ArtifactLoader, Attempt, PipelineRun, StepRun, to_datetime
 from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 from dagwell.store.ownership import is_orphaned
@@ -58,6 +59,9 @@ def build_run(
                 backoff=a["backoff"],
                 node=a["node"],
                 external_id=a["external_id"],
+                memory=MemorySeries.from_json(a["memory_samples"])
+                if a.get("memory_samples")
+                else None,
             )
         )
     steps = {}

@@ -1,0 +1,67 @@
+"""An attempt's memory over time: the compact series the local runtime samples.
+
+Kept with the attempt (a JSON column) so the dashboard can draw each attempt against its
+limit and the node, and mark the moment the kernel killed it. The series is bounded:
+``add`` halves it (keeping each pair's larger value, so a peak is never smoothed away) and
+doubles the sampling interval whenever it reaches ``MAX_POINTS``; a long step therefore
+costs as much as a short one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_POINTS = 240
+FIRST_INTERVAL = 0.2  # seconds: the first sample, and the interval until the series fills
+
+
+@dataclass
+class MemorySeries:
+    """Samples of one attempt: times (epoch seconds), its anonymous memory and the node's
+    usage at each time (bytes), plus the kill moment when the kernel OOM-killed it."""
+
+    times: list[float] = field(default_factory=list)
+    anon: list[int] = field(default_factory=list)
+    node: list[int | None] = field(default_factory=list)
+    interval: float = FIRST_INTERVAL
+    kill_at: float | None = None
+
+    def add(self, at: float, anon: int, node: int | None) -> None:
+        self.times.append(at)
+        self.anon.append(anon)
+        self.node.append(node)
+        if len(self.times) >= MAX_POINTS:
+            self._halve()
+
+    def _halve(self) -> None:
+        pairs = range(0, len(self.times) - 1, 2)
+        self.times = [self.times[i + 1] for i in pairs]
+        self.anon = [max(self.anon[i], self.anon[i + 1]) for i in pairs]
+        self.node = [_max_known(self.node[i], self.node[i + 1]) for i in pairs]
+        self.interval *= 2
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "t": [round(t, 3) for t in self.times],
+            "anon": self.anon,
+            "node": self.node,
+            "interval": self.interval,
+            "kill_at": self.kill_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MemorySeries:
+        return cls(
+            times=[float(t) for t in data.get("t", [])],
+            anon=[int(v) for v in data.get("anon", [])],
+            node=[None if v is None else int(v) for v in data.get("node", [])],
+            interval=float(data.get("interval", FIRST_INTERVAL)),
+            kill_at=data.get("kill_at"),
+        )
+
+
+def _max_known(a: int | None, b: int | None) -> int | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return max(a, b)
