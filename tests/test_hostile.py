@@ -299,3 +299,29 @@ def test_node_pressure_with_others_to_blame_is_still_node_pressure():
     alone = verdict(1390 * 10**6)
     assert alone.oom_scope is OomScope.STEP_EXCEEDS_NODE
     assert not alone.is_infra and not alone.retryable
+
+
+# -- 6: peaks leave the page cache out -----------------------------------------------------
+@step(enable_cache=False)
+def write_file(path: str, mb: int, keep: bool) -> None:
+    import os
+
+    block = b"x" * 2**20
+    with open(path, "wb") as f:
+        for _ in range(mb):
+            f.write(block)
+    if not keep:
+        os.unlink(path)
+
+
+def test_the_page_cache_of_a_written_file_is_not_the_steps_peak(home, cgroups, tmp_path):
+    """Before: a ~10 MB step writing a 400 MB file recorded a 442 MB peak and the next
+    run learned it (serialising the steps)."""
+
+    @pipeline(enable_cache=False)
+    def p(keep: bool) -> None:
+        write_file(str(tmp_path / "big.bin"), 300, keep)
+
+    for keep in (True, False):
+        peak = p(keep).steps["write_file"].attempts[-1].peak_memory
+        assert peak is not None and peak < 150 * 10**6, f"keep={keep}: peak {peak / 1e6:.0f} MB"

@@ -260,3 +260,27 @@ def test_compaction_merges_the_writes_to_one_row():
         "r", "a", 1, {"status": "completed", "peak_memory": 5}, "insert"
     )
     assert merged[2].mode == "upsert" and merged[2].values == {"node": "x", "external_id": "p"}
+
+
+def test_learned_peaks_forget_an_old_outlier(store_url):
+    """Before: one outlier peak long ago was learned forever (the maximum of all runs)."""
+    from dagwell.store.store import LEARN_FROM
+
+    store = Store.open(store_url)
+    peaks = [5000] + [300] * LEARN_FROM  # the outlier first, then LEARN_FROM normal runs
+    for i, peak in enumerate(peaks):
+        run_id = new_run(store, run_id=f"run{i:09d}", steps=("train",))
+        store.write(
+            [
+                AttemptWrite(
+                    run_id,
+                    "train",
+                    1,
+                    {"status": "completed", "peak_memory": peak, "ended_at": 1000.0 + i},
+                    "upsert",
+                )
+            ]
+        )
+        expected = 5000 if i < LEARN_FROM else 300
+        assert store.learned_peaks("p", ["train"]) == {"train": expected}, i
+    store.close()

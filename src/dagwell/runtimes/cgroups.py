@@ -9,6 +9,8 @@ Evidence read after an attempt exits, before its cgroup is removed:
 - v1: ``memory.oom_control`` ``oom_kill`` (kills in this cgroup), ``memory.failcnt`` and
   ``memory.memsw.failcnt`` (its own limit was hit), ``memory.max_usage_in_bytes`` (peak).
 - v2: ``memory.events.local`` ``oom_kill``/``max``, ``memory.peak`` (kernel 5.19+).
+The peak recorded (and learned for admission) leaves out the page cache still charged
+at the end (``memory.stat`` cache/file less shmem); the limits keep the kernel's meaning.
 Attempts get ``swappiness 0`` (v1) or ``memory.swap.max 0`` (v2), so a limit means a
 kill, not silent swapping. (A v1 ``memsw`` limit is not set: on current kernels it makes
 ``memory.failcnt`` stop counting, and that counter is the own-limit evidence.)
@@ -36,7 +38,18 @@ LIMIT_SLACK = 2 * 2**20  # usage this close to its own limit means the limit was
 class CgroupEvidence:
     oom_kills: int
     own_limit_hit: bool
-    peak_memory: int | None
+    peak_memory: int | None  # the step's own memory at its peak, page cache left out
+    usage_peak: int | None = None  # the kernel's charged peak (with page cache): limits
+
+
+def _own_peak(usage_peak: int | None, stat: dict[str, int], file_key: str) -> int | None:
+    """The charged peak less the page cache still charged at the end (file pages that are
+    not shmem): a 10 MB step that wrote a 400 MB file peaked at 10 MB, not 433 MB. Cache
+    reclaimed during the run is not subtracted, so this never under-counts memory."""
+    if usage_peak is None:
+        return None
+    cache = max(0, stat.get(file_key, 0) - stat.get("shmem", stat.get("total_shmem", 0)))
+    return max(0, usage_peak - cache)
 
 
 def _read(path: Path) -> str:
@@ -60,6 +73,13 @@ def _write(path: Path, value: str) -> None:
         os.write(fd, value.encode())
     finally:
         os.close(fd)
+
+
+def _optional_stat(path: Path) -> dict[str, int]:
+    try:
+        return _keyed(_read(path / "memory.stat"))
+    except FileNotFoundError:  # the kernel always has it; hand-made test trees may not
+        return {}
 
 
 def _keyed(text: str) -> dict[str, int]:
@@ -157,8 +177,12 @@ class V1Attempt:
         if limit is None:
             limit = int(_read(self.path / "memory.limit_in_bytes"))
         at_limit = limit < UNLIMITED_V1 and peak >= limit - LIMIT_SLACK
+        stat = _optional_stat(self.path)
         return CgroupEvidence(
-            oom_kills=oom, own_limit_hit=failcnt > 0 or at_limit, peak_memory=peak
+            oom_kills=oom,
+            own_limit_hit=failcnt > 0 or at_limit,
+            peak_memory=_own_peak(peak, stat, "total_cache"),
+            usage_peak=peak,
         )
 
     def anon_memory(self) -> int:
@@ -253,10 +277,12 @@ class V2Attempt:
         events = _keyed(_read(events_file))
         peak_file = self.path / "memory.peak"
         peak = int(_read(peak_file)) if peak_file.exists() else None
+        stat = _optional_stat(self.path)
         return CgroupEvidence(
             oom_kills=events.get("oom_kill", 0),
             own_limit_hit=events.get("max", 0) > 0,
-            peak_memory=peak,
+            peak_memory=_own_peak(peak, stat, "file"),
+            usage_peak=peak,
         )
 
     def anon_memory(self) -> int:

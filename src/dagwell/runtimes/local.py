@@ -248,6 +248,12 @@ class LocalRuntime:
             evidence = item.group.evidence()
             oom_kills, own_hit = evidence.oom_kills, evidence.own_limit_hit
             peak = evidence.peak_memory
+            if peak is not None and evidence.usage_peak:
+                # the step's own memory, not the page cache of what it wrote: the sampled
+                # anonymous peak, or the largest process's RSS if a spike fell between
+                # samples; unsampled (too short): the charged peak less the cache left
+                own = self.sampler.peak(key) or peak
+                peak = min(evidence.usage_peak, max(own, maxrss_kb * 1024))
             self.spent[key] = item.group  # removed in release(), off the critical path
         else:
             oom_kills, own_hit = 0, False

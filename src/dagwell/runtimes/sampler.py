@@ -63,6 +63,11 @@ class MemorySampler:
             next_due = min(next_due, watched.due)
         self._next_due = next_due
 
+    def peak(self, key: Key) -> int | None:
+        """The highest anonymous memory sampled so far (None before the first sample)."""
+        watched = self._watched.get(key)
+        return max(watched.series.anon) if watched is not None and watched.series.anon else None
+
     def pop(self, key: Key, killed_at: float | None) -> MemorySeries | None:
         """The attempt's series: None when it ended before its first sample, unless it was
         killed (then the series holds at least the kill moment)."""

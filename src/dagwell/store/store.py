@@ -23,6 +23,8 @@ from dagwell.store.connect import make_engine, migrate, normalize_url
 from dagwell.store.ops import Batch, Op, execute
 
 log = logging.getLogger("dagwell.store")
+#: How many latest completed attempts of a step its learned peak memory is taken from.
+LEARN_FROM = 5
 T = TypeVar("T")
 RETRY_WINDOW = 60.0  # seconds a store call keeps retrying a locked or dropped database
 CONNECT_WINDOW = 5.0  # seconds opening a store keeps trying before it reports it unreachable
@@ -254,14 +256,17 @@ class Store:
 
         return self._read(read)
 
-    def learned_peaks(self, pipeline: str, names: Iterable[str]) -> dict[str, int]:
-        """Highest peak memory of each step name's completed attempts in this pipeline."""
+    def learned_peaks(
+        self, pipeline: str, names: Iterable[str], recent: int = LEARN_FROM
+    ) -> dict[str, int]:
+        """Highest peak memory of each step name's ``recent`` latest completed attempts in
+        this pipeline: one outlier long ago does not serialise every later run."""
         wanted = list(set(names))
         if not wanted:
             return {}
         a, s, r = schema.attempts, schema.steps, schema.runs
         query = (
-            select(s.c.name, func.max(a.c.peak_memory))
+            select(s.c.name, a.c.peak_memory)
             .select_from(
                 a.join(s, and_(a.c.run_id == s.c.run_id, a.c.step_id == s.c.step_id)).join(
                     r, r.c.id == a.c.run_id
@@ -273,6 +278,16 @@ class Store:
                 r.c.pipeline == pipeline,
                 a.c.peak_memory.is_not(None),
             )
-            .group_by(s.c.name)
+            .order_by(a.c.ended_at.desc())
+            .limit(recent * len(wanted) * 4)
         )
-        return self._read(lambda conn: {n: int(p) for n, p in conn.execute(query) if p})
+
+        def latest(conn: Any) -> dict[str, int]:
+            seen: dict[str, list[int]] = {}
+            for name, peak in conn.execute(query):
+                kept = seen.setdefault(name, [])
+                if peak and len(kept) < recent:
+                    kept.append(int(peak))
+            return {name: max(peaks) for name, peaks in seen.items() if peaks}
+
+        return self._read(latest)
