@@ -27,7 +27,7 @@ from dagwell.core.home import Home
 from dagwell.core.hooks import HookEvent, Hooks
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.plan import Plan, StepSpec
-from dagwell.core.progress import NullProgress, Progress
+from dagwell.core.progress import NullProgress, Progress, live_view
 from dagwell.core.run_rules import explain_run_status
 from dagwell.core.scheduler import (
     AttemptEnded,
@@ -127,9 +127,12 @@ class Engine:
             for kill in self.scheduler.tick(now):
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
             self._heartbeat(now)
-            for launch in self.scheduler.admit(now, self.runtime.observed_memory()):
+            observed = self.runtime.observed_memory()
+            for launch in self.scheduler.admit(now, observed):
                 self._launch(launch.step_id, launch.attempt, launch.memory_limit, launch.request)
             self._flush(force=self.scheduler.finished)
+            if self.scheduler.finished or self.progress.wants_detail():  # a terminal, <= 4/s
+                self.progress.detail(live_view(self.scheduler, observed))
             if self.scheduler.finished:
                 self._hooks.drain()  # bounded by hook_timeout; a stop never waits
                 return
