@@ -44,8 +44,9 @@ test: lint typecheck k8s-binaries
 chaos: $(STAMP)
 	$(BIN)/python -m pytest -q -m chaos --chaos-faults=$${FAULTS:-300}
 
+# Every peer by default; PEERS=zenml,ray for a subset (each installed once into bench/.venvs).
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --peers "$${PEERS:-all}"
 
 clean:
 	rm -rf $(VENV) .dagwell .mypy_cache .ruff_cache .pytest_cache

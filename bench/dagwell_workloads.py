@@ -195,6 +195,7 @@ def main() -> None:
     parser.add_argument("--shape", choices=["fanout", "chain"], default="fanout")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--parallelism", type=int, default=8)
+    parser.add_argument("--mode", choices=["local"], default="local")
     parser.add_argument("--declared", action="store_true")
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=5)

@@ -1,25 +1,31 @@
-"""dagwell vs ZenML, side by side on this machine, in one invocation.
+"""dagwell and the frameworks a user would pick instead, side by side, in one invocation.
 
-    python bench/run.py                  # everything (installs ZenML in bench/.zenml-venv)
-    python bench/run.py --quick          # sizes 1, 10, 100 only
-    python bench/run.py --no-zenml       # dagwell alone
+    python bench/run.py                          # every peer (installs each once)
+    python bench/run.py --peers zenml,ray        # a subset (make bench PEERS=zenml,ray)
+    python bench/run.py --quick                  # sizes 1, 10, 100 only
+    python bench/run.py --peers none             # dagwell alone
 
-Each measurement runs in its own process with a fresh, warmed-up home (one 1-step run
-first, as a user's store would be), so import time and store creation are not counted
-as per-step overhead. Per-step overhead is the marginal wall time of one more step:
-(T(n) - T(1)) / (n - 1), with T the median of --repeat runs, the two frameworks measured
-in turns. Results are printed as a table and written to
-bench/results/latest.json and bench/results/latest.md.
+Each peer runs in its own virtual environment, bench/.venvs/<peer> (pinned versions,
+telemetry off; see bench/peers/registry.py). Every measurement runs in its own process
+with a fresh, warmed-up home (one 1-step run first, as a user's store would be), so import
+time and store creation are not counted as per-step overhead. Per-step overhead is the
+marginal wall time of one more step: (T(n) - T(1)) / (n - 1), with T the median of
+--repeat runs, all frameworks and modes measured in turns (so a machine that speeds up or
+slows down affects all alike). A point whose first run took over 20 s is measured once;
+modes that start a process per step at >50 ms run sizes up to --slow-max (100) only. The
+load average before and after is recorded. Results: bench/results/latest.json and latest.md, and the
+README table between its bench markers (full runs only).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import platform
-import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -28,10 +34,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-ZENML_VENV = HERE / ".zenml-venv"
+VENVS = HERE / ".venvs"
 PY = sys.executable
+sys.path.insert(0, str(HERE))
+from peers.registry import DAGWELL_ISOLATES, PEERS, TELEMETRY_OFF, Peer  # noqa: E402
+
+ONCE_AFTER = 20.0  # seconds: a point whose first run took longer is measured once
 
 
 def log(message: str) -> None:
@@ -55,32 +67,93 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(mem / 10**9, 1),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "load_before": os.getloadavg(),
     }
 
 
-def run_json(cmd: list[str], env: dict[str, str], timeout: float = 1800) -> dict[str, Any]:
-    """Run a workload process; return its JSON result plus its whole process CPU time."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def _tree_rss(proc: psutil.Process, seen: dict[int, psutil.Process]) -> int:
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        seen.setdefault(member.pid, member)
+        with contextlib.suppress(psutil.Error):
+            total += member.memory_info().rss
+    return total
+
+
+def run_json(cmd: list[str], env: dict[str, str], timeout: float = 900) -> dict[str, Any]:
+    """Run a workload process in a session of its own; return its JSON result, its whole
+    process tree's CPU time, wall time and peak RSS (sampled every 20 ms). Whatever the
+    workload left running (servers, daemons) is killed afterwards."""
     started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    elapsed = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            cmd, env=env, stdout=out, stderr=err, text=True, start_new_session=True
+        )
+        handle = psutil.Process(proc.pid)
+        seen: dict[int, psutil.Process] = {}
+        peak = 0
+        timed_out = False
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(handle, seen))
+            if time.perf_counter() - started > timeout:
+                timed_out = True
+                break
+            time.sleep(0.02)
+        cpu = 0.0
+        for member in seen.values():
+            try:
+                times = member.cpu_times()
+                cpu += times.user + times.system
+            except psutil.Error:
+                pass
+        _kill_tree(proc.pid, seen)
+        proc.wait()
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if timed_out:
+        return {"error": f"did not finish within {timeout:.0f} s", "timeout": True}
     line = next(
-        (ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith(("{", "BENCH-RESULT"))),
+        (ln for ln in reversed(stdout.splitlines()) if ln.startswith(("{", "BENCH-RESULT"))),
         None,
     )
     if proc.returncode != 0 or line is None:
-        return {"error": (proc.stderr or proc.stdout)[-2000:], "returncode": proc.returncode}
+        return {"error": (stderr or stdout)[-2000:], "returncode": proc.returncode}
     result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
-    result["process_seconds"] = (after.ru_utime - before.ru_utime) + (
-        after.ru_stime - before.ru_stime
-    )
     result["process_wall"] = elapsed
+    result["tree_peak_rss"] = peak
+    result["tree_cpu_sampled"] = cpu  # lower bound: members that ended between samples
     return result
 
 
+def _kill_tree(pid: int, seen: dict[int, psutil.Process]) -> None:
+    with contextlib.suppress(OSError, psutil.Error):
+        os.killpg(pid, signal.SIGKILL)
+    for member in seen.values():
+        with contextlib.suppress(OSError, psutil.Error):
+            if member.is_running():
+                member.kill()
+
+
 class Framework:
-    name = ""
+    """One mode of one framework: how to run its workload script, with which env."""
+
+    timeout = 240.0  # seconds per workload process (set from --timeout)
+    slow_max = 100  # the biggest size a slow mode runs (set from --slow-max)
+    warm_up = True  # a first 1-step run in each fresh home (store creation is not per step)
+
+    def __init__(self, name: str, mode: str, isolates: str, slow: bool = False) -> None:
+        self.name, self.mode, self.isolates, self.slow = name, mode, isolates, slow
+        self.broken: dict[str, Any] | None = None  # a run that timed out: the mode is skipped
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.mode}"
 
     def env(self, home: str) -> dict[str, str]:
         raise NotImplementedError
@@ -90,15 +163,29 @@ class Framework:
 
     def fresh_home(self) -> str:
         home = tempfile.mkdtemp(prefix=f"bench-{self.name}-")
-        run_json(self.cmd("overhead", "--steps", "1"), self.env(home))  # warm-up
+        if not self.warm_up:
+            return home
+        warm = run_json(self.cmd("overhead", "--steps", "1"), self.env(home), self.timeout)
+        if warm.get("timeout"):
+            self.broken = warm
         return home
 
     def measure(self, *args: str) -> dict[str, Any]:
-        return run_json(self.cmd(*args), self.env(self.fresh_home()))
+        """One workload in a fresh home; once a run of this mode timed out, the rest of
+        its points are not tried (a hung framework would otherwise eat the whole run)."""
+        if self.broken is None:
+            home = self.fresh_home()
+            if self.broken is None:
+                result = run_json(self.cmd(*args), self.env(home), self.timeout)
+                if result.get("timeout"):
+                    self.broken = result
+                return result
+        return {**self.broken, "skipped_after_timeout": True}
 
 
 class Dagwell(Framework):
-    name = "dagwell"
+    def __init__(self) -> None:
+        super().__init__("dagwell", "local", DAGWELL_ISOLATES)
 
     def env(self, home: str) -> dict[str, str]:
         src = str(ROOT / "src")
@@ -110,315 +197,247 @@ class Dagwell(Framework):
         }
 
     def cmd(self, *args: str) -> list[str]:
-        return [PY, str(HERE / "dagwell_workloads.py"), *args]
+        return [PY, str(HERE / "dagwell_workloads.py"), *args, "--mode", self.mode]
 
 
-class ZenML(Framework):
-    name = "zenml"
+class PeerFramework(Framework):
+    def __init__(self, peer: Peer, mode: str) -> None:
+        super().__init__(peer.name, mode, peer.modes[mode], mode in peer.slow_modes)
+        self.peer = peer
+        self.warm_up = peer.warm_up
 
     def env(self, home: str) -> dict[str, str]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("DAGWELL", "VIRTUAL"))}
         return {
             **clean,
-            "ZENML_CONFIG_PATH": home,
-            "ZENML_ANALYTICS_OPT_IN": "false",
-            "ZENML_LOGGING_VERBOSITY": "ERROR",
-            "AUTO_OPEN_DASHBOARD": "false",
-            "ZENML_ENABLE_REPO_INIT_WARNINGS": "false",
-            "PYTHONPATH": "",
+            **TELEMETRY_OFF,
+            **self.peer.env,
+            "BENCH_HOME": home,
+            self.peer.home_var: home,
+            "PYTHONPATH": str(HERE / "peers"),
         }
 
     def cmd(self, *args: str) -> list[str]:
-        return [str(ZENML_VENV / "bin" / "python"), str(HERE / "zenml_workloads.py"), *args]
+        python = VENVS / self.peer.name / "bin" / "python"
+        return [str(python), str(HERE / self.peer.script), *args, "--mode", self.mode]
 
-    @staticmethod
-    def install(version: str) -> str | None:
-        """Install ZenML in its own virtual environment; return why not, or None."""
-        python = ZENML_VENV / "bin" / "python"
-        marker = ZENML_VENV / f".installed-{version}"
-        if marker.exists():
-            return None
-        log(f"installing zenml[local]=={version} into {ZENML_VENV} (once)")
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(ZENML_VENV)], check=True)
-        proc = subprocess.run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "--disable-pip-version-check",
-                f"zenml[local]=={version}",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            return f"pip install zenml[local]=={version} failed: {proc.stderr[-500:]}"
-        marker.touch()
+
+def install(peer: Peer) -> str | None:
+    """Create the peer's virtual environment with its pinned version; return why not."""
+    venv = VENVS / peer.name
+    marker = venv / f".installed-{peer.version}"
+    if marker.exists():
         return None
+    log(f"installing {peer.requirement} into {venv} (once)")
+    subprocess.run([PY, "-m", "venv", "--clear", str(venv)], check=True)
+    proc = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            peer.requirement,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        return f"pip install {peer.requirement} failed: {proc.stderr.strip()[-400:]}"
+    marker.touch()
+    return None
 
 
-def import_time(fw: Framework, home: str, repeats: int = 5) -> float:
-    times = []
-    for _ in range(repeats):
-        result = run_json(fw.cmd("import"), fw.env(home))
-        times.append(result.get("import_seconds", float("nan")))
-    return statistics.median(times)
+def import_time(fw: Framework, repeats: int = 3) -> float | None:
+    home = tempfile.mkdtemp(prefix=f"bench-{fw.name}-")
+    times = [run_json(fw.cmd("import"), fw.env(home)).get("import_seconds") for _ in range(repeats)]
+    good = [t for t in times if isinstance(t, float)]
+    return statistics.median(good) if good else None
 
 
 def overheads(
     frameworks: list[Framework], sizes: list[int], repeat: int
 ) -> dict[str, dict[str, Any]]:
-    """Per-step overhead, the frameworks measured in turns (so that a machine that speeds
-    up or slows down during the benchmark affects both alike), median of ``repeat``."""
-    out: dict[str, dict[str, Any]] = {fw.name: {} for fw in frameworks}
+    """Per-step overhead, every framework measured in turns, median of ``repeat``."""
+    out: dict[str, dict[str, Any]] = {fw.label: {} for fw in frameworks}
     for shape in ("fanout", "chain"):
-        rows: dict[str, dict[int, dict[str, Any]]] = {fw.name: {} for fw in frameworks}
+        rows: dict[str, dict[int, dict[str, Any]]] = {fw.label: {} for fw in frameworks}
         for n in sizes:
-            samples: dict[str, list[dict[str, Any]]] = {fw.name: [] for fw in frameworks}
+            samples: dict[str, list[dict[str, Any]]] = {fw.label: [] for fw in frameworks}
             for round_ in range(repeat):
                 for fw in frameworks:
-                    log(f"{fw.name}: {shape} of {n} no-op steps ({round_ + 1}/{repeat})")
-                    samples[fw.name].append(
-                        fw.measure("overhead", "--shape", shape, "--steps", str(n))
-                    )
+                    if fw.slow and n > fw.slow_max:
+                        continue
+                    done = samples[fw.label]
+                    if round_ > 0 and (
+                        not done
+                        or "wall" not in done[0]
+                        or done[0].get("process_wall", 0) > ONCE_AFTER
+                    ):
+                        continue  # failed, timed out or slow: measured once
+                    log(f"{fw.label}: {shape} of {n} no-op steps ({round_ + 1}/{repeat})")
+                    done.append(fw.measure("overhead", "--shape", shape, "--steps", str(n)))
             for fw in frameworks:
-                good = [r for r in samples[fw.name] if "wall" in r]
+                got = samples[fw.label]
+                good = [r for r in got if "wall" in r]
                 if not good:
-                    rows[fw.name][n] = samples[fw.name][-1]
+                    if got:
+                        rows[fw.label][n] = got[-1]
                     continue
                 median = sorted(good, key=lambda r: r["wall"])[len(good) // 2]
-                rows[fw.name][n] = {**median, "walls": [r["wall"] for r in good]}
+                rows[fw.label][n] = {**median, "walls": [r["wall"] for r in good]}
         for fw in frameworks:
-            base = rows[fw.name].get(1, {}).get("wall")
-            for n, row in rows[fw.name].items():
+            base = rows[fw.label].get(1, {}).get("wall")
+            for n, row in rows[fw.label].items():
                 if n > 1 and base is not None and "wall" in row:
                     row["per_step"] = (row["wall"] - base) / (n - 1)
-            out[fw.name][shape] = rows[fw.name]
+            out[fw.label][shape] = rows[fw.label]
     return out
 
 
-def oom_truth(fw: Framework, cgroup_limit_mb: int, alloc_mb: int) -> dict[str, Any]:
-    """A step that needs more memory than the machine allows. What does each framework
-    say about the run afterwards, and how long until it says so?"""
-    home = fw.fresh_home()
-    env = fw.env(home)
-    started = time.perf_counter()
-    if fw.name == "zenml":
-        from dagwell.runtimes.cgroups import detect
+def in_node(fw: Framework, args: list[str], limit_mb: int, timeout: float) -> dict[str, Any]:
+    """Run a peer's workload with its whole process tree in a memory cgroup of
+    ``limit_mb`` (the seed scenario's node); report what it says and how long it took."""
+    from dagwell.runtimes.cgroups import detect
 
-        setup = detect("auto", node_dir="dagwell-bench")
-        if setup.version != "v1" or setup.base is None:
-            return {"skipped": f"needs a cgroup v1 memory controller: {setup.reason}"}
-        group = setup.base / f"zenml-{os.getpid()}"
-        group.mkdir(parents=True, exist_ok=True)
-        (group / "memory.limit_in_bytes").write_text(str(cgroup_limit_mb * 10**6))
+    setup = detect("auto", node_dir="dagwell-bench")
+    if setup.version != "v1" or setup.base is None:
+        return {"skipped": f"needs a cgroup v1 memory controller: {setup.reason}"}
+    group = setup.base / f"{fw.name}-{os.getpid()}"
+    group.mkdir(parents=True, exist_ok=True)
+    try:
+        (group / "memory.limit_in_bytes").write_text(str(limit_mb * 10**6))
         wrapper = (
             "import os,sys; open(sys.argv[1],'w').write(str(os.getpid())); "
             "os.execv(sys.argv[2], sys.argv[2:])"
         )
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                wrapper,
-                str(group / "cgroup.procs"),
-                *fw.cmd("oom-run", "--mb", str(alloc_mb)),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
+        started = time.perf_counter()
+        result = run_json(
+            [PY, "-c", wrapper, str(group / "cgroup.procs"), *fw.cmd(*args)],
+            fw.env(tempfile.mkdtemp(prefix=f"bench-{fw.name}-")),
+            timeout=timeout,
         )
-        killed = proc.returncode
-        time.sleep(10)
-        status = run_json(fw.cmd("last-status"), env)
+        result["seconds"] = time.perf_counter() - started
+        oom = (group / "memory.oom_control").read_text().split()
+        result["oom_kills"] = int(oom[oom.index("oom_kill") + 1]) if "oom_kill" in oom else None
+        return result
+    finally:
+        for pid in (group / "cgroup.procs").read_text().split():
+            with contextlib.suppress(OSError, psutil.Error):
+                os.kill(int(pid), signal.SIGKILL)
+        time.sleep(0.2)
         group.rmdir()
-        setup.base.rmdir()
-        return {
-            "process_exit": killed,
-            "status_10s_later": status.get("status"),
-            "steps": status.get("steps"),
-        }
-    result = run_json(
-        fw.cmd("oom-truth", "--limit", str(cgroup_limit_mb), "--mb", str(alloc_mb)), env
-    )
-    result["seconds_to_final_status"] = time.perf_counter() - started
-    return result
+        with contextlib.suppress(OSError, psutil.Error):
+            setup.base.rmdir()
 
 
-def table(results: dict[str, Any]) -> str:
-    """A markdown table of the headline numbers, with dagwell/ZenML ratios."""
-    d, z = results["dagwell"], results.get("zenml") or {}
+def oom_truth_zenml(fw: Framework) -> dict[str, Any]:
+    """What ZenML says about a run 10 s after its process was OOM-killed."""
+    result = in_node(fw, ["oom-run", "--mb", "1000"], 500, timeout=600)
+    time.sleep(10)
+    home = tempfile.mkdtemp(prefix="bench-zenml-")
+    status = run_json(fw.cmd("last-status"), fw.env(home))
+    return {"process": result.get("error", "")[-200:], "status_10s_later": status.get("status")}
 
-    def num(value: Any, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
-        if not isinstance(value, int | float):
-            return "-"
-        return f"{value * scale:.{digits}f}{unit}"
 
-    def ratio(a: Any, b: Any) -> str:
-        if isinstance(a, int | float) and isinstance(b, int | float) and a > 0:
-            return f"{b / a:.1f}x"
-        return "-"
-
-    rows = [("| measure | dagwell | ZenML | ZenML / dagwell |"), "|---|---|---|---|"]
-
-    def add(label: str, a: Any, b: Any, unit: str, scale: float = 1.0, digits: int = 1) -> None:
-        rows.append(
-            f"| {label} | {num(a, unit, scale, digits)} | {num(b, unit, scale, digits)} "
-            f"| {ratio(a, b)} |"
+def choose(names: str) -> list[str]:
+    if names in ("", "all"):
+        return list(PEERS)
+    if names == "none":
+        return []
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in PEERS]
+    if unknown:
+        raise SystemExit(
+            f"unknown peer(s) {', '.join(unknown)}; choose from {', '.join(PEERS)} "
+            "(or 'all' / 'none')"
         )
-
-    add("import time", d.get("import_seconds"), z.get("import_seconds"), " ms", 1000, 0)
-    one_d = d["overhead"]["fanout"].get(1, {})
-    one_z = (z.get("overhead") or {}).get("fanout", {}).get(1, {})
-    add(
-        "1-step pipeline, whole process CPU",
-        one_d.get("process_seconds"),
-        one_z.get("process_seconds"),
-        " s",
-        1,
-        2,
-    )
-    for shape in ("fanout", "chain"):
-        for n, row in d["overhead"][shape].items():
-            if n == 1:
-                continue
-            zrow = (z.get("overhead") or {}).get(shape, {}).get(n, {})
-            add(
-                f"{shape}, {n} steps: per-step overhead",
-                row.get("per_step"),
-                zrow.get("per_step"),
-                " ms",
-                1000,
-                1,
-            )
-    big = max(d["overhead"]["fanout"])
-    add(
-        f"orchestrator peak RSS ({big}-step fan-out)",
-        d["overhead"]["fanout"][big].get("orchestrator_peak_rss"),
-        (z.get("overhead") or {}).get("fanout", {}).get(big, {}).get("orchestrator_peak_rss"),
-        " MB",
-        1e-6,
-        0,
-    )
-    seed = d.get("seed", {})
-    zseed = z.get("seed", {})
-    add(
-        "seed, memory declared: makespan / lower bound",
-        seed.get("declared", {}).get("ratio"),
-        zseed.get("ratio"),
-        "",
-        1,
-        2,
-    )
-    add(
-        "seed, undeclared: makespan / lower bound",
-        seed.get("undeclared", {}).get("ratio"),
-        zseed.get("ratio"),
-        "",
-        1,
-        2,
-    )
-    lat = d.get("oom_latency", {})
-    rows.append(
-        f"| OOM kill -> detected (median) | {num(lat.get('detect_median'), ' ms', 1000, 0)}"
-        " | - | - |"
-    )
-    rows.append(
-        f"| OOM kill -> retry started (median) | "
-        f"{num(lat.get('retry_start_median'), ' ms', 1000, 0)} | - | - |"
-    )
-    truth_d = d.get("oom_truth", {})
-    truth_z = z.get("oom_truth", {})
-    rows.append(
-        f"| run status after an OOM kill | {truth_d.get('status', '-')} "
-        f"({truth_d.get('failure', '-')}) after "
-        f"{num(truth_d.get('seconds_to_final_status'), ' s', 1, 1)} | "
-        f"{truth_z.get('status_10s_later', truth_z.get('skipped', '-'))} (10 s after the "
-        "process died) | - |"
-    )
-    return "\n".join(rows)
+    return chosen
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--peers", default=os.environ.get("PEERS", "all"))
     parser.add_argument("--quick", action="store_true", help="sizes 1, 10, 100 only")
-    parser.add_argument("--no-zenml", action="store_true")
-    parser.add_argument("--zenml-version", default="0.98.0")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per point (median)")
+    parser.add_argument("--sizes", help="comma-separated step counts (default 1,10,100,1000)")
+    parser.add_argument("--timeout", type=float, default=240, help="seconds per workload run")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="measure each overhead point this many times (median)"
+        "--slow-max", type=int, default=100, help="biggest size for process-per-step modes"
     )
+    parser.add_argument("--no-seed", dest="seed", action="store_false")
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     parser.add_argument(
-        "--no-readme",
-        dest="readme",
-        action="store_false",
-        help="do not put the table into README.md",
+        "--no-readme", dest="readme", action="store_false", help="leave README.md alone"
     )
     args = parser.parse_args()
     sizes = [1, 10, 100] if args.quick else [1, 10, 100, 1000]
-    results: dict[str, Any] = {"machine": machine(), "sizes": sizes}
+    if args.sizes:
+        sizes = sorted({1, *(int(n) for n in args.sizes.split(","))})
+    Framework.timeout = args.timeout
+    Framework.slow_max = args.slow_max
+    results: dict[str, Any] = {"machine": machine(), "sizes": sizes, "unavailable": {}}
+    results["slow_max"] = args.slow_max
+    results["machine"]["dagwell"] = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     frameworks: list[Framework] = [Dagwell()]
-    if not args.no_zenml:
-        why = ZenML.install(args.zenml_version)
+    for name in choose(args.peers):
+        peer = PEERS[name]
+        why = install(peer)
         if why:
-            log(f"ZenML unavailable: {why}")
-            results["zenml_unavailable"] = why
-        else:
-            frameworks.append(ZenML())
-            results["machine"]["zenml"] = args.zenml_version
+            log(f"{name} unavailable: {why}")
+            results["unavailable"][name] = why
+            continue
+        results["machine"][name] = peer.version
+        frameworks += [PeerFramework(peer, mode) for mode in peer.modes]
     measured = overheads(frameworks, sizes, args.repeat)
     for fw in frameworks:
-        log(f"{fw.name}: import time")
-        entry: dict[str, Any] = {"import_seconds": import_time(fw, fw.fresh_home())}
-        entry["overhead"] = measured[fw.name]
-        log(f"{fw.name}: seed scenario")
-        if fw.name == "dagwell":
-            entry["seed"] = {
-                "declared": fw.measure("seed", "--declared"),
-                "undeclared": fw.measure("seed"),
-            }
+        log(f"{fw.label}: import time")
+        entry: dict[str, Any] = {
+            "isolates": fw.isolates,
+            "import_seconds": import_time(fw),
+            "overhead": measured[fw.label],
+        }
+        if args.seed and isinstance(fw, Dagwell):
+            log("dagwell: seed scenario")
+            entry["seed"] = fw.measure("seed", "--declared")
+            entry["seed_undeclared"] = fw.measure("seed")
             log("dagwell: OOM detection latency")
             entry["oom_latency"] = fw.measure("oom-latency", "--rounds", "5")
-        else:
-            entry["seed"] = fw.measure("seed")
-        log(f"{fw.name}: OOM truth")
-        entry["oom_truth"] = oom_truth(fw, cgroup_limit_mb=500, alloc_mb=1000)
-        results[fw.name] = entry
+        elif args.seed and fw.mode == next(iter(PEERS[fw.name].modes)):
+            log(f"{fw.label}: seed scenario in a 1400 MB node")
+            entry["seed"] = in_node(fw, ["seed"], 1400, timeout=min(args.timeout, 180))
+            if fw.name == "zenml":
+                entry["oom_truth"] = oom_truth_zenml(fw)
+        results[fw.label] = entry
+    results["machine"]["load_after"] = os.getloadavg()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=str))
-    markdown = table(results)
-    m = results["machine"]
-    header = (
-        f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, "
-        f"Linux {m['kernel']}, Python {m['python']}"
-        + (f", ZenML {m['zenml']}" if "zenml" in m else "")
-        + "."
-    )
-    out.with_suffix(".md").write_text(header + "\n\n" + markdown + "\n")
-    print(header)
-    print()
-    print(markdown)
+    from table import header, table
+
+    text = header(results) + "\n\n" + table(results, [fw.label for fw in frameworks])
+    out.with_suffix(".md").write_text(text + "\n")
+    print(text)
     print(f"\n(written to {out} and {out.with_suffix('.md')})")
-    if args.readme and not args.quick and "zenml" in results:
-        update_readme(header, markdown)
+    if args.readme and not args.quick and not args.sizes and len(frameworks) > 1:
+        update_readme(text)
 
 
-def update_readme(header: str, markdown: str) -> None:
+def update_readme(text: str) -> None:
     """Put the table between the README's bench markers, so it always shows the latest."""
     readme = ROOT / "README.md"
-    text = readme.read_text()
+    content = readme.read_text()
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    if start not in text or end not in text:
+    if start not in content or end not in content:
         return
-    head, rest = text.split(start, 1)
+    head, rest = content.split(start, 1)
     _, tail = rest.split(end, 1)
-    readme.write_text(f"{head}{start}\n{header}\n\n{markdown}\n{end}{tail}")
+    readme.write_text(f"{head}{start}\n{text}\n{end}{tail}")
     print("(README.md updated)")
 
 

@@ -1,4 +1,4 @@
-"""The same benchmark workloads for ZenML (runs inside bench/.zenml-venv, not dagwell's).
+"""The same benchmark workloads for ZenML (runs inside bench/.venvs/zenml, not dagwell's).
 
 python bench/zenml_workloads.py overhead --shape fanout --steps 100
 python bench/zenml_workloads.py seed
@@ -123,6 +123,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--mb", type=int, default=1000)
+    parser.add_argument("--mode", choices=["local"], default="local")
+    parser.add_argument("--parallelism", type=int, default=1)  # ZenML runs steps one by one
     args = parser.parse_args()
     if args.workload == "overhead":
         result = overhead(args.shape, args.steps)
