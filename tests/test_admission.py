@@ -53,3 +53,25 @@ def test_cpu_admission():
     view = node(cpu=2.0, reserved_cpu=1.5, running=1)
     big = [Candidate("a", MB, 1.0, 0.0), Candidate("b", MB, 0.5, 0.0)]
     assert admit(big, view, now=0, starvation_grace=10) == ["b"]
+
+
+def test_higher_priority_first_when_memory_is_short():
+    queue = [
+        Candidate("low", 800 * MB, 0.0, 0.0, priority=0),
+        Candidate("high", 800 * MB, 0.0, 1.0, priority=5),
+    ]
+    assert admit(queue, node(), now=2.0, starvation_grace=10) == ["high"]
+    # equal priorities keep the queue's order
+    same = [Candidate("a", 800 * MB, 0.0, 0.0), Candidate("b", 800 * MB, 0.0, 1.0)]
+    assert admit(same, node(), now=2.0, starvation_grace=10) == ["a"]
+
+
+def test_starvation_guard_lets_a_low_priority_that_waited_too_long_go_first():
+    queue = [
+        Candidate("low", 800 * MB, 0.0, 0.0, priority=0),
+        Candidate("high", 800 * MB, 0.0, 14.0, priority=5),
+    ]
+    assert admit(queue, node(), now=15.0, starvation_grace=10) == ["low"]
+    # and while it cannot fit, nothing jumps ahead of it
+    busy = node(reserved=1000 * MB, running=1)
+    assert admit(queue, busy, now=15.0, starvation_grace=10) == []

@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import replace
 from typing import Any
 
-from dagwell.api.steps import COSMETIC_OPTIONS, parse_settings
+from dagwell.api.steps import COSMETIC_OPTIONS, check_priority, parse_settings
 from dagwell.api.tracing import tracing
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
@@ -44,6 +44,7 @@ _OPTIONS = (
     "orchestrator",
     "schedule",
     "alerters",
+    "priority",
 )
 _DEFERRED: ContextVar[list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]] | None] = ContextVar(
     "dagwell_deferred_calls", default=None
@@ -134,6 +135,7 @@ class Pipeline:
 
             self.alerters = check_alerters(owner, self.options["alerters"])
         self.orchestrator = self.options.get("orchestrator")
+        self.priority = check_priority(owner, self.options.get("priority"))
         self.schedule = self.options.get("schedule")
         if self.schedule is not None and not isinstance(self.schedule, Schedule):
             raise DefinitionError(
@@ -183,6 +185,8 @@ class Pipeline:
                 changes.update(
                     memory=defaults.memory_bytes, cpu=defaults.cpu_count, gpu=defaults.gpu_count
                 )
+            if step.priority is None and self.priority is not None:
+                changes["priority"] = self.priority
             if step.pod is None and self.settings.pod is not None:
                 changes["pod"] = self.settings.pod
             specs[step_id] = replace(spec, **changes)

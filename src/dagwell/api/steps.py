@@ -179,6 +179,7 @@ class Step:
         pod: dict[str, Any] | None,
         timeout: float | None,
         hooks: Hooks,
+        priority: int | None = None,
     ) -> None:
         self.func = func
         self.name = name or func.__name__
@@ -187,6 +188,7 @@ class Step:
         self.resources = resources
         self.pod = pod
         self.timeout = timeout
+        self.priority = priority
         self.hooks = hooks
         self.outputs = output_names(func)
         self.signature = inspect.signature(func)
@@ -237,6 +239,7 @@ class Step:
             timeout=self.timeout,
             source_hash=self.source_hash,
             pod=self.pod,
+            priority=self.priority or 0,
         )
         trace.add(spec, self)
         if not self.outputs:
@@ -294,6 +297,7 @@ _OPTION_NAMES = (
     "resources",
     "settings",
     "timeout",
+    "priority",
     "on_failure",
     "on_success",
     "on_retry",
@@ -334,6 +338,7 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
         timeout = check_seconds(options.get("timeout"), what=f"timeout= of {owner}", optional=True)
     except ConfigError as error:
         raise DefinitionError(str(error)) from None
+    priority = check_priority(owner, options.get("priority"))
     enable_cache = options.get("enable_cache")
     if enable_cache is not None and not isinstance(enable_cache, bool):
         raise DefinitionError(f"enable_cache= of {owner} must be True or False.")
@@ -355,6 +360,7 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
             pod=parsed.pod or base.pod,
             timeout=timeout or base.timeout,
             hooks=replace(base.hooks, **kept),
+            priority=base.priority if priority is None else priority,
         )
     return Step(
         func,
@@ -365,7 +371,19 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
         pod=parsed.pod,
         timeout=timeout,
         hooks=hooks,
+        priority=priority,
     )
+
+
+def check_priority(owner: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DefinitionError(
+            f"priority= of {owner} must be a whole number (higher starts first when memory "
+            f"is short), got {value!r}."
+        )
+    return value
 
 
 def step(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
@@ -373,7 +391,8 @@ def step(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
 
     Options: ``name``, ``enable_cache``, ``retry`` (StepRetryConfig), ``resources``
     (ResourceSettings; also accepted as ``settings={"resources": ...}``), ``timeout``
-    (seconds per attempt), and hooks ``on_failure``, ``on_retry``, ``on_success``.
+    (seconds per attempt), ``priority`` (a whole number; higher starts first when memory is
+    short, default 0 or the pipeline's), and hooks ``on_failure``, ``on_retry``, ``on_success``.
     """
     if _func is not None:
         if options:

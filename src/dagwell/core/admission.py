@@ -3,8 +3,10 @@
 A step starts only when its memory request fits in what the node has left and a slot is
 free. What is left is the node's memory minus the larger of what running attempts reserved
 and what the node really uses (when the runtime can tell), so an undeclared step that grew
-past its estimate still counts. First fit, except that a step waiting longer than the
-starvation grace blocks those behind it, so big steps are not starved by small ones.
+past its estimate still counts. Higher ``priority`` first (then the order they queued),
+first fit; the starvation guard: a step waiting longer than the starvation grace goes to
+the front whatever its priority, and blocks those behind it, so neither low priorities
+nor big steps wait forever.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class Candidate:
     request: int  # bytes reserved while it runs
     cpu: float  # cores reserved while it runs (0 when undeclared)
     waiting_since: float
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,15 @@ def admit(
     candidates: Sequence[Candidate], node: NodeView, *, now: float, starvation_grace: float
 ) -> list[str]:
     """Return the ids to start, in order. Requests larger than the node are not here."""
+    starved = [c for c in candidates if now - c.waiting_since >= starvation_grace]
+    rest = [c for c in candidates if now - c.waiting_since < starvation_grace]
+    starved.sort(key=lambda c: c.waiting_since)
+    rest.sort(key=lambda c: (-c.priority, c.waiting_since))
     started: list[str] = []
     free = node.free_memory
     free_cpu = None if node.cpu is None else node.cpu - node.reserved_cpu
     running = node.running
-    for cand in candidates:
+    for cand in starved + rest:
         if running >= node.slots:
             break
         fits_memory = free is None or cand.request <= free or running == 0

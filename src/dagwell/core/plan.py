@@ -89,6 +89,7 @@ class StepSpec:
     enable_cache: bool = True
     source_hash: str = ""
     pod: dict[str, Any] | None = None
+    priority: int = 0  # higher is admitted first when memory is short
 
     @property
     def upstream(self) -> tuple[str, ...]:
@@ -116,6 +117,7 @@ class StepSpec:
             "enable_cache": self.enable_cache,
             "source_hash": self.source_hash,
             "pod": self.pod,
+            "priority": self.priority,
         }
 
     @classmethod
@@ -135,6 +137,7 @@ class StepSpec:
             enable_cache=bool(data.get("enable_cache", True)),
             source_hash=data.get("source_hash", ""),
             pod=data.get("pod"),
+            priority=int(data.get("priority") or 0),
         )
 
     def with_inputs(self, inputs: dict[str, InputSpec]) -> StepSpec:

@@ -113,6 +113,7 @@ class StepState:
     cpu: float
     retry: StepRetryConfig
     timeout: float | None
+    priority: int = 0
     status: StepStatus = StepStatus.PENDING
     attempt: int = 0
     step_retries: int = 0
@@ -148,6 +149,7 @@ class Scheduler:
                 cpu=spec.cpu or 0.0,
                 retry=spec.retry,
                 timeout=spec.timeout,
+                priority=spec.priority,
                 limit=spec.memory,
             )
         self.dag = Dag.from_upstream({sid: s.upstream for sid, s in self.steps.items()})
@@ -297,7 +299,9 @@ class Scheduler:
         if len(running) >= slots or not self._index[StepStatus.QUEUED]:
             return []
         window = itertools.islice(self._index[StepStatus.QUEUED].values(), 4 * slots + 64)
-        candidates = [Candidate(s.id, self.request_of(s), s.cpu, s.queued_at) for s in window]
+        candidates = [
+            Candidate(s.id, self.request_of(s), s.cpu, s.queued_at, s.priority) for s in window
+        ]
         node = NodeView(
             memory=self.config.node_memory,
             cpu=self.config.node_cpu,

@@ -122,7 +122,7 @@ def build_pod(
         "affinity": settings.get("affinity"),
         "serviceAccountName": settings.get("service_account_name"),
         "volumes": settings.get("volumes"),
-        "priorityClassName": settings.get("priority_class_name"),
+        "priorityClassName": settings.get("priority_class_name") or settings.get("priority_class"),
         "imagePullSecrets": [{"name": n} for n in settings.get("image_pull_secrets") or []] or None,
     }
     pod_spec.update({k: v for k, v in optional.items() if v})

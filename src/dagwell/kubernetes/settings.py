@@ -28,6 +28,7 @@ class PodSettings(_Settings):
     security_context: dict[str, Any] | None = None
     image: str | None = None
     priority_class_name: str | None = None
+    priority_class: str | None = None  # the same, by its shorter name
     pending_timeout: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")

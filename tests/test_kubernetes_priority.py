@@ -1,0 +1,114 @@
+"""Priorities on Kubernetes (the harness: its scheduler binds by memory and preempts
+lower-priority pods for a higher-priority one, as kube-scheduler does): dagwell admits
+higher-priority steps first when memory is short, maps ``priority_class`` to
+``priorityClassName``, and records a preempted pod ``preempted`` and retries it."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+import workloads
+from dagwell import KubernetesOrchestrator, ResourceSettings, pipeline
+from dagwell.core.failures import FailureKind
+from dagwell.core.statuses import RunStatus
+from dagwell.kubernetes.settings import PodSettings
+from dagwell.testing.kube import KubeHarness
+from helpers import outcome, wait_for
+
+pytestmark = pytest.mark.kube
+
+
+@pytest.fixture
+def cluster(home, tmp_path):
+    harness = KubeHarness(nodes={"node-a": "1400MB"}, workdir=tmp_path / "cluster")
+    harness.start()
+    for name, value in (("low", 10), ("high", 1000)):
+        harness.server.store.create(
+            "priorityclasses",
+            "",
+            {
+                "apiVersion": "scheduling.k8s.io/v1",
+                "kind": "PriorityClass",
+                "metadata": {"name": name},
+                "value": value,
+            },
+        )
+    yield harness
+    harness.stop()
+
+
+def orchestrator(cluster):
+    return KubernetesOrchestrator(kubeconfig=cluster.kubeconfig, image="local", resync_interval=2)
+
+
+def test_higher_priority_steps_are_admitted_first_when_memory_is_short(cluster, tmp_path):
+    ledger = tmp_path / "ledger"
+    big = workloads.quick.with_options(resources=ResourceSettings(memory="800MB"))
+
+    @pipeline(enable_cache=False)
+    def ranked():
+        big.with_options(priority=0)(str(ledger), "low", id="low")
+        big.with_options(priority=1)(str(ledger), "mid", id="mid")
+        big.with_options(priority=5)(str(ledger), "high", id="high")
+
+    run = ranked.with_options(orchestrator=orchestrator(cluster))()
+    assert run.status is RunStatus.COMPLETED
+    assert ledger.read_text().split() == ["high", "mid", "low"]
+
+
+def test_a_preempted_pod_is_recorded_preempted_and_retried(cluster, tmp_path):
+    ledger = tmp_path / "ledger"
+    low = workloads.marked_nap.with_options(
+        resources=ResourceSettings(memory="1000MB"),
+        settings={"kubernetes": PodSettings(priority_class="low")},
+    )
+
+    @pipeline(enable_cache=False)
+    def preemptible():
+        low(str(ledger), "low", 4.0, id="low")
+
+    result: list = []
+    thread = threading.Thread(
+        target=lambda: result.append(
+            outcome(preemptible.with_options(orchestrator=orchestrator(cluster)))
+        )
+    )
+    thread.start()
+    wait_for(cluster.kubelet.running_pods, 30, "the low-priority pod to run")
+    [pod] = cluster.pods()
+    assert pod["spec"]["priorityClassName"] == "low"
+    cluster.server.store.create(
+        "pods",
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "tenant"},
+            "spec": {
+                "priorityClassName": "high",
+                "restartPolicy": "Never",
+                "containers": [
+                    {
+                        "name": "main",
+                        "image": "local",
+                        "command": [sys.executable, "-c", "import time; time.sleep(1)"],
+                        "resources": {"requests": {"memory": "1000M"}},
+                    }
+                ],
+            },
+            "status": {"phase": "Pending"},
+        },
+    )
+    thread.join(90)
+    assert not thread.is_alive()
+    [run] = result
+    assert run.status is RunStatus.COMPLETED, run.summary()
+    first, *_, last = run.steps["low"].attempts
+    assert first.failure.kind is FailureKind.PREEMPTED and first.budget == "infra"
+    assert "tenant" in first.failure.message, first.failure
+    assert last.status.value == "completed"
+    tenant = cluster.server.store.get("pods", "default", "tenant")
+    assert tenant["status"]["phase"] == "Succeeded"
