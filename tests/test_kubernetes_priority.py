@@ -112,3 +112,54 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(cluster, tmp_path):
     assert last.status.value == "completed"
     tenant = cluster.server.store.get("pods", "default", "tenant")
     assert tenant["status"]["phase"] == "Succeeded"
+
+
+def test_scale_up_submits_a_step_no_node_fits_and_it_runs_once_a_node_joins(cluster, tmp_path):
+    ledger = tmp_path / "ledger"
+    huge = workloads.quick.with_options(resources=ResourceSettings(memory="2GB"))
+
+    @pipeline(enable_cache=False)
+    def grows():
+        huge(str(ledger), "huge", id="huge")
+
+    scaling = KubernetesOrchestrator(
+        kubeconfig=cluster.kubeconfig, image="local", resync_interval=2, scale_up=True
+    )
+    result: list = []
+    thread = threading.Thread(
+        target=lambda: result.append(outcome(grows.with_options(orchestrator=scaling)))
+    )
+    thread.start()
+    pending = wait_for(
+        lambda: [p for p in cluster.pods() if "Insufficient memory" in str(p.get("status"))],
+        30,
+        "the pod to pend for memory",
+    )
+    assert pending, "without a node that fits, the pod is still submitted"
+    cluster.kubelet.add_node("node-big", 3 * 10**9)
+    thread.join(60)
+    [run] = result
+    assert run.status is RunStatus.COMPLETED, run.summary()
+    assert run.steps["huge"].attempts[-1].node == "node-big"
+
+
+def test_scale_up_keeps_the_scheduler_message_when_the_wait_runs_out(cluster, tmp_path):
+    huge = workloads.quick.with_options(resources=ResourceSettings(memory="2GB"))
+
+    @pipeline(enable_cache=False, infra_retries=0)
+    def grows():
+        huge(str(tmp_path / "ledger"), "huge", id="huge")
+
+    scaling = KubernetesOrchestrator(
+        kubeconfig=cluster.kubeconfig, image="local", scale_up=True, pending_timeout=3
+    )
+    run = outcome(grows.with_options(orchestrator=scaling))
+    assert run.status is RunStatus.FAILED
+    failure = run.steps["huge"].attempts[-1].failure
+    assert failure.kind is FailureKind.UNSCHEDULABLE
+    assert "Insufficient memory" in failure.message and "stayed pending" in failure.message
+    # without scale_up the same step fails fast, before any pod is created
+    fast = outcome(grows.with_options(orchestrator=orchestrator(cluster)))
+    step = fast.steps["huge"]
+    assert fast.status is RunStatus.FAILED and not step.attempts
+    assert "largest node" in step.note

@@ -55,6 +55,10 @@ class KubernetesOrchestrator:
     ``orchestrator_resources`` its pod's resources, ``orchestrator_service_account`` the
     account holding the Role, ``store_secret`` the Secret whose ``url`` key is the store URL,
     ``orchestrator_pod_settings`` extra settings for that pod (env, volumes, ...).
+
+    ``scale_up=True``: the cluster autoscaler may add nodes, so the current nodes bound
+    neither the run's memory budget nor a step's size; a step that fits no node is still
+    submitted and may pend up to ``pending_timeout`` (the scheduler's message is kept).
     """
 
     namespace: str = "default"
@@ -72,6 +76,7 @@ class KubernetesOrchestrator:
     pod_settings: PodSettings | dict[str, Any] | None = None
     python: str = "python"
     synchronous: bool = True
+    scale_up: bool = False
     orchestrator_resources: ResourceSettings | dict[str, Any] | None = None
     orchestrator_restarts: int = 3
     orchestrator_service_account: str | None = "dagwell-orchestrator"
@@ -173,7 +178,7 @@ class KubernetesOrchestrator:
             if memory:
                 allocatable.append(memory)
         limits: list[tuple[int, str]] = []
-        if allocatable:
+        if allocatable and not self.scale_up:
             limits.append((sum(allocatable), f"{len(allocatable)} nodes' allocatable memory"))
         for quota in quotas:
             status = quota.get("status") or {}
@@ -189,9 +194,12 @@ class KubernetesOrchestrator:
         if self.memory_budget is not None:
             limits.append((parse_memory(self.memory_budget), "memory_budget"))
         if not limits:
+            if self.scale_up:
+                return None, None, "unbounded (scale_up: the autoscaler adds nodes)"
             return None, None, "unknown (no node or quota reports memory)"
         budget, why = min(limits)
-        return budget, max(allocatable) if allocatable else None, why
+        largest = max(allocatable) if allocatable and not self.scale_up else None
+        return budget, largest, why
 
     def scheduler_config(self, runtime: Runtime) -> SchedulerConfig:
         return SchedulerConfig(

@@ -102,23 +102,7 @@ class FakeKubelet:
         self.server.may_remove = self.may_remove
         self.server.logs = self.read_log
         for node in self.nodes.values():
-            if self.cgroups.version != "none":
-                node.group = self.cgroups.create_node(f"node-{node.name}", node.memory, None)
-            self.server.store.create(
-                "nodes",
-                "",
-                {
-                    "apiVersion": "v1",
-                    "kind": "Node",
-                    "metadata": {"name": node.name},
-                    "spec": {},
-                    "status": {
-                        "allocatable": {"memory": str(node.memory), "cpu": str(node.cpu)},
-                        "capacity": {"memory": str(node.memory), "cpu": str(node.cpu)},
-                        "conditions": [{"type": "Ready", "status": "True"}],
-                    },
-                },
-            )
+            self._register(node)
         self._thread = threading.Thread(target=self._run, daemon=True, name="fake-kubelet")
         self._thread.start()
         return self
@@ -481,6 +465,32 @@ class FakeKubelet:
                 if (container.namespace, container.name) == (namespace, name):
                     container.killed_for = "evict"
                     self._kill(container)
+
+    def _register(self, node: FakeNode) -> None:
+        if self.cgroups.version != "none":
+            node.group = self.cgroups.create_node(f"node-{node.name}", node.memory, None)
+        self.server.store.create(
+            "nodes",
+            "",
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": node.name},
+                "spec": {},
+                "status": {
+                    "allocatable": {"memory": str(node.memory), "cpu": str(node.cpu)},
+                    "capacity": {"memory": str(node.memory), "cpu": str(node.cpu)},
+                    "conditions": [{"type": "Ready", "status": "True"}],
+                },
+            },
+        )
+
+    def add_node(self, name: str, memory: int) -> None:
+        """A node joins (what the cluster autoscaler does): pending pods may bind to it."""
+        with self.lock:
+            node = FakeNode(name, memory)
+            self._register(node)
+            self.nodes[name] = node
 
     def lose_node(self, node_name: str) -> None:
         """The node vanishes: its processes die, the taint manager deletes its pods."""
