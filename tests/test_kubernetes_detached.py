@@ -1,11 +1,12 @@
-"""Detached runs (``KubernetesOrchestrator(synchronous=False)``): the engine runs in an
-orchestrator pod owned by a Job, on the harness (pods are local processes, run by the fake
-kubelet; the Job controller restarts the orchestrator pod), with a real PostgreSQL store.
+"""Detached runs (``KubernetesOrchestrator(synchronous=False)``) on the real control plane
+(kube-apiserver, kube-scheduler, kube-controller-manager v1.20.2, whose Job and CronJob
+controllers start and restart the orchestrator pod), with dagwell's kubelet running pods as
+local processes and a real PostgreSQL store.
 
-Each failure of the orchestrator pod is produced for real: SIGKILL of its process, deletion
-of its pod through the API; the run must end completed after the restart, with no completed
-step run twice and no step pod left. When the restarts run out, the next reader records
-the run failed (``orchestrator_lost``).
+Each failure of the orchestrator pod is produced for real: SIGKILL of its process, a kernel
+OOM kill, deletion of its pod through the API; the run must end completed after the Job's
+restart, with no completed step run twice and no step pod left. When the restarts run out,
+the next reader records the run failed (``orchestrator_lost``).
 """
 
 from __future__ import annotations
@@ -13,31 +14,31 @@ from __future__ import annotations
 import base64
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
 import workloads
+from conftest import need
 from dagwell import Client, KubernetesOrchestrator
 from dagwell.core.errors import ConfigError
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.kubernetes.detached import LABEL_ROLE, job_name
 from dagwell.kubernetes.settings import PodSettings
-from dagwell.testing.kube import KubeHarness
 from helpers import wait_for
 
 pytestmark = pytest.mark.kube
 
 
 @pytest.fixture
-def cluster(home, tmp_path, postgres_url, monkeypatch):
+def cluster(home, tmp_path, postgres_url, monkeypatch, kube):
     monkeypatch.setenv("DAGWELL_STORE_URL", postgres_url)
-    harness = KubeHarness(nodes={"node-a": "2GB"}, workdir=tmp_path / "cluster")
-    harness.start()
-    harness.server.store.create(
+    cluster = kube(nodes={"node-a": "3GB"})
+    cluster.create(
         "secrets",
-        "default",
         {
             "apiVersion": "v1",
             "kind": "Secret",
@@ -45,10 +46,14 @@ def cluster(home, tmp_path, postgres_url, monkeypatch):
             "data": {"url": base64.b64encode(postgres_url.encode()).decode()},
         },
     )
-    yield harness
-    for log in sorted((harness.workdir / "logs").glob("*orchestrator*")):
+    yield cluster
+    for log in sorted((cluster.workdir / "logs").glob("*orchestrator*")):
         print(f"==> {log.name}\n{log.read_text(errors='replace')[-3000:]}")  # shown on failure
-    harness.stop()
+    background = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}
+    for kind in ("batch/v1/namespaces/{}/jobs", "batch/v1beta1/namespaces/{}/cronjobs"):
+        path = "/apis/" + kind.format(cluster.namespace)
+        for item in cluster.rest.get(path).get("items") or []:  # else they start pods again
+            cluster.rest.request("DELETE", f"{path}/{item['metadata']['name']}", background)
 
 
 def detached(cluster, tmp_path, **options):
@@ -56,6 +61,7 @@ def detached(cluster, tmp_path, **options):
     options.setdefault("orchestrator_restarts", 3)
     return KubernetesOrchestrator(
         kubeconfig=cluster.kubeconfig,
+        namespace=cluster.namespace,
         image="local",
         synchronous=False,
         resync_interval=2,
@@ -64,9 +70,13 @@ def detached(cluster, tmp_path, **options):
             volumes=[{"name": "shared", "hostPath": {"path": shared}}],
             volume_mounts=[{"name": "shared", "mountPath": shared}],
         ),
-        orchestrator_pod_settings=PodSettings(env={"KUBECONFIG": cluster.kubeconfig}),
+        orchestrator_pod_settings=PodSettings(env={"KUBECONFIG": cluster.admin_kubeconfig}),
         **options,
     )
+
+
+def job(cluster, name):
+    return cluster.rest.get(f"/apis/batch/v1/namespaces/{cluster.namespace}/jobs/{name}")
 
 
 def step_pods(cluster):
@@ -75,21 +85,17 @@ def step_pods(cluster):
     ]
 
 
-def orchestrator_pods(cluster, run_id):
-    return [
-        p
-        for p in cluster.pods()
-        if (p["metadata"].get("labels") or {}).get("job-name") == job_name(run_id)
-    ]
+def orchestrator_pods(cluster, job):
+    return [p for p in cluster.pods() if (p["metadata"].get("labels") or {}).get("job-name") == job]
 
 
-def live_orchestrator(cluster, run_id):
-    """The running orchestrator pod's process, once it has claimed the run."""
-    for pod in orchestrator_pods(cluster, run_id):
-        with cluster.kubelet.lock:
-            for container in cluster.kubelet.containers.values():
-                if container.name == pod["metadata"]["name"]:
-                    return pod, container
+def live_orchestrator(cluster, job):
+    """The running orchestrator pod of ``job`` and its process."""
+    names = {p["metadata"]["name"]: p for p in orchestrator_pods(cluster, job)}
+    with cluster.kubelet.lock:
+        for container in cluster.kubelet.containers.values():
+            if container.pod in names and container.ending is None:
+                return names[container.pod], container
     return None
 
 
@@ -103,6 +109,35 @@ def finished(run_id, timeout=60.0):
         )
     finally:
         client.close()
+
+
+HOG = """
+import os, sys
+open("/proc/self/oom_score_adj", "w").write("-1000")  # the kernel must pick the orchestrator
+open(sys.argv[1], "w").write(str(os.getpid()))  # join the orchestrator pod's cgroup
+chunks = []
+while len(chunks) < 256:
+    try:
+        os.kill(int(sys.argv[2]), 0)
+    except ProcessLookupError:
+        break
+    chunks.append(b"x" * (16 << 20))
+"""
+
+
+def oom_kill(cluster, container):
+    """A real OOM kill of the orchestrator: a process that the OOM killer may not pick
+    joins its pod's memory cgroup and fills it; the kernel kills the orchestrator."""
+    need(None if container.group is not None else "OOM kills need cgroups (root)")
+    procs = str(container.group.procs_files[0])
+    hog = subprocess.run(
+        [sys.executable, "-c", HOG, procs, str(container.process.pid)],
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
+    assert hog.returncode in (0, -signal.SIGKILL), hog.stderr
+    wait_for(lambda: container.process.poll() is not None, 10, "the kernel to kill it")
 
 
 def ledger_of(path):
@@ -121,6 +156,15 @@ def assert_no_step_pod_left(cluster):
     wait_for(lambda: not step_pods(cluster), 15, "the run's step pods to be gone")
 
 
+def assert_job_complete(cluster, name):
+    """The orchestrator pod that ended the run exited 0, so the Job completed."""
+    wait_for(
+        lambda: (job(cluster, name).get("status") or {}).get("succeeded"),
+        30,
+        f"Job {name} to complete",
+    )
+
+
 def test_a_detached_run_completes_after_the_submitter_returned(cluster, tmp_path):
     ledger = tmp_path / "ledger"
     started = time.monotonic()
@@ -129,38 +173,53 @@ def test_a_detached_run_completes_after_the_submitter_returned(cluster, tmp_path
     )
     assert run.status is RunStatus.RUNNING
     assert time.monotonic() - started < 10, "submitting must not wait for the run"
-    job = cluster.server.store.get("jobs", "default", job_name(run.id))
-    container = job["spec"]["template"]["spec"]["containers"][0]
+    created = job(cluster, job_name(run.id))
+    container = created["spec"]["template"]["spec"]["containers"][0]
     assert container["command"][-2:] == ["orchestrate", run.id]
     store_env = next(e for e in container["env"] if e["name"] == "DAGWELL_STORE_URL")
     assert store_env["valueFrom"]["secretKeyRef"] == {"name": "dagwell-store", "key": "url"}
-    assert "postgresql" not in str(job), "the store URL must never be in the pod spec"
+    assert "postgresql" not in str(created), "the store URL must never be in the pod spec"
     done = finished(run.id)
     assert done.status is RunStatus.COMPLETED
     assert ledger_of(ledger) == ["a", "b", "c"]
     assert_no_step_pod_left(cluster)
+    assert_job_complete(cluster, job_name(run.id))
 
 
-@pytest.mark.parametrize("how", ["sigkill", "delete"])
+@pytest.mark.parametrize("how", ["sigkill", "delete", "oom"])
 def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
     ledger = tmp_path / "ledger"
     run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
         str(ledger), 4.0
     )
     wait_for(lambda: b_running(run.id), 30, "step b to run")
-    pod, container = wait_for(lambda: live_orchestrator(cluster, run.id), 10, "orchestrator")
+    pod, container = wait_for(
+        lambda: live_orchestrator(cluster, job_name(run.id)), 10, "orchestrator"
+    )
     if how == "sigkill":
         os.kill(container.process.pid, signal.SIGKILL)
+    elif how == "oom":
+        oom_kill(cluster, container)
     else:
-        cluster.server.delete_pod("default", pod["metadata"]["name"], 0)
+        cluster.delete_pod(pod["metadata"]["name"])  # graceful: SIGTERM first
     done = finished(run.id, 90)
     assert done.status is RunStatus.COMPLETED, done.summary()
     assert ledger_of(ledger) == ["a", "b", "c"], "a completed step was run again"
     assert [a.status.value for a in done.steps["b"].attempts] == ["completed"], (
         "the running pod of b must be adopted, not restarted"
     )
-    assert len(orchestrator_pods(cluster, run.id)) >= (2 if how == "sigkill" else 1)
+    if how == "oom":
+
+        def terminated():
+            dead = cluster.pod(pod["metadata"]["name"]) or {}
+            statuses = (dead.get("status") or {}).get("containerStatuses") or [{}]
+            return statuses[0].get("state", {}).get("terminated")
+
+        state = wait_for(terminated, 15, "the OOM-killed pod's status")
+        assert state["reason"] == "OOMKilled", state
+    assert len(orchestrator_pods(cluster, job_name(run.id))) >= (1 if how == "delete" else 2)
     assert_no_step_pod_left(cluster)
+    assert_job_complete(cluster, job_name(run.id))
 
 
 def test_exhausted_restarts_end_the_run_failed_orchestrator_lost(cluster, tmp_path):
@@ -169,11 +228,13 @@ def test_exhausted_restarts_end_the_run_failed_orchestrator_lost(cluster, tmp_pa
         orchestrator=detached(cluster, tmp_path, orchestrator_restarts=0)
     )(str(ledger), 30.0)
     wait_for(lambda: b_running(run.id), 30, "step b to run")
-    _, container = wait_for(lambda: live_orchestrator(cluster, run.id), 10, "orchestrator")
+    _, container = wait_for(
+        lambda: live_orchestrator(cluster, job_name(run.id)), 10, "orchestrator"
+    )
     os.kill(container.process.pid, signal.SIGKILL)
     wait_for(
-        lambda: "Failed" in str(cluster.server.store.get("jobs", "default", job_name(run.id))),
-        20,
+        lambda: "BackoffLimitExceeded" in str(job(cluster, job_name(run.id)).get("status")),
+        30,
         "the Job to give up",
     )
     done = finished(run.id, 30)
@@ -218,11 +279,11 @@ def test_detached_runs_refuse_a_store_or_artifacts_the_cluster_cannot_reach(
 
 def job_from_cronjob(cluster, cronjob_name, job):
     """What `kubectl create job JOB --from=cronjob/NAME` does."""
-    cronjob = cluster.server.store.get("cronjobs", "default", cronjob_name)
+    ns = cluster.namespace
+    cronjob = cluster.rest.get(f"/apis/batch/v1beta1/namespaces/{ns}/cronjobs/{cronjob_name}")
     template = cronjob["spec"]["jobTemplate"]
-    cluster.server.store.create(
-        "jobs",
-        "default",
+    cluster.rest.create(
+        f"/apis/batch/v1/namespaces/{ns}/jobs",
         {
             "apiVersion": "batch/v1",
             "kind": "Job",
@@ -232,7 +293,7 @@ def job_from_cronjob(cluster, cronjob_name, job):
                 "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
                 "ownerReferences": [
                     {
-                        "apiVersion": "batch/v1",
+                        "apiVersion": "batch/v1beta1",
                         "kind": "CronJob",
                         "name": cronjob_name,
                         "uid": cronjob["metadata"]["uid"],
@@ -257,15 +318,17 @@ def test_a_schedule_is_a_cronjob_whose_job_starts_a_run(cluster, tmp_path):
         orchestrator=detached(cluster, tmp_path), schedule=Schedule(cron_expression="0 3 * * *")
     )(str(ledger), 0.2)
     name = created["name"]
-    cronjob = cluster.server.store.get("cronjobs", "default", name)
+    cronjobs = f"/apis/batch/v1beta1/namespaces/{cluster.namespace}/cronjobs"
+    cronjob = cluster.rest.get(f"{cronjobs}/{name}")
     assert cronjob["spec"]["schedule"] == "0 3 * * *"
     assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     assert "postgresql" not in str(cronjob), "the store URL must never be in the pod spec"
-    listed = CliRunner().invoke(cli, ["schedules", "list", "--kubeconfig", cluster.kubeconfig])
+    where = ["--kubeconfig", cluster.kubeconfig, "--namespace", cluster.namespace]
+    listed = CliRunner().invoke(cli, ["schedules", "list", *where])
     assert listed.exit_code == 0 and name in listed.output and "0 3 * * *" in listed.output
 
     job_from_cronjob(cluster, name, "manual-1")
-    run_id = scheduled_run_id("default", "manual-1")
+    run_id = scheduled_run_id(cluster.namespace, "manual-1")
     client = Client()
     try:
         wait_for(lambda: run_id in {r.id for r in client.list_runs()}, 30, "the run to start")
@@ -275,11 +338,9 @@ def test_a_schedule_is_a_cronjob_whose_job_starts_a_run(cluster, tmp_path):
     assert ledger_of(ledger) == ["a", "b", "c"]
     assert_no_step_pod_left(cluster)
 
-    deleted = CliRunner().invoke(
-        cli, ["schedules", "delete", name, "--kubeconfig", cluster.kubeconfig]
-    )
+    deleted = CliRunner().invoke(cli, ["schedules", "delete", name, *where])
     assert deleted.exit_code == 0, deleted.output
-    assert not cluster.server.store.list("cronjobs", "default")[0]
+    assert not cluster.rest.get(cronjobs).get("items")
 
 
 def test_a_local_schedule_is_refused_with_how_to_use_cron(home, tmp_path):

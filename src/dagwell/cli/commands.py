@@ -224,7 +224,9 @@ def attempt(spec: str) -> None:
 @click.option("--scheduled", is_flag=True, help="Record this Job's run from DAGWELL_SCHEDULED.")
 def orchestrate(run_ref: str | None, scheduled: bool) -> None:
     """Drive a detached run to its end (what an orchestrator pod executes)."""
+    import faulthandler
     import logging
+    import signal
 
     from dagwell.engine.detached import orchestrate as drive
     from dagwell.engine.detached import start_scheduled
@@ -232,6 +234,7 @@ def orchestrate(run_ref: str | None, scheduled: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("httpx", "httpx2", "httpcore", "httpcore2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` prints where it is
     if scheduled:
         sys.exit(start_scheduled())
     if not run_ref:

@@ -46,12 +46,12 @@ from dagwell.kubernetes.detached import (
     job_failed,
     job_name,
     owner_pod,
+    owning_job,
     pod_owner,
     submitted_owner,
 )
 from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
 from dagwell.kubernetes.schedules import (
-    JOB_ENV,
     PAYLOAD_ENV,
     build_cronjob,
     describe_cronjob,
@@ -245,10 +245,19 @@ def create_schedule(
 def start_scheduled(*, progress: Progress | None = None) -> int:
     """What a scheduled Job's pod runs: record this Job's run (once), then drive it."""
     payload = json.loads(os.environ[PAYLOAD_ENV])
-    job = os.environ[JOB_ENV]
     plan = Plan.from_json(payload["plan"])
     description = dict(payload["orchestrator"])
     namespace = str(description.get("namespace") or "default")
+    recorded = from_description(description)
+    assert isinstance(recorded, KubernetesOrchestrator)
+    api = recorded.in_cluster().api()
+    try:
+        me = os.environ[POD_ENV]
+        job = owning_job(with_retries(lambda: api.get_pod(me), what="get this pod"))
+    finally:
+        api.close()
+    if job is None:
+        raise CannotTakeOver(f"Pod {me} is not owned by a Job; a schedule's pods are.")
     run_id = scheduled_run_id(namespace, job)
     schedule = payload.get("schedule")
     if schedule and not Schedule.from_json(schedule).active_at(datetime.datetime.now(datetime.UTC)):

@@ -196,6 +196,14 @@ def _resources(orchestrator: DetachedConfig) -> dict[str, Any]:
     return {"requests": requests, "limits": {"memory": quantity(memory)}}
 
 
+def owning_job(pod: Mapping[str, Any] | None) -> str | None:
+    """The name of the Job that owns ``pod`` (its controller owner reference)."""
+    for ref in ((pod or {}).get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("kind") == "Job":
+            return str(ref.get("name"))
+    return None
+
+
 def job_failed(job: Mapping[str, Any] | None) -> str | None:
     """Why the Job gave up (restarts exhausted, deadline), or None while it may still run."""
     if job is None:

@@ -4,9 +4,10 @@ The CronJob's Job template is the orchestrator Job of a detached run (same image
 account, store Secret, restarts), whose pod runs ``python -m dagwell orchestrate
 --scheduled``: it records a new run from the plan in ``DAGWELL_SCHEDULED`` (plain JSON:
 the plan and the orchestrator's settings, no secret) and drives it. The run's id is
-derived from the Job's name, so a restarted pod of the same Job resumes that run instead
-of starting another. ``concurrencyPolicy: Forbid`` keeps runs from piling up behind a slow
-one; ``catchup=False`` sets a short ``startingDeadlineSeconds`` so missed times are skipped.
+derived from the name of the Job that owns the pod (its owner reference), so a restarted
+pod of the same Job resumes that run instead of starting another. ``concurrencyPolicy:
+Forbid`` keeps runs from piling up behind a slow one; ``catchup=False`` sets a short
+``startingDeadlineSeconds`` so missed times are skipped.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from dagwell.kubernetes.pods import label_value
 LABEL_SCHEDULE = "dagwell.io/schedule"
 LABEL_PIPELINE = "dagwell.io/pipeline"
 PAYLOAD_ENV = "DAGWELL_SCHEDULED"
-JOB_ENV = "DAGWELL_JOB_NAME"
 _NAME_OK = re.compile(r"[^a-z0-9-]+")
 
 
@@ -62,13 +62,9 @@ def build_cronjob(
     }
     spec = job_spec(orchestrator, ["orchestrate", "--scheduled"], labels)
     container = spec["template"]["spec"]["containers"][0]
-    container["env"] += [
-        {"name": PAYLOAD_ENV, "value": json.dumps(dict(payload), separators=(",", ":"))},
-        {
-            "name": JOB_ENV,
-            "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['job-name']"}},
-        },
-    ]
+    container["env"].append(
+        {"name": PAYLOAD_ENV, "value": json.dumps(dict(payload), separators=(",", ":"))}
+    )
     cron: dict[str, Any] = {
         "schedule": schedule.cron_expression,
         "concurrencyPolicy": "Forbid",
