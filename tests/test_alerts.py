@@ -101,6 +101,16 @@ def test_a_500_answer_is_retried_until_delivered(home, receiver):
     assert hook.delivered()[0]["kind"] == "run_failed"
 
 
+def test_an_orchestrator_setting_alerts_and_is_never_recorded(home, receiver):
+    hook = receiver()
+    orchestrator = LocalOrchestrator(memory="1400MB", alerters=[SlackAlerter(hook.url)])
+    run = outcome(workloads.failing.with_options(orchestrator=orchestrator))
+    wait_for(hook.delivered, timeout=20, what="the run_failed alert")
+    assert hook.delivered()[0]["text"].startswith(":x: *dagwell run failed*")
+    assert "alerters" not in run.orchestrator  # the webhook URL (a secret) is not stored
+    assert hook.url not in json.dumps(run.orchestrator)
+
+
 def test_a_hanging_receiver_never_delays_the_run(home, receiver):
     hook = receiver("--delay", "30")
 
@@ -166,3 +176,13 @@ def test_alerters_are_checked_when_defined():
         @pipeline(alerters=[print])
         def p():
             sit(0)
+
+
+def test_a_process_about_to_end_can_wait_for_its_deliveries(receiver):
+    from dagwell.engine.alert_delivery import send, wait_for_deliveries
+
+    hook = receiver("--delay", "1")
+    send(Delivery(hook.url, {"kind": "run_failed"}))
+    assert not hook.received()
+    assert wait_for_deliveries(timeout=20) == 0
+    assert hook.delivered() == [{"kind": "run_failed"}]

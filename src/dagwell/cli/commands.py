@@ -228,6 +228,7 @@ def orchestrate(run_ref: str | None, scheduled: bool) -> None:
     import logging
     import signal
 
+    from dagwell.engine.alert_delivery import wait_for_deliveries
     from dagwell.engine.detached import orchestrate as drive
     from dagwell.engine.detached import start_scheduled
 
@@ -235,11 +236,11 @@ def orchestrate(run_ref: str | None, scheduled: bool) -> None:
     for noisy in ("httpx", "httpx2", "httpcore", "httpcore2"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` prints where it is
-    if scheduled:
-        sys.exit(start_scheduled())
-    if not run_ref:
+    if not scheduled and not run_ref:
         _fail("orchestrate needs RUN (or --scheduled).")
-    sys.exit(drive(str(run_ref)))
+    code = start_scheduled() if scheduled else drive(str(run_ref))
+    wait_for_deliveries(timeout=30.0)  # the pod ends with this process, its alerts too
+    sys.exit(code)
 
 
 @cli.group()

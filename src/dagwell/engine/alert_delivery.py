@@ -11,6 +11,7 @@ so the process starts quickly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import subprocess
@@ -95,6 +96,18 @@ def send(job: Delivery) -> None:
         log.warning("could not start the delivery of an alert to %s: %s", _safe(job.url), error)
         return
     _children.append(child)
+
+
+def wait_for_deliveries(timeout: float) -> int:
+    """Wait up to ``timeout`` seconds for the deliveries this process started; how many were
+    still under way. For a process whose end kills its children: an orchestrator pod's
+    container stops with its main process, and would take a run's last alerts with it."""
+    end = time.monotonic() + timeout
+    for child in _children:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(max(0.0, end - time.monotonic()))
+    _children[:] = [p for p in _children if p.poll() is None]
+    return len(_children)
 
 
 def main() -> int:

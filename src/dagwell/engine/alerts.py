@@ -2,7 +2,8 @@
 
 Two ways to use an alerter:
 
-- as a setting: ``@pipeline(alerters=[WebhookAlerter(url, long_running_minutes=30)])``, or for
+- as a setting: ``@pipeline(alerters=[WebhookAlerter(url, long_running_minutes=30)])`` or
+  ``LocalOrchestrator(alerters=[...])`` (any orchestrator with an ``alerters`` field), or for
   every run of this machine (any orchestrator, resumed and detached runs too) the
   environment: ``DAGWELL_ALERT_WEBHOOK_URL``, ``DAGWELL_ALERT_SLACK_URL`` and
   ``DAGWELL_ALERT_LONG_RUNNING_MINUTES``. The engine then fires ``run_failed`` (the run ended

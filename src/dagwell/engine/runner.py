@@ -168,7 +168,12 @@ def _execute(
             functions=traced.functions,
             hooks=traced.hooks,
             progress=progress or NullProgress(),
-            alerts=alert_watch(traced.alerters, run_id, plan.pipeline, now),
+            alerts=alert_watch(
+                [*traced.alerters, *getattr(orchestrator, "alerters", ())],
+                run_id,
+                plan.pipeline,
+                now,
+            ),
             options=EngineOptions(owner=owner),
         )
         status = engine.run()
@@ -181,9 +186,9 @@ def alert_watch(
     alerters: Sequence[Any], run_id: str, pipeline: str, started_at: float
 ) -> AlertWatch | None:
     """The run's alerters (its own plus the machine's ``DAGWELL_ALERT_*``), if it has any."""
-    from dagwell.engine.alerts import AlertWatch, alerters_from_env
+    from dagwell.engine.alerts import AlertWatch, alerters_from_env, check_alerters
 
-    every = [*alerters, *alerters_from_env()]
+    every = [*check_alerters(f"run {run_id}", list(alerters)), *alerters_from_env()]
     return AlertWatch(every, run_id, pipeline, started_at) if every else None
 
 

@@ -9,7 +9,7 @@ runtime is imported only when a KubernetesOrchestrator actually runs something.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -76,7 +76,8 @@ class LocalOrchestrator:
     (fork when safe), "fork" or "spawn". ``default_memory``: the admission estimate for a
     step that declares no memory and has no history. ``queue_timeout``: seconds a ready
     step may wait for memory before it fails as unschedulable. ``allow_overcommit``: accept
-    a ``memory`` larger than this machine (or its enclosing cgroup) can give.
+    a ``memory`` larger than this machine (or its enclosing cgroup) can give. ``alerters``:
+    alerts for its runs (see :mod:`dagwell.engine.alerts`).
     """
 
     memory: str | int | None = None
@@ -89,6 +90,9 @@ class LocalOrchestrator:
     queue_timeout: float | None = 3600.0
     artifact_store: str | None = None
     allow_overcommit: bool = False
+    # dagwell.alerts WebhookAlerter/SlackAlerter for every run on this orchestrator; checked by
+    # the engine, never recorded (a Slack URL is a secret): a resumed run uses DAGWELL_ALERT_*
+    alerters: Sequence[Any] = field(default=(), metadata={"recorded": False})
     _memory_bytes: int | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -172,4 +176,5 @@ class LocalOrchestrator:
 
     def describe(self) -> dict[str, Any]:
         """Everything needed to rebuild this orchestrator (see :func:`from_description`)."""
-        return {"kind": "local", **{f.name: getattr(self, f.name) for f in fields(self) if f.init}}
+        recorded = (f for f in fields(self) if f.init and f.metadata.get("recorded", True))
+        return {"kind": "local", **{f.name: getattr(self, f.name) for f in recorded}}
