@@ -7,8 +7,9 @@
 # with Debian's Go 1.19. etcd is Debian's `etcd-server` (3.4).
 #
 # Idempotent: when the three binaries are present and report v1.20.2, it only checks that
-# etcd is installed. Needs root (apt) the first time. ~10 min cold on 2 cores, ~2 min with a
-# warm Go build cache. Override the cache with DAGWELL_K8S_CACHE.
+# etcd is installed (DAGWELL_K8S_REBUILD=1 rebuilds anyway, replacing each binary atomically).
+# Needs root (apt) the first time. ~10 min cold on 2 cores, less when the tree's Go build
+# cache is warm. Override the cache with DAGWELL_K8S_CACHE.
 set -euo pipefail
 VERSION=v1.20.2
 CACHE=${DAGWELL_K8S_CACHE:-$HOME/.cache/dagwell/k8s-$VERSION}
@@ -75,7 +76,7 @@ install_packages() {
     || die "apt-get install ${missing[*]} failed"
 }
 
-if have_binaries; then
+if [ "${DAGWELL_K8S_REBUILD:-0}" != 1 ] && have_binaries; then
   install_packages etcd-server etcd-client openssl
   have_etcd || die "etcd/etcdctl not on PATH after installing etcd-server/etcd-client"
   say "reusing $BIN ($("$BIN/kube-apiserver" --version))"
@@ -120,7 +121,7 @@ KUBE_GIT_MAJOR='1'
 KUBE_GIT_MINOR='20'
 VER
 export PATH=/usr/lib/go-1.19/bin:$PATH KUBE_GIT_VERSION_FILE=$CACHE/kube-version.env
-export GOFLAGS=-mod=vendor GOPROXY=off
+export GOPROXY=off  # the tree vendors everything (KUBE build uses GOFLAGS as build tags)
 cd "$TREE"
 if [ -f .dagwell-build-failed ]; then
   # A failed build can leave generator stamps without their tools: start that part over.

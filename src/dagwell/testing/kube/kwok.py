@@ -31,37 +31,33 @@ import contextlib
 import os
 import queue
 import signal
-import ssl
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from dagwell.core.errors import ConfigError
 from dagwell.core.units import parse_memory
 from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup
+from dagwell.testing.kube.kwok_logs import serve_logs
+from dagwell.testing.kube.kwok_status import (
+    node_conditions,
+    node_object,
+    now_iso,
+    running_status,
+    terminated_status,
+    waiting_status,
+)
 from dagwell.testing.kube.rest import Obj, Rest, RestError, WatchStream
 
 JOIN_AND_EXEC = (
     "import os, sys; open(sys.argv[1], 'w').write(str(os.getpid())); "
     "os.execvpe(sys.argv[2], sys.argv[2:], os.environ)"
 )
-EVICTION_MESSAGE = (
-    "The node was low on resource: memory. Threshold quantity: 100Mi, available: 12Mi. "
-    "Container {container} was using {usage}, request is {request}, has larger consumption "
-    "of memory. "
-)
-SHUTDOWN_MESSAGE = "Pod was terminated in response to imminent node shutdown."
-KUBELET_VERSION = "v1.20.2-dagwell-kwok"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -163,85 +159,14 @@ class Kubelet:
             self._logs.server_close()
 
     def _register(self, node: Node, port: int) -> None:
-        status = {
-            "capacity": self._resources(node),
-            "allocatable": self._resources(node),
-            "conditions": self._conditions("True", "KubeletReady", "kubelet is posting ready"),
-            "addresses": [
-                {"type": "InternalIP", "address": "127.0.0.1"},
-                {"type": "Hostname", "address": node.name},
-            ],
-            "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
-            "nodeInfo": {
-                "kubeletVersion": KUBELET_VERSION,
-                "kubeProxyVersion": KUBELET_VERSION,
-                "operatingSystem": "linux",
-                "architecture": "amd64",
-                "containerRuntimeVersion": "dagwell-kwok://1",
-                "osImage": "local processes",
-                "kernelVersion": os.uname().release,
-                "machineID": node.name,
-                "systemUUID": node.name,
-                "bootID": node.name,
-            },
-        }
-        obj = {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {
-                "name": node.name,
-                "labels": {
-                    "kubernetes.io/hostname": node.name,
-                    "kubernetes.io/os": "linux",
-                    "kubernetes.io/arch": "amd64",
-                    "type": "dagwell-kwok",
-                },
-            },
-            "spec": {},
-            "status": status,
-        }
+        obj = node_object(node.name, node.memory, node.cpu, node.pods, port)
         with contextlib.suppress(RestError):
             self.rest.delete(f"/api/v1/nodes/{node.name}")  # a leftover of a crashed session
         self.rest.create("/api/v1/nodes", obj)
         # The API server adds node.kubernetes.io/not-ready at creation (TaintNodesByCondition);
         # the node-lifecycle controller would lift it once Ready: we are that controller here.
         self.rest.merge_patch(f"/api/v1/nodes/{node.name}", {"spec": {"taints": None}})
-        self.rest.merge_patch(f"/api/v1/nodes/{node.name}/status", {"status": status})
-
-    @staticmethod
-    def _resources(node: Node) -> dict[str, str]:
-        return {
-            "memory": str(node.memory),
-            "cpu": f"{int(node.cpu * 1000)}m",
-            "pods": str(node.pods),
-            "ephemeral-storage": str(100 * 10**9),
-        }
-
-    @staticmethod
-    def _conditions(ready: str, reason: str, message: str) -> list[Obj]:
-        now = now_iso()
-        pressure = [
-            {
-                "type": kind,
-                "status": "False" if ready == "True" else "Unknown",
-                "reason": f"KubeletHasSufficient{kind.removesuffix('Pressure')}",
-                "message": f"kubelet has no {kind}",
-                "lastHeartbeatTime": now,
-                "lastTransitionTime": now,
-            }
-            for kind in ("MemoryPressure", "DiskPressure", "PIDPressure")
-        ]
-        return [
-            *pressure,
-            {
-                "type": "Ready",
-                "status": ready,
-                "reason": reason,
-                "message": message,
-                "lastHeartbeatTime": now,
-                "lastTransitionTime": now,
-            },
-        ]
+        self.rest.merge_patch(f"/api/v1/nodes/{node.name}/status", {"status": obj["status"]})
 
     # -- watching --------------------------------------------------------------------------
     def _watch_loop(self) -> None:
@@ -331,37 +256,9 @@ class Kubelet:
 
     def _waiting(self, pod: Obj, reason: str, message: str) -> None:
         spec = pod["spec"]["containers"][0]
-        self._status(
-            pod["metadata"]["namespace"],
-            pod["metadata"]["name"],
-            {
-                "phase": "Pending",
-                "hostIP": "127.0.0.1",
-                "conditions": self._pod_conditions(False),
-                "containerStatuses": [
-                    {
-                        "name": spec["name"],
-                        "ready": False,
-                        "restartCount": 0,
-                        "started": False,
-                        "image": spec.get("image", ""),
-                        "imageID": "",
-                        "state": {"waiting": {"reason": reason, "message": message}},
-                    }
-                ],
-            },
-        )
-
-    @staticmethod
-    def _pod_conditions(ready: bool) -> list[Obj]:
-        now = now_iso()
-        value = "True" if ready else "False"
-        return [
-            {"type": "Initialized", "status": "True", "lastTransitionTime": now},
-            {"type": "Ready", "status": value, "lastTransitionTime": now},
-            {"type": "ContainersReady", "status": value, "lastTransitionTime": now},
-            {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
-        ]
+        meta = pod["metadata"]
+        status = waiting_status(spec["name"], spec.get("image", ""), reason, message)
+        self._status(meta["namespace"], meta["name"], status)
 
     def _env(self, pod: Obj, spec: Obj) -> dict[str, str] | str:
         """The container's environment, or why it cannot be built."""
@@ -450,26 +347,7 @@ class Kubelet:
         self._status(
             meta["namespace"],
             meta["name"],
-            {
-                "phase": "Running",
-                "hostIP": "127.0.0.1",
-                "podIP": "127.0.0.1",
-                "podIPs": [{"ip": "127.0.0.1"}],
-                "startTime": started,
-                "conditions": self._pod_conditions(True),
-                "containerStatuses": [
-                    {
-                        "name": spec["name"],
-                        "ready": True,
-                        "restartCount": 0,
-                        "started": True,
-                        "image": image,
-                        "imageID": f"dagwell-kwok://{image}",
-                        "containerID": f"dagwell-kwok://{meta['uid']}",
-                        "state": {"running": {"startedAt": started}},
-                    }
-                ],
-            },
+            running_status(spec["name"], image, meta["uid"], started),
         )
 
     @staticmethod
@@ -506,79 +384,23 @@ class Kubelet:
                     self._finish_deletion(pod)
 
     def _report_end(self, container: Container, exit_code: int, reason: str) -> None:
-        status: Obj = {
-            "phase": "Succeeded" if exit_code == 0 else "Failed",
-            "conditions": self._pod_conditions(False),
-            "containerStatuses": [
-                {
-                    "name": container.name,
-                    "ready": False,
-                    "restartCount": 0,
-                    "started": False,
-                    "image": container.image,
-                    "imageID": f"dagwell-kwok://{container.image}",
-                    "containerID": f"dagwell-kwok://{container.uid}",
-                    "state": {
-                        "terminated": {
-                            "exitCode": exit_code,
-                            "reason": reason,
-                            "startedAt": container.started_at,
-                            "finishedAt": now_iso(),
-                            "containerID": f"dagwell-kwok://{container.uid}",
-                        }
-                    },
-                }
-            ],
-        }
-        if container.ending == "evict":
-            status["reason"] = "Evicted"
-            status["message"] = EVICTION_MESSAGE.format(
-                container=container.name, usage="512Mi", request="0"
-            )
-            status["conditions"].append(
-                {
-                    "type": "DisruptionTarget",
-                    "status": "True",
-                    "reason": "TerminationByKubelet",
-                    "message": "The node was low on resource: memory.",
-                    "lastTransitionTime": now_iso(),
-                }
-            )
-        elif container.ending == "shutdown":
-            status["reason"] = "Terminated"
-            status["message"] = SHUTDOWN_MESSAGE
-            status["conditions"].append(
-                {
-                    "type": "DisruptionTarget",
-                    "status": "True",
-                    "reason": "TerminationByKubelet",
-                    "message": SHUTDOWN_MESSAGE,
-                    "lastTransitionTime": now_iso(),
-                }
-            )
+        status = terminated_status(
+            container.name, container.image, container.uid, container.started_at,
+            exit_code, reason, container.ending,
+        )  # fmt: skip
         self._status(container.namespace, container.pod, status)
 
     # -- logs over HTTPS -------------------------------------------------------------------
     def _serve_logs(self) -> int:
-        kubelet = self
-
-        class Handler(_LogHandler):
-            owner = kubelet
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        if self.serving_cert is not None:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(*self.serving_cert)
-            server.socket = context.wrap_socket(server.socket, server_side=True)
-        threading.Thread(target=server.serve_forever, daemon=True, name="kwok-logs").start()
-        self._logs = server
-        return int(server.server_address[1])
+        self._logs = serve_logs(self, self.serving_cert)
+        return int(self._logs.server_address[1])
 
     def log_path(self, namespace: str, pod: str, container: str) -> Path:
         return self.workdir / "logs" / f"{namespace}_{pod}_{container}.log"
 
     def running(self, namespace: str, pod: str) -> bool:
+        if self._stop.is_set():
+            return False
         with self.lock:
             return any((c.namespace, c.pod) == (namespace, pod) for c in self.containers.values())
 
@@ -608,7 +430,7 @@ class Kubelet:
             f"/api/v1/nodes/{node_name}/status",
             {
                 "status": {
-                    "conditions": self._conditions(
+                    "conditions": node_conditions(
                         "False", "KubeletNotReady", "node is shutting down"
                     )
                 }
@@ -638,7 +460,7 @@ class Kubelet:
             f"/api/v1/nodes/{node_name}/status",
             {
                 "status": {
-                    "conditions": self._conditions(
+                    "conditions": node_conditions(
                         "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."
                     )
                 }
@@ -667,46 +489,3 @@ class Kubelet:
     def running_pods(self) -> list[str]:
         with self.lock:
             return [c.pod for c in self.containers.values()]
-
-
-class _LogHandler(BaseHTTPRequestHandler):
-    owner: Kubelet
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-    def do_GET(self) -> None:
-        from urllib.parse import parse_qs, urlparse
-
-        parsed = urlparse(self.path)
-        parts = parsed.path.strip("/").split("/")
-        if len(parts) != 4 or parts[0] != "containerLogs":
-            self.send_error(404, "not a container log path")
-            return
-        namespace, pod, container = parts[1:]
-        path = self.owner.log_path(namespace, pod, container)
-        follow = parse_qs(parsed.query).get("follow", ["false"])[-1] == "true"
-        if not path.exists():
-            self.send_error(404, f"no log for {namespace}/{pod}/{container}")
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        if not follow:
-            data = path.read_bytes()
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            return
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        with contextlib.suppress(OSError), open(path, "rb") as log:
-            while True:
-                chunk = log.read(65536)
-                if chunk:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                    self.wfile.flush()
-                    continue
-                if not self.owner.running(namespace, pod) or self.owner._stop.is_set():
-                    break
-                time.sleep(0.2)
-            self.wfile.write(b"0\r\n\r\n")
