@@ -186,3 +186,22 @@ def test_a_process_about_to_end_can_wait_for_its_deliveries(receiver):
     assert not hook.received()
     assert wait_for_deliveries(timeout=20) == 0
     assert hook.delivered() == [{"kind": "run_failed"}]
+
+
+def test_alerters_of_a_detached_run_are_said_not_to_travel(home, monkeypatch):
+    from dagwell import KubernetesOrchestrator
+
+    monkeypatch.setenv("DAGWELL_STORE_URL", "postgresql://db.example/dagwell")
+    submitted = []
+    monkeypatch.setattr(
+        "dagwell.engine.detached.submit", lambda traced, o: submitted.append(traced) or "run"
+    )
+    far = KubernetesOrchestrator(image="local", synchronous=False, artifact_store="s3://b/x")
+
+    @pipeline(alerters=[WebhookAlerter("http://127.0.0.1:9/x")], orchestrator=far)
+    def p():
+        sit(0)
+
+    with pytest.warns(UserWarning, match="DAGWELL_ALERT_"):
+        assert p() == "run"
+    assert len(submitted) == 1

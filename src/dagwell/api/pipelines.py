@@ -224,6 +224,14 @@ class Pipeline:
         if getattr(self.orchestrator, "synchronous", True) is False:
             from dagwell.engine.detached import submit
 
+            if self.alerters:
+                warnings.warn(
+                    f"alerters= of pipeline {self.name!r} do not travel with a detached run; "
+                    "give its orchestrator pod DAGWELL_ALERT_* env instead "
+                    "(orchestrator_pod_settings=PodSettings(env={...})).",
+                    stacklevel=2,
+                )
+
             return submit(traced, self.orchestrator)  # returns at once, the run running
         return execute(traced, self.orchestrator, progress=make_progress())
 
