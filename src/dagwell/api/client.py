@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from dagwell.core.home import Home, resolve_home
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.records import ArtifactLoader, PipelineRun
-from dagwell.store.views import build_run
+from dagwell.store.views import build_run, run_totals
 
 
 class _LazyArtifacts:
@@ -71,9 +72,19 @@ class Client:
     def resolve(self, run: str) -> str:
         return str(self.store().resolve_run_id(run))
 
-    def get_run(self, run_id: str) -> PipelineRun:
+    def get_run(
+        self,
+        run_id: str,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        status: str | None = None,
+    ) -> PipelineRun:
         """The run as recorded. A detached run whose orchestrator Job gave up is first
-        recorded ``failed`` (``orchestrator_lost``): nobody else is left to do it."""
+        recorded ``failed`` (``orchestrator_lost``): nobody else is left to do it.
+
+        ``offset``/``limit``/``status`` read one page of the steps (in pipeline order) with
+        their attempts; the run's ``all_totals()`` and ``summary()`` still count them all."""
         store = self.store()
         run_id = store.resolve_run_id(run_id)
         row = store.run_row(run_id)
@@ -85,18 +96,34 @@ class Client:
 
             if reap_if_lost(store, self.home, run_id):
                 row = store.run_row(run_id)
-        return build_run(
-            row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader(row)
-        )
+        if not offset and limit is None and status is None:
+            return build_run(
+                row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader(row)
+            )
+        steps = store.step_rows(run_id, offset=offset, limit=limit, status=status)
+        attempts = store.attempt_rows(run_id, [s["step_id"] for s in steps])
+        run = build_run(row, steps, attempts, self._loader(row))
+        return replace(run, totals=run_totals(store.run_totals(run_id)), steps_offset=offset)
 
     def list_runs(
-        self, *, limit: int = 20, pipeline: str | None = None, status: str | None = None
+        self,
+        *,
+        limit: int = 20,
+        pipeline: str | None = None,
+        status: str | None = None,
+        steps: bool = True,
     ) -> list[PipelineRun]:
+        """The latest runs. ``steps=False`` reads no step rows (``.steps`` is empty), only
+        each run's totals: what a listing needs, fast however big the runs are."""
         store = self.store()
         runs = []
         for row in store.list_runs(limit=limit, pipeline=pipeline, status=status):
-            steps, attempts = store.step_rows(row["id"]), store.attempt_rows(row["id"])
-            runs.append(build_run(row, steps, attempts, self._loader(row)))
+            if steps:
+                step_rows, attempts = store.step_rows(row["id"]), store.attempt_rows(row["id"])
+                runs.append(build_run(row, step_rows, attempts, self._loader(row)))
+            else:
+                run = build_run(row, [], [], self._loader(row))
+                runs.append(replace(run, totals=run_totals(store.run_totals(row["id"]))))
         return runs
 
     def stop_run(self, run_id: str) -> PipelineRun:

@@ -125,7 +125,7 @@ def runs_list(limit: int, pipeline: str | None, status: str | None, as_json: boo
     """List the latest runs."""
     from dagwell.display.report import run_json, runs_table
 
-    found = _client().list_runs(limit=limit, pipeline=pipeline, status=status)
+    found = _client().list_runs(limit=limit, pipeline=pipeline, status=status, steps=False)
     if as_json:
         click.echo(json.dumps([run_json(r, with_steps=False) for r in found], indent=2))
     elif not found:
@@ -137,11 +137,25 @@ def runs_list(limit: int, pipeline: str | None, status: str | None, as_json: boo
 @runs.command("show")
 @click.argument("run_ref", metavar="RUN")
 @click.option("--json", "as_json", is_flag=True)
-def runs_show(run_ref: str, as_json: bool) -> None:
-    """Show a run's steps and attempts (RUN: id, id prefix, name, or 'latest')."""
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Show at most this many steps [default: 200; with --json: all].",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many steps.")
+@click.option("--status", default=None, help="Only steps with this status (e.g. failed).")
+def runs_show(
+    run_ref: str, as_json: bool, limit: int | None, offset: int, status: str | None
+) -> None:
+    """Show a run's steps and attempts (RUN: id, id prefix, name, or 'latest').
+
+    Steps are shown a page at a time (--offset, --limit); the summary counts them all."""
     from dagwell.display.report import run_json, run_view
 
-    found = _client().get_run(run_ref)
+    if limit is None and not as_json:
+        limit = 200
+    found = _client().get_run(run_ref, offset=offset, limit=limit, status=status)
     if as_json:
         click.echo(json.dumps(run_json(found), indent=2))
     else:

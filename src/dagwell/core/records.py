@@ -101,6 +101,32 @@ class StepRun:
 
 
 @dataclass(frozen=True)
+class RunTotals:
+    """Counts over all of a run's steps and attempts: what a one-line summary needs, also
+    when only a page of the steps was read (``runs show`` of a 100,000-step run)."""
+
+    steps: int
+    step_counts: dict[str, int]
+    oom_kills: int
+    oom_survivors: int  # completed steps that had an OOM-killed attempt
+    retries: int
+
+    @classmethod
+    def of(cls, steps: dict[str, StepRun]) -> RunTotals:
+        counts: dict[str, int] = {}
+        ooms = survivors = retries = 0
+        for s in steps.values():
+            counts[s.status.value] = counts.get(s.status.value, 0) + 1
+            killed = sum(
+                1 for a in s.attempts if a.failure and a.failure.kind is FailureKind.OOM_KILLED
+            )
+            ooms += killed
+            survivors += bool(killed and s.status is StepStatus.COMPLETED)
+            retries += max(0, len(s.attempts) - 1)
+        return cls(len(steps), counts, ooms, survivors, retries)
+
+
+@dataclass(frozen=True)
 class PipelineRun:
     id: str
     name: str
@@ -116,6 +142,9 @@ class PipelineRun:
     orchestrator: dict[str, Any]
     orphaned: bool
     stop_requested: bool
+    # Set when ``steps`` holds only a page (or none) of the run's steps: the whole run's counts.
+    totals: RunTotals | None = None
+    steps_offset: int = 0  # the position of the first step in ``steps``
 
     @property
     def duration(self) -> float | None:
@@ -128,28 +157,23 @@ class PipelineRun:
     def display_status(self) -> str:
         return "orphaned" if self.orphaned else self.status.value
 
+    def all_totals(self) -> RunTotals:
+        """The whole run's counts, whether ``steps`` is whole or a page."""
+        return self.totals if self.totals is not None else RunTotals.of(self.steps)
+
     def summary(self) -> str:
         """One line: "completed: 10 steps, 7 OOM kills survived, 7 retries"."""
-        attempts = [a for s in self.steps.values() for a in s.attempts]
-        ooms = sum(1 for a in attempts if a.failure and a.failure.kind is FailureKind.OOM_KILLED)
-        retries = sum(max(0, len(s.attempts) - 1) for s in self.steps.values())
-        counts: dict[str, int] = {}
-        for s in self.steps.values():
-            counts[s.status.value] = counts.get(s.status.value, 0) + 1
-        parts = [f"{len(self.steps)} steps"]
+        totals = self.all_totals()
+        parts = [f"{totals.steps} steps"]
         if self.status is not RunStatus.COMPLETED:
-            parts.append(", ".join(f"{n} {k}" for k, n in counts.items()))
-        if ooms:
-            survived = sum(
-                1
-                for s in self.steps.values()
-                if s.status is StepStatus.COMPLETED
-                and any(a.failure and a.failure.kind is FailureKind.OOM_KILLED for a in s.attempts)
-            )
+            parts.append(", ".join(f"{n} {k}" for k, n in totals.step_counts.items()))
+        if totals.oom_kills:
+            survived = totals.oom_survivors
             parts.append(
-                f"{ooms} OOM kills" + (f" ({survived} steps survived them)" if survived else "")
+                f"{totals.oom_kills} OOM kills"
+                + (f" ({survived} steps survived them)" if survived else "")
             )
-        parts.append(f"{retries} retries")
+        parts.append(f"{totals.retries} retries")
         return f"{self.display_status}: " + ", ".join(parts)
 
 

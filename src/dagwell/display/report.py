@@ -91,14 +91,14 @@ def run_json(run: PipelineRun, *, with_steps: bool = True) -> dict[str, Any]:
     }
     if with_steps:
         data["steps"] = {name: step_json(s) for name, s in run.steps.items()}
+        if run.totals is not None:  # a page of the steps: say which
+            data["steps_offset"] = run.steps_offset
+            data["steps_total"] = run.totals.steps
     return data
 
 
 def _counts(run: PipelineRun) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for s in run.steps.values():
-        counts[s.status.value] = counts.get(s.status.value, 0) + 1
-    return counts
+    return run.all_totals().step_counts
 
 
 def _peak(s: StepRun) -> int | None:
@@ -184,6 +184,16 @@ def run_view(run: PipelineRun) -> Any:
             format_bytes(_peak(s)),
         )
     parts: list[Any] = [header, where, table]
+    total = run.all_totals().steps
+    if len(run.steps) < total:
+        first = run.steps_offset + 1
+        shown = f"steps {first}-{first + len(run.steps) - 1}" if run.steps else "no steps"
+        parts.append(
+            Text(
+                f"{shown} of {total}; page with --offset/--limit, filter with --status",
+                style="dim",
+            )
+        )
     stories = [_story(s) for s in run.steps.values() if _needs_story(s)]
     if stories:
         parts.append(Text("attempts:", style="bold"))

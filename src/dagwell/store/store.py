@@ -197,27 +197,80 @@ class Store:
             raise RunNotFound(f"No run {run_id!r} in the store at {self.safe_url}.")
         return row
 
-    def step_rows(self, run_id: str) -> list[dict[str, Any]]:
+    def step_rows(
+        self,
+        run_id: str,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The run's steps in pipeline order; a page of them with ``offset``/``limit``."""
         t = schema.steps
-        return self._read(
-            lambda conn: [
-                dict(r)
-                for r in conn.execute(
-                    select(t).where(t.c.run_id == run_id).order_by(t.c.position)
-                ).mappings()
-            ]
-        )
+        query = select(t).where(t.c.run_id == run_id).order_by(t.c.position)
+        if status:
+            query = query.where(t.c.status == status)
+        if limit is not None:
+            query = query.limit(limit)
+        if offset:
+            query = query.offset(offset)
+        return self._read(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
 
-    def attempt_rows(self, run_id: str) -> list[dict[str, Any]]:
+    def attempt_rows(
+        self, run_id: str, step_ids: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The run's attempts; only those of ``step_ids`` when given (a page of steps)."""
         t = schema.attempts
-        return self._read(
-            lambda conn: [
-                dict(r)
-                for r in conn.execute(
-                    select(t).where(t.c.run_id == run_id).order_by(t.c.step_id, t.c.number)
-                ).mappings()
-            ]
-        )
+        base = select(t).where(t.c.run_id == run_id).order_by(t.c.step_id, t.c.number)
+        if step_ids is None:
+            return self._read(lambda conn: [dict(r) for r in conn.execute(base).mappings()])
+        ids = list(step_ids)
+
+        def read(conn: Any) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = []
+            for i in range(0, len(ids), 500):  # bounded IN lists
+                query = base.where(t.c.step_id.in_(ids[i : i + 500]))
+                rows.extend(dict(r) for r in conn.execute(query).mappings())
+            return rows
+
+        return self._read(read)
+
+    def run_totals(self, run_id: str) -> dict[str, Any]:
+        """Counts over all the run's steps and attempts, computed by the database (a summary
+        of a 100,000-step run must not load 100,000 rows)."""
+        s, a = schema.steps, schema.attempts
+
+        def read(conn: Any) -> dict[str, Any]:
+            counts = {
+                status: n
+                for status, n in conn.execute(
+                    select(s.c.status, func.count())
+                    .where(s.c.run_id == run_id)
+                    .group_by(s.c.status)
+                    .order_by(func.min(s.c.position))
+                )
+            }
+            attempts, stepped = conn.execute(
+                select(func.count(), func.count(func.distinct(a.c.step_id))).where(
+                    a.c.run_id == run_id
+                )
+            ).one()
+            oom = a.c.failure_kind == "oom_killed"
+            ooms = conn.execute(select(func.count()).where(a.c.run_id == run_id, oom)).scalar_one()
+            survivors = conn.execute(
+                select(func.count(func.distinct(a.c.step_id)))
+                .select_from(a.join(s, (a.c.run_id == s.c.run_id) & (a.c.step_id == s.c.step_id)))
+                .where(a.c.run_id == run_id, oom, s.c.status == "completed")
+            ).scalar_one()
+            return {
+                "steps": sum(counts.values()),
+                "step_counts": counts,
+                "oom_kills": ooms,
+                "oom_survivors": survivors,
+                "retries": attempts - stepped,
+            }
+
+        return self._read(read)
 
     def list_runs(
         self, *, limit: int = 20, pipeline: str | None = None, status: str | None = None

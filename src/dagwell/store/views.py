@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from dagwell.core.failures import Failure, FailureKind, OomScope
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.memory import MemorySeries
-from dagwell.core.records import ArtifactLoader, Attempt, PipelineRun, StepRun, to_datetime
+from dagwell.core.records import (
+    ArtifactLoader,
+    Attempt,
+    PipelineRun,
+    RunTotals,
+    StepRun,
+    to_datetime,
+)
 from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 from dagwell.store.ownership import is_orphaned
 
@@ -32,6 +39,17 @@ def _failure(row: dict[str, Any]) -> Failure | None:
         oom_scope=OomScope(row["oom_scope"]) if row.get("oom_scope") else None,
         node=row.get("node"),
         traceback=row.get("traceback"),
+    )
+
+
+def run_totals(values: dict[str, Any]) -> RunTotals:
+    """The store's :meth:`Store.run_totals` as the read model."""
+    return RunTotals(
+        steps=values["steps"],
+        step_counts=dict(values["step_counts"]),
+        oom_kills=values["oom_kills"],
+        oom_survivors=values["oom_survivors"],
+        retries=values["retries"],
     )
 
 
