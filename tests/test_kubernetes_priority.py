@@ -1,7 +1,8 @@
-"""Priorities on Kubernetes (the harness: its scheduler binds by memory and preempts
-lower-priority pods for a higher-priority one, as kube-scheduler does): dagwell admits
-higher-priority steps first when memory is short, maps ``priority_class`` to
-``priorityClassName``, and records a preempted pod ``preempted`` and retries it."""
+"""Priorities on Kubernetes: dagwell admits higher-priority steps first when memory is
+short, maps ``priority_class`` to ``priorityClassName``, and records a pod preempted by
+kube-scheduler ``preempted`` and retries it (the real control plane, v1.20.2: its scheduler
+deletes the victim and records a ``Preempted`` event, no condition); and ``scale_up`` on
+the harness, whose kubelet can add a node as an autoscaler would."""
 
 from __future__ import annotations
 
@@ -22,29 +23,44 @@ pytestmark = pytest.mark.kube
 
 
 @pytest.fixture
-def cluster(home, tmp_path):
-    harness = KubeHarness(nodes={"node-a": "1400MB"}, workdir=tmp_path / "cluster")
-    harness.start()
-    for name, value in (("low", 10), ("high", 1000)):
-        harness.server.store.create(
-            "priorityclasses",
-            "",
+def plane(home, kube):
+    cluster = kube(nodes={"node-a": "1400MB"})
+    names = {level: f"{level}-{cluster.namespace}" for level in ("low", "high")}
+    for level, value in (("low", 10), ("high", 1000)):
+        cluster.rest.create(
+            "/apis/scheduling.k8s.io/v1/priorityclasses",
             {
                 "apiVersion": "scheduling.k8s.io/v1",
                 "kind": "PriorityClass",
-                "metadata": {"name": name},
+                "metadata": {"name": names[level]},
                 "value": value,
             },
         )
+    cluster.classes = names
+    yield cluster
+    for name in names.values():
+        cluster.rest.delete(f"/apis/scheduling.k8s.io/v1/priorityclasses/{name}")
+
+
+@pytest.fixture
+def cluster(home, tmp_path):
+    harness = KubeHarness(nodes={"node-a": "1400MB"}, workdir=tmp_path / "cluster")
+    harness.start()
     yield harness
     harness.stop()
 
 
 def orchestrator(cluster):
-    return KubernetesOrchestrator(kubeconfig=cluster.kubeconfig, image="local", resync_interval=2)
+    return KubernetesOrchestrator(
+        kubeconfig=cluster.kubeconfig,
+        namespace=getattr(cluster, "namespace", "default"),
+        image="local",
+        resync_interval=2,
+    )
 
 
-def test_higher_priority_steps_are_admitted_first_when_memory_is_short(cluster, tmp_path):
+def test_higher_priority_steps_are_admitted_first_when_memory_is_short(plane, tmp_path):
+    cluster = plane
     ledger = tmp_path / "ledger"
     big = workloads.quick.with_options(resources=ResourceSettings(memory="800MB"))
 
@@ -59,11 +75,12 @@ def test_higher_priority_steps_are_admitted_first_when_memory_is_short(cluster, 
     assert ledger.read_text().split() == ["high", "mid", "low"]
 
 
-def test_a_preempted_pod_is_recorded_preempted_and_retried(cluster, tmp_path):
+def test_a_preempted_pod_is_recorded_preempted_and_retried(plane, tmp_path):
+    cluster = plane
     ledger = tmp_path / "ledger"
     low = workloads.marked_nap.with_options(
         resources=ResourceSettings(memory="1000MB"),
-        settings={"kubernetes": PodSettings(priority_class="low")},
+        settings={"kubernetes": PodSettings(priority_class=plane.classes["low"])},
     )
 
     @pipeline(enable_cache=False)
@@ -79,16 +96,15 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(cluster, tmp_path):
     thread.start()
     wait_for(cluster.kubelet.running_pods, 30, "the low-priority pod to run")
     [pod] = cluster.pods()
-    assert pod["spec"]["priorityClassName"] == "low"
-    cluster.server.store.create(
+    assert pod["spec"]["priorityClassName"] == plane.classes["low"]
+    cluster.create(
         "pods",
-        "default",
         {
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {"name": "tenant"},
             "spec": {
-                "priorityClassName": "high",
+                "priorityClassName": plane.classes["high"],
                 "restartPolicy": "Never",
                 "containers": [
                     {
@@ -110,7 +126,7 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(cluster, tmp_path):
     assert first.failure.kind is FailureKind.PREEMPTED and first.budget == "infra"
     assert "tenant" in first.failure.message, first.failure
     assert last.status.value == "completed"
-    tenant = cluster.server.store.get("pods", "default", "tenant")
+    tenant = cluster.pod("tenant")
     assert tenant["status"]["phase"] == "Succeeded"
 
 

@@ -274,6 +274,17 @@ class KubeApi:
 
         return self._locked(lambda: [dict(q.to_dict()) for q in self._client.list(ResourceQuota)])
 
+    def pod_events(self, name: str) -> list[dict[str, Any]]:
+        """The events recorded about pod ``name`` (reason, message, ...)."""
+        from lightkube.resources.core_v1 import Event
+
+        return self._locked(
+            lambda: [
+                dict(e.to_dict())
+                for e in self._client.list(Event, fields={"involvedObject.name": name})
+            ]
+        )
+
     # -- jobs and cron jobs (detached runs, schedules) ------------------------------------
     def create_job(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
         from lightkube.resources.batch_v1 import Job

@@ -54,6 +54,7 @@ class _Pod:
     pending_why: str | None = None
     quota_blocked: dict[str, Any] | None = None  # the manifest, while quota refuses it
     quota_tried: float = 0.0
+    deleting: bool = False  # dagwell itself deleted it (a stop, a pending bound)
 
 
 class KubernetesRuntime:
@@ -312,6 +313,8 @@ class KubernetesRuntime:
             and (failure is None or failure.kind is FailureKind.USER_ERROR)
         ):
             failure = _manifest_failure(manifest, exit_code)  # the exception says more
+        if failure is not None and pod is not None and not tracked.deleting:
+            failure = self._preempted(tracked.name, pod) or failure
         self.events.put(
             AttemptExited(
                 key[0],
@@ -374,10 +377,31 @@ class KubernetesRuntime:
                 window=30,
             )
 
+    def _preempted(self, name: str, pod: dict[str, Any]) -> Failure | None:
+        """Kubernetes before 1.26 marks no condition on a preempted pod: kube-scheduler
+        deletes it and records a ``Preempted`` event on it. A pod someone else deleted is
+        looked up there, so that preemption is ``preempted``, not the step's failure."""
+        meta = pod.get("metadata") or {}
+        if not meta.get("deletionTimestamp"):
+            return None
+        try:
+            events = self.api.pod_events(name)
+        except KubeError:
+            return None
+        for event in events:
+            if event.get("reason") == "Preempted":
+                return Failure(
+                    FailureKind.PREEMPTED,
+                    f"Pod {name} was preempted: {event.get('message') or 'by the scheduler'}.",
+                    reason="Preempted",
+                )
+        return None
+
     def stop(self, step_id: str, attempt: int, reason: FailureKind) -> None:
         with self.lock:
             tracked = self.pods.get((step_id, attempt))
         if tracked is not None and not tracked.ended:
+            tracked.deleting = True
             self._delete(tracked.name)
 
     def release(self, step_id: str, attempt: int) -> None:

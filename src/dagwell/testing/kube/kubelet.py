@@ -200,8 +200,6 @@ class FakeKubelet:
 
             self._update(pod, bind)
             return
-        if self._preempt_for(pod, request, used):
-            return  # victims are going; it is bound once their memory is free
         live = [n for n in self.nodes.values() if not n.lost]
         message = (
             f"0/{len(self.nodes)} nodes are available: {len(live)} Insufficient memory."
@@ -223,68 +221,6 @@ class FakeKubelet:
             ]
 
         self._update(pod, unschedulable)
-
-    def _priority(self, pod: Obj) -> int:
-        """A pod's priority: spec.priority, else its PriorityClass's value (admission's job)."""
-        spec = pod.get("spec") or {}
-        if spec.get("priority") is not None:
-            return int(spec["priority"])
-        name = spec.get("priorityClassName")
-        if not name:
-            return 0
-        try:
-            return int(self.server.store.get("priorityclasses", "", name).get("value", 0))
-        except ApiFailure:
-            return 0
-
-    def _preempt_for(self, pod: Obj, request: int, used: dict[str, int]) -> bool:
-        """kube-scheduler's preemption: on a node where deleting lower-priority pods makes
-        room, mark them (``DisruptionTarget``/``PreemptionByScheduler``) and delete them."""
-        priority = self._priority(pod)
-        if priority <= 0:
-            return False
-        pods, _ = self.server.store.list("pods", None)
-        for node in self.nodes.values():
-            if node.lost:
-                continue
-            victims = sorted(
-                (
-                    p
-                    for p in pods
-                    if (p.get("spec") or {}).get("nodeName") == node.name
-                    and p["metadata"]["uid"] not in self.finished
-                    and self._priority(p) < priority
-                ),
-                key=self._priority,
-            )
-            free, chosen = node.memory - used[node.name], []
-            for victim in victims:
-                if free >= request:
-                    break
-                chosen.append(victim)
-                free += _request(victim)
-            if free < request or not chosen:
-                continue
-            for victim in chosen:
-                if victim["metadata"].get("deletionTimestamp"):
-                    continue
-                meta = victim["metadata"]
-                by = pod["metadata"]["name"]
-
-                def disrupted(obj: Obj, by: str = by) -> None:
-                    obj.setdefault("status", {}).setdefault("conditions", []).append(
-                        {
-                            "type": "DisruptionTarget",
-                            "status": "True",
-                            "reason": "PreemptionByScheduler",
-                            "message": f"default-scheduler: preempting to accommodate {by}",
-                        }
-                    )
-
-                self.server.store.modify("pods", meta.get("namespace", ""), meta["name"], disrupted)
-                self.server.delete_pod(meta.get("namespace", ""), meta["name"], 0)
-            return True
-        return False
 
     def _waiting(self, pod: Obj, reason: str, message: str) -> None:
         def wait(obj: Obj) -> None:
