@@ -495,10 +495,31 @@ def test_a_quota_that_refuses_pods_makes_steps_wait_not_fail(home, kube):
         nodes={"node-a": "4GB"},
         quotas=[{"metadata": {"name": "one-pod"}, "spec": {"hard": {"pods": "1"}}}],
     )
-    run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(count=3, seconds=0.5)
+    notes: set[str] = set()
+    done = threading.Event()
+
+    def watch_notes():
+        while not done.wait(0.2):
+            try:
+                run = Client().get_run("latest")
+            except Exception:
+                continue
+            notes.update(s.note for s in run.steps.values() if s.note)
+
+    thread = threading.Thread(target=watch_notes)
+    thread.start()
+    try:
+        run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(
+            count=3, seconds=1.5
+        )
+    finally:
+        done.set()
+        thread.join()
     assert run.status is RunStatus.COMPLETED
     assert all(len(s.attempts) == 1 and s.attempts[0].failure is None for s in run.steps.values())
     assert cluster.proxy.count("POST", "/pods$", 403) >= 1  # the quota did refuse some
+    assert any("waiting for quota" in n and "exceeded quota: one-pod" in n for n in notes), notes
+    assert not any(s.note and "quota" in s.note for s in run.steps.values())  # cleared
     assert_nothing_left(cluster)
 
 

@@ -42,7 +42,13 @@ from dagwell.core.units import format_bytes, format_seconds
 from dagwell.engine.hook_runner import HookRunner
 from dagwell.engine.restore import RunningAttempt
 from dagwell.engine.signals import Handlers, SignalStop, hurry_on_signals, restore
-from dagwell.runtimes.base import AttemptExited, AttemptRunning, AttemptSpec, Runtime
+from dagwell.runtimes.base import (
+    AttemptExited,
+    AttemptRunning,
+    AttemptSpec,
+    AttemptWaiting,
+    Runtime,
+)
 from dagwell.store import (
     AttemptWrite,
     Batch,
@@ -365,7 +371,12 @@ class Engine:
         self._external[(step_id, attempt)] = external_id
 
     # -- runtime events ------------------------------------------------------------------------
-    def _on_event(self, event: AttemptExited | AttemptRunning) -> None:
+    def _on_event(self, event: AttemptExited | AttemptRunning | AttemptWaiting) -> None:
+        if isinstance(event, AttemptWaiting):
+            self._batch.add(UpdateStep(self.run_id, event.step_id, {"note": event.reason}))
+            if event.reason:
+                self.progress.event(f"{event.step_id} attempt {event.attempt}: {event.reason}")
+            return
         if isinstance(event, AttemptRunning):
             self._batch.add(
                 AttemptWrite(

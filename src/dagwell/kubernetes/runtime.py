@@ -37,6 +37,7 @@ from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
     AttemptSpec,
+    AttemptWaiting,
     RuntimeEvent,
     RuntimeInfo,
 )
@@ -142,6 +143,7 @@ class KubernetesRuntime:
             tracked.quota_tried = time.monotonic()
             tracked.pending_why = f"waiting for quota ({error})"
         log.info("pod %s waits for quota: %s", tracked.name, error)
+        self.events.put(AttemptWaiting(key[0], key[1], f"waiting for quota: {error}"))
 
     def _retry_quota_blocked(self) -> None:
         now = time.monotonic()
@@ -167,6 +169,7 @@ class KubernetesRuntime:
                 continue
             tracked.quota_blocked = None
             tracked.pending_why = None
+            self.events.put(AttemptWaiting(key[0], key[1], None))
 
     def wait(self, timeout: float) -> list[RuntimeEvent]:
         self._retry_quota_blocked()

@@ -113,7 +113,18 @@ class AttemptRunning:
     node: str | None = None
 
 
-RuntimeEvent = AttemptExited | AttemptRunning
+@dataclass(frozen=True)
+class AttemptWaiting:
+    """A launched attempt cannot start yet for a capacity reason that is not a failure
+    (e.g. a namespace quota refused its pod): ``reason`` becomes the step's note; None
+    when it no longer waits."""
+
+    step_id: str
+    attempt: int
+    reason: str | None
+
+
+RuntimeEvent = AttemptExited | AttemptRunning | AttemptWaiting
 
 
 @dataclass
