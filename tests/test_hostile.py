@@ -243,7 +243,10 @@ def test_a_hook_that_never_returns_cannot_keep_the_run_from_ending(home):
         quick(2)
 
     started = time.monotonic()
-    run = p()
+    try:
+        run = p()
+    finally:
+        never.set()  # let the abandoned hook thread end (it would outlive the test)
     assert run.status.value == "completed"
     assert time.monotonic() - started < 8
 
@@ -325,3 +328,92 @@ def test_the_page_cache_of_a_written_file_is_not_the_steps_peak(home, cgroups, t
     for keep in (True, False):
         peak = p(keep).steps["write_file"].attempts[-1].peak_memory
         assert peak is not None and peak < 150 * 10**6, f"keep={keep}: peak {peak / 1e6:.0f} MB"
+
+
+# -- 3: any name a user can write works end to end, or is refused when written ----------
+ODD_IDS = ["with space", "étape", "a/b", "..", "../../etc", "x" * 300, "dot.", "-dash"]
+
+
+@step(enable_cache=False)
+def echo(value: str) -> str:
+    print(f"echo {value[:20]}")
+    return value
+
+
+def test_odd_step_ids_and_names_work_end_to_end(home, cgroups):
+    """Before: accepted when written, then the engine crashed at run time: the run was
+    'cancelled', attempts 'stopped', ArtifactError instead of RunFailedError, a slash a
+    'lost' attempt after two wasted infrastructure retries."""
+    from dagwell import Client
+
+    named = echo.with_options(name="nom étrange / ok")
+
+    @pipeline(enable_cache=False, name="pipeline with spaces/and slash")
+    def p() -> None:
+        for odd in ODD_IDS:
+            echo(odd, id=odd)
+        named("n")
+
+    run = p()
+    assert run.status.value == "completed"
+    for odd in ODD_IDS:
+        s = run.steps[odd]
+        assert s.status is StepStatus.COMPLETED and len(s.attempts) == 1
+        assert _value(s) == odd
+    assert _value(run.steps["nom étrange / ok"]) == "n"
+    client = Client(home)
+    try:
+        assert "echo ../../etc" in client.logs(run.id, "../../etc")
+    finally:
+        client.close()
+    assert not (home.parent / "etc").exists()
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "two\nlines", "tab\there", "nul\x00"])
+def test_names_that_cannot_be_names_are_refused_when_written(bad, home):
+    @pipeline
+    def p() -> None:
+        echo("v", id=bad)
+
+    with pytest.raises(DefinitionError, match="id"):
+        p()
+    with pytest.raises(DefinitionError, match="Step name"):
+        echo.with_options(name=bad)
+
+    def q() -> None: ...
+
+    with pytest.raises(DefinitionError, match="Pipeline name"):
+        pipeline(name=bad)(q)
+
+
+# -- 2: how attempts start does not depend on other threads --------------------------------
+def _factory(offset: int):
+    @step(enable_cache=False)
+    def add(x: int) -> int:
+        return x + offset  # a closure: importing it by name in a fresh process cannot work
+
+    return add
+
+
+def test_a_factory_step_runs_whether_or_not_another_thread_runs(home):
+    """Before: with any other thread alive the runtime spawned, and spawn failed closure
+    steps with config_error; without one it forked and they ran."""
+    import threading
+
+    add = _factory(10)
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        add(1)
+
+    quiet = p()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        busy = p()
+    finally:
+        stop.set()
+    for run in (quiet, busy):
+        assert _value(run.steps["add"]) == 11
+        assert run.orchestrator["runtime"]["start_method"] == "zygote"

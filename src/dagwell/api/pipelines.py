@@ -24,6 +24,7 @@ from dagwell.api.steps import COSMETIC_OPTIONS, check_priority, parse_settings
 from dagwell.api.tracing import tracing
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
+from dagwell.core.names import check_name
 from dagwell.core.plan import Plan
 from dagwell.core.schedule import Schedule
 from dagwell.core.settings import NO_RETRY, ResourceSettings, StepRetryConfig
@@ -92,7 +93,8 @@ class Pipeline:
                 raise DefinitionError(
                     f"Unknown option {key}= for {owner}; known options: {', '.join(_OPTIONS)}."
                 )
-        self.name: str = self.options.get("name") or func.__name__
+        name = self.options.get("name")
+        self.name: str = check_name(func.__name__ if name is None else name, "Pipeline name")
         self.enable_cache = self.options.get("enable_cache", True)
         if not isinstance(self.enable_cache, bool):
             raise DefinitionError(f"enable_cache= of {owner} must be True or False.")

@@ -21,6 +21,7 @@ from typing import Any
 from dagwell.api.tracing import OutputRef, StepHandle, current_trace
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
+from dagwell.core.names import check_name
 from dagwell.core.plan import InputSpec, Locator, StepSpec
 from dagwell.core.settings import ResourceSettings, StepRetryConfig
 from dagwell.core.units import check_seconds
@@ -306,6 +307,8 @@ _OPTION_NAMES = (
 
 def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, Any]) -> Step:
     _check_function(func)
+    if options.get("name") is not None:
+        check_name(options["name"], "Step name")
     owner = f"step {options.get('name') or func.__name__!r}"
     for key in list(options):
         if key in COSMETIC_OPTIONS:

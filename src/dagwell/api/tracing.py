@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from dagwell.core.errors import DefinitionError
+from dagwell.core.names import check_name
 from dagwell.core.plan import StepSpec
 
 
@@ -100,6 +101,7 @@ class Trace:
         if explicit is not None:
             if not explicit or not isinstance(explicit, str):
                 raise DefinitionError(f"id={explicit!r} is not a valid step id; use a string.")
+            check_name(explicit, "Step id")
             if explicit in self.specs:
                 raise DefinitionError(
                     f"Step id {explicit!r} is used twice in pipeline {self.pipeline!r}; give "

@@ -37,6 +37,7 @@ from dagwell.artifact_store.materializers import (
 )
 from dagwell.core.errors import ArtifactCorrupt, ArtifactError
 from dagwell.core.manifest import ArtifactRef, ResultManifest
+from dagwell.core.names import safe_key
 
 log = logging.getLogger("dagwell.artifact_store.store")
 EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
@@ -109,7 +110,7 @@ class ArtifactStore(Protocol):
 
 
 def manifest_key(run_id: str, step_id: str, attempt: int) -> str:
-    return check_key(f"attempts/{run_id}/{step_id}/{attempt}.json")
+    return check_key(f"attempts/{run_id}/{safe_key(step_id)}/{attempt}.json")
 
 
 def _serialize_to(value: Any, tmp: IO[bytes]) -> tuple[str, str, int, list[str]]:

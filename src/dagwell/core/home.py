@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagwell.core.names import safe_key
+
 
 @dataclass(frozen=True)
 class Home:
@@ -20,7 +22,7 @@ class Home:
     logs: Path
 
     def log_path(self, run_id: str, step_id: str, attempt: int) -> Path:
-        return self.logs / run_id / f"{step_id}.{attempt}.log"
+        return self.logs / run_id / f"{safe_key(step_id)}.{attempt}.log"
 
 
 def resolve_home(

@@ -1,7 +1,6 @@
 """Delivering one alert: a JSON POST, retried with backoff, in a process of its own.
 
-The engine must never wait on a webhook, and it must not start threads either (a thread in
-the orchestrator makes forking attempts unsafe, see ``runtimes.local._fork_is_safe``). So
+The engine must never wait on a webhook, and a delivery must survive the run's end. So
 each alert is handed to ``python -m dagwell.engine.alert_delivery`` on its stdin; that
 process posts it, retries connection errors, 429 and 5xx answers with exponential backoff,
 gives up after ``attempts`` tries or ``deadline`` seconds, and outlives the run (an alert

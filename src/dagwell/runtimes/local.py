@@ -3,10 +3,11 @@
 Launch forks from a warm parent that already imported the pipeline's modules, so an
 attempt costs a fork, not an interpreter start: the zygote (see :mod:`zygote`), forked
 from the orchestrator before the store and the display were loaded; or the orchestrator
-itself; or, when forking is not safe (threads in the orchestrator) or asked for, a spawned
-``python -m dagwell.runtimes.worker``. Each child gets its own process group (Ctrl-C reaches only
-the orchestrator), joins its attempt cgroup first thing, and writes stdout/stderr straight
-to a per-attempt log file, line-buffered, so a log survives an OOM kill mid-write.
+itself (when the zygote died); or, only when ``start_method="spawn"`` asks for it, a
+spawned ``python -m dagwell.runtimes.worker``: the same whether or not other threads run.
+Each child gets its own process group (Ctrl-C reaches only the orchestrator), joins its
+attempt cgroup first thing, and writes stdout/stderr straight to a per-attempt log file,
+line-buffered, so a log survives an OOM kill mid-write.
 
 Exits are noticed through pidfds (direct children) or the zygote's reports, in one
 selector: no polling loop, no SIGCHLD handler in the orchestrator.
@@ -21,7 +22,6 @@ import os
 import selectors
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -30,6 +30,7 @@ from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.names import safe_key
 from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
@@ -59,8 +60,9 @@ class _Running:
     stop_reason: FailureKind | None = None
 
 
-def _fork_is_safe() -> bool:
-    return threading.active_count() == 1
+def group_name(step_id: str, attempt: int) -> str:
+    """An attempt's cgroup directory name: any step id works (see core.names)."""
+    return f"{safe_key(step_id)}.{attempt}"
 
 
 class LocalRuntime:
@@ -85,7 +87,11 @@ class LocalRuntime:
         self.watchdog: Watchdog | None = None
         self.sampler = MemorySampler(self.observed_memory)
         self.zygote: Zygote | None = None
-        if start_method != "spawn" and functions is not None and _fork_is_safe():
+        # Always the zygote unless spawn is asked for: whether a step built by a factory (a
+        # closure) can run must not depend on whether some other thread happens to run in
+        # this process. (Forking a threaded process is safe here: the zygote only selects,
+        # forks and reaps; CPython re-initialises its own locks in the child.)
+        if start_method != "spawn" and functions is not None:
             self.zygote = Zygote.start(functions)  # before this process grows any further
             self.selector.register(self.zygote.ev_r, selectors.EVENT_READ, "zygote")
             self.selector.register(self.zygote.pidfd, selectors.EVENT_READ, "zygote-exit")
@@ -116,7 +122,9 @@ class LocalRuntime:
         group = None
         node = self._node_group()
         if node is not None:
-            group = node.attempt(f"{spec.step_id}.{spec.attempt}", spec.memory_limit, spec.cpu)
+            group = node.attempt(
+                group_name(spec.step_id, spec.attempt), spec.memory_limit, spec.cpu
+            )
         procs = [str(p) for p in group.procs_files] if group is not None else []
         assert spec.log_path is not None
         Path(spec.log_path).parent.mkdir(parents=True, exist_ok=True)
@@ -129,11 +137,7 @@ class LocalRuntime:
                 except ZygoteGone:
                     self._zygote_died()
             if self.zygote is None:
-                use_fork = (
-                    func is not None
-                    and self.start_method != "spawn"
-                    and (self.start_method == "fork" or _fork_is_safe())
-                )
+                use_fork = func is not None and self.start_method != "spawn"
                 pid = fork_attempt(spec, func, procs) if use_fork else self._spawn(spec, procs)
                 pidfd = os.pidfd_open(pid)
         except BaseException:
@@ -360,7 +364,7 @@ class LocalRuntime:
         finished, its cgroup counters and manifest decide whether it completed.
         """
         node = self._node_group()
-        group = node.existing_attempt(f"{spec.step_id}.{spec.attempt}") if node else None
+        group = node.existing_attempt(group_name(spec.step_id, spec.attempt)) if node else None
         still_running = bool(group and group.pids())
         if group is None and external_id and external_id.isdigit():
             still_running = kill_if_ours(int(external_id), started_at)
@@ -381,7 +385,7 @@ class LocalRuntime:
         node = self._node_group()
         if node is None:
             return 0
-        known = {f"{step}.{attempt}" for step, attempt in recorded}
+        known = {group_name(step, attempt) for step, attempt in recorded}
         ghosts = 0
         for name in node.attempt_names():
             if name not in known:
