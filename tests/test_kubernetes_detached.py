@@ -354,3 +354,32 @@ def test_a_local_schedule_is_refused_with_how_to_use_cron(home, tmp_path):
     assert "systemd" in str(refused.value)
     with pytest.raises(ConfigError, match="five"):
         Schedule(cron_expression="every day")
+
+
+def test_runs_watch_and_logs_follow_a_detached_run_and_ctrl_c_only_detaches(cluster, tmp_path):
+    ledger = tmp_path / "ledger"
+    run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
+        str(ledger), 3.0
+    )
+
+    def cli(*args):
+        return subprocess.Popen(
+            [sys.executable, "-m", "dagwell", "runs", *args, run.id],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    watch, logs, detaching = cli("watch", "--interval", "0.3"), cli("logs", "-f"), cli("watch")
+    wait_for(lambda: b_running(run.id), 30, "step b to run")
+    detaching.send_signal(signal.SIGINT)
+    _, err = detaching.communicate(timeout=20)
+    assert "detached" in err
+    out, err = watch.communicate(timeout=90)
+    assert watch.returncode == 0, err
+    assert "  b: running (attempt 1)" in out and "  c: completed (attempt 1)" in out
+    assert out.splitlines()[-1].startswith(f"run {run.id} completed")
+    followed, err = logs.communicate(timeout=30)
+    assert logs.returncode == 0, err
+    assert "==> b attempt 1 <==\nb naps 3.0s" in followed
+    assert finished(run.id).status is RunStatus.COMPLETED

@@ -186,6 +186,7 @@ def greedy_and_slow(mb: int = 300) -> None:
 @step(enable_cache=False)
 def marked_nap(ledger: str, name: str, seconds: float) -> str:
     _mark(ledger, name)
+    print(f"{name} naps {seconds}s", flush=True)
     time.sleep(seconds)
     return name
 

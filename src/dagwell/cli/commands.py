@@ -1,7 +1,7 @@
 """The ``dagwell`` command line. It reads the store through Client and calls the public API.
 
 dagwell run FILE[:PIPELINE] [-p name=value ...]
-dagwell runs list | show RUN | logs RUN [STEP] | stop RUN | resume RUN   (each with --json)
+dagwell runs list | show RUN | logs [-f] RUN [STEP] | watch RUN | stop RUN | resume RUN
 """
 
 from __future__ import annotations
@@ -166,10 +166,22 @@ def runs_show(
 @click.argument("run_ref", metavar="RUN")
 @click.argument("step", required=False)
 @click.option("--attempt", type=int, default=None)
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new output until the run ends.")
 @click.option("--json", "as_json", is_flag=True)
-def runs_logs(run_ref: str, step: str | None, attempt: int | None, as_json: bool) -> None:
+def runs_logs(
+    run_ref: str, step: str | None, attempt: int | None, follow: bool, as_json: bool
+) -> None:
     """Print the logs of a run's attempts (all steps, or one)."""
     client = _client()
+    if follow:
+        from dagwell.cli.watch import follow_logs, run_reader
+
+        try:
+            for text in follow_logs(run_reader(client, run_ref), client.home.log_path, step):
+                click.echo(text, nl=False)
+        except KeyboardInterrupt:
+            click.echo("\n(detached; the run goes on)", err=True)
+        return
     if not as_json:
         click.echo(client.logs(run_ref, step, attempt), nl=False)
         return
@@ -187,6 +199,22 @@ def runs_logs(run_ref: str, step: str | None, attempt: int | None, as_json: bool
                     }
                 )
     click.echo(json.dumps(entries, indent=2))
+
+
+@runs.command("watch")
+@click.argument("run_ref", metavar="RUN")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between reads.")
+def runs_watch(run_ref: str, interval: float) -> None:
+    """Follow a run's progress from the store until it ends; Ctrl-C detaches (the run goes
+    on). Works for detached Kubernetes runs and for runs of other processes."""
+    from dagwell.cli.watch import run_reader, watch_lines
+
+    client = _client()
+    try:
+        for line in watch_lines(run_reader(client, run_ref), interval):
+            click.echo(line)
+    except KeyboardInterrupt:
+        click.echo("(detached; the run goes on; `dagwell runs stop RUN` stops it)", err=True)
 
 
 @runs.command("stop")
