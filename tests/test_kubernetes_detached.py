@@ -383,3 +383,21 @@ def test_runs_watch_and_logs_follow_a_detached_run_and_ctrl_c_only_detaches(clus
     assert logs.returncode == 0, err
     assert "==> b attempt 1 <==\nb naps 3.0s" in followed
     assert finished(run.id).status is RunStatus.COMPLETED
+
+
+def test_a_job_the_api_refuses_leaves_no_run_running(cluster, tmp_path):
+    from dagwell.kubernetes.api import KubeError
+
+    broken = detached(cluster, tmp_path)
+    broken.orchestrator_pod_settings = PodSettings(
+        env={"KUBECONFIG": cluster.admin_kubeconfig},
+        volume_mounts=[{"name": "no-such-volume", "mountPath": "/x"}],
+    )
+    with pytest.raises(KubeError, match="no-such-volume"):
+        workloads.detachable.with_options(orchestrator=broken)(str(tmp_path / "ledger"), 0.1)
+    client = Client()
+    try:
+        [run] = client.list_runs()
+        assert run.status is RunStatus.FAILED and run.status_rule.startswith("orchestrator_lost")
+    finally:
+        client.close()

@@ -86,11 +86,37 @@ def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
         try:
             manifest = build_job(orchestrator, run_id)
             with_retries(lambda: api.create_job(manifest), what=f"create Job {job_name(run_id)}")
+        except KubeError as error:
+            _never_started(store, home, run_id, owner, orchestrator, error)
+            raise
         finally:
             api.close()
         return read_run(store, run_id, artifacts)
     finally:
         store.close()
+
+
+def _never_started(
+    store: Store,
+    home: Home,
+    run_id: str,
+    owner: str,
+    orchestrator: KubernetesOrchestrator,
+    error: KubeError,
+) -> None:
+    """The Job could not be created: record the run ended (``orchestrator_lost``) now
+    rather than leave it ``running`` with nobody to drive it. If even that cannot reach
+    the cluster, the next reader does it (:func:`reap_if_lost`: the Job is missing)."""
+    try:
+        engine, running = take_over(
+            store, home, run_id, NullProgress(), dead_owner=owner, orchestrator=orchestrator
+        )
+        engine.recover(running)
+        engine.stop_and_finish(
+            f"its orchestrator Job could not be created: {error}", FailureKind.ORCHESTRATOR_LOST
+        )
+    except Exception:
+        log.exception("recording run %s as never started failed", run_id)
 
 
 def _recorded(row: dict[str, Any]) -> KubernetesOrchestrator | None:
