@@ -204,7 +204,7 @@ class PeerFramework(Framework):
     def __init__(self, peer: Peer, mode: str) -> None:
         super().__init__(peer.name, mode, peer.modes[mode], mode in peer.slow_modes)
         self.peer = peer
-        self.warm_up = peer.warm_up
+        self.warm_up = peer.warm_up and Framework.warm_up
 
     def env(self, home: str) -> dict[str, str]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("DAGWELL", "VIRTUAL"))}
@@ -257,7 +257,7 @@ def import_time(fw: Framework, repeats: int = 3) -> float | None:
 
 
 def overheads(
-    frameworks: list[Framework], sizes: list[int], repeat: int
+    frameworks: list[Framework], sizes: list[int], repeat: int, slow_only: int | None = None
 ) -> dict[str, dict[str, Any]]:
     """Per-step overhead, every framework measured in turns, median of ``repeat``."""
     out: dict[str, dict[str, Any]] = {fw.label: {} for fw in frameworks}
@@ -268,6 +268,8 @@ def overheads(
             for round_ in range(repeat):
                 for fw in frameworks:
                     if fw.slow and n > fw.slow_max:
+                        continue
+                    if not fw.slow and n == slow_only:
                         continue
                     done = samples[fw.label]
                     if round_ > 0 and (
@@ -371,6 +373,20 @@ def main() -> None:
     parser.add_argument("--no-seed", dest="seed", action="store_false")
     parser.add_argument("--out", default=str(HERE / "results" / "latest.json"))
     parser.add_argument(
+        "--no-warm-up",
+        dest="warm_up",
+        action="store_false",
+        help="no first 1-step run per fresh home (per-step overheads are differences, so a "
+        "first run's store creation cancels out; the 1-step column then includes it)",
+    )
+    parser.add_argument(
+        "--no-peer-seed", dest="peer_seed", action="store_false", help="seed: dagwell only"
+    )
+    readme = parser.add_mutually_exclusive_group()
+    readme.add_argument(
+        "--readme", dest="readme", action="store_true", default=None, help="update README.md"
+    )
+    readme.add_argument(
         "--no-readme", dest="readme", action="store_false", help="leave README.md alone"
     )
     args = parser.parse_args()
@@ -379,6 +395,11 @@ def main() -> None:
         sizes = sorted({1, *(int(n) for n in args.sizes.split(","))})
     Framework.timeout = args.timeout
     Framework.slow_max = args.slow_max
+    slow_only = None
+    if any(n > args.slow_max for n in sizes) and args.slow_max not in sizes:
+        slow_only = args.slow_max  # the point the slow modes measure instead
+        sizes = sorted({*sizes, slow_only})
+    Framework.warm_up = args.warm_up
     results: dict[str, Any] = {"machine": machine(), "sizes": sizes, "unavailable": {}}
     results["slow_max"] = args.slow_max
     results["machine"]["dagwell"] = subprocess.run(
@@ -394,12 +415,12 @@ def main() -> None:
             continue
         results["machine"][name] = peer.version
         frameworks += [PeerFramework(peer, mode) for mode in peer.modes]
-    measured = overheads(frameworks, sizes, args.repeat)
+    measured = overheads(frameworks, sizes, args.repeat, slow_only)
     for fw in frameworks:
         log(f"{fw.label}: import time")
         entry: dict[str, Any] = {
             "isolates": fw.isolates,
-            "import_seconds": import_time(fw),
+            "import_seconds": import_time(fw, min(3, args.repeat)),
             "overhead": measured[fw.label],
         }
         if args.seed and isinstance(fw, Dagwell):
@@ -408,7 +429,7 @@ def main() -> None:
             entry["seed_undeclared"] = fw.measure("seed")
             log("dagwell: OOM detection latency")
             entry["oom_latency"] = fw.measure("oom-latency", "--rounds", "5")
-        elif args.seed and fw.mode == next(iter(PEERS[fw.name].modes)):
+        elif args.seed and args.peer_seed and fw.mode == next(iter(PEERS[fw.name].modes)):
             log(f"{fw.label}: seed scenario in a 1400 MB node")
             entry["seed"] = in_node(fw, ["seed"], 1400, timeout=min(args.timeout, 180))
             if fw.name == "zenml":
@@ -424,7 +445,8 @@ def main() -> None:
     out.with_suffix(".md").write_text(text + "\n")
     print(text)
     print(f"\n(written to {out} and {out.with_suffix('.md')})")
-    if args.readme and not args.quick and not args.sizes and len(frameworks) > 1:
+    full = not args.quick and not args.sizes and len(frameworks) > 1
+    if args.readme or (args.readme is None and full):
         update_readme(text)
 
 
