@@ -112,12 +112,14 @@ class Client:
         pipeline: str | None = None,
         status: str | None = None,
         steps: bool = True,
+        offset: int = 0,
     ) -> list[PipelineRun]:
         """The latest runs. ``steps=False`` reads no step rows (``.steps`` is empty), only
-        each run's totals: what a listing needs, fast however big the runs are."""
+        each run's totals: what a listing needs, fast however big the runs are. ``offset``
+        skips that many of the newest (paging)."""
         store = self.store()
         runs = []
-        for row in store.list_runs(limit=limit, pipeline=pipeline, status=status):
+        for row in store.list_runs(limit=limit, pipeline=pipeline, status=status, offset=offset):
             if steps:
                 step_rows, attempts = store.step_rows(row["id"]), store.attempt_rows(row["id"])
                 runs.append(build_run(row, step_rows, attempts, self._loader(row)))

@@ -245,6 +245,23 @@ def runs_resume(run_ref: str, as_json: bool) -> None:
     sys.exit(_show_finished(lambda: _client().resume_run(run_ref), as_json))
 
 
+@cli.command("ui")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8237, show_default=True, type=int)
+@click.option("--token", default=None, help="Required off loopback (or DAGWELL_UI_TOKEN).")
+@click.option("--read-only", is_flag=True, help="No stop/resume buttons, no writes.")
+def ui(host: str, port: int, token: str | None, read_only: bool) -> None:
+    """Serve the web dashboard and /metrics (needs the `ui` extra: pip install dagwell[ui])."""
+    try:
+        from dagwell.ui.server import serve
+    except ImportError as error:
+        _fail(f"dagwell ui needs the ui extra ({error.name} is missing): pip install dagwell[ui]")
+    try:
+        serve(host, port, token=token, read_only=read_only, echo=click.echo)
+    except ValueError as error:
+        _fail(str(error))
+
+
 @cli.command("attempt", hidden=True)
 @click.argument("spec")
 def attempt(spec: str) -> None:

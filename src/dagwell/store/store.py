@@ -273,10 +273,15 @@ class Store:
         return self._read(read)
 
     def list_runs(
-        self, *, limit: int = 20, pipeline: str | None = None, status: str | None = None
+        self,
+        *,
+        limit: int = 20,
+        pipeline: str | None = None,
+        status: str | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
         t = schema.runs
-        query = select(t).order_by(t.c.created_at.desc()).limit(limit)
+        query = select(t).order_by(t.c.created_at.desc()).limit(limit).offset(offset)
         if pipeline:
             query = query.where(t.c.pipeline == pipeline)
         if status:
