@@ -119,6 +119,9 @@ def test_the_seed_run_page_tells_the_story(seed_home, browser):
         assert "OOM kills" in page.locator("#story-text").inner_text()
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / "seed-run-page.png"), full_page=True)
+        box = page.locator("#kills").bounding_box()
+        overview = {"x": 0, "y": 0, "width": 1200, "height": box["y"] + box["height"] + 16}
+        page.screenshot(path=str(SHOTS / "seed-run-overview.png"), full_page=True, clip=overview)
 
         name, attempt = kills[0]
         page.goto(f"{url}/runs/{seed.id}/steps/{name}")
