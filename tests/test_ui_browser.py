@@ -19,7 +19,9 @@ from dagwell.core.failures import FailureKind
 from helpers import wait_for
 from ui_server import serving
 
-pytestmark = pytest.mark.cgroups
+# One worker records the seed once for the module (make test runs --dist loadgroup); the
+# seed takes ~30-60 s on a loaded machine, hence the longer timeout.
+pytestmark = [pytest.mark.cgroups, pytest.mark.xdist_group("ui_seed"), pytest.mark.timeout(300)]
 TESTS = Path(__file__).parent
 SHOTS = TESTS / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,7 +59,7 @@ def seed_home(tmp_path_factory):
     need(None if setup.version != "none" else f"no writable cgroup memory: {setup.reason}")
     home = tmp_path_factory.mktemp("seed") / "home"
     proc = _record(home, "seed")
-    out, _ = proc.communicate(timeout=110)
+    out, _ = proc.communicate(timeout=240)
     assert proc.returncode == 0, out
     return home
 
