@@ -46,7 +46,7 @@ def search() -> None:
 if __name__ == "__main__":
     # A 1 GB node: three 300 MB trials fit at once; the fourth waits for memory.
     run = search.with_options(orchestrator=LocalOrchestrator(memory="1GB"))()
-    best = run.steps["best_of_four"].output()
+    best = run.steps["best_of_four"].output.load()
     print(
         f"best: depth={best['depth']} learning_rate={best['learning_rate']} "
         f"score={best['score']:.3f}"

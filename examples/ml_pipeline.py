@@ -71,4 +71,4 @@ def wine_quality(C: float = 1.0) -> None:  # noqa: N803
 if __name__ == "__main__":
     run = wine_quality(C=float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)
     statuses = {name: s.status.value for name, s in run.steps.items()}
-    print(f"accuracy: {run.steps['evaluate'].output()['accuracy']:.3f}  steps: {statuses}")
+    print(f"accuracy: {run.steps['evaluate'].output.load()['accuracy']:.3f}  steps: {statuses}")

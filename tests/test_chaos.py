@@ -125,7 +125,7 @@ class Chaos:
                     f"{where} completed without a completed attempt",
                 )
                 try:
-                    self.check(s.output() == values[name], f"{where} output is wrong")
+                    self.check(s.output.load() == values[name], f"{where} output is wrong")
                 except Exception as error:
                     self.check(False, f"{where} output does not load: {error}")
             if s.status is StepStatus.SKIPPED:

@@ -146,7 +146,7 @@ def test_a_node_cpu_limit_applies_to_every_attempt(home, cgroups):
     if cgroups != "v1":
         pytest.skip("checks the cgroup v1 cpu hierarchy")
     run = workloads.where_am_i.with_options(orchestrator=LocalOrchestrator(cpu=0.5))()
-    lines = run.steps["my_cgroups"].output().splitlines()
+    lines = run.steps["my_cgroups"].output.load().splitlines()
     cpu_line = next(line for line in lines if ":cpu:" in line or ":cpu," in line)
     memory_line = next(line for line in lines if ":memory:" in line)
     assert f"/run-{run.id}" in cpu_line and f"/run-{run.id}/my_cgroups.1" in memory_line

@@ -231,7 +231,7 @@ def test_a_burst_of_5xx_and_dropped_connections(cluster):
     run = workloads.ml.with_options(orchestrator=orchestrator(cluster), enable_cache=False)(n=3)
     assert run.status is RunStatus.COMPLETED
     assert all(len(s.attempts) == 1 for s in run.steps.values())
-    assert run.steps["evaluate"].output() == {"score": 0.5}
+    assert run.steps["evaluate"].output.load() == {"score": 0.5}
     assert cluster.proxy.count("POST", "/pods$", 503) == 6
     assert_nothing_left(cluster)
 

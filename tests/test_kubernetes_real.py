@@ -37,5 +37,5 @@ def test_ml_pipeline_on_a_real_cluster(target):
     )
     run = workloads.ml.with_options(orchestrator=orchestrator, enable_cache=False)(n=3)
     assert run.status.value == "completed"
-    assert run.steps["evaluate"].output() == {"score": 0.5}
-    assert Client().get_run(run.id).steps["evaluate"].output() == {"score": 0.5}
+    assert run.steps["evaluate"].output.load() == {"score": 0.5}
+    assert Client().get_run(run.id).steps["evaluate"].output.load() == {"score": 0.5}

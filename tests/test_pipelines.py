@@ -42,9 +42,9 @@ def test_seed_example_runs_unchanged(home):
 def test_outputs_flow_between_steps(home, orchestrator):
     run = workloads.ml.with_options(orchestrator=orchestrator)(n=4, lr=2.0)
     assert run.status is RunStatus.COMPLETED
-    assert run.steps["load"].output() == [0, 1, 2, 3]
-    assert run.steps["train"].output("model") == 12.0
-    assert run.steps["evaluate"].output() == {"score": 3.0}
+    assert run.steps["load"].output.load() == [0, 1, 2, 3]
+    assert run.steps["train"].outputs["model"][0].load() == 12.0
+    assert run.steps["evaluate"].output.load() == {"score": 3.0}
     assert run.steps["train"].upstream == ["load"]
     assert run.params == {"n": 4, "lr": 2.0}
     assert "loading 4 numbers" in Client().logs(run.id, "load")
@@ -57,7 +57,7 @@ def test_cache_reuses_outputs_until_something_changes(home):
     second = workloads.ml(n=3)
     assert all(s.status is StepStatus.CACHED for s in second.steps.values())
     assert second.steps["train"].cached_from == first.id
-    assert second.steps["evaluate"].output() == first.steps["evaluate"].output()
+    assert second.steps["evaluate"].output.load() == first.steps["evaluate"].output.load()
     third = workloads.ml(n=3, lr=1.0)  # a parameter of train changed: train and below rerun
     assert third.steps["load"].status is StepStatus.CACHED
     assert third.steps["train"].status is StepStatus.COMPLETED

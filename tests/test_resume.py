@@ -87,7 +87,7 @@ def test_sigkilled_orchestrator_then_resume(home, tmp_path):
     b = final.steps["b"]
     assert [a.status.value for a in b.attempts] == ["failed", "completed"]
     assert b.attempts[0].failure.kind is FailureKind.LOST and b.attempts[0].budget == "infra"
-    assert b.output() == "a+slow"  # inputs from the first orchestrator's artifacts
+    assert b.output.load() == "a+slow"  # inputs from the first orchestrator's artifacts
     assert not pid_alive(slow_pid)
     assert not pid_alive(ghost_pid)
     assert leftover_cgroups() == []

@@ -169,17 +169,23 @@ def test_pipeline_defaults_apply_to_steps_without_their_own():
     assert bare.trace().plan.steps["wait"].retry == NO_RETRY
 
 
-def test_nested_pipelines_are_refused():
+def test_a_pipeline_called_inside_another_adds_its_steps():
+    """ZenML's composition: the inner pipeline's steps join the outer run, and what the
+    inner function returns (a step output) can feed the outer pipeline's steps."""
+
     @pipeline
     def inner():
         wait()
+        return load()
 
     @pipeline
     def outer():
-        inner()
+        data = inner()
+        train(data)
 
-    with pytest.raises(DefinitionError, match="cannot be nested"):
-        outer.trace()
+    plan = outer.trace().plan
+    assert list(plan.steps) == ["wait", "load", "train"]
+    assert plan.steps["train"].upstream == ("load",)
 
 
 def test_plan_round_trips_through_json():

@@ -19,4 +19,4 @@ def test_a_dead_zygote_costs_one_infra_retry_not_the_run(home, tmp_path):
     first, second = run.steps["kill_parent_once"].attempts
     assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
     assert "launcher process died" in first.failure.message
-    assert run.steps["kill_parent_once"].output() == os.getpid()  # forked directly now
+    assert run.steps["kill_parent_once"].output.load() == os.getpid()  # forked directly now

@@ -12,12 +12,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    # ZenML's authoring names
+    "ArtifactConfig",
     "Attempt",
     "Client",
+    "ExternalArtifact",
     "FailureKind",
     "HookEvent",
     "KubernetesOrchestrator",
     "LocalOrchestrator",
+    "Model",
+    "ModelStages",
     "PipelineRun",
     "ResourceSettings",
     "RunFailedError",
@@ -26,7 +31,14 @@ __all__ = [
     "StepRetryConfig",
     "StepRun",
     "WebhookAlerter",
+    "get_logger",
+    "get_pipeline_context",
+    "get_step_context",
+    "load_artifact",
+    "log_metadata",
     "pipeline",
+    "register_artifact",
+    "save_artifact",
     "step",
 ]
 
@@ -47,10 +59,31 @@ _WHERE = {
     "HookEvent": "dagwell.core.hooks",
     "WebhookAlerter": "dagwell.engine.alerts",
     "SlackAlerter": "dagwell.engine.alerts",
+    "ArtifactConfig": "dagwell.api.artifacts",
+    "ExternalArtifact": "dagwell.api.artifacts",
+    "save_artifact": "dagwell.api.artifacts",
+    "load_artifact": "dagwell.api.artifacts",
+    "register_artifact": "dagwell.api.artifacts",
+    "log_metadata": "dagwell.api.artifacts",
+    "Model": "dagwell.api.model",
+    "ModelStages": "dagwell.api.model",
+    "get_step_context": "dagwell.api.context",
+    "get_pipeline_context": "dagwell.api.context",
+    "get_logger": "dagwell.logger",
 }
 
 if TYPE_CHECKING:
+    from dagwell.api.artifacts import (
+        ArtifactConfig,
+        ExternalArtifact,
+        load_artifact,
+        log_metadata,
+        register_artifact,
+        save_artifact,
+    )
     from dagwell.api.client import Client
+    from dagwell.api.context import get_pipeline_context, get_step_context
+    from dagwell.api.model import Model, ModelStages
     from dagwell.api.pipelines import pipeline
     from dagwell.api.steps import step
     from dagwell.core.failures import FailureKind
@@ -60,13 +93,18 @@ if TYPE_CHECKING:
     from dagwell.core.settings import ResourceSettings, StepRetryConfig
     from dagwell.engine.alerts import SlackAlerter, WebhookAlerter
     from dagwell.kubernetes.orchestrator import KubernetesOrchestrator
+    from dagwell.logger import get_logger
     from dagwell.runtimes.local_orchestrator import LocalOrchestrator
 
 
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
-        raise AttributeError(f"module 'dagwell' has no attribute {name!r}")
+        if name.startswith("_"):
+            raise AttributeError(f"module 'dagwell' has no attribute {name!r}")
+        from dagwell._zenml_names import lookup
+
+        return lookup("dagwell", _WHERE, name)  # raises: names what dagwell has instead
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

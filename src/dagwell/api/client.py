@@ -12,26 +12,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from dagwell.api.zenml_client import ZenMLClientMixin
 from dagwell.core.home import Home, resolve_home
-from dagwell.core.manifest import ArtifactRef
 from dagwell.core.records import ArtifactLoader, PipelineRun
 from dagwell.store.views import build_run, run_totals
 
 
-class _LazyArtifacts:
-    """Opens the run's artifact store on the first output actually loaded: the one the run
-    was given (``artifact_store=`` of its orchestrator), else the client's."""
-
-    def __init__(self, client: Client, url: str | None = None) -> None:
-        self._client = client
-        self._url = url
-
-    def get(self, ref: ArtifactRef) -> Any:
-        return self._client.artifacts(self._url).get(ref)
-
-
-class Client:
-    """Read runs from the store: ``Client().get_run(id)``, ``Client().list_runs()``."""
+class Client(ZenMLClientMixin):
+    """Read runs from the store: ``Client().get_run(id)``, ``Client().list_runs()``, and
+    ZenML's names for the same (``get_pipeline_run``, ``get_artifact_version``, ...)."""
 
     def __init__(
         self,
@@ -141,9 +130,14 @@ class Client:
 
         return resume_run(self.store(), self.home, run_id, progress=make_progress(progress))
 
-    def _loader(self, row: Mapping[str, Any]) -> ArtifactLoader:
-        own = (row.get("orchestrator") or {}).get("artifact_store")
-        return _LazyArtifacts(self, str(own) if own else None)
+    def _loader(self, row: Mapping[str, Any] | None = None) -> ArtifactLoader:
+        """Loads from the run's own artifact store (``artifact_store=`` of its
+        orchestrator) when it had one, else the client's; reads the registry there too."""
+        from dagwell.artifact_store.registry import RegistryLoader
+
+        own = ((row or {}).get("orchestrator") or {}).get("artifact_store")
+        url = str(own) if own else None
+        return RegistryLoader(lambda: self.artifacts(url))
 
     def logs(self, run_id: str, step: str | None = None, attempt: int | None = None) -> str:
         run = self.get_run(run_id)

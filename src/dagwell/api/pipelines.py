@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from dagwell.api.steps import COSMETIC_OPTIONS, check_priority, parse_settings
-from dagwell.api.tracing import tracing
+from dagwell.api.tracing import current_trace, tracing
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
@@ -46,7 +46,25 @@ _OPTIONS = (
     "schedule",
     "alerters",
     "priority",
+    "model",
+    "run_name",
+    "parameters",
+    "steps",
+    "substitutions",
+    "extra",
 )
+#: ZenML pipeline options for features dagwell does not have.
+_UNSUPPORTED = {
+    "on_init": "dagwell has no init hooks; do the setup at the top of the first step",
+    "on_cleanup": "dagwell has no cleanup hooks; use on_success/on_failure",
+    "environment": "set env in settings={'kubernetes': {'env': {...}}} or in the shell",
+    "secrets": "dagwell has no secret store; read secrets from the environment",
+    "execution_mode": "use on_failure='stop' or 'continue'",
+    "cache_policy": "dagwell's cache key is the steps' source, inputs and parameters",
+    "build": "dagwell builds no images",
+    "unlisted": "dagwell has no server-side listings",
+    "prevent_build_reuse": "dagwell builds no images",
+}
 _DEFERRED: ContextVar[list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]] | None] = ContextVar(
     "dagwell_deferred_calls", default=None
 )
@@ -75,15 +93,29 @@ def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Pipeline:
-    def __init__(self, func: Callable[..., Any], options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        options: dict[str, Any],
+        explicit: frozenset[str] = frozenset(),
+    ) -> None:
         if not inspect.isfunction(func):
             raise DefinitionError(
                 f"@pipeline decorates a function defined with def, got {type(func).__name__}."
             )
         self.func = func
-        self.options = dict(options)
         owner = f"pipeline {options.get('name') or func.__name__!r}"
+        options = dict(options)
+        config_path = options.pop("config_path", None)
+        if config_path is not None:
+            from dagwell.api.pipeline_config import load_config, merge
+
+            given = {k: v for k, v in options.items() if k in explicit}
+            options = {**merge(options, load_config(config_path), str(config_path)), **given}
+        self.options = dict(options)
         for key in list(self.options):
+            if key in _UNSUPPORTED:
+                raise DefinitionError(f"{key}= is not supported ({owner}): {_UNSUPPORTED[key]}.")
             if key in COSMETIC_OPTIONS:
                 warnings.warn(
                     f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=4
@@ -144,30 +176,74 @@ class Pipeline:
                 f"schedule= of {owner} must be a dagwell Schedule(cron_expression=...), got "
                 f"{type(self.schedule).__name__}."
             )
+        self.model = self.options.get("model")
+        if self.model is not None and type(self.model).__name__ != "Model":
+            raise DefinitionError(f"model= of {owner} must be a Model(name=...).")
+        self.run_name: str | None = self.options.get("run_name")
+        self.substitutions: dict[str, str] = dict(self.options.get("substitutions") or {})
+        self.extra: dict[str, Any] = dict(self.options.get("extra") or {})
+        self.parameters: dict[str, Any] = dict(self.options.get("parameters") or {})
         self.signature = inspect.signature(func)
+        unknown = sorted(set(self.parameters) - set(self.signature.parameters))
+        if unknown:
+            raise DefinitionError(
+                f"parameters= of {owner} names {', '.join(unknown)}, which the pipeline "
+                f"function does not take; it takes {', '.join(self.signature.parameters)}."
+            )
+        self.step_options: dict[str, dict[str, Any]] = {
+            k: dict(v) for k, v in (self.options.get("steps") or {}).items()
+        }
         functools.update_wrapper(self, func, updated=())
+
+    @property
+    def configuration(self) -> dict[str, Any]:
+        """The pipeline's options as ZenML shows them (``my_pipeline.configuration``)."""
+        return {
+            "name": self.name,
+            "enable_cache": self.enable_cache,
+            "run_name": self.run_name,
+            "parameters": dict(self.parameters),
+            "substitutions": dict(self.substitutions),
+            "extra": dict(self.extra),
+            "model": self.model,
+            "steps": {k: dict(v) for k, v in self.step_options.items()},
+        }
+
+    def configure(self, **options: Any) -> Pipeline:
+        """ZenML's in-place form of :meth:`with_options`: changes this pipeline."""
+        self.__dict__.update(self.with_options(**options).__dict__)
+        return self
 
     def __repr__(self) -> str:
         return f"<dagwell pipeline {self.name!r}>"
 
     def with_options(self, **options: Any) -> Pipeline:
-        """A copy with options changed, e.g. ``.with_options(orchestrator=...)``."""
-        return Pipeline(self.func, {**self.options, **options})
+        """A copy with options changed, e.g. ``.with_options(orchestrator=...)``, and
+        ZenML's ``config_path=`` (a YAML run configuration), ``run_name=``,
+        ``parameters=``, ``steps={id: {...}}``, ``model=``, ``settings=``."""
+        return Pipeline(self.func, {**self.options, **options}, frozenset(options))
 
     def trace(self, *args: Any, **kwargs: Any) -> Any:
         """Trace the pipeline function into a plan without running anything."""
         from dagwell.engine.runner import TracedPipeline, hooks_by_step
 
+        bound = self._bind(args, kwargs)
+        from dagwell.api.context import _PIPELINE, PipelineContext
+
+        self._models: dict[int, dict[str, Any]] = {}
+        context = PipelineContext(
+            name=self.name,
+            enable_cache=self.enable_cache,
+            settings=dict(self.options.get("settings") or {}),
+            extra=dict(self.extra),
+            model=self.model,
+        )
+        token = _PIPELINE.set(context)
         try:
-            bound = self.signature.bind(*args, **kwargs)
-        except TypeError as error:
-            raise DefinitionError(
-                f"Pipeline {self.name!r} was called with the wrong arguments: {error}. Its "
-                f"signature is {self.name}{self.signature}."
-            ) from None
-        bound.apply_defaults()
-        with tracing(self.name) as trace:
-            self.func(*bound.args, **bound.kwargs)
+            with tracing(self.name, self.step_options) as trace:
+                self.func(*bound.args, **bound.kwargs)
+        finally:
+            _PIPELINE.reset(token)
         if not trace.specs:
             raise DefinitionError(
                 f"Pipeline {self.name!r} called no steps. Call at least one @step function "
@@ -191,6 +267,9 @@ class Pipeline:
                 changes["priority"] = self.priority
             if step.pod is None and self.settings.pod is not None:
                 changes["pod"] = self.settings.pod
+            step_context = self._step_context(spec.context, step)
+            if step_context:
+                changes["context"] = step_context
             specs[step_id] = replace(spec, **changes)
         plan = Plan(
             pipeline=self.name,
@@ -199,6 +278,8 @@ class Pipeline:
             infra_retries=self.infra_retries,
             failure_mode=self.failure_mode,  # type: ignore[arg-type]
             hook_timeout=self.hook_timeout,
+            run_name=self.run_name,
+            substitutions=dict(self.substitutions),
         )
         return TracedPipeline(
             plan=plan,
@@ -207,7 +288,47 @@ class Pipeline:
             alerters=self.alerters,
         )
 
+    def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> inspect.BoundArguments:
+        try:
+            bound = self.signature.bind_partial(*args, **kwargs)
+            for key, value in self.parameters.items():
+                bound.arguments.setdefault(key, value)
+            bound = self.signature.bind(*bound.args, **bound.kwargs)
+        except TypeError as error:
+            raise DefinitionError(
+                f"Pipeline {self.name!r} was called with the wrong arguments: {error}. Its "
+                f"signature is {self.name}{self.signature}."
+            ) from None
+        bound.apply_defaults()
+        return bound
+
+    def _step_context(self, context: dict[str, Any] | None, step: Any) -> dict[str, Any]:
+        """A step's context with its run's model version (the step's model, else the
+        pipeline's) and the pipeline's substitutions."""
+        out = dict(context or {})
+        config = out.pop("model_config", None)
+        if self.substitutions:
+            out["substitutions"] = {**self.substitutions, **out.get("substitutions", {})}
+        model = step.extras.model if config is not None else self.model
+        if model is not None:
+            doc = self._models.get(id(model))
+            if doc is None:
+                doc = model._create_version(self._artifact_store())
+                self._models[id(model)] = doc
+            out["model"] = {"name": model.name, "version": doc["name"], "number": doc["number"]}
+        return out
+
+    def _artifact_store(self) -> Any:
+        from dagwell.artifact_store.store import open_artifact_store
+        from dagwell.core.home import resolve_home
+
+        location = getattr(self.orchestrator, "artifact_store", None) or resolve_home().artifacts
+        return open_artifact_store(location)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if current_trace() is not None:  # a pipeline called by another: its steps join it
+            bound = self._bind(args, kwargs)
+            return self.func(*bound.args, **bound.kwargs)
         if os.environ.get("DAGWELL_ATTEMPT"):
             log.debug("pipeline %s called inside an attempt process: ignored", self.name)
             return None

@@ -15,7 +15,7 @@ import json
 import typing
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dagwell.api.tracing import OutputRef, StepHandle, current_trace
@@ -23,6 +23,7 @@ from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
 from dagwell.core.plan import InputSpec, Locator, StepSpec
+from dagwell.core.records import ArtifactVersion
 from dagwell.core.settings import ResourceSettings, StepRetryConfig
 from dagwell.core.units import check_seconds
 
@@ -33,9 +34,7 @@ COSMETIC_OPTIONS = frozenset(
         "enable_artifact_metadata",
         "enable_artifact_visualization",
         "enable_step_logs",
-        "extra",
-        "model",
-        "substitutions",
+        "enable_pipeline_logs",
         "tags",
     }
 )
@@ -43,15 +42,35 @@ COSMETIC_OPTIONS = frozenset(
 _UNSUPPORTED_OPTIONS = {
     "experiment_tracker": "dagwell has no experiment-tracker integration; log from the step",
     "step_operator": "dagwell runs each step on its orchestrator; remove step_operator",
-    "output_materializers": "dagwell picks materializers by type; remove output_materializers",
+    "cache_policy": "dagwell's cache key is the step's source, inputs and parameters; "
+    "use enable_cache= instead",
+    "on_init": "dagwell has no init hooks; do the setup at the top of the step",
+    "on_cleanup": "dagwell has no cleanup hooks; use on_success/on_failure",
+    "environment": "dagwell passes no per-step environment; set env in "
+    "settings={'kubernetes': {'env': {...}}} or in the shell",
+    "secrets": "dagwell has no secret store; read secrets from the environment",
+    "heartbeat_healthy_threshold": "dagwell watches attempts itself; remove it",
 }
-SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes")
+SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes", "docker")
+_DOCKER_WARNED: list[bool] = []
 
 
 @dataclass(frozen=True)
 class StepSettings:
     resources: ResourceSettings | None = None
     pod: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class StepExtras:
+    """ZenML's step options beyond dagwell's own: configured parameters, materializers
+    chosen per output, the step's model, and name substitutions."""
+
+    parameters: dict[str, Any] = field(default_factory=dict)
+    materializers: dict[str, str] = field(default_factory=dict)
+    model: Any = None
+    substitutions: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettings:
@@ -68,9 +87,22 @@ def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettin
         if key == "resources":
             resources = _as_resources(owner, value)
         elif key in ("kubernetes", "orchestrator.kubernetes"):
-            from dagwell.kubernetes.settings import PodSettings
+            from dagwell.api.zenml_settings import pod_resources, pod_settings
 
-            pod = PodSettings.coerce(value).model_dump(mode="json", exclude_none=True)
+            pod = pod_settings(owner, value).model_dump(mode="json", exclude_none=True)
+            from_pod = pod_resources(value)
+            if from_pod is not None and resources is None:
+                resources = ResourceSettings(**from_pod)
+        elif key == "docker":
+            if not _DOCKER_WARNED:
+                _DOCKER_WARNED.append(True)
+                warnings.warn(
+                    "settings['docker'] is accepted but dagwell builds no images: steps run "
+                    "in this Python environment locally, and on Kubernetes in the image of "
+                    "KubernetesOrchestrator(image=...) or settings={'kubernetes': "
+                    "{'image': ...}}.",
+                    stacklevel=4,
+                )
         else:
             raise DefinitionError(
                 f"Unknown settings key {key!r} for {owner}; known keys: {', '.join(SETTINGS_KEYS)}."
@@ -89,40 +121,86 @@ def _as_resources(owner: str, value: Any) -> ResourceSettings | None:
     )
 
 
-def _annotation_name(annotation: Any) -> str | None:
-    if typing.get_origin(annotation) is typing.Annotated:
-        for extra in typing.get_args(annotation)[1:]:
-            if isinstance(extra, str):
-                return extra
+def _annotation_config(annotation: Any) -> dict[str, Any] | None:
+    """ZenML's ``Annotated[T, "name"]`` or ``Annotated[T, ArtifactConfig(...)]``."""
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return None
+    for extra in typing.get_args(annotation)[1:]:
+        if isinstance(extra, str):
+            if not extra:
+                raise DefinitionError("An output name in Annotated[...] must not be empty.")
+            return {"name": extra}
+        to_json = getattr(extra, "to_json", None)
+        if type(extra).__name__ == "ArtifactConfig" and callable(to_json):
+            config: dict[str, Any] = to_json()
+            return config
     return None
 
 
-def output_names(func: Callable[..., Any]) -> tuple[str, ...]:
-    """Output names from the return annotation: none, one ("output"), or a tuple's."""
+def _returns_tuple_literal(func: Callable[..., Any]) -> bool:
+    """ZenML's rule: a Tuple annotation means several outputs only when a ``return``
+    statement returns a tuple literal (``return a, b``), not a variable holding one."""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    root = tree.body[0]
+    found = False
+    for node in ast.walk(root):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            and node is not root
+        ):
+            continue
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+            found = True
+    return found
+
+
+def output_configs(func: Callable[..., Any]) -> dict[str, dict[str, Any] | None]:
+    """Output names (with any ArtifactConfig) from the return annotation, by ZenML's rules:
+    none for ``-> None``; ``output_0, output_1...`` (or Annotated names) for a Tuple that
+    is returned as a literal; otherwise one output, ``output`` unless Annotated names it."""
     try:
         hints = typing.get_type_hints(func, include_extras=True)
     except Exception:
         hints = dict(getattr(func, "__annotations__", {}))
     if "return" not in hints:
-        return ("output",)
+        return {"output": None}
     ret = hints["return"]
     if ret is None or ret is type(None):
-        return ()
-    single = _annotation_name(ret)
+        return {}
+    single = _annotation_config(ret)
     if single is not None:
-        return (single,)
-    if typing.get_origin(ret) is tuple:
+        return {single.get("name") or "output": single}
+    if typing.get_origin(ret) is tuple and _returns_tuple_literal(func):
         args = typing.get_args(ret)
-        if not args or (len(args) == 2 and args[1] is Ellipsis):
-            return ("output",)
-        names = tuple(_annotation_name(a) or f"output_{i}" for i, a in enumerate(args))
-        if len(set(names)) != len(names):
+        if not args:
+            return {"output": None}
+        if args[-1] is Ellipsis:
             raise DefinitionError(
-                f"Step {func.__name__!r} names two outputs the same in its return annotation; "
-                "give each Annotated[...] output a unique name."
+                f"Step {func.__name__!r}: variable-length output annotations "
+                "(Tuple[T, ...]) are not allowed; name each output."
             )
-        return names
-    return ("output",)
+        configs: dict[str, dict[str, Any] | None] = {}
+        for i, annotation in enumerate(args):
+            config = _annotation_config(annotation)
+            name = (config or {}).get("name") or f"output_{i}"
+            if name in configs:
+                raise DefinitionError(
+                    f"Step {func.__name__!r} names two outputs {name!r} in its return "
+                    "annotation; give each Annotated[...] output a unique name."
+                )
+            configs[name] = config
+        return configs
+    return {"output": None}
+
+
+def output_names(func: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(output_configs(func))
 
 
 def source_hash(func: Callable[..., Any]) -> str:
@@ -181,8 +259,10 @@ class Step:
         timeout: float | None,
         hooks: Hooks,
         priority: int | None = None,
+        extras: StepExtras | None = None,
     ) -> None:
         self.func = func
+        self.extras = extras or StepExtras()
         self.name = name or func.__name__
         self.enable_cache = enable_cache
         self.retry = retry
@@ -191,7 +271,8 @@ class Step:
         self.timeout = timeout
         self.priority = priority
         self.hooks = hooks
-        self.outputs = output_names(func)
+        self.output_configs = output_configs(func)
+        self.outputs = tuple(self.output_configs)
         self.signature = inspect.signature(func)
         self.source_hash = source_hash(func)
         self.locator = locate(func)
@@ -206,8 +287,29 @@ class Step:
         return self.func
 
     def with_options(self, **options: Any) -> Step:
-        """A copy with some decorator options changed, e.g. ``.with_options(retry=...)``."""
+        """A copy with some decorator options changed, e.g. ``.with_options(retry=...)``;
+        ZenML's ``parameters=``, ``output_materializers=``, ``model=`` and
+        ``substitutions=`` too."""
         return _build(self.func, base=self, options=options)
+
+    def configure(self, **options: Any) -> Step:
+        """ZenML's in-place form of :meth:`with_options`: changes this step, returns it."""
+        self.__dict__.update(_build(self.func, base=self, options=options).__dict__)
+        return self
+
+    def step_context(self) -> dict[str, Any] | None:
+        """What the attempt needs for get_step_context() and for publishing outputs."""
+        context: dict[str, Any] = {}
+        artifacts = {k: v for k, v in self.output_configs.items() if v is not None}
+        if artifacts:
+            context["artifacts"] = artifacts
+        if self.extras.materializers:
+            context["materializers"] = dict(self.extras.materializers)
+        if self.extras.substitutions:
+            context["substitutions"] = dict(self.extras.substitutions)
+        if self.extras.model is not None:
+            context["model_config"] = self.extras.model.to_json()
+        return context or None
 
     def __call__(self, *args: Any, id: str | None = None, after: Any = None, **kwargs: Any) -> Any:
         trace = current_trace()
@@ -218,14 +320,29 @@ class Step:
                     "inside a @pipeline function; remove them to call the step directly."
                 )
             return self.func(*args, **kwargs)
+        step_id = trace.new_id(self.name, id)
+        override = trace.overrides.get(step_id)
+        target = self.with_options(**override) if override else self
+        return target._record(trace, step_id, args, kwargs, after)
+
+    def _record(
+        self, trace: Any, step_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], after: Any
+    ) -> Any:
         try:
-            bound = self.signature.bind(*args, **kwargs)
+            bound = self.signature.bind_partial(*args, **kwargs)
+            for key, value in self.extras.parameters.items():
+                if key in bound.arguments and not _same(bound.arguments[key], value):
+                    raise DefinitionError(
+                        f"Step {self.name!r} gets parameter {key!r} both in the call and in "
+                        "its configuration (parameters=); set it in one place."
+                    )
+                bound.arguments[key] = value
+            self.signature.bind(*bound.args, **bound.kwargs)
         except TypeError as error:
             raise DefinitionError(
                 f"Step {self.name!r} was called with the wrong arguments: {error}. Its "
                 f"signature is {self.name}{self.signature}."
             ) from None
-        step_id = trace.new_id(self.name, id)
         inputs = {name: self._input(name, value) for name, value in bound.arguments.items()}
         spec = StepSpec(
             id=step_id,
@@ -241,6 +358,7 @@ class Step:
             source_hash=self.source_hash,
             pod=self.pod,
             priority=self.priority or 0,
+            context=self.step_context(),
         )
         trace.add(spec, self)
         if not self.outputs:
@@ -251,6 +369,10 @@ class Step:
     def _input(self, name: str, value: Any) -> InputSpec:
         if isinstance(value, OutputRef):
             return InputSpec("output", step=value.step_id, output=value.output)
+        if isinstance(value, ArtifactVersion):  # Client().get_artifact_version(...), a model's
+            return InputSpec("artifact", artifact=value.ref)
+        if type(value).__name__ == "ExternalArtifact" and hasattr(value, "value"):
+            value = value.value
         if isinstance(value, StepHandle):
             raise DefinitionError(
                 f"Argument {name!r} of step {self.name!r} got the call of step "
@@ -302,6 +424,11 @@ _OPTION_NAMES = (
     "on_failure",
     "on_success",
     "on_retry",
+    "parameters",
+    "output_materializers",
+    "model",
+    "substitutions",
+    "extra",
 )
 
 
@@ -350,6 +477,7 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
         on_retry=check_hooks(owner, "on_retry", options.get("on_retry")),
         on_success=check_hooks(owner, "on_success", options.get("on_success")),
     )
+    extras = _extras(owner, func, base.extras if base else StepExtras(), options)
     if base is not None:
         kept = {
             k: getattr(hooks, k) for k in ("on_failure", "on_success", "on_retry") if k in options
@@ -364,6 +492,7 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
             timeout=timeout or base.timeout,
             hooks=replace(base.hooks, **kept),
             priority=base.priority if priority is None else priority,
+            extras=extras,
         )
     return Step(
         func,
@@ -375,6 +504,53 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
         timeout=timeout,
         hooks=hooks,
         priority=priority,
+        extras=extras,
+    )
+
+
+def _extras(
+    owner: str, func: Callable[..., Any], base: StepExtras, options: Mapping[str, Any]
+) -> StepExtras:
+    from dagwell.artifact_store import custom
+
+    parameters = options.get("parameters")
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise DefinitionError(f"parameters= of {owner} must be a dict of argument values.")
+    names = set(inspect.signature(func).parameters)
+    unknown = sorted(set(parameters or {}) - names)
+    if unknown:
+        raise DefinitionError(
+            f"parameters= of {owner} names {', '.join(unknown)}, which the function does not "
+            f"take; it takes {', '.join(sorted(names)) or 'nothing'}."
+        )
+    chosen = options.get("output_materializers")
+    materializers = dict(base.materializers)
+    if chosen is not None:
+        outputs = output_names(func)
+        pairs = chosen.items() if isinstance(chosen, Mapping) else [(None, chosen)]
+        for output, cls in pairs:
+            if not (isinstance(cls, type) and issubclass(cls, custom.BaseMaterializer)):
+                raise DefinitionError(
+                    f"output_materializers= of {owner} must be a BaseMaterializer subclass "
+                    f"(or a dict of output name to one), got {cls!r}."
+                )
+            targets = outputs if output is None else (output,)
+            for target in targets:
+                if target not in outputs:
+                    raise DefinitionError(
+                        f"output_materializers= of {owner} names output {target!r}; the step "
+                        f"has {', '.join(outputs) or 'no outputs'}."
+                    )
+                materializers[target] = custom.key_of(cls)
+    model = options.get("model", base.model)
+    if model is not None and type(model).__name__ != "Model":
+        raise DefinitionError(f"model= of {owner} must be a Model(name=...).")
+    return StepExtras(
+        parameters={**base.parameters, **(parameters or {})},
+        materializers=materializers,
+        model=model,
+        substitutions={**base.substitutions, **(options.get("substitutions") or {})},
+        extra={**base.extra, **(options.get("extra") or {})},
     )
 
 
@@ -406,3 +582,10 @@ def step(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
         return _build(func, base=None, options=dict(options))
 
     return decorate
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a is b or a == b)
+    except Exception:
+        return False

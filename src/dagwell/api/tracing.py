@@ -95,6 +95,8 @@ class Trace:
     pipeline: str
     specs: dict[str, StepSpec] = field(default_factory=dict)
     steps: dict[str, Any] = field(default_factory=dict)  # step id -> Step object
+    # step id -> ZenML step options from with_options(steps={...}) or a YAML config
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
 
     def new_id(self, name: str, explicit: str | None) -> str:
@@ -152,13 +154,13 @@ def current_trace() -> Trace | None:
 
 
 @contextmanager
-def tracing(pipeline: str) -> Iterator[Trace]:
+def tracing(pipeline: str, overrides: dict[str, dict[str, Any]] | None = None) -> Iterator[Trace]:
     if _CURRENT.get() is not None:
         raise DefinitionError(
             f"Pipeline {pipeline!r} was called inside another pipeline; pipelines cannot be "
             "nested. Call its steps directly instead."
         )
-    trace = Trace(pipeline)
+    trace = Trace(pipeline, overrides=dict(overrides or {}))
     token = _CURRENT.set(trace)
     try:
         yield trace

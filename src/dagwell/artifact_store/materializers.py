@@ -167,12 +167,33 @@ MATERIALIZERS: tuple[Materializer, ...] = (
 BY_NAME = {m.name: m for m in MATERIALIZERS}
 
 
-def candidates(value: Any) -> list[Materializer]:
-    """The materializers that claim ``value``, best first (cloudpickle always last)."""
-    return [m for m in MATERIALIZERS if m.handles(value)]
+def candidates(value: Any, chosen: type | None = None) -> list[Materializer]:
+    """The materializers that claim ``value``, best first (cloudpickle always last): the
+    step's chosen one, else a user's ``BaseMaterializer`` registered for its type, else
+    dagwell's own."""
+    from dagwell.artifact_store import custom
+
+    user = chosen or (custom.for_value(value) if custom._REGISTRY else None)
+    mine = [m for m in MATERIALIZERS if m.handles(value)]
+    if user is None:
+        return mine
+    cls = user
+    return [
+        Materializer(
+            custom.key_of(cls),
+            lambda v: True,
+            lambda v, f: custom.save_with(cls, v, f),
+            lambda f: None,
+        ),
+        *mine,
+    ]
 
 
 def load(name: str, f: IO[bytes], *, python: str | None, type_name_: str) -> Any:
+    if name.startswith("user:"):
+        from dagwell.artifact_store import custom
+
+        return custom.load_with(name, f, type_name_)
     materializer = BY_NAME.get(name)
     if materializer is None:
         raise ArtifactError(

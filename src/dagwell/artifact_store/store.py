@@ -101,22 +101,29 @@ class _HashingWriter:
 class ArtifactStore(Protocol):
     url: str
 
-    def put(self, value: Any) -> tuple[ArtifactRef, list[str]]: ...
+    def put(
+        self, value: Any, materializer: type | None = None
+    ) -> tuple[ArtifactRef, list[str]]: ...
     def get(self, ref: ArtifactRef) -> Any: ...
     def exists(self, ref: ArtifactRef) -> bool: ...
     def verify(self, ref: ArtifactRef) -> bool: ...
     def write_manifest(self, key: str, manifest: ResultManifest) -> None: ...
     def read_manifest(self, key: str) -> ResultManifest | None: ...
+    def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool: ...
+    def read_doc(self, key: str) -> dict[str, Any] | None: ...
+    def list_keys(self, prefix: str) -> list[str]: ...
 
 
 def manifest_key(run_id: str, step_id: str, attempt: int) -> str:
     return check_key(f"attempts/{run_id}/{safe_key(step_id)}/{attempt}.json")
 
 
-def _serialize_to(value: Any, tmp: IO[bytes]) -> tuple[str, str, int, list[str]]:
+def _serialize_to(
+    value: Any, tmp: IO[bytes], chosen: type | None = None
+) -> tuple[str, str, int, list[str]]:
     """Write ``value`` into ``tmp`` with the first materializer that takes it."""
     warnings: list[str] = []
-    for materializer in candidates(value):
+    for materializer in candidates(value, chosen):
         tmp.seek(0)
         tmp.truncate()
         writer = _HashingWriter(tmp)
@@ -170,18 +177,18 @@ class LocalArtifactStore:
             if os.path.exists(name):
                 os.unlink(name)
 
-    def put(self, value: Any) -> tuple[ArtifactRef, list[str]]:
+    def put(self, value: Any, materializer: type | None = None) -> tuple[ArtifactRef, list[str]]:
         if value is None:
             return NONE_REF, []
         with self._temp() as (f, name):
-            materializer, digest, size, warnings = _serialize_to(value, f)
+            used, digest, size, warnings = _serialize_to(value, f, materializer)
             f.flush()
             final = self._path(object_key(digest))
             if not _file_digest_is(final, digest):  # missing, or corrupt: (re)write it
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(name, final)
-        python = PYTHON if materializer == "cloudpickle" else None
-        return ArtifactRef(digest, materializer, type_name(value), size, python), warnings
+        python = PYTHON if used == "cloudpickle" else None
+        return ArtifactRef(digest, used, type_name(value), size, python), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
         return ref.materializer == "none" or self._path(object_key(ref.digest)).exists()
@@ -219,6 +226,40 @@ class LocalArtifactStore:
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, path)
+
+    def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool:
+        """Write a small JSON document; with ``exclusive`` only if ``key`` is new (the
+        atomic create that numbers artifact versions). False when it existed."""
+        path = self._path(key)
+        fd, tmp = self._create_temp("doc-")
+        try:
+            os.write(fd, json.dumps(doc).encode())
+        finally:
+            os.close(fd)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not exclusive:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)  # fails if path exists: no two writers get one key
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(tmp)
+        return True
+
+    def read_doc(self, key: str) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = json.loads(self._path(key).read_text())
+        except FileNotFoundError:
+            return None
+        return data
+
+    def list_keys(self, prefix: str) -> list[str]:
+        root = self._path(prefix)
+        if not root.is_dir():
+            return []
+        return sorted(str(p.relative_to(self.root)) for p in root.rglob("*.json") if p.is_file())
 
     def read_manifest(self, key: str) -> ResultManifest | None:
         try:
@@ -277,17 +318,17 @@ class FsspecArtifactStore:
     def _path(self, key: str) -> str:
         return f"{self.base.rstrip('/')}/{check_key(key)}"
 
-    def put(self, value: Any) -> tuple[ArtifactRef, list[str]]:
+    def put(self, value: Any, materializer: type | None = None) -> tuple[ArtifactRef, list[str]]:
         if value is None:
             return NONE_REF, []
         with tempfile.NamedTemporaryFile("w+b") as f:
-            materializer, digest, size, warnings = _serialize_to(value, f)
+            used, digest, size, warnings = _serialize_to(value, f, materializer)
             f.flush()
             final = self._path(object_key(digest))
             if not self._remote_digest_is(final, digest):  # missing or corrupt: (re)write
                 self.fs.put_file(f.name, final)
-        python = PYTHON if materializer == "cloudpickle" else None
-        return ArtifactRef(digest, materializer, type_name(value), size, python), warnings
+        python = PYTHON if used == "cloudpickle" else None
+        return ArtifactRef(digest, used, type_name(value), size, python), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
         return ref.materializer == "none" or bool(
@@ -332,6 +373,32 @@ class FsspecArtifactStore:
                 return ResultManifest.from_json(json.loads(f.read()))
         except FileNotFoundError:
             return None
+
+    def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool:
+        """Object stores have no atomic create-if-absent through fsspec: ``exclusive``
+        checks first (two writers of one new version at the same instant can both win)."""
+        path = self._path(key)
+        if exclusive and self.fs.exists(path):
+            return False
+        with self.fs.open(path, "wb") as f:
+            f.write(json.dumps(doc).encode())
+        return True
+
+    def read_doc(self, key: str) -> dict[str, Any] | None:
+        try:
+            with self.fs.open(self._path(key), "rb") as f:
+                data: dict[str, Any] = json.loads(f.read())
+        except FileNotFoundError:
+            return None
+        return data
+
+    def list_keys(self, prefix: str) -> list[str]:
+        base = self.base.rstrip("/") + "/"
+        root = self._path(prefix)
+        if not self.fs.exists(root):
+            return []
+        found = [str(p) for p in self.fs.find(root) if str(p).endswith(".json")]
+        return sorted(p.split(base, 1)[-1] if base in p else p for p in found)
 
 
 def open_artifact_store(location: str | os.PathLike[str]) -> ArtifactStore:

@@ -9,8 +9,10 @@ DataFrame passed to a step) are materialized as artifacts before the plan is sto
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
 
+from dagwell.core.errors import DefinitionError
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.settings import NO_RETRY, StepRetryConfig
 
@@ -90,6 +92,9 @@ class StepSpec:
     source_hash: str = ""
     pod: dict[str, Any] | None = None
     priority: int = 0  # higher is admitted first when memory is short
+    # What the step's own code may ask for through get_step_context(): its model, its
+    # outputs' ArtifactConfig (name, version, tags, metadata), custom materializers.
+    context: dict[str, Any] | None = None
 
     @property
     def upstream(self) -> tuple[str, ...]:
@@ -118,6 +123,7 @@ class StepSpec:
             "source_hash": self.source_hash,
             "pod": self.pod,
             "priority": self.priority,
+            "context": self.context,
         }
 
     @classmethod
@@ -138,6 +144,7 @@ class StepSpec:
             source_hash=data.get("source_hash", ""),
             pod=data.get("pod"),
             priority=int(data.get("priority") or 0),
+            context=data.get("context"),
         )
 
     def with_inputs(self, inputs: dict[str, InputSpec]) -> StepSpec:
@@ -155,6 +162,8 @@ class Plan:
     infra_retries: int = 2
     failure_mode: FailureMode = "stop"
     hook_timeout: float = 60.0  # seconds a hook call may run before it is abandoned
+    run_name: str | None = None  # a template ("train_{date}") until the run is recorded
+    substitutions: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,7 +173,16 @@ class Plan:
             "infra_retries": self.infra_retries,
             "failure_mode": self.failure_mode,
             "hook_timeout": self.hook_timeout,
+            "run_name": self.run_name,
+            "substitutions": self.substitutions,
         }
+
+    def named(self, run_id: str, now: datetime) -> Plan:
+        """The plan with its run's final name: the template's ``{date}``, ``{time}`` and
+        substitutions filled in (ZenML's rule), or ``<pipeline>-<date>-<time>-<id>``."""
+        if self.run_name is None:
+            return replace(self, run_name=f"{self.pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:4]}")
+        return replace(self, run_name=format_name(self.run_name, self.substitutions, now))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
@@ -176,4 +194,20 @@ class Plan:
             infra_retries=int(data.get("infra_retries", 2)),
             failure_mode=data.get("failure_mode", "stop"),
             hook_timeout=float(data.get("hook_timeout", 60.0)),
+            run_name=data.get("run_name"),
+            substitutions=dict(data.get("substitutions") or {}),
         )
+
+
+def format_name(template: str, substitutions: dict[str, str], now: datetime) -> str:
+    """ZenML's name placeholders: ``{date}`` (2026_12_01), ``{time}`` (22_40_01_123456) and
+    any ``substitutions``; an unknown placeholder is an error naming the known ones."""
+    values = {"date": now.strftime("%Y_%m_%d"), "time": now.strftime("%H_%M_%S_%f")}
+    values.update(substitutions)
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError) as error:
+        raise DefinitionError(
+            f"The name {template!r} uses placeholder {error}, which has no value; known: "
+            f"{', '.join(sorted(values))}. Add it to substitutions={{...}}."
+        ) from None

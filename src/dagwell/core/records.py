@@ -20,9 +20,87 @@ from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 
 
 class ArtifactLoader(Protocol):
-    """What a StepRun needs to load an output: the artifact store's ``get``."""
+    """What a StepRun needs to load an output (the artifact store's ``get``) and to read
+    what is registered about it (metadata, named versions)."""
 
     def get(self, ref: ArtifactRef) -> Any: ...
+
+    def uri(self, ref: ArtifactRef) -> str: ...
+
+    def metadata(self, kind: str, key: str) -> dict[str, Any]: ...
+
+    def published(self, run_id: str, step_id: str, output: str) -> dict[str, Any] | None: ...
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+
+
+@dataclass(frozen=True)
+class ArtifactVersion:
+    """ZenML's ArtifactVersionResponse shape: ``.load()``, ``.name``, ``.version``, ``.uri``,
+    ``.id``, ``.tags``, ``.run_metadata``; an input a pipeline can pass to a step."""
+
+    name: str
+    version: str | None
+    ref: ArtifactRef
+    id: str
+    tags: list[Tag] = field(default_factory=list)
+    run_metadata: dict[str, Any] = field(default_factory=dict)
+    artifact_type: str = "DataArtifact"
+    producer: dict[str, Any] = field(default_factory=dict)
+    model: dict[str, Any] | None = None
+    _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
+
+    def load(self) -> Any:
+        if self._loader is None:
+            raise KeyError(f"Artifact {self.name!r} was read without an artifact store.")
+        return self._loader.get(self.ref)
+
+    def read(self) -> Any:
+        return self.load()
+
+    @property
+    def uri(self) -> str:
+        return self._loader.uri(self.ref) if self._loader is not None else self.ref.digest
+
+    @property
+    def type(self) -> str:
+        return self.artifact_type
+
+    @property
+    def data_type(self) -> str:
+        return self.ref.type_name
+
+    @property
+    def materializer(self) -> str:
+        return self.ref.materializer
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], loader: ArtifactLoader | None) -> ArtifactVersion:
+        """From a registry document (see dagwell.artifact_store.registry)."""
+        return cls(
+            name=doc["name"],
+            version=doc["version"],
+            ref=ArtifactRef.from_json(doc["ref"]),
+            id=doc["id"],
+            tags=[Tag(t) for t in doc.get("tags", [])],
+            run_metadata=dict(doc.get("run_metadata", {})),
+            artifact_type=doc.get("artifact_type", "DataArtifact"),
+            producer=dict(doc.get("producer", {})),
+            model=doc.get("model"),
+            _loader=loader,
+        )
+
+
+@dataclass(frozen=True)
+class StepConfig:
+    """ZenML's ``step_run.config``: the parameters the invocation was called with."""
+
+    name: str
+    parameters: dict[str, Any]
+    enable_cache: bool | None = None
 
 
 def to_datetime(value: float | None) -> datetime | None:
@@ -66,8 +144,56 @@ class StepRun:
     cached_from: str | None
     upstream: list[str]
     params: dict[str, Any]
-    outputs: dict[str, ArtifactRef]
+    output_refs: dict[str, ArtifactRef]
+    run_id: str = ""
+    pipeline_name: str = ""
     _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.run_id}/{self.name}"
+
+    @property
+    def config(self) -> StepConfig:
+        return StepConfig(name=self.step_name, parameters=dict(self.params))
+
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        if self._loader is None:
+            return {}
+        return self._loader.metadata("step", self.id)
+
+    @property
+    def outputs(self) -> dict[str, list[ArtifactVersion]]:
+        """ZenML's shape: output name -> [artifact version] (``.outputs["x"][0].load()``)."""
+        return {name: [self._artifact(name)] for name in self.output_refs}
+
+    @property
+    def output(self) -> ArtifactVersion:
+        """The only output as an artifact version: ``step.output.load()``."""
+        if not self.output_refs:
+            raise KeyError(f"Step {self.name!r} has no stored outputs (status {self.status}).")
+        if len(self.output_refs) != 1:
+            raise ValueError(
+                f"Step {self.name!r} has outputs {', '.join(self.output_refs)}; use "
+                "step.outputs[name][0] for one of them."
+            )
+        return self._artifact(next(iter(self.output_refs)))
+
+    def _artifact(self, output: str) -> ArtifactVersion:
+        ref = self.output_refs[output]
+        producer = self.cached_from or self.run_id
+        doc = self._loader.published(producer, self.name, output) if self._loader else None
+        if doc is not None:
+            return ArtifactVersion.from_doc(doc, self._loader)
+        return ArtifactVersion(
+            name=f"{self.pipeline_name}::{self.step_name}::{output}",
+            version=None,
+            ref=ref,
+            id=ref.digest,
+            producer={"run_id": producer, "step": self.name, "output": output},
+            _loader=self._loader,
+        )
 
     @property
     def duration(self) -> float | None:
@@ -80,24 +206,15 @@ class StepRun:
         """The limit of the last attempt (the one that succeeded, if any did)."""
         return self.attempts[-1].memory_limit if self.attempts else None
 
-    def output(self, name: str | None = None) -> Any:
-        """Load an output's value (the only one when ``name`` is omitted)."""
-        if not self.outputs:
-            raise KeyError(f"Step {self.name!r} has no stored outputs (status {self.status}).")
-        if name is None:
-            if len(self.outputs) != 1:
-                raise KeyError(
-                    f"Step {self.name!r} has outputs {', '.join(self.outputs)}; "
-                    "pass the name you want."
-                )
-            name = next(iter(self.outputs))
-        if name not in self.outputs:
-            raise KeyError(
-                f"Step {self.name!r} has no output {name!r}; it has {', '.join(self.outputs)}."
-            )
-        if self._loader is None:
-            raise KeyError(f"Step {self.name!r} was read without an artifact store to load from.")
-        return self._loader.get(self.outputs[name])
+
+class PipelineName(str):
+    """The run's pipeline: a string that also answers ZenML's ``run.pipeline.name``."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -145,6 +262,15 @@ class PipelineRun:
     # Set when ``steps`` holds only a page (or none) of the run's steps: the whole run's counts.
     totals: RunTotals | None = None
     steps_offset: int = 0  # the position of the first step in ``steps``
+    _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        return {} if self._loader is None else self._loader.metadata("run", self.id)
+
+    @property
+    def config(self) -> StepConfig:
+        return StepConfig(name=self.pipeline, parameters=dict(self.params))
 
     @property
     def duration(self) -> float | None:

@@ -68,7 +68,7 @@ def step_json(s: StepRun) -> dict[str, Any]:
         "upstream": s.upstream,
         "params": s.params,
         "memory_limit": s.memory_limit,
-        "outputs": {k: v.to_json() for k, v in s.outputs.items()},
+        "outputs": {k: v.to_json() for k, v in s.output_refs.items()},
     }
 
 

@@ -26,6 +26,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from dagwell.artifact_store.registry import RegistryLoader
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.errors import ConfigError, RunNotFound
 from dagwell.core.failures import FailureKind
@@ -72,8 +73,10 @@ def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
     assert isinstance(orchestrator, KubernetesOrchestrator)
     home = resolve_home()
     artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
-    plan, constant_refs = materialize_constants(traced.plan, artifacts)
     run_id = new_run_id()
+    plan, constant_refs = materialize_constants(
+        traced.plan.named(run_id, datetime.datetime.now()), artifacts
+    )
     store = Store.open(home.store_url)
     try:
         now = time.time()
@@ -91,7 +94,7 @@ def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
             raise
         finally:
             api.close()
-        return read_run(store, run_id, artifacts)
+        return read_run(store, run_id, RegistryLoader(lambda: artifacts))
     finally:
         store.close()
 
@@ -296,6 +299,7 @@ def start_scheduled(*, progress: Progress | None = None) -> int:
             store.run_row(run_id)
         except RunNotFound:
             owner = submitted_owner(namespace, job)
+            plan = plan.named(run_id, datetime.datetime.now())
             record = run_record(plan, run_id, owner, {**description, "job": job}, time.time())
             try:
                 store.create_run(*record)

@@ -345,6 +345,12 @@ class Engine:
             gpu=spec.gpu,
             pod=spec.pod,
             log_path=str(self.home.log_path(self.run_id, step_id, attempt)),
+            context={
+                "pipeline": self.plan.pipeline,
+                "run_name": self.plan.run_name,
+                "run_params": self.plan.params,
+                **(spec.context or {}),
+            },
         )
 
     def _launch(self, step_id: str, attempt: int, memory_limit: int | None, request: int) -> None:
@@ -561,6 +567,9 @@ class Engine:
             change.attempt,
             change.failure,
             change.retry_in,
+            run_name=self.plan.run_name,
+            params=self.plan.steps[change.step_id].params,
+            artifact_store=self.artifacts.url,
         )
         if change.new is StepStatus.RETRYING and hooks.on_retry:
             self._hook_calls.append((hooks.on_retry, event, f"on_retry hook of {change.step_id}"))

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dagwell.core.records import ArtifactLoader, PipelineRun, RunFailedError
+from dagwell.artifact_store.registry import RegistryLoader
+from dagwell.artifact_store.store import ArtifactStore
+from dagwell.core.records import PipelineRun, RunFailedError
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.store.views import read_run
 
@@ -28,10 +30,10 @@ def _failure_text(run: PipelineRun) -> str:
 
 
 def finished_run(
-    store: Store, run_id: str, status: RunStatus, artifacts: ArtifactLoader
+    store: Store, run_id: str, status: RunStatus, artifacts: ArtifactStore
 ) -> PipelineRun:
     """The recorded run; raises RunFailedError (with ``.run``) unless it completed."""
-    run = read_run(store, run_id, artifacts)
+    run = read_run(store, run_id, RegistryLoader(lambda: artifacts))
     if status is not RunStatus.COMPLETED:
         raise RunFailedError(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
     return run

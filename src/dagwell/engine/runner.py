@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import ArtifactStore, open_artifact_store
@@ -72,7 +73,7 @@ def run_record(
         "id": run_id,
         "pipeline": plan.pipeline,
         "status": RunStatus.RUNNING.value,
-        "name": f"{plan.pipeline}-{time.strftime('%Y%m%d-%H%M%S')}-{run_id[:4]}",
+        "name": plan.run_name or plan.named(run_id, datetime.now()).run_name,
         "plan": plan.to_json(),
         "params": plan.params,
         "owner": owner,
@@ -116,8 +117,10 @@ def _execute(
     orchestrator = orchestrator or default_orchestrator()
     home = resolve_home()
     artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
-    plan, constant_refs = materialize_constants(traced.plan, artifacts)
     run_id = new_run_id()
+    plan, constant_refs = materialize_constants(
+        traced.plan.named(run_id, datetime.now()), artifacts
+    )
     # The runtime first: a local one forks its zygote now, before the store is loaded.
     runtime = orchestrator.open_runtime(run_id, home, traced.functions)
     try:

@@ -41,6 +41,7 @@ class AttemptSpec:
     gpu: int | None = None
     pod: dict[str, Any] | None = None
     log_path: str | None = None
+    context: dict[str, Any] | None = None  # for get_step_context(): run name, model, ...
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class AttemptSpec:
             "gpu": self.gpu,
             "pod": self.pod,
             "log_path": self.log_path,
+            "context": self.context,
         }
 
     @classmethod
@@ -81,6 +83,7 @@ class AttemptSpec:
             gpu=data.get("gpu"),
             pod=data.get("pod"),
             log_path=data.get("log_path"),
+            context=data.get("context"),
         )
 
 

@@ -22,9 +22,13 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
+from dagwell.artifact_store import custom
+from dagwell.artifact_store.registry import publish_outputs
 from dagwell.artifact_store.store import open_artifact_store
+from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
 from dagwell.core.failures import FailureKind
 from dagwell.core.manifest import ArtifactRef, ResultManifest
@@ -106,11 +110,23 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
             )
         store.write_manifest(spec.manifest_key, manifest)
         return EXIT_SETUP_ERROR
+    info = StepInfo(
+        run_id=spec.run_id,
+        step_id=spec.step_id,
+        step_name=spec.step_name,
+        attempt=spec.attempt,
+        params=dict(spec.params),
+        outputs=spec.outputs,
+        artifact_store=spec.artifact_store,
+        context=dict(spec.context or {}),
+        inputs=dict(spec.inputs),
+    )
     try:
         assert func is not None
-        result = func(**kwargs)
-        if inspect.iscoroutine(result):
-            result = asyncio.run(result)
+        with in_step(info):
+            result = func(**kwargs)
+            if inspect.iscoroutine(result):
+                result = asyncio.run(result)
     except BaseException as error:  # SystemExit and KeyboardInterrupt end the step too
         traceback.print_exc()
         store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
@@ -118,9 +134,13 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
     try:
         refs: dict[str, ArtifactRef] = {}
         warnings: list[str] = []
+        chosen: dict[str, str] = info.context.get("materializers") or {}
         for name, value in _split_outputs(spec, result).items():
-            refs[name], notes = store.put(value)
+            cls = custom.resolve(chosen[name]) if name in chosen else None
+            refs[name], notes = store.put(value, cls)
             warnings.extend(notes)
+        if info.context.get("artifacts") or info.output_metadata or info.output_tags:
+            publish_outputs(store, info, refs, datetime.now())
     except Exception as error:
         traceback.print_exc()
         store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))

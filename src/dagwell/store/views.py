@@ -15,6 +15,7 @@ from dagwell.core.memory import MemorySeries
 from dagwell.core.records import (
     ArtifactLoader,
     Attempt,
+    PipelineName,
     PipelineRun,
     RunTotals,
     StepRun,
@@ -95,13 +96,15 @@ def build_run(
             cached_from=s["cached_from"],
             upstream=list(s["upstream"] or []),
             params=dict(s["params"] or {}),
-            outputs={k: ArtifactRef.from_json(v) for k, v in (s["outputs"] or {}).items()},
+            output_refs={k: ArtifactRef.from_json(v) for k, v in (s["outputs"] or {}).items()},
+            run_id=row["id"],
+            pipeline_name=row["pipeline"],
             _loader=loader,
         )
     return PipelineRun(
         id=row["id"],
         name=row["name"],
-        pipeline=row["pipeline"],
+        pipeline=PipelineName(row["pipeline"]),
         status=RunStatus(row["status"]),
         status_rule=row["status_rule"],
         steps=steps,
@@ -113,6 +116,7 @@ def build_run(
         orchestrator=dict(row["orchestrator"] or {}),
         orphaned=is_orphaned(row["status"], row["heartbeat_at"], row["owner"]),
         stop_requested=bool(row["stop_requested"]),
+        _loader=loader,
     )
 
 

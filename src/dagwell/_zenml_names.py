@@ -1,0 +1,64 @@
+"""What the ZenML-mirror modules share: the lazy export of names and the errors for
+ZenML names dagwell does not have (naming the feature and what to use instead)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: ZenML names dagwell does not have, with what to do instead.
+MISSING = {
+    "BaseStep": "dagwell has no class-based steps; decorate a function with @step",
+    "BaseParameters": "dagwell passes parameters as plain function arguments",
+    "Output": "name several outputs with Tuple[Annotated[T, 'name'], ...]",
+    "StepContext": "call get_step_context() inside the step",
+    "BaseSettings": "dagwell has ResourceSettings, StepRetryConfig and PodSettings only",
+    "DockerSettings": "import it from dagwell.config",
+    "PythonPackageInstaller": "dagwell builds no images",
+    "SourceFileMode": "dagwell builds no images",
+    "StackComponentType": "dagwell has no stack components",
+    "ExecutionStatus": "statuses are dagwell.core.statuses.StepStatus/RunStatus (strings)",
+    "ArtifactVisualization": "dagwell stores no visualizations",
+    "VisualizationType": "dagwell stores no visualizations",
+    "BaseOrchestrator": "dagwell has LocalOrchestrator and KubernetesOrchestrator",
+    "BaseStepOperator": "dagwell runs each step on its orchestrator",
+    "Tag": "pass tags as a list of strings",
+    "add_tags": "pass tags=[...] to save_artifact or ArtifactConfig(tags=[...])",
+    "remove_tags": "tags are fixed once an artifact version is saved",
+    "link_artifact_to_model": "an artifact produced in a run with model=Model(...) is linked",
+    "log_artifact_metadata": "use log_metadata(metadata, artifact_name=..., artifact_version=...)",
+    "log_model_metadata": "use log_metadata(metadata, model_name=..., model_version=...)",
+    "log_step_metadata": "use log_metadata(metadata) inside the step",
+    "get_resource_settings": "use ResourceSettings",
+    "show": "dagwell's dashboard is `dagwell ui`",
+    "KubernetesStepOperatorSettings": "dagwell runs each step on its orchestrator; use "
+    "KubernetesOrchestratorSettings",
+    "KubernetesDeployerSettings": "dagwell has no model deployers",
+    "KubernetesSandboxSettings": "dagwell has no sandboxes",
+    "KubernetesStepOperatorFlavor": "dagwell has no flavors",
+    "KubernetesOrchestratorFlavor": "dagwell has no flavors: use KubernetesOrchestrator(...)",
+    "KubernetesOrchestratorConfig": "configure KubernetesOrchestrator(namespace=..., ...)",
+}
+
+
+class ZenMLNameMissing(ImportError):
+    """A ZenML name dagwell does not have. An ImportError (not an AttributeError), so
+    ``from dagwell.x import Name`` shows this text instead of a bare "cannot import name"."""
+
+
+def lookup(module: str, where: dict[str, str], name: str) -> Any:
+    """``module.__getattr__``: a mapped name is imported on first use; any other public
+    name raises :class:`ZenMLNameMissing` saying what dagwell has instead."""
+    target = where.get(name)
+    if target is not None:
+        return getattr(importlib.import_module(target), name)
+    if name.startswith("_"):
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    if name in MISSING:
+        raise ZenMLNameMissing(
+            f"{name!r} is a ZenML name that dagwell does not have ({module}): {MISSING[name]}."
+        )
+    raise ZenMLNameMissing(
+        f"{module} has no {name!r}: dagwell does not have this ZenML name. It mirrors "
+        f"{', '.join(sorted(where)) or 'nothing else here'}; see the README's migration table."
+    )

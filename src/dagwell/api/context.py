@@ -1,0 +1,186 @@
+"""ZenML's ``get_step_context()`` and ``get_pipeline_context()``.
+
+Inside a step (and inside its hooks) ``get_step_context()`` answers what ZenML's
+StepContext answers: ``.pipeline.name``, ``.pipeline_run`` (``.name``, ``.id``),
+``.step_run`` (``.name``, ``.id``, ``.config.parameters``), ``.model``, ``.inputs``, the
+output URIs, and output metadata and tags, which are published with the outputs.
+``get_pipeline_context()`` works while a pipeline function is being traced.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dagwell.core.context import StepInfo, current_step
+from dagwell.core.records import ArtifactVersion, StepConfig
+
+if TYPE_CHECKING:
+    from dagwell.api.model import Model
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+    id: str
+
+
+@dataclass(frozen=True)
+class _RunView:
+    name: str
+    id: str
+    _info: StepInfo = field(repr=False)
+
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        from dagwell.artifact_store.registry import read_metadata
+
+        return read_metadata(_store(self._info), "run", self.id)
+
+    @property
+    def config(self) -> StepConfig:
+        return StepConfig(
+            name=self._info.pipeline, parameters=dict(self._info.context.get("run_params") or {})
+        )
+
+
+@dataclass(frozen=True)
+class _StepView:
+    name: str
+    id: str
+    config: StepConfig
+    status: str
+
+
+def _store(info: StepInfo) -> Any:
+    from dagwell.artifact_store.store import open_artifact_store
+
+    return open_artifact_store(info.artifact_store)
+
+
+class StepContext:
+    """What a running step knows about itself (ZenML's StepContext)."""
+
+    def __init__(self, info: StepInfo) -> None:
+        self._info = info
+
+    @property
+    def pipeline(self) -> _Named:
+        return _Named(self._info.pipeline, self._info.pipeline)
+
+    @property
+    def pipeline_run(self) -> _RunView:
+        return _RunView(self._info.run_name, self._info.run_id, self._info)
+
+    @property
+    def step_run(self) -> _StepView:
+        info = self._info
+        return _StepView(
+            info.step_id,
+            f"{info.run_id}/{info.step_id}",
+            StepConfig(name=info.step_name, parameters=dict(info.params)),
+            "failed" if info.in_hook else "running",
+        )
+
+    @property
+    def step_name(self) -> str:
+        return self._info.step_id
+
+    @property
+    def model(self) -> Model:
+        from dagwell.api.model import Model
+
+        model = self._info.context.get("model")
+        if not model:
+            raise RuntimeError(
+                f"Step {self._info.step_name!r} has no model: set model=Model(name=...) on "
+                "the step or its pipeline."
+            )
+        obj = Model(model["name"], version=model["version"])
+        obj._store = _store(self._info)
+        return obj
+
+    @property
+    def model_version(self) -> Model | None:
+        return self.model if self._info.context.get("model") else None
+
+    @property
+    def inputs(self) -> dict[str, list[ArtifactVersion]]:
+        from dagwell.api.client import Client
+
+        loader = Client(artifact_store=self._info.artifact_store)._loader()
+        return {
+            name: [ArtifactVersion(name, None, ref, ref.digest, _loader=loader)]
+            for name, ref in self._info.inputs.items()
+        }
+
+    def get_output_artifact_uri(self, output_name: str | None = None) -> str:
+        """A location for this output's files under the artifact store (dagwell stores
+        the returned value itself by content; files put here stay next to it)."""
+        name = self._info.output_name(output_name, "get_output_artifact_uri")
+        info = self._info
+        return f"{info.artifact_store}/runs/{info.run_id}/{info.step_id}/{name}"
+
+    def get_output_materializer(self, output_name: str | None = None) -> Any:
+        from dagwell.artifact_store import custom
+
+        name = self._info.output_name(output_name, "get_output_materializer")
+        key = (self._info.context.get("materializers") or {}).get(name)
+        return custom.resolve(key) if key else None
+
+    def add_output_metadata(self, metadata: dict[str, Any], output_name: str | None = None) -> None:
+        name = self._info.output_name(output_name, "add_output_metadata")
+        self._info.output_metadata.setdefault(name, {}).update(metadata)
+
+    def get_output_metadata(self, output_name: str | None = None) -> dict[str, Any]:
+        name = self._info.output_name(output_name, "get_output_metadata")
+        config = (self._info.context.get("artifacts") or {}).get(name) or {}
+        return {**config.get("run_metadata", {}), **self._info.output_metadata.get(name, {})}
+
+    def add_output_tags(self, tags: list[str], output_name: str | None = None) -> None:
+        name = self._info.output_name(output_name, "add_output_tags")
+        have = self._info.output_tags.setdefault(name, [])
+        have.extend(t for t in tags if t not in have)
+
+    def get_output_tags(self, output_name: str | None = None) -> list[str]:
+        name = self._info.output_name(output_name, "get_output_tags")
+        config = (self._info.context.get("artifacts") or {}).get(name) or {}
+        return [*config.get("tags", []), *self._info.output_tags.get(name, [])]
+
+    def remove_output_tags(self, tags: list[str], output_name: str | None = None) -> None:
+        name = self._info.output_name(output_name, "remove_output_tags")
+        self._info.output_tags[name] = [
+            t for t in self._info.output_tags.get(name, []) if t not in tags
+        ]
+
+
+def get_step_context() -> StepContext:
+    info = current_step()
+    if info is None:
+        raise RuntimeError("The step context is only available inside a step function.")
+    return StepContext(info)
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    """ZenML's PipelineContext: the configuration of the pipeline being traced."""
+
+    name: str
+    enable_cache: bool | None
+    settings: dict[str, Any]
+    extra: dict[str, Any]
+    model: Model | None
+
+
+_PIPELINE: ContextVar[PipelineContext | None] = ContextVar("dagwell_pipeline", default=None)
+
+
+def get_pipeline_context() -> PipelineContext:
+    context = _PIPELINE.get()
+    if context is None:
+        raise RuntimeError(
+            "No active pipeline found. get_pipeline_context() only works inside a "
+            "@pipeline function while it is being defined."
+        )
+    return context

@@ -1,0 +1,200 @@
+"""ZenML's Model control plane, kept small: models, numbered versions, stages, artifacts.
+
+``Model(name=...)`` on a pipeline or step makes each run create a new numbered version
+of that model (or use the one named by ``version=``: a name, a number, a stage, or
+``"latest"``), and every named artifact the run's steps produce is linked to it. The
+versions live in the artifact registry (:mod:`dagwell.artifact_store.registry`), so a
+step on any machine and a notebook read the same model.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from dagwell.core.errors import DefinitionError
+from dagwell.core.records import ArtifactVersion
+
+
+class ModelStages(StrEnum):
+    NONE = "none"
+    STAGING = "staging"
+    PRODUCTION = "production"
+    ARCHIVED = "archived"
+    LATEST = "latest"
+
+
+_FIELDS = (
+    "license",
+    "description",
+    "audience",
+    "use_cases",
+    "limitations",
+    "trade_offs",
+    "ethics",
+    "tags",
+)
+
+
+def _store_here() -> Any:
+    """The artifact store of the running step, else of this home."""
+    from dagwell.artifact_store.store import open_artifact_store
+    from dagwell.core.context import current_step
+    from dagwell.core.home import resolve_home
+
+    info = current_step()
+    return open_artifact_store(info.artifact_store if info else resolve_home().artifacts)
+
+
+class Model:
+    """A model and (once resolved) one of its versions: ``.name``, ``.version``,
+    ``.number``, ``.stage``, ``.run_metadata``, ``get_artifact(name)``, ``set_stage(...)``."""
+
+    def __init__(
+        self,
+        name: str,
+        version: str | int | ModelStages | None = None,
+        license: str | None = None,
+        description: str | None = None,
+        audience: str | None = None,
+        use_cases: str | None = None,
+        limitations: str | None = None,
+        trade_offs: str | None = None,
+        ethics: str | None = None,
+        tags: list[str] | None = None,
+        save_models_to_registry: bool = True,
+        model_version_id: str | None = None,
+        suppress_class_validation_warnings: bool = False,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise DefinitionError("Model(name=...) needs a non-empty name.")
+        self.name = name
+        self.version: str | None = (
+            None if version is None else str(getattr(version, "value", version))
+        )
+        self.license = license
+        self.description = description
+        self.audience = audience
+        self.use_cases = use_cases
+        self.limitations = limitations
+        self.trade_offs = trade_offs
+        self.ethics = ethics
+        self.tags = list(tags or [])
+        self.save_models_to_registry = save_models_to_registry
+        self._doc: dict[str, Any] | None = None
+        self._model: dict[str, Any] | None = None
+        self._store: Any = None
+
+    def __repr__(self) -> str:
+        return f"Model(name={self.name!r}, version={self.version!r})"
+
+    @classmethod
+    def _from_doc(cls, model: dict[str, Any], version: dict[str, Any] | None, store: Any) -> Model:
+        obj = cls(model["name"], version=None if version is None else version["name"])
+        for key in _FIELDS:
+            if model.get(key) is not None:
+                setattr(obj, key, model[key])
+        obj._model, obj._doc, obj._store = model, version, store
+        return obj
+
+    def fields(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in _FIELDS}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, **self.fields()}
+
+    # -- resolving the version -----------------------------------------------------------
+    def _artifacts(self) -> Any:
+        if self._store is None:
+            self._store = _store_here()
+        return self._store
+
+    def _version_doc(self) -> dict[str, Any]:
+        if self._doc is None:
+            from dagwell.artifact_store.registry import find_model_version
+
+            self._doc = find_model_version(self._artifacts(), self.name, self.version)
+        return self._doc
+
+    def _create_version(self, store: Any) -> dict[str, Any]:
+        """For a run: a new version (no ``version=``, or a new name), or the existing one
+        a number, stage or ``latest`` names."""
+        from dagwell.artifact_store.registry import STAGES, create_model_version
+
+        self._store = store
+        if self.version is not None and (self.version in STAGES or self.version.isdigit()):
+            return self._version_doc()
+        self._doc = create_model_version(store, self.name, self.version, self.fields())
+        return self._doc
+
+    @property
+    def id(self) -> str:
+        return str(self._version_doc()["id"])
+
+    @property
+    def number(self) -> int:
+        return int(self._version_doc()["number"])
+
+    @property
+    def model_version(self) -> str:
+        return str(self._version_doc()["name"])
+
+    @property
+    def stage(self) -> str | None:
+        stage = self._version_doc()["stage"]
+        return None if stage is None else str(stage)
+
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        from dagwell.artifact_store.registry import read_metadata
+
+        return read_metadata(self._artifacts(), "model", self.id)
+
+    # -- what it holds ---------------------------------------------------------------------
+    def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
+        """The artifact ``name`` linked to this model version (its newest, or ``version``)."""
+        from dagwell.artifact_store.registry import RegistryLoader, artifact_versions
+
+        doc = self._version_doc()
+        linked = [
+            d
+            for d in artifact_versions(self._artifacts(), name)
+            if (d.get("model") or {}).get("name") == self.name
+            and (d.get("model") or {}).get("number") == doc["number"]
+            and (version is None or d["version"] == str(version))
+        ]
+        if not linked:
+            return None
+        return ArtifactVersion.from_doc(linked[-1], RegistryLoader(self._artifacts))
+
+    def load_artifact(self, name: str, version: str | None = None) -> Any:
+        artifact = self.get_artifact(name, version)
+        if artifact is None:
+            raise KeyError(
+                f"Model {self.name!r} version {self.model_version!r} has no artifact {name!r}."
+            )
+        return artifact.load()
+
+    def get_model_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
+        return self.get_artifact(name, version)
+
+    def get_data_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
+        return self.get_artifact(name, version)
+
+    def set_stage(self, stage: str | ModelStages, force: bool = False) -> None:
+        from dagwell.artifact_store.registry import set_stage
+
+        text = str(getattr(stage, "value", stage))
+        if text not in ("none", "staging", "production", "archived"):
+            raise ValueError(
+                f"Unknown model stage {text!r}; use ModelStages.STAGING, PRODUCTION, "
+                "ARCHIVED or NONE."
+            )
+        set_stage(self._artifacts(), self.name, self.number, text, force)
+        self._doc = None
+        self.version = str(self.number)
+
+    def log_metadata(self, metadata: dict[str, Any]) -> None:
+        from dagwell.artifact_store.registry import add_metadata
+
+        add_metadata(self._artifacts(), "model", self.id, metadata)

@@ -1,0 +1,140 @@
+"""ZenML's run configuration: the YAML file of ``with_options(config_path=...)`` and the
+matching keyword arguments, turned into dagwell pipeline and step options.
+
+The schema is ZenML's: top-level ``enable_cache``, ``run_name``, ``parameters``,
+``settings``, ``model``, ``retry``, ``substitutions``, ``extra``, ``tags`` and ``steps``
+(per invocation id: ``parameters``, ``enable_cache``, ``settings``, ``retry``, ``model``,
+``substitutions``, ``extra``). Keys ZenML has for features dagwell lacks are refused with
+what to do instead; unknown keys are errors, as in ZenML.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dagwell.core.errors import DefinitionError
+
+_TOP = {
+    "enable_cache",
+    "run_name",
+    "parameters",
+    "settings",
+    "model",
+    "retry",
+    "substitutions",
+    "extra",
+    "tags",
+    "steps",
+    "enable_artifact_metadata",
+    "enable_artifact_visualization",
+    "enable_step_logs",
+    "enable_pipeline_logs",
+}
+_STEP = {
+    "parameters",
+    "enable_cache",
+    "settings",
+    "retry",
+    "model",
+    "substitutions",
+    "extra",
+    "enable_artifact_metadata",
+    "enable_artifact_visualization",
+    "enable_step_logs",
+    "name",
+}
+_REFUSED = {
+    "schedule": "a Schedule is given in code: my_pipeline.with_options(schedule=Schedule(...))",
+    "build": "dagwell builds no images",
+    "stack": "dagwell has no stacks; choose orchestrator= in code",
+    "experiment_tracker": "dagwell has no experiment trackers",
+    "step_operator": "dagwell runs each step on its orchestrator",
+    "outputs": "name outputs with Annotated/ArtifactConfig and pick materializers with "
+    "output_materializers= in code",
+    "failure_hook_source": "set on_failure= in code",
+    "success_hook_source": "set on_success= in code",
+    "environment": "set env in settings: {kubernetes: {env: {...}}} or in the shell",
+    "secrets": "dagwell has no secret store",
+    "cache_policy": "dagwell's cache key is the source, inputs and parameters",
+}
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    import yaml  # type: ignore[import-untyped]
+
+    file = Path(path)
+    if not file.is_file():
+        raise DefinitionError(f"config_path={str(path)!r}: no such file.")
+    data = yaml.safe_load(file.read_text()) or {}
+    if not isinstance(data, dict):
+        raise DefinitionError(f"{path}: a run configuration is a mapping of keys, got a list.")
+    return data
+
+
+def _check(keys: set[str], allowed: set[str], where: str) -> None:
+    for key in sorted(keys):
+        if key in _REFUSED:
+            raise DefinitionError(f"{where}: {key!r} is not supported by dagwell: {_REFUSED[key]}.")
+        if key not in allowed:
+            raise DefinitionError(
+                f"{where}: unknown key {key!r}; known: {', '.join(sorted(allowed))}."
+            )
+
+
+def _model(value: Any) -> Any:
+    if value is None or type(value).__name__ == "Model":
+        return value
+    from dagwell.api.model import Model
+
+    if isinstance(value, dict):
+        return Model(**value)
+    raise DefinitionError(f"model must be a mapping of Model fields, got {value!r}.")
+
+
+def _retry(value: Any) -> Any:
+    from dagwell.core.settings import StepRetryConfig
+
+    return (
+        value if value is None or isinstance(value, StepRetryConfig) else StepRetryConfig(**value)
+    )
+
+
+def step_options(step_id: str, config: Any, where: str) -> dict[str, Any]:
+    if not isinstance(config, dict):
+        raise DefinitionError(f"{where}: steps.{step_id} must be a mapping.")
+    _check(set(config), _STEP, f"{where}: steps.{step_id}")
+    options = {
+        k: v for k, v in config.items() if not k.startswith("enable_") or k == "enable_cache"
+    }
+    options.pop("name", None)
+    if "model" in options:
+        options["model"] = _model(options["model"])
+    if "retry" in options:
+        options["retry"] = _retry(options["retry"])
+    return options
+
+
+def merge(options: dict[str, Any], config: dict[str, Any], where: str) -> dict[str, Any]:
+    """Pipeline options with a run configuration applied (the configuration wins over the
+    decorator; explicit keyword arguments win over both, applied by the caller)."""
+    _check(set(config), _TOP, where)
+    out = dict(options)
+    for key in ("enable_cache", "run_name", "substitutions", "extra", "settings"):
+        if key in config:
+            value = config[key]
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                value = {**out[key], **value}
+            out[key] = value
+    if "parameters" in config:
+        out["parameters"] = {**(out.get("parameters") or {}), **(config["parameters"] or {})}
+    if "model" in config:
+        out["model"] = _model(config["model"])
+    if "retry" in config:
+        out["retry"] = _retry(config["retry"])
+    if "steps" in config:
+        steps = dict(out.get("steps") or {})
+        for step_id, step_config in (config["steps"] or {}).items():
+            steps[step_id] = {**steps.get(step_id, {}), **step_options(step_id, step_config, where)}
+        out["steps"] = steps
+    return out

@@ -1,0 +1,191 @@
+"""ZenML's Client methods over dagwell's store and artifact registry.
+
+ZenML code reads runs, pipelines, artifacts and models back with ``Client().get_...``
+and ``Client().list_...``; these return dagwell's read models, which carry ZenML's
+attribute names (``run.steps[id].output.load()``, ``.run_metadata``, ``.last_run``).
+A Client method ZenML has for something dagwell does not have (stacks, secrets, ...)
+raises an error that names it and says what to use instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dagwell.core.records import ArtifactVersion, PipelineRun
+
+if TYPE_CHECKING:
+    from dagwell.api.model import Model
+
+_NOT_IN_DAGWELL = {
+    "active_stack": "dagwell has no stacks: choose where steps run with orchestrator=",
+    "active_stack_model": "dagwell has no stacks: choose where steps run with orchestrator=",
+    "get_stack": "dagwell has no stacks: choose where steps run with orchestrator=",
+    "list_stacks": "dagwell has no stacks: choose where steps run with orchestrator=",
+    "activate_stack": "dagwell has no stacks: choose where steps run with orchestrator=",
+    "get_secret": "dagwell has no secret store: read secrets from the environment",
+    "create_secret": "dagwell has no secret store: read secrets from the environment",
+    "list_secrets": "dagwell has no secret store: read secrets from the environment",
+    "get_stack_component": "dagwell has no stack components",
+    "list_stack_components": "dagwell has no stack components",
+    "active_project": "dagwell has no projects: one home (DAGWELL_HOME) is one workspace",
+    "active_user": "dagwell has no users",
+    "get_service_connector": "dagwell has no service connectors: use a kubeconfig",
+    "create_run_template": "dagwell has no run templates: call the pipeline",
+    "trigger_pipeline": "dagwell has no server-side triggers: call the pipeline or use Schedule",
+}
+
+
+class Page(list[Any]):
+    """ZenML's Page: a list that also answers ``.items`` and ``.total``."""
+
+    @property
+    def items(self) -> list[Any]:
+        return list(self)
+
+    @property
+    def total(self) -> int:
+        return len(self)
+
+
+@dataclass
+class PipelineView:
+    """ZenML's PipelineResponse: ``.name``, ``.runs`` (newest first), ``.last_run``."""
+
+    name: str
+    _client: Any = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    @property
+    def runs(self) -> list[PipelineRun]:
+        return list(self._client.list_runs(limit=1000, pipeline=self.name))
+
+    @property
+    def last_run(self) -> PipelineRun:
+        runs: list[PipelineRun] = self._client.list_runs(limit=1, pipeline=self.name)
+        if not runs:
+            raise KeyError(f"Pipeline {self.name!r} has no runs.")
+        return runs[0]
+
+    @property
+    def last_successful_run(self) -> PipelineRun:
+        runs: list[PipelineRun] = self._client.list_runs(
+            limit=1, pipeline=self.name, status="completed"
+        )
+        if not runs:
+            raise KeyError(f"Pipeline {self.name!r} has no completed runs.")
+        return runs[0]
+
+
+class ZenMLClientMixin:
+    """Mixed into :class:`dagwell.api.client.Client`."""
+
+    # Provided by Client (declared here for the type checker only).
+    get_run: Callable[..., PipelineRun]
+    list_runs: Callable[..., list[PipelineRun]]
+    artifacts: Callable[[], Any]
+    _loader: Callable[[], Any]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _NOT_IN_DAGWELL:
+            raise AttributeError(
+                f"Client().{name} is a ZenML feature dagwell does not have: "
+                f"{_NOT_IN_DAGWELL[name]}."
+            )
+        raise AttributeError(f"'Client' object has no attribute {name!r}")
+
+    # -- runs and pipelines --------------------------------------------------------------
+    def get_pipeline_run(self, name_id_or_prefix: str, **_: Any) -> PipelineRun:
+        """A run by id, id prefix, run name or ``latest`` (ZenML's name for get_run)."""
+        return self.get_run(str(name_id_or_prefix))
+
+    def list_pipeline_runs(
+        self,
+        *,
+        pipeline_name: str | None = None,
+        pipeline_id: str | None = None,
+        status: str | None = None,
+        size: int = 50,
+        **_: Any,
+    ) -> Page:
+        pipeline = pipeline_name or pipeline_id
+        status_text = None if status is None else str(getattr(status, "value", status))
+        return Page(self.list_runs(limit=size, pipeline=pipeline, status=status_text))
+
+    def get_pipeline(self, name_id_or_prefix: str, **_: Any) -> PipelineView:
+        name = str(name_id_or_prefix)
+        if not self.list_runs(limit=1, pipeline=name):
+            raise KeyError(f"No pipeline named {name!r} has run in this home.")
+        return PipelineView(name, self)
+
+    def list_pipelines(self, **_: Any) -> Page:
+        names = dict.fromkeys(r.pipeline for r in self.list_runs(limit=10_000))
+        return Page(PipelineView(str(n), self) for n in names)
+
+    # -- artifacts -----------------------------------------------------------------------
+    def get_artifact_version(
+        self, name_id_or_prefix: str, version: str | int | None = None, **_: Any
+    ) -> ArtifactVersion:
+        """The newest version of a named artifact, or the given ``version``."""
+        from dagwell.artifact_store.registry import get_version
+
+        doc = get_version(self.artifacts(), str(name_id_or_prefix), version)
+        return ArtifactVersion.from_doc(doc, self._loader())
+
+    def list_artifact_versions(
+        self,
+        name: str | None = None,
+        *,
+        artifact_name: str | None = None,
+        tag: str | None = None,
+        tags: list[str] | None = None,
+        **_: Any,
+    ) -> Page:
+        from dagwell.artifact_store.registry import artifact_names, artifact_versions
+
+        wanted = name or artifact_name
+        names = [wanted] if wanted else artifact_names(self.artifacts())
+        found = [
+            ArtifactVersion.from_doc(d, self._loader())
+            for n in names
+            for d in artifact_versions(self.artifacts(), n)
+        ]
+        need = {*(tags or []), *([tag] if tag else [])}
+        if need:
+            found = [a for a in found if need <= {t.name for t in a.tags}]
+        return Page(found)
+
+    # -- models --------------------------------------------------------------------------
+    def get_model(self, model_name_or_id: str, **_: Any) -> Model:
+        from dagwell.api.model import Model
+        from dagwell.artifact_store.registry import get_model
+
+        doc = get_model(self.artifacts(), str(model_name_or_id))
+        return Model._from_doc(doc, None, self.artifacts())
+
+    def get_model_version(
+        self,
+        model_name_or_id: str,
+        model_version_name_or_number_or_id: Any = None,
+        **_: Any,
+    ) -> Model:
+        """A model version by name, number or stage (ModelStages); the newest when omitted."""
+        from dagwell.api.model import Model
+        from dagwell.artifact_store.registry import find_model_version, get_model
+
+        store = self.artifacts()
+        name = str(model_name_or_id)
+        version = find_model_version(store, name, model_version_name_or_number_or_id)
+        return Model._from_doc(get_model(store, name), version, store)
+
+    def list_model_versions(self, model_name_or_id: str, **_: Any) -> Page:
+        from dagwell.api.model import Model
+        from dagwell.artifact_store.registry import get_model, model_versions
+
+        store = self.artifacts()
+        model = get_model(store, str(model_name_or_id))
+        return Page(Model._from_doc(model, v, store) for v in model_versions(store, model["name"]))

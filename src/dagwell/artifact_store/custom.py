@@ -1,0 +1,146 @@
+"""ZenML-style materializers: ``BaseMaterializer`` subclasses that write a directory.
+
+A user's materializer saves a value into ``self.uri`` (a fresh local directory) with
+``fileio``; dagwell packs that directory into one content-addressed artifact (a tar), and
+for loading unpacks it into a fresh directory and calls ``load(data_type)``. Subclasses
+register themselves by their ``ASSOCIATED_TYPES`` when the class is defined, as in ZenML,
+and are picked before dagwell's own materializers for values of those types; a step can
+also name one with ``output_materializers=``.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+import tempfile
+from enum import StrEnum
+from typing import IO, Any, ClassVar
+
+from dagwell.core.errors import ArtifactError, DefinitionError
+
+
+class ArtifactType(StrEnum):
+    """ZenML's artifact types (recorded with each artifact version)."""
+
+    DATA_ANALYSIS = "DataAnalysisArtifact"
+    DATA = "DataArtifact"
+    MODEL = "ModelArtifact"
+    SCHEMA = "SchemaArtifact"
+    SERVICE = "ServiceArtifact"
+    STATISTICS = "StatisticsArtifact"
+    BASE = "BaseArtifact"
+
+
+_REGISTRY: dict[str, type[BaseMaterializer]] = {}
+
+
+def key_of(cls: type) -> str:
+    return f"user:{cls.__module__}:{cls.__qualname__}"
+
+
+class BaseMaterializer:
+    """Subclass with ``ASSOCIATED_TYPES``, ``load(data_type)`` and ``save(data)``."""
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = ()
+    ASSOCIATED_ARTIFACT_TYPE: ClassVar[ArtifactType] = ArtifactType.BASE
+    SKIP_REGISTRATION: ClassVar[bool] = False
+
+    def __init__(self, uri: str, artifact_store: Any = None) -> None:
+        self.uri = uri
+        self.artifact_store = artifact_store
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not isinstance(cls.ASSOCIATED_TYPES, tuple):
+            raise DefinitionError(
+                f"{cls.__name__}.ASSOCIATED_TYPES must be a tuple of types, got "
+                f"{type(cls.ASSOCIATED_TYPES).__name__}."
+            )
+        if not cls.SKIP_REGISTRATION:
+            _REGISTRY[key_of(cls)] = cls
+
+    def load(self, data_type: type[Any]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define load(self, data_type).")
+
+    def save(self, data: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must define save(self, data).")
+
+    def extract_metadata(self, data: Any) -> dict[str, Any]:
+        return {}
+
+
+def for_value(value: Any) -> type[BaseMaterializer] | None:
+    """The newest registered materializer whose ASSOCIATED_TYPES takes ``value``."""
+    for cls in reversed(list(_REGISTRY.values())):
+        if cls.ASSOCIATED_TYPES and isinstance(value, cls.ASSOCIATED_TYPES):
+            return cls
+    return None
+
+
+def resolve(key: str) -> type[BaseMaterializer]:
+    """The class recorded as ``key``; a script's class is found by its qualified name."""
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    qualname = key.rsplit(":", 1)[-1]
+    matches = [c for c in _REGISTRY.values() if c.__qualname__ == qualname]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        module = key.split(":")[1]
+        try:
+            import importlib
+
+            importlib.import_module(module)
+        except ImportError:
+            pass
+        if key in _REGISTRY:
+            return _REGISTRY[key]
+    raise ArtifactError(
+        f"The artifact was written by materializer {key.removeprefix('user:')}, which this "
+        "process has not defined. Import the module that defines it before loading."
+    )
+
+
+def save_with(cls: type[BaseMaterializer], value: Any, f: IO[bytes]) -> None:
+    with tempfile.TemporaryDirectory(prefix="dagwell-mat-") as uri:
+        cls(uri).save(value)
+        with tarfile.open(fileobj=f, mode="w") as tar:
+            for entry in sorted(_walk(uri)):
+                info = tar.gettarinfo(f"{uri}/{entry}", arcname=entry)
+                info.mtime = 0  # same value, same bytes, same digest
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                if info.isfile():
+                    with open(f"{uri}/{entry}", "rb") as data:
+                        tar.addfile(info, data)
+                else:
+                    tar.addfile(info)
+
+
+def _walk(root: str) -> list[str]:
+    import os
+
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        for name in dirnames + filenames:
+            out.append(name if rel == "." else f"{rel}/{name}")
+    return out
+
+
+def load_with(key: str, f: IO[bytes], type_name: str) -> Any:
+    cls = resolve(key)
+    data = f.read()
+    uri = tempfile.mkdtemp(prefix="dagwell-mat-")
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
+            tar.extractall(uri, filter="data")
+        qualname = type_name.rsplit(".", 1)[-1]
+        data_type = next(
+            (t for t in cls.ASSOCIATED_TYPES if t.__qualname__.rsplit(".", 1)[-1] == qualname),
+            cls.ASSOCIATED_TYPES[0] if cls.ASSOCIATED_TYPES else object,
+        )
+        return cls(uri).load(data_type)
+    finally:
+        shutil.rmtree(uri, ignore_errors=True)

@@ -1,0 +1,316 @@
+"""Named artifact versions, metadata and model versions, kept as JSON documents in the
+artifact store.
+
+ZenML users name their data (``Annotated[df, "iris_dataset"]``, ``save_artifact``) and
+read it back by name and version from anywhere: another pipeline, a notebook, a step on
+another machine. Attempt processes never touch the run store, so the registry lives
+where every attempt already writes: next to the artifacts. Each version is one small
+document created atomically (a local store refuses a second writer of the same key), so
+two steps saving the same name get two different version numbers. Metadata is
+append-only (one document per call, merged in time order), so concurrent writers never
+lose each other's keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from dagwell.artifact_store.store import ArtifactStore
+from dagwell.core.context import StepInfo
+from dagwell.core.errors import ArtifactError
+from dagwell.core.manifest import ArtifactRef
+from dagwell.core.plan import format_name
+
+
+def encode(name: str) -> str:
+    """A name as one safe key part (names may hold ``::``, spaces or slashes)."""
+    return "n" + base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+
+
+def _version_key(name: str, version: str) -> str:
+    return f"registry/artifacts/{encode(name)}/{encode(version)}.json"
+
+
+def artifact_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
+    """Every version of ``name``, oldest first, each with its metadata merged in."""
+    docs = [store.read_doc(k) for k in store.list_keys(f"registry/artifacts/{encode(name)}")]
+    found = sorted((d for d in docs if d is not None), key=lambda d: (d["created"], d["id"]))
+    for doc in found:
+        doc["run_metadata"] = {
+            **doc.get("run_metadata", {}),
+            **read_metadata(store, "artifact", doc["id"]),
+        }
+    return found
+
+
+def find_published(
+    store: ArtifactStore, run_id: str, step_id: str, output: str
+) -> dict[str, Any] | None:
+    """The artifact version a step output was registered as, if it was (see
+    :func:`publish_outputs`): found through the per-run index it writes."""
+    pointer = store.read_doc(f"registry/outputs/{run_id}/{encode(step_id)}/{encode(output)}.json")
+    if pointer is None:
+        return None
+    try:
+        return get_version(store, pointer["name"], pointer["version"])
+    except KeyError:
+        return None
+
+
+def artifact_names(store: ArtifactStore) -> list[str]:
+    keys = store.list_keys("registry/artifacts")
+    parts = {k.split("/")[2] for k in keys}
+    names = []
+    for part in parts:
+        raw = part[1:]
+        names.append(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
+    return sorted(names)
+
+
+def get_version(
+    store: ArtifactStore, name: str, version: str | int | None = None
+) -> dict[str, Any]:
+    """The named version, or the newest one; an error lists what exists."""
+    versions = artifact_versions(store, name)
+    if not versions:
+        raise KeyError(
+            f"No artifact named {name!r} in {store.url}. Name step outputs with "
+            "Annotated[T, 'name'] or save one with save_artifact(value, name=...)."
+        )
+    if version is None:
+        return versions[-1]
+    for doc in versions:
+        if doc["version"] == str(version):
+            return doc
+    raise KeyError(
+        f"Artifact {name!r} has no version {version!r}; it has "
+        f"{', '.join(d['version'] for d in versions)}."
+    )
+
+
+def register_version(
+    store: ArtifactStore,
+    name: str,
+    ref: ArtifactRef,
+    *,
+    version: str | int | None = None,
+    tags: list[str] | None = None,
+    run_metadata: dict[str, Any] | None = None,
+    producer: dict[str, Any] | None = None,
+    artifact_type: str = "DataArtifact",
+    model: dict[str, Any] | None = None,
+    is_model_artifact: bool = False,
+) -> dict[str, Any]:
+    """Record a new version of ``name``; without ``version`` the next whole number."""
+    if not name:
+        raise ArtifactError("An artifact name must not be empty.")
+    doc = {
+        "id": uuid.uuid4().hex,
+        "name": name,
+        "ref": ref.to_json(),
+        "tags": list(tags or []),
+        "run_metadata": dict(run_metadata or {}),
+        "producer": producer or {},
+        "artifact_type": artifact_type,
+        "model": model,
+        "is_model_artifact": is_model_artifact,
+        "created": time.time(),
+    }
+    if version is not None:
+        doc["version"] = str(version)
+        if not store.write_doc(_version_key(name, str(version)), doc, exclusive=True):
+            raise ArtifactError(
+                f"Artifact {name!r} already has a version {version!r}; versions are "
+                "immutable. Leave version= out to get the next number, or pick another."
+            )
+        return doc
+    taken = {d["version"] for d in artifact_versions(store, name)}
+    number = 1 + max((int(v) for v in taken if v.isdigit()), default=0)
+    while True:
+        doc["version"] = str(number)
+        if store.write_doc(_version_key(name, str(number)), doc, exclusive=True):
+            return doc
+        number += 1
+
+
+def add_metadata(store: ArtifactStore, kind: str, key: str, metadata: dict[str, Any]) -> None:
+    """Attach metadata to a run, step, artifact version or model version (append-only)."""
+    if not isinstance(metadata, dict):
+        raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}.")
+    stamp = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+    store.write_doc(f"registry/metadata/{kind}/{encode(key)}/{stamp}.json", {"m": metadata})
+
+
+def read_metadata(store: ArtifactStore, kind: str, key: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for k in store.list_keys(f"registry/metadata/{kind}/{encode(key)}"):
+        doc = store.read_doc(k)
+        if doc is not None:
+            merged.update(doc["m"])
+    return merged
+
+
+# -- models -------------------------------------------------------------------------------
+def _model_key(name: str) -> str:
+    return f"registry/models/{encode(name)}/model.json"
+
+
+def _model_version_key(name: str, number: int) -> str:
+    return f"registry/models/{encode(name)}/versions/{number:08d}.json"
+
+
+def ensure_model(store: ArtifactStore, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+    doc = store.read_doc(_model_key(name)) or {"name": name, "id": uuid.uuid4().hex}
+    doc.update({k: v for k, v in fields.items() if v is not None})
+    store.write_doc(_model_key(name), doc)
+    return doc
+
+
+def get_model(store: ArtifactStore, name: str) -> dict[str, Any]:
+    doc = store.read_doc(_model_key(name))
+    if doc is None:
+        raise KeyError(
+            f"No model named {name!r} in {store.url}. A pipeline or step with "
+            f"model=Model(name={name!r}) creates it when it runs."
+        )
+    return doc
+
+
+def model_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
+    keys = store.list_keys(f"registry/models/{encode(name)}/versions")
+    docs = [store.read_doc(k) for k in keys]
+    found = [d for d in docs if d is not None]
+    for doc in found:
+        doc["run_metadata"] = read_metadata(store, "model", doc["id"])
+    return found
+
+
+def create_model_version(
+    store: ArtifactStore, name: str, version: str | None, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """A new version of model ``name`` (numbered; named ``version`` when given)."""
+    ensure_model(store, name, fields)
+    existing = model_versions(store, name)
+    if version is not None:
+        for doc in existing:
+            if doc["name"] == version:
+                return doc
+    number = 1 + max((d["number"] for d in existing), default=0)
+    while True:
+        doc = {
+            "id": uuid.uuid4().hex,
+            "model": name,
+            "number": number,
+            "name": version or str(number),
+            "stage": None,
+            "created": time.time(),
+            "description": fields.get("description"),
+            "tags": list(fields.get("tags") or []),
+        }
+        if store.write_doc(_model_version_key(name, number), doc, exclusive=True):
+            return dict(doc)
+        number += 1
+
+
+STAGES = ("none", "staging", "production", "archived", "latest")
+
+
+def find_model_version(
+    store: ArtifactStore, name: str, version: str | int | None
+) -> dict[str, Any]:
+    """By number, name, stage ("production", ...) or the newest (None or "latest")."""
+    versions = model_versions(store, name)
+    if not versions:
+        get_model(store, name)  # raises the "no such model" error
+        raise KeyError(f"Model {name!r} has no versions yet; run a pipeline with it first.")
+    text = None if version is None else str(getattr(version, "value", version))
+    if text in (None, "latest"):
+        return versions[-1]
+    for doc in reversed(versions):
+        if text in (doc["name"], str(doc["number"])) or doc["stage"] == text:
+            return dict(doc)
+    raise KeyError(
+        f"Model {name!r} has no version {text!r}; it has {', '.join(d['name'] for d in versions)}."
+    )
+
+
+def set_stage(store: ArtifactStore, name: str, number: int, stage: str, force: bool) -> None:
+    """Move a model version to ``stage``; another version there must be forced out."""
+    versions = model_versions(store, name)
+    holders = [d for d in versions if d["stage"] == stage and d["number"] != number]
+    if holders and stage not in ("none", "archived") and not force:
+        raise ArtifactError(
+            f"Model {name!r} version {holders[0]['name']!r} is already in stage {stage!r}; "
+            "pass force=True to move it to archived."
+        )
+    for doc in versions:
+        if doc in holders and stage not in ("none", "archived"):
+            doc["stage"] = "archived"
+        elif doc["number"] == number:
+            doc["stage"] = stage
+        else:
+            continue
+        doc.pop("run_metadata", None)
+        store.write_doc(_model_version_key(name, doc["number"]), doc)
+
+
+def publish_outputs(
+    store: ArtifactStore, info: StepInfo, refs: dict[str, ArtifactRef], now: datetime
+) -> None:
+    """Register a finished attempt's named outputs as artifact versions (ZenML: an output
+    named by ``Annotated``/``ArtifactConfig``, or given metadata or tags, is one)."""
+    configs: dict[str, dict[str, Any]] = info.context.get("artifacts") or {}
+    model = info.context.get("model")
+    substitutions = dict(info.context.get("substitutions") or {})
+    for output, ref in refs.items():
+        config = configs.get(output)
+        metadata = info.output_metadata.get(output, {})
+        tags = info.output_tags.get(output, [])
+        if config is None and not metadata and not tags:
+            continue
+        config = config or {}
+        template = config.get("name") or f"{info.pipeline}::{info.step_name}::{output}"
+        doc = register_version(
+            store,
+            format_name(template, substitutions, now),
+            ref,
+            version=config.get("version"),
+            tags=[*config.get("tags", []), *tags],
+            run_metadata={**config.get("run_metadata", {}), **metadata},
+            producer={"run_id": info.run_id, "step": info.step_id, "output": output},
+            artifact_type=config.get("artifact_type") or "DataArtifact",
+            model=model,
+            is_model_artifact=bool(config.get("is_model_artifact")),
+        )
+        store.write_doc(
+            f"registry/outputs/{info.run_id}/{encode(info.step_id)}/{encode(output)}.json",
+            {"name": doc["name"], "version": doc["version"]},
+        )
+
+
+class RegistryLoader:
+    """What read models load through (core.records.ArtifactLoader): values, their URIs,
+    metadata and the artifact versions outputs were registered as. ``opener`` returns
+    the store, so a Client opens it only when something is actually read."""
+
+    def __init__(self, opener: Callable[[], ArtifactStore]) -> None:
+        self._opener = opener
+
+    def get(self, ref: ArtifactRef) -> Any:
+        return self._opener().get(ref)
+
+    def uri(self, ref: ArtifactRef) -> str:
+        from dagwell.artifact_store.store import object_key
+
+        return f"{self._opener().url}/{object_key(ref.digest)}"
+
+    def metadata(self, kind: str, key: str) -> dict[str, Any]:
+        return read_metadata(self._opener(), kind, key)
+
+    def published(self, run_id: str, step_id: str, output: str) -> dict[str, Any] | None:
+        return find_published(self._opener(), run_id, step_id, output)

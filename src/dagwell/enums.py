@@ -1,0 +1,30 @@
+"""``dagwell.enums``: ZenML's enums that dagwell has."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dagwell._zenml_names import lookup
+
+if TYPE_CHECKING:
+    from dagwell.api.model import ModelStages
+    from dagwell.artifact_store.custom import ArtifactType
+    from dagwell.core.statuses import RunStatus, StepStatus
+
+_WHERE = {
+    "ArtifactType": "dagwell.artifact_store.custom",
+    "ModelStages": "dagwell.api.model",
+    "RunStatus": "dagwell.core.statuses",
+    "StepStatus": "dagwell.core.statuses",
+}
+__all__ = ["ArtifactType", "ModelStages", "RunStatus", "StepStatus"]
+
+
+def __getattr__(name: str) -> Any:
+    value = lookup(__name__, _WHERE, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

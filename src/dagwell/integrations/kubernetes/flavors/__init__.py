@@ -1,0 +1,25 @@
+"""``dagwell.integrations.kubernetes.flavors``: ZenML's path."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dagwell._zenml_names import lookup
+
+if TYPE_CHECKING:
+    from dagwell.api.zenml_settings import KubernetesOrchestratorSettings
+
+_WHERE = {
+    "KubernetesOrchestratorSettings": "dagwell.api.zenml_settings",
+}
+__all__ = ["KubernetesOrchestratorSettings"]
+
+
+def __getattr__(name: str) -> Any:
+    value = lookup(__name__, _WHERE, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

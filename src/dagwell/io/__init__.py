@@ -1,0 +1,1 @@
+"""``dagwell.io``: ZenML's ``zenml.io`` path (``fileio`` for materializers)."""

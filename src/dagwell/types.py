@@ -1,0 +1,28 @@
+"""``dagwell.types``: ZenML's ``zenml.types`` (strings that say what they hold)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dagwell._zenml_names import lookup
+
+if TYPE_CHECKING:
+    from dagwell.api.zenml_types import CSVString, HTMLString, JSONString, MarkdownString
+
+_WHERE = {
+    "CSVString": "dagwell.api.zenml_types",
+    "HTMLString": "dagwell.api.zenml_types",
+    "JSONString": "dagwell.api.zenml_types",
+    "MarkdownString": "dagwell.api.zenml_types",
+}
+__all__ = ["CSVString", "HTMLString", "JSONString", "MarkdownString"]
+
+
+def __getattr__(name: str) -> Any:
+    value = lookup(__name__, _WHERE, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
