@@ -417,3 +417,93 @@ def test_a_factory_step_runs_whether_or_not_another_thread_runs(home):
     for run in (quiet, busy):
         assert _value(run.steps["add"]) == 11
         assert run.orchestrator["runtime"]["start_method"] == "zygote"
+
+
+# -- 13: bad input to the CLI: a short error, exit 2; Ctrl-C exits 130 --------------------
+def _cli(cwd, *args, home=None, timeout=120):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DAGWELL_PROGRESS": "0"}
+    env.pop("DAGWELL_HOME", None)
+    if home is not None:
+        env["DAGWELL_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "dagwell", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+PIPELINE_FILE = """
+from dagwell import pipeline, step
+
+@step
+def s(n: int) -> int:
+    return n
+
+@pipeline
+def p(n: int = 1):
+    s(n)
+"""
+
+
+def test_cli_usage_errors_are_short_and_exit_2(tmp_path):
+    (tmp_path / "ok.py").write_text(PIPELINE_FILE)
+    (tmp_path / "syn.py").write_text("x = 1\ndef broken(:\n")
+    (tmp_path / "imp.py").write_text("x = 1\nimport nosuchmodule_x\n")
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "dagwell.db").write_text("garbage, not SQLite")
+    home = tmp_path / "home"
+    cases = [
+        (("runs", "show", "latest"), None, "No dagwell store at"),
+        (("run", "syn.py"), None, "syn.py:2: SyntaxError"),
+        (("run", "imp.py"), None, "imp.py:2: ModuleNotFoundError"),
+        (("run", "ok.py", "-p", "n=notanint"), home, "parameter 'n' of pipeline 'p' is int"),
+        (("run", "ok.py", "-p", "m=1"), home, "has no parameter 'm'"),
+        (("runs", "list"), tmp_path / "afile", "is a file, not a directory"),
+        (("runs", "list"), tmp_path / "bad", "is not a dagwell store"),
+    ]
+    for args, where, message in cases:
+        out = _cli(tmp_path, *args, home=where)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert message in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr and "bug in dagwell" not in out.stderr, args
+    assert not (tmp_path / ".dagwell").exists()  # `runs show` in an empty dir created nothing
+    assert _cli(tmp_path, "runs", "list").returncode == 0
+    assert not (tmp_path / ".dagwell").exists()  # nor did `runs list`
+    assert _cli(tmp_path, "run", "ok.py", "-p", "n=3", home=home).returncode == 0
+    missing = _cli(tmp_path, "runs", "logs", "latest", "NOSTEP", home=home)
+    assert missing.returncode == 2 and "has no step 'NOSTEP'; its steps: s" in missing.stderr
+
+
+def test_ctrl_c_on_dagwell_run_exits_130(tmp_path, home):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from helpers import running_attempts
+
+    (tmp_path / "slow.py").write_text(
+        "from dagwell import pipeline, step\n"
+        "@step(enable_cache=False)\ndef nap() -> None:\n    import time; time.sleep(60)\n"
+        "@pipeline(enable_cache=False)\ndef p():\n    nap()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dagwell", "run", "slow.py"],
+        cwd=tmp_path,
+        env={**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_PROGRESS": "0"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    running_attempts(home, 1)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out  # before: 1 (click's "Aborted!")

@@ -28,9 +28,16 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _client() -> Any:
+def _client(reading: bool = False) -> Any:
+    """The Client; ``reading`` commands never create a store where there is none."""
     from dagwell.api.client import Client
+    from dagwell.core.home import resolve_home
 
+    home = resolve_home()
+    if reading and home.store_url.startswith("sqlite:///"):
+        db = Path(home.store_url.removeprefix("sqlite:///"))
+        if not db.exists():
+            _fail(f"No dagwell store at {db}: no run was recorded here (set DAGWELL_HOME).")
     return Client()
 
 
@@ -38,6 +45,11 @@ def _client() -> Any:
 @click.version_option(package_name="dagwell")
 def cli() -> None:
     """dagwell: ML pipelines whose runs always end, and end with the truth."""
+    from dagwell.core.home import resolve_home
+
+    root = resolve_home().root
+    if root.exists() and not root.is_dir():
+        _fail(f"DAGWELL_HOME {root} is a file, not a directory; point it at a directory.")
 
 
 def _parse_params(values: tuple[str, ...]) -> dict[str, Any]:
@@ -63,9 +75,55 @@ def _load_pipelines(target: str) -> tuple[list[Any], list[Any]]:
         _fail(f"{target}: no such file.")
     sys.path.insert(0, str(path.parent.absolute()))
     with deferring_calls() as calls:
-        module = load_file_module(str(path.absolute()))
+        try:
+            module = load_file_module(str(path.absolute()))
+        except SyntaxError as error:
+            _fail(f"{error.filename}:{error.lineno}: {type(error).__name__}: {error.msg}")
+        except DagwellError:
+            raise
+        except Exception as error:
+            _fail(f"{_where(error, path)}{type(error).__name__}: {error}")
     found = [v for v in vars(module).values() if isinstance(v, Pipeline)]
     return found, calls
+
+
+def _where(error: BaseException, path: Path) -> str:
+    """``file:line: `` of the deepest frame of ``error`` in the pipeline file."""
+    import traceback
+
+    mine = str(path.absolute())
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == mine]
+    return f"{mine}:{frames[-1].lineno}: " if frames else f"{path}: "
+
+
+_EXAMPLES: dict[type, str] = {int: "3", float: "0.5", bool: "true", str: "text"}
+
+
+def _check_params(pipeline: Any, params: dict[str, Any]) -> None:
+    """``-p`` values against the pipeline's signature: unknown names and values of the
+    wrong type (``-p n=notanint`` for ``n: int``) are usage errors, not silent strings."""
+    import inspect
+    import typing
+
+    func = pipeline.func
+    signature = inspect.signature(func)
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:
+        hints = {}
+    for key, value in params.items():
+        if key not in signature.parameters:
+            names = ", ".join(signature.parameters) or "none"
+            _fail(f"-p {key}=...: pipeline {pipeline.name!r} has no parameter {key!r} ({names}).")
+        wanted = hints.get(key)
+        if wanted not in _EXAMPLES:
+            continue
+        accepted: tuple[type, ...] = (int, float) if wanted is float else (wanted,)
+        if not isinstance(value, accepted) or (wanted is not bool and isinstance(value, bool)):
+            _fail(
+                f"-p {key}={value}: parameter {key!r} of pipeline {pipeline.name!r} is "
+                f"{wanted.__name__}; give one, e.g. -p {key}={_EXAMPLES[wanted]}."
+            )
 
 
 @cli.command()
@@ -90,6 +148,8 @@ def run(target: str, params: tuple[str, ...], as_json: bool) -> None:
     else:
         names = ", ".join(p.__name__ for p in pipelines) or "none"
         _fail(f"{file} does not call a pipeline; name one as {file}:PIPELINE (found: {names}).")
+    for pipeline, _args, kw in todo:
+        _check_params(pipeline, kw)
     code = 0
     for pipeline, args, kw in todo:
         code = max(code, _show_finished(lambda p=pipeline, a=args, k=kw: p(*a, **k), as_json))
@@ -123,9 +183,14 @@ def runs() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def runs_list(limit: int, pipeline: str | None, status: str | None, as_json: bool) -> None:
     """List the latest runs."""
+    from dagwell.core.home import resolve_home
     from dagwell.display.report import run_json, runs_table
 
-    found = _client().list_runs(limit=limit, pipeline=pipeline, status=status, steps=False)
+    url = resolve_home().store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        found = []  # nothing recorded here, and listing creates no store
+    else:
+        found = _client().list_runs(limit=limit, pipeline=pipeline, status=status, steps=False)
     if as_json:
         click.echo(json.dumps([run_json(r, with_steps=False) for r in found], indent=2))
     elif not found:
@@ -155,7 +220,7 @@ def runs_show(
 
     if limit is None and not as_json:
         limit = 200
-    found = _client().get_run(run_ref, offset=offset, limit=limit, status=status)
+    found = _client(reading=True).get_run(run_ref, offset=offset, limit=limit, status=status)
     if as_json:
         click.echo(json.dumps(run_json(found), indent=2))
     else:
@@ -172,7 +237,11 @@ def runs_logs(
     run_ref: str, step: str | None, attempt: int | None, follow: bool, as_json: bool
 ) -> None:
     """Print the logs of a run's attempts (all steps, or one)."""
-    client = _client()
+    client = _client(reading=True)
+    if step is not None:
+        steps = client.get_run(run_ref).steps
+        if step not in steps:
+            _fail(f"Run {run_ref} has no step {step!r}; its steps: {', '.join(steps) or 'none'}.")
     if follow:
         from dagwell.cli.watch import follow_logs, run_reader
 
@@ -372,6 +441,20 @@ def main() -> None:
 
     faulthandler.enable()  # a crash in native code still says where it happened
     try:
-        cli(standalone_mode=True)
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:  # usage errors: exit 2
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):  # Ctrl-C: the shell's convention, 128 + SIGINT
+        click.echo("interrupted", err=True)
+        sys.exit(130)
     except DagwellError as error:
         _fail(str(error))
+    except (FileExistsError, NotADirectoryError, PermissionError) as error:
+        what = "permission denied" if isinstance(error, PermissionError) else error.strerror
+        _fail(
+            f"{error.filename}: {what}. Check DAGWELL_HOME (a directory this user can write; "
+            "reading commands only need to read it)."
+        )

@@ -37,6 +37,26 @@ def _transient(error: Exception) -> bool:
     return isinstance(error, OperationalError | InterfaceError)
 
 
+def _unusable_file(error: DBAPIError, url: str) -> str | None:
+    """An SQLite store that cannot work as it is (not a database, not writable): say what
+    and where, at once, instead of retrying and blaming a stuck process or dagwell."""
+    if not url.startswith("sqlite"):
+        return None
+    text = str(error.orig or error).lower()
+    path = make_url(url).database or url
+    if "file is not a database" in text or "malformed" in text:
+        return (
+            f"{path} is not a dagwell store (not a readable SQLite database). Move it away, "
+            "or point DAGWELL_HOME (or DAGWELL_STORE_URL) at another place."
+        )
+    if "readonly" in text or "read-only" in text or "unable to open database" in text:
+        return (
+            f"The run store {path} cannot be written: check the permissions of it and of "
+            "its directory (DAGWELL_HOME), or point DAGWELL_HOME at a writable place."
+        )
+    return None
+
+
 class Store:
     def __init__(self, engine: Engine, url: str) -> None:
         self.engine = engine
@@ -66,6 +86,9 @@ class Store:
             try:
                 return fn()
             except DBAPIError as error:
+                unusable = _unusable_file(error, self.url)
+                if unusable is not None:
+                    raise StoreError(unusable) from error
                 if not _transient(error):
                     raise StoreError(
                         f"The run store at {self.safe_url} refused a write: {error.orig or error}."
