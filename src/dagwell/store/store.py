@@ -304,7 +304,10 @@ class Store:
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         t = schema.runs
-        query = select(t).order_by(t.c.created_at.desc()).limit(limit).offset(offset)
+        # not the plan: it holds every step, and a listing of 100,000-step runs must not
+        # read and decode it (run_row has it)
+        columns = [c for c in t.c if c.name != "plan"]
+        query = select(*columns).order_by(t.c.created_at.desc()).limit(limit).offset(offset)
         if pipeline:
             query = query.where(t.c.pipeline == pipeline)
         if status:
