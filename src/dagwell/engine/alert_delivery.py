@@ -79,14 +79,14 @@ _children: list[subprocess.Popen[bytes]] = []
 
 
 def send(job: Delivery) -> None:
-    """Hand ``job`` to a delivery process and return at once (a few milliseconds)."""
+    """Hand ``job`` to a delivery process and return at once (a fork and exec, no wait)."""
     _children[:] = [p for p in _children if p.poll() is None]  # reap finished ones
     try:
         child = subprocess.Popen(
             [sys.executable, "-m", "dagwell.engine.alert_delivery"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C of the run does not cut a delivery short
+            process_group=0,  # Ctrl-C of the run does not cut a delivery short
         )
         assert child.stdin is not None
         child.stdin.write(json.dumps(asdict(job)).encode())
