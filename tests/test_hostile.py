@@ -507,3 +507,50 @@ def test_ctrl_c_on_dagwell_run_exits_130(tmp_path, home):
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, out  # before: 1 (click's "Aborted!")
+
+
+# -- 10: a store outage is not a stop, and the run can be resumed -------------------------
+def test_a_store_outage_leaves_the_run_resumable_not_cancelled(home, tmp_path):
+    """Before: the store locked past the retry window recorded the run 'cancelled' ('the
+    run was stopped'), an attempt that had exited 0 cancelled, and resume refused it."""
+    import os
+    import sqlite3
+
+    from dagwell import Client
+    from helpers import running_attempts, start_orchestrator
+
+    os.environ["DAGWELL_STORE_RETRY"] = "2"
+    try:
+        proc = start_orchestrator(
+            home,
+            tmp_path,
+            """
+import workloads
+from dagwell import pipeline
+
+@pipeline(enable_cache=False)
+def p():
+    workloads.nap(1.5)
+
+p()
+""",
+        )
+    finally:
+        del os.environ["DAGWELL_STORE_RETRY"]
+    run, _pids = running_attempts(home, 1)
+    lock = sqlite3.connect(home / "dagwell.db", timeout=30, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    out, _ = proc.communicate(timeout=60)  # the outage outlasts the 2 s window
+    lock.execute("COMMIT")
+    lock.close()
+    assert proc.returncode != 0 and "runs resume" in out, out
+    client = Client(home)
+    try:
+        left = client.get_run(run.id)
+        assert left.status.value == "running", left.status  # not "cancelled"
+        resumed = client.resume_run(run.id, progress=False)
+    finally:
+        client.close()
+    assert resumed.status.value == "completed"
+    attempts = resumed.steps["nap"].attempts
+    assert attempts[0].status.value == "completed", [a.failure for a in attempts]

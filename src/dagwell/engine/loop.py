@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import ArtifactStore, manifest_key
 from dagwell.core.cache import cache_key
-from dagwell.core.errors import DagwellError, TemporaryError
+from dagwell.core.errors import DagwellError, StoreUnavailable, TemporaryError
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.home import Home
 from dagwell.core.hooks import HookEvent, Hooks
@@ -115,6 +115,15 @@ class Engine:
         except KeyboardInterrupt:
             calmed = self._stop_now("interrupted (Ctrl-C)")
             raise
+        except StoreUnavailable as error:
+            # An outage is nobody's stop: record nothing (the store is not there anyway),
+            # let the attempts die with the runtime, and leave the run to `runs resume`,
+            # which reuses what finished (its manifests are in the artifact store).
+            log.error("run %s: %s; it is left for `dagwell runs resume`", self.run_id, error)
+            raise StoreUnavailable(
+                f"{error} The run {self.run_id} was not stopped: once the store is back, "
+                f"`dagwell runs resume {self.run_id}` finishes it, reusing finished steps."
+            ) from error
         except BaseException:
             log.exception("the engine failed; stopping the run's attempts")
             calmed = self._stop_now("the orchestrator failed")

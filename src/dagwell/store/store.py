@@ -8,6 +8,8 @@ connection drops. Reads return plain dicts; :mod:`dagwell.api.client` turns them
 from __future__ import annotations
 
 import logging
+import math
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,7 +19,7 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from dagwell.core.errors import RunNotFound, StoreError, StoreUnavailable
+from dagwell.core.errors import ConfigError, RunNotFound, StoreError, StoreUnavailable
 from dagwell.store import schema
 from dagwell.store.connect import make_engine, migrate, normalize_url
 from dagwell.store.ops import Batch, Op, execute
@@ -26,7 +28,8 @@ log = logging.getLogger("dagwell.store")
 #: How many latest completed attempts of a step its learned peak memory is taken from.
 LEARN_FROM = 5
 T = TypeVar("T")
-RETRY_WINDOW = 60.0  # seconds a store call keeps retrying a locked or dropped database
+RETRY_WINDOW = 60.0  # default seconds a store call keeps retrying a locked/dropped database
+RETRY_ENV = "DAGWELL_STORE_RETRY"  # sets that window (seconds): the outage a run rides out
 CONNECT_WINDOW = 5.0  # seconds opening a store keeps trying before it reports it unreachable
 
 
@@ -35,6 +38,20 @@ def _transient(error: Exception) -> bool:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     return isinstance(error, OperationalError | InterfaceError)
+
+
+def retry_window() -> float:
+    """How long a store call retries with backoff before the store counts as unavailable."""
+    raw = os.environ.get(RETRY_ENV)
+    if not raw:
+        return RETRY_WINDOW
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{RETRY_ENV}={raw!r}: give a positive number of seconds.")
+    return value
 
 
 def _unusable_file(error: DBAPIError, url: str) -> str | None:
@@ -79,8 +96,8 @@ class Store:
         self.engine.dispose()
 
     # -- retry --------------------------------------------------------------------------
-    def _retry(self, fn: Callable[[], T], window: float = RETRY_WINDOW) -> T:
-        deadline = time.monotonic() + window
+    def _retry(self, fn: Callable[[], T], window: float | None = None) -> T:
+        deadline = time.monotonic() + (retry_window() if window is None else window)
         delay = 0.02
         while True:
             try:
