@@ -17,7 +17,6 @@ MISSING = {
     "PythonPackageInstaller": "dagwell builds no images",
     "SourceFileMode": "dagwell builds no images",
     "StackComponentType": "dagwell has no stack components",
-    "ExecutionStatus": "statuses are dagwell.core.statuses.StepStatus/RunStatus (strings)",
     "ArtifactVisualization": "dagwell stores no visualizations",
     "VisualizationType": "dagwell stores no visualizations",
     "BaseOrchestrator": "dagwell has LocalOrchestrator and KubernetesOrchestrator",

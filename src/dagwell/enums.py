@@ -9,15 +9,17 @@ from dagwell._zenml_names import lookup
 if TYPE_CHECKING:
     from dagwell.api.model import ModelStages
     from dagwell.artifact_store.custom import ArtifactType
+    from dagwell.core.execution_status import ExecutionStatus
     from dagwell.core.statuses import RunStatus, StepStatus
 
 _WHERE = {
     "ArtifactType": "dagwell.artifact_store.custom",
+    "ExecutionStatus": "dagwell.core.execution_status",
     "ModelStages": "dagwell.api.model",
     "RunStatus": "dagwell.core.statuses",
     "StepStatus": "dagwell.core.statuses",
 }
-__all__ = ["ArtifactType", "ModelStages", "RunStatus", "StepStatus"]
+__all__ = ["ArtifactType", "ExecutionStatus", "ModelStages", "RunStatus", "StepStatus"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,63 @@
+"""Real-shaped ZenML code, imports rewritten only, must run: the migration promise.
+
+Each file of tests/zenml_corpus/ runs as ``__main__`` in a fresh DAGWELL_HOME and asserts
+ZenML's results. The summary test prints "N of M corpus pieces run".
+"""
+
+from __future__ import annotations
+
+import runpy
+import traceback
+import warnings
+from pathlib import Path
+
+import pytest
+
+CORPUS = sorted((Path(__file__).parent / "zenml_corpus").glob("*.py"))
+
+
+def run_piece(path: Path) -> str | None:
+    """None when the piece ran, else the last lines of its error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            runpy.run_path(str(path), run_name="__main__")
+    except BaseException:
+        return "".join(traceback.format_exc().splitlines(keepends=True)[-6:])
+    return None
+
+
+#: Pieces that do not run yet, and why (strict: each must start passing once fixed).
+KNOWN_GAPS = {
+    "26_register_artifact": "register_artifact copies the files' bytes into the artifact "
+    "store; ZenML keeps the registered folder as the version's uri",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_GAPS[p.stem], strict=True))
+        if p.stem in KNOWN_GAPS
+        else p
+        for p in CORPUS
+    ],
+    ids=[p.stem for p in CORPUS],
+)
+def test_corpus_piece_runs(path: Path, home: Path) -> None:
+    error = run_piece(path)
+    assert error is None, f"{path.name} failed:\n{error}"
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CORPUS) >= 25
+    print(f"{len(CORPUS) - len(KNOWN_GAPS)} of {len(CORPUS)} ZenML corpus pieces run")
+
+
+def test_execution_status_compares_with_dagwell_statuses() -> None:
+    from dagwell.core.statuses import RunStatus, StepStatus
+    from dagwell.enums import ExecutionStatus
+
+    assert RunStatus.COMPLETED == ExecutionStatus.COMPLETED
+    assert StepStatus.CACHED == ExecutionStatus.CACHED
+    assert ExecutionStatus.FAILED.is_finished and not ExecutionStatus.RUNNING.is_finished
