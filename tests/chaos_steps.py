@@ -18,6 +18,12 @@ from dagwell import pipeline, step
 MB = 10**6
 
 
+def _number(name: str) -> int:
+    """The step's number: ids are ``s<N>`` plus, sometimes, odd characters."""
+    digits = name[1:]
+    return int(digits[: len(digits) - len(digits.lstrip("0123456789"))])
+
+
 def behave(cfg: dict[str, Any], name: str, value: int) -> int:
     attempt = int(os.environ["DAGWELL_ATTEMPT_NUMBER"])
     fault = cfg["faults"].get(name, {}).get(str(attempt))
@@ -42,17 +48,17 @@ def behave(cfg: dict[str, Any], name: str, value: int) -> int:
 
 @step(enable_cache=False)
 def node0(cfg: dict, name: str) -> int:
-    return behave(cfg, name, int(name[1:]))
+    return behave(cfg, name, _number(name))
 
 
 @step(enable_cache=False)
 def node1(cfg: dict, name: str, a: int) -> int:
-    return behave(cfg, name, int(name[1:]) + a)
+    return behave(cfg, name, _number(name) + a)
 
 
 @step(enable_cache=False)
 def node2(cfg: dict, name: str, a: int, b: int) -> int:
-    return behave(cfg, name, int(name[1:]) + a + b)
+    return behave(cfg, name, _number(name) + a + b)
 
 
 NODES = (node0, node1, node2)

@@ -5,7 +5,8 @@ kernel OOM kills) or hang past their timeout; the orchestrator SIGKILLed mid-run
 run resumed by another process, or sent SIGTERM/SIGHUP (once or twice), after which it must
 have stopped the run itself; the SQLite store locked by another writer; PostgreSQL
 connections terminated under the orchestrator. After every run: it ended; its status is
-the rules applied to its steps; every completed step's output loads and is right; every
+the rules applied to its steps (some step ids hold spaces, accents, slashes or 140+
+characters); every completed step's output loads and is right; every
 fault was recorded as what it was; budgets held; no process and no cgroup was left.
 
     pytest -m chaos --chaos-faults 500        (`make chaos`; `make test` runs 200)
@@ -17,6 +18,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import sys
@@ -47,10 +49,18 @@ EXPECTED_KIND = {
 NODE = dict(memory="2GB", max_parallelism=4)
 
 
+#: Most step ids are plain; some hold spaces, accents, slashes, dots or 140+ characters.
+ODD_SUFFIXES = ["", "", "", " étape", "/a/../b", "..", "-" + "x" * 140]
+
+
+def _number(name: str) -> int:
+    return int(re.match(r"s(\d+)", name).group(1))  # type: ignore[union-attr]
+
+
 def random_plan(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
     steps, faults, sleep = [], {}, {}
     for i in range(rng.randint(3, 7)):
-        name = f"s{i}"
+        name = f"s{i}{rng.choice(ODD_SUFFIXES)}"  # odd ids must work end to end
         earlier = [s["name"] for s in steps]
         ups = rng.sample(earlier, min(len(earlier), rng.choice([0, 1, 1, 2])))
         planned = {str(a): rng.choice(FAULTS) for a in (1, 2, 3) if rng.random() < 0.4}
@@ -73,7 +83,7 @@ def random_plan(rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
 def expected_values(plan: dict[str, Any]) -> dict[str, int]:
     values: dict[str, int] = {}
     for spec in plan["steps"]:
-        values[spec["name"]] = int(spec["name"][1:]) + sum(values[u] for u in spec["ups"])
+        values[spec["name"]] = _number(spec["name"]) + sum(values[u] for u in spec["ups"])
     return values
 
 
@@ -143,7 +153,7 @@ class Chaos:
                     )
         ledger = workdir / "ledger"
         for line in ledger.read_text().splitlines() if ledger.exists() else []:
-            name, attempt, fault = line.split()
+            name, attempt, fault = line.rsplit(" ", 2)  # the name may hold spaces
             self.faults[fault] += 1
             attempts = run.steps[name].attempts
             number = int(attempt)

@@ -331,7 +331,7 @@ def test_the_page_cache_of_a_written_file_is_not_the_steps_peak(home, cgroups, t
 
 
 # -- 3: any name a user can write works end to end, or is refused when written ----------
-ODD_IDS = ["with space", "étape", "a/b", "..", "../../etc", "x" * 300, "dot.", "-dash"]
+ODD_IDS = ["with space", "étape", "a/b", "..", "../../etc", "x" * 150, "dot.", "-dash"]
 
 
 @step(enable_cache=False)
@@ -369,7 +369,7 @@ def test_odd_step_ids_and_names_work_end_to_end(home, cgroups):
     assert not (home.parent / "etc").exists()
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "two\nlines", "tab\there", "nul\x00"])
+@pytest.mark.parametrize("bad", ["", "   ", "two\nlines", "tab\there", "nul\x00", "y" * 151])
 def test_names_that_cannot_be_names_are_refused_when_written(bad, home):
     @pipeline
     def p() -> None:

@@ -1,12 +1,12 @@
 """Names users write, and the safe keys derived from them for files, cgroups and keys.
 
 A step id or pipeline name may hold spaces, accents (``def étape``), slashes, ``..`` or
-be 300 characters long; every place that turns it into a path component (log files,
+be 150 characters long; every place that turns it into a path component (log files,
 artifact-store manifest keys, cgroup directories) goes through :func:`safe_key`, so any
 such name works end to end and two names never share a key. Kubernetes pod names have
 their own, stricter form (``kubernetes.pods.pod_name``). What cannot be a name at all
-(empty, or with control characters such as a newline) is refused when the pipeline is
-written, by :func:`check_name`.
+(empty, longer than MAX_NAME, or with control characters such as a newline) is refused
+when the pipeline is written, by :func:`check_name`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dagwell.core.errors import DefinitionError
 _SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
 _STEM = 40
+MAX_NAME = 150  # characters: the store's name columns hold 200, run names add a suffix
 
 
 def safe_key(name: str) -> str:
@@ -37,6 +38,11 @@ def check_name(name: object, what: str) -> str:
     """Refuse what cannot be a name: not a string, empty, or holding control characters."""
     if not isinstance(name, str) or not name.strip():
         raise DefinitionError(f"{what} {name!r} is not a valid name: use a non-empty string.")
+    if len(name) > MAX_NAME:
+        raise DefinitionError(
+            f"{what} {name[:40]!r}... is {len(name)} characters long; use at most {MAX_NAME} "
+            "(the run store keeps names, and the run name built from them, in 200)."
+        )
     bad = sorted({repr(c) for c in name if unicodedata.category(c).startswith("C")})
     if bad:
         raise DefinitionError(
