@@ -202,3 +202,31 @@ def test_plan_round_trips_through_json():
     plan = p.trace().plan
     again = Plan.from_json(json.loads(json.dumps(plan.to_json())))
     assert again.to_json() == plan.to_json()
+
+
+def test_zenml_output_rules_for_unannotated_steps_and_tuple_literals():
+    """ZenML 0.98 (steps/utils.py): an unannotated step that only returns None has no
+    output; a one-element tuple literal under a Tuple annotation is one output."""
+
+    @step
+    def side_effect_only():
+        print("no value")
+
+    @step
+    def early_exit(flag: bool):
+        if flag:
+            return
+        return None
+
+    @step
+    def value_without_annotation():
+        return 3
+
+    @step
+    def single_literal() -> tuple[int, int]:
+        return ((1, 2),)[0]
+
+    assert side_effect_only.outputs == ()
+    assert early_exit.outputs == ()
+    assert value_without_annotation.outputs == ("output",)
+    assert single_literal.outputs == ("output",)

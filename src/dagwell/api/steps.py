@@ -137,27 +137,52 @@ def _annotation_config(annotation: Any) -> dict[str, Any] | None:
     return None
 
 
-def _returns_tuple_literal(func: Callable[..., Any]) -> bool:
-    """ZenML's rule: a Tuple annotation means several outputs only when a ``return``
-    statement returns a tuple literal (``return a, b``), not a variable holding one."""
+def _own_returns(func: Callable[..., Any]) -> list[Any] | None:
+    """The function's own ``return`` statements (not nested functions'); None without source."""
     import ast
     import textwrap
 
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError):
-        return True
+        return None
     root = tree.body[0]
-    found = False
-    for node in ast.walk(root):
-        if (
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
-            and node is not root
-        ):
-            continue
-        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
-            found = True
+    found: list[Any] = []
+
+    def visit(node: Any) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            if isinstance(child, ast.Return):
+                found.append(child)
+            visit(child)
+
+    visit(root)
     return found
+
+
+def _returns_tuple_literal(func: Callable[..., Any]) -> bool:
+    """ZenML's rule: a Tuple annotation means several outputs only when a ``return``
+    statement returns a tuple literal of two or more (``return a, b``), not a variable."""
+    import ast
+
+    returns = _own_returns(func)
+    if returns is None:
+        return True
+    return any(isinstance(r.value, ast.Tuple) and len(r.value.elts) > 1 for r in returns)
+
+
+def _returns_only_none(func: Callable[..., Any]) -> bool:
+    """ZenML's rule for an unannotated step: no output when it only ever returns None."""
+    import ast
+
+    returns = _own_returns(func)
+    if returns is None:
+        return False
+    return all(
+        r.value is None or (isinstance(r.value, ast.Constant) and r.value.value is None)
+        for r in returns
+    )
 
 
 def output_configs(func: Callable[..., Any]) -> dict[str, dict[str, Any] | None]:
@@ -169,7 +194,7 @@ def output_configs(func: Callable[..., Any]) -> dict[str, dict[str, Any] | None]
     except Exception:
         hints = dict(getattr(func, "__annotations__", {}))
     if "return" not in hints:
-        return {"output": None}
+        return {} if _returns_only_none(func) else {"output": None}
     ret = hints["return"]
     if ret is None or ret is type(None):
         return {}
