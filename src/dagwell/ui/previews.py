@@ -19,11 +19,11 @@ MAX_ROWS = 10
 
 def preview(step: StepRun, name: str) -> dict[str, Any]:
     """{"kind": "text"|"table"|"note", ...} describing output ``name`` of ``step``."""
-    ref = step.outputs[name]
+    ref = step.output_refs[name]
     if ref.size > MAX_LOAD:
         return {"kind": "note", "text": f"{format_bytes(ref.size)}: too large to preview"}
     try:
-        value = step.output(name)
+        value = step.outputs[name][0].load()
     except Exception as error:
         return {"kind": "note", "text": f"could not load: {type(error).__name__}: {error}"}
     return describe(value)
