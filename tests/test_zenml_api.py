@@ -1,0 +1,138 @@
+"""ZenML's names and rules, checked directly (the corpus runs them end to end).
+
+Written from ZenML 0.98's source: zenml/steps/utils.py (output names, the tuple-literal
+rule), zenml/hooks (failure hooks get the exception), zenml/utils/metadata_utils.py
+(log_metadata targets), the run-configuration schema, and the Kubernetes pod settings.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Annotated
+
+import pytest
+
+from dagwell import ArtifactConfig, Client, load_artifact, save_artifact, step
+from dagwell.api.steps import output_configs, output_names
+from dagwell.core.errors import ArtifactError, DefinitionError
+from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.hooks import StepException, rebuild_exception
+
+
+def test_zenml_names_dagwell_lacks_say_so_and_what_to_do():
+    with pytest.raises(ImportError, match="ZenML name that dagwell does not have.*@step"):
+        from dagwell.steps import BaseStep  # noqa: F401
+    with pytest.raises(ImportError, match="KubernetesOrchestratorSettings"):
+        from dagwell.integrations.kubernetes.flavors import (  # noqa: F401
+            KubernetesStepOperatorSettings,
+        )
+    with pytest.raises(ImportError, match="does not have this ZenML name"):
+        from dagwell.config import SomethingElse  # noqa: F401
+    from dagwell.config import DockerSettings, ResourceSettings, Schedule  # noqa: F401
+    from dagwell.materializers.base_materializer import BaseMaterializer  # noqa: F401
+
+
+def test_import_dagwell_loads_no_compatibility_layer():
+    code = "import sys, dagwell; print(sorted(m for m in sys.modules if m.startswith('dagwell')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['dagwell']"
+
+
+def _pair() -> tuple[int, int]:
+    return 1, 2
+
+
+def _pair_variable() -> tuple[int, int]:
+    value = (1, 2)
+    return value
+
+
+def _named() -> tuple[Annotated[int, "a"], Annotated[int, ArtifactConfig(name="b", tags=["t"])]]:
+    return 1, 2
+
+
+def test_output_names_follow_zenml_rules():
+    assert output_names(_pair) == ("output_0", "output_1")
+    assert output_names(_pair_variable) == ("output",)  # a variable: one tuple output
+    configs = output_configs(_named)
+    assert list(configs) == ["a", "b"]
+    assert configs["b"] is not None and configs["b"]["tags"] == ["t"]
+
+
+def test_failure_hooks_get_the_step_exception():
+    tb = 'Traceback (most recent call last):\n  File "x.py"\nValueError: boom 3'
+    failure = Failure(
+        FailureKind.USER_ERROR,
+        "ValueError: boom 3 No retry left",
+        reason="ValueError",
+        traceback=tb,
+    )
+    error = rebuild_exception(failure)
+    assert type(error) is ValueError and str(error) == "boom 3"
+    custom = rebuild_exception(
+        Failure(FailureKind.USER_ERROR, "MyError: bad", reason="MyError", traceback=None)
+    )
+    assert isinstance(custom, StepException) and custom.type_name == "MyError"
+    assert str(custom) == "bad"
+
+
+def test_yaml_config_refuses_what_dagwell_lacks(tmp_path):
+    @step
+    def s() -> int:
+        return 1
+
+    from dagwell import pipeline
+
+    @pipeline
+    def p():
+        s()
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("build: abc\n")
+    with pytest.raises(DefinitionError, match="'build' is not supported by dagwell"):
+        p.with_options(config_path=str(bad))
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("enable_cahce: false\n")
+    with pytest.raises(DefinitionError, match="unknown key 'enable_cahce'"):
+        p.with_options(config_path=str(typo))
+    good = tmp_path / "good.yaml"
+    good.write_text("run_name: r_{date}\nsteps:\n  s:\n    enable_cache: false\n")
+    configured = p.with_options(config_path=str(good))
+    assert configured.configuration["run_name"] == "r_{date}"
+    assert configured.trace().plan.steps["s"].enable_cache is False
+
+
+def test_kubernetes_pod_settings_map_onto_dagwell_pods():
+    from dagwell.api.zenml_settings import pod_settings
+    from dagwell.integrations.kubernetes.flavors import KubernetesOrchestratorSettings
+    from dagwell.integrations.kubernetes.pod_settings import KubernetesPodSettings
+
+    settings = KubernetesOrchestratorSettings(
+        pod_settings=KubernetesPodSettings(
+            node_selectors={"pool": "ml"},
+            tolerations=[{"key": "gpu", "operator": "Exists"}],
+            env=[{"name": "A", "value": "1"}],
+        ),
+        step_pod_service_account_name="sa",
+    )
+    pod = pod_settings("step 's'", settings)
+    assert pod.node_selector == {"pool": "ml"}
+    assert pod.env == {"A": "1"} and pod.service_account_name == "sa"
+    with pytest.raises(DefinitionError, match="host_ipc"):
+        pod_settings("step 's'", KubernetesPodSettings(host_ipc=True))
+    with pytest.raises(DefinitionError, match="timeout"):
+        pod_settings("step 's'", KubernetesOrchestratorSettings(timeout=5))
+
+
+def test_named_versions_are_numbered_and_immutable(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGWELL_HOME", str(tmp_path))
+    first = save_artifact([1], name="data")
+    second = save_artifact([2], name="data", tags=["new"])
+    assert (first.version, second.version) == ("1", "2")
+    assert load_artifact("data") == [2] and load_artifact("data", version=1) == [1]
+    assert [t.name for t in Client().get_artifact_version("data").tags] == ["new"]
+    save_artifact([3], name="data", version="gold")
+    with pytest.raises(ArtifactError, match="already has a version 'gold'"):
+        save_artifact([4], name="data", version="gold")
+    assert len(Client().list_artifact_versions(name="data")) == 3
