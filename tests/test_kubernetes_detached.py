@@ -99,7 +99,7 @@ def live_orchestrator(cluster, job):
     return None
 
 
-def finished(run_id, timeout=60.0):
+def finished(run_id, timeout=180.0):
     client = Client()
     try:
         return wait_for(
@@ -132,12 +132,12 @@ def oom_kill(cluster, container):
     procs = str(container.group.procs_files[0])
     hog = subprocess.run(
         [sys.executable, "-c", HOG, procs, str(container.process.pid)],
-        timeout=60,
+        timeout=120,
         capture_output=True,
         text=True,
     )
     assert hog.returncode in (0, -signal.SIGKILL), hog.stderr
-    wait_for(lambda: container.process.poll() is not None, 10, "the kernel to kill it")
+    wait_for(lambda: container.process.poll() is not None, 60, "the kernel to kill it")
 
 
 def ledger_of(path):
@@ -153,14 +153,14 @@ def b_running(run_id):
 
 
 def assert_no_step_pod_left(cluster):
-    wait_for(lambda: not step_pods(cluster), 15, "the run's step pods to be gone")
+    wait_for(lambda: not step_pods(cluster), 60, "the run's step pods to be gone")
 
 
 def assert_job_complete(cluster, name):
     """The orchestrator pod that ended the run exited 0, so the Job completed."""
     wait_for(
         lambda: (job(cluster, name).get("status") or {}).get("succeeded"),
-        30,
+        120,
         f"Job {name} to complete",
     )
 
@@ -172,7 +172,7 @@ def test_a_detached_run_completes_after_the_submitter_returned(cluster, tmp_path
         str(ledger), 0.5
     )
     assert run.status is RunStatus.RUNNING
-    assert time.monotonic() - started < 10, "submitting must not wait for the run"
+    assert time.monotonic() - started < 30, "submitting must not wait for the run"
     created = job(cluster, job_name(run.id))
     container = created["spec"]["template"]["spec"]["containers"][0]
     assert container["command"][-2:] == ["orchestrate", run.id]
@@ -190,11 +190,11 @@ def test_a_detached_run_completes_after_the_submitter_returned(cluster, tmp_path
 def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
     ledger = tmp_path / "ledger"
     run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
-        str(ledger), 4.0
+        str(ledger), 6.0
     )
-    wait_for(lambda: b_running(run.id), 30, "step b to run")
+    wait_for(lambda: b_running(run.id), 120, "step b to run")
     pod, container = wait_for(
-        lambda: live_orchestrator(cluster, job_name(run.id)), 10, "orchestrator"
+        lambda: live_orchestrator(cluster, job_name(run.id)), 60, "orchestrator"
     )
     if how == "sigkill":
         os.kill(container.process.pid, signal.SIGKILL)
@@ -202,7 +202,7 @@ def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
         oom_kill(cluster, container)
     else:
         cluster.delete_pod(pod["metadata"]["name"])  # graceful: SIGTERM first
-    done = finished(run.id, 90)
+    done = finished(run.id, 240)
     assert done.status is RunStatus.COMPLETED, done.summary()
     assert ledger_of(ledger) == ["a", "b", "c"], "a completed step was run again"
     assert [a.status.value for a in done.steps["b"].attempts] == ["completed"], (
@@ -215,7 +215,7 @@ def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
             statuses = (dead.get("status") or {}).get("containerStatuses") or [{}]
             return statuses[0].get("state", {}).get("terminated")
 
-        state = wait_for(terminated, 15, "the OOM-killed pod's status")
+        state = wait_for(terminated, 60, "the OOM-killed pod's status")
         assert state["reason"] == "OOMKilled", state
     assert len(orchestrator_pods(cluster, job_name(run.id))) >= (1 if how == "delete" else 2)
     assert_no_step_pod_left(cluster)
@@ -227,17 +227,17 @@ def test_exhausted_restarts_end_the_run_failed_orchestrator_lost(cluster, tmp_pa
     run = workloads.detachable.with_options(
         orchestrator=detached(cluster, tmp_path, orchestrator_restarts=0)
     )(str(ledger), 30.0)
-    wait_for(lambda: b_running(run.id), 30, "step b to run")
+    wait_for(lambda: b_running(run.id), 120, "step b to run")
     _, container = wait_for(
-        lambda: live_orchestrator(cluster, job_name(run.id)), 10, "orchestrator"
+        lambda: live_orchestrator(cluster, job_name(run.id)), 60, "orchestrator"
     )
     os.kill(container.process.pid, signal.SIGKILL)
     wait_for(
         lambda: "BackoffLimitExceeded" in str(job(cluster, job_name(run.id)).get("status")),
-        30,
+        120,
         "the Job to give up",
     )
-    done = finished(run.id, 30)
+    done = finished(run.id, 180)
     assert done.status is RunStatus.FAILED
     assert done.status_rule.startswith("orchestrator_lost")
     b = done.steps["b"]
@@ -252,13 +252,13 @@ def test_runs_stop_on_a_detached_run_cancels_it(cluster, tmp_path):
     run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
         str(ledger), 60.0
     )
-    wait_for(lambda: b_running(run.id), 30, "step b to run")
+    wait_for(lambda: b_running(run.id), 120, "step b to run")
     client = Client()
     try:
         client.stop_run(run.id)
     finally:
         client.close()
-    done = finished(run.id, 30)
+    done = finished(run.id, 180)
     assert done.status is RunStatus.CANCELLED
     assert done.steps["b"].status is StepStatus.CANCELLED
     assert_no_step_pod_left(cluster)
@@ -331,7 +331,7 @@ def test_a_schedule_is_a_cronjob_whose_job_starts_a_run(cluster, tmp_path):
     run_id = scheduled_run_id(cluster.namespace, "manual-1")
     client = Client()
     try:
-        wait_for(lambda: run_id in {r.id for r in client.list_runs()}, 30, "the run to start")
+        wait_for(lambda: run_id in {r.id for r in client.list_runs()}, 120, "the run to start")
     finally:
         client.close()
     assert finished(run_id).status is RunStatus.COMPLETED
@@ -359,7 +359,7 @@ def test_a_local_schedule_is_refused_with_how_to_use_cron(home, tmp_path):
 def test_runs_watch_and_logs_follow_a_detached_run_and_ctrl_c_only_detaches(cluster, tmp_path):
     ledger = tmp_path / "ledger"
     run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
-        str(ledger), 3.0
+        str(ledger), 5.0
     )
 
     def cli(*args):
@@ -371,17 +371,17 @@ def test_runs_watch_and_logs_follow_a_detached_run_and_ctrl_c_only_detaches(clus
         )
 
     watch, logs, detaching = cli("watch", "--interval", "0.3"), cli("logs", "-f"), cli("watch")
-    wait_for(lambda: b_running(run.id), 30, "step b to run")
+    wait_for(lambda: b_running(run.id), 120, "step b to run")
     detaching.send_signal(signal.SIGINT)
-    _, err = detaching.communicate(timeout=20)
+    _, err = detaching.communicate(timeout=60)
     assert "detached" in err
-    out, err = watch.communicate(timeout=90)
+    out, err = watch.communicate(timeout=240)
     assert watch.returncode == 0, err
     assert "  b: running (attempt 1)" in out and "  c: completed (attempt 1)" in out
     assert out.splitlines()[-1].startswith(f"run {run.id} completed")
-    followed, err = logs.communicate(timeout=30)
+    followed, err = logs.communicate(timeout=120)
     assert logs.returncode == 0, err
-    assert "==> b attempt 1 <==\nb naps 3.0s" in followed
+    assert "==> b attempt 1 <==\nb naps 5.0s" in followed
     assert finished(run.id).status is RunStatus.COMPLETED
 
 

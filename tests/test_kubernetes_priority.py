@@ -94,7 +94,7 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(plane, tmp_path):
         )
     )
     thread.start()
-    wait_for(cluster.kubelet.running_pods, 30, "the low-priority pod to run")
+    wait_for(cluster.kubelet.running_pods, 120, "the low-priority pod to run")
     [pod] = cluster.pods()
     assert pod["spec"]["priorityClassName"] == plane.classes["low"]
     cluster.create(
@@ -118,7 +118,7 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(plane, tmp_path):
             "status": {"phase": "Pending"},
         },
     )
-    thread.join(90)
+    thread.join(240)
     assert not thread.is_alive()
     [run] = result
     assert run.status is RunStatus.COMPLETED, run.summary()
@@ -148,12 +148,12 @@ def test_scale_up_submits_a_step_no_node_fits_and_it_runs_once_a_node_joins(clus
     thread.start()
     pending = wait_for(
         lambda: [p for p in cluster.pods() if "Insufficient memory" in str(p.get("status"))],
-        30,
+        120,
         "the pod to pend for memory",
     )
     assert pending, "without a node that fits, the pod is still submitted"
     cluster.kubelet.add_node("node-big", 3 * 10**9)
-    thread.join(60)
+    thread.join(240)
     [run] = result
     assert run.status is RunStatus.COMPLETED, run.summary()
     assert run.steps["huge"].attempts[-1].node == "node-big"
