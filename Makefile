@@ -45,7 +45,7 @@ k8s-binaries:
 # Tests run on both cores (pytest-xdist); each worker lives in its own cgroup (tests/conftest.py)
 # and starts its own control plane (the control_plane fixture).
 test: lint typecheck k8s-binaries browser
-	$(BIN)/python -m pytest -q -n $${TEST_WORKERS:-2} --dist loadgroup
+	$(BIN)/python -m pytest -q -n $${TEST_WORKERS:-2}
 
 chaos: $(STAMP)
 	$(BIN)/python -m pytest -q -m chaos --chaos-faults=$${FAULTS:-300}

@@ -4,6 +4,7 @@ retries. Screenshots land in tests/screenshots/ (gitignored) for people to look 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -19,9 +20,9 @@ from dagwell.core.failures import FailureKind
 from helpers import wait_for
 from ui_server import serving
 
-# One worker records the seed once for the module (make test runs --dist loadgroup); the
-# seed takes ~30-60 s on a loaded machine, hence the longer timeout.
-pytestmark = [pytest.mark.cgroups, pytest.mark.xdist_group("ui_seed"), pytest.mark.timeout(300)]
+# The seed is recorded once for all xdist workers (under a file lock); it takes 30-90 s on a
+# loaded machine, hence the longer timeout.
+pytestmark = [pytest.mark.cgroups, pytest.mark.timeout(300)]
 TESTS = Path(__file__).parent
 SHOTS = TESTS / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -49,7 +50,7 @@ def _record(home: Path, which: str) -> subprocess.Popen[str]:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def seed_home(tmp_path_factory):
     from dagwell.runtimes.cgroups import detect
 
@@ -57,14 +58,21 @@ def seed_home(tmp_path_factory):
     if setup.base is not None:
         setup.base.rmdir()
     need(None if setup.version != "none" else f"no writable cgroup memory: {setup.reason}")
-    home = tmp_path_factory.mktemp("seed") / "home"
-    proc = _record(home, "seed")
-    out, _ = proc.communicate(timeout=240)
-    assert proc.returncode == 0, out
+    base = tmp_path_factory.getbasetemp()  # under xdist: this session's, one per worker
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "ui-seed"
+    shared.mkdir(exist_ok=True)
+    home = shared / "home"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "recorded").exists():
+            proc = _record(home, "seed")
+            out, _ = proc.communicate(timeout=240)
+            assert proc.returncode == 0, out
+            (shared / "recorded").touch()
     return home
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     need(None if os.path.exists(CHROMIUM) else "no chromium (make installs Debian's, as root)")
     from playwright.sync_api import sync_playwright
@@ -213,6 +221,11 @@ def test_the_live_page_updates_and_stop_works(tmp_path, browser, cgroups):
                 10,
                 "the running attempt's bar to change",
             )
+            steps = browser.new_page()
+            steps.goto(f"{url}/runs/{run_id}/steps/nap")
+            log = steps.locator("pre.log")
+            wait_for(lambda: "napping" in log.inner_text(), 15, "the running step's log")
+            steps.close()
             page.click("#stop")
             wait_for(
                 lambda: page.locator("#run-status").inner_text() == "cancelled",
