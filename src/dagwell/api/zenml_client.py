@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from dagwell.core.records import ArtifactVersion, PipelineRun
 
@@ -128,9 +129,10 @@ class ZenMLClientMixin:
 
     # -- artifacts -----------------------------------------------------------------------
     def get_artifact_version(
-        self, name_id_or_prefix: str, version: str | int | None = None, **_: Any
+        self, name_id_or_prefix: str | UUID, version: str | int | None = None, **_: Any
     ) -> ArtifactVersion:
-        """The newest version of a named artifact, or the given ``version``."""
+        """The newest version of a named artifact, or the given ``version``; or the artifact
+        version with this id (or id prefix), as ZenML's ``name_id_or_prefix`` allows."""
         from dagwell.artifact_store.registry import get_version
 
         doc = get_version(self.artifacts(), str(name_id_or_prefix), version)

@@ -75,8 +75,14 @@ def artifact_names(store: ArtifactStore) -> list[str]:
 def get_version(
     store: ArtifactStore, name: str, version: str | int | None = None
 ) -> dict[str, Any]:
-    """The named version, or the newest one; an error lists what exists."""
+    """The named version, or the newest one; an error lists what exists. Like ZenML's
+    ``name_id_or_prefix``, ``name`` may also be a version's id (with or without dashes) or a
+    unique prefix of one."""
     versions = artifact_versions(store, name)
+    if not versions and version is None:
+        by_id = _version_by_id(store, name)
+        if by_id is not None:
+            return by_id
     if not versions:
         raise KeyError(
             f"No artifact named {name!r} in {store.url}. Name step outputs with "
@@ -91,6 +97,23 @@ def get_version(
         f"Artifact {name!r} has no version {version!r}; it has "
         f"{', '.join(d['version'] for d in versions)}."
     )
+
+
+def _version_by_id(store: ArtifactStore, id_or_prefix: str) -> dict[str, Any] | None:
+    wanted = id_or_prefix.replace("-", "").lower()
+    if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+        return None
+    found = [
+        doc
+        for name in artifact_names(store)
+        for doc in artifact_versions(store, name)
+        if doc["id"].startswith(wanted)
+    ]
+    if len(found) > 1:
+        raise KeyError(
+            f"{id_or_prefix!r} is a prefix of {len(found)} artifact version ids; give more of it."
+        )
+    return found[0] if found else None
 
 
 def register_version(
