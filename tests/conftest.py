@@ -8,6 +8,7 @@ resource is a failure, because on these machines none of those tests may skip.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,12 @@ _MOVED: list[tuple[Path, Path]] = []
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     from cgroup_isolation import enter_own_cgroups
+
+    # A suite started in the background by a non-interactive shell inherits SIGINT ignored,
+    # and so would every orchestrator it starts: Ctrl-C tests would then hang. Children of
+    # a process with a Python handler start with the default disposition.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     if os.geteuid() == 0:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")

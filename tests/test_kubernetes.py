@@ -382,6 +382,17 @@ def orphan_a_kubernetes_run(cluster, tmp_path) -> dict[str, str]:
         30,
         "two running pods",
     )
+
+    def both_recorded_running() -> bool:
+        try:
+            run = Client().get_run("latest")
+        except Exception:
+            return False
+        return [s.status for s in run.steps.values()] == [StepStatus.RUNNING] * 2
+
+    # the orchestrator records in batches: kill it once the record says "running", or the
+    # pods are (rightly) swept as launched-but-unrecorded and their steps end "skipped"
+    wait_for(both_recorded_running, 30, "both steps recorded running")
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     return env
