@@ -29,6 +29,7 @@ def test_seed_example(home, cgroups):
     assert out.startswith("completed: 10 steps")
 
 
+@pytest.mark.timeout(300)  # it starts its own control plane: 6 s idle, ~50 s at load 60
 def test_seed_kubernetes_example(home, cgroups):
     from dagwell.testing.kube.control_plane import missing_binaries
 

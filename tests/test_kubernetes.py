@@ -363,16 +363,19 @@ from dagwell import KubernetesOrchestrator
 o = KubernetesOrchestrator(
     kubeconfig={kubeconfig!r}, namespace={namespace!r}, image="local", resync_interval=2
 )
-workloads.sleepy.with_options(orchestrator=o)(count=2, seconds=6)
+workloads.sleepy.with_options(orchestrator=o)(count=2, seconds={seconds})
 """
 
 
-def orphan_a_kubernetes_run(cluster, tmp_path) -> dict[str, str]:
-    """Start a run with two 6 s pods in its own orchestrator process, and SIGKILL it."""
+def orphan_a_kubernetes_run(cluster, tmp_path, seconds=6) -> dict[str, str]:
+    """Start a run with two pods of ``seconds`` in its own orchestrator process; SIGKILL it."""
     script = tmp_path / "k8s_orchestrator.py"
     script.write_text(
         RESUMABLE.format(
-            tests=str(TESTS), kubeconfig=cluster.kubeconfig, namespace=cluster.namespace
+            tests=str(TESTS),
+            kubeconfig=cluster.kubeconfig,
+            namespace=cluster.namespace,
+            seconds=seconds,
         )
     )
     env = {**os.environ, "DAGWELL_PROGRESS": "0"}
@@ -409,7 +412,7 @@ def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
 
 
 def test_stopping_an_orphaned_kubernetes_run_deletes_its_pods(cluster, tmp_path):
-    env = orphan_a_kubernetes_run(cluster, tmp_path)
+    env = orphan_a_kubernetes_run(cluster, tmp_path, seconds=60)  # still running when stopped
     out = subprocess.run(
         [sys.executable, "-m", "dagwell", "runs", "stop", "latest"],
         capture_output=True,
