@@ -140,20 +140,21 @@ class KubeCluster:
         return self.rest.create(f"/api/v1/namespaces/{self.namespace}/{path}", obj)
 
     def compact(self) -> None:
-        """A real 410 for watches: move etcd past every version the client saw, compact it
-        there, and break the watch streams so that clients resume from a compacted one."""
+        """A real 410 for watches, every time: with the watch streams broken and held (the
+        client sees nothing more), move etcd past every version the client saw, compact it
+        there, then let the watches resume, from a compacted version."""
         name = "dagwell-compaction-marker"
         path = f"/api/v1/namespaces/{self.namespace}/configmaps"
-        for _ in range(2):  # a watch from revision R may start at R+1: compact past that
-            try:
-                self.rest.merge_patch(f"{path}/{name}", {"data": {"at": str(time.time())}})
-            except RestError:
-                self.rest.create(
-                    path,
-                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}},
-                )
-        self.plane.compact()
-        self.proxy.break_watches()
+        with self.proxy.holding_watches():
+            for _ in range(2):  # a watch from revision R starts at R+1: compact past that
+                try:
+                    self.rest.merge_patch(f"{path}/{name}", {"data": {"at": str(time.time())}})
+                except RestError:
+                    self.rest.create(
+                        path,
+                        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}},
+                    )
+            self.plane.compact()
 
     def node_memory(self, name: str) -> int:
         return self.kubelet.nodes[name].memory

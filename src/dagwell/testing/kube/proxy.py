@@ -6,7 +6,7 @@ included), and streams watch responses line by line. It records every request
 (``requests``: method, path, status; ``created``: the bodies of pod creations, as sent) and
 injects faults: an error status for the next N matching requests (429 with Retry-After,
 5xx), dropped connections (:class:`Fault` ``drop=True``), and broken watch streams
-(:meth:`break_watches`). A real 410 comes from the control plane itself (etcd compaction).
+(:meth:`break_watches`, :meth:`holding_watches`). A real 410 comes from the control plane itself (etcd compaction).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -54,6 +55,7 @@ class FaultProxy:
     created: list[dict[str, Any]] = field(default_factory=list)  # pod bodies POSTed
     _streams: set[socket.socket] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _watches_open: threading.Event = field(default_factory=threading.Event)
     _http: ThreadingHTTPServer | None = None
     _context: ssl.SSLContext | None = None
 
@@ -64,6 +66,7 @@ class FaultProxy:
 
     def start(self) -> FaultProxy:
         proxy = self
+        self._watches_open.set()
         self._context = ssl.create_default_context(cafile=self.ca)
 
         class Handler(_Handler):
@@ -91,6 +94,18 @@ class FaultProxy:
         for sock in streams:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    @contextlib.contextmanager
+    def holding_watches(self, timeout: float = 30.0) -> Iterator[None]:
+        """Break every watch stream and hold new watches until the block ends (at most
+        ``timeout`` s later), so that nothing the client sees moves while the block changes
+        the server (a compaction: the client then resumes from a version older than it)."""
+        self._watches_open.clear()
+        self.break_watches()
+        try:
+            yield
+        finally:
+            self._watches_open.set()
 
     def count(self, method: str, path_regex: str, status: int | None = None) -> int:
         with self._lock:
@@ -160,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
                 headers["Retry-After"] = str(int(fault.retry_after))
             self._answer(fault.status, json.dumps(status).encode(), headers)
             return
+        if "watch=true" in self.path:
+            owner._watches_open.wait(30.0)
         if self.command == "POST" and re.search(r"/pods$", path) and body:
             with contextlib.suppress(ValueError), owner._lock:
                 owner.created.append(json.loads(body))
