@@ -32,8 +32,20 @@ def encode(name: str) -> str:
     return "n" + base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
 
 
+def decode(part: str) -> str:
+    raw = part[1:]
+    return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+
+
 def _version_key(name: str, version: str) -> str:
     return f"registry/artifacts/{encode(name)}/{encode(version)}.json"
+
+
+def _taken_versions(store: ArtifactStore, name: str) -> set[str]:
+    """The version names of ``name`` read from its keys alone (no document is opened),
+    so numbering a new version stays cheap however many versions there are."""
+    keys = store.list_keys(f"registry/artifacts/{encode(name)}")
+    return {decode(k.rsplit("/", 1)[-1].removesuffix(".json")) for k in keys}
 
 
 def artifact_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
@@ -64,12 +76,7 @@ def find_published(
 
 def artifact_names(store: ArtifactStore) -> list[str]:
     keys = store.list_keys("registry/artifacts")
-    parts = {k.split("/")[2] for k in keys}
-    names = []
-    for part in parts:
-        raw = part[1:]
-        names.append(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode())
-    return sorted(names)
+    return sorted({decode(k.split("/")[2]) for k in keys})
 
 
 def get_version(
@@ -152,7 +159,7 @@ def register_version(
                 "immutable. Leave version= out to get the next number, or pick another."
             )
         return doc
-    taken = {d["version"] for d in artifact_versions(store, name)}
+    taken = _taken_versions(store, name)
     number = 1 + max((int(v) for v in taken if v.isdigit()), default=0)
     while True:
         doc["version"] = str(number)
@@ -282,22 +289,25 @@ def set_stage(store: ArtifactStore, name: str, number: int, stage: str, force: b
         store.write_doc(_model_version_key(name, doc["number"]), doc)
 
 
+def unnamed_output(pipeline: str, step_id: str, output: str) -> str:
+    """ZenML's artifact name for an output without a name of its own."""
+    return f"{pipeline or 'unlisted'}::{step_id}::{output}"
+
+
 def publish_outputs(
     store: ArtifactStore, info: StepInfo, refs: dict[str, ArtifactRef], now: datetime
 ) -> None:
-    """Register a finished attempt's named outputs as artifact versions (ZenML: an output
-    named by ``Annotated``/``ArtifactConfig``, or given metadata or tags, is one)."""
+    """Register every output of a finished attempt as an artifact version, as ZenML 0.98
+    does: an output named by ``Annotated``/``ArtifactConfig(name=)`` under that name, any
+    other under ``<pipeline>::<invocation id>::<output>`` (``output``, ``output_0``, ...)."""
     configs: dict[str, dict[str, Any]] = info.context.get("artifacts") or {}
     model = info.context.get("model")
     substitutions = dict(info.context.get("substitutions") or {})
     for output, ref in refs.items():
-        config = configs.get(output)
+        config = configs.get(output) or {}
         metadata = info.output_metadata.get(output, {})
         tags = info.output_tags.get(output, [])
-        if config is None and not metadata and not tags:
-            continue
-        config = config or {}
-        template = config.get("name") or f"{info.pipeline}::{info.step_name}::{output}"
+        template = config.get("name") or unnamed_output(info.pipeline, info.step_id, output)
         doc = register_version(
             store,
             format_name(template, substitutions, now),

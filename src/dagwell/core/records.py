@@ -38,6 +38,13 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class Artifact:
+    """ZenML's ``artifact_version.artifact``: the artifact a version belongs to."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class ArtifactVersion:
     """ZenML's ArtifactVersionResponse shape: ``.load()``, ``.name``, ``.version``, ``.uri``,
     ``.id``, ``.tags``, ``.run_metadata``; an input a pipeline can pass to a step."""
@@ -68,6 +75,10 @@ class ArtifactVersion:
     @property
     def type(self) -> str:
         return self.artifact_type
+
+    @property
+    def artifact(self) -> Artifact:
+        return Artifact(self.name)
 
     @property
     def data_type(self) -> str:
@@ -187,7 +198,7 @@ class StepRun:
         if doc is not None:
             return ArtifactVersion.from_doc(doc, self._loader)
         return ArtifactVersion(
-            name=f"{self.pipeline_name}::{self.step_name}::{output}",
+            name=f"{self.pipeline_name}::{self.name}::{output}",
             version=None,
             ref=ref,
             id=ref.digest,

@@ -139,8 +139,7 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
             cls = custom.resolve(chosen[name]) if name in chosen else None
             refs[name], notes = store.put(value, cls)
             warnings.extend(notes)
-        if info.context.get("artifacts") or info.output_metadata or info.output_tags:
-            publish_outputs(store, info, refs, datetime.now())
+        publish_outputs(store, info, refs, datetime.now())
     except Exception as error:
         traceback.print_exc()
         store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
