@@ -567,3 +567,67 @@ p()
     assert resumed.status.value == "completed"
     attempts = resumed.steps["nap"].attempts
     assert attempts[0].status.value == "completed", [a.failure for a in attempts]
+
+
+def test_a_short_store_outage_freezes_nothing_and_loses_nothing(home, tmp_path):
+    """Before: each store call waited for the lock in SQLite's 30 s busy handler with the
+    engine loop frozen, so a step's timeout=3 fired only when the outage ended; now the
+    loop keeps watching its attempts, holds their records and writes them when the store
+    is back."""
+    import sqlite3
+    import time
+
+    from dagwell import Client
+    from helpers import running_attempts, start_orchestrator
+
+    proc = start_orchestrator(
+        home,
+        tmp_path,
+        """
+import time
+from dagwell import StepRetryConfig, pipeline, step
+
+@step(enable_cache=False)
+def short() -> int:
+    time.sleep(1.5)
+    return 7
+
+@step(enable_cache=False, timeout=3, retry=StepRetryConfig(max_retries=0))
+def stuck() -> None:
+    time.sleep(60)
+
+@pipeline(enable_cache=False)
+def p():
+    short()
+    stuck()
+
+try:
+    p()
+except Exception as error:
+    print("ended:", type(error).__name__)
+""",
+    )
+    run, _pids = running_attempts(home, 2)
+    lock = sqlite3.connect(home / "dagwell.db", timeout=30, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    locked_at = time.time()
+    time.sleep(7)  # longer than the timeout, shorter than the 60 s window
+    lock.execute("COMMIT")
+    lock.close()
+    out, _ = proc.communicate(timeout=60)
+    assert "ended: RunFailedError" in out, out
+    assert "the store is unavailable" in out and "the store is back after" in out, out
+    client = Client(home)
+    try:
+        done = client.get_run(run.id)
+    finally:
+        client.close()
+    assert done.status.value == "failed", done.status
+    (short,) = done.steps["short"].attempts
+    (stuck,) = done.steps["stuck"].attempts
+    assert short.status.value == "completed" and _value(done.steps["short"]) == 7
+    assert stuck.failure is not None and stuck.failure.kind is FailureKind.TIMEOUT
+    # both ended while the store was locked, and were recorded as they happened
+    assert short.ended_at.timestamp() < locked_at + 5, short.ended_at.timestamp() - locked_at
+    took = (stuck.ended_at - stuck.started_at).total_seconds()
+    assert took < 5.5, took

@@ -7,7 +7,8 @@ changes to the store in one short transaction (the ends of attempts seen in one 
 written with the starts of the next turn's attempts). Evidence is released (pod
 finalizers dropped) only after that transaction committed. Hooks are then started in
 their own threads, bounded by the pipeline's ``hook_timeout``: they never delay the loop,
-a stop, or change an outcome.
+a stop, or change an outcome. While the store is out, the loop keeps watching its attempts
+and holds their records (see :mod:`.outage`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from dagwell.core.scheduler import (
 from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
 from dagwell.core.units import format_bytes, format_seconds
 from dagwell.engine.hook_runner import HookRunner
+from dagwell.engine.outage import Outage
 from dagwell.engine.restore import RunningAttempt
 from dagwell.engine.signals import Handlers, SignalStop, hurry_on_signals, restore
 from dagwell.runtimes.base import (
@@ -57,6 +59,7 @@ from dagwell.store import (
     Store,
     UpdateRun,
     UpdateStep,
+    retry_window,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +105,7 @@ class Engine:
         self._last_beat = 0.0
         self._last_write = 0.0
         self._hurry = False  # a second signal during a stop: stop waiting for reaps
+        self._outage = Outage(retry_window())
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> RunStatus:
@@ -116,14 +120,11 @@ class Engine:
             calmed = self._stop_now("interrupted (Ctrl-C)")
             raise
         except StoreUnavailable as error:
-            # An outage is nobody's stop: record nothing (the store is not there anyway),
-            # let the attempts die with the runtime, and leave the run to `runs resume`,
-            # which reuses what finished (its manifests are in the artifact store).
-            log.error("run %s: %s; it is left for `dagwell runs resume`", self.run_id, error)
-            raise StoreUnavailable(
-                f"{error} The run {self.run_id} was not stopped: once the store is back, "
-                f"`dagwell runs resume {self.run_id}` finishes it, reusing finished steps."
-            ) from error
+            # An outage that outlasted the window is nobody's stop: record nothing (the
+            # store is not there anyway), let the attempts die with the runtime, and leave
+            # the run to `runs resume`, which reuses what finished (its manifests are in
+            # the artifact store).
+            raise self._left_for_resume(error) from error
         except BaseException:
             log.exception("the engine failed; stopping the run's attempts")
             calmed = self._stop_now("the orchestrator failed")
@@ -133,30 +134,44 @@ class Engine:
                 self.runtime.close()
             finally:
                 restore(calmed)
-        return self._finish()
+        try:
+            return self._finish()
+        except StoreUnavailable as error:
+            raise self._left_for_resume(error) from error
+
+    def _left_for_resume(self, error: StoreUnavailable) -> StoreUnavailable:
+        log.error("run %s: %s; it is left for `dagwell runs resume`", self.run_id, error)
+        return StoreUnavailable(
+            f"{error} The run {self.run_id} was not stopped: once the store is back, "
+            f"`dagwell runs resume {self.run_id}` finishes it, reusing finished steps."
+        )
 
     def _loop(self) -> None:
         while True:
             now = self.clock()
-            self._handle_ready(now)
+            if not self._outage.active:  # while the store is out, nothing new starts
+                self._handle_ready(now)
             for kill in self.scheduler.tick(now):
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
             self._heartbeat(now)
             observed = self.runtime.observed_memory()
-            for launch in self.scheduler.admit(now, observed):
-                self._launch(launch.step_id, launch.attempt, launch.memory_limit, launch.request)
+            if not self._outage.active:
+                for launch in self.scheduler.admit(now, observed):
+                    self._launch(
+                        launch.step_id, launch.attempt, launch.memory_limit, launch.request
+                    )
             self._flush(force=self.scheduler.finished)
             if self.scheduler.finished or self.progress.wants_detail():  # a terminal, <= 4/s
                 self.progress.detail(live_view(self.scheduler, observed))
-            if self.scheduler.finished:
+            if self.scheduler.finished and not self._batch:  # ended, and all of it recorded
                 self._hooks.drain()  # bounded by hook_timeout; a stop never waits
                 return
             wake = self.scheduler.next_wakeup()
             timeout = self.options.heartbeat_interval
             if wake is not None:
                 timeout = min(timeout, max(0.0, wake - self.clock()))
-            if self._batch:  # a deferred write is due soon
-                timeout = min(timeout, self.options.flush_interval)
+            if self._batch:  # a deferred write is due soon (or the store's next try)
+                timeout = min(timeout, max(self.options.flush_interval, self._outage.wait()))
             for event in self.runtime.wait(timeout):
                 self._on_event(event)  # recorded by the next turn's single flush
 
@@ -166,10 +181,15 @@ class Engine:
         self._last_beat = now
         if self.alerts is not None:
             self.alerts.tick(now)
-        if (
-            self.store.heartbeat(self.run_id, now, self.options.owner)
-            and not self.scheduler.stop_requested
-        ):
+        if not self._outage.due():
+            return
+        try:
+            stop = self.store.heartbeat(self.run_id, now, self.options.owner, window=0)
+        except StoreUnavailable as error:
+            self._store_failed(error)
+            return
+        self._store_back()
+        if stop and not self.scheduler.stop_requested:
             self.progress.event("stop requested: killing running attempts")
             for kill in self.scheduler.stop():
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
@@ -214,6 +234,8 @@ class Engine:
         calmed = hurry_on_signals(self._hurry_stop)
         try:
             self._wind_down(why, kind)
+        except StoreUnavailable as error:  # the attempts are stopped; the record must wait
+            log.error("%s", self._left_for_resume(error))
         except Exception:
             log.exception("recording the stop of run %s failed", self.run_id)
         return calmed
@@ -256,18 +278,13 @@ class Engine:
                 "this is a bug in dagwell, please report it."
             )
         status = run_transition(RunStatus.RUNNING, rule.status)
-        self.store.write(
-            [
-                UpdateRun(
-                    self.run_id,
-                    {
-                        "status": status.value,
-                        "status_rule": rule.name,
-                        "ended_at": self.clock(),
-                    },
-                )
-            ]
+        end = UpdateRun(
+            self.run_id,
+            {"status": status.value, "status_rule": rule.name, "ended_at": self.clock()},
         )
+        # with what an outage still holds, and within what is left of its window
+        self.store.write([*self._batch.ops, end], window=self._outage.remaining())
+        self._batch = Batch()
         self.progress.finish(status.value)
         if self.alerts is not None:
             self.alerts.run_ended(status, rule.name, self.clock())
@@ -468,8 +485,10 @@ class Engine:
         )
         now = time.monotonic()
         if self._batch and (must_write or now - self._last_write >= self.options.flush_interval):
-            batch, self._batch = self._batch, Batch()
-            self.store.write(batch)
+            if not self._write_held():  # the store is out: evidence and hooks wait for it
+                self._hooks.poll()
+                self.progress.update(self.scheduler.counts())
+                return
             self._last_write = now
         for key in self._to_release:
             with contextlib.suppress(Exception):
@@ -480,6 +499,36 @@ class Engine:
             self._hooks.submit(hooks, event, what)
         self._hooks.poll()
         self.progress.update(self.scheduler.counts())
+
+    def _write_held(self) -> bool:
+        """Write the held batch with one try; False (batch kept) while the store is out."""
+        if not self._outage.due():
+            return False
+        try:
+            self.store.write(self._batch, window=0)
+        except StoreUnavailable as error:
+            self._store_failed(error)
+            return False
+        self._batch = Batch()
+        self._store_back()
+        return True
+
+    def _store_failed(self, error: StoreUnavailable) -> None:
+        """Count a failed store call; raises once the outage outlasted the window."""
+        if self._outage.failed(error):
+            self.progress.event(
+                f"the run store is unavailable ({error}); attempts keep running and their "
+                f"records are held, retrying for up to {format_seconds(self._outage.window)}"
+            )
+            log.warning("run %s: the store is unavailable: %s", self.run_id, error)
+
+    def _store_back(self) -> None:
+        lasted = self._outage.recovered()
+        if lasted is not None:
+            self.progress.event(
+                f"the run store is back after {format_seconds(lasted)}; held records written"
+            )
+            log.warning("run %s: the store is back after %.1fs", self.run_id, lasted)
 
     def _record(self, change: Change) -> None:
         now = self.clock()

@@ -6,7 +6,7 @@ core; it never imports the engine or a runtime.
 """
 
 from dagwell.store.ops import AttemptWrite, Batch, PutCache, RecordArtifacts, UpdateRun, UpdateStep
-from dagwell.store.store import Store
+from dagwell.store.store import Store, retry_window
 
 __all__ = [
     "AttemptWrite",
@@ -16,4 +16,5 @@ __all__ = [
     "Store",
     "UpdateRun",
     "UpdateStep",
+    "retry_window",
 ]

@@ -17,6 +17,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from dagwell.core.errors import ConfigError
 
 HEAD_REVISION = "0002_memory_samples"
+#: How long one SQLite statement waits for another connection's lock. dagwell's own
+#: transactions take milliseconds; a longer lock is an outage, which the store's retry (with
+#: backoff, for DAGWELL_STORE_RETRY seconds) and the engine ride out without freezing.
+BUSY_TIMEOUT = 1.0
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -38,7 +42,9 @@ def make_engine(url: str) -> Engine:
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False}
+        )
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql+psycopg"):
@@ -62,7 +68,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

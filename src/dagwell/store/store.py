@@ -128,7 +128,9 @@ class Store:
 
         return self._retry(run)
 
-    def write(self, batch: Batch | Sequence[Op]) -> None:
+    def write(self, batch: Batch | Sequence[Op], window: float | None = None) -> None:
+        """Apply ``batch`` in one transaction, retried for ``window`` seconds (default: the
+        retry window; 0: one try, for a caller that rides out an outage on its own)."""
         ops = batch.ops if isinstance(batch, Batch) else list(batch)
         if not ops:
             return
@@ -137,7 +139,7 @@ class Store:
             with self.engine.begin() as conn:
                 execute(conn, ops)
 
-        self._retry(run)
+        self._retry(run, window)
 
     # -- runs ---------------------------------------------------------------------------
     def create_run(self, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
@@ -149,7 +151,9 @@ class Store:
 
         self._retry(run_tx)
 
-    def heartbeat(self, run_id: str, now: float, owner: str | None = None) -> bool:
+    def heartbeat(
+        self, run_id: str, now: float, owner: str | None = None, window: float | None = None
+    ) -> bool:
         """Record that the orchestrator is alive; return whether a stop was requested."""
 
         def run() -> bool:
@@ -163,7 +167,7 @@ class Store:
                 ).scalar()
                 return bool(flag)
 
-        return self._retry(run)
+        return self._retry(run, window)
 
     def claim_run(self, run_id: str, old_owner: str | None, new_owner: str, now: float) -> bool:
         """Take over a run from a dead orchestrator; False if someone else took it first."""
