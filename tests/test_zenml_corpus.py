@@ -28,10 +28,7 @@ def run_piece(path: Path) -> str | None:
 
 
 #: Pieces that do not run yet, and why (strict: each must start passing once fixed).
-KNOWN_GAPS = {
-    "26_register_artifact": "register_artifact copies the files' bytes into the artifact "
-    "store; ZenML keeps the registered folder as the version's uri",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

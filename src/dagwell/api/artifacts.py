@@ -99,28 +99,57 @@ def register_artifact(
     version: str | int | None = None,
     artifact_type: Any = None,
     tags: list[str] | None = None,
-    **_: Any,
+    has_custom_name: bool = True,
+    artifact_metadata: dict[str, Any] | None = None,
 ) -> ArtifactVersion:
-    """Register files that already exist as a version of ``name``: dagwell stores their
-    bytes (a file as bytes, a folder as a {relative path: bytes} dict)."""
+    """Register a file or folder already inside the artifact store as a version of
+    ``name``, in place, as ZenML 0.98 does: nothing is copied, the version's ``uri`` is
+    ``folder_or_file_uri``, and ``.load()`` gives a ``pathlib.Path`` to a local copy.
+    ``has_custom_name`` only decides where ZenML's dashboard lists it (nothing here)."""
     import os
 
-    if os.path.isdir(folder_or_file_uri):
-        data: Any = {}
-        for root, _dirs, files in os.walk(folder_or_file_uri):
-            for file in files:
-                path = os.path.join(root, file)
-                with open(path, "rb") as f:
-                    data[os.path.relpath(path, folder_or_file_uri)] = f.read()
-    elif os.path.isfile(folder_or_file_uri):
-        with open(folder_or_file_uri, "rb") as f:
-            data = f.read()
+    from dagwell.artifact_store import preexisting
+    from dagwell.artifact_store.registry import encode, register_version
+
+    client = _client()
+    store = client.artifacts()
+    uri = str(folder_or_file_uri)
+    local = "://" not in store.url
+    if local:
+        uri, root = os.path.abspath(uri), os.path.abspath(store.url)
     else:
+        root = store.url
+    if not uri.startswith(root.rstrip("/") + "/"):
         raise FileNotFoundError(
-            f"register_artifact: {folder_or_file_uri!r} is not a local file or folder. dagwell "
-            "registers local files by storing their bytes; download remote ones first."
+            f"Folder `{folder_or_file_uri}` is outside of artifact store bounds `{root}`: "
+            "register_artifact keeps data where it is, so write it under "
+            "Client().active_stack.artifact_store.path first (or use save_artifact to copy "
+            "a value in)."
         )
-    return save_artifact(data, name, version=version, artifact_type=artifact_type, tags=tags)
+    if not (os.path.exists(uri) if local else store.fs.exists(uri)):
+        raise FileNotFoundError(
+            f"register_artifact: nothing at {uri!r}; write the file or folder there first."
+        )
+    if not store.write_doc(f"registry/uris/{encode(uri)}.json", {"name": name}, exclusive=True):
+        other = store.read_doc(f"registry/uris/{encode(uri)}.json") or {}
+        raise RuntimeError(
+            f"Cannot create new artifact {name} version with URI {uri} because the URI is "
+            f"already used by artifact {other.get('name')}."
+        )
+    size = preexisting.local_size(uri) if local else int(store.fs.du(uri))
+    info = current_step()
+    doc = register_version(
+        store,
+        name,
+        preexisting.in_place_ref(uri, size),
+        version=version,
+        tags=tags,
+        run_metadata=artifact_metadata,
+        producer={"run_id": info.run_id, "step": info.step_id} if info else {},
+        artifact_type=str(getattr(artifact_type, "value", artifact_type or "DataArtifact")),
+        model=info.context.get("model") if info else None,
+    )
+    return ArtifactVersion.from_doc(doc, client._loader())
 
 
 def load_artifact(name_or_id: str, version: str | int | None = None) -> Any:

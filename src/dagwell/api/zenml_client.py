@@ -9,6 +9,7 @@ raises an error that names it and says what to use instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from dagwell.api.model import Model
 
 _NOT_IN_DAGWELL = {
-    "active_stack": "dagwell has no stacks: choose where steps run with orchestrator=",
     "active_stack_model": "dagwell has no stacks: choose where steps run with orchestrator=",
     "get_stack": "dagwell has no stacks: choose where steps run with orchestrator=",
     "list_stacks": "dagwell has no stacks: choose where steps run with orchestrator=",
@@ -82,6 +82,36 @@ class PipelineView:
         return runs[0]
 
 
+@dataclass(frozen=True)
+class ArtifactStoreView:
+    """ZenML's ``active_stack.artifact_store``: where this home keeps its artifacts."""
+
+    path: str
+    name: str = "default"
+
+    @property
+    def flavor(self) -> str:
+        return "local" if "://" not in self.path else self.path.split("://", 1)[0]
+
+
+@dataclass(frozen=True)
+class StackView:
+    """ZenML's ``Client().active_stack``, for its artifact store only: code writes files
+    under ``active_stack.artifact_store.path`` to register them (``register_artifact``).
+    dagwell has no stack components; where steps run is the pipeline's orchestrator."""
+
+    artifact_store: ArtifactStoreView
+    name: str = "default"
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"Client().active_stack.{name} is a ZenML stack component dagwell does not have: "
+            "its stack is only the artifact store; choose where steps run with orchestrator=."
+        )
+
+
 class ZenMLClientMixin:
     """Mixed into :class:`dagwell.api.client.Client`."""
 
@@ -98,6 +128,15 @@ class ZenMLClientMixin:
                 f"{_NOT_IN_DAGWELL[name]}."
             )
         raise AttributeError(f"'Client' object has no attribute {name!r}")
+
+    @property
+    def active_stack(self) -> StackView:
+        """The artifact store as ZenML's stack shows it; a local one exists once asked for,
+        as ZenML's does, so files can be written under its ``path`` at once."""
+        url = str(self.artifacts().url)
+        if "://" not in url:
+            os.makedirs(url, exist_ok=True)
+        return StackView(ArtifactStoreView(url))
 
     # -- runs and pipelines --------------------------------------------------------------
     def get_pipeline_run(self, name_id_or_prefix: str, **_: Any) -> PipelineRun:

@@ -340,6 +340,8 @@ class RegistryLoader:
     def uri(self, ref: ArtifactRef) -> str:
         from dagwell.artifact_store.store import object_key
 
+        if ref.uri is not None:
+            return ref.uri
         return f"{self._opener().url}/{object_key(ref.digest)}"
 
     def metadata(self, kind: str, key: str) -> dict[str, Any]:

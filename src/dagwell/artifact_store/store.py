@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from dagwell.artifact_store import preexisting
 from dagwell.artifact_store.materializers import (
     PYTHON,
     CannotMaterialize,
@@ -191,10 +192,15 @@ class LocalArtifactStore:
         return ArtifactRef(digest, used, type_name(value), size, python), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
+        if ref.uri is not None:
+            return os.path.exists(ref.uri)
         return ref.materializer == "none" or self._path(object_key(ref.digest)).exists()
 
     def verify(self, ref: ArtifactRef) -> bool:
-        """True when the artifact is there and its bytes still hash to its digest."""
+        """True when the artifact is there and its bytes still hash to its digest (data
+        registered in place: when it is still there)."""
+        if ref.uri is not None:
+            return os.path.exists(ref.uri)
         return ref.materializer == "none" or _file_digest_is(
             self._path(object_key(ref.digest)), ref.digest
         )
@@ -202,6 +208,8 @@ class LocalArtifactStore:
     def get(self, ref: ArtifactRef) -> Any:
         if ref.materializer == "none":
             return None
+        if ref.uri is not None:
+            return preexisting.copy_out(ref)
         path = self._path(object_key(ref.digest))
         try:
             f = open(path, "rb")  # noqa: SIM115 (closed below, after loading)
@@ -331,6 +339,8 @@ class FsspecArtifactStore:
         return ArtifactRef(digest, used, type_name(value), size, python), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
+        if ref.uri is not None:
+            return bool(self.fs.exists(ref.uri))
         return ref.materializer == "none" or bool(
             self.fs.exists(self._path(object_key(ref.digest)))
         )
@@ -343,6 +353,8 @@ class FsspecArtifactStore:
             return False
 
     def verify(self, ref: ArtifactRef) -> bool:
+        if ref.uri is not None:
+            return bool(self.fs.exists(ref.uri))
         return ref.materializer == "none" or self._remote_digest_is(
             self._path(object_key(ref.digest)), ref.digest
         )
@@ -350,6 +362,8 @@ class FsspecArtifactStore:
     def get(self, ref: ArtifactRef) -> Any:
         if ref.materializer == "none":
             return None
+        if ref.uri is not None:
+            return preexisting.copy_out(ref, self.fs)
         with tempfile.TemporaryFile("w+b") as local:  # a real file: loaders read it once
             try:
                 with self.fs.open(self._path(object_key(ref.digest)), "rb") as f:

@@ -23,15 +23,21 @@ class ArtifactRef:
     type_name: str
     size: int
     python: str | None = None  # "3.11" for pickles: a pickle only loads on the same Python
+    # Data registered where it already is (register_artifact): its location. The digest
+    # then names the registration, not bytes dagwell read.
+    uri: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "digest": self.digest,
             "materializer": self.materializer,
             "type_name": self.type_name,
             "size": self.size,
             "python": self.python,
         }
+        if self.uri is not None:
+            doc["uri"] = self.uri
+        return doc
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ArtifactRef:
@@ -41,6 +47,7 @@ class ArtifactRef:
             type_name=str(data["type_name"]),
             size=int(data["size"]),
             python=data.get("python"),
+            uri=data.get("uri"),
         )
 
 
