@@ -3,10 +3,12 @@ outages. Each test replays a reproduction that misbehaved before its fix."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import pytest
 
+from conftest import need
 from dagwell import LocalOrchestrator, StepRetryConfig, pipeline, step
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.failures import FailureKind
@@ -493,6 +495,70 @@ def test_cli_usage_errors_are_short_and_exit_2(tmp_path):
     assert _cli(tmp_path, "run", "ok.py", "-p", "n=3", home=home).returncode == 0
     missing = _cli(tmp_path, "runs", "logs", "latest", "NOSTEP", home=home)
     assert missing.returncode == 2 and "has no step 'NOSTEP'; its steps: s" in missing.stderr
+
+
+@contextlib.contextmanager
+def _read_only_view(source, target):
+    """``source`` bind-mounted read-only at ``target``: writes really fail there, even as
+    root (which file modes would not stop)."""
+    import errno
+    import subprocess
+
+    target.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(source), str(target)], capture_output=True)
+    need(None if mounted.returncode == 0 else f"cannot bind-mount: {mounted.stderr!r}")
+    try:
+        remount = ["mount", "-o", "remount,ro,bind", str(target)]
+        subprocess.run(remount, check=True, capture_output=True)
+        with pytest.raises(OSError) as refused:
+            (target / "probe").write_text("")
+        assert refused.value.errno == errno.EROFS
+        yield target
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+
+
+def test_read_only_commands_read_a_read_only_home(tmp_path):
+    """Before: every command, even `runs list`, failed on a read-only DAGWELL_HOME with
+    'cannot be written', because opening the store migrated it (WAL pragmas, alembic)."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    (tmp_path / "ok.py").write_text(
+        PIPELINE_FILE.replace("return n", "print('said', n)\n    return n")
+    )
+    home = tmp_path / "home"
+    assert _cli(tmp_path, "run", "ok.py", "-p", "n=3", home=home).returncode == 0
+    with _read_only_view(home, tmp_path / "ro") as ro:
+        listed = _cli(tmp_path, "runs", "list", home=ro)
+        assert listed.returncode == 0 and "completed" in listed.stdout, listed
+        shown = _cli(tmp_path, "runs", "show", "latest", "--json", home=ro)
+        assert shown.returncode == 0 and '"status": "completed"' in shown.stdout, shown
+        logs = _cli(tmp_path, "runs", "logs", "latest", "s", home=ro)
+        assert logs.returncode == 0 and "said 3" in logs.stdout, logs
+        loaded = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from dagwell import Client\n"
+                f"print(Client({str(ro)!r}).get_run('latest').steps['s'].output.load())",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert loaded.returncode == 0 and loaded.stdout.strip() == "3", loaded
+        run = _cli(tmp_path, "run", "ok.py", home=ro)  # writing still says why it cannot
+        assert run.returncode == 2 and "cannot be written: check the permissions" in run.stderr
+    # a store that would need migrating cannot be read without writing: say so and the fix
+    old = sqlite3.connect(home / "dagwell.db")
+    with old:
+        old.execute("UPDATE alembic_version SET version_num = '0001_initial'")
+    old.close()
+    with _read_only_view(home, tmp_path / "ro2") as ro:
+        stale = _cli(tmp_path, "runs", "list", home=ro)
+    assert stale.returncode == 2 and "schema is 0001_initial" in stale.stderr, stale
+    assert "with write access" in stale.stderr and "Traceback" not in stale.stderr
 
 
 def test_ctrl_c_on_dagwell_run_exits_130(tmp_path, home):

@@ -38,7 +38,7 @@ class Client(ZenMLClientMixin):
         if self._store is None:
             from dagwell.store import Store
 
-            self._store = Store.open(self.home.store_url)
+            self._store = Store.open(self.home.store_url, reading=True)
         return self._store
 
     def artifacts(self, url: str | None = None) -> Any:
@@ -80,6 +80,7 @@ class Client(ZenMLClientMixin):
         if (
             row["status"] == "running"
             and (row.get("orchestrator") or {}).get("synchronous") is False
+            and not store.read_only  # recording the loss is for a client that may write
         ):
             from dagwell.engine.detached import reap_if_lost
 

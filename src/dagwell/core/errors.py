@@ -51,6 +51,10 @@ class StoreError(DagwellError):
     """The run store failed."""
 
 
+class StoreNotWritable(StoreError):
+    """The SQLite store cannot be written (a read-only DAGWELL_HOME, missing permissions)."""
+
+
 class StoreUnavailable(StoreError, TemporaryError):
     """The run store could not be reached or stayed locked past the retry bound."""
 

@@ -4,17 +4,21 @@ SQLite runs in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so two writers queue instead of deadlocking on a lock upgrade.
 PostgreSQL is reached through psycopg 3 (``postgresql://`` URLs are mapped to it).
 Migrations are alembic's; a store already at the head revision skips importing alembic.
+A store that cannot be written (a read-only DAGWELL_HOME) can still be read: see
+:func:`open_read_only`.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from dagwell.core.errors import ConfigError
+from dagwell.core.errors import ConfigError, StoreNotWritable
 
 HEAD_REVISION = "0002_memory_samples"
 #: How long one SQLite statement waits for another connection's lock. dagwell's own
@@ -60,13 +64,14 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # dagwell emits BEGIN itself (below)
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cursor.close()
@@ -77,6 +82,49 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_read_only(url: str) -> Engine:
+    """The SQLite store at ``url`` opened for reading only, for a home nobody may write.
+
+    A WAL database is read through its ``-shm`` index, which a read-only directory cannot
+    hold; when no ``-wal`` file exists (every commit is in the database file), the file is
+    opened ``immutable`` instead. The schema must be current: migrating would write."""
+    path = url.split(":///", 1)[-1]
+    wal = os.path.exists(f"{path}-wal")
+    failure: OperationalError | None = None
+    for immutable in (False,) if wal else (False, True):
+        query = "mode=ro&immutable=1" if immutable else "mode=ro"
+        engine = create_engine(
+            f"sqlite:///file:{quote(path)}?{query}&uri=true",
+            connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False},
+        )
+        _configure_sqlite(engine, read_only=True)
+        try:
+            with engine.connect().execution_options(dagwell_read=True) as conn:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError as error:
+            engine.dispose()
+            if "no such table" in str(error):
+                revision = None
+            else:
+                failure = error
+                continue
+        if revision == HEAD_REVISION:
+            return engine
+        engine.dispose()
+        raise StoreNotWritable(
+            f"The run store {path} cannot be written and its schema is "
+            f"{revision or 'missing'}, not this dagwell's {HEAD_REVISION}, so it cannot be "
+            "read as it is: run any dagwell command once with write access to its directory "
+            "(DAGWELL_HOME), which migrates it, or copy the home somewhere writable."
+        )
+    raise StoreNotWritable(
+        f"The run store {path} cannot be written, nor opened read-only ({failure}"
+        f"{'; its -wal file holds commits that need a writer to be read' if wal else ''}): "
+        "check the permissions of it and of its directory (DAGWELL_HOME), or copy the home "
+        "somewhere writable."
+    )
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -19,9 +19,15 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from dagwell.core.errors import ConfigError, RunNotFound, StoreError, StoreUnavailable
+from dagwell.core.errors import (
+    ConfigError,
+    RunNotFound,
+    StoreError,
+    StoreNotWritable,
+    StoreUnavailable,
+)
 from dagwell.store import schema
-from dagwell.store.connect import make_engine, migrate, normalize_url
+from dagwell.store.connect import make_engine, migrate, normalize_url, open_read_only
 from dagwell.store.ops import Batch, Op, execute
 
 log = logging.getLogger("dagwell.store")
@@ -54,7 +60,7 @@ def retry_window() -> float:
     return value
 
 
-def _unusable_file(error: DBAPIError, url: str) -> str | None:
+def _unusable_file(error: DBAPIError, url: str) -> StoreError | None:
     """An SQLite store that cannot work as it is (not a database, not writable): say what
     and where, at once, instead of retrying and blaming a stuck process or dagwell."""
     if not url.startswith("sqlite"):
@@ -62,12 +68,12 @@ def _unusable_file(error: DBAPIError, url: str) -> str | None:
     text = str(error.orig or error).lower()
     path = make_url(url).database or url
     if "file is not a database" in text or "malformed" in text:
-        return (
+        return StoreError(
             f"{path} is not a dagwell store (not a readable SQLite database). Move it away, "
             "or point DAGWELL_HOME (or DAGWELL_STORE_URL) at another place."
         )
     if "readonly" in text or "read-only" in text or "unable to open database" in text:
-        return (
+        return StoreNotWritable(
             f"The run store {path} cannot be written: check the permissions of it and of "
             "its directory (DAGWELL_HOME), or point DAGWELL_HOME at a writable place."
         )
@@ -75,17 +81,28 @@ def _unusable_file(error: DBAPIError, url: str) -> str | None:
 
 
 class Store:
-    def __init__(self, engine: Engine, url: str) -> None:
+    def __init__(self, engine: Engine, url: str, read_only: bool = False) -> None:
         self.engine = engine
         self.url = url
+        self.read_only = read_only  # opened for reading only: every write fails, saying why
 
     @classmethod
-    def open(cls, url: str, connect_window: float = CONNECT_WINDOW) -> Store:
-        """Open (and migrate) the store; an unreachable one fails within ``connect_window``."""
+    def open(
+        cls, url: str, connect_window: float = CONNECT_WINDOW, *, reading: bool = False
+    ) -> Store:
+        """Open (and migrate) the store; an unreachable one fails within ``connect_window``.
+        ``reading``: an SQLite store that cannot be written (a read-only home) is opened
+        for reading only, which needs no migration."""
         url = normalize_url(url)
         engine = make_engine(url)
         store = cls(engine, url)
-        store._retry(lambda: migrate(engine), window=connect_window)
+        try:
+            store._retry(lambda: migrate(engine), window=connect_window)
+        except StoreNotWritable:
+            engine.dispose()
+            if not reading:
+                raise
+            return cls(open_read_only(url), url, read_only=True)
         return store
 
     @property
@@ -105,7 +122,7 @@ class Store:
             except DBAPIError as error:
                 unusable = _unusable_file(error, self.url)
                 if unusable is not None:
-                    raise StoreError(unusable) from error
+                    raise unusable from error
                 if not _transient(error):
                     raise StoreError(
                         f"The run store at {self.safe_url} refused a write: {error.orig or error}."
