@@ -157,6 +157,19 @@ def load_artifact(name_or_id: str, version: str | int | None = None) -> Any:
     return _client().get_artifact_version(name_or_id, version).load()
 
 
+_FORMS = """log_metadata(metadata={})  # inside a step: the step run
+log_metadata(metadata={}, step_name=..., run_id_name_or_prefix=...)
+log_metadata(metadata={}, step_id=...)
+log_metadata(metadata={}, run_id_name_or_prefix=...)
+log_metadata(metadata={}, infer_model=True)
+log_metadata(metadata={}, model_name=..., model_version=...)
+log_metadata(metadata={}, model_version_id=...)
+log_metadata(metadata={}, infer_artifact=True)  # step with single output
+log_metadata(metadata={}, artifact_name=..., infer_artifact=True)  # one output of the step
+log_metadata(metadata={}, artifact_name=..., artifact_version=...)
+log_metadata(metadata={}, artifact_version_id=...)"""
+
+
 def log_metadata(
     metadata: dict[str, Any],
     step_id: str | None = None,
@@ -171,9 +184,11 @@ def log_metadata(
     model_version: Any = None,
     infer_model: bool = False,
 ) -> None:
-    """Attach metadata, with ZenML's targets: the running step (no target), a step of a
-    run, a run, an artifact version (by name and version, id, or the step's own output
-    with ``infer_artifact``), or a model version (by name and version, or inferred)."""
+    """Attach metadata, with ZenML 0.98's targets and their order of precedence
+    (zenml/utils/metadata_utils.py): a step run (by id, or by name in a run), a run, a
+    model version (by name and version, or id, or the step's), an artifact version (by
+    name and version, or id, or the step's own output), else the running step. A target
+    that does not exist is an error, as is a combination ZenML does not accept."""
     from dagwell.artifact_store.registry import add_metadata
 
     if not isinstance(metadata, dict):
@@ -182,10 +197,14 @@ def log_metadata(
     client = _client()
     store = client.artifacts()
     if step_id is not None:
-        add_metadata(store, "step", str(step_id), metadata)
+        add_metadata(store, "step", _step_key(client, info, str(step_id)), metadata)
     elif step_name is not None and run_id_name_or_prefix is not None:
-        run = client.get_pipeline_run(str(run_id_name_or_prefix))
-        add_metadata(store, "step", f"{run.id}/{step_name}", metadata)
+        run_id = str(run_id_name_or_prefix)
+        if info is None or run_id not in (info.run_id, info.run_name):
+            run_id = client.get_pipeline_run(run_id).id
+        else:
+            run_id = info.run_id
+        add_metadata(store, "step", _step_key(client, info, f"{run_id}/{step_name}"), metadata)
     elif run_id_name_or_prefix is not None:
         run_id = str(run_id_name_or_prefix)
         if info is None or run_id not in (info.run_id, info.run_name):
@@ -194,27 +213,28 @@ def log_metadata(
             store, "run", info.run_id if info and run_id == info.run_name else run_id, metadata
         )
     elif model_name is not None and model_version is not None:
-        from dagwell.api.model import Model
-
-        Model(model_name, version=model_version).log_metadata(metadata)
-    elif model_version_id is not None:
-        raise ValueError(
-            "log_metadata(model_version_id=...): dagwell finds model versions by name; pass "
-            "model_name= and model_version= instead."
+        add_metadata(
+            store, "model", client.get_model_version(model_name, model_version).id, metadata
         )
+    elif model_version_id is not None:
+        version = client.get_model_version(None, str(model_version_id))
+        add_metadata(store, "model", version.id, metadata)
     elif infer_model:
-        _need_step(info, "infer_model=True")
-        assert info is not None
-        if not info.context.get("model"):
+        if info is None:
             raise ValueError(
-                f"Step {info.step_name!r} has no model to infer; set model=Model(...)."
+                "If you are using the `infer_model` option, the function must be called "
+                "inside a step with configured `model` in decorator. Otherwise, you can "
+                "provide a `model_version_id` or a combination of `model_name` and "
+                "`model_version`."
             )
-        model = info.context["model"]
-        from dagwell.api.model import Model
-
-        m = Model(model["name"], version=model["version"])
-        m._store = store
-        m.log_metadata(metadata)
+        model = info.context.get("model")
+        if not model:
+            raise ValueError(
+                f"The step context does not feature any model versions: step "
+                f"{info.step_name!r} has no model; set model=Model(...) on it or its pipeline."
+            )
+        version = client.get_model_version(model["name"], int(model["number"]))
+        add_metadata(store, "model", version.id, metadata)
     elif artifact_name is not None and artifact_version is not None:
         add_metadata(
             store,
@@ -223,27 +243,46 @@ def log_metadata(
             metadata,
         )
     elif artifact_version_id is not None:
-        add_metadata(store, "artifact", str(artifact_version_id), metadata)
+        add_metadata(
+            store, "artifact", client.get_artifact_version(str(artifact_version_id)).id, metadata
+        )
     elif infer_artifact:
-        _need_step(info, "infer_artifact=True")
-        assert info is not None
+        if info is None:
+            raise ValueError(
+                "When you are using the `infer_artifact` option when you call `log_metadata`, "
+                "it must be called inside a step with outputs. Otherwise, you can provide a "
+                "`artifact_version_id` or a combination of `artifact_name` and "
+                "`artifact_version`."
+            )
         output = info.output_name(artifact_name, "log_metadata(infer_artifact=True)")
         info.output_metadata.setdefault(output, {}).update(metadata)
-    elif artifact_name is not None:
-        raise ValueError(
-            "log_metadata(artifact_name=...) needs artifact_version= too (or, inside a step, "
-            "infer_artifact=True for the step's own output)."
-        )
-    else:
-        _need_step(info, "log_metadata() without a target")
-        assert info is not None
+    elif all(v is None for v in (artifact_name, model_name, model_version, artifact_version)):
+        if info is None:
+            raise ValueError(
+                "You are calling 'log_metadata()' outside of a step execution. To attach "
+                "metadata outside a step, name the target: run_id_name_or_prefix=, "
+                "artifact_name= and artifact_version=, model_name= and model_version=, ..."
+            )
         add_metadata(store, "step", f"{info.run_id}/{info.step_id}", metadata)
-
-
-def _need_step(info: StepInfo | None, what: str) -> None:
-    if info is None:
+    else:
         raise ValueError(
-            f"You are calling {what} outside of a step execution. To attach metadata "
-            "outside a step, name the target (run_id_name_or_prefix=, artifact_name= and "
-            "artifact_version=, model_name= and model_version=)."
+            "Unsupported way to call `log_metadata`: give one of these combinations:\n" + _FORMS
         )
+
+
+def _step_key(client: Any, info: StepInfo | None, step_id: str) -> str:
+    """A step run's id (``<run id>/<invocation id>``, ZenML's ``step_run.id``), checked
+    against the store, except for the running step's own run (an attempt, on a pod
+    too, never reads the run store)."""
+    run_part, _, name = step_id.rpartition("/")
+    if not run_part or not name:
+        raise KeyError(
+            f"{step_id!r} is not a step run id: dagwell's are '<run id>/<invocation id>' "
+            "(step_run.id, get_step_context().step_run.id)."
+        )
+    if info is not None and run_part == info.run_id:
+        return step_id
+    run = client.get_pipeline_run(run_part)
+    if name not in run.steps:
+        raise KeyError(f"Run {run.id} has no step {name!r}; it has {', '.join(run.steps)}.")
+    return f"{run.id}/{name}"

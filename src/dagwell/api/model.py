@@ -151,21 +151,40 @@ class Model:
         return read_metadata(self._artifacts(), "model", self.id)
 
     # -- what it holds ---------------------------------------------------------------------
+    def _links_here(self, doc: dict[str, Any]) -> bool:
+        model = doc.get("model") or {}
+        return bool(
+            model.get("name") == self.name and model.get("number") == self._version_doc()["number"]
+        )
+
     def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
         """The artifact ``name`` linked to this model version (its newest, or ``version``)."""
         from dagwell.artifact_store.registry import RegistryLoader, artifact_versions
 
-        doc = self._version_doc()
         linked = [
             d
             for d in artifact_versions(self._artifacts(), name)
-            if (d.get("model") or {}).get("name") == self.name
-            and (d.get("model") or {}).get("number") == doc["number"]
-            and (version is None or d["version"] == str(version))
+            if self._links_here(d) and (version is None or d["version"] == str(version))
         ]
         if not linked:
             return None
         return ArtifactVersion.from_doc(linked[-1], RegistryLoader(self._artifacts))
+
+    def linked_artifacts(self) -> list[ArtifactVersion]:
+        """Every artifact version linked to this model version, oldest first."""
+        from dagwell.artifact_store.registry import (
+            RegistryLoader,
+            artifact_names,
+            artifact_versions,
+        )
+
+        store = self._artifacts()
+        return [
+            ArtifactVersion.from_doc(d, RegistryLoader(self._artifacts))
+            for name in artifact_names(store)
+            for d in artifact_versions(store, name)
+            if self._links_here(d)
+        ]
 
     def load_artifact(self, name: str, version: str | None = None) -> Any:
         artifact = self.get_artifact(name, version)

@@ -18,7 +18,7 @@ from uuid import UUID
 from dagwell.core.records import ArtifactVersion, PipelineRun
 
 if TYPE_CHECKING:
-    from dagwell.api.model import Model
+    from dagwell.api.model_responses import ModelResponse, ModelVersionResponse
 
 _NOT_IN_DAGWELL = {
     "active_stack_model": "dagwell has no stacks: choose where steps run with orchestrator=",
@@ -201,32 +201,51 @@ class ZenMLClientMixin:
         return Page(found)
 
     # -- models --------------------------------------------------------------------------
-    def get_model(self, model_name_or_id: str, **_: Any) -> Model:
-        from dagwell.api.model import Model
+    def get_model(self, model_name_or_id: str, **_: Any) -> ModelResponse:
+        """ZenML's ModelResponse: ``.name``, ``.id``, card fields, ``.versions``."""
+        from dagwell.api.model_responses import ModelResponse
         from dagwell.artifact_store.registry import get_model
 
-        doc = get_model(self.artifacts(), str(model_name_or_id))
-        return Model._from_doc(doc, None, self.artifacts())
+        return ModelResponse(get_model(self.artifacts(), str(model_name_or_id)), self.artifacts())
 
     def get_model_version(
         self,
-        model_name_or_id: str,
+        model_name_or_id: str | None = None,
         model_version_name_or_number_or_id: Any = None,
         **_: Any,
-    ) -> Model:
-        """A model version by name, number or stage (ModelStages); the newest when omitted."""
-        from dagwell.api.model import Model
-        from dagwell.artifact_store.registry import find_model_version, get_model
+    ) -> ModelVersionResponse:
+        """ZenML's ModelVersionResponse (``.name`` is the version's name, ``.model.name``
+        the model's), found by version name, number, stage (ModelStages) or id; the newest
+        when omitted. With only a version id, ``model_name_or_id`` may be None."""
+        from dagwell.api.model_responses import ModelVersionResponse
+        from dagwell.artifact_store.registry import (
+            find_model_version,
+            get_model,
+            model_version_by_id,
+        )
 
         store = self.artifacts()
+        wanted = model_version_name_or_number_or_id
+        if isinstance(wanted, UUID) or (model_name_or_id is None and wanted is not None):
+            hit = model_version_by_id(store, str(wanted))
+            if hit is None:
+                raise KeyError(f"No model version with id {str(wanted)!r} in {store.url}.")
+            return ModelVersionResponse(hit[0], hit[1], store)
+        if model_name_or_id is None:
+            raise ValueError(
+                "No model identifier provided and model version identifier "
+                f"`{wanted}` is not a valid UUID."
+            )
         name = str(model_name_or_id)
-        version = find_model_version(store, name, model_version_name_or_number_or_id)
-        return Model._from_doc(get_model(store, name), version, store)
+        version = find_model_version(store, name, wanted)
+        return ModelVersionResponse(get_model(store, name), version, store)
 
     def list_model_versions(self, model_name_or_id: str, **_: Any) -> Page:
-        from dagwell.api.model import Model
+        from dagwell.api.model_responses import ModelVersionResponse
         from dagwell.artifact_store.registry import get_model, model_versions
 
         store = self.artifacts()
         model = get_model(store, str(model_name_or_id))
-        return Page(Model._from_doc(model, v, store) for v in model_versions(store, model["name"]))
+        return Page(
+            ModelVersionResponse(model, v, store) for v in model_versions(store, model["name"])
+        )

@@ -247,6 +247,30 @@ def create_model_version(
         number += 1
 
 
+def model_names(store: ArtifactStore) -> list[str]:
+    return sorted({decode(k.split("/")[2]) for k in store.list_keys("registry/models")})
+
+
+def model_version_by_id(
+    store: ArtifactStore, id_or_prefix: str
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The model and model version with this id (dashes or not, or a unique prefix)."""
+    wanted = id_or_prefix.replace("-", "").lower()
+    if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+        return None
+    found = [
+        (get_model(store, name), doc)
+        for name in model_names(store)
+        for doc in model_versions(store, name)
+        if doc["id"].startswith(wanted)
+    ]
+    if len(found) > 1:
+        raise KeyError(
+            f"{id_or_prefix!r} is a prefix of {len(found)} model version ids; give more of it."
+        )
+    return found[0] if found else None
+
+
 STAGES = ("none", "staging", "production", "archived", "latest")
 
 

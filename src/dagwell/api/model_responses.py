@@ -1,0 +1,121 @@
+"""What ``Client().get_model(...)`` and ``Client().get_model_version(...)`` return: ZenML
+0.98's ModelResponse and ModelVersionResponse shapes.
+
+They differ from :class:`dagwell.api.model.Model` (what a pipeline is configured with and
+``get_step_context().model`` gives) where ZenML's differ: a version response's ``.name``
+is the version's name and ``.model.name`` the model's; ``.tags`` are tag objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagwell.api.model import Model, ModelStages
+from dagwell.core.records import ArtifactVersion, Tag, to_datetime
+
+
+class ModelResponse:
+    """A model: ``.name``, ``.id``, its card fields, ``.latest_version_name``,
+    ``.latest_version_id`` and ``.versions`` (each a :class:`Model`)."""
+
+    def __init__(self, doc: dict[str, Any], store: Any) -> None:
+        self._doc, self._store = doc, store
+        self.name: str = doc["name"]
+        self.id: str = doc["id"]
+        self.license: str | None = doc.get("license")
+        self.description: str | None = doc.get("description")
+        self.audience: str | None = doc.get("audience")
+        self.use_cases: str | None = doc.get("use_cases")
+        self.limitations: str | None = doc.get("limitations")
+        self.trade_offs: str | None = doc.get("trade_offs")
+        self.ethics: str | None = doc.get("ethics")
+        self.save_models_to_registry = True
+        self.tags = [Tag(t) for t in doc.get("tags") or []]
+
+    def __repr__(self) -> str:
+        return f"ModelResponse(name={self.name!r})"
+
+    def _versions(self) -> list[dict[str, Any]]:
+        from dagwell.artifact_store.registry import model_versions
+
+        return model_versions(self._store, self.name)
+
+    @property
+    def latest_version_name(self) -> str | None:
+        versions = self._versions()
+        return str(versions[-1]["name"]) if versions else None
+
+    @property
+    def latest_version_id(self) -> str | None:
+        versions = self._versions()
+        return str(versions[-1]["id"]) if versions else None
+
+    @property
+    def versions(self) -> list[Model]:
+        return [Model._from_doc(self._doc, v, self._store) for v in self._versions()]
+
+
+class ModelVersionResponse:
+    """One version of a model: ``.name`` (the version's), ``.number``, ``.id``,
+    ``.stage``, ``.model`` (a :class:`ModelResponse`), ``.description``, ``.tags``,
+    ``.run_metadata``, ``.created``, ``get_artifact(name)`` and its kinds,
+    ``data_artifacts``/``model_artifacts``, ``set_stage(...)``, ``to_model_class()``."""
+
+    def __init__(self, model: dict[str, Any], version: dict[str, Any], store: Any) -> None:
+        self._version = Model._from_doc(model, version, store)
+        self._store = store
+        self.model = ModelResponse(model, store)
+        self.name: str = str(version["name"])
+        self.number: int = int(version["number"])
+        self.id: str = str(version["id"])
+        self.description: str | None = version.get("description")
+        self.tags = [Tag(t) for t in version.get("tags") or []]
+        self.created = to_datetime(version.get("created"))
+
+    def __repr__(self) -> str:
+        return f"ModelVersionResponse(model={self.model.name!r}, name={self.name!r})"
+
+    @property
+    def stage(self) -> str | None:
+        return self._version.stage
+
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        return self._version.run_metadata
+
+    def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
+        return self._version.get_artifact(name, version)
+
+    def get_model_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
+        return self._version.get_artifact(name, version)
+
+    def get_data_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
+        return self._version.get_artifact(name, version)
+
+    def get_deployment_artifact(
+        self, name: str, version: str | None = None
+    ) -> ArtifactVersion | None:
+        return self._version.get_artifact(name, version)
+
+    def _linked(self, model_kind: bool) -> dict[str, dict[str, ArtifactVersion]]:
+        found: dict[str, dict[str, ArtifactVersion]] = {}
+        for artifact in self._version.linked_artifacts():
+            if (artifact.artifact_type == "ModelArtifact") is model_kind:
+                found.setdefault(artifact.name, {})[str(artifact.version)] = artifact
+        return found
+
+    @property
+    def data_artifacts(self) -> dict[str, dict[str, ArtifactVersion]]:
+        """Name -> version -> artifact version, for the non-model artifacts linked here."""
+        return self._linked(model_kind=False)
+
+    @property
+    def model_artifacts(self) -> dict[str, dict[str, ArtifactVersion]]:
+        return self._linked(model_kind=True)
+
+    def set_stage(self, stage: str | ModelStages, force: bool = False) -> None:
+        self._version.set_stage(stage, force)
+
+    def to_model_class(self, suppress_class_validation_warnings: bool = True) -> Model:
+        """This version as a :class:`Model` (what a pipeline's ``model=`` takes)."""
+        return Model._from_doc(self.model._doc, self._version._version_doc(), self._store)
