@@ -6,7 +6,8 @@ included), and streams watch responses line by line. It records every request
 (``requests``: method, path, status; ``created``: the bodies of pod creations, as sent) and
 injects faults: an error status for the next N matching requests (429 with Retry-After,
 5xx), dropped connections (:class:`Fault` ``drop=True``), and broken watch streams
-(:meth:`break_watches`, :meth:`holding_watches`). A real 410 comes from the control plane itself (etcd compaction).
+(:meth:`break_watches`, :meth:`holding_watches`). A real 410 comes from the control plane
+itself (etcd compaction).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import re
 import socket
 import ssl
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -56,6 +57,7 @@ class FaultProxy:
     _streams: set[socket.socket] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _watches_open: threading.Event = field(default_factory=threading.Event)
+    _hold_seconds: float = 30.0
     _http: ThreadingHTTPServer | None = None
     _context: ssl.SSLContext | None = None
 
@@ -100,6 +102,7 @@ class FaultProxy:
         """Break every watch stream and hold new watches until the block ends (at most
         ``timeout`` s later), so that nothing the client sees moves while the block changes
         the server (a compaction: the client then resumes from a version older than it)."""
+        self._hold_seconds = timeout
         self._watches_open.clear()
         self.break_watches()
         try:
@@ -176,7 +179,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(fault.status, json.dumps(status).encode(), headers)
             return
         if "watch=true" in self.path:
-            owner._watches_open.wait(30.0)
+            owner._watches_open.wait(owner._hold_seconds)
         if self.command == "POST" and re.search(r"/pods$", path) and body:
             with contextlib.suppress(ValueError), owner._lock:
                 owner.created.append(json.loads(body))
