@@ -153,18 +153,19 @@ def test_the_quota_admission_and_controller_are_real(kube):
 
 
 def test_nothing_is_left_after_a_cluster_stops(control_plane, tmp_path):
-    """Regression: KubeHarness.stop() left an empty cpu cgroup (cgroup v1) every time."""
-    from dagwell.testing.kube import KubeCluster, KubeHarness
+    """Regression: the test cluster's stop() left an empty cpu cgroup (cgroup v1) every
+    time. A node that joined mid-test goes too: its Node object and its cgroup."""
+    from dagwell.testing.kube import KubeCluster
 
-    for make in (
-        lambda: KubeCluster(control_plane, {"n1": "1GB"}, workdir=tmp_path / "a"),
-        lambda: KubeHarness({"n1": "1GB"}, workdir=tmp_path / "b"),
-    ):
-        cluster = make().start()
-        setup = cluster.setup
-        cluster.stop()
-        for base in (setup.base, setup.cpu_base):
-            assert base is None or not base.exists(), base
+    cluster = KubeCluster(control_plane, {"n1": "1GB"}, workdir=tmp_path / "a").start()
+    cluster.add_node("joined", "1GB")
+    setup = cluster.setup
+    nodes = {n["metadata"]["name"] for n in control_plane.rest.get("/api/v1/nodes")["items"]}
+    assert nodes == {"n1", "joined"}
+    assert setup.base is None or (setup.base / "node-joined").is_dir()
+    cluster.stop()
+    for base in (setup.base, setup.cpu_base):
+        assert base is None or not base.exists(), base
     assert control_plane.rest.get("/api/v1/nodes")["items"] == []
 
 

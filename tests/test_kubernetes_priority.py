@@ -1,8 +1,9 @@
 """Priorities on Kubernetes: dagwell admits higher-priority steps first when memory is
 short, maps ``priority_class`` to ``priorityClassName``, and records a pod preempted by
 kube-scheduler ``preempted`` and retries it (the real control plane, v1.20.2: its scheduler
-deletes the victim and records a ``Preempted`` event, no condition); and ``scale_up`` on
-the harness, whose kubelet can add a node as an autoscaler would."""
+deletes the victim and records a ``Preempted`` event, no condition); and ``scale_up``: a
+step no node fits pends with the real scheduler's message until a node joins
+(``KubeCluster.add_node``, as a cluster autoscaler adds one)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from dagwell import KubernetesOrchestrator, ResourceSettings, pipeline
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus
 from dagwell.kubernetes.settings import PodSettings
-from dagwell.testing.kube import KubeHarness
 from helpers import outcome, wait_for
 
 pytestmark = pytest.mark.kube
@@ -43,19 +43,14 @@ def plane(home, kube):
 
 
 @pytest.fixture
-def cluster(home, tmp_path):
-    harness = KubeHarness(nodes={"node-a": "1400MB"}, workdir=tmp_path / "cluster")
-    harness.start()
-    yield harness
-    harness.stop()
+def cluster(home, kube):
+    return kube(nodes={"node-a": "1400MB"})
 
 
-def orchestrator(cluster):
+def orchestrator(cluster, **options):
+    options.setdefault("resync_interval", 2)
     return KubernetesOrchestrator(
-        kubeconfig=cluster.kubeconfig,
-        namespace=getattr(cluster, "namespace", "default"),
-        image="local",
-        resync_interval=2,
+        kubeconfig=cluster.kubeconfig, namespace=cluster.namespace, image="local", **options
     )
 
 
@@ -138,9 +133,7 @@ def test_scale_up_submits_a_step_no_node_fits_and_it_runs_once_a_node_joins(clus
     def grows():
         huge(str(ledger), "huge", id="huge")
 
-    scaling = KubernetesOrchestrator(
-        kubeconfig=cluster.kubeconfig, image="local", resync_interval=2, scale_up=True
-    )
+    scaling = orchestrator(cluster, scale_up=True)
     result: list = []
     thread = threading.Thread(
         target=lambda: result.append(outcome(grows.with_options(orchestrator=scaling)))
@@ -152,7 +145,8 @@ def test_scale_up_submits_a_step_no_node_fits_and_it_runs_once_a_node_joins(clus
         "the pod to pend for memory",
     )
     assert pending, "without a node that fits, the pod is still submitted"
-    cluster.kubelet.add_node("node-big", 3 * 10**9)
+    assert not cluster.kubelet.running_pods()  # nothing ran before the node joined
+    cluster.add_node("node-big", "3GB")
     thread.join(240)
     [run] = result
     assert run.status is RunStatus.COMPLETED, run.summary()
@@ -166,9 +160,7 @@ def test_scale_up_keeps_the_scheduler_message_when_the_wait_runs_out(cluster, tm
     def grows():
         huge(str(tmp_path / "ledger"), "huge", id="huge")
 
-    scaling = KubernetesOrchestrator(
-        kubeconfig=cluster.kubeconfig, image="local", scale_up=True, pending_timeout=3
-    )
+    scaling = orchestrator(cluster, scale_up=True, pending_timeout=3)
     run = outcome(grows.with_options(orchestrator=scaling))
     assert run.status is RunStatus.FAILED
     failure = run.steps["huge"].attempts[-1].failure

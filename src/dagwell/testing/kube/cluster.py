@@ -7,7 +7,8 @@
 ``cluster.kubeconfig`` points through the :class:`FaultProxy` (``cluster.proxy``: faults,
 recorded requests, pod bodies as sent) with the namespace as its context's namespace;
 ``cluster.admin_kubeconfig`` goes straight to the API server. ``cluster.rest`` is an admin
-REST client for what a test does to the cluster; ``cluster.kubelet`` runs the pods.
+REST client for what a test does to the cluster; ``cluster.kubelet`` runs the pods;
+:meth:`add_node` lets a node join mid-test (a cluster autoscaler's scale-up).
 Nodes are cluster-scoped, so one cluster at a time per control plane: the scheduler sees
 only this cluster's nodes. :meth:`stop` leaves nothing: pods (finalizers stripped), nodes,
 namespace and every cgroup it created are removed.
@@ -156,8 +157,10 @@ class KubeCluster:
                     )
             self.plane.compact()
 
-    def node_memory(self, name: str) -> int:
-        return self.kubelet.nodes[name].memory
+    def add_node(self, name: str, memory: str | int, cpu: float = 4.0) -> None:
+        """A node joins mid-test, as the cluster autoscaler adds one: Ready at once, so the
+        real scheduler binds pending pods to it; :meth:`stop` removes it with the others."""
+        self.kubelet.add_node(Node(name, parse_memory(str(memory)), cpu))
 
     def __enter__(self) -> KubeCluster:
         return self.start()

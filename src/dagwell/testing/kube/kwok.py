@@ -18,7 +18,8 @@ after its grace period, its terminal status is written, then the pod is deleted 
 ``daemonEndpoints`` port, so ``pods/log`` works through the API server; the API server's
 client certificate is not checked (a test kubelet). ``runAsUser`` is not applied.
 
-What a test can do: :meth:`evict` (memory-pressure eviction), :meth:`lose_node` (the node
+What a test can do: :meth:`add_node` (a node joins, as the cluster autoscaler adds one),
+:meth:`evict` (memory-pressure eviction), :meth:`lose_node` (the node
 vanishes: processes die unreported; standing in for the node-lifecycle controller, the node
 turns Unknown and tainted, and its pods are deleted with the taint manager's
 ``DisruptionTarget``), :meth:`shutdown_node` (graceful node shutdown).
@@ -124,11 +125,9 @@ class Kubelet:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Kubelet:
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
-        port = self._serve_logs()
+        self._serve_logs()
         for node in self.nodes.values():
-            if self.cgroups.version != "none":
-                node.group = self.cgroups.create_node(f"node-{node.name}", node.memory, None)
-            self._register(node, port)
+            self._join(node)
         for target, name in ((self._watch_loop, "watch"), (self._sync_loop, "sync")):
             thread = threading.Thread(target=target, daemon=True, name=f"kwok-kubelet-{name}")
             thread.start()
@@ -158,7 +157,21 @@ class Kubelet:
             self._logs.shutdown()
             self._logs.server_close()
 
-    def _register(self, node: Node, port: int) -> None:
+    def add_node(self, node: Node) -> None:
+        """A node joins a running cluster (what the cluster autoscaler does): registered
+        Ready, so the scheduler may bind pending pods to it at once."""
+        with self.lock:
+            if node.name in self.nodes:
+                raise ValueError(f"node {node.name} is already in this cluster: pick a new name")
+            self.nodes[node.name] = node  # first: the scheduler may bind to it once registered
+        self._join(node)
+
+    def _join(self, node: Node) -> None:
+        """Give the node its cgroup (limited to its memory) and register it."""
+        if self.cgroups.version != "none":
+            node.group = self.cgroups.create_node(f"node-{node.name}", node.memory, None)
+        assert self._logs is not None, "start() serves the logs before any node joins"
+        port = int(self._logs.server_address[1])
         obj = node_object(node.name, node.memory, node.cpu, node.pods, port)
         with contextlib.suppress(RestError):
             self.rest.delete(f"/api/v1/nodes/{node.name}")  # a leftover of a crashed session
@@ -391,9 +404,8 @@ class Kubelet:
         self._status(container.namespace, container.pod, status)
 
     # -- logs over HTTPS -------------------------------------------------------------------
-    def _serve_logs(self) -> int:
+    def _serve_logs(self) -> None:
         self._logs = serve_logs(self, self.serving_cert)
-        return int(self._logs.server_address[1])
 
     def log_path(self, namespace: str, pod: str, container: str) -> Path:
         return self.workdir / "logs" / f"{namespace}_{pod}_{container}.log"

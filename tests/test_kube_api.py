@@ -1,6 +1,5 @@
 """dagwell's Kubernetes API layer (lightkube) against the real control plane: selectors,
-watches, conflicts, faults through the proxy, concurrent first calls. (The fake API
-server's own selector parser is checked here too: KubeHarness still ships.)"""
+watches, conflicts, faults through the proxy, concurrent first calls."""
 
 import threading
 
@@ -8,7 +7,6 @@ import pytest
 
 from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, with_retries
 from dagwell.testing.kube import Fault
-from dagwell.testing.kube.selectors import parse_selector
 
 pytestmark = pytest.mark.kube
 
@@ -28,16 +26,6 @@ def pod(name, labels=None, finalizers=None, image="missing/never"):
         "metadata": meta,
         "spec": {"containers": [{"name": "c", "image": image}], "restartPolicy": "Never"},
     }
-
-
-def test_label_selectors():
-    match = parse_selector("app=web,tier!=cache,env in (prod, staging),!legacy,gpu")
-    assert match({"app": "web", "env": "prod", "gpu": "1"})
-    assert not match({"app": "web", "env": "dev", "gpu": "1"})
-    assert not match({"app": "web", "env": "prod", "gpu": "1", "legacy": "y"})
-    assert not match({"app": "web", "env": "prod", "gpu": "1", "tier": "cache"})
-    assert parse_selector("")({"anything": "x"})
-    assert parse_selector("x notin (a,b)")({"x": "c"})
 
 
 def test_create_list_watch_with_selectors_and_versions(cluster):
