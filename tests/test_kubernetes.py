@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,20 @@ def sleeper(cluster, name, memory):
 
 def step_pods(cluster) -> list[dict]:
     return [p for p in cluster.pods() if LABEL_RUN in (p["metadata"].get("labels") or {})]
+
+
+def running_step_pods(cluster) -> list[dict]:
+    """Step pods running and not being deleted."""
+    return [
+        p
+        for p in step_pods(cluster)
+        if p.get("status", {}).get("phase") == "Running"
+        and not p["metadata"].get("deletionTimestamp")
+    ]
+
+
+def gone(cluster, name: str) -> None:
+    wait_for(lambda: cluster.pod(name) is None, 30, f"pod {name} recorded and gone")
 
 
 def assert_nothing_left(cluster):
@@ -176,42 +191,39 @@ def test_declared_memory_becomes_requests_and_limits_and_escalates(cluster):
     assert_nothing_left(cluster)
 
 
-def test_deleting_a_step_pod_mid_run(cluster):
+def test_deleting_a_step_pod_mid_run(cluster, tmp_path):
+    gate = tmp_path / "gate"
+
     def delete_when_running():
-        pod = wait_for(
-            lambda: next(
-                (p for p in cluster.pods() if p.get("status", {}).get("phase") == "Running"), None
-            ),
-            30,
-            "a running pod",
-        )
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
         cluster.delete_pod(pod["metadata"]["name"], 0)
+        gone(cluster, pod["metadata"]["name"])
+        gate.touch()  # the retry may end now
 
     thread = threading.Thread(target=delete_when_running)
     thread.start()
-    run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(count=1, seconds=3)
+    run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
     thread.join()
-    attempts = run.steps["nap"].attempts
+    attempts = run.steps["gated"].attempts
     assert run.status is RunStatus.COMPLETED and len(attempts) == 2
     assert attempts[0].failure.kind is FailureKind.LOST and attempts[0].budget == "infra"
     assert "deleted" in attempts[0].failure.message
     assert_nothing_left(cluster)
 
 
-def test_a_410_on_the_watch(cluster):
+def test_a_410_on_the_watch(cluster, tmp_path):
+    gate = tmp_path / "gate"
+
     def compact_when_running():
-        wait_for(
-            lambda: any(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()),
-            30,
-            "a running pod",
-        )
+        wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
         cluster.compact()  # etcd compacted, streams broken: the watch resumes into a 410
+        gate.touch()  # only now may the pods end: the run sees their ends after the 410
 
     thread = threading.Thread(target=compact_when_running)
     thread.start()
-    run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster, resync_interval=60))(
-        count=2, seconds=1.5
-    )
+    run = workloads.gated_steps.with_options(
+        orchestrator=orchestrator(cluster, resync_interval=60)
+    )(str(gate), count=2)
     thread.join()
     assert run.status is RunStatus.COMPLETED
     assert all(len(s.attempts) == 1 for s in run.steps.values())
@@ -295,49 +307,35 @@ def test_requests_no_node_can_offer_fail_fast_and_pending_is_bounded(cluster):
     assert_nothing_left(cluster)
 
 
-def test_eviction_and_node_loss_use_the_infrastructure_budget(home, kube):
+def test_eviction_and_node_loss_use_the_infrastructure_budget(home, kube, tmp_path):
     cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
+    gate = tmp_path / "gate"
 
     def disrupt():
-        first = wait_for(
-            lambda: next(
-                (p for p in cluster.pods() if p.get("status", {}).get("phase") == "Running"),
-                None,
-            ),
-            30,
-            "a running pod",
+        first, second = wait_for(
+            lambda: len(pods := running_step_pods(cluster)) == 2 and pods, 60, "two running pods"
         )
+        names = {first["metadata"]["name"], second["metadata"]["name"]}
         cluster.kubelet.evict(first["metadata"]["name"], cluster.namespace)
+        gone(cluster, first["metadata"]["name"])
         wait_for(
-            lambda: all(p["metadata"]["name"] != first["metadata"]["name"] for p in cluster.pods()),
-            30,
-            "the evicted pod recorded",
+            lambda: [p for p in running_step_pods(cluster) if p["metadata"]["name"] not in names],
+            60,
+            "the evicted step's next attempt running",
         )
-        second = wait_for(
-            lambda: next(
-                (
-                    p
-                    for p in cluster.pods()
-                    if p.get("status", {}).get("phase") == "Running"
-                    and p["metadata"]["name"] != first["metadata"]["name"]
-                    and p["spec"]["nodeName"] == "node-a"
-                ),
-                None,
-            ),
-            30,
-            "another running pod on node-a",
-        )
-        cluster.kubelet.lose_node(second["spec"]["nodeName"])
+        cluster.kubelet.lose_node(second["spec"]["nodeName"])  # with every pod on it
+        gone(cluster, second["metadata"]["name"])
+        gate.touch()
 
     thread = threading.Thread(target=disrupt)
     thread.start()
-    run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(count=2, seconds=2)
+    run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate), count=2)
     thread.join()
     kinds = sorted(
         a.failure.kind.value for s in run.steps.values() for a in s.attempts if a.failure
     )
     assert run.status is RunStatus.COMPLETED
-    assert kinds.count("evicted") == 1 and "node_lost" in kinds  # every pod on node-a
+    assert kinds.count("evicted") == 1 and "node_lost" in kinds
     assert set(kinds) == {"evicted", "node_lost"}
     assert all(a.budget == "infra" for s in run.steps.values() for a in s.attempts if a.failure)
     assert_nothing_left(cluster)
@@ -360,28 +358,26 @@ from dagwell import KubernetesOrchestrator
 o = KubernetesOrchestrator(
     kubeconfig={kubeconfig!r}, namespace={namespace!r}, image="local", resync_interval=2
 )
-workloads.sleepy.with_options(orchestrator=o)(count=2, seconds={seconds})
+workloads.gated_steps.with_options(orchestrator=o)({gate!r}, count=2)
 """
 
 
-def orphan_a_kubernetes_run(cluster, tmp_path, seconds=6) -> dict[str, str]:
-    """Start a run with two pods of ``seconds`` in its own orchestrator process; SIGKILL it."""
+def orphan_a_kubernetes_run(cluster, tmp_path) -> tuple[dict[str, str], Path]:
+    """Start a run of two gated pods in its own orchestrator process; SIGKILL it. The pods
+    run until the test opens the gate (the returned path)."""
+    gate = tmp_path / "gate"
     script = tmp_path / "k8s_orchestrator.py"
     script.write_text(
         RESUMABLE.format(
             tests=str(TESTS),
             kubeconfig=cluster.kubeconfig,
             namespace=cluster.namespace,
-            seconds=seconds,
+            gate=str(gate),
         )
     )
     env = {**os.environ, "DAGWELL_PROGRESS": "0"}
     proc = subprocess.Popen([sys.executable, str(script)], env=env)
-    wait_for(
-        lambda: sum(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()) == 2,
-        30,
-        "two running pods",
-    )
+    wait_for(lambda: len(running_step_pods(cluster)) == 2, 60, "two running pods")
 
     def both_recorded_running() -> bool:
         try:
@@ -392,16 +388,31 @@ def orphan_a_kubernetes_run(cluster, tmp_path, seconds=6) -> dict[str, str]:
 
     # the orchestrator records in batches: kill it once the record says "running", or the
     # pods are (rightly) swept as launched-but-unrecorded and their steps end "skipped"
-    wait_for(both_recorded_running, 30, "both steps recorded running")
+    wait_for(both_recorded_running, 60, "both steps recorded running")
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
-    return env
+    return env, gate
 
 
 def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
-    orphan_a_kubernetes_run(cluster, tmp_path)
-    names_before = sorted(p["metadata"]["name"] for p in cluster.pods())
+    _, gate = orphan_a_kubernetes_run(cluster, tmp_path)
+    names_before = sorted(p["metadata"]["name"] for p in running_step_pods(cluster))
+    assert len(names_before) == 2  # the orchestrator is dead, its pods run on
+    requests_before = cluster.proxy.count("GET", "/pods$")
+
+    def open_once_resumed_is_watching():
+        # the resumed orchestrator lists, then watches: only then may the pods end
+        wait_for(
+            lambda: cluster.proxy.count("GET", "/pods$") >= requests_before + 2,
+            60,
+            "the resumed run to list and watch its pods",
+        )
+        gate.touch()
+
+    thread = threading.Thread(target=open_once_resumed_is_watching)
+    thread.start()
     run = Client().resume_run("latest", progress=False)
+    thread.join()
     assert run.status is RunStatus.COMPLETED
     assert all(len(s.attempts) == 1 for s in run.steps.values())  # adopted, not re-run
     assert sorted(a.external_id for s in run.steps.values() for a in s.attempts) == names_before
@@ -409,7 +420,7 @@ def test_a_resumed_run_adopts_pods_that_still_run(cluster, tmp_path):
 
 
 def test_stopping_an_orphaned_kubernetes_run_deletes_its_pods(cluster, tmp_path):
-    env = orphan_a_kubernetes_run(cluster, tmp_path, seconds=60)  # still running when stopped
+    env, _ = orphan_a_kubernetes_run(cluster, tmp_path)  # the gate stays shut: still running
     out = subprocess.run(
         [sys.executable, "-m", "dagwell", "runs", "stop", "latest"],
         capture_output=True,
@@ -499,7 +510,7 @@ def test_steps_whose_ids_differ_only_in_punctuation_or_case_each_get_their_pod(c
     assert_nothing_left(cluster)
 
 
-def test_a_quota_that_refuses_pods_makes_steps_wait_not_fail(home, kube):
+def test_a_quota_that_refuses_pods_makes_steps_wait_not_fail(home, kube, tmp_path):
     """Regression: the ResourceQuota admission's 403 "exceeded quota" at pod creation was
     taken as final; it is a capacity signal: the step waits for quota and runs later."""
     cluster = kube(
@@ -508,6 +519,7 @@ def test_a_quota_that_refuses_pods_makes_steps_wait_not_fail(home, kube):
     )
     notes: set[str] = set()
     done = threading.Event()
+    gate = tmp_path / "gate"
 
     def watch_notes():
         while not done.wait(0.2):
@@ -516,12 +528,14 @@ def test_a_quota_that_refuses_pods_makes_steps_wait_not_fail(home, kube):
             except Exception:
                 continue
             notes.update(s.note for s in run.steps.values() if s.note)
+            if any("waiting for quota" in n for n in notes):
+                gate.touch()  # seen waiting: the one pod the quota admits may end
 
     thread = threading.Thread(target=watch_notes)
     thread.start()
     try:
-        run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(
-            count=3, seconds=1.5
+        run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(
+            str(gate), count=3
         )
     finally:
         done.set()
@@ -534,26 +548,22 @@ def test_a_quota_that_refuses_pods_makes_steps_wait_not_fail(home, kube):
     assert_nothing_left(cluster)
 
 
-def test_graceful_node_shutdown_is_node_lost(home, kube):
+def test_graceful_node_shutdown_is_node_lost(home, kube, tmp_path):
     """Regression: a pod ended by graceful node shutdown was classified evicted."""
     cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
+    gate = tmp_path / "gate"
 
     def shut_down_its_node():
-        pod = wait_for(
-            lambda: next(
-                (p for p in step_pods(cluster) if p.get("status", {}).get("phase") == "Running"),
-                None,
-            ),
-            30,
-            "a running pod",
-        )
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
         cluster.kubelet.shutdown_node(pod["spec"]["nodeName"])
+        gone(cluster, pod["metadata"]["name"])
+        gate.touch()
 
     thread = threading.Thread(target=shut_down_its_node)
     thread.start()
-    run = workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(count=1, seconds=3)
+    run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
     thread.join()
-    first, second = run.steps["nap"].attempts
+    first, second = run.steps["gated"].attempts
     assert first.failure.kind is FailureKind.NODE_LOST and first.budget == "infra"
     assert "node shutdown" in first.failure.message
     assert second.failure is None and run.status is RunStatus.COMPLETED

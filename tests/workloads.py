@@ -205,3 +205,22 @@ def creep(first: int = 60, then: int = 300, pause: float = 0.8) -> None:
     time.sleep(pause)
     more = allocate(then)
     del held, more
+
+
+@step(enable_cache=False)
+def gated(gate: str, timeout: float = 120.0) -> None:
+    """Runs until the file ``gate`` exists: a test disturbs the attempt (deletes its pod,
+    loses its node, ...) and then opens the gate, so no attempt can end before the test
+    is done with it, however loaded the machine. A gate never opened fails the step."""
+    print("waiting at the gate", flush=True)
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(gate):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the test never opened the gate {gate} ({timeout:.0f}s)")
+        time.sleep(0.05)
+
+
+@pipeline(enable_cache=False)
+def gated_steps(gate: str, count: int = 1) -> None:
+    for _ in range(count):
+        gated(gate)  # invocation ids: gated, gated_2, ...
