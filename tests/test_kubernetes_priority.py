@@ -17,6 +17,7 @@ from dagwell import KubernetesOrchestrator, ResourceSettings, pipeline
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus
 from dagwell.kubernetes.settings import PodSettings
+from dagwell.testing.kube import Fault
 from helpers import outcome, wait_for
 
 pytestmark = pytest.mark.kube
@@ -72,15 +73,15 @@ def test_higher_priority_steps_are_admitted_first_when_memory_is_short(plane, tm
 
 def test_a_preempted_pod_is_recorded_preempted_and_retried(plane, tmp_path):
     cluster = plane
-    ledger = tmp_path / "ledger"
-    low = workloads.marked_nap.with_options(
+    gate = tmp_path / "gate"  # the low step runs until the tenant has preempted it
+    low = workloads.gated.with_options(
         resources=ResourceSettings(memory="1000MB"),
         settings={"kubernetes": PodSettings(priority_class=plane.classes["low"])},
     )
 
     @pipeline(enable_cache=False)
     def preemptible():
-        low(str(ledger), "low", 4.0, id="low")
+        low(str(gate), id="low")
 
     result: list = []
     thread = threading.Thread(
@@ -92,6 +93,9 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(plane, tmp_path):
     wait_for(cluster.kubelet.running_pods, 120, "the low-priority pod to run")
     [pod] = cluster.pods()
     assert pod["spec"]["priorityClassName"] == plane.classes["low"]
+    # Regression: one failed look-up of the events (or an event the scheduler had not
+    # written yet) recorded the preemption as the step's own failure, once for all.
+    cluster.proxy.inject(Fault(status=503, count=2, method="GET", path="/events$"))
     cluster.create(
         "pods",
         {
@@ -113,6 +117,12 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(plane, tmp_path):
             "status": {"phase": "Pending"},
         },
     )
+    wait_for(
+        lambda: (cluster.pod("tenant") or {}).get("status", {}).get("phase") == "Succeeded",
+        120,
+        "the tenant to preempt the step and run",
+    )
+    gate.touch()
     thread.join(240)
     assert not thread.is_alive()
     [run] = result
@@ -120,6 +130,7 @@ def test_a_preempted_pod_is_recorded_preempted_and_retried(plane, tmp_path):
     first, *_, last = run.steps["low"].attempts
     assert first.failure.kind is FailureKind.PREEMPTED and first.budget == "infra"
     assert "tenant" in first.failure.message, first.failure
+    assert cluster.proxy.count("GET", "/events$", 503) == 2  # looked up again after each
     assert last.status.value == "completed"
     tenant = cluster.pod("tenant")
     assert tenant["status"]["phase"] == "Succeeded"

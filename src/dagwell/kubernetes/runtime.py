@@ -43,6 +43,7 @@ from dagwell.runtimes.base import (
 )
 
 log = logging.getLogger("dagwell.kubernetes")
+EVENT_GRACE = 3.0  # s a pod deleted by someone else waits for the event that says why
 
 
 @dataclass
@@ -317,7 +318,7 @@ class KubernetesRuntime:
         ):
             failure = _manifest_failure(manifest, exit_code)  # the exception says more
         if failure is not None and pod is not None and not tracked.deleting:
-            failure = self._preempted(tracked.name, pod) or failure
+            failure = self._preempted(tracked.name, pod, failure.kind) or failure
         self.events.put(
             AttemptExited(
                 key[0],
@@ -380,25 +381,36 @@ class KubernetesRuntime:
                 window=30,
             )
 
-    def _preempted(self, name: str, pod: dict[str, Any]) -> Failure | None:
+    def _preempted(self, name: str, pod: dict[str, Any], kind: FailureKind) -> Failure | None:
         """Kubernetes before 1.26 marks no condition on a preempted pod: kube-scheduler
         deletes it and records a ``Preempted`` event on it. A pod someone else deleted is
-        looked up there, so that preemption is ``preempted``, not the step's failure."""
+        looked up there, so that preemption is ``preempted``, not the step's failure.
+
+        The scheduler records the event after the deletion, and the events API may fail
+        for a moment: a deletion nothing explains yet (``lost``, or the exit it caused) is
+        looked up again for up to ``EVENT_GRACE`` seconds before it is taken as such."""
         meta = pod.get("metadata") or {}
         if not meta.get("deletionTimestamp"):
             return None
-        try:
-            events = self.api.pod_events(name)
-        except KubeError:
-            return None
-        for event in events:
-            if event.get("reason") == "Preempted":
-                return Failure(
-                    FailureKind.PREEMPTED,
-                    f"Pod {name} was preempted: {event.get('message') or 'by the scheduler'}.",
-                    reason="Preempted",
-                )
-        return None
+        patient = kind in (FailureKind.LOST, FailureKind.USER_ERROR)
+        deadline = time.monotonic() + (EVENT_GRACE if patient else 0.0)
+        while True:
+            try:
+                events = self.api.pod_events(name)
+            except KubeError as error:
+                if not error.temporary:
+                    return None  # e.g. no `list events` in the Role: see docs/kubernetes.md
+                events = []
+            for event in events:
+                if event.get("reason") == "Preempted":
+                    return Failure(
+                        FailureKind.PREEMPTED,
+                        f"Pod {name} was preempted: {event.get('message') or 'by the scheduler'}.",
+                        reason="Preempted",
+                    )
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.25)
 
     def stop(self, step_id: str, attempt: int, reason: FailureKind) -> None:
         with self.lock:
