@@ -31,7 +31,7 @@ FD = os.open(STAMPS, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
 def stamp(key: str, event: str) -> None:
     os.write(FD, f"{key}\t{event}\t{time.monotonic_ns()}\n".encode())
-    if event.startswith("c_"):
+    if event in ("c_start", "c_joined", "c_running", "c_ended"):
         os.write(
             FD, f"{key}\tF{event}\t{resource.getrusage(resource.RUSAGE_SELF).ru_minflt}\n".encode()
         )
@@ -144,10 +144,10 @@ def main() -> None:
     # -- zygote and child side ----------------------------------------------------------------
     orig_zlaunch = zygote._launch
 
-    def zlaunch(functions, request, ev_w, own_fds):
+    def zlaunch(functions, request, *rest):
         name = f"{request['spec']['step_id']}.{request['spec']['attempt']}"
         stamp(name, "z_request")
-        out = orig_zlaunch(functions, request, ev_w, own_fds)
+        out = orig_zlaunch(functions, request, *rest)
         stamp(name, "z_forked")
         return out
 
@@ -166,22 +166,40 @@ def main() -> None:
 
     zygote.os = OsProxy()  # type: ignore[assignment]
 
-    orig_child_main = forked.child_main
+    orig_detach = forked._detach
 
-    def child_main(spec, *rest, **kw):
-        stamp(k(spec), "c_start")
-        stamp(f"pid{os.getpid()}", "c_pid:" + k(spec))
-        return orig_child_main(spec, *rest, **kw)
+    def detach(*args):
+        stamp(f"pid{os.getpid()}", "c_start")  # a child's first line (cold or warm)
+        return orig_detach(*args)
 
-    forked.child_main = child_main
+    forked._detach = detach
 
     orig_join = forked.join_cgroups
 
     def join(procs):
         orig_join(procs)
-        stamp(os.environ.get("DAGWELL_PROBE", "") or f"pid{os.getpid()}", "c_joined")
+        stamp(f"pid{os.getpid()}", "c_joined")
 
     forked.join_cgroups = join
+
+    orig_read_line = forked._read_line
+
+    def read_line(fd):  # a warm child: joined, now waiting for its spec
+        stamp(f"pid{os.getpid()}", "c_joined")
+        line = orig_read_line(fd)
+        stamp(f"pid{os.getpid()}", "c_spec")
+        return line
+
+    forked._read_line = read_line
+
+    orig_run_child = forked._run
+
+    def run_child(spec, func, prepared):
+        stamp(f"pid{os.getpid()}", "c_pid:" + k(spec))
+        stamp(k(spec), "c_setup")
+        return orig_run_child(spec, func, prepared)
+
+    forked._run = run_child
 
     orig_run = forked.run_attempt
 
@@ -259,10 +277,13 @@ def report(args, wall, t0, t1) -> None:
         ("o_launch", "o_cg_mk", "admitted -> cgroup mkdir (spec, log dir)"),
         ("o_cg_mk", "o_cg_made", "cgroup mkdir + limit write"),
         ("o_cg_made", "z_request", "request -> zygote (json, pipe)"),
-        ("z_request", "c_start", "zygote: fork (child first instruction)"),
-        ("z_request", "z_forked", "zygote: fork returns in parent"),
+        ("z_request", "c_start", "zygote: fork (child first instruction; cold)"),
+        ("z_request", "z_forked", "zygote: fork returns in parent / spec sent"),
         ("c_start", "c_joined", "child: join cgroup (write procs)"),
-        ("c_joined", "c_running", "child: log fd, env, signals"),
+        ("z_request", "c_spec", "warm child: spec received"),
+        ("c_joined", "c_setup", "child: joined -> setup (cold)"),
+        ("c_spec", "c_setup", "warm child: spec parsed"),
+        ("c_setup", "c_running", "child: log fd, env"),
         ("c_running", "c_ended", "child: run_attempt (store, step, manifest)"),
         ("c_ended", "z_reaped", "child: exit + teardown -> zygote reaped"),
         ("z_reaped", "o_exit_seen", "exit report -> orchestrator"),
@@ -289,14 +310,17 @@ def report(args, wall, t0, t1) -> None:
         )
         / args.steps
         * 1000,
-        "stages_median_us": {},
     }
-    stages: dict[str, float] = {}
-    for a, b, label in order:
-        gaps = [e[b] - e[a] for e in per.values() if a in e and b in e]
-        if gaps:
-            stages[f"{label} [{a}->{b}]"] = round(statistics.median(gaps) / 1000, 1)
-    result["stages_median_us"] = stages
+    warm = [e for e in per.values() if "c_spec" in e]
+    cold = [e for e in per.values() if "c_spec" not in e and "c_start" in e]
+    result["attempts_warm_cold"] = [len(warm), len(cold)]
+    for group, entries in (("warm", warm), ("cold", cold)):
+        stages: dict[str, float] = {}
+        for a, b, label in order:
+            gaps = [e[b] - e[a] for e in entries if a in e and b in e]
+            if gaps:
+                stages[f"{label} [{a}->{b}]"] = round(statistics.median(gaps) / 1000, 1)
+        result[f"stages_median_us ({group})"] = stages
     faults = {}
     for a, b in (
         ("Fc_start", "Fc_joined"),

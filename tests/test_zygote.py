@@ -2,8 +2,12 @@
 
 import os
 
+import pytest
+
 import workloads
-from dagwell.core.failures import FailureKind
+from conftest import leftover_cgroups
+from dagwell import RunFailedError
+from dagwell.core.failures import FailureKind, OomScope
 from dagwell.core.statuses import RunStatus
 
 
@@ -20,3 +24,21 @@ def test_a_dead_zygote_costs_one_infra_retry_not_the_run(home, tmp_path):
     assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
     assert "launcher process died" in first.failure.message
     assert run.steps["kill_parent_once"].output.load() == os.getpid()  # forked directly now
+
+
+def test_a_warm_child_runs_the_next_attempt_under_its_own_limit(home, cgroups):
+    """With cgroup v1 the next attempt's process is forked (into a spare cgroup) while the
+    previous attempt runs, and is renamed and limited at launch: it still runs under its
+    own limit, its OOM kill is the step's own, and no spare cgroup outlives the run."""
+    if cgroups != "v1":
+        pytest.skip("warm children need cgroup v1 (v2 cannot rename a cgroup)")
+    with pytest.raises(RunFailedError) as caught:
+        workloads.warm_chain()
+    run = caught.value.run
+    slow_ended = run.steps["nap_then_now"].output.load()
+    assert run.steps["process_started_at"].output.load() < slow_ended - 0.2  # made meanwhile
+    (attempt,) = run.steps["hog"].attempts
+    assert attempt.failure.kind is FailureKind.OOM_KILLED
+    assert attempt.failure.oom_scope is OomScope.OWN_LIMIT
+    assert attempt.memory_limit == 100 * 10**6
+    assert leftover_cgroups() == []

@@ -224,3 +224,27 @@ def gated(gate: str, timeout: float = 120.0) -> None:
 def gated_steps(gate: str, count: int = 1) -> None:
     for _ in range(count):
         gated(gate)  # invocation ids: gated, gated_2, ...
+
+
+@step(enable_cache=False)
+def process_started_at(after: float) -> float:
+    """When this attempt's process was created (epoch seconds, 10 ms resolution)."""
+    with open("/proc/self/stat") as f:
+        ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # since boot
+    age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    return time.time() - age
+
+
+@step(enable_cache=False)
+def nap_then_now(seconds: float) -> float:
+    time.sleep(seconds)
+    return time.time()
+
+
+@pipeline(enable_cache=False)
+def warm_chain() -> None:
+    """A slow step, then one whose process says when it was made, then one over its limit."""
+    process_started_at(nap_then_now(1.0))
+    hog.with_options(resources=ResourceSettings(memory="100MB"))(
+        300, 0.0, after="process_started_at"
+    )

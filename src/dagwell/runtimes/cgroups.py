@@ -216,6 +216,28 @@ class V1Node:
     path: Path
     cpu_path: Path | None
 
+    def spare(self, name: str) -> V1Attempt:
+        """A memory cgroup for a warm child, without a limit of its own yet (only for
+        attempts without a cpu limit of their own: their cpu cgroup is the node's). v1
+        only: cgroup v2 has no rename, its attempts fork into cgroups made at launch."""
+        path = self.path / name
+        path.mkdir()
+        node_cpu = self.cpu_path if self.cpu_path is not None and self.cpu_path.exists() else None
+        return V1Attempt(path, None, node_cpu, limit=UNLIMITED_V1)
+
+    def take_spare(self, spare: V1Attempt, name: str, memory: int | None) -> V1Attempt:
+        """The spare cgroup (with its waiting child) renamed to the attempt's and limited."""
+        stale = self.existing_attempt(name)
+        if stale is not None:
+            stale.remove()
+        path = self.path / name
+        os.rename(spare.path, path)
+        group = V1Attempt(path, None, spare.cpu_join, limit=UNLIMITED_V1)
+        if memory is not None:
+            _write(path / "memory.limit_in_bytes", str(memory))
+            group.limit = memory // PAGE * PAGE
+        return group
+
     def attempt(self, name: str, memory: int | None, cpu: float | None) -> AttemptGroup:
         stale = self.existing_attempt(name)
         if stale is not None:  # left by an orchestrator that died: its process is not ours

@@ -38,7 +38,7 @@ from dagwell.runtimes.base import (
     RuntimeEvent,
     RuntimeInfo,
 )
-from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup
+from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup, V1Attempt, V1Node
 from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
@@ -65,6 +65,10 @@ def group_name(step_id: str, attempt: int) -> str:
     return f"{safe_key(step_id)}.{attempt}"
 
 
+#: A spare cgroup's name: "@" is in no safe key, so no attempt's cgroup is ever called so.
+SPARE_PREFIX = "@warm-"
+
+
 class LocalRuntime:
     def __init__(
         self,
@@ -87,6 +91,8 @@ class LocalRuntime:
         self.watchdog: Watchdog | None = None
         self.sampler = MemorySampler(self.observed_memory)
         self.zygote: Zygote | None = None
+        self.spare: tuple[int, V1Attempt] | None = None  # the warm child's slot and cgroup
+        self._slots = 0
         # Always the zygote unless spawn is asked for: whether a step built by a factory (a
         # closure) can run must not depend on whether some other thread happens to run in
         # this process. (Forking a threaded process is safe here: the zygote only selects,
@@ -119,12 +125,15 @@ class LocalRuntime:
 
     # -- launch -----------------------------------------------------------------------------
     def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
-        group = None
+        group: AttemptGroup | None = None
+        slot: int | None = None
         node = self._node_group()
         if node is not None:
-            group = node.attempt(
-                group_name(spec.step_id, spec.attempt), spec.memory_limit, spec.cpu
-            )
+            name = group_name(spec.step_id, spec.attempt)
+            if isinstance(node, V1Node) and spec.cpu is None:
+                slot, group = self._take_spare(node, name, spec.memory_limit)
+            if group is None:
+                group = node.attempt(name, spec.memory_limit, spec.cpu)
         procs = [str(p) for p in group.procs_files] if group is not None else []
         assert spec.log_path is not None
         Path(spec.log_path).parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +142,7 @@ class LocalRuntime:
         try:
             if self.zygote is not None:
                 try:
-                    self.zygote.submit(spec, procs)  # the pid arrives later: AttemptRunning
+                    self.zygote.submit(spec, procs, slot)  # the pid arrives later: AttemptRunning
                 except ZygoteGone:
                     self._zygote_died()
             if self.zygote is None:
@@ -148,12 +157,52 @@ class LocalRuntime:
         self.running[key] = _Running(spec, pid, pidfd, group, time.time())
         if group is not None:
             self.sampler.add(key, group)
+        if isinstance(node, V1Node):
+            self._prewarm(node)  # for the next launch, while this attempt runs
         if pid is None:
             return ""
         self._started(key, pid)
         if pidfd is not None:
             self.selector.register(pidfd, selectors.EVENT_READ, key)
         return str(pid)
+
+    def _take_spare(
+        self, node: V1Node, name: str, memory: int | None
+    ) -> tuple[int | None, AttemptGroup | None]:
+        """The warm child's cgroup renamed to ``name``, and its slot; (None, None) if there
+        is none (or it cannot be had: the launch then forks into a new cgroup)."""
+        if self.spare is None:
+            return None, None
+        (slot, spare), self.spare = self.spare, None
+        try:
+            return slot, node.take_spare(spare, name, memory)
+        except OSError as error:
+            log.debug("warm cgroup %s unusable (%s); forking as usual", spare.path, error)
+            with contextlib.suppress(OSError):
+                spare.remove()  # (renamed already: the launch's own mkdir replaces it)
+            return None, None
+
+    def _prewarm(self, node: V1Node) -> None:
+        if self.zygote is None or self.spare is not None:
+            return
+        self._slots += 1
+        spare: V1Attempt | None = None
+        try:
+            spare = node.spare(f"{SPARE_PREFIX}{self._slots}")
+            self.zygote.prewarm(self._slots, [str(p) for p in spare.procs_files])
+        except (OSError, ZygoteGone) as error:  # a launch without a warm child: a fork
+            log.debug("no warm child: %s", error)
+            if spare is not None:
+                with contextlib.suppress(OSError):
+                    spare.remove()
+            return
+        self.spare = (self._slots, spare)
+
+    def _drop_spare(self) -> None:
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            with contextlib.suppress(OSError):
+                spare[1].remove()
 
     def _started(self, key: tuple[str, int], pid: int) -> None:
         item = self.running[key]
@@ -315,6 +364,7 @@ class LocalRuntime:
         if zygote is None:
             return []
         log.warning("dagwell's zygote process died; forking attempts directly from now on")
+        self._drop_spare()  # its warm child died with it
         self.selector.unregister(zygote.ev_r)
         self.selector.unregister(zygote.pidfd)
         zygote.read()
@@ -390,8 +440,8 @@ class LocalRuntime:
         for name in node.attempt_names():
             if name not in known:
                 group = node.existing_attempt(name)
-                if group is not None:
-                    ghosts += bool(group.pids())
+                if group is not None:  # (a spare's warm child ran nothing: no ghost)
+                    ghosts += bool(group.pids()) and not name.startswith(SPARE_PREFIX)
                     group.remove()
         return ghosts
 
@@ -408,8 +458,9 @@ class LocalRuntime:
         while self.running and time.monotonic() < deadline:
             self.wait(0.1)
         if self.zygote is not None:
-            self.zygote.close()
+            self.zygote.close()  # (EOF: a warm child exits unused)
             self.zygote = None
+        self._drop_spare()
         for item in self.running.values():  # not reported within the bound: reap directly
             if item.pid is not None and item.pidfd is not None:
                 with contextlib.suppress(ChildProcessError):

@@ -7,9 +7,12 @@ forks from a process about half the size. It is still a *warm* parent: the step 
 are already imported, so an attempt costs a fork, not an interpreter start.
 
 Protocol (pipes, one line per message): the orchestrator sends a JSON launch request and
-does not wait; the zygote answers ``S step<TAB>attempt<TAB>pid`` (started) or
-``E step<TAB>attempt<TAB>why`` (could not fork), and reports every exit as
-``X pid status maxrss_kb``, always after the ``S`` of that pid. The zygote owns no
+does not wait, or a warm request (fork a child into a spare cgroup to wait for the next
+launch, see :func:`forked.fork_warm`; a launch names the slot it may use, and forks as
+usual if that child is not there); the zygote answers ``S step<TAB>attempt<TAB>pid``
+(started) or ``E step<TAB>attempt<TAB>why`` (could not fork), and reports every exit as
+``X pid status maxrss_kb``, always after the ``S`` of that pid (a warm child that dies
+unused has no ``S`` and is not reported). The zygote owns no
 decisions: it forks, reaps and reports. If it dies, the runtime notices through its
 pidfd, records its attempts as lost and forks directly from then on. If the orchestrator
 dies (even SIGKILLed), the kernel tells the zygote (PR_SET_PDEATHSIG), which kills its
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
-from dagwell.runtimes.forked import fork_attempt
+from dagwell.runtimes.forked import fork_attempt, fork_warm
 from dagwell.runtimes.parent_death import die_with_parent
 from dagwell.runtimes.worker import prepare_process
 
@@ -40,10 +43,40 @@ class ZygoteGone(Exception):
     """The zygote died or stopped answering."""
 
 
+@dataclass
+class _Warm:
+    """The zygote's warm children, by slot: forked, in their spare cgroup, waiting."""
+
+    by_slot: dict[int, tuple[int, int]] = field(default_factory=dict)  # slot -> (pid, spec_w)
+
+    def fds(self) -> list[int]:
+        return [w for _, w in self.by_slot.values()]
+
+    def take(self, slot: int | None) -> tuple[int, int] | None:
+        return self.by_slot.pop(slot, None) if slot is not None else None
+
+    def died(self, pid: int) -> bool:
+        """Forget a warm child that died unused; True if it was one."""
+        for slot, (warm_pid, spec_w) in list(self.by_slot.items()):
+            if warm_pid == pid:
+                del self.by_slot[slot]
+                with contextlib.suppress(OSError):
+                    os.close(spec_w)
+                return True
+        return False
+
+    def close(self) -> None:
+        for _, spec_w in self.by_slot.values():  # EOF: each exits without running anything
+            with contextlib.suppress(OSError):
+                os.close(spec_w)
+        self.by_slot.clear()
+
+
 def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn:
     """The zygote's loop: fork on request, reap and report exits, quit on EOF."""
     code = 0
     children: set[int] = set()
+    warm = _Warm()
 
     def orphaned(*_: object) -> None:  # the orchestrator died (PR_SET_PDEATHSIG): no orphans
         for pid in children:
@@ -73,31 +106,73 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
                 if key.data == "wake":
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_r, 4096)
-                    _reap(ev_w, children)
+                    _reap(ev_w, children, warm)
                     continue
                 data = os.read(req_r, 65536)
                 if not data:
                     open_requests = False
                     selector.unregister(req_r)
+                    warm.close()
                     continue
                 buffer += data
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
-                    pid = _launch(functions, json.loads(line), ev_w, own_fds)
+                    request = json.loads(line)
+                    close_fds = (*own_fds, *warm.fds())
+                    if "spec" in request:
+                        pid = _launch(functions, request, ev_w, close_fds, warm)
+                    else:
+                        pid = _prewarm(functions, request, close_fds, warm)
                     if pid is not None:
                         children.add(pid)
-            _reap(ev_w, children)
+            _reap(ev_w, children, warm)
     except BaseException:
         code = 70
     finally:
         os._exit(code)
 
 
-def _launch(
-    functions: Functions, request: dict[str, Any], ev_w: int, own_fds: tuple[int, ...]
+def _prewarm(
+    functions: Functions, request: dict[str, Any], close_fds: tuple[int, ...], warm: _Warm
 ) -> int | None:
-    spec = AttemptSpec.from_json(request["spec"])
+    """Fork a warm child into the spare cgroup of ``request``; None if it cannot be had
+    (the launch that would have used it then forks as usual)."""
+    fds: list[int] = []
+    try:
+        for path in request["procs"]:
+            fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
+        pid, spec_w = fork_warm(functions, fds, close_fds)
+    except OSError:
+        return None
+    finally:
+        for fd in fds:
+            os.close(fd)
+    warm.by_slot[int(request["warm"])] = (pid, spec_w)
+    return pid
+
+
+def _launch(
+    functions: Functions,
+    request: dict[str, Any],
+    ev_w: int,
+    own_fds: tuple[int, ...],
+    warm: _Warm | None = None,
+) -> int | None:
+    raw = request["spec"]
+    spec = AttemptSpec.from_json(raw)
     tag = f"{spec.step_id}\t{spec.attempt}"
+    ready = warm.take(request.get("warm")) if warm is not None else None
+    if ready is not None:
+        pid, spec_w = ready
+        try:
+            os.write(spec_w, (json.dumps(raw) + "\n").encode())
+        except OSError:  # it died unused: fork as usual (its exit is not reported)
+            pid = -1
+        finally:
+            os.close(spec_w)
+        if pid > 0:
+            os.write(ev_w, f"S {tag}\t{pid}\n".encode())
+            return None  # already a child
     try:
         pid = fork_attempt(
             spec, functions.get(spec.step_id), request["procs"], own_fds, prepared=True
@@ -109,7 +184,7 @@ def _launch(
     return pid
 
 
-def _reap(ev_w: int, children: set[int]) -> None:
+def _reap(ev_w: int, children: set[int], warm: _Warm) -> None:
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -118,7 +193,8 @@ def _reap(ev_w: int, children: set[int]) -> None:
         if pid == 0:
             return
         children.discard(pid)
-        os.write(ev_w, f"X {pid} {status} {usage.ru_maxrss}\n".encode())
+        if not warm.died(pid):
+            os.write(ev_w, f"X {pid} {status} {usage.ru_maxrss}\n".encode())
 
 
 @dataclass
@@ -149,11 +225,21 @@ class Zygote:
         os.set_blocking(ev_r, False)
         return cls(pid, os.pidfd_open(pid), req_w, ev_r)
 
-    def submit(self, spec: AttemptSpec, procs_files: list[str]) -> None:
-        """Ask for an attempt to be forked; its pid arrives later in ``started``."""
-        request = json.dumps({"spec": spec.to_json(), "procs": procs_files}) + "\n"
+    def submit(self, spec: AttemptSpec, procs_files: list[str], warm: int | None = None) -> None:
+        """Ask for an attempt to be started (by the warm child of slot ``warm`` if it is
+        still there, else by a fork); its pid arrives later in ``started``."""
+        request: dict[str, Any] = {"spec": spec.to_json(), "procs": procs_files}
+        if warm is not None:
+            request["warm"] = warm
+        self._send(request)
+
+    def prewarm(self, slot: int, procs_files: list[str]) -> None:
+        """Ask for a warm child in the (spare) cgroup of ``procs_files``, for ``submit``."""
+        self._send({"warm": slot, "procs": procs_files})
+
+    def _send(self, request: dict[str, Any]) -> None:
         try:
-            os.write(self.req_w, request.encode())
+            os.write(self.req_w, (json.dumps(request) + "\n").encode())
         except BrokenPipeError:
             raise ZygoteGone("the zygote is gone") from None
 
