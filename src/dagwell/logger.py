@@ -1,7 +1,8 @@
 """``dagwell.logger``: ZenML's ``get_logger`` (a stdlib logger at INFO).
 
 Its records go to whatever ``sys.stderr`` is when they are logged: inside a step that is
-the attempt's log, in the orchestrator process the terminal.
+the attempt's log, which the orchestrator echoes live to the terminal with the step id
+(:mod:`dagwell.engine.log_echo`); in the orchestrator process the terminal itself.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What the engine tells a progress display, as a protocol, and the display that shows nothing.
+"""What the engine tells a progress display, as a protocol, and the display that shows nothing
+but the steps' own output.
 
 The engine reports counts and events through this seam; the rich terminal display lives in
 :mod:`dagwell.display.live`, so the engine never imports a display. The detailed view (every
@@ -9,6 +10,7 @@ steps pays nothing per step for it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -80,9 +82,13 @@ class Progress(Protocol):
     def wants_detail(self) -> bool: ...
     def detail(self, view: LiveView) -> None: ...
     def finish(self, status: str) -> None: ...
+    def output(self, line: str) -> None:
+        """A line of a step's own output (see dagwell.engine.log_echo)."""
 
 
 class NullProgress:
+    """No display; a step's echoed output still reaches stderr, line by line."""
+
     def start(self, run_id: str, name: str, total: int) -> None:
         return None
 
@@ -100,3 +106,7 @@ class NullProgress:
 
     def finish(self, status: str) -> None:
         return None
+
+    def output(self, line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()

@@ -124,6 +124,12 @@ class RichProgress:
         self.view = view
         self._draw()
 
+    def output(self, line: str) -> None:
+        """A step's output line, printed above the live rows (rich redraws them below)."""
+        from rich.text import Text
+
+        self.console.print(Text(line), soft_wrap=True)
+
     def finish(self, status: str) -> None:
         self._draw(force=True)
         if self.live is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from dagwell.core.scheduler import (
 from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
 from dagwell.core.units import format_bytes, format_seconds
 from dagwell.engine.hook_runner import HookRunner
+from dagwell.engine.log_echo import LogEcho, slots_from_env
 from dagwell.engine.outage import Outage
 from dagwell.engine.restore import RunningAttempt
 from dagwell.engine.signals import Handlers, SignalStop, hurry_on_signals, restore
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
     from dagwell.engine.alerts import AlertWatch
 
 log = logging.getLogger("dagwell.engine.loop")
+ECHO_EVERY = 0.1  # seconds: how soon a running step's output line reaches the terminal
 
 
 @dataclass
@@ -106,6 +109,11 @@ class Engine:
         self._last_write = 0.0
         self._hurry = False  # a second signal during a stop: stop waiting for reaps
         self._outage = Outage(retry_window())
+        self._echo = LogEcho(
+            self.progress.output,
+            slots_from_env(os.environ.get("DAGWELL_STEP_LOGS")),
+            f"dagwell logs {self.run_id} <step>",
+        )
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> RunStatus:
@@ -133,6 +141,7 @@ class Engine:
             try:
                 self.runtime.close()
             finally:
+                self._echo.close()
                 restore(calmed)
         try:
             return self._finish()
@@ -172,6 +181,9 @@ class Engine:
                 timeout = min(timeout, max(0.0, wake - self.clock()))
             if self._batch:  # a deferred write is due soon (or the store's next try)
                 timeout = min(timeout, max(self.options.flush_interval, self._outage.wait()))
+            self._echo.poll()
+            if self._echo.active:  # a step's output shows within ECHO_EVERY
+                timeout = min(timeout, ECHO_EVERY)
             for event in self.runtime.wait(timeout):
                 self._on_event(event)  # recorded by the next turn's single flush
 
@@ -401,6 +413,8 @@ class Engine:
             )
             return
         self._external[(step_id, attempt)] = external_id
+        if self.runtime.info.kind != "inprocess":  # that one tees its output itself
+            self._echo.started(step_id, attempt, str(aspec.log_path))
 
     # -- runtime events ------------------------------------------------------------------------
     def _on_event(self, event: AttemptExited | AttemptRunning | AttemptWaiting) -> None:
@@ -430,6 +444,7 @@ class Engine:
         failure = event.failure
         if failure is None:
             failure = self._check_outputs(event)
+        self._echo.ended(event.step_id, event.attempt, failed=failure is not None)
         if failure is None:
             assert event.manifest is not None
             outputs = {
