@@ -4,7 +4,7 @@ Kept with the attempt (a JSON column) so the dashboard can draw each attempt aga
 limit and the node, and mark the moment the kernel killed it. The series is bounded:
 ``add`` halves it (keeping each pair's larger value, so a peak is never smoothed away) and
 doubles the sampling interval whenever it reaches ``MAX_POINTS``; a long step therefore
-costs as much as a short one.
+costs as much as a short one. :func:`attempt_peak` says what an attempt's peak is.
 """
 
 from __future__ import annotations
@@ -59,6 +59,28 @@ class MemorySeries:
             interval=float(data.get("interval", FIRST_INTERVAL)),
             kill_at=data.get("kill_at"),
         )
+
+
+def attempt_peak(
+    usage_peak: int | None, sampled: int | None, rss_growth: int, oom_killed: bool
+) -> int | None:
+    """An attempt's own peak memory, page cache left out: what is shown and learned.
+
+    ``sampled`` is the highest anonymous memory (v1 rss+swap, v2 anon) read in its cgroup;
+    ``rss_growth`` how far its largest process's maximum RSS rose above what it inherited
+    at fork (the zygote's pages, shared and charged elsewhere, are not its memory), which
+    catches a spike between samples and an attempt too short to be sampled; ``usage_peak``
+    the kernel's charged peak (anonymous memory plus page cache), an upper bound. A 10 MB
+    step that writes a 400 MB file peaks at about 10 MB, whether the file's cache is still
+    charged at its end or was written back, dropped or deleted meanwhile. An OOM kill is the
+    kernel's verdict on charged memory (cache is reclaimed before it kills): its peak is the
+    charged one."""
+    if oom_killed and usage_peak is not None:
+        return usage_peak
+    own = max(sampled or 0, rss_growth)
+    if usage_peak is not None:
+        own = min(own, usage_peak)
+    return own or usage_peak
 
 
 def _max_known(a: int | None, b: int | None) -> int | None:

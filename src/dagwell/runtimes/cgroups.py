@@ -9,8 +9,10 @@ Evidence read after an attempt exits, before its cgroup is removed:
 - v1: ``memory.oom_control`` ``oom_kill`` (kills in this cgroup), ``memory.failcnt`` and
   ``memory.memsw.failcnt`` (its own limit was hit), ``memory.max_usage_in_bytes`` (peak).
 - v2: ``memory.events.local`` ``oom_kill``/``max``, ``memory.peak`` (kernel 5.19+).
-The peak recorded (and learned for admission) leaves out the page cache still charged
-at the end (``memory.stat`` cache/file less shmem); the limits keep the kernel's meaning.
+The evidence's ``peak_memory`` leaves out the page cache still charged at the end
+(``memory.stat`` cache/file less shmem): what is left to go by when a dead orchestrator's
+attempts are recovered; a live attempt's peak is :func:`dagwell.core.memory.attempt_peak`
+(the sampled anonymous maximum). The limits keep the kernel's meaning.
 Attempts get ``swappiness 0`` (v1) or ``memory.swap.max 0`` (v2), so a limit means a
 kill, not silent swapping. (A v1 ``memsw`` limit is not set: on current kernels it makes
 ``memory.failcnt`` stop counting, and that counter is the own-limit evidence.)

@@ -30,6 +30,7 @@ from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.memory import attempt_peak
 from dagwell.core.names import safe_key
 from dagwell.runtimes.base import (
     AttemptExited,
@@ -300,13 +301,9 @@ class LocalRuntime:
         if item.group is not None:
             evidence = item.group.evidence()
             oom_kills, own_hit = evidence.oom_kills, evidence.own_limit_hit
-            peak = evidence.peak_memory
-            if peak is not None and evidence.usage_peak:
-                # the step's own memory, not the page cache of what it wrote: the sampled
-                # anonymous peak, or the largest process's RSS if a spike fell between
-                # samples; unsampled (too short): the charged peak less the cache left
-                own = self.sampler.peak(key) or peak
-                peak = min(evidence.usage_peak, max(own, maxrss_kb * 1024))
+            parent = self.zygote.pid if item.pidfd is None and self.zygote else os.getpid()
+            growth = max(0, maxrss_kb * 1024 - self.sampler.inherited_rss(parent))
+            peak = attempt_peak(evidence.usage_peak, self.sampler.peak(key), growth, oom_kills > 0)
             self.spent[key] = item.group  # removed in release(), off the critical path
         else:
             oom_kills, own_hit = 0, False

@@ -5,12 +5,15 @@ The runtime's wait loop asks :meth:`MemorySampler.timeout` how long it may block
 first sampled ``FIRST_INTERVAL`` after its launch, so one that ends sooner costs nothing;
 each sample reads the attempt's anonymous memory (not page cache) and, once per round, the
 node cgroup's usage. The series stays bounded (see :class:`dagwell.core.memory.MemorySeries`),
-its interval doubling as a long step's series fills.
+its interval doubling as a long step's series fills. It also knows how much RSS a
+forked attempt inherits from its parent (:meth:`MemorySampler.inherited_rss`), which is
+not the attempt's own memory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +22,8 @@ from dagwell.core.memory import FIRST_INTERVAL, MemorySeries
 from dagwell.runtimes.cgroups import AttemptGroup
 
 Key = tuple[str, int]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+RSS_TTL = 1.0  # seconds a parent's RSS reading is reused (a lean zygote's hardly moves)
 
 
 @dataclass
@@ -33,6 +38,7 @@ class MemorySampler:
         self._node_usage = node_usage
         self._watched: dict[Key, _Watched] = {}
         self._next_due = float("inf")
+        self._rss: dict[int, tuple[float, int]] = {}  # pid -> (read at, resident bytes)
 
     def add(self, key: Key, group: AttemptGroup) -> None:
         due = time.monotonic() + FIRST_INTERVAL
@@ -67,6 +73,22 @@ class MemorySampler:
         """The highest anonymous memory sampled so far (None before the first sample)."""
         watched = self._watched.get(key)
         return max(watched.series.anon) if watched is not None and watched.series.anon else None
+
+    def inherited_rss(self, parent: int) -> int:
+        """The resident memory of ``parent`` (the zygote, or this process for a direct
+        fork): a forked child's maximum RSS starts there, as its pages are shared at fork.
+        0 when it cannot be read (then the child's whole RSS counts)."""
+        now = time.monotonic()
+        read = self._rss.get(parent)
+        if read is not None and now - read[0] < RSS_TTL:
+            return read[1]
+        try:
+            with open(f"/proc/{parent}/statm", "rb") as f:
+                resident = int(f.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            resident = 0
+        self._rss = {parent: (now, resident)}
+        return resident
 
     def pop(self, key: Key, killed_at: float | None) -> MemorySeries | None:
         """The attempt's series: None when it ended before its first sample, unless it was
