@@ -131,8 +131,9 @@ def control_plane(tmp_path_factory):
     name = worker or "main"
     summary = (base.parent if worker else base) / f"k8s-control-plane-{name}.txt"
     summary.write_text(
-        f"{name}: real Kubernetes control plane {plane.version()} (etcd, kube-apiserver, "
-        f"kube-scheduler, kube-controller-manager) started in {plane.startup_seconds:.1f}s\n"
+        f"{name}: real Kubernetes control plane {plane.version()} (kube-apiserver, "
+        f"kube-scheduler, kube-controller-manager; etcd {plane.etcd_version()}) started in "
+        f"{plane.startup_seconds:.1f}s\n"
     )
     yield plane
     try:

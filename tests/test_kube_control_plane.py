@@ -45,6 +45,7 @@ def phase(cluster, name):
 
 def test_it_is_the_real_kubernetes(control_plane):
     assert control_plane.version() == "v1.20.2"
+    assert control_plane.etcd_version().startswith("3.4.")  # Debian 12's etcd-server
     assert set(control_plane.processes) == {
         "etcd",
         "kube-apiserver",

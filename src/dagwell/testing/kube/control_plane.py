@@ -350,6 +350,10 @@ class ControlPlane:
     def version(self) -> str:
         return str(self.rest.get("/version").get("gitVersion"))
 
+    def etcd_version(self) -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.etcd_port}/version", timeout=5) as r:
+            return str(json.loads(r.read()).get("etcdserver"))
+
     def __enter__(self) -> ControlPlane:
         return self.start()
 
