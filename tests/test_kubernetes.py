@@ -307,6 +307,35 @@ def test_requests_no_node_can_offer_fail_fast_and_pending_is_bounded(cluster):
     assert_nothing_left(cluster)
 
 
+def test_the_pending_bound_reads_the_pod_afresh_before_ending_it(cluster, tmp_path):
+    """Regression: the pending bound judged the pod by what the watch had brought; with
+    the watch behind (held here, as a stalled stream is), a pod already running was ended
+    "unschedulable" and deleted."""
+    gate = tmp_path / "gate"
+    result = {}
+    slow = orchestrator(cluster, pending_timeout=2, resync_interval=60)
+    with cluster.proxy.holding_watches(timeout=120):
+        thread = threading.Thread(
+            target=lambda: result.setdefault(
+                "run",
+                outcome(lambda: workloads.gated_steps.with_options(orchestrator=slow)(str(gate))),
+            )
+        )
+        thread.start()
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "the pod running, unwatched")
+        name = pod["metadata"]["name"]
+        wait_for(
+            lambda: cluster.proxy.count("GET", f"/pods/{name}$") >= 1,
+            60,
+            "the bound to look at the pod",
+        )
+    gate.touch()
+    thread.join(120)
+    [attempt] = result["run"].steps["gated"].attempts
+    assert attempt.failure is None and result["run"].status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)
+
+
 def test_eviction_and_node_loss_use_the_infrastructure_budget(home, kube, tmp_path):
     cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
     gate = tmp_path / "gate"

@@ -8,7 +8,8 @@ AttemptExited with the pod's log, fetched once. The pod's finalizer is removed, 
 pod deleted, only in :meth:`release`, after the engine recorded the end.
 
 Bounds, so that no attempt stays "running" forever: a pod pending past
-``pending_timeout`` ends ``unschedulable``; a pod that vanishes ends ``lost`` (or
+``pending_timeout`` (read afresh then, not through a watch that may lag) ends
+``unschedulable``; a pod that vanishes ends ``lost`` (or
 ``node_lost``); if the API itself stays unreachable past ``api_timeout``, every attempt
 still open ends ``lost``.
 """
@@ -342,6 +343,9 @@ class KubernetesRuntime:
             open_pods = [(k, p) for k, p in self.pods.items() if not p.ended]
         for key, tracked in open_pods:
             if not tracked.running_reported and now - tracked.created > self.pending_timeout:
+                self._look_again(tracked.name)  # the watch may lag: not on a stale view
+                if tracked.ended or tracked.running_reported:
+                    continue
                 why = (tracked.pending_why or "it was never scheduled and started").rstrip(".")
                 self._end(
                     key,
@@ -380,6 +384,13 @@ class KubernetesRuntime:
                 what=f"delete pod {name}",
                 window=30,
             )
+
+    def _look_again(self, name: str) -> None:
+        """Read pod ``name`` as it is now, as if the watch had brought it."""
+        with contextlib.suppress(KubeError):
+            pod = self.api.get_pod(name)
+            if pod is not None:
+                self._on_pod("MODIFIED", pod)
 
     def _preempted(self, name: str, pod: dict[str, Any], kind: FailureKind) -> Failure | None:
         """Kubernetes before 1.26 marks no condition on a preempted pod: kube-scheduler
