@@ -699,3 +699,29 @@ except Exception as error:
     assert short.ended_at.timestamp() < locked_at + 5, short.ended_at.timestamp() - locked_at
     took = (stuck.ended_at - stuck.started_at).total_seconds()
     assert took < 5.5, took
+
+
+# -- beyond the list: a step that leaves itself unable to write its result -----------------
+@step(enable_cache=False)
+def no_files_left() -> int:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4, 4))  # its result cannot be written now
+    return 1
+
+
+def test_a_step_that_cannot_write_its_result_is_told_why(home):
+    """Before: 'exited with code 70 without writing its results (os._exit or a crash in
+    native code)', while its log ended with the OSError that stopped it."""
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        no_files_left()
+
+    run = outcome(p)
+    assert run.status.value == "failed"
+    (attempt,) = run.steps["no_files_left"].attempts
+    failure = attempt.failure
+    assert failure is not None and failure.kind is FailureKind.USER_ERROR
+    assert "Too many open files" in failure.message and "native code" not in failure.message
+    assert failure.traceback is not None and "OSError" in failure.traceback

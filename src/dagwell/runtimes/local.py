@@ -43,6 +43,7 @@ from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup, V1Att
 from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
+from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
 from dagwell.runtimes.watchdog import Watchdog
 from dagwell.runtimes.worker import PARENT_ENV, attempt_env
@@ -336,6 +337,7 @@ class LocalRuntime:
                     stop_reason=item.stop_reason,
                     watchdog_kill=watched.verdict if watched else None,
                     backend=str(self.info.details["backend"]),
+                    log_exception=None if manifest else last_exception(item.spec.log_path),
                 )
             )
         oom = failure is not None and failure.kind is FailureKind.OOM_KILLED

@@ -2,7 +2,8 @@
 
 Pure function of what the local runtime gathered after reaping the process: its exit
 status, the OOM-kill counter and failure count of its cgroup (or the watchdog's verdict),
-its peak memory, the manifest it wrote (or not), and whether dagwell itself stopped it.
+its peak memory, the manifest it wrote (or not), whether dagwell itself stopped it, and
+(without a manifest) the exception its log ends with.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class LocalEvidence:
     stop_reason: FailureKind | None = None  # dagwell stopped it (timeout, cancel)
     watchdog_kill: OomScope | None = None  # the RSS watchdog killed it (no cgroups)
     backend: str = "cgroup v1"
+    log_exception: tuple[str, str] | None = None  # (last line, traceback) ending its log
 
 
 def _signal_name(number: int) -> str:
@@ -124,6 +126,19 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
             code,
             sig,
             name,
+        )
+    if ev.log_exception is not None:  # it could not write its result; its log says why
+        last, trace = ev.log_exception
+        return Failure(
+            FailureKind.USER_ERROR,
+            (
+                f"The step process exited with code {code} without writing its results, "
+                f"after {last} (the traceback is in its log)."
+            ),
+            code,
+            sig,
+            last.partition(":")[0],
+            traceback=trace,
         )
     if code == 0:
         return Failure(
