@@ -145,6 +145,36 @@ def test_rerunning_the_producer_without_cache_repairs_a_corrupt_artifact(home):
     assert _value(first.steps["produce"]) == [0, 1, 2]  # same digest: repaired for both
 
 
+def test_artifact_files_truncated_between_runs_are_rerun_and_only_hide_themselves(home):
+    """Found beyond the list: with every file of the artifact store cut in half after a
+    run (values, result manifests, registry documents), the next run re-ran the steps and
+    then `.output.load()` raised a bare JSONDecodeError: the old version's truncated registry
+    document broke reading the new one."""
+    from dagwell import Client
+    from dagwell.core.errors import ArtifactCorrupt
+
+    @pipeline
+    def p() -> None:
+        produce(300)
+
+    p()
+    for path in (home / "artifacts").rglob("*"):
+        if path.is_file():
+            with open(path, "r+b") as f:
+                f.truncate(path.stat().st_size // 2)
+    second = p()
+    assert second.steps["produce"].status is StepStatus.COMPLETED  # re-run, not cached
+    assert _value(second.steps["produce"]) == list(range(300))
+    client = Client(home)
+    try:
+        name = f"{second.pipeline.name}::produce::output"
+        assert client.get_artifact_version(name).load() == list(range(300))  # the new one
+        with pytest.raises(ArtifactCorrupt, match="truncated or overwritten"):
+            client.get_artifact_version(name, version=1)  # the cut one says so, and where
+    finally:
+        client.close()
+
+
 # -- 7: a numpy input is loaded into its own buffer, once --------------------------------
 @step(enable_cache=False)
 def big_array(mb: int):

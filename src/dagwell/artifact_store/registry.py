@@ -14,6 +14,7 @@ lose each other's keys.
 from __future__ import annotations
 
 import base64
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -22,9 +23,11 @@ from typing import Any
 
 from dagwell.artifact_store.store import ArtifactStore
 from dagwell.core.context import StepInfo
-from dagwell.core.errors import ArtifactError
+from dagwell.core.errors import ArtifactCorrupt, ArtifactError
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.plan import format_name
+
+log = logging.getLogger("dagwell.artifact_store.registry")
 
 
 def encode(name: str) -> str:
@@ -48,16 +51,41 @@ def _taken_versions(store: ArtifactStore, name: str) -> set[str]:
     return {decode(k.rsplit("/", 1)[-1].removesuffix(".json")) for k in keys}
 
 
-def artifact_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
-    """Every version of ``name``, oldest first, each with its metadata merged in."""
-    docs = [store.read_doc(k) for k in store.list_keys(f"registry/artifacts/{encode(name)}")]
-    found = sorted((d for d in docs if d is not None), key=lambda d: (d["created"], d["id"]))
+def _read_versions(
+    store: ArtifactStore, name: str
+) -> tuple[list[dict[str, Any]], dict[str, ArtifactCorrupt]]:
+    """The readable versions of ``name`` (oldest first, metadata merged in), and the error
+    of each version whose document is corrupt: one bad document hides only itself."""
+    found: list[dict[str, Any]] = []
+    corrupt: dict[str, ArtifactCorrupt] = {}
+    for key in store.list_keys(f"registry/artifacts/{encode(name)}"):
+        try:
+            doc = store.read_doc(key)
+        except ArtifactCorrupt as error:
+            corrupt[decode(key.rsplit("/", 1)[-1].removesuffix(".json"))] = error
+            continue
+        if doc is not None:
+            found.append(doc)
+    found.sort(key=lambda d: (d["created"], d["id"]))
     for doc in found:
         doc["run_metadata"] = {
             **doc.get("run_metadata", {}),
             **read_metadata(store, "artifact", doc["id"]),
         }
+    return found, corrupt
+
+
+def artifact_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
+    """Every readable version of ``name``, oldest first, each with its metadata merged in
+    (a corrupt one is left out of listings, with a warning naming its file)."""
+    found, corrupt = _read_versions(store, name)
+    for error in corrupt.values():
+        log.warning("%s", error)
     return found
+
+
+def _older(version: str, than: str) -> bool:
+    return version.isdigit() and than.isdigit() and int(version) < int(than)
 
 
 def find_published(
@@ -65,12 +93,17 @@ def find_published(
 ) -> dict[str, Any] | None:
     """The artifact version a step output was registered as, if it was (see
     :func:`publish_outputs`): found through the per-run index it writes."""
-    pointer = store.read_doc(f"registry/outputs/{run_id}/{encode(step_id)}/{encode(output)}.json")
-    if pointer is None:
-        return None
     try:
+        pointer = store.read_doc(
+            f"registry/outputs/{run_id}/{encode(step_id)}/{encode(output)}.json"
+        )
+        if pointer is None:
+            return None
         return get_version(store, pointer["name"], pointer["version"])
     except KeyError:
+        return None
+    except ArtifactCorrupt as error:  # the run store's own record of the output still holds
+        log.warning("%s", error)
         return None
 
 
@@ -85,7 +118,14 @@ def get_version(
     """The named version, or the newest one; an error lists what exists. Like ZenML's
     ``name_id_or_prefix``, ``name`` may also be a version's id (with or without dashes) or a
     unique prefix of one."""
-    versions = artifact_versions(store, name)
+    versions, corrupt = _read_versions(store, name)
+    if version is not None and str(version) in corrupt:
+        raise corrupt[str(version)]
+    if version is None and corrupt:  # the newest may be the unreadable one
+        newest = versions[-1]["version"] if versions else None
+        for unreadable, error in corrupt.items():
+            if newest is None or not _older(unreadable, newest):
+                raise error
     if not versions and version is None:
         by_id = _version_by_id(store, name)
         if by_id is not None:

@@ -115,6 +115,14 @@ class ArtifactStore(Protocol):
     def list_keys(self, prefix: str) -> list[str]: ...
 
 
+def _corrupt_doc(where: str, error: ValueError) -> ArtifactCorrupt:
+    return ArtifactCorrupt(
+        f"The registry document {where} is corrupt ({error}): it was truncated or overwritten "
+        "outside dagwell. Delete it (the version it described is then forgotten) or restore it "
+        "from a backup."
+    )
+
+
 def manifest_key(run_id: str, step_id: str, attempt: int) -> str:
     return check_key(f"attempts/{run_id}/{safe_key(step_id)}/{attempt}.json")
 
@@ -261,6 +269,8 @@ class LocalArtifactStore:
             data: dict[str, Any] = json.loads(self._path(key).read_text())
         except FileNotFoundError:
             return None
+        except ValueError as error:  # not JSON (truncated, overwritten): say which file
+            raise _corrupt_doc(str(self._path(key)), error) from error
         return data
 
     def list_keys(self, prefix: str) -> list[str]:
@@ -404,6 +414,8 @@ class FsspecArtifactStore:
                 data: dict[str, Any] = json.loads(f.read())
         except FileNotFoundError:
             return None
+        except ValueError as error:
+            raise _corrupt_doc(f"{self.url}/{key}", error) from error
         return data
 
     def list_keys(self, prefix: str) -> list[str]:
