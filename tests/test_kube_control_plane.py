@@ -160,6 +160,8 @@ def test_nothing_is_left_after_a_cluster_stops(control_plane, tmp_path):
 
     cluster = KubeCluster(control_plane, {"n1": "1GB"}, workdir=tmp_path / "a").start()
     cluster.add_node("joined", "1GB")
+    with pytest.raises(ValueError, match="already in this cluster"):
+        cluster.add_node("n1", "2GB")  # would replace a node pods may be running on
     setup = cluster.setup
     nodes = {n["metadata"]["name"] for n in control_plane.rest.get("/api/v1/nodes")["items"]}
     assert nodes == {"n1", "joined"}
