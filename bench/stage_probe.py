@@ -123,9 +123,9 @@ def main() -> None:
 
     orig_write = store_mod.Store.write
 
-    def write(self, ops):
+    def write(self, ops, **kw):
         stamp("-", "o_write")
-        out = orig_write(self, ops)
+        out = orig_write(self, ops, **kw)
         stamp("-", "o_written")
         return out
 

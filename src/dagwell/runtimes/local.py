@@ -22,7 +22,9 @@ import os
 import selectors
 import signal
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,7 @@ from dagwell.runtimes.base import (
 )
 from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup, V1Attempt, V1Node
 from dagwell.runtimes.forked import fork_attempt
+from dagwell.runtimes.housekeeping import Housekeeping
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.log_tail import last_exception
@@ -69,6 +72,9 @@ def group_name(step_id: str, attempt: int) -> str:
 
 #: A spare cgroup's name: "@" is in no safe key, so no attempt's cgroup is ever called so.
 SPARE_PREFIX = "@warm-"
+#: Warm children kept ready (cgroup v1): two, so that the one a launch takes was asked for
+#: two launches earlier and has had time to fork, join its cgroup and rehearse.
+WARM_CHILDREN = 2
 
 
 class LocalRuntime:
@@ -93,7 +99,10 @@ class LocalRuntime:
         self.watchdog: Watchdog | None = None
         self.sampler = MemorySampler(self.observed_memory)
         self.zygote: Zygote | None = None
-        self.spare: tuple[int, V1Attempt] | None = None  # the warm child's slot and cgroup
+        self.housekeeping = Housekeeping()  # cgroup mkdir/rmdir off the loop
+        self.warm: deque[tuple[int, V1Attempt]] = deque()  # warm children: slot, spare cgroup
+        self._warm_lock = threading.Lock()
+        self._warm_coming = 0  # asked of the housekeeping thread, not yet in self.warm
         self._slots = 0
         # Always the zygote unless spawn is asked for: whether a step built by a factory (a
         # closure) can run must not depend on whether some other thread happens to run in
@@ -171,11 +180,12 @@ class LocalRuntime:
     def _take_spare(
         self, node: V1Node, name: str, memory: int | None
     ) -> tuple[int | None, AttemptGroup | None]:
-        """The warm child's cgroup renamed to ``name``, and its slot; (None, None) if there
+        """A warm child's cgroup renamed to ``name``, and its slot; (None, None) if there
         is none (or it cannot be had: the launch then forks into a new cgroup)."""
-        if self.spare is None:
+        try:
+            slot, spare = self.warm.popleft()
+        except IndexError:
             return None, None
-        (slot, spare), self.spare = self.spare, None
         try:
             return slot, node.take_spare(spare, name, memory)
         except OSError as error:
@@ -185,26 +195,41 @@ class LocalRuntime:
             return None, None
 
     def _prewarm(self, node: V1Node) -> None:
-        if self.zygote is None or self.spare is not None:
+        """Keep WARM_CHILDREN warm children coming: spare cgroups are made, and the zygote
+        asked for their children, by the housekeeping thread (see :mod:`housekeeping`)."""
+        zygote = self.zygote
+        if zygote is None:
             return
-        self._slots += 1
-        spare: V1Attempt | None = None
-        try:
-            spare = node.spare(f"{SPARE_PREFIX}{self._slots}")
-            self.zygote.prewarm(self._slots, [str(p) for p in spare.procs_files])
-        except (OSError, ZygoteGone) as error:  # a launch without a warm child: a fork
-            log.debug("no warm child: %s", error)
-            if spare is not None:
-                with contextlib.suppress(OSError):
-                    spare.remove()
-            return
-        self.spare = (self._slots, spare)
+        with self._warm_lock:
+            wanted = WARM_CHILDREN - len(self.warm) - self._warm_coming
+            self._warm_coming += max(0, wanted)
+        for _ in range(wanted):
+            self._slots += 1
+            slot = self._slots
 
-    def _drop_spare(self) -> None:
-        spare, self.spare = self.spare, None
-        if spare is not None:
+            def job(slot: int = slot) -> None:
+                spare = None
+                try:
+                    spare = node.spare(f"{SPARE_PREFIX}{slot}")
+                    zygote.prewarm(slot, [str(p) for p in spare.procs_files])
+                    self.warm.append((slot, spare))
+                except (OSError, ZygoteGone) as error:  # that launch forks instead
+                    log.debug("no warm child: %s", error)
+                    if spare is not None:
+                        with contextlib.suppress(OSError):
+                            spare.remove()
+                finally:
+                    with self._warm_lock:
+                        self._warm_coming -= 1
+
+            self.housekeeping.submit(job)
+
+    def _drop_spares(self) -> None:
+        """Remove the spare cgroups (their warm children die with them)."""
+        while self.warm:
+            _, spare = self.warm.popleft()
             with contextlib.suppress(OSError):
-                spare[1].remove()
+                spare.remove()
 
     def _started(self, key: tuple[str, int], pid: int) -> None:
         item = self.running[key]
@@ -363,7 +388,7 @@ class LocalRuntime:
         if zygote is None:
             return []
         log.warning("dagwell's zygote process died; forking attempts directly from now on")
-        self._drop_spare()  # its warm child died with it
+        self._drop_spares()  # their warm children died with it
         self.selector.unregister(zygote.ev_r)
         self.selector.unregister(zygote.pidfd)
         zygote.read()
@@ -447,7 +472,7 @@ class LocalRuntime:
     def release(self, step_id: str, attempt: int) -> None:
         group = self.spent.pop((step_id, attempt), None)
         if group is not None:
-            group.remove()
+            self.housekeeping.submit(group.remove)
 
     def close(self) -> None:
         """Kill what still runs, collect its exits (bounded), then remove the node cgroup."""
@@ -459,7 +484,8 @@ class LocalRuntime:
         if self.zygote is not None:
             self.zygote.close()  # (EOF: a warm child exits unused)
             self.zygote = None
-        self._drop_spare()
+        self.housekeeping.close(timeout=10)
+        self._drop_spares()
         for item in self.running.values():  # not reported within the bound: reap directly
             if item.pid is not None and item.pidfd is not None:
                 with contextlib.suppress(ChildProcessError):

@@ -27,6 +27,7 @@ import json
 import os
 import selectors
 import signal
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -209,6 +210,8 @@ class Zygote:
     failed: list[tuple[tuple[str, int], str]] = field(default_factory=list)
     exits: list[tuple[int, int, int]] = field(default_factory=list)
     _buffer: bytes = b""
+    _writing: threading.Lock = field(default_factory=threading.Lock)  # whole lines only
+    _closed: bool = False
 
     @classmethod
     def start(cls, functions: Functions) -> Zygote:
@@ -238,9 +241,14 @@ class Zygote:
         self._send({"warm": slot, "procs": procs_files})
 
     def _send(self, request: dict[str, Any]) -> None:
+        data = (json.dumps(request) + "\n").encode()
         try:
-            os.write(self.req_w, (json.dumps(request) + "\n").encode())
-        except BrokenPipeError:
+            with self._writing:  # (prewarm requests come from the housekeeping thread)
+                if self._closed:  # (its fd may be another file's by now)
+                    raise ZygoteGone("the zygote was closed")
+                while data:
+                    data = data[os.write(self.req_w, data) :]
+        except (BrokenPipeError, OSError):
             raise ZygoteGone("the zygote is gone") from None
 
     def read(self) -> bool:
@@ -273,8 +281,10 @@ class Zygote:
         return alive
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.req_w)
+        with self._writing:
+            self._closed = True
+            with contextlib.suppress(OSError):
+                os.close(self.req_w)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         for fd in (self.ev_r, self.pidfd):
