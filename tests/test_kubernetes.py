@@ -516,7 +516,7 @@ def test_no_watch_thread_outlives_its_runtime(cluster, home):
     from dagwell.core.home import resolve_home
 
     runtime = orchestrator(cluster).open_runtime("idle0000run", resolve_home(), {})
-    wait_for(lambda: cluster.proxy.count("GET", "/pods$") >= 2, 10, "list, then a watch")
+    wait_for(lambda: cluster.proxy.count("GET", "/pods$") >= 2, 30, "list, then a watch")
     time.sleep(0.3)  # the watch is now blocked: no pod of this run will ever change
     runtime.close()
     assert not runtime.watch_thread.is_alive()
