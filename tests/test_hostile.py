@@ -755,3 +755,39 @@ def test_a_step_that_cannot_write_its_result_is_told_why(home):
     assert failure is not None and failure.kind is FailureKind.USER_ERROR
     assert "Too many open files" in failure.message and "native code" not in failure.message
     assert failure.traceback is not None and "OSError" in failure.traceback
+
+
+# -- beyond the list: the store file deleted while a run records into it ------------------
+def test_a_store_file_deleted_mid_run_is_put_back_with_the_whole_record(home, tmp_path):
+    """Before: the run went on recording into the unlinked file, returned 'completed', and
+    when the orchestrator exited the record was gone: nothing listed, nothing to show."""
+    from dagwell import Client
+    from helpers import running_attempts, start_orchestrator
+
+    proc = start_orchestrator(
+        home,
+        tmp_path,
+        """
+import workloads
+from dagwell import pipeline
+
+@pipeline(enable_cache=False)
+def p():
+    workloads.nap(2.5)
+
+print("ended", p().status.value)
+""",
+    )
+    run, _pids = running_attempts(home, 1)
+    for path in home.glob("dagwell.db*"):
+        path.unlink()
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "ended completed" in out, out
+    assert "was deleted while a run recorded into it; it was put back" in out, out
+    client = Client(home)
+    try:
+        found = client.get_run(run.id)
+    finally:
+        client.close()
+    assert found.status.value == "completed"
+    assert [a.status.value for a in found.steps["nap"].attempts] == ["completed"]

@@ -28,6 +28,7 @@ from dagwell.core.errors import (
 )
 from dagwell.store import schema
 from dagwell.store.connect import make_engine, migrate, normalize_url, open_read_only
+from dagwell.store.file_guard import FileGuard
 from dagwell.store.ops import Batch, Op, execute
 
 log = logging.getLogger("dagwell.store")
@@ -85,6 +86,7 @@ class Store:
         self.engine = engine
         self.url = url
         self.read_only = read_only  # opened for reading only: every write fails, saying why
+        self._guard: FileGuard | None = None  # an orchestrator's SQLite file (heartbeat)
 
     @classmethod
     def open(
@@ -110,7 +112,22 @@ class Store:
         return make_url(self.url).render_as_string(hide_password=True)
 
     def close(self) -> None:
+        if self._guard is not None:
+            self._guard.close()
+            self._guard = None
         self.engine.dispose()
+
+    def _guard_file(self) -> None:
+        """An orchestrator's SQLite file is put back if deleted under it (see file_guard)."""
+        if self.read_only or not self.url.startswith("sqlite:///"):
+            return
+        if self._guard is None:
+            path = make_url(self.url).database
+            if not path or path == ":memory:":
+                return
+            self._guard = FileGuard(path)
+        if self._guard.check():
+            self.engine.dispose()  # pooled connections hold the deleted file
 
     # -- retry --------------------------------------------------------------------------
     def _retry(self, fn: Callable[[], T], window: float | None = None) -> T:
@@ -172,6 +189,7 @@ class Store:
         self, run_id: str, now: float, owner: str | None = None, window: float | None = None
     ) -> bool:
         """Record that the orchestrator is alive; return whether a stop was requested."""
+        self._guard_file()
 
         def run() -> bool:
             with self.engine.begin() as conn:
