@@ -62,6 +62,22 @@ def test_seed_kubernetes_example(home, cgroups, kube):
     wait_for(lambda: not cluster.pods(), 15, "the example's pods to be gone")  # recorded, deleted
 
 
+def test_seed_kubernetes_example_without_a_cluster_says_how_to_get_one(home, tmp_path):
+    """No kubeconfig and no binaries: no fake stands in; the example says what to do."""
+    env = {**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_K8S_CACHE": str(tmp_path / "none")}
+    env.pop("DAGWELL_KUBECONFIG", None)
+    result = subprocess.run(
+        [sys.executable, "examples/seed_kubernetes.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and not result.stdout
+    assert "make k8s-binaries" in result.stderr and "DAGWELL_KUBECONFIG" in result.stderr
+
+
 def test_ml_pipeline_example_and_its_cache(home):
     first = run([sys.executable, "examples/ml_pipeline.py"], home)
     assert "accuracy: " in first and "'train': 'completed'" in first
