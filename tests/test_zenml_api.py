@@ -136,3 +136,39 @@ def test_named_versions_are_numbered_and_immutable(tmp_path, monkeypatch):
     with pytest.raises(ArtifactError, match="already has a version 'gold'"):
         save_artifact([4], name="data", version="gold")
     assert len(Client().list_artifact_versions(name="data")) == 3
+
+
+@step(enable_cache=False)
+def _upstream() -> Annotated[int, "value"]:
+    return 7
+
+
+@step(enable_cache=False)
+def _reads_upstream_through_the_client() -> str:
+    from dagwell import get_step_context
+
+    run = Client().get_pipeline_run(get_step_context().pipeline_run.id)
+    up = run.steps["_upstream"]
+    return f"{up.status.value} {up.outputs['value'][0].load()}"
+
+
+def test_a_step_ordered_by_after_sees_its_upstream_recorded(home, monkeypatch):
+    """ZenML's grid-search pattern: a step run after=[...] reads the steps before it through
+    the Client. Their ends must be in the store when it starts, even while the engine
+    batches its writes (a long flush_interval makes the race certain without the fix)."""
+    import functools
+
+    from dagwell import pipeline
+    from dagwell.engine import loop
+
+    monkeypatch.setattr(
+        loop, "EngineOptions", functools.partial(loop.EngineOptions, flush_interval=30.0)
+    )
+
+    @pipeline(enable_cache=False)
+    def ordered():
+        _upstream()
+        _reads_upstream_through_the_client(after=["_upstream"])
+
+    run = ordered()
+    assert run.steps["_reads_upstream_through_the_client"].output.load() == "completed 7"

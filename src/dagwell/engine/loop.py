@@ -165,7 +165,14 @@ class Engine:
             self._heartbeat(now)
             observed = self.runtime.observed_memory()
             if not self._outage.active:
-                for launch in self.scheduler.admit(now, observed):
+                launches = self.scheduler.admit(now, observed)
+                if any(self.plan.steps[launch.step_id].after for launch in launches):
+                    # A step ordered by after= (ZenML's way for a step that reads the steps
+                    # before it through the Client) starts once their ends are recorded.
+                    # Data edges need no such wait: their values come as inputs, and the
+                    # write keeps overlapping the next attempt's start.
+                    self._flush(force=True)
+                for launch in launches:
                     self._launch(
                         launch.step_id, launch.attempt, launch.memory_limit, launch.request
                     )
