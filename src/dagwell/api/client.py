@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from dagwell.api.zenml_client import ZenMLClientMixin
+from dagwell.api.zenml_client import PipelineView, ZenMLClientMixin
 from dagwell.core.home import Home, resolve_home
-from dagwell.core.records import ArtifactLoader, PipelineRun
+from dagwell.core.records import ArtifactLoader, PipelineName, PipelineRun
 from dagwell.store.views import build_run, run_totals
 
 
@@ -87,12 +87,12 @@ class Client(ZenMLClientMixin):
             if reap_if_lost(store, self.home, run_id):
                 row = store.run_row(run_id)
         if not offset and limit is None and status is None:
-            return build_run(
+            return self._build(
                 row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader(row)
             )
         steps = store.step_rows(run_id, offset=offset, limit=limit, status=status)
         attempts = store.attempt_rows(run_id, [s["step_id"] for s in steps])
-        run = build_run(row, steps, attempts, self._loader(row))
+        run = self._build(row, steps, attempts, self._loader(row))
         return replace(run, totals=run_totals(store.run_totals(run_id)), steps_offset=offset)
 
     def list_runs(
@@ -112,11 +112,18 @@ class Client(ZenMLClientMixin):
         for row in store.list_runs(limit=limit, pipeline=pipeline, status=status, offset=offset):
             if steps:
                 step_rows, attempts = store.step_rows(row["id"]), store.attempt_rows(row["id"])
-                runs.append(build_run(row, step_rows, attempts, self._loader(row)))
+                runs.append(self._build(row, step_rows, attempts, self._loader(row)))
             else:
-                run = build_run(row, [], [], self._loader(row))
+                run = self._build(row, [], [], self._loader(row))
                 runs.append(replace(run, totals=run_totals(store.run_totals(row["id"]))))
         return runs
+
+    def _build(self, *parts: Any) -> PipelineRun:
+        """A run read model whose ``.pipeline`` also answers ZenML's ``.runs``/``.last_run``."""
+        run = build_run(*parts)
+        if isinstance(run.pipeline, PipelineName):
+            run.pipeline.view = PipelineView(str(run.pipeline), self)
+        return run
 
     def stop_run(self, run_id: str) -> PipelineRun:
         """Ask a run to stop; an orphaned run is stopped here and now (see runner.stop_run)."""

@@ -26,6 +26,7 @@ from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
 from dagwell.core.plan import Plan
+from dagwell.core.records import PipelineName, PipelineRun, RunFailedError
 from dagwell.core.schedule import Schedule
 from dagwell.core.settings import NO_RETRY, ResourceSettings, StepRetryConfig
 from dagwell.core.units import check_seconds
@@ -356,7 +357,21 @@ class Pipeline:
                 )
 
             return submit(traced, self.orchestrator)  # returns at once, the run running
-        return execute(traced, self.orchestrator, progress=make_progress())
+        try:
+            return _with_pipeline_view(execute(traced, self.orchestrator, progress=make_progress()))
+        except RunFailedError as error:
+            _with_pipeline_view(error.run)
+            raise
+
+
+def _with_pipeline_view(run: PipelineRun) -> PipelineRun:
+    """The run a pipeline call returns answers ``run.pipeline.runs`` like ZenML's."""
+    from dagwell.api.client import Client
+    from dagwell.api.zenml_client import PipelineView
+
+    if isinstance(run.pipeline, PipelineName):
+        run.pipeline.view = PipelineView(str(run.pipeline), Client())
+    return run
 
 
 def pipeline(_func: Callable[..., Any] | None = None, **options: Any) -> Any:

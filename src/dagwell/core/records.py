@@ -106,6 +106,12 @@ class ArtifactVersion:
 
 
 @dataclass(frozen=True)
+class UnmaterializedArtifact(ArtifactVersion):
+    """ZenML's UnmaterializedArtifact: a step input annotated with it is passed as the
+    artifact itself (``.uri``, ``.load()`` when wanted), not loaded."""
+
+
+@dataclass(frozen=True)
 class StepConfig:
     """ZenML's ``step_run.config``: the parameters the invocation was called with."""
 
@@ -219,13 +225,26 @@ class StepRun:
 
 
 class PipelineName(str):
-    """The run's pipeline: a string that also answers ZenML's ``run.pipeline.name``."""
+    """The run's pipeline: a string that also answers ZenML's ``run.pipeline.name`` and,
+    for a run read through a Client, ZenML's PipelineResponse attributes (``.runs``,
+    ``.last_run``, ``.last_successful_run``, ``.id``) from the view the Client attaches."""
 
-    __slots__ = ()
+    view: Any = None  # set by the Client that read the run (dagwell.api.zenml_client)
 
     @property
     def name(self) -> str:
         return str(self)
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (PipelineName, (str(self),))  # the Client's view stays in this process
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr in ("runs", "last_run", "last_successful_run", "id") and self.view is not None:
+            return getattr(self.view, attr)
+        raise AttributeError(
+            f"run.pipeline has no {attr!r}"
+            + ("" if self.view is not None else " (read the run through Client() for .runs)")
+        )
 
 
 @dataclass(frozen=True)
