@@ -8,12 +8,14 @@ from dagwell._zenml_names import lookup
 
 if TYPE_CHECKING:
     from dagwell.api.artifacts import ArtifactConfig, ExternalArtifact
+    from dagwell.core.records import UnmaterializedArtifact
 
 _WHERE = {
     "ArtifactConfig": "dagwell.api.artifacts",
     "ExternalArtifact": "dagwell.api.artifacts",
+    "UnmaterializedArtifact": "dagwell.core.records",
 }
-__all__ = ["ArtifactConfig", "ExternalArtifact"]
+__all__ = ["ArtifactConfig", "ExternalArtifact", "UnmaterializedArtifact"]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,12 +26,13 @@ from datetime import datetime
 from typing import Any
 
 from dagwell.artifact_store import custom
-from dagwell.artifact_store.registry import publish_outputs
+from dagwell.artifact_store.registry import RegistryLoader, publish_outputs
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
 from dagwell.core.failures import FailureKind
 from dagwell.core.manifest import ArtifactRef, ResultManifest
+from dagwell.core.records import UnmaterializedArtifact
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.parent_death import die_with_parent
 
@@ -83,6 +84,17 @@ def _split_outputs(spec: AttemptSpec, result: Any) -> dict[str, Any]:
     return dict(zip(names, result, strict=True))
 
 
+def unmaterialized_inputs(func: Callable[..., Any]) -> set[str]:
+    """The parameters annotated ``UnmaterializedArtifact`` (passed unloaded, as in ZenML)."""
+    annotations = getattr(inspect.unwrap(func), "__annotations__", {})
+    return {
+        name
+        for name, hint in annotations.items()
+        if hint is UnmaterializedArtifact
+        or (isinstance(hint, str) and hint.rsplit(".", 1)[-1] == "UnmaterializedArtifact")
+    }
+
+
 def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> int:
     """Execute one attempt; write its manifest; return the process exit code."""
     started = time.time()
@@ -94,9 +106,15 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
 
             func = resolve_function(spec.locator)
         kwargs = dict(spec.params)
+        unloaded = unmaterialized_inputs(func)
         for name, ref in spec.inputs.items():
             loading = name
-            kwargs[name] = store.get(ref)
+            if name in unloaded:
+                kwargs[name] = UnmaterializedArtifact(
+                    name, None, ref, ref.digest, _loader=RegistryLoader(lambda: store)
+                )
+            else:
+                kwargs[name] = store.get(ref)
     except BaseException as error:
         # Whatever stops the inputs from loading (an import, a corrupt artifact, a value
         # whose unpickling raises) is the attempt's setup failing, with its own traceback;
