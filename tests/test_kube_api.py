@@ -50,7 +50,7 @@ def test_create_list_watch_with_selectors_and_versions(cluster):
     api.create_pod(pod("c", {"run": "1"}))
     api.create_pod(pod("d", {"run": "2"}))  # not selected
     api.delete_pod("c")
-    thread.join(10)
+    thread.join(30)
     assert ("ADDED", "c") in events and ("DELETED", "c") in events
     assert all(name != "d" for _, name in events)
     api.close()
@@ -82,7 +82,7 @@ def test_image_pull_failures_are_reported_in_the_real_format(cluster):
     from helpers import wait_for
 
     verdict = wait_for(
-        lambda: (v := classify_pod(api.get_pod("img"))).failure and v, 10, "an image pull failure"
+        lambda: (v := classify_pod(api.get_pod("img"))).failure and v, 30, "an image pull failure"
     )
     assert verdict.failure.kind.value == "image_pull"
     api.close()
@@ -103,6 +103,7 @@ threads = [threading.Thread(target=call, args=(i,)) for i in range(6)]
 """
 
 
+@pytest.mark.timeout(300)  # ten fresh interpreters one after another: ~15 s idle
 def test_concurrent_first_api_calls_do_not_crash(cluster, tmp_path):
     """Regression: two threads' first lightkube calls decoded at once and crashed the
     interpreter with SIGSEGV (27 of 30 fresh processes; `dagwell runs stop` under load)."""
