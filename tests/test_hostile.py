@@ -791,3 +791,95 @@ print("ended", p().status.value)
         client.close()
     assert found.status.value == "completed"
     assert [a.status.value for a in found.steps["nap"].attempts] == ["completed"]
+
+
+# -- beyond the list: DAGWELL_HOME on a filesystem that fills up mid-run -------------------
+@contextlib.contextmanager
+def _small_tmpfs(target, size: str):
+    import subprocess
+
+    target.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)], capture_output=True
+    )
+    need(None if mounted.returncode == 0 else f"cannot mount a tmpfs: {mounted.stderr!r}")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=True)
+
+
+@step(enable_cache=False)
+def fill_disk(where: str, marker: str) -> int:
+    import os
+    import time
+
+    block = b"x" * 2**20
+    with open(os.path.join(where, "filler"), "wb") as f:
+        try:
+            while True:
+                f.write(block)
+                f.flush()
+        except OSError:
+            pass  # full
+        deadline = time.monotonic() + 30
+        while not os.path.exists(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # the sibling's result write meets the full disk meanwhile
+    os.unlink(os.path.join(where, "filler"))
+    return 1
+
+
+@step(enable_cache=False)
+def write_while_full(where: str, marker: str) -> int:
+    import os
+    import time
+
+    deadline = time.monotonic() + 30
+    while not os.path.exists(marker) and time.monotonic() < deadline:
+        if os.path.exists(os.path.join(where, "filler")) and os.statvfs(where).f_bavail == 0:
+            open(marker, "w").close()  # (the marker lives on another filesystem)
+            break
+        time.sleep(0.05)
+    return 2
+
+
+def test_a_full_home_is_an_outage_and_an_infrastructure_failure_not_the_steps(tmp_path):
+    """Before: a sibling step whose result could not be written on the full disk (nor its
+    traceback, nor its log) was 'exited with code 70 ... (os._exit or a crash in native
+    code)', the step's fault, not retried; the store's message blamed a stuck process."""
+    import os
+    import subprocess
+    import sys
+
+    with _small_tmpfs(tmp_path / "small", "40m") as small:
+        script = tmp_path / "full.py"
+        script.write_text(
+            f"import sys\nsys.path.insert(0, {os.path.dirname(__file__)!r})\n"
+            "from test_hostile import fill_disk, write_while_full\n"
+            "from dagwell import pipeline\n"
+            "@pipeline(enable_cache=False, infra_retries=5)\n"
+            "def p(where: str, marker: str):\n"
+            "    fill_disk(where, marker)\n"
+            "    write_while_full(where, marker)\n"
+            f"print('ended', p({str(small)!r}, {str(tmp_path / 'saw_full')!r}).status.value)\n"
+        )
+        env = {**os.environ, "DAGWELL_HOME": str(small / "home"), "DAGWELL_PROGRESS": "0"}
+        done = subprocess.run(
+            [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+        )
+        out = done.stdout + done.stderr
+        assert done.returncode == 0 and "ended completed" in out, out
+        assert "The disk holding it is full" in out and "the store is back" in out, out
+        from dagwell import Client
+
+        client = Client(small / "home")
+        try:
+            run = client.get_run("latest")
+        finally:
+            client.close()
+    *while_full, last = run.steps["write_while_full"].attempts  # (a retry may meet it too)
+    assert while_full and last.status.value == "completed"
+    for attempt in while_full:
+        assert attempt.failure is not None and attempt.failure.kind is FailureKind.LOST
+        assert "is full" in attempt.failure.message, attempt.failure.message

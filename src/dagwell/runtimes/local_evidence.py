@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dagwell.core.failures import Failure, FailureKind, OomScope
 from dagwell.core.manifest import ResultManifest
 from dagwell.core.units import format_bytes
+from dagwell.runtimes.worker import EXIT_NO_SPACE
 
 _CRASH_SIGNALS = {
     signals.SIGSEGV,
@@ -126,6 +127,18 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
             code,
             sig,
             name,
+        )
+    if code == EXIT_NO_SPACE and manifest is None:
+        return Failure(
+            FailureKind.LOST,
+            (
+                "The attempt could not write its results: the disk (or quota) of the artifact "
+                "store or of DAGWELL_HOME is full. Free space there; the step is retried from "
+                "the infrastructure budget."
+            ),
+            code,
+            sig,
+            "NoSpace",
         )
     if ev.log_exception is not None:  # it could not write its result; its log says why
         last, trace = ev.log_exception

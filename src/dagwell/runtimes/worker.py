@@ -11,6 +11,8 @@ Run as ``python -m dagwell.runtimes.worker SPEC.json`` by the local runtime's sp
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import inspect
 import io
 import json
@@ -37,6 +39,22 @@ from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.parent_death import die_with_parent
 
 EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
+#: The result could not be written because the disk is full (sysexits' EX_IOERR): with
+#: nothing written, not even the log, the exit code is the only evidence that survives.
+EXIT_NO_SPACE = 74
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether ``error``, or one it was raised while handling, is a full disk or quota."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, OSError) and error.errno in _FULL:
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
 ATTEMPT_ENV = "DAGWELL_ATTEMPT"
 PARENT_ENV = "DAGWELL_PARENT_PID"  # a spawned worker dies with the orchestrator that spawned it
 
@@ -96,7 +114,19 @@ def unmaterialized_inputs(func: Callable[..., Any]) -> set[str]:
 
 
 def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> int:
-    """Execute one attempt; write its manifest; return the process exit code."""
+    """Execute one attempt; write its manifest; return the process exit code
+    (``EXIT_NO_SPACE`` when a full disk kept its result from being written)."""
+    try:
+        return _run_attempt(spec, func)
+    except OSError as error:
+        if not _disk_full(error):
+            raise
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
+        return EXIT_NO_SPACE
+
+
+def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
     started = time.time()
     store = open_artifact_store(spec.artifact_store)
     loading: str | None = None

@@ -81,6 +81,12 @@ def _unusable_file(error: DBAPIError, url: str) -> StoreError | None:
     return None
 
 
+def _outage_advice(error: DBAPIError) -> str:
+    if "full" in str(error.orig or error).lower():  # SQLite's SQLITE_FULL, PostgreSQL's 53100
+        return "The disk holding it is full: free space there (DAGWELL_HOME's filesystem)."
+    return "Check that it is reachable (DAGWELL_STORE_URL) and not locked by a stuck process."
+
+
 class Store:
     def __init__(self, engine: Engine, url: str, read_only: bool = False) -> None:
         self.engine = engine
@@ -147,9 +153,8 @@ class Store:
                     ) from error
                 if time.monotonic() > deadline:
                     raise StoreUnavailable(
-                        f"The run store at {self.safe_url} failed: {error.orig or error}. Check "
-                        "that it is reachable (DAGWELL_STORE_URL) and not locked by a stuck "
-                        "process."
+                        f"The run store at {self.safe_url} failed: {error.orig or error}. "
+                        + _outage_advice(error)
                     ) from error
                 log.debug("store busy or disconnected (%s); retrying in %.2fs", error, delay)
                 time.sleep(delay * (0.5 + random.random()))
