@@ -42,3 +42,12 @@ def test_a_warm_child_runs_the_next_attempt_under_its_own_limit(home, cgroups):
     assert attempt.failure.oom_scope is OomScope.OWN_LIMIT
     assert attempt.memory_limit == 100 * 10**6
     assert leftover_cgroups() == []
+
+
+def test_the_zygote_heap_is_in_huge_pages(home):
+    """Forking a 2 MiB page copies one entry instead of 512: the zygote collapses its heap."""
+    with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+        if "[never]" in f.read():
+            pytest.skip("transparent huge pages are disabled on this machine ([never])")
+    run = workloads.huge_pages_probe()
+    assert run.steps["parent_huge_pages"].output.load() >= 2048

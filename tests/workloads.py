@@ -248,3 +248,15 @@ def warm_chain() -> None:
     hog.with_options(resources=ResourceSettings(memory="100MB"))(
         300, 0.0, after="process_started_at"
     )
+
+
+@step(enable_cache=False)
+def parent_huge_pages() -> int:
+    """The anonymous huge pages (kB) of the process that forked this attempt."""
+    with open(f"/proc/{os.getppid()}/smaps_rollup") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("AnonHugePages"))
+
+
+@pipeline(enable_cache=False)
+def huge_pages_probe() -> None:
+    parent_huge_pages()

@@ -34,6 +34,7 @@ from typing import Any, NoReturn
 
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.forked import fork_attempt, fork_warm
+from dagwell.runtimes.hugepages import collapse_heap
 from dagwell.runtimes.parent_death import die_with_parent
 from dagwell.runtimes.worker import prepare_process
 
@@ -91,6 +92,7 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
         die_with_parent(signal.SIGTERM, parent)
         prepare_process()  # line-buffered fds 1 and 2 and logging: once here, not per attempt
         gc.freeze()  # children's collections then never touch (and copy) inherited objects
+        collapse_heap()  # fork and exit of each attempt then cost less (see hugepages)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_w, False)
