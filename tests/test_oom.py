@@ -4,7 +4,6 @@ Needs root and a writable cgroup memory controller (v1 here, v2 elsewhere). Thes
 skip with the reason when that is missing, and fail instead under DAGWELL_REQUIRE_REAL=1.
 """
 
-import math
 import time
 
 import pytest
@@ -102,23 +101,23 @@ def test_seed_without_retry_config_ends_on_its_own_within_its_bound(home, cgroup
 
 
 def test_seed_with_memory_declared_packs_waves_without_oom(home, cgroups):
-    """450 MB declared: three fit in 1400 MB, zero OOM kills, makespan within 25% of the
-    bin-packing lower bound ceil(10/3) waves x step time."""
-    step_seconds = 2.0
-    alone_step = workloads.hog.with_options(resources=ResourceSettings(memory="450MB"))
-
-    @pipeline(enable_cache=False)
-    def alone():
-        alone_step(400, step_seconds)
-
-    step_time = alone.with_options(orchestrator=NODE)().steps["hog"].attempts[0].duration
-    started = time.monotonic()
-    run = seed(memory="450MB", seconds=step_seconds)()
-    makespan = time.monotonic() - started
+    """450 MB declared: three fit in 1400 MB, so they run three at a time (never more, and
+    the node is filled), with zero OOM kills. How close the makespan comes to the
+    bin-packing bound is a speed claim: bench/ measures it, on a quiet machine."""
+    run = seed(memory="450MB", seconds=2.0)()
     assert run.status is RunStatus.COMPLETED
     assert oom_attempts(run) == []
-    lower_bound = math.ceil(10 / 3) * step_time
-    assert makespan <= 1.25 * lower_bound, (makespan, lower_bound)
+    attempts = [a for s in run.steps.values() for a in s.attempts]
+    assert len(attempts) == 10
+    events = sorted(
+        [(a.started_at, 1) for a in attempts] + [(a.ended_at, -1) for a in attempts],
+        key=lambda e: (e[0], e[1]),  # an end before a start at the same instant
+    )
+    running, most = 0, 0
+    for _, change in events:
+        running += change
+        most = max(most, running)
+    assert most == 3, f"at most {most} attempts ran together; 1400 MB holds three of 450 MB"
 
 
 def test_own_limit_oom_records_limit_and_peak(home, cgroups):
