@@ -39,10 +39,22 @@ class _RunView:
         return read_metadata(_store(self._info), "run", self.id)
 
     @property
-    def config(self) -> StepConfig:
-        return StepConfig(
-            name=self._info.pipeline, parameters=dict(self._info.context.get("run_params") or {})
+    def config(self) -> RunConfig:
+        context = self._info.context
+        return RunConfig(
+            name=self._info.pipeline,
+            parameters=dict(context.get("run_params") or {}),
+            extra=dict(context.get("run_extra") or {}),
         )
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """ZenML's ``pipeline_run.config``: the pipeline's name, parameters and ``extra``."""
+
+    name: str
+    parameters: dict[str, Any]
+    extra: dict[str, Any]
 
 
 @dataclass(frozen=True)

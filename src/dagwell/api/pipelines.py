@@ -308,6 +308,8 @@ class Pipeline:
         pipeline's) and the pipeline's substitutions."""
         out = dict(context or {})
         config = out.pop("model_config", None)
+        if self.extra:
+            out["run_extra"] = _json_able(self.extra, f"extra= of pipeline {self.name!r}")
         if self.substitutions:
             out["substitutions"] = {**self.substitutions, **out.get("substitutions", {})}
         model = step.extras.model if config is not None else self.model
@@ -362,6 +364,25 @@ class Pipeline:
         except RunFailedError as error:
             _with_pipeline_view(error.run)
             raise
+
+
+def _json_able(extra: dict[str, Any], owner: str) -> dict[str, Any]:
+    """The keys of ``extra`` a step can see (``pipeline_run.config.extra``): what JSON can
+    carry to the attempt; any other is named once in a warning, never dropped silently."""
+    kept = {}
+    for key, value in extra.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            warnings.warn(
+                f"{owner}: key {key!r} holds a {type(value).__name__}, which cannot travel to "
+                "the steps; get_step_context().pipeline_run.config.extra leaves it out "
+                "(get_pipeline_context().extra still has it).",
+                stacklevel=4,
+            )
+            continue
+        kept[key] = value
+    return kept
 
 
 def _with_pipeline_view(run: PipelineRun) -> PipelineRun:

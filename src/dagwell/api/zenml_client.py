@@ -94,16 +94,39 @@ class ArtifactStoreView:
         return "local" if "://" not in self.path else self.path.split("://", 1)[0]
 
 
+#: Stack components a ZenML default (local) stack leaves empty: ZenML answers None, and
+#: code written for it tests ``if alerter:`` and carries on. dagwell answers the same.
+OPTIONAL_COMPONENTS = frozenset(
+    {
+        "alerter",
+        "annotator",
+        "container_registry",
+        "data_validator",
+        "deployer",
+        "experiment_tracker",
+        "feature_store",
+        "image_builder",
+        "log_store",
+        "model_deployer",
+        "model_registry",
+        "step_operator",
+    }
+)
+
+
 @dataclass(frozen=True)
 class StackView:
-    """ZenML's ``Client().active_stack``, for its artifact store only: code writes files
-    under ``active_stack.artifact_store.path`` to register them (``register_artifact``).
-    dagwell has no stack components; where steps run is the pipeline's orchestrator."""
+    """ZenML's ``Client().active_stack``, as its default local stack looks: an artifact
+    store (code writes files under ``active_stack.artifact_store.path`` to register them)
+    and no optional components (None). dagwell has no stack components; where steps run
+    is the pipeline's orchestrator, so ``.orchestrator`` says so."""
 
     artifact_store: ArtifactStoreView
     name: str = "default"
 
     def __getattr__(self, name: str) -> Any:
+        if name in OPTIONAL_COMPONENTS:
+            return None
         if name.startswith("_"):
             raise AttributeError(name)
         raise AttributeError(

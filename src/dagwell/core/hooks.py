@@ -37,6 +37,7 @@ class HookEvent:
     run_name: str | None = None
     params: dict[str, Any] = field(default_factory=dict)  # the step's parameters
     artifact_store: str = ""
+    context: dict[str, Any] = field(default_factory=dict)  # the step's (get_step_context())
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def call_hooks(hooks: Sequence[Hook], event: HookEvent) -> None:
         params=dict(event.params),
         outputs=(),
         artifact_store=event.artifact_store,
-        context={"pipeline": event.pipeline, "run_name": event.run_name},
+        context={**event.context, "pipeline": event.pipeline, "run_name": event.run_name},
         in_hook=True,
     )
     for hook in hooks:

@@ -650,6 +650,10 @@ class Engine:
             run_name=self.plan.run_name,
             params=self.plan.steps[change.step_id].params,
             artifact_store=self.artifacts.url,
+            context={
+                **(self.plan.steps[change.step_id].context or {}),
+                "run_params": self.plan.params,
+            },
         )
         if change.new is StepStatus.RETRYING and hooks.on_retry:
             self._hook_calls.append((hooks.on_retry, event, f"on_retry hook of {change.step_id}"))
