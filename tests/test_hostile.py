@@ -883,3 +883,45 @@ def test_a_full_home_is_an_outage_and_an_infrastructure_failure_not_the_steps(tm
     for attempt in while_full:
         assert attempt.failure is not None and attempt.failure.kind is FailureKind.LOST
         assert "is full" in attempt.failure.message, attempt.failure.message
+
+
+# -- beyond the list: a run claimed by another orchestrator while this one could not beat --
+def test_an_orchestrator_whose_run_was_taken_over_stops_and_records_nothing(home, tmp_path):
+    """Before: the heartbeat wrote its own owner back over the claim, so after a store
+    outage longer than the orphan bound (PostgreSQL, another host resuming the run) two
+    orchestrators drove the same run."""
+    import sqlite3
+
+    from dagwell import Client
+    from helpers import pid_alive, running_attempts, start_orchestrator, wait_for
+
+    proc = start_orchestrator(
+        home,
+        tmp_path,
+        """
+import workloads
+from dagwell import pipeline
+
+@pipeline(enable_cache=False)
+def p():
+    workloads.nap(60)
+
+p()
+""",
+    )
+    run, pids = running_attempts(home, 1)
+    other = "another-host:4242:another-boot"  # what `runs resume` elsewhere claims it as
+    db = sqlite3.connect(home / "dagwell.db")
+    with db:
+        db.execute("UPDATE runs SET owner = ? WHERE id = ?", (other, run.id))
+    db.close()
+    out, _ = proc.communicate(timeout=30)  # before: it ran on for the nap's 60 s
+    assert proc.returncode != 0 and f"was taken over by {other}" in out, out
+    wait_for(lambda: not any(pid_alive(p) for p in pids), 10, "its attempt to die")
+    client = Client(home)
+    try:
+        left = client.get_run(run.id)
+    finally:
+        client.close()
+    assert left.status.value == "running"  # the new owner's to finish, nothing recorded
+    assert [a.status.value for a in left.steps["nap"].attempts] == ["running"]

@@ -55,6 +55,11 @@ class StoreNotWritable(StoreError):
     """The SQLite store cannot be written (a read-only DAGWELL_HOME, missing permissions)."""
 
 
+class RunTakenOver(StoreError):
+    """Another orchestrator claimed the run (it took this one for dead): this one must stop
+    its attempts and record nothing more."""
+
+
 class StoreUnavailable(StoreError, TemporaryError):
     """The run store could not be reached or stayed locked past the retry bound."""
 

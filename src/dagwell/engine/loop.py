@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import ArtifactStore, manifest_key
 from dagwell.core.cache import cache_key
-from dagwell.core.errors import DagwellError, StoreUnavailable, TemporaryError
+from dagwell.core.errors import DagwellError, RunTakenOver, StoreUnavailable, TemporaryError
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.home import Home
 from dagwell.core.hooks import HookEvent, Hooks
@@ -133,6 +133,9 @@ class Engine:
             # the run to `runs resume`, which reuses what finished (its manifests are in
             # the artifact store).
             raise self._left_for_resume(error) from error
+        except RunTakenOver as error:  # its attempts die with the runtime; nothing recorded
+            log.error("%s", error)
+            raise
         except BaseException:
             log.exception("the engine failed; stopping the run's attempts")
             calmed = self._stop_now("the orchestrator failed")

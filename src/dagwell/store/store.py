@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from dagwell.core.errors import (
     ConfigError,
     RunNotFound,
+    RunTakenOver,
     StoreError,
     StoreNotWritable,
     StoreUnavailable,
@@ -193,19 +194,30 @@ class Store:
     def heartbeat(
         self, run_id: str, now: float, owner: str | None = None, window: float | None = None
     ) -> bool:
-        """Record that the orchestrator is alive; return whether a stop was requested."""
+        """Record that the orchestrator is alive; return whether a stop was requested.
+        With ``owner``, only while the run is still that owner's: a run another orchestrator
+        claimed meanwhile (it took this one for dead) raises RunTakenOver."""
         self._guard_file()
+        t = schema.runs
 
         def run() -> bool:
             with self.engine.begin() as conn:
-                values: dict[str, Any] = {"heartbeat_at": now}
-                if owner is not None:
-                    values["owner"] = owner
-                conn.execute(update(schema.runs).where(schema.runs.c.id == run_id).values(**values))
-                flag = conn.execute(
-                    select(schema.runs.c.stop_requested).where(schema.runs.c.id == run_id)
-                ).scalar()
-                return bool(flag)
+                mine = (
+                    t.c.id == run_id
+                    if owner is None
+                    else and_(t.c.id == run_id, t.c.owner == owner)
+                )
+                beat = conn.execute(update(t).where(mine).values(heartbeat_at=now))
+                row = conn.execute(
+                    select(t.c.stop_requested, t.c.owner).where(t.c.id == run_id)
+                ).first()
+                if owner is not None and not beat.rowcount and row is not None:
+                    raise RunTakenOver(
+                        f"Run {run_id} was taken over by {row.owner} while this orchestrator "
+                        f"({owner}) could not record it; this one stopped its attempts and "
+                        "recorded nothing more: the other one finishes the run."
+                    )
+                return bool(row is not None and row.stop_requested)
 
         return self._retry(run, window)
 
