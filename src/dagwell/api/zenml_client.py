@@ -94,6 +94,45 @@ class ArtifactStoreView:
         return "local" if "://" not in self.path else self.path.split("://", 1)[0]
 
 
+@dataclass
+class ArtifactView:
+    """ZenML's ArtifactResponse (``Client().get_artifact(name)``): ``.name``, ``.id``,
+    ``.versions`` (version name -> artifact version), ``.latest_version_name``,
+    ``.latest_version_id``, ``.tags`` (of all its versions)."""
+
+    name: str
+    _client: Any = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def _versions(self) -> list[ArtifactVersion]:
+        return list(self._client.list_artifact_versions(name=self.name))
+
+    @property
+    def versions(self) -> dict[str, ArtifactVersion]:
+        return {str(v.version): v for v in self._versions()}
+
+    @property
+    def latest_version_name(self) -> str | None:
+        versions = self._versions()
+        return str(versions[-1].version) if versions else None
+
+    @property
+    def latest_version_id(self) -> str | None:
+        versions = self._versions()
+        return versions[-1].id if versions else None
+
+    @property
+    def tags(self) -> list[Any]:
+        seen: dict[str, Any] = {}
+        for version in self._versions():
+            for tag in version.tags:
+                seen.setdefault(tag.name, tag)
+        return list(seen.values())
+
+
 #: Stack components a ZenML default (local) stack leaves empty: ZenML answers None, and
 #: code written for it tests ``if alerter:`` and carries on. dagwell answers the same.
 OPTIONAL_COMPONENTS = frozenset(
@@ -199,6 +238,24 @@ class ZenMLClientMixin:
 
         doc = get_version(self.artifacts(), str(name_id_or_prefix), version)
         return ArtifactVersion.from_doc(doc, self._loader())
+
+    def get_artifact(self, name_id_or_prefix: str, **_: Any) -> ArtifactView:
+        """ZenML's ArtifactResponse of a named artifact (``.versions``, ``.latest_...``)."""
+        from dagwell.artifact_store.registry import artifact_names
+
+        name = str(name_id_or_prefix)
+        if name not in artifact_names(self.artifacts()):
+            raise KeyError(
+                f"No artifact named {name!r} in {self.artifacts().url}. Name step outputs "
+                "with Annotated[T, 'name'] or save one with save_artifact(value, name=...)."
+            )
+        return ArtifactView(name, self)
+
+    def list_artifacts(self, name: str | None = None, **_: Any) -> Page:
+        from dagwell.artifact_store.registry import artifact_names
+
+        names = artifact_names(self.artifacts())
+        return Page(ArtifactView(n, self) for n in names if name is None or n == name)
 
     def list_artifact_versions(
         self,
