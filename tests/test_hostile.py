@@ -287,11 +287,16 @@ def test_a_hook_that_never_returns_cannot_keep_the_run_from_ending(home):
     assert time.monotonic() - started < 8
 
 
-def test_hook_timeout_must_be_a_finite_positive_duration():
-    with pytest.raises(DefinitionError, match="hook_timeout"):
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1, 0])
+def test_hook_timeout_must_be_a_finite_positive_duration(bad):
+    # (the match is on the reason: before hook_timeout existed, it was an unknown option)
+    with pytest.raises(DefinitionError, match="hook_timeout= .* must be a finite number"):
 
-        @pipeline(hook_timeout=float("nan"))
+        @pipeline(hook_timeout=bad)
         def p() -> None: ...
+
+    @pipeline(hook_timeout=5)
+    def q() -> None: ...
 
 
 # -- 4: a step alone larger than the node is its own problem ------------------------------
