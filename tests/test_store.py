@@ -284,3 +284,49 @@ def test_learned_peaks_forget_an_old_outlier(store_url):
         expected = 5000 if i < LEARN_FROM else 300
         assert store.learned_peaks("p", ["train"]) == {"train": expected}, i
     store.close()
+
+
+def test_the_plan_is_kept_apart_from_the_row_heartbeats_update(store_url):
+    """A run's row is updated every second (heartbeat); SQLite rewrites a whole row on
+    UPDATE, so the plan (tens of MB for 100,000 steps) is in run_plans, not in runs."""
+    from sqlalchemy import select
+
+    from dagwell.store import schema
+
+    store = Store.open(store_url)
+    run_id = new_run(store)
+    with store.engine.connect() as conn:
+        row_plan = conn.execute(select(schema.runs.c.plan)).scalar()
+    assert row_plan == {}
+    assert store.run_plan(run_id) == {"steps": []}
+    with pytest.raises(RunNotFound):
+        store.run_plan("nosuchrun")
+    store.close()
+
+
+def test_a_store_of_0002_moves_its_plans_out_of_runs(tmp_path):
+    """Migrating a store written before 0003 keeps each run's plan, now in run_plans."""
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+
+    from dagwell.store.connect import _MIGRATIONS, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002_memory_samples")
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, name, pipeline, status, plan, created_at, stop_requested) "
+            "VALUES ('old1', 'old', 'p', 'completed', '{\"steps\": [1, 2]}', 1.0, 0)"
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert store.run_plan("old1") == {"steps": [1, 2]}
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as raw:
+        assert raw.execute("SELECT plan FROM runs").fetchone() == ("{}",)

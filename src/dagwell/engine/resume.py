@@ -71,7 +71,7 @@ def take_over(
     owner = owner or owner_tag()
     if not store.claim_run(run_id, row["owner"], owner, time.time()):
         raise CannotTakeOver(f"Run {run.id} was just taken over by another process.")
-    plan = Plan.from_json(row["plan"])
+    plan = Plan.from_json(store.run_plan(run_id))
     orchestrator = orchestrator or from_description(dict(row["orchestrator"] or {}))
     functions: dict[str, Callable[..., Any] | None] = {}
     hooks: dict[str, Hooks] = {}

@@ -31,7 +31,7 @@ runs = Table(
     Column("pipeline", String(200), nullable=False),
     Column("status", String(20), nullable=False),
     Column("status_rule", String(200)),
-    Column("plan", JSON, nullable=False),
+    Column("plan", JSON, nullable=False),  # {} since 0003: the plan is in run_plans
     Column("params", JSON),
     Column("orchestrator", JSON),
     Column("owner", String(200)),
@@ -42,6 +42,16 @@ runs = Table(
     Column("stop_requested", Boolean, nullable=False, default=False),
     Index("ix_runs_created", "created_at"),
     Index("ix_runs_pipeline", "pipeline"),
+)
+
+# Apart from runs: SQLite rewrites a whole row on UPDATE, and runs is updated every second
+# (heartbeat) while a plan can be tens of MB.
+run_plans = Table(
+    "run_plans",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("plan", JSON, nullable=False),
+    ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE"),
 )
 
 steps = Table(

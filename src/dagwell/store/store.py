@@ -183,9 +183,12 @@ class Store:
 
     # -- runs ---------------------------------------------------------------------------
     def create_run(self, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
+        row = {**run, "plan": {}}  # the plan goes to run_plans (see schema)
+
         def run_tx() -> None:
             with self.engine.begin() as conn:
-                conn.execute(insert(schema.runs).values(**run))
+                conn.execute(insert(schema.runs).values(**row))
+                conn.execute(insert(schema.run_plans).values(run_id=run["id"], plan=run["plan"]))
                 if steps:
                     conn.execute(insert(schema.steps), [dict(s) for s in steps])
 
@@ -293,6 +296,16 @@ class Store:
             raise RunNotFound(f"No run {run_id!r} in the store at {self.safe_url}.")
         return row
 
+    def run_plan(self, run_id: str) -> dict[str, Any]:
+        """The run's plan as recorded when it started (Plan.to_json)."""
+        t = schema.run_plans
+        plan = self._read(
+            lambda conn: conn.execute(select(t.c.plan).where(t.c.run_id == run_id)).scalar()
+        )
+        if plan is None:
+            raise RunNotFound(f"No plan of run {run_id!r} in the store at {self.safe_url}.")
+        return dict(plan)
+
     def step_rows(
         self,
         run_id: str,
@@ -377,9 +390,7 @@ class Store:
         offset: int = 0,
     ) -> list[dict[str, Any]]:
         t = schema.runs
-        # not the plan: it holds every step, and a listing of 100,000-step runs must not
-        # read and decode it (run_row has it)
-        columns = [c for c in t.c if c.name != "plan"]
+        columns = [c for c in t.c if c.name != "plan"]  # ({} since 0003: run_plans has it)
         query = select(*columns).order_by(t.c.created_at.desc()).limit(limit).offset(offset)
         if pipeline:
             query = query.where(t.c.pipeline == pipeline)
