@@ -15,7 +15,7 @@ import pytest
 
 from dagwell import ArtifactConfig, Client, load_artifact, save_artifact, step
 from dagwell.api.steps import output_configs, output_names
-from dagwell.core.errors import ArtifactError, DefinitionError
+from dagwell.core.errors import ArtifactError, ConfigError, DefinitionError
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.hooks import StepException, rebuild_exception
 
@@ -172,3 +172,38 @@ def test_a_step_ordered_by_after_sees_its_upstream_recorded(home, monkeypatch):
 
     run = ordered()
     assert run.steps["_reads_upstream_through_the_client"].output.load() == "completed 7"
+
+
+def _factory(prefix: str):
+    def _entrypoint(data: int) -> Annotated[int, ArtifactConfig(name=f"{prefix}_value")]:
+        return data + 1
+
+    _entrypoint.__name__ = f"made_{prefix}"
+    made = step(_entrypoint)
+    globals()[_entrypoint.__name__] = made
+    return made
+
+
+_factory("spawned")  # at import, as the docs do: a fresh process makes it again
+
+
+def test_a_factory_step_resolves_to_its_module_name_and_runs_in_a_fresh_process(home):
+    """ZenML's step.resolve() for a step a factory made: a spawned worker (a fresh
+    process, as on Kubernetes) finds it under the name the factory registered."""
+    from dagwell import LocalOrchestrator, pipeline
+
+    made = globals()["made_spawned"]
+    assert made.resolve().qualname == "made_spawned"
+
+    @pipeline(enable_cache=False)
+    def uses_it():
+        made(1)
+
+    run = uses_it.with_options(orchestrator=LocalOrchestrator(start_method="spawn"))()
+    assert run.steps["made_spawned"].output.load() == 2
+
+    def local_only(x: int) -> int:
+        return x
+
+    with pytest.raises(ConfigError, match="defined inside a function"):
+        step(local_only).resolve()

@@ -311,6 +311,23 @@ class Step:
         """The undecorated function (ZenML's name for it)."""
         return self.func
 
+    def resolve(self) -> Locator:
+        """ZenML's ``step.resolve()``: where a fresh process finds this step. A step made
+        by a factory function (ZenML's dynamic-artifact-names recipe) is found under the
+        module-level name the factory gave it (``globals()[name] = step(...)``)."""
+        import sys
+
+        from dagwell.runtimes.locator import resolve
+
+        module = sys.modules.get(self.locator.module)
+        if "<locals>" in self.locator.qualname and module is not None:
+            for name in (self.func.__name__, self.name):
+                if getattr(module, name, None) is self:
+                    self.locator = Locator(self.locator.module, name, self.locator.file)
+                    break
+        resolve(self.locator)  # raises, naming what a fresh process could not find
+        return self.locator
+
     def with_options(self, **options: Any) -> Step:
         """A copy with some decorator options changed, e.g. ``.with_options(retry=...)``;
         ZenML's ``parameters=``, ``output_materializers=``, ``model=`` and
