@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 DAGWELL_REQUIRE_REAL ?= $(shell [ "$$(id -u)" = 0 ] && echo 1 || echo 0)
 export DAGWELL_REQUIRE_REAL
 
-.PHONY: demo test lint typecheck unit chaos bench clean k8s-binaries browser
+.PHONY: demo test lint typecheck unit chaos bench bench-scale bench-stages clean k8s-binaries browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -53,6 +53,18 @@ chaos: $(STAMP)
 # Every peer by default; PEERS=zenml,ray for a subset (each installed once into bench/.venvs).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --peers "$${PEERS:-all}"
+
+# dagwell at scale (fan-out 1k/10k/100k, chain 1k/10k; time, RSS, `runs show`/`list`): ~1 h
+# on a busy 2-core machine. SCALE_FANOUT=1000,10000 SCALE_CHAIN=1000 for a shorter curve.
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py --fanout "$${SCALE_FANOUT:-1000,10000,100000}" \
+		--chain "$${SCALE_CHAIN:-1000,10000}"
+
+# The latency budget of one attempt, stage by stage, and the kernel's share measured apart.
+bench-stages: $(STAMP)
+	for shape in chain fanout; do DAGWELL_HOME=$$(mktemp -d) PYTHONPATH=src \
+		$(BIN)/python bench/stage_probe.py --shape $$shape --steps 1000; done
+	PYTHONPATH=src $(BIN)/python bench/kernel_share.py --rounds 300
 
 clean:
 	rm -rf $(VENV) .dagwell .mypy_cache .ruff_cache .pytest_cache
