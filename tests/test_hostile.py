@@ -930,3 +930,31 @@ p()
         client.close()
     assert left.status.value == "running"  # the new owner's to finish, nothing recorded
     assert [a.status.value for a in left.steps["nap"].attempts] == ["running"]
+
+
+# -- beyond the list: a DAGWELL_HOME whose path a URL would misread -------------------------
+def test_a_home_with_url_characters_in_its_path_holds_its_own_store(tmp_path, monkeypatch):
+    """Before: DAGWELL_HOME=.../q?x=1 recorded the run in a file named 'q' ('?' began a
+    URL query) so nothing was listed; .../pct%20x failed as 'cannot be written' ('%20' was
+    decoded to a space)."""
+    from dagwell import Client
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        echo("v")
+
+    monkeypatch.setenv("DAGWELL_PROGRESS", "0")
+    monkeypatch.delenv("DAGWELL_STORE_URL", raising=False)
+    monkeypatch.delenv("DAGWELL_ARTIFACT_STORE", raising=False)
+    for odd in ["q?x=1", "pct%20x", "h#frag", "a b é"]:
+        home = tmp_path / odd
+        monkeypatch.setenv("DAGWELL_HOME", str(home))
+        run = p()
+        assert (home / "dagwell.db").is_file(), sorted(p.name for p in tmp_path.iterdir())
+        client = Client(home)
+        try:
+            assert [r.id for r in client.list_runs()] == [run.id], odd
+        finally:
+            client.close()
+        listed = _cli(tmp_path, "runs", "list", home=home)
+        assert listed.returncode == 0 and run.id in listed.stdout, (odd, listed)

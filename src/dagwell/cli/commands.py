@@ -34,10 +34,9 @@ def _client(reading: bool = False) -> Any:
     from dagwell.core.home import resolve_home
 
     home = resolve_home()
-    if reading and home.store_url.startswith("sqlite:///"):
-        db = Path(home.store_url.removeprefix("sqlite:///"))
-        if not db.exists():
-            _fail(f"No dagwell store at {db}: no run was recorded here (set DAGWELL_HOME).")
+    db = home.sqlite_file
+    if reading and db is not None and not db.exists():
+        _fail(f"No dagwell store at {db}: no run was recorded here (set DAGWELL_HOME).")
     return Client()
 
 
@@ -186,8 +185,8 @@ def runs_list(limit: int, pipeline: str | None, status: str | None, as_json: boo
     from dagwell.core.home import resolve_home
     from dagwell.display.report import run_json, runs_table
 
-    url = resolve_home().store_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    db = resolve_home().sqlite_file
+    if db is not None and not db.exists():
         found = []  # nothing recorded here, and listing creates no store
     else:
         found = _client().list_runs(limit=limit, pipeline=pipeline, status=status, steps=False)

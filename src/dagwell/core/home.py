@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from dagwell.core.names import safe_key
 
@@ -20,6 +21,13 @@ class Home:
     store_url: str
     artifacts: str
     logs: Path
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite store's file, when the store is one (None for PostgreSQL)."""
+        if not self.store_url.startswith("sqlite:///"):
+            return None
+        return Path(unquote(self.store_url.removeprefix("sqlite:///").split("?", 1)[0]))
 
     def log_path(self, run_id: str, step_id: str, attempt: int) -> Path:
         return self.logs / run_id / f"{safe_key(step_id)}.{attempt}.log"
@@ -32,6 +40,8 @@ def resolve_home(
     artifacts: str | None = None,
 ) -> Home:
     root = Path(home or os.environ.get("DAGWELL_HOME") or Path.cwd() / ".dagwell").absolute()
-    url = store_url or os.environ.get("DAGWELL_STORE_URL") or f"sqlite:///{root / 'dagwell.db'}"
+    # the path is quoted: a home may hold '?', '#' or '%', which a URL would read as syntax
+    default = f"sqlite:///{quote(str(root / 'dagwell.db'), safe='/')}"
+    url = store_url or os.environ.get("DAGWELL_STORE_URL") or default
     arts = artifacts or os.environ.get("DAGWELL_ARTIFACT_STORE") or str(root / "artifacts")
     return Home(root=root, store_url=url, artifacts=arts, logs=root / "logs")

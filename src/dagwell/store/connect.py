@@ -11,11 +11,13 @@ A store that cannot be written (a read-only DAGWELL_HOME) can still be read: see
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from dagwell.core.errors import ConfigError, StoreNotWritable
@@ -43,7 +45,7 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
+        path = make_url(url).database  # (decoded: a home may hold '?', '#' or '%')
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
@@ -90,14 +92,16 @@ def open_read_only(url: str) -> Engine:
     A WAL database is read through its ``-shm`` index, which a read-only directory cannot
     hold; when no ``-wal`` file exists (every commit is in the database file), the file is
     opened ``immutable`` instead. The schema must be current: migrating would write."""
-    path = url.split(":///", 1)[-1]
+    path = make_url(url).database or ""
     wal = os.path.exists(f"{path}-wal")
     failure: OperationalError | None = None
     for immutable in (False,) if wal else (False, True):
-        query = "mode=ro&immutable=1" if immutable else "mode=ro"
+        uri = f"file:{quote(path)}?mode=ro{'&immutable=1' if immutable else ''}"
         engine = create_engine(
-            f"sqlite:///file:{quote(path)}?{query}&uri=true",
-            connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False},
+            "sqlite://",
+            creator=lambda uri=uri: sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False
+            ),
         )
         _configure_sqlite(engine, read_only=True)
         try:
