@@ -138,3 +138,16 @@ def merge(options: dict[str, Any], config: dict[str, Any], where: str) -> dict[s
             steps[step_id] = {**steps.get(step_id, {}), **step_options(step_id, step_config, where)}
         out["steps"] = steps
     return out
+
+
+class Configuration(dict[str, Any]):
+    """ZenML's ``pipeline.configuration`` / ``step.configuration``: the options as set,
+    read as attributes (``.settings["resources"]``, ``.enable_cache``) or as keys."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(
+                f"the configuration has no {name!r}; it has {', '.join(self)}"
+            ) from None

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwell.api.steps import COSMETIC_OPTIONS, check_priority, parse_settings
 from dagwell.api.tracing import current_trace, tracing
@@ -30,6 +30,9 @@ from dagwell.core.records import PipelineName, PipelineRun, RunFailedError
 from dagwell.core.schedule import Schedule
 from dagwell.core.settings import NO_RETRY, ResourceSettings, StepRetryConfig
 from dagwell.core.units import check_seconds
+
+if TYPE_CHECKING:
+    from dagwell.api.pipeline_config import Configuration
 
 log = logging.getLogger("dagwell")
 
@@ -197,18 +200,23 @@ class Pipeline:
         functools.update_wrapper(self, func, updated=())
 
     @property
-    def configuration(self) -> dict[str, Any]:
+    def configuration(self) -> Configuration:
         """The pipeline's options as ZenML shows them (``my_pipeline.configuration``)."""
-        return {
-            "name": self.name,
-            "enable_cache": self.enable_cache,
-            "run_name": self.run_name,
-            "parameters": dict(self.parameters),
-            "substitutions": dict(self.substitutions),
-            "extra": dict(self.extra),
-            "model": self.model,
-            "steps": {k: dict(v) for k, v in self.step_options.items()},
-        }
+        from dagwell.api.pipeline_config import Configuration
+
+        return Configuration(
+            {
+                "name": self.name,
+                "enable_cache": self.enable_cache,
+                "run_name": self.run_name,
+                "parameters": dict(self.parameters),
+                "substitutions": dict(self.substitutions),
+                "extra": dict(self.extra),
+                "model": self.model,
+                "settings": dict(self.options.get("settings") or {}),
+                "steps": {k: dict(v) for k, v in self.step_options.items()},
+            }
+        )
 
     def configure(self, **options: Any) -> Pipeline:
         """ZenML's in-place form of :meth:`with_options`: changes this pipeline."""

@@ -311,6 +311,26 @@ class Step:
         """The undecorated function (ZenML's name for it)."""
         return self.func
 
+    @property
+    def configuration(self) -> Any:
+        """The step's options as ZenML shows them (``my_step.configuration.settings``)."""
+        from dagwell.api.pipeline_config import Configuration
+
+        settings: dict[str, Any] = {}
+        if self.resources is not None:
+            settings["resources"] = self.resources
+        if self.pod is not None:
+            settings["kubernetes"] = self.pod
+        return Configuration(
+            name=self.name,
+            enable_cache=self.enable_cache,
+            parameters=dict(self.extras.parameters),
+            settings=settings,
+            extra=dict(self.extras.extra),
+            retry=self.retry,
+            model=self.extras.model,
+        )
+
     def resolve(self) -> Locator:
         """ZenML's ``step.resolve()``: where a fresh process finds this step. A step made
         by a factory function (ZenML's dynamic-artifact-names recipe) is found under the
