@@ -43,18 +43,29 @@ class PostgresServer:
     port: int
     process: subprocess.Popen[bytes]
     user: str
+    bindir: str
+    run_as: dict[str, int]
 
     @property
     def url(self) -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
+        self.shut_down()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def shut_down(self) -> None:
+        """Stop the server, keeping its data: clients see it go away (an outage)."""
         self.process.send_signal(signal.SIGINT)  # "fast" shutdown: do not wait for clients
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        shutil.rmtree(self.root, ignore_errors=True)
+
+    def start_again(self) -> None:
+        """Start the shut-down server again, on the same port, with the same data."""
+        self.process = _serve(self.bindir, self.root, self.port, self.run_as)
+        _wait_ready(self)
 
 
 def start(bindir: str) -> PostgresServer:
@@ -88,11 +99,17 @@ def start(bindir: str) -> PostgresServer:
         **run_as,
     )  # type: ignore[call-overload]
     port = _free_port()
-    process = subprocess.Popen(
+    server = PostgresServer(root, port, _serve(bindir, root, port, run_as), user, bindir, run_as)
+    _wait_ready(server)
+    return server
+
+
+def _serve(bindir: str, root: Path, port: int, run_as: dict[str, int]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             f"{bindir}/postgres",
             "-D",
-            str(data),
+            str(root / "data"),
             "-p",
             str(port),
             "-k",
@@ -109,20 +126,24 @@ def start(bindir: str) -> PostgresServer:
             "max_connections=200",
         ],
         stdout=subprocess.DEVNULL,
-        stderr=open(root / "server.log", "wb"),
+        stderr=open(root / "server.log", "ab"),
         cwd=root,
         **run_as,  # type: ignore[call-overload]
     )
+
+
+def _wait_ready(server: PostgresServer) -> None:
     deadline = time.time() + 30
     while time.time() < deadline:
         ready = subprocess.run(
-            [f"{bindir}/pg_isready", "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+            [f"{server.bindir}/pg_isready", "-h", "127.0.0.1", "-p", str(server.port)],
+            capture_output=True,
         )
         if ready.returncode == 0:
-            return PostgresServer(root, port, process, user)
-        if process.poll() is not None:
+            return
+        if server.process.poll() is not None:
             break
         time.sleep(0.2)
-    log = (root / "server.log").read_text(errors="replace")
-    process.kill()
+    log = (server.root / "server.log").read_text(errors="replace")
+    server.process.kill()
     raise RuntimeError(f"PostgreSQL did not start:\n{log}")

@@ -683,16 +683,56 @@ def test_a_store_outage_leaves_the_run_resumable_not_cancelled(home, tmp_path):
     assert attempts[0].status.value == "completed", [a.failure for a in attempts]
 
 
-def test_a_short_store_outage_freezes_nothing_and_loses_nothing(home, tmp_path):
-    """Before: each store call waited for the lock in SQLite's 30 s busy handler with the
-    engine loop frozen, so a step's timeout=3 fired only when the outage ended; now the
-    loop keeps watching its attempts, holds their records and writes them when the store
-    is back."""
-    import sqlite3
+@contextlib.contextmanager
+def _store_outage(kind: str, home, server):
+    """The store out while the block runs: SQLite locked by another writer, or the
+    PostgreSQL server shut down (connections refused) and started again after."""
+    if kind == "sqlite":
+        import sqlite3
+
+        lock = sqlite3.connect(home / "dagwell.db", timeout=30, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            lock.execute("COMMIT")
+            lock.close()
+    else:
+        server.shut_down()
+        try:
+            yield
+        finally:
+            server.start_again()
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL server of this test's own, which it may shut down and start again."""
+    from postgres_server import find_bindir, start
+
+    bindir = find_bindir()
+    need(None if bindir else "PostgreSQL server binaries (initdb) not found")
+    server = start(bindir)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_short_store_outage_freezes_nothing_and_loses_nothing(
+    kind, home, tmp_path, monkeypatch, request
+):
+    """Before: each store call waited out the outage (SQLite's 30 s busy handler, or the
+    retry loop) with the engine loop frozen, so a step's timeout=3 fired only when the
+    outage ended; now the loop keeps watching its attempts, holds their records and writes
+    them when the store is back."""
     import time
 
     from dagwell import Client
     from helpers import running_attempts, start_orchestrator
+
+    server = request.getfixturevalue("own_postgres") if kind == "postgres" else None
+    if server is not None:
+        monkeypatch.setenv("DAGWELL_STORE_URL", server.url)
 
     proc = start_orchestrator(
         home,
@@ -722,12 +762,9 @@ except Exception as error:
 """,
     )
     run, _pids = running_attempts(home, 2)
-    lock = sqlite3.connect(home / "dagwell.db", timeout=30, isolation_level=None)
-    lock.execute("BEGIN EXCLUSIVE")
-    time.sleep(10)  # far longer than the 1.5 s step and the 3 s timeout; within the window
-    released_at = time.time()
-    lock.execute("COMMIT")
-    lock.close()
+    with _store_outage(kind, home, server):
+        time.sleep(10)  # far longer than the 1.5 s step and the 3 s timeout; within the window
+        released_at = time.time()
     out, _ = proc.communicate(timeout=60)
     assert "ended: RunFailedError" in out, out
     assert "the store is unavailable" in out and "the store is back after" in out, out
