@@ -978,3 +978,35 @@ def test_a_home_with_url_characters_in_its_path_holds_its_own_store(tmp_path, mo
             client.close()
         listed = _cli(tmp_path, "runs", "list", home=home)
         assert listed.returncode == 0 and run.id in listed.stdout, (odd, listed)
+
+
+def test_ctrl_c_during_a_store_outage_ends_within_the_stop_grace(home, tmp_path):
+    """Before: Ctrl-C during an outage waited for the store to record the stop, up to the
+    whole retry window (60 s, plus SQLite's 30 s busy wait): the stop hung on the store."""
+    import signal
+    import sqlite3
+    import time
+
+    from dagwell import Client
+    from helpers import pid_alive, wait_for
+
+    proc, run, pids = _napping_orchestrator(home, tmp_path, 60)
+    lock = sqlite3.connect(home / "dagwell.db", timeout=30, isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        time.sleep(1.5)  # the outage is under way
+        asked = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=45)
+        took = time.monotonic() - asked
+    finally:
+        lock.execute("COMMIT")
+        lock.close()
+    assert took < 30, f"the stop took {took:.0f}s"  # stop_grace 10 s (+ the kill's reap)
+    assert "runs resume" in out, out  # the stop could not be recorded: the run is resumable
+    wait_for(lambda: not any(pid_alive(p) for p in pids), 10, "its attempt to die")
+    client = Client(home)
+    try:
+        assert client.get_run(run.id).status.value == "running"
+    finally:
+        client.close()

@@ -287,9 +287,11 @@ class Engine:
                 self.clock(),
             )
         self._flush(force=True)
-        self._finish()
+        # a stop waits for an unavailable store no longer than for its attempts: then the
+        # run is left for `runs resume` (see _stop_now)
+        self._finish(min(self._outage.remaining(), self.options.stop_grace))
 
-    def _finish(self) -> RunStatus:
+    def _finish(self, window: float | None = None) -> RunStatus:
         statuses = [s.status for s in self.scheduler.steps.values()]
         rule = explain_run_status(
             statuses, self.scheduler.stop_requested, self.scheduler.orchestrator_lost
@@ -305,7 +307,9 @@ class Engine:
             {"status": status.value, "status_rule": rule.name, "ended_at": self.clock()},
         )
         # with what an outage still holds, and within what is left of its window
-        self.store.write([*self._batch.ops, end], window=self._outage.remaining())
+        self.store.write(
+            [*self._batch.ops, end], window=self._outage.remaining() if window is None else window
+        )
         self._batch = Batch()
         self.progress.finish(status.value)
         if self.alerts is not None:
