@@ -11,9 +11,12 @@ also name one with ``output_materializers=``.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import IO, Any, ClassVar
 
@@ -33,6 +36,61 @@ class ArtifactType(StrEnum):
 
 
 _REGISTRY: dict[str, type[BaseMaterializer]] = {}
+#: Types given a materializer explicitly (ZenML's materializer_registry): consulted first.
+_BY_TYPE: dict[type, type[BaseMaterializer]] = {}
+
+
+class LocalFiles:
+    """What ``self.artifact_store`` offers a materializer (ZenML's artifact store file
+    API): its ``uri`` is a local directory that dagwell packs and stores afterwards."""
+
+    def open(self, path: str, mode: str = "r") -> IO[Any]:
+        return open(path, mode)
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def isdir(self, path: str) -> bool:
+        return os.path.isdir(path)
+
+    def listdir(self, path: str) -> list[str]:
+        return sorted(os.listdir(path))
+
+    def makedirs(self, path: str) -> None:
+        os.makedirs(path, exist_ok=True)
+
+    def mkdir(self, path: str) -> None:
+        os.mkdir(path)
+
+    def remove(self, path: str) -> None:
+        os.remove(path)
+
+    def rmtree(self, path: str) -> None:
+        shutil.rmtree(path)
+
+    def copyfile(self, src: str, dst: str, overwrite: bool = False) -> None:
+        if os.path.exists(dst) and not overwrite:
+            raise FileExistsError(f"{dst} exists; pass overwrite=True to replace it.")
+        shutil.copyfile(src, dst)
+
+    def rename(self, src: str, dst: str, overwrite: bool = False) -> None:
+        if os.path.exists(dst) and not overwrite:
+            raise FileExistsError(f"{dst} exists; pass overwrite=True to replace it.")
+        os.replace(src, dst)
+
+    def glob(self, pattern: str) -> list[str]:
+        import glob
+
+        return sorted(glob.glob(pattern))
+
+    def walk(self, top: str) -> Any:
+        return os.walk(top)
+
+    def size(self, path: str) -> int:
+        return os.path.getsize(path)
+
+
+LOCAL_FILES = LocalFiles()
 
 
 def key_of(cls: type) -> str:
@@ -48,7 +106,17 @@ class BaseMaterializer:
 
     def __init__(self, uri: str, artifact_store: Any = None) -> None:
         self.uri = uri
-        self.artifact_store = artifact_store
+        self.artifact_store = LOCAL_FILES if artifact_store is None else artifact_store
+
+    @contextmanager
+    def get_temporary_directory(self, delete_at_exit: bool = True) -> Iterator[str]:
+        """A scratch directory (ZenML's helper), removed afterwards unless asked not to."""
+        path = tempfile.mkdtemp(prefix="dagwell-mat-tmp-")
+        try:
+            yield path
+        finally:
+            if delete_at_exit:
+                shutil.rmtree(path, ignore_errors=True)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -71,7 +139,11 @@ class BaseMaterializer:
 
 
 def for_value(value: Any) -> type[BaseMaterializer] | None:
-    """The newest registered materializer whose ASSOCIATED_TYPES takes ``value``."""
+    """The materializer registered for ``value``'s type (materializer_registry), else the
+    newest registered one whose ASSOCIATED_TYPES takes it."""
+    for kind in type(value).__mro__:
+        if kind in _BY_TYPE:
+            return _BY_TYPE[kind]
     for cls in reversed(list(_REGISTRY.values())):
         if cls.ASSOCIATED_TYPES and isinstance(value, cls.ASSOCIATED_TYPES):
             return cls
@@ -119,8 +191,6 @@ def save_with(cls: type[BaseMaterializer], value: Any, f: IO[bytes]) -> None:
 
 
 def _walk(root: str) -> list[str]:
-    import os
-
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         rel = os.path.relpath(dirpath, root)

@@ -1,7 +1,9 @@
 """Turning step outputs into bytes and back, chosen by type.
 
 Safe formats come first: JSON for plain data, raw bytes and text, ``.npy`` for numpy
-arrays (never with pickle), parquet for pandas frames when pyarrow is installed. Only what
+arrays (never with pickle), parquet for pandas frames when pyarrow is installed, a
+``pathlib.Path``'s file or folder itself (ZenML's PathMaterializer), JSON for a dataclass
+of plain fields (ZenML's DataclassMaterializer). Only what
 none of them takes falls back to cloudpickle, which records the Python version and type
 and warns, because a pickle only loads on the same Python and can run code when loaded.
 Heavy libraries are imported only when a value of their type shows up.
@@ -126,6 +128,89 @@ def _load_series(f: IO[bytes]) -> Any:
     return series.rename(frame.attrs.get("series_name"))
 
 
+def _is_path(value: Any) -> bool:
+    import os
+    import pathlib
+
+    return isinstance(value, pathlib.PurePath) and os.path.exists(value)
+
+
+def _save_path(value: Any, f: IO[bytes]) -> None:
+    """ZenML's PathMaterializer: the file or folder itself (a tar, with fixed times so the
+    same files give the same digest), not the path string."""
+    import os
+    import tarfile
+
+    root = str(value)
+    top = "dir" if os.path.isdir(root) else "file_data"  # ZenML's name for a loaded file
+
+    def reset(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+        return info
+
+    with tarfile.open(fileobj=f, mode="w") as tar:
+        if top == "dir":
+            folder = tarfile.TarInfo("dir")
+            folder.type, folder.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(reset(folder))
+            for base, dirs, files in os.walk(root):
+                dirs.sort()
+                for name in sorted(files):
+                    path = os.path.join(base, name)
+                    tar.add(path, f"dir/{os.path.relpath(path, root)}", filter=reset)
+        else:
+            tar.add(root, top, filter=reset)
+
+
+def _load_path(f: IO[bytes]) -> Any:
+    """A local copy in a new temporary directory: the folder, or the file in it (named
+    ``file_data``, as ZenML's PathMaterializer names it)."""
+    import pathlib
+    import tarfile
+    import tempfile
+
+    target = pathlib.Path(tempfile.mkdtemp(prefix="dagwell-path-"))
+    with tarfile.open(fileobj=f, mode="r") as tar:
+        names = tar.getnames()
+        tar.extractall(target, filter="data")
+    if names and names[0] == "dir":
+        return target / "dir"
+    return target / names[0]
+
+
+def _plain_dataclass(value: Any) -> bool:
+    """A dataclass instance whose fields are plain JSON (ZenML's DataclassMaterializer
+    case), of a class a loader can import by name."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return False
+    if "<locals>" in type(value).__qualname__:
+        return False
+    return all(_is_plain_json(getattr(value, field.name)) for field in dataclasses.fields(value))
+
+
+def _save_dataclass(value: Any, f: IO[bytes]) -> None:
+    import dataclasses
+
+    fields = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    _write(f, json.dumps(fields, sort_keys=True).encode())
+
+
+def _load_dataclass(f: IO[bytes], type_name_: str) -> Any:
+    module_name, _, qualname = type_name_.rpartition(".")
+    module = sys.modules.get(module_name) or importlib.import_module(module_name)
+    cls: Any = module
+    for part in qualname.split("."):
+        cls = getattr(cls, part, None)
+        if cls is None:
+            raise ArtifactError(
+                f"The artifact is a {type_name_}, which this process cannot find: import "
+                f"{module_name} (or define {qualname} there) before loading it."
+            )
+    return cls(**json.loads(f.read()))
+
+
 def _save_pickle(value: Any, f: IO[bytes]) -> None:
     import cloudpickle
 
@@ -162,6 +247,9 @@ MATERIALIZERS: tuple[Materializer, ...] = (
     Materializer(
         "pandas.series.parquet", lambda v: _pandas_type(v, "series"), _save_series, _load_series
     ),
+    Materializer("path", _is_path, _save_path, _load_path),
+    # loaded by its class, from the type name (see load())
+    Materializer("dataclass.json", _plain_dataclass, _save_dataclass, lambda f: None),
     Materializer("cloudpickle", lambda v: True, _save_pickle, _load_pickle, pickles=True),
 )
 BY_NAME = {m.name: m for m in MATERIALIZERS}
@@ -173,7 +261,7 @@ def candidates(value: Any, chosen: type | None = None) -> list[Materializer]:
     dagwell's own."""
     from dagwell.artifact_store import custom
 
-    user = chosen or (custom.for_value(value) if custom._REGISTRY else None)
+    user = chosen or (custom.for_value(value) if custom._REGISTRY or custom._BY_TYPE else None)
     mine = [m for m in MATERIALIZERS if m.handles(value)]
     if user is None:
         return mine
@@ -194,6 +282,8 @@ def load(name: str, f: IO[bytes], *, python: str | None, type_name_: str) -> Any
         from dagwell.artifact_store import custom
 
         return custom.load_with(name, f, type_name_)
+    if name == "dataclass.json":
+        return _load_dataclass(f, type_name_)
     materializer = BY_NAME.get(name)
     if materializer is None:
         raise ArtifactError(
