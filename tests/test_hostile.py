@@ -532,6 +532,19 @@ def test_cli_usage_errors_are_short_and_exit_2(tmp_path):
     assert _cli(tmp_path, "run", "ok.py", "-p", "n=3", home=home).returncode == 0
     missing = _cli(tmp_path, "runs", "logs", "latest", "NOSTEP", home=home)
     assert missing.returncode == 2 and "has no step 'NOSTEP'; its steps: s" in missing.stderr
+    # with one run recorded (before: '' and '%' showed it, '%' being a LIKE pattern; a bogus
+    # status or a limit of 0 listed "No runs yet"; a missing attempt printed nothing, exit 0)
+    for args, message in [
+        (("runs", "show", ""), "Give a run: its id, a prefix of its id, its name"),
+        (("runs", "show", "%"), "No run '%'"),
+        (("runs", "list", "--limit", "0"), "Invalid value for '--limit'"),
+        (("runs", "list", "--status", "bogus"), "'bogus' is not one of 'running'"),
+        (("runs", "show", "latest", "--status", "bogus"), "'bogus' is not one of 'pending'"),
+        (("runs", "logs", "latest", "s", "--attempt", "7"), "has no attempt 7 of step 's'"),
+    ]:
+        out = _cli(tmp_path, *args, home=home)
+        assert out.returncode == 2 and message in out.stderr, (args, out.stdout, out.stderr)
+        assert "Traceback" not in out.stderr, args
 
 
 @contextlib.contextmanager

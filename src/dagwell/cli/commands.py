@@ -15,6 +15,10 @@ import click
 
 from dagwell.core.errors import DagwellError
 from dagwell.core.records import RunFailedError
+from dagwell.core.statuses import RunStatus, StepStatus
+
+RUN_STATUSES = click.Choice([s.value for s in RunStatus])
+STEP_STATUSES = click.Choice([s.value for s in StepStatus])
 
 
 def _console() -> Any:
@@ -176,9 +180,9 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--pipeline", default=None, help="Only runs of this pipeline.")
-@click.option("--status", default=None, help="Only runs with this status.")
+@click.option("--status", type=RUN_STATUSES, default=None, help="Only runs with this status.")
 @click.option("--json", "as_json", is_flag=True)
 def runs_list(limit: int, pipeline: str | None, status: str | None, as_json: bool) -> None:
     """List the latest runs."""
@@ -208,7 +212,9 @@ def runs_list(limit: int, pipeline: str | None, status: str | None, as_json: boo
     help="Show at most this many steps [default: 200; with --json: all].",
 )
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many steps.")
-@click.option("--status", default=None, help="Only steps with this status (e.g. failed).")
+@click.option(
+    "--status", type=STEP_STATUSES, default=None, help="Only steps with this status (e.g. failed)."
+)
 def runs_show(
     run_ref: str, as_json: bool, limit: int | None, offset: int, status: str | None
 ) -> None:
@@ -237,10 +243,18 @@ def runs_logs(
 ) -> None:
     """Print the logs of a run's attempts (all steps, or one)."""
     client = _client(reading=True)
-    if step is not None:
+    if step is not None or attempt is not None:
         steps = client.get_run(run_ref).steps
-        if step not in steps:
+        if step is not None and step not in steps:
             _fail(f"Run {run_ref} has no step {step!r}; its steps: {', '.join(steps) or 'none'}.")
+        chosen = [steps[step]] if step is not None else list(steps.values())
+        numbers = sorted({a.number for s in chosen for a in s.attempts})
+        if attempt is not None and attempt not in numbers:
+            where = f"step {step!r}" if step is not None else "any step"
+            _fail(
+                f"Run {run_ref} has no attempt {attempt} of {where}; its attempts: "
+                f"{', '.join(map(str, numbers)) or 'none'}."
+            )
     if follow:
         from dagwell.cli.watch import follow_logs, run_reader
 

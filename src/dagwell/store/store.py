@@ -254,6 +254,8 @@ class Store:
     def resolve_run_id(self, ref: str) -> str:
         """Accept a full id, a unique prefix, a run name, or ``latest``."""
         t = schema.runs
+        if not ref.strip():
+            raise RunNotFound("Give a run: its id, a prefix of its id, its name, or 'latest'.")
 
         def find(conn: Any) -> list[str]:
             if ref == "latest":
@@ -267,7 +269,9 @@ class Store:
             if exact:
                 return list(exact)
             return list(
-                conn.execute(select(t.c.id).where(t.c.id.like(f"{ref}%")).limit(5)).scalars()
+                conn.execute(  # a prefix, never a pattern: '%' and '_' are characters here
+                    select(t.c.id).where(t.c.id.startswith(ref, autoescape=True)).limit(5)
+                ).scalars()
             )
 
         found = self._read(find)
