@@ -74,10 +74,25 @@ def save_artifact(
 ) -> ArtifactVersion:
     """Store ``data`` as a new version of artifact ``name`` (numbered when ``version`` is
     omitted) and return it; inside a step it is linked to the step's run and model."""
-    from dagwell.artifact_store.registry import register_version
 
     client = _client()
     ref, _warnings = client.artifacts().put(data, materializer)
+    return _new_version(client, name, ref, version, artifact_type, tags, user_metadata)
+
+
+def _new_version(
+    client: Any,
+    name: str,
+    ref: Any,
+    version: str | int | None,
+    artifact_type: Any,
+    tags: list[str] | None,
+    metadata: dict[str, Any] | None,
+) -> ArtifactVersion:
+    """Register ``ref`` as a version of ``name``; inside a step it is linked to the step's
+    run and model, as ZenML links a manually saved artifact."""
+    from dagwell.artifact_store.registry import register_version
+
     info = current_step()
     doc = register_version(
         client.artifacts(),
@@ -85,7 +100,7 @@ def save_artifact(
         ref,
         version=version,
         tags=tags,
-        run_metadata=user_metadata,
+        run_metadata=metadata,
         producer={"run_id": info.run_id, "step": info.step_id} if info else {},
         artifact_type=str(getattr(artifact_type, "value", artifact_type or "DataArtifact")),
         model=info.context.get("model") if info else None,
@@ -109,7 +124,7 @@ def register_artifact(
     import os
 
     from dagwell.artifact_store import preexisting
-    from dagwell.artifact_store.registry import encode, register_version
+    from dagwell.artifact_store.registry import encode
 
     client = _client()
     store = client.artifacts()
@@ -137,19 +152,8 @@ def register_artifact(
             f"already used by artifact {other.get('name')}."
         )
     size = preexisting.local_size(uri) if local else int(store.fs.du(uri))
-    info = current_step()
-    doc = register_version(
-        store,
-        name,
-        preexisting.in_place_ref(uri, size),
-        version=version,
-        tags=tags,
-        run_metadata=artifact_metadata,
-        producer={"run_id": info.run_id, "step": info.step_id} if info else {},
-        artifact_type=str(getattr(artifact_type, "value", artifact_type or "DataArtifact")),
-        model=info.context.get("model") if info else None,
-    )
-    return ArtifactVersion.from_doc(doc, client._loader())
+    ref = preexisting.in_place_ref(uri, size)
+    return _new_version(client, name, ref, version, artifact_type, tags, artifact_metadata)
 
 
 def load_artifact(name_or_id: str, version: str | int | None = None) -> Any:

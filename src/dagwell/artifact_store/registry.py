@@ -17,9 +17,9 @@ import base64
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from dagwell.artifact_store.store import ArtifactStore
 from dagwell.core.context import StepInfo
@@ -28,6 +28,9 @@ from dagwell.core.manifest import ArtifactRef
 from dagwell.core.plan import format_name
 
 log = logging.getLogger("dagwell.artifact_store.registry")
+
+
+T = TypeVar("T")
 
 
 def encode(name: str) -> str:
@@ -147,19 +150,21 @@ def get_version(
 
 
 def _version_by_id(store: ArtifactStore, id_or_prefix: str) -> dict[str, Any] | None:
+    every = (doc for name in artifact_names(store) for doc in artifact_versions(store, name))
+    return _one_by_id(id_or_prefix, every, lambda doc: doc, "artifact version")
+
+
+def _one_by_id(
+    id_or_prefix: str, items: Iterable[T], id_of: Callable[[T], dict[str, Any]], what: str
+) -> T | None:
+    """The one item whose ``id`` starts with ``id_or_prefix`` (a uuid, dashes or not, or
+    a prefix of 4+ hex digits); None when it is no id or matches nothing."""
     wanted = id_or_prefix.replace("-", "").lower()
     if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
         return None
-    found = [
-        doc
-        for name in artifact_names(store)
-        for doc in artifact_versions(store, name)
-        if doc["id"].startswith(wanted)
-    ]
+    found = [item for item in items if id_of(item)["id"].startswith(wanted)]
     if len(found) > 1:
-        raise KeyError(
-            f"{id_or_prefix!r} is a prefix of {len(found)} artifact version ids; give more of it."
-        )
+        raise KeyError(f"{id_or_prefix!r} is a prefix of {len(found)} {what} ids; give more of it.")
     return found[0] if found else None
 
 
@@ -295,20 +300,12 @@ def model_version_by_id(
     store: ArtifactStore, id_or_prefix: str
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The model and model version with this id (dashes or not, or a unique prefix)."""
-    wanted = id_or_prefix.replace("-", "").lower()
-    if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
-        return None
-    found = [
+    every = (
         (get_model(store, name), doc)
         for name in model_names(store)
         for doc in model_versions(store, name)
-        if doc["id"].startswith(wanted)
-    ]
-    if len(found) > 1:
-        raise KeyError(
-            f"{id_or_prefix!r} is a prefix of {len(found)} model version ids; give more of it."
-        )
-    return found[0] if found else None
+    )
+    return _one_by_id(id_or_prefix, every, lambda pair: pair[1], "model version")
 
 
 STAGES = ("none", "staging", "production", "archived", "latest")
