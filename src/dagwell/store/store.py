@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import random
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -94,6 +95,7 @@ class Store:
         self.url = url
         self.read_only = read_only  # opened for reading only: every write fails, saying why
         self._guard: FileGuard | None = None  # an orchestrator's SQLite file (heartbeat)
+        self._unguarded = False  # the file cannot be watched here
 
     @classmethod
     def open(
@@ -125,16 +127,25 @@ class Store:
         self.engine.dispose()
 
     def _guard_file(self) -> None:
-        """An orchestrator's SQLite file is put back if deleted under it (see file_guard)."""
-        if self.read_only or not self.url.startswith("sqlite:///"):
+        """An orchestrator's SQLite file is put back if deleted under it (see file_guard).
+        The guard never fails a run: if it cannot work here, it stands down, saying why."""
+        if self.read_only or self._unguarded or not self.url.startswith("sqlite:///"):
             return
-        if self._guard is None:
-            path = make_url(self.url).database
-            if not path or path == ":memory:":
-                return
-            self._guard = FileGuard(path)
-        if self._guard.check():
-            self.engine.dispose()  # pooled connections hold the deleted file
+        try:
+            if self._guard is None:
+                path = make_url(self.url).database
+                if not path or path == ":memory:":
+                    self._unguarded = True
+                    return
+                self._guard = FileGuard(path)
+            if self._guard.check():
+                self.engine.dispose()  # pooled connections hold the deleted file
+        except (OSError, sqlite3.Error) as error:
+            log.warning("cannot watch the store file (%s); a deleted one is not restored", error)
+            if self._guard is not None:
+                self._guard.close()
+                self._guard = None
+            self._unguarded = True
 
     # -- retry --------------------------------------------------------------------------
     def _retry(self, fn: Callable[[], T], window: float | None = None) -> T:
