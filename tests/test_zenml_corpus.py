@@ -17,13 +17,23 @@ CORPUS = sorted((Path(__file__).parent / "zenml_corpus").glob("*.py"))
 
 
 def run_piece(path: Path) -> str | None:
-    """None when the piece ran, else the last lines of its error."""
+    """None when the piece ran, else the last lines of its error. Materializers a piece
+    registers (ZenML's registry is process-wide) are forgotten after it, so no piece
+    changes how the next piece or test stores its values."""
+    from dagwell.artifact_store import custom
+
+    registered, by_type = dict(custom._REGISTRY), dict(custom._BY_TYPE)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             runpy.run_path(str(path), run_name="__main__")
     except BaseException:
         return "".join(traceback.format_exc().splitlines(keepends=True)[-6:])
+    finally:
+        custom._REGISTRY.clear()
+        custom._REGISTRY.update(registered)
+        custom._BY_TYPE.clear()
+        custom._BY_TYPE.update(by_type)
     return None
 
 
