@@ -67,7 +67,7 @@ def test_the_scheduler_binds_and_the_kubelet_runs_reports_and_serves_logs(kube):
         terminated = done["status"]["containerStatuses"][0]["state"]["terminated"]
         assert terminated["exitCode"] == 0 and terminated["reason"] == "Completed"
         # pods/log goes through the API server to the kubelet's HTTPS endpoint
-        assert "hello from the pod" in api.pod_log("hello")
+        assert b"hello from the pod" in b"".join(api.stream_pod_log("hello", follow=False))
         with pytest.raises(KubeConflict):
             api.create_pod(pod("hello"))
     finally:

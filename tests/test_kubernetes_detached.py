@@ -12,6 +12,7 @@ the next reader records the run failed (``orchestrator_lost``).
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import subprocess
@@ -383,6 +384,52 @@ def test_runs_watch_and_logs_follow_a_detached_run_and_ctrl_c_only_detaches(clus
     assert logs.returncode == 0, err
     assert "==> b attempt 1 <==\nb naps 5.0s" in followed
     assert finished(run.id).status is RunStatus.COMPLETED
+
+
+def runs_logs(run_id, *args):
+    done = subprocess.run(
+        [sys.executable, "-m", "dagwell", "runs", "logs", run_id, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def home_of(process):
+    environ = open(f"/proc/{process.pid}/environ", "rb").read().split(b"\0")
+    return next(v for k, _, v in (e.partition(b"=") for e in environ) if k == b"DAGWELL_HOME")
+
+
+def test_runs_logs_from_the_submitter_read_the_logs_a_restarted_orchestrator_kept(
+    cluster, tmp_path, home
+):
+    """The orchestrator pod's disk is its own (gone with the pod, as on a real cluster):
+    the submitter reads a running step's output and, after the orchestrator pod was killed
+    and the Job started another, every step's whole log, each line once."""
+    run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
+        str(tmp_path / "ledger"), 8.0
+    )
+    wait_for(lambda: b_running(run.id), 120, "step b to run")
+    pod, container = wait_for(
+        lambda: live_orchestrator(cluster, job_name(run.id)), 60, "orchestrator"
+    )
+    assert not home_of(container.process).startswith(str(home).encode()), (
+        "the orchestrator pod must not share the submitter's home"
+    )
+    wait_for(lambda: "b naps 8.0s" in runs_logs(run.id, "b"), 60, "b's output so far, from here")
+    os.kill(container.process.pid, signal.SIGKILL)
+    done = finished(run.id, 240)
+    assert done.status is RunStatus.COMPLETED, done.summary()
+    assert len(orchestrator_pods(cluster, job_name(run.id))) >= 2, "the Job restarted it"
+    b_log = runs_logs(run.id, "b")
+    assert b_log.count("b naps 8.0s\n") == 1 and b_log.count("b woke up\n") == 1, b_log
+    everything = runs_logs(run.id)
+    assert "==> a attempt 1 (completed) <==" in everything and "(no log)" not in everything
+    entries = json.loads(runs_logs(run.id, "b", "--json"))
+    assert [e["log"] for e in entries] == ["b naps 8.0s\nb woke up\n"]
+    assert not (home / "logs").exists(), "read from the artifact store, not this home"
 
 
 def test_a_job_the_api_refuses_leaves_no_run_running(cluster, tmp_path):

@@ -188,6 +188,7 @@ def marked_nap(ledger: str, name: str, seconds: float) -> str:
     _mark(ledger, name)
     print(f"{name} naps {seconds}s", flush=True)
     time.sleep(seconds)
+    print(f"{name} woke up", flush=True)
     return name
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwell.api.zenml_client import PipelineView, ZenMLClientMixin
 from dagwell.core.home import Home, resolve_home
 from dagwell.core.records import ArtifactLoader, PipelineName, PipelineRun
 from dagwell.store.views import build_run, run_totals
+
+if TYPE_CHECKING:
+    from dagwell.api.run_logs import AttemptLogReader
 
 
 class Client(ZenMLClientMixin):
@@ -147,6 +150,16 @@ class Client(ZenMLClientMixin):
         url = str(own) if own else None
         return RegistryLoader(lambda: self.artifacts(url))
 
+    def attempt_log(self, run: PipelineRun, step: str, attempt: int) -> AttemptLogReader:
+        """Attempt ``attempt`` of ``step``'s log: in the run's artifact store (where the
+        orchestrator of a Kubernetes run keeps it), else in this home (local runs)."""
+        from dagwell.api.run_logs import AttemptLogReader
+        from dagwell.artifact_store.attempt_logs import AttemptLog
+
+        own = run.orchestrator.get("artifact_store")
+        shared = AttemptLog(self.artifacts(str(own) if own else None), run.id, step, attempt)
+        return AttemptLogReader(shared, self.home.log_path(run.id, step, attempt))
+
     def logs(self, run_id: str, step: str | None = None, attempt: int | None = None) -> str:
         run = self.get_run(run_id)
         chunks = []
@@ -157,7 +170,7 @@ class Client(ZenMLClientMixin):
             for a in s.attempts:
                 if attempt is not None and a.number != attempt:
                     continue
-                path = self.home.log_path(run.id, s.name, a.number)
-                text = path.read_text(errors="replace") if path.exists() else "(no log)\n"
+                text = self.attempt_log(run, s.name, a.number).text()
+                text = "(no log)\n" if text is None else text
                 chunks.append(f"==> {s.name} attempt {a.number} ({a.status.value}) <==\n{text}")
         return "\n".join(chunks)

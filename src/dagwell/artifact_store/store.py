@@ -9,7 +9,9 @@ it does not match, so re-running a producer repairs a corrupt artifact; ``verify
 cache hit check its outputs the same way. Reads hash the file in chunks and then hand the
 open file to the materializer, so a value is loaded into its final buffer once (a numpy
 array costs its own size, not two or three copies). Attempt manifests live under
-``attempts/`` and are written the same way.
+``attempts/`` and are written the same way; blobs (attempt logs, see
+:mod:`dagwell.artifact_store.attempt_logs`) are whole objects under any key, each written
+in one atomic step (a rename here, one PUT on an object store).
 
 The default is a local directory; an fsspec URL (``s3://``, ``gs://``, ...) selects a
 remote store for Kubernetes pods, which is what :func:`open_artifact_store` decides.
@@ -17,6 +19,7 @@ remote store for Kubernetes pods, which is what :func:`open_artifact_store` deci
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -113,6 +116,10 @@ class ArtifactStore(Protocol):
     def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool: ...
     def read_doc(self, key: str) -> dict[str, Any] | None: ...
     def list_keys(self, prefix: str) -> list[str]: ...
+    def write_blob(self, key: str, data: bytes) -> None: ...
+    def read_blob(self, key: str) -> bytes | None: ...
+    def list_blobs(self, prefix: str) -> list[str]: ...
+    def delete_blob(self, key: str) -> None: ...
 
 
 def _corrupt_doc(where: str, error: ValueError) -> ArtifactCorrupt:
@@ -279,6 +286,35 @@ class LocalArtifactStore:
             return []
         return sorted(str(p.relative_to(self.root)) for p in root.rglob("*.json") if p.is_file())
 
+    def write_blob(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        fd, tmp = self._create_temp("blob-")
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        try:
+            os.replace(tmp, path)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, path)
+
+    def read_blob(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def list_blobs(self, prefix: str) -> list[str]:
+        root = self._path(prefix)
+        if not root.is_dir():
+            return []
+        return sorted(str(p.relative_to(self.root)) for p in root.iterdir() if p.is_file())
+
+    def delete_blob(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path(key).unlink()
+
     def read_manifest(self, key: str) -> ResultManifest | None:
         try:
             return ResultManifest.from_json(json.loads(self._path(key).read_text()))
@@ -425,6 +461,32 @@ class FsspecArtifactStore:
             return []
         found = [str(p) for p in self.fs.find(root) if str(p).endswith(".json")]
         return sorted(p.split(base, 1)[-1] if base in p else p for p in found)
+
+    def write_blob(self, key: str, data: bytes) -> None:
+        with self.fs.open(self._path(key), "wb") as f:  # one PUT: atomic on object stores
+            f.write(data)
+
+    def read_blob(self, key: str) -> bytes | None:
+        try:
+            with self.fs.open(self._path(key), "rb") as f:
+                data: bytes = f.read()
+        except FileNotFoundError:
+            return None
+        return data
+
+    def list_blobs(self, prefix: str) -> list[str]:
+        """The keys directly under ``prefix`` (listed afresh: no listing cache)."""
+        base = self.base.rstrip("/") + "/"
+        root = self._path(prefix)
+        try:
+            found = [str(p) for p in self.fs.ls(root, detail=False, refresh=True)]
+        except FileNotFoundError:
+            return []
+        return sorted(p.split(base, 1)[-1] if base in p else p for p in found)
+
+    def delete_blob(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(self._path(key))
 
 
 def open_artifact_store(location: str | os.PathLike[str]) -> ArtifactStore:

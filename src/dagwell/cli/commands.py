@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from dagwell.core.errors import DagwellError
-from dagwell.core.records import RunFailedError
+from dagwell.core.records import PipelineRun, RunFailedError
 from dagwell.core.statuses import RunStatus, StepStatus
 
 RUN_STATUSES = click.Choice([s.value for s in RunStatus])
@@ -258,8 +258,12 @@ def runs_logs(
     if follow:
         from dagwell.cli.watch import follow_logs, run_reader
 
+        def read_log(run: PipelineRun, name: str, number: int, offset: int) -> bytes | None:
+            data: bytes | None = client.attempt_log(run, name, number).read(offset)
+            return data
+
         try:
-            for text in follow_logs(run_reader(client, run_ref), client.home.log_path, step):
+            for text in follow_logs(run_reader(client, run_ref), read_log, step):
                 click.echo(text, nl=False)
         except KeyboardInterrupt:
             click.echo("\n(detached; the run goes on)", err=True)
@@ -272,14 +276,8 @@ def runs_logs(
     for s in [found.steps[step]] if step else found.steps.values():
         for a in s.attempts:
             if attempt is None or a.number == attempt:
-                path = client.home.log_path(found.id, s.name, a.number)
-                entries.append(
-                    {
-                        "step": s.name,
-                        "attempt": a.number,
-                        "log": path.read_text(errors="replace") if path.exists() else None,
-                    }
-                )
+                text = client.attempt_log(found, s.name, a.number).text()
+                entries.append({"step": s.name, "attempt": a.number, "log": text})
     click.echo(json.dumps(entries, indent=2))
 
 

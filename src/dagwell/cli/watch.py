@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from dagwell.core.records import PipelineRun
@@ -47,14 +46,15 @@ def watch_lines(
 
 def follow_logs(
     read: Callable[[], PipelineRun],
-    log_path: Callable[[str, str, int], Path],
+    read_log: Callable[[PipelineRun, str, int, int], bytes | None],
     step: str | None,
     interval: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[str]:
     """New log text of the run's attempts (all steps, or ``step``) as it is written, until
-    the run ends and every log is read to its end."""
-    offsets: dict[Path, int] = {}
+    the run ends and every log is read to its end. ``read_log(run, step, attempt, offset)``
+    gives an attempt's log from ``offset`` on (None when there is none yet)."""
+    offsets: dict[tuple[str, int], int] = {}
     while True:
         run = read()
         ended = run.status is not RunStatus.RUNNING
@@ -62,16 +62,12 @@ def follow_logs(
             if step is not None and name != step:
                 continue
             for attempt in found.attempts:
-                path = log_path(run.id, name, attempt.number)
-                if not path.exists():
-                    continue
-                with open(path, "rb") as f:
-                    f.seek(offsets.get(path, 0))
-                    chunk = f.read()
+                key = (name, attempt.number)
+                chunk = read_log(run, name, attempt.number, offsets.get(key, 0))
                 if chunk:
-                    if path not in offsets:
+                    if key not in offsets:
                         yield f"==> {name} attempt {attempt.number} <==\n"
-                    offsets[path] = offsets.get(path, 0) + len(chunk)
+                    offsets[key] = offsets.get(key, 0) + len(chunk)
                     yield chunk.decode(errors="replace")
         if ended:
             return

@@ -450,11 +450,6 @@ class Engine:
         key = (event.step_id, event.attempt)
         self._evidence[key] = event
         self._to_release.append(key)
-        if event.logs is not None:
-            path = self.home.log_path(self.run_id, event.step_id, event.attempt)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a") as f:
-                f.write(event.logs)
         failure = event.failure
         if failure is None:
             failure = self._check_outputs(event)

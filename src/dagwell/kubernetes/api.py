@@ -77,6 +77,13 @@ def _status_error(code: int, message: str, retry_after: float | None = None) -> 
     return KubeError(text, code, code == 429 or code >= 500, retry_after)
 
 
+def _message(body: str) -> str:
+    """The ``message`` of a Status body, or the body itself."""
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(json.loads(body).get("message") or body)
+    return body
+
+
 def calling(fn: Callable[[], T]) -> T:
     try:
         return fn()
@@ -117,7 +124,10 @@ class KubeApi:
         self._context = context
         self._client = self._new_client()
         self._watch_client: Any = None
+        self._log_client: Any = None
         self._watch_stream: Any = None
+        self._log_streams: dict[str, Any] = {}
+        self._closing_logs = False
         self._lock = threading.Lock()
         self._closing = False
 
@@ -257,11 +267,50 @@ class KubeApi:
         except KubeNotFound:
             return
 
-    def pod_log(self, name: str) -> str:
+    def stream_pod_log(self, name: str, *, follow: bool) -> Iterator[bytes]:
+        """The log of pod ``name`` from its start, as bytes; with ``follow`` as the
+        container writes it, until the container ends: read as it comes, never again.
+
+        Read over the HTTP client lightkube configured, as :meth:`watch_pods` does, so that
+        :meth:`interrupt_logs` can end a blocked read from another thread. Log streams
+        have an HTTP client of their own (up to 100 connections): however many pods are
+        followed, the watch always gets a connection."""
+        with self._lock:
+            if self._log_client is None:
+                self._log_client = self._new_client()
+        http = self._log_client._client._client
+        httpx = sys.modules[type(http).__module__.split(".")[0]]
+        path = f"/api/v1/namespaces/{self.namespace}/pods/{name}/log"
+        params = {"follow": str(follow).lower()}
         try:
-            return "".join(self._locked(lambda: list(self._client.log(name))))
-        except KubeNotFound:
-            return ""
+            with http.stream(
+                "GET", path, params=params, timeout=httpx.Timeout(10.0, read=None)
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _status_error(response.status_code, _message(response.text))
+                self._log_streams[name] = response.extensions.get("network_stream")
+                if self._closing_logs:
+                    return
+                yield from response.iter_raw()
+        except KubeError:
+            raise
+        except Exception as error:
+            raise _translate(error) from error
+        finally:
+            self._log_streams.pop(name, None)
+
+    def interrupt_logs(self, name: str | None = None) -> None:
+        """End the log stream of pod ``name`` (or every one, for good) blocked in a read,
+        from another thread."""
+        if name is None:
+            self._closing_logs = True
+        streams = [self._log_streams.get(name)] if name else list(self._log_streams.values())
+        for stream in streams:
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     # -- capacity -------------------------------------------------------------------------
     def list_nodes(self) -> list[dict[str, Any]]:
@@ -339,7 +388,7 @@ class KubeApi:
         self._locked(lambda: self._client.delete(resource, name, cascade=CascadeType.BACKGROUND))
 
     def close(self) -> None:
-        for client in (self._watch_client, self._client):
+        for client in (self._watch_client, self._log_client, self._client):
             if client is not None:
                 with contextlib.suppress(Exception):
                     client.close()

@@ -4,8 +4,9 @@ A background thread lists the run's pods by label, then watches from that list's
 resourceVersion; a 410 re-lists, dropped connections and 5xx resume with backoff, and the
 engine's thread re-lists every ``resync_interval`` so a missed event cannot strand an
 attempt. Every pod change is classified (:func:`classify_pod`); a terminal one becomes an
-AttemptExited with the pod's log, fetched once. The pod's finalizer is removed, and the
-pod deleted, only in :meth:`release`, after the engine recorded the end.
+AttemptExited once the pod's log, followed while it ran (:mod:`dagwell.kubernetes.pod_logs`),
+is stored to its end. The pod's finalizer is removed, and the pod deleted, only in
+:meth:`release`, after the engine recorded the end.
 
 Bounds, so that no attempt stays "running" forever: a pod pending past
 ``pending_timeout`` (read afresh then, not through a watch that may lag) ends
@@ -33,6 +34,7 @@ from dagwell.core.manifest import ResultManifest
 from dagwell.core.units import format_seconds
 from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, KubeGone, with_retries
 from dagwell.kubernetes.classify import classify_pod
+from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import FINALIZER, LABEL_INCARNATION, LABEL_RUN, build_pod
 from dagwell.runtimes.base import (
     AttemptExited,
@@ -92,6 +94,7 @@ class KubernetesRuntime:
         self.stopping = threading.Event()
         self.api_down_since: float | None = None
         self.last_resync = time.monotonic()
+        self.logs = PodLogs(api)
         self.watch_thread = threading.Thread(
             target=self._watch, daemon=True, name=f"dagwell-watch-{run_id}"
         )
@@ -282,6 +285,7 @@ class KubernetesRuntime:
             return
         if verdict.state == "running" and not tracked.running_reported:
             tracked.running_reported = True
+            self.logs.follow(tracked.spec, name)
             self.events.put(AttemptRunning(key[0], key[1], name, verdict.node))
         elif verdict.state == "pending":
             tracked.pending_why = verdict.failure.message if verdict.failure else None
@@ -303,11 +307,9 @@ class KubernetesRuntime:
             if tracked is None or tracked.ended:
                 return
             tracked.ended = True
-        logs = None
         manifest = None
-        if pod is not None and (pod.get("spec") or {}).get("nodeName"):
-            with contextlib.suppress(KubeError):
-                logs = self.api.pod_log(tracked.name)
+        ran = pod is not None and bool((pod.get("spec") or {}).get("nodeName"))
+        self.logs.finish(tracked.spec, tracked.name, ran, drain=exit_code is not None)
         with contextlib.suppress(Exception):
             manifest = open_artifact_store(tracked.spec.artifact_store).read_manifest(
                 tracked.spec.manifest_key
@@ -333,7 +335,6 @@ class KubernetesRuntime:
                 None,
                 time.time(),
                 node,
-                logs,
             )
         )
 
@@ -478,6 +479,8 @@ class KubernetesRuntime:
         if verdict.state in ("succeeded", "failed"):
             self._adopted_end(key, pod)
         else:  # adopted: from now on its changes reach us like our own pods'
+            if verdict.state == "running":
+                self.logs.follow(spec, external_id)
             self._relabel(external_id)
         return None
 
@@ -510,6 +513,7 @@ class KubernetesRuntime:
         self.stopping.set()
         self.api.interrupt_watch()
         self.watch_thread.join(10)  # no thread may outlive the runtime (clean shutdown)
+        self.logs.close()
         with self.lock:
             names = [p.name for p in self.pods.values()]
             self.pods.clear()

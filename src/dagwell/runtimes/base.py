@@ -40,7 +40,7 @@ class AttemptSpec:
     cpu: float | None = None
     gpu: int | None = None
     pod: dict[str, Any] | None = None
-    log_path: str | None = None
+    log_path: str | None = None  # the orchestrator's copy of the attempt's output
     context: dict[str, Any] | None = None  # for get_step_context(): run name, model, ...
 
     def to_json(self) -> dict[str, Any]:
@@ -102,7 +102,6 @@ class AttemptExited:
     started_at: float | None = None
     ended_at: float | None = None
     node: str | None = None
-    logs: str | None = None  # collected once at the end, when the runtime keeps none itself
     memory: dict[str, Any] | None = None  # MemorySeries.to_json(): memory over time, if sampled
 
 

@@ -143,17 +143,14 @@ class Dashboard:
         if number not in {a.number for a in step.attempts}:
             raise KeyError(f"Step {step.name!r} has no attempt {number}.")
         home = Path(self.client.home.root).resolve()
-        path = Path(self.client.home.log_path(run.id, step.name, number)).resolve()
-        if not path.is_relative_to(home):
+        reader = self.client.attempt_log(run, step.name, number)
+        if not Path(reader.local).resolve().is_relative_to(home):
             return PlainTextResponse("That log lies outside the dagwell home.", 403)
-        size = path.stat().st_size if path.exists() else 0
+        size = reader.size()
         raw = request.query_params.get("offset")
         offset = max(0, size - LOG_TAIL) if raw is None else min(max(0, int(raw)), size)
-        text = ""
-        if size > offset:
-            with open(path, "rb") as f:
-                f.seek(offset)
-                text = f.read(size - offset).decode(errors="replace")
+        data = reader.read(offset) if size > offset else b""
+        text = (data or b"")[: size - offset].decode(errors="replace")
         attempt = next(a for a in step.attempts if a.number == number)
         return JSONResponse(
             {"text": text, "offset": size, "running": attempt.status.value == "running"}

@@ -105,7 +105,8 @@ class KubeCluster:
             if base is not None and base.exists():
                 with contextlib.suppress(OSError):
                     base.rmdir()
-        shutil.rmtree(self.workdir / "logs", ignore_errors=True)
+        for kept in ("logs", "pods"):  # container logs and disks
+            shutil.rmtree(self.workdir / kept, ignore_errors=True)
 
     def _wait_for_quota(self, name: str) -> None:
         """Admission enforces a quota only once the quota controller has written its

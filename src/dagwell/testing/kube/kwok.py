@@ -277,6 +277,10 @@ class Kubelet:
         """The container's environment, or why it cannot be built."""
         meta = pod["metadata"]
         env = dict(os.environ)
+        # A container's disk is its own and goes with its pod: a pod never sees the test's
+        # DAGWELL_HOME (what an orchestrator pod keeps there is lost with the pod, as on a
+        # real cluster), and the next pod of a Job starts with an empty one.
+        env["DAGWELL_HOME"] = str(self.workdir / "pods" / meta["uid"] / "dagwell")
         fields = {
             "metadata.name": meta["name"],
             "metadata.namespace": meta["namespace"],

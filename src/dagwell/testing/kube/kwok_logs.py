@@ -61,16 +61,17 @@ class _LogHandler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
             return
-        self.send_header("Transfer-Encoding", "chunked")
+        # An HTTP/1.0 response (BaseHTTPRequestHandler's): its body ends when the
+        # connection closes, so it is written as it is, without chunked framing.
         self.end_headers()
         with contextlib.suppress(OSError), open(path, "rb") as log:
             while True:
                 chunk = log.read(65536)
                 if chunk:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.write(chunk)
                     self.wfile.flush()
                     continue
                 if not self.owner.running(namespace, pod):
+                    self.wfile.write(log.read())  # what it wrote just before it ended
                     break
                 time.sleep(0.2)
-            self.wfile.write(b"0\r\n\r\n")
