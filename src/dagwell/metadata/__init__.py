@@ -1,0 +1,1 @@
+"""``dagwell.metadata``: ZenML's ``zenml.metadata`` path (the special metadata value types)."""

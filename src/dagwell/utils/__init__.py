@@ -1,0 +1,1 @@
+"""``dagwell.utils``: ZenML's ``zenml.utils`` path, for the helpers user code imports."""
