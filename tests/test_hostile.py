@@ -611,6 +611,21 @@ def test_read_only_commands_read_a_read_only_home(tmp_path):
     assert "with write access" in stale.stderr and "Traceback" not in stale.stderr
 
 
+def test_a_refused_setting_records_no_run(tmp_path, monkeypatch):
+    """Before: DAGWELL_STEP_LOGS=bogus was refused (a ValueError traceback, exit 1) only
+    after the run was recorded, leaving it 'running' (orphaned) with nothing to run."""
+    (tmp_path / "ok.py").write_text(PIPELINE_FILE)
+    home = tmp_path / "home"
+    for name, value in [("DAGWELL_STEP_LOGS", "bogus"), ("DAGWELL_STORE_RETRY", "abc")]:
+        monkeypatch.setenv(name, value)
+        refused = _cli(tmp_path, "run", "ok.py", home=home)
+        monkeypatch.delenv(name)
+        assert refused.returncode == 2 and f"{name}={value!r}" in refused.stderr, refused
+        assert "Traceback" not in refused.stderr
+    listed = _cli(tmp_path, "runs", "list", home=home)
+    assert listed.returncode == 0 and "No runs yet" in listed.stdout, listed
+
+
 def test_ctrl_c_on_dagwell_run_exits_130(tmp_path, home):
     import os
     import signal

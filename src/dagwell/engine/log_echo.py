@@ -20,6 +20,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dagwell.core.errors import ConfigError
+
 ECHO_SLOTS = 4  # attempts echoed at once, by default
 READ_BYTES = 1 << 16  # read at most this much of one log per turn
 LONG_LINE = 1 << 13  # a line longer than this without a newline is shown in pieces
@@ -38,7 +40,7 @@ def slots_from_env(value: str | None) -> int | None:
         return 0
     if text.isdigit():
         return int(text)
-    raise ValueError(
+    raise ConfigError(
         f"DAGWELL_STEP_LOGS={value!r} is not understood: use auto (echo up to "
         f"{ECHO_SLOTS} steps at a time), all, off, or a number of steps."
     )

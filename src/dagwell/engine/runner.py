@@ -142,6 +142,28 @@ def _execute(
             scheduler = Scheduler(plan.steps.values(), config, learned=learned)
             now = time.time()
             owner = owner_tag()
+            # Everything that can refuse a setting (alerters, DAGWELL_STEP_LOGS, the store's
+            # retry window) does so here, before the run is recorded: a refused run is no
+            # run, never one left 'running' behind.
+            engine = Engine(
+                run_id=run_id,
+                plan=plan,
+                store=store,
+                artifacts=artifacts,
+                runtime=runtime,
+                scheduler=scheduler,
+                home=home,
+                functions=traced.functions,
+                hooks=traced.hooks,
+                progress=progress or NullProgress(),
+                alerts=alert_watch(
+                    [*traced.alerters, *getattr(orchestrator, "alerters", ())],
+                    run_id,
+                    plan.pipeline,
+                    now,
+                ),
+                options=EngineOptions(owner=owner),
+            )
             store.create_run(
                 *run_record(
                     plan,
@@ -160,25 +182,6 @@ def _execute(
         except BaseException:
             runtime.close()
             raise
-        engine = Engine(
-            run_id=run_id,
-            plan=plan,
-            store=store,
-            artifacts=artifacts,
-            runtime=runtime,
-            scheduler=scheduler,
-            home=home,
-            functions=traced.functions,
-            hooks=traced.hooks,
-            progress=progress or NullProgress(),
-            alerts=alert_watch(
-                [*traced.alerters, *getattr(orchestrator, "alerters", ())],
-                run_id,
-                plan.pipeline,
-                now,
-            ),
-            options=EngineOptions(owner=owner),
-        )
         status = engine.run()
         return finished_run(store, run_id, status, artifacts)
     finally:
