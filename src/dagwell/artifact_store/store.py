@@ -39,7 +39,7 @@ from dagwell.artifact_store.materializers import (
     load,
     type_name,
 )
-from dagwell.core.errors import ArtifactCorrupt, ArtifactError
+from dagwell.core.errors import ArtifactCorrupt, ArtifactError, ConfigError
 from dagwell.core.manifest import ArtifactRef, ResultManifest
 from dagwell.core.names import safe_key
 
@@ -367,7 +367,15 @@ class FsspecArtifactStore:
                 "(plus s3fs or gcsfs for those URLs)."
             ) from None
         self.url = url.rstrip("/")
-        self.fs, self.base = fsspec.core.url_to_fs(self.url)
+        try:
+            self.fs, self.base = fsspec.core.url_to_fs(self.url)
+        except ImportError as error:  # a known protocol whose filesystem is not installed
+            raise ConfigError(f"The artifact store {url!r} cannot be opened: {error}.") from None
+        except ValueError as error:  # "Protocol not known"
+            raise ConfigError(
+                f"The artifact store {url!r} cannot be opened: {error}. Use a local path or an "
+                "fsspec URL (s3://, gs://, az://, memory://...) in DAGWELL_ARTIFACT_STORE."
+            ) from None
 
     def _path(self, key: str) -> str:
         return f"{self.base.rstrip('/')}/{check_key(key)}"
