@@ -2,9 +2,10 @@
 
 ZenML users watch their steps' output while they run; dagwell's attempts write theirs to
 the attempt's log file only (a file survives an OOM kill to its last line; a pipe would
-not). So the engine tails those files itself, between two turns of its loop (no thread,
-which keeps forking attempts safe), and hands complete lines to the progress display,
-which prints them above its live rows (or plainly to stderr without one).
+not; a pod's log stream is copied into the same file). So the engine tails those files
+itself, between two turns of its loop (no thread, which keeps forking attempts safe), and
+hands complete lines to the progress display, which prints them above its live rows (or
+plainly to stderr without one).
 
 Many parallel steps would turn the terminal into an unreadable mix, so by default only
 ``ECHO_SLOTS`` attempts are echoed at a time: an attempt that starts while that many are
