@@ -31,6 +31,7 @@ __all__ = [
     "StepRetryConfig",
     "StepRun",
     "WebhookAlerter",
+    "add_tags",
     "get_logger",
     "get_pipeline_context",
     "get_step_context",
@@ -62,6 +63,7 @@ _WHERE = {
     "ArtifactConfig": "dagwell.api.artifacts",
     "ExternalArtifact": "dagwell.api.artifacts",
     "save_artifact": "dagwell.api.artifacts",
+    "add_tags": "dagwell.api.artifacts",
     "load_artifact": "dagwell.api.artifacts",
     "register_artifact": "dagwell.api.artifacts",
     "log_metadata": "dagwell.api.artifacts",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     from dagwell.api.artifacts import (
         ArtifactConfig,
         ExternalArtifact,
+        add_tags,
         load_artifact,
         log_metadata,
         register_artifact,

@@ -156,6 +156,82 @@ def register_artifact(
     return _new_version(client, name, ref, version, artifact_type, tags, artifact_metadata)
 
 
+def add_tags(
+    tags: str | list[Any],
+    pipeline: str | None = None,
+    run: str | None = None,
+    run_template: str | None = None,
+    snapshot: str | None = None,
+    deployment: str | None = None,
+    artifact: str | None = None,
+    artifact_version_id: str | None = None,
+    artifact_name: str | None = None,
+    artifact_version: str | None = None,
+    infer_artifact: bool | None = None,
+) -> None:
+    """ZenML 0.98's ``add_tags`` for artifact versions: by id, by name and version, or the
+    running step's output (``infer_artifact=True``, with ``artifact_name=`` to pick one).
+    Tags of runs and pipelines (``run=``, ``pipeline=``, or no target inside a step) are
+    cosmetic in dagwell, as ``tags=`` on a pipeline is: a warning says they are not kept."""
+    import warnings
+
+    from dagwell.artifact_store import registry
+
+    names = [tags] if isinstance(tags, str) else [getattr(t, "name", t) for t in tags]
+    if not all(isinstance(n, str) and n for n in names):
+        raise TypeError(f"add_tags(tags=...) takes tag names (strings), got {tags!r}.")
+    unsupported = {"run_template": run_template, "snapshot": snapshot, "deployment": deployment}
+    given = [k for k, v in unsupported.items() if v is not None]
+    if given:
+        raise ValueError(
+            f"add_tags({given[0]}=...): dagwell has no run templates, snapshots or "
+            "deployments; tag artifact versions instead."
+        )
+    if artifact is not None:
+        raise ValueError(
+            "add_tags(artifact=...): dagwell keeps tags on artifact versions, not on the "
+            "artifact; pass artifact_name= and artifact_version= (or artifact_version_id=)."
+        )
+    info = current_step()
+    client = _client()
+    by_name = artifact_name is not None and artifact_version is not None
+    if artifact_version_id is not None and not (artifact_name or artifact_version):
+        version_id = client.get_artifact_version(str(artifact_version_id)).id
+        registry.add_tags(client.artifacts(), version_id, names)
+    elif by_name and not infer_artifact:
+        version_id = client.get_artifact_version(artifact_name, artifact_version).id
+        registry.add_tags(client.artifacts(), version_id, names)
+    elif infer_artifact and artifact_version is None:
+        if info is None:
+            raise ValueError(
+                "When you are using the `infer_artifact` option when you call `add_tags`, it "
+                "must be called inside a step with outputs. Otherwise, you can provide a "
+                "`artifact_version_id` or a combination of `artifact_name` and "
+                "`artifact_version`."
+            )
+        output = info.output_name(artifact_name, "add_tags(infer_artifact=True)")
+        have = info.output_tags.setdefault(output, [])
+        have.extend(n for n in names if n not in have)
+    elif artifact_name is None and artifact_version is None and (pipeline or run or info):
+        warnings.warn(
+            f"add_tags({names}) on a {'pipeline' if pipeline else 'run'}: dagwell keeps no "
+            "tags on runs or pipelines (they change nothing about a run); tag artifact "
+            "versions to find them later.",
+            stacklevel=2,
+        )
+    elif artifact_name is None and artifact_version is None:
+        raise ValueError(
+            "You are calling 'add_tags()' outside of a step execution. If you would like "
+            "to add tags to a ZenML entity outside of the step execution, please provide "
+            "the required identifiers."
+        )
+    else:
+        raise ValueError(
+            "Unsupported way to call `add_tags`: give artifact_version_id=, or "
+            "artifact_name= and artifact_version=, or (in a step) infer_artifact=True."
+        )
+
+
 def load_artifact(name_or_id: str, version: str | int | None = None) -> Any:
     """The value of artifact ``name_or_id`` (its newest version, or ``version``)."""
     return _client().get_artifact_version(name_or_id, version).load()

@@ -75,7 +75,26 @@ def _read_versions(
             **doc.get("run_metadata", {}),
             **read_metadata(store, "artifact", doc["id"]),
         }
+        added = read_tags(store, doc["id"])
+        if added:
+            doc["tags"] = list(dict.fromkeys([*doc.get("tags", []), *added]))
     return found, corrupt
+
+
+def add_tags(store: ArtifactStore, version_id: str, tags: list[str]) -> None:
+    """Tag an existing artifact version (append-only, like metadata: versions stay
+    immutable documents and concurrent taggers never lose each other's tags)."""
+    stamp = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+    store.write_doc(f"registry/tags/{encode(version_id)}/{stamp}.json", {"tags": list(tags)})
+
+
+def read_tags(store: ArtifactStore, version_id: str) -> list[str]:
+    found: list[str] = []
+    for key in store.list_keys(f"registry/tags/{encode(version_id)}"):
+        doc = store.read_doc(key)
+        if doc is not None:
+            found.extend(doc["tags"])
+    return found
 
 
 def artifact_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
