@@ -849,7 +849,7 @@ def test_a_store_file_deleted_mid_run_is_put_back_with_the_whole_record(home, tm
     when the orchestrator exited the record was gone: nothing listed, nothing to show."""
     from dagwell import Client
 
-    proc, run, _pids = _napping_orchestrator(home, tmp_path, 2.5)
+    proc, run, _pids = _napping_orchestrator(home, tmp_path, 5)  # heartbeats to notice
     for path in home.glob("dagwell.db*"):
         path.unlink()
     out, _ = proc.communicate(timeout=60)
