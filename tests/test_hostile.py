@@ -696,10 +696,11 @@ def test_a_store_outage_leaves_the_run_resumable_not_cancelled(home, tmp_path):
 
     from dagwell import Client
 
-    proc, run, _pids = _napping_orchestrator(home, tmp_path, 1.5, {"DAGWELL_STORE_RETRY": "2"})
+    # the 1.5 s step ends during the outage, well inside the 4 s window the run rides out
+    proc, run, _pids = _napping_orchestrator(home, tmp_path, 1.5, {"DAGWELL_STORE_RETRY": "4"})
     lock = sqlite3.connect(home / "dagwell.db", timeout=30, isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")
-    out, _ = proc.communicate(timeout=60)  # the outage outlasts the 2 s window
+    out, _ = proc.communicate(timeout=60)  # the outage outlasts the 4 s window
     lock.execute("COMMIT")
     lock.close()
     assert proc.returncode != 0 and "runs resume" in out, out
