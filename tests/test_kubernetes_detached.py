@@ -28,6 +28,7 @@ from dagwell.core.errors import ConfigError
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.kubernetes.detached import LABEL_ROLE, job_name
+from dagwell.kubernetes.pods import attempt_of
 from dagwell.kubernetes.settings import PodSettings
 from helpers import wait_for
 
@@ -223,6 +224,67 @@ def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
     assert_job_complete(cluster, job_name(run.id))
 
 
+def test_a_stuck_orchestrator_pod_fails_its_liveness_probe_and_the_job_replaces_it(
+    cluster, tmp_path
+):
+    """SIGSTOP: the orchestrator's process is alive but does nothing. Its heartbeat file
+    ages, the liveness probe fails, the kubelet kills it (SIGTERM is ignored while stopped,
+    SIGKILL after the grace), the pod fails and the Job's next pod takes the run over."""
+    ledger = tmp_path / "ledger"
+    run = workloads.detachable.with_options(
+        orchestrator=detached(cluster, tmp_path, orchestrator_stuck_after=6)
+    )(str(ledger), 20.0)
+    probe = job(cluster, job_name(run.id))["spec"]["template"]["spec"]["containers"][0]
+    assert probe["livenessProbe"]["exec"]["command"][-1] == "6"
+    wait_for(lambda: b_running(run.id), 120, "step b to run")
+    pod, container = wait_for(
+        lambda: live_orchestrator(cluster, job_name(run.id)), 60, "orchestrator"
+    )
+    os.kill(container.process.pid, signal.SIGSTOP)
+    stuck_at = time.monotonic()
+    done = finished(run.id, 240)
+    assert done.status is RunStatus.COMPLETED, done.summary()
+    assert ledger_of(ledger) == ["a", "b", "c"], "a completed step was run again"
+    assert [a.status.value for a in done.steps["b"].attempts] == ["completed"]
+    dead = cluster.pod(pod["metadata"]["name"]) or {}
+    state = ((dead.get("status") or {}).get("containerStatuses") or [{}])[0].get("state", {})
+    assert (state.get("terminated") or {}).get("exitCode") == 137, dead.get("status")
+    assert len(orchestrator_pods(cluster, job_name(run.id))) >= 2
+    print(f"stuck orchestrator replaced; run ended {time.monotonic() - stuck_at:.1f}s later")
+    assert_no_step_pod_left(cluster)
+    assert_job_complete(cluster, job_name(run.id))
+
+
+def test_an_after_step_pending_when_its_orchestrator_dies_is_adopted_not_run_again(
+    cluster, tmp_path
+):
+    """b (``after="a"``) is recorded before it is launched, so before its pod has a name.
+    Its pod pends (no node has its label yet) when the orchestrator pod is SIGKILLed: the
+    next orchestrator must adopt that pod, not record b ``lost`` and start another (which
+    would run b twice once both can be scheduled)."""
+    ledger = tmp_path / "ledger"
+    late = {"b": {"settings": {"kubernetes": {"node_selector": {"dagwell-test/pool": "late"}}}}}
+    run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path), steps=late)(
+        str(ledger), 1.0
+    )
+    _, container = wait_for(
+        lambda: live_orchestrator(cluster, job_name(run.id)), 60, "orchestrator"
+    )
+    [b_pod] = wait_for(
+        lambda: [p for p in step_pods(cluster) if attempt_of(p) == ("b", 1)], 120, "b's pod"
+    )
+    os.kill(container.process.pid, signal.SIGKILL)
+    label = {"metadata": {"labels": {"dagwell-test/pool": "late"}}}
+    cluster.rest.merge_patch("/api/v1/nodes/node-a", label)  # now b's pod can be scheduled
+    done = finished(run.id, 240)
+    assert done.status is RunStatus.COMPLETED, done.summary()
+    attempts = done.steps["b"].attempts
+    assert [a.status.value for a in attempts] == ["completed"], [a.failure for a in attempts]
+    assert attempts[0].external_id == b_pod["metadata"]["name"]
+    assert ledger_of(ledger) == ["a", "b", "c"]
+    assert_no_step_pod_left(cluster)
+
+
 def test_exhausted_restarts_end_the_run_failed_orchestrator_lost(cluster, tmp_path):
     ledger = tmp_path / "ledger"
     run = workloads.detachable.with_options(
@@ -276,6 +338,14 @@ def test_detached_runs_refuse_a_store_or_artifacts_the_cluster_cannot_reach(
     with pytest.raises(ConfigError, match="cannot see"):
         KubernetesOrchestrator(image="local", synchronous=False, artifact_store=str(tmp_path))
     KubernetesOrchestrator(image="local", synchronous=False, artifact_store="s3://b/x")
+    for stuck in (1, "60", True):
+        with pytest.raises(ConfigError, match="orchestrator_stuck_after"):
+            KubernetesOrchestrator(
+                image="local",
+                synchronous=False,
+                artifact_store="s3://b/x",
+                orchestrator_stuck_after=stuck,
+            )
 
 
 def job_from_cronjob(cluster, cronjob_name, job):

@@ -165,3 +165,37 @@ def test_kubernetes_orchestrator_validates_its_options():
         KubernetesOrchestrator(image="x", pod_settings={"env": {"A": "1"}}).describe()
     )
     assert again.image == "x" and again.pod_settings.env == {"A": "1"}
+
+
+def test_the_orchestrator_pod_s_liveness_probe_fails_only_on_a_stale_heartbeat(tmp_path):
+    """The probe the Job gives the orchestrator container, run for real: a fresh heartbeat
+    file passes, one older than the limit fails, none yet (starting up) passes; and
+    ``orchestrator_stuck_after=None`` gives no probe at all."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from dagwell import KubernetesOrchestrator
+    from dagwell.kubernetes.detached import ALIVE_FILE, build_job
+
+    def container(**options):
+        k8s = KubernetesOrchestrator(image="img", python=sys.executable, **options)
+        return build_job(k8s, "r1")["spec"]["template"]["spec"]["containers"][0]
+
+    assert "livenessProbe" not in container(orchestrator_stuck_after=None)
+    probe = container(orchestrator_stuck_after=30)["livenessProbe"]
+    assert (probe["periodSeconds"], probe["failureThreshold"]) == (10, 2)
+    home = tmp_path / "home"
+    env = {**os.environ, "DAGWELL_HOME": str(home)}
+
+    def passes():
+        return subprocess.run(probe["exec"]["command"], env=env, check=False).returncode == 0
+
+    assert passes(), "no heartbeat yet: still starting"
+    home.mkdir()
+    (home / ALIVE_FILE).touch()
+    assert passes()
+    old = time.time() - 31
+    os.utime(home / ALIVE_FILE, (old, old))
+    assert not passes()

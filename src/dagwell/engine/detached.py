@@ -24,6 +24,7 @@ import os
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.registry import RegistryLoader
@@ -41,6 +42,7 @@ from dagwell.engine.resume import CannotTakeOver, take_over
 from dagwell.engine.runner import TracedPipeline, materialize_constants, new_run_id, run_record
 from dagwell.kubernetes.api import KubeConflict, KubeError, with_retries
 from dagwell.kubernetes.detached import (
+    ALIVE_FILE,
     POD_ENV,
     SUBMITTED_PREFIX,
     build_job,
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
     from dagwell.kubernetes.api import KubeApi
 
 log = logging.getLogger("dagwell.engine.detached")
+STARTUP_GRACE = 300.0  # s the liveness probe gives a pod to claim, take over and adopt
 
 
 def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
@@ -163,6 +166,7 @@ def orchestrate(run_ref: str, *, progress: Progress | None = None) -> int:
         api = orchestrator.api()
         try:
             while True:
+                alive = keep_alive(home, STARTUP_GRACE)  # waiting is not being stuck
                 row = store.run_row(run_id)
                 if row["status"] != RunStatus.RUNNING.value:
                     return 0
@@ -183,6 +187,7 @@ def orchestrate(run_ref: str, *, progress: Progress | None = None) -> int:
             orchestrator=orchestrator,
             owner=me,
         )
+        engine.options.alive_file = alive  # from its first heartbeat on, the engine's
         try:
             engine.recover(running)
         except BaseException:
@@ -192,6 +197,17 @@ def orchestrate(run_ref: str, *, progress: Progress | None = None) -> int:
         return 0
     finally:
         store.close()
+
+
+def keep_alive(home: Home, ahead: float = 0.0) -> Path:
+    """Stamp the heartbeat file the orchestrator pod's liveness probe reads, ``ahead``
+    seconds into the future (a startup that may take that long is not stuck)."""
+    path = home.root / ALIVE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    stamp = time.time() + ahead
+    os.utime(path, (stamp, stamp))
+    return path
 
 
 def reap_if_lost(store: Store, home: Home, run_id: str) -> bool:

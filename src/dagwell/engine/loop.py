@@ -65,6 +65,8 @@ from dagwell.store import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from dagwell.engine.alerts import AlertWatch
 
 log = logging.getLogger("dagwell.engine.loop")
@@ -77,6 +79,7 @@ class EngineOptions:
     flush_interval: float = 0.02  # batch store writes of a busy run over this many seconds
     stop_grace: float = 10.0  # how long a stop waits for killed attempts to be reaped
     owner: str | None = None
+    alive_file: Path | None = None  # stamped at every heartbeat (an orchestrator pod's probe)
 
 
 @dataclass
@@ -105,6 +108,7 @@ class Engine:
         self._hooks = HookRunner(self.plan.hook_timeout, self.progress.event)
         self._to_release: list[tuple[str, int]] = []
         self._external: dict[tuple[str, int], str] = {}
+        self._unnamed: set[tuple[str, int]] = set()  # start recorded before its launch
         self._last_beat = 0.0
         self._last_write = 0.0
         self._hurry = False  # a second signal during a stop: stop waiting for reaps
@@ -201,6 +205,8 @@ class Engine:
         if now - self._last_beat < self.options.heartbeat_interval:
             return
         self._last_beat = now
+        if self.options.alive_file is not None:  # the loop turns, whatever the store does
+            self.options.alive_file.touch()
         if self.alerts is not None:
             self.alerts.tick(now)
         if not self._outage.due():
@@ -416,6 +422,7 @@ class Engine:
             )
             kind = FailureKind.LOST if temporary else FailureKind.CONFIG_ERROR
             self._flush()  # record the attempt's start before its end
+            self._unnamed.discard((step_id, attempt))
             self.scheduler.attempt_ended(
                 step_id,
                 attempt,
@@ -426,7 +433,13 @@ class Engine:
                 self.clock(),
             )
             return
-        self._external[(step_id, attempt)] = external_id
+        key = (step_id, attempt)
+        if key in self._unnamed:  # its start is recorded already (an after= step): name it
+            self._unnamed.discard(key)
+            named = AttemptWrite(self.run_id, step_id, attempt, {"external_id": external_id})
+            self._batch.add(named)
+        else:
+            self._external[key] = external_id
         if self.runtime.info.kind != "inprocess":  # that one tees its output itself
             self._echo.started(step_id, attempt, str(aspec.log_path))
 
@@ -557,6 +570,10 @@ class Engine:
     def _record(self, change: Change) -> None:
         now = self.clock()
         if isinstance(change, AttemptStarted):
+            key = (change.step_id, change.attempt)
+            external = self._external.pop(key, None)
+            if external is None:  # recorded before its launch: _launch names it
+                self._unnamed.add(key)
             self._batch.add(
                 AttemptWrite(
                     self.run_id,
@@ -567,7 +584,7 @@ class Engine:
                         "memory_limit": change.memory_limit,
                         "memory_request": change.request,
                         "started_at": now,
-                        "external_id": self._external.pop((change.step_id, change.attempt), None),
+                        "external_id": external,
                     },
                     mode="insert",
                 )

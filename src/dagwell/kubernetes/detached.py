@@ -7,6 +7,13 @@ OOM-killed, evicted, deleted or loses its node, the Job controller starts anothe
 resumes the run through the crash-safe path. The store URL reaches the pod only as a
 Secret reference (``secretKeyRef``), never as a value in the pod spec.
 
+An orchestrator that is alive but stuck (a deadlock, a hung call) would hold its run for
+ever, since the Job only replaces a pod that ended. Its engine touches a file in its home at
+every heartbeat (:data:`ALIVE_FILE`), and the pod's liveness probe fails once that file is
+older than ``orchestrator_stuck_after`` seconds: the kubelet kills the container, the pod
+fails, and the Job's next pod claims the run once the API says the old pod ended, so two
+engines never drive one run.
+
 :func:`check_detachable` refuses, when the orchestrator is defined, what the cluster could
 not reach: a SQLite store, or artifacts on the submitting machine's disk.
 """
@@ -35,6 +42,7 @@ class DetachedConfig(Protocol):
     orchestrator_pod_settings: PodSettings | dict[str, Any] | None
     orchestrator_resources: ResourceSettings | dict[str, Any] | None
     orchestrator_restarts: int
+    orchestrator_stuck_after: float | None
     orchestrator_service_account: str | None
     store_secret: str
 
@@ -47,6 +55,14 @@ ROLE_ORCHESTRATOR = "orchestrator"
 #: The placeholder owner of a submitted run until its first orchestrator pod claims it.
 SUBMITTED_PREFIX = "job:"
 POD_ENV = "DAGWELL_ORCHESTRATOR_POD"
+ALIVE_FILE = "orchestrator.alive"  # in the orchestrator's DAGWELL_HOME
+#: The liveness probe: fails (exit 1) when the engine's heartbeat file is older than argv[1]
+#: seconds. Plain Python (no dagwell import), resolving the home as ``resolve_home`` does.
+ALIVE_PROBE = (
+    "import os, sys, time; "
+    "p = os.path.join(os.environ.get('DAGWELL_HOME') or '.dagwell', 'orchestrator.alive'); "
+    "sys.exit(os.path.exists(p) and time.time() - os.stat(p).st_mtime > float(sys.argv[1]))"
+)
 STORE_KEY = "url"
 
 
@@ -112,6 +128,14 @@ def check_detachable(orchestrator: DetachedConfig) -> None:
         orchestrator.orchestrator_restarts < 0
     ):
         raise ConfigError("orchestrator_restarts must be a whole number >= 0.")
+    stuck = orchestrator.orchestrator_stuck_after
+    if stuck is not None and (isinstance(stuck, bool) or not isinstance(stuck, int | float)):
+        raise ConfigError("orchestrator_stuck_after must be seconds (a number) or None.")
+    if stuck is not None and stuck < 5:
+        raise ConfigError(
+            f"orchestrator_stuck_after={stuck} is shorter than a busy engine's turn may take; "
+            "use 5 seconds or more (default 120), or None for no liveness probe."
+        )
 
 
 def orchestrator_settings(orchestrator: DetachedConfig) -> dict[str, Any]:
@@ -164,7 +188,17 @@ def job_spec(
     }
     if settings.get("volume_mounts"):
         container["volumeMounts"] = list(settings["volume_mounts"])
-    pod_spec: dict[str, Any] = {"restartPolicy": "Never", "containers": [container]}
+    if orchestrator.orchestrator_stuck_after is not None:
+        container["livenessProbe"] = liveness_probe(
+            orchestrator.python, orchestrator.orchestrator_stuck_after
+        )
+    pod_spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "containers": [container],
+        # A SIGTERM ends a healthy orchestrator at once; a stuck one ignores it, and the
+        # grace is how long its run waits for the SIGKILL that frees it.
+        "terminationGracePeriodSeconds": 10,
+    }
     optional = {
         "serviceAccountName": orchestrator.orchestrator_service_account,
         "nodeSelector": settings.get("node_selector"),
@@ -184,6 +218,19 @@ def job_spec(
             },
             "spec": pod_spec,
         },
+    }
+
+
+def liveness_probe(python: str, stuck_after: float) -> dict[str, Any]:
+    """Kill the orchestrator container once its heartbeat file is ``stuck_after`` s old
+    (checked every third of that; two failed checks in a row, so one slow probe is not
+    fatal)."""
+    period = max(1, int(stuck_after // 3))
+    return {
+        "exec": {"command": [python, "-c", ALIVE_PROBE, f"{stuck_after:g}"]},
+        "periodSeconds": period,
+        "timeoutSeconds": period,
+        "failureThreshold": 2,
     }
 
 

@@ -54,7 +54,9 @@ class KubernetesOrchestrator:
     the call returns at once; ``orchestrator_restarts`` is the Job's backoff limit,
     ``orchestrator_resources`` its pod's resources, ``orchestrator_service_account`` the
     account holding the Role, ``store_secret`` the Secret whose ``url`` key is the store URL,
-    ``orchestrator_pod_settings`` extra settings for that pod (env, volumes, ...).
+    ``orchestrator_pod_settings`` extra settings for that pod (env, volumes, ...),
+    ``orchestrator_stuck_after`` the seconds without an engine heartbeat after which the
+    pod's liveness probe has the kubelet kill it, so that the Job replaces it (None: no probe).
 
     ``scale_up=True``: the cluster autoscaler may add nodes, so the current nodes bound
     neither the run's memory budget nor a step's size; a step that fits no node is still
@@ -79,6 +81,7 @@ class KubernetesOrchestrator:
     scale_up: bool = False
     orchestrator_resources: ResourceSettings | dict[str, Any] | None = None
     orchestrator_restarts: int = 3
+    orchestrator_stuck_after: float | None = 120.0
     orchestrator_service_account: str | None = "dagwell-orchestrator"
     store_secret: str = "dagwell-store"
     orchestrator_pod_settings: PodSettings | dict[str, Any] | None = None

@@ -35,7 +35,16 @@ from dagwell.core.units import format_seconds
 from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, KubeGone, with_retries
 from dagwell.kubernetes.classify import classify_pod
 from dagwell.kubernetes.pod_logs import PodLogs
-from dagwell.kubernetes.pods import FINALIZER, LABEL_INCARNATION, LABEL_RUN, build_pod
+from dagwell.kubernetes.pods import (
+    FINALIZER,
+    LABEL_ATTEMPT,
+    LABEL_INCARNATION,
+    LABEL_RUN,
+    LABEL_STEP,
+    attempt_of,
+    build_pod,
+    label_value,
+)
 from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
@@ -453,7 +462,10 @@ class KubernetesRuntime:
         self, spec: AttemptSpec, external_id: str | None, started_at: float | None
     ) -> AttemptExited | None:
         """Adopt a pod of a dead orchestrator that still runs; read the end of one that
-        finished; a pod that is gone is ``lost``."""
+        finished; a pod that is gone is ``lost``. An attempt recorded before its pod had a
+        name (the engine records a step ordered by ``after=`` before launching it) is found
+        by its pod's labels."""
+        external_id = external_id or self._pod_of(spec)
         pod = (
             with_retries(lambda: self.api.get_pod(external_id), what="get pod")
             if external_id
@@ -483,6 +495,17 @@ class KubernetesRuntime:
                 self.logs.follow(spec, external_id)
             self._relabel(external_id)
         return None
+
+    def _pod_of(self, spec: AttemptSpec) -> str | None:
+        labels = {
+            LABEL_RUN: spec.run_id,
+            LABEL_STEP: label_value(spec.step_id),
+            LABEL_ATTEMPT: str(spec.attempt),
+        }
+        items, _ = with_retries(lambda: self.api.list_pods(labels), what="list pods")
+        ours = [p for p in items if attempt_of(p) == (spec.step_id, spec.attempt)]
+        ours.sort(key=lambda p: str(p["metadata"].get("creationTimestamp") or ""))
+        return str(ours[-1]["metadata"]["name"]) if ours else None
 
     def _adopted_end(self, key: tuple[str, int], pod: dict[str, Any]) -> None:
         verdict = classify_pod(pod)

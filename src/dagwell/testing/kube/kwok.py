@@ -16,7 +16,9 @@ after its grace period, its terminal status is written, then the pod is deleted 
 0 (the API server removes it once its finalizers are gone). Logs are served over HTTPS
 (``/containerLogs/NS/POD/CONTAINER``, ``?follow=true`` streams) on the node's
 ``daemonEndpoints`` port, so ``pods/log`` works through the API server; the API server's
-client certificate is not checked (a test kubelet). ``runAsUser`` is not applied.
+client certificate is not checked (a test kubelet). ``runAsUser`` is not applied. Exec
+liveness probes run as the kubelet runs them (:mod:`.kwok_probes`). Each pod has a
+``DAGWELL_HOME`` of its own, as each container has its own disk.
 
 What a test can do: :meth:`add_node` (a node joins, as the cluster autoscaler adds one),
 :meth:`evict` (memory-pressure eviction), :meth:`lose_node` (the node
@@ -45,6 +47,7 @@ from dagwell.core.errors import ConfigError
 from dagwell.core.units import parse_memory
 from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup
 from dagwell.testing.kube.kwok_logs import serve_logs
+from dagwell.testing.kube.kwok_probes import Liveness
 from dagwell.testing.kube.kwok_status import (
     node_conditions,
     node_object,
@@ -83,8 +86,9 @@ class Container:
     group: AttemptGroup | None
     started_at: str
     log_path: Path
-    ending: str | None = None  # delete, evict, shutdown, node-lost
+    ending: str | None = None  # delete, evict, shutdown, node-lost, liveness
     kill_at: float | None = None
+    liveness: Liveness | None = None
 
 
 def _memory(quantity: Any) -> int | None:
@@ -128,7 +132,11 @@ class Kubelet:
         self._serve_logs()
         for node in self.nodes.values():
             self._join(node)
-        for target, name in ((self._watch_loop, "watch"), (self._sync_loop, "sync")):
+        for target, name in (
+            (self._watch_loop, "watch"),
+            (self._sync_loop, "sync"),
+            (self._probe_loop, "probe"),
+        ):
             thread = threading.Thread(target=target, daemon=True, name=f"kwok-kubelet-{name}")
             thread.start()
             self._threads.append(thread)
@@ -346,6 +354,7 @@ class Kubelet:
             group = node.group.attempt(f"pod-{meta['uid']}", _limit(pod), None)
             command = [self.python, "-c", JOIN_AND_EXEC, str(group.procs_files[0]), *command]
         log_path = self.workdir / "logs" / f"{meta['namespace']}_{meta['name']}_{spec['name']}.log"
+        cwd = str(spec.get("workingDir") or self.workdir)
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
                 command,
@@ -354,18 +363,40 @@ class Kubelet:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                cwd=spec.get("workingDir") or self.workdir,
+                cwd=cwd,
             )
         started = now_iso()
         self.containers[meta["uid"]] = Container(
             meta["uid"], meta["namespace"], meta["name"], spec["name"], node.name, image,
             process, group, started, log_path,
+            liveness=Liveness.of(pod, env, cwd, self.python),
         )  # fmt: skip
         self._status(
             meta["namespace"],
             meta["name"],
             running_status(spec["name"], image, meta["uid"], started),
         )
+
+    def _probe_loop(self) -> None:
+        """Run the containers' liveness probes when due (outside the lock: a probe takes
+        as long as it takes); kill those that failed too often, as the kubelet does."""
+        while not self._stop.wait(0.2):
+            now = time.monotonic()
+            with self.lock:
+                due = [
+                    c
+                    for c in self.containers.values()
+                    if c.liveness is not None and c.ending is None and c.liveness.due(now)
+                ]
+            for container in due:
+                assert container.liveness is not None
+                if not container.liveness.check():
+                    continue
+                with self.lock:
+                    if container.ending is None and container.process.poll() is None:
+                        container.ending = "liveness"
+                        container.kill_at = time.monotonic() + container.liveness.grace
+                        self._signal(container, signal.SIGTERM)
 
     @staticmethod
     def _signal(container: Container, signum: int) -> None:
