@@ -238,17 +238,7 @@ class LocalArtifactStore:
             return _decode(ref, f, self.url)
 
     def write_manifest(self, key: str, manifest: ResultManifest) -> None:
-        path = self._path(key)
-        fd, tmp = self._create_temp("manifest-")
-        try:
-            os.write(fd, json.dumps(manifest.to_json()).encode())
-        finally:
-            os.close(fd)
-        try:
-            os.replace(tmp, path)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, path)
+        self.write_blob(key, json.dumps(manifest.to_json()).encode())
 
     def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool:
         """Write a small JSON document; with ``exclusive`` only if ``key`` is new (the
@@ -287,12 +277,11 @@ class LocalArtifactStore:
         return sorted(str(p.relative_to(self.root)) for p in root.rglob("*.json") if p.is_file())
 
     def write_blob(self, key: str, data: bytes) -> None:
+        """Write ``data`` under ``key`` in one step: a temporary file, then a rename."""
         path = self._path(key)
         fd, tmp = self._create_temp("blob-")
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
+        with os.fdopen(fd, "wb") as f:  # a loop of writes: os.write may write only part
+            f.write(data)
         try:
             os.replace(tmp, path)
         except FileNotFoundError:
@@ -431,8 +420,7 @@ class FsspecArtifactStore:
             return _decode(ref, local, self.url)
 
     def write_manifest(self, key: str, manifest: ResultManifest) -> None:
-        with self.fs.open(self._path(key), "wb") as f:  # one PUT: atomic on object stores
-            f.write(json.dumps(manifest.to_json()).encode())
+        self.write_blob(key, json.dumps(manifest.to_json()).encode())
 
     def read_manifest(self, key: str) -> ResultManifest | None:
         path = self._path(key)
