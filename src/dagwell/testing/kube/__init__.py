@@ -12,7 +12,8 @@ In dagwell's own tests, the session fixture ``control_plane`` (tests/conftest.py
 xdist worker) and the factory fixture ``kube`` (``cluster = kube(nodes={...},
 quotas=[...])``) do this. A cluster has its own namespace (``cluster.namespace``, also the
 kubeconfig's), its nodes registered by ``cluster.kubelet`` (pods run as local processes;
-their ``python`` is this interpreter; ``evict``, ``lose_node``, ``shutdown_node``),
+their ``python`` is this interpreter, each with a ``DAGWELL_HOME`` of its own; exec
+liveness probes run; ``evict``, ``lose_node``, ``shutdown_node``),
 ``cluster.add_node(name, memory)`` (a node joins, as an autoscaler adds one), the fault
 proxy ``cluster.proxy`` (``inject(Fault(...))``, ``break_watches()``, ``requests``,
 ``created``), ``cluster.compact()`` (a real 410), and ``cluster.rest`` (admin REST, for
