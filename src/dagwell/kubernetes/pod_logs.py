@@ -42,6 +42,7 @@ class _Shipment:
     shared: AttemptLog
     local: str | None
     local_size: int = 0
+    kept: int = 0  # bytes the artifact store held when this orchestrator began shipping
     pending: bytearray = field(default_factory=bytearray)
     pending_start: int = 0  # offset in the output of pending[0]
     received: int = 0  # bytes of the output seen so far, from its start
@@ -63,10 +64,14 @@ class _Shipment:
                 with open(self.local, "ab") as f:
                     f.write(new[skip:])
                 self.local_size = start + len(new)
+            self.received = end
+            if end <= self.kept:  # read again after a restart: stored already
+                return
+            if start < self.kept:
+                new, start = new[self.kept - start :], self.kept
             if not self.pending:
                 self.pending_start = start
             self.pending += new
-            self.received = end
 
     def flush(self) -> None:
         with self.flushing:
@@ -106,13 +111,13 @@ class PodLogs:
                 os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
                 with contextlib.suppress(FileNotFoundError):
                     local_size = os.path.getsize(spec.log_path)
-            shipment = _Shipment(
-                spec,
-                pod,
-                AttemptLog(store, spec.run_id, spec.step_id, spec.attempt),
-                spec.log_path,
-                local_size,
-            )
+            shared = AttemptLog(store, spec.run_id, spec.step_id, spec.attempt)
+            kept = 0
+            try:
+                kept = shared.stored()
+            except Exception as error:  # the store is down: dedupe at the first write
+                log.warning("could not list the stored log of pod %s: %s", pod, error)
+            shipment = _Shipment(spec, pod, shared, spec.log_path, local_size, kept)
             self._shipments[key] = shipment
             return shipment
 
@@ -137,6 +142,8 @@ class PodLogs:
         for chunk in self.api.stream_pod_log(shipment.pod, follow=follow):
             shipment.feed(position, chunk)
             position += len(chunk)
+            if len(shipment.pending) > MAX_PENDING:  # a burst: do not wait for the flusher
+                self._flush(shipment)
         shipment.complete = True
 
     def _follow(self, shipment: _Shipment) -> None:
