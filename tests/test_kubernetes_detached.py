@@ -115,8 +115,12 @@ def finished(run_id, timeout=180.0):
 
 HOG = """
 import os, sys
-open("/proc/self/oom_score_adj", "w").write("-1000")  # the kernel must pick the orchestrator
-open(sys.argv[1], "w").write(str(os.getpid()))  # join the orchestrator pod's cgroup
+# the kernel must pick the orchestrator, not this (bigger) process: raising another's
+# score needs no capability, unlike lowering one's own (CAP_SYS_RESOURCE, often dropped)
+with open(f"/proc/{sys.argv[2]}/oom_score_adj", "w") as f:
+    f.write("1000")
+with open(sys.argv[1], "w") as f:
+    f.write(str(os.getpid()))  # join the orchestrator pod's cgroup
 chunks = []
 while len(chunks) < 256:
     try:
@@ -128,8 +132,8 @@ while len(chunks) < 256:
 
 
 def oom_kill(cluster, container):
-    """A real OOM kill of the orchestrator: a process that the OOM killer may not pick
-    joins its pod's memory cgroup and fills it; the kernel kills the orchestrator."""
+    """A real OOM kill of the orchestrator: a process joins its pod's memory cgroup and
+    fills it, the orchestrator marked as the OOM killer's first pick; the kernel kills it."""
     need(None if container.group is not None else "OOM kills need cgroups (root)")
     procs = str(container.group.procs_files[0])
     hog = subprocess.run(
@@ -190,9 +194,9 @@ def test_a_detached_run_completes_after_the_submitter_returned(cluster, tmp_path
 
 @pytest.mark.parametrize("how", ["sigkill", "delete", "oom"])
 def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
-    ledger = tmp_path / "ledger"
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
     run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
-        str(ledger), 6.0
+        str(ledger), 0.0, str(gate)
     )
     wait_for(lambda: b_running(run.id), 120, "step b to run")
     pod, container = wait_for(
@@ -204,6 +208,8 @@ def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
         oom_kill(cluster, container)
     else:
         cluster.delete_pod(pod["metadata"]["name"])  # graceful: SIGTERM first
+    wait_for(lambda: container.process.poll() is not None, 60, "the orchestrator to be dead")
+    gate.touch()  # only now may b end: no orchestrator but a restarted one can record it
     done = finished(run.id, 240)
     assert done.status is RunStatus.COMPLETED, done.summary()
     assert ledger_of(ledger) == ["a", "b", "c"], "a completed step was run again"
@@ -285,35 +291,47 @@ def test_an_after_step_pending_when_its_orchestrator_dies_is_adopted_not_run_aga
     assert_no_step_pod_left(cluster)
 
 
-def test_exhausted_restarts_end_the_run_failed_orchestrator_lost(cluster, tmp_path):
-    ledger = tmp_path / "ledger"
+@pytest.mark.parametrize("b_pod", ["running", "gone"])
+def test_exhausted_restarts_end_the_run_failed_orchestrator_lost(cluster, tmp_path, b_pod):
+    """Whatever became of b's pod meanwhile (still running, or gone with nobody to see
+    its end), b ends failed ``orchestrator_lost``: not retried by the reader that records
+    the end, and so not ``cancelled`` as a retry that never started."""
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"  # never opened: b runs on
     run = workloads.detachable.with_options(
         orchestrator=detached(cluster, tmp_path, orchestrator_restarts=0)
-    )(str(ledger), 30.0)
+    )(str(ledger), 0.0, str(gate))
     wait_for(lambda: b_running(run.id), 120, "step b to run")
     _, container = wait_for(
         lambda: live_orchestrator(cluster, job_name(run.id)), 60, "orchestrator"
     )
+    if b_pod == "gone":
+        [pod] = wait_for(lambda: step_pods(cluster), 60, "b's pod")
     os.kill(container.process.pid, signal.SIGKILL)
     wait_for(
         lambda: "BackoffLimitExceeded" in str(job(cluster, job_name(run.id)).get("status")),
         120,
         "the Job to give up",
     )
+    if b_pod == "gone":  # before any reader looks (finished() is the first)
+        name = pod["metadata"]["name"]
+        path = f"/api/v1/namespaces/{cluster.namespace}/pods/{name}"
+        cluster.rest.merge_patch(path, {"metadata": {"finalizers": None}})
+        cluster.delete_pod(name, 0)
+        wait_for(lambda: cluster.pod(name) is None, 60, f"pod {name} gone")
     done = finished(run.id, 180)
     assert done.status is RunStatus.FAILED
     assert done.status_rule.startswith("orchestrator_lost")
     b = done.steps["b"]
-    assert b.status is StepStatus.FAILED
-    assert b.attempts[-1].failure.kind is FailureKind.ORCHESTRATOR_LOST
+    assert b.status is StepStatus.FAILED, [(a.status, a.failure) for a in b.attempts]
+    assert len(b.attempts) == 1 and b.attempts[0].failure.kind is FailureKind.ORCHESTRATOR_LOST
     assert done.steps["c"].status is StepStatus.SKIPPED
     assert_no_step_pod_left(cluster)
 
 
 def test_runs_stop_on_a_detached_run_cancels_it(cluster, tmp_path):
-    ledger = tmp_path / "ledger"
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"  # never opened: b runs until stopped
     run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
-        str(ledger), 60.0
+        str(ledger), 0.0, str(gate)
     )
     wait_for(lambda: b_running(run.id), 120, "step b to run")
     client = Client()
@@ -478,8 +496,9 @@ def test_runs_logs_from_the_submitter_read_the_logs_a_restarted_orchestrator_kep
     """The orchestrator pod's disk is its own (gone with the pod, as on a real cluster):
     the submitter reads a running step's output and, after the orchestrator pod was killed
     and the Job started another, every step's whole log, each line once."""
+    gate = tmp_path / "gate"
     run = workloads.detachable.with_options(orchestrator=detached(cluster, tmp_path))(
-        str(tmp_path / "ledger"), 8.0
+        str(tmp_path / "ledger"), 8.0, str(gate)
     )
     wait_for(lambda: b_running(run.id), 120, "step b to run")
     pod, container = wait_for(
@@ -490,6 +509,8 @@ def test_runs_logs_from_the_submitter_read_the_logs_a_restarted_orchestrator_kep
     )
     wait_for(lambda: "b naps 8.0s" in runs_logs(run.id, "b"), 60, "b's output so far, from here")
     os.kill(container.process.pid, signal.SIGKILL)
+    wait_for(lambda: container.process.poll() is not None, 60, "the orchestrator to be dead")
+    gate.touch()  # b ends only now, so a restarted orchestrator records it
     done = finished(run.id, 240)
     assert done.status is RunStatus.COMPLETED, done.summary()
     assert len(orchestrator_pods(cluster, job_name(run.id))) >= 2, "the Job restarted it"

@@ -183,19 +183,31 @@ def greedy_and_slow(mb: int = 300) -> None:
     del block
 
 
+def _wait_at(gate: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(gate):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the test never opened the gate {gate} ({timeout:.0f}s)")
+        time.sleep(0.05)
+
+
 @step(enable_cache=False)
-def marked_nap(ledger: str, name: str, seconds: float) -> str:
+def marked_nap(ledger: str, name: str, seconds: float, gate: str | None = None) -> str:
+    """Naps ``seconds``, then, given a ``gate``, waits for it as :func:`gated` does."""
     _mark(ledger, name)
     print(f"{name} naps {seconds}s", flush=True)
     time.sleep(seconds)
+    if gate is not None:
+        _wait_at(gate, 300.0)
     print(f"{name} woke up", flush=True)
     return name
 
 
 @pipeline(enable_cache=False)
-def detachable(ledger: str, seconds: float = 4.0) -> None:
+def detachable(ledger: str, seconds: float = 4.0, gate: str | None = None) -> None:
+    """Steps a, b, c in order; b naps (and waits at ``gate``, when given)."""
     quick(ledger, "a", id="a")
-    marked_nap(ledger, "b", seconds, id="b", after="a")
+    marked_nap(ledger, "b", seconds, gate, id="b", after="a")
     quick(ledger, "c", id="c", after="b")
 
 
@@ -214,11 +226,7 @@ def gated(gate: str, timeout: float = 120.0) -> None:
     loses its node, ...) and then opens the gate, so no attempt can end before the test
     is done with it, however loaded the machine. A gate never opened fails the step."""
     print("waiting at the gate", flush=True)
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(gate):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the test never opened the gate {gate} ({timeout:.0f}s)")
-        time.sleep(0.05)
+    _wait_at(gate, timeout)
 
 
 @pipeline(enable_cache=False)

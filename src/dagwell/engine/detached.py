@@ -117,9 +117,10 @@ def _never_started(
         engine, running = take_over(
             store, home, run_id, NullProgress(), dead_owner=owner, orchestrator=orchestrator
         )
-        engine.recover(running)
-        engine.stop_and_finish(
-            f"its orchestrator Job could not be created: {error}", FailureKind.ORCHESTRATOR_LOST
+        engine.recover_and_stop(
+            running,
+            f"its orchestrator Job could not be created: {error}",
+            FailureKind.ORCHESTRATOR_LOST,
         )
     except Exception:
         log.exception("recording run %s as never started failed", run_id)
@@ -238,12 +239,9 @@ def reap_if_lost(store: Store, home: Home, run_id: str) -> bool:
         )
     except CannotTakeOver:
         return False
-    try:
-        engine.recover(running)
-    except BaseException:
-        engine.runtime.close()
-        raise
-    engine.stop_and_finish(f"the orchestrator is lost: {why}", FailureKind.ORCHESTRATOR_LOST)
+    engine.recover_and_stop(
+        running, f"the orchestrator is lost: {why}", FailureKind.ORCHESTRATOR_LOST
+    )
     return True
 
 

@@ -240,6 +240,24 @@ class Engine:
             )
         self._flush(force=True)
 
+    def recover_and_stop(
+        self, attempts: list[RunningAttempt], why: str, kind: FailureKind = FailureKind.CANCELLED
+    ) -> RunStatus:
+        """Stop a run whose orchestrator is gone and record its end. The scheduler stops
+        before recovery, so the attempts the dead orchestrator left end as stopped by
+        ``kind`` however recovery finds them (still running and killed here, ended since,
+        or their pod gone), rather than be retried and then cancelled; an attempt that
+        completed stays completed. ``orchestrator_lost`` fails the run."""
+        kills = self.scheduler.stop(kind)
+        try:
+            self.recover(attempts)
+            for kill in kills:
+                self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
+        except BaseException:
+            self.runtime.close()
+            raise
+        return self.stop_and_finish(why, kind)
+
     def stop_and_finish(self, why: str, kind: FailureKind = FailureKind.CANCELLED) -> RunStatus:
         """Stop the run now and record its end (for a run whose orchestrator is gone);
         ``kind`` is why its attempts end (``orchestrator_lost`` fails the run)."""

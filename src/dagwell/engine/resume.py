@@ -138,8 +138,7 @@ def resume_run(
 def stop_orphan(store: Store, home: Home, run_ref: str) -> None:
     """Stop an orphaned run here: recover what is left, kill it, record the end."""
     engine, running = take_over(store, home, run_ref, NullProgress())
-    engine.recover(running)
-    engine.stop_and_finish("stopped by `dagwell runs stop` after its orchestrator died")
+    engine.recover_and_stop(running, "stopped by `dagwell runs stop` after its orchestrator died")
 
 
 def stop_run(store: Store, home: Home, run_ref: str) -> PipelineRun:
