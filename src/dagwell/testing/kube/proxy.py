@@ -58,6 +58,8 @@ class FaultProxy:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _watches_open: threading.Event = field(default_factory=threading.Event)
     _hold_seconds: float = 30.0
+    _breaks: int = 0  # how many times the streams were broken: a stream opened before a
+    # break but established after it (in flight meanwhile) is broken when it is established
     _http: ThreadingHTTPServer | None = None
     _context: ssl.SSLContext | None = None
 
@@ -92,6 +94,7 @@ class FaultProxy:
     def break_watches(self) -> None:
         """End every watch stream now, as a load balancer or an apiserver restart does."""
         with self._lock:
+            self._breaks += 1
             streams = list(self._streams)
         for sock in streams:
             with contextlib.suppress(OSError):
@@ -180,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if "watch=true" in self.path:
             owner._watches_open.wait(owner._hold_seconds)
+        with owner._lock:
+            breaks = owner._breaks
         if self.command == "POST" and re.search(r"/pods$", path) and body:
             with contextlib.suppress(ValueError), owner._lock:
                 owner.created.append(json.loads(body))
@@ -191,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             record[2] = response.status
             passed = {k: v for k, v in response.getheaders() if k.lower() not in _HOP}
             if "watch=true" in self.path or "follow=true" in self.path:
-                self._stream(response, passed, upstream)
+                self._stream(response, passed, upstream, breaks)
             else:
                 self._answer(response.status, response.read(), passed)
         except (OSError, http.client.HTTPException):
@@ -207,6 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
         response: http.client.HTTPResponse,
         headers: dict[str, str],
         upstream: http.client.HTTPConnection,
+        breaks: int,
     ) -> None:
         owner = self.owner
         self.send_response(response.status)
@@ -217,6 +223,12 @@ class _Handler(BaseHTTPRequestHandler):
         sockets = [self.connection, upstream.sock]
         with owner._lock:
             owner._streams.update(s for s in sockets if s is not None)
+            missed = owner._breaks != breaks  # broken while this stream was in flight
+        if missed:
+            for sock in sockets:
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
         try:
             while True:
                 line = response.readline()
