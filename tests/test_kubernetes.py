@@ -112,24 +112,27 @@ def assert_nothing_left(cluster):
         ) from None
 
 
-def seed(retry=None, memory=None):
-    step = workloads.hog.with_options(
+def seed(retry=None, memory=None, crowd_dir=None):
+    """The seed: ten 400 MB steps. With ``crowd_dir`` the hogs allocate only once four have
+    started (1600 MB on a 1400 MB node), so OOM kills come however loaded the machine is."""
+    step = (workloads.crowded_hog if crowd_dir else workloads.hog).with_options(
         retry=retry, **({"resources": ResourceSettings(memory=memory)} if memory else {})
     )
+    args = (400, 1.0, crowd_dir) if crowd_dir else (400, 1.0)
 
     @pipeline(enable_cache=False)
     def seed_pipeline():
         for _ in range(10):
-            step(400, 1.0)
+            step(*args)
 
     return seed_pipeline
 
 
-def test_seed_with_real_oom_kills_completes_with_retries(cluster):
+def test_seed_with_real_oom_kills_completes_with_retries(cluster, tmp_path):
     need(None if cluster.setup.version != "none" else "the harness needs cgroups for OOM kills")
-    run = seed(retry=StepRetryConfig(max_retries=3)).with_options(
-        orchestrator=orchestrator(cluster)
-    )()
+    run = seed(
+        retry=StepRetryConfig(max_retries=3), crowd_dir=str(tmp_path / "crowd")
+    ).with_options(orchestrator=orchestrator(cluster))()
     assert run.status is RunStatus.COMPLETED
     kills = [
         a
@@ -144,13 +147,14 @@ def test_seed_with_real_oom_kills_completes_with_retries(cluster):
     assert_nothing_left(cluster)
 
 
-def test_seed_without_retries_ends_with_the_true_status(cluster):
+def test_seed_without_retries_ends_with_the_true_status(cluster, tmp_path):
     need(None if cluster.setup.version != "none" else "the harness needs cgroups for OOM kills")
+    crowd = str(tmp_path / "crowd")
 
     @pipeline(enable_cache=False, infra_retries=0)
     def seed_pipeline():
         for _ in range(10):
-            workloads.hog(400, 1.0)
+            workloads.crowded_hog(400, 1.0, crowd)
 
     started = time.monotonic()
     run = outcome(seed_pipeline.with_options(orchestrator=orchestrator(cluster)))

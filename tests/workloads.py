@@ -28,6 +28,21 @@ def hog(mb: int = 400, seconds: float = 1.0) -> None:
 
 
 @step
+def crowded_hog(mb: int, seconds: float, crowd_dir: str, crowd: int = 4) -> None:
+    """A hog that allocates only once ``crowd`` attempts have started (markers in
+    ``crowd_dir``, 60 s at most), so that that many hold their memory together however
+    slowly a loaded machine starts them: the kernel must then kill some."""
+    os.makedirs(crowd_dir, exist_ok=True)
+    open(os.path.join(crowd_dir, f"{os.getpid()}-{time.monotonic_ns()}"), "w").close()
+    deadline = time.monotonic() + 60
+    while len(os.listdir(crowd_dir)) < crowd and time.monotonic() < deadline:
+        time.sleep(0.02)
+    block = allocate(mb)
+    time.sleep(seconds)
+    del block
+
+
+@step
 def load(n: int = 5) -> list[int]:
     print(f"loading {n} numbers")
     return list(range(n))
