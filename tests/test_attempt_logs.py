@@ -112,3 +112,24 @@ def test_the_dashboard_and_the_client_read_a_log_kept_only_in_the_artifact_store
     followed = web.get(url, params={"offset": 11}).json()
     assert followed["text"] == "second line\n" and followed["offset"] == 23
     assert "first line\nsecond line\n" in client.logs(run.id, "load")
+
+
+@pytest.mark.kube
+def test_an_orchestrator_whose_home_cannot_hold_logs_still_ends_its_attempts(home, kube, tmp_path):
+    """The orchestrator's own copy of a pod's log cannot be written (its home's ``logs`` is
+    a file): the attempt still ends, and its log is read from the artifact store."""
+    import workloads
+    from dagwell import Client, KubernetesOrchestrator
+
+    cluster = kube(nodes={"node-a": "1400MB"})
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "logs").write_text("not a directory")
+    orchestrator = KubernetesOrchestrator(
+        kubeconfig=cluster.kubeconfig, namespace=cluster.namespace, image="local",
+        resync_interval=2, api_timeout=60,
+    )  # fmt: skip
+    run = workloads.detachable.with_options(orchestrator=orchestrator)(
+        str(tmp_path / "ledger"), 0.5
+    )
+    assert run.status.value == "completed", run.summary()
+    assert "b naps 0.5s\nb woke up\n" in Client().logs(run.id, "b")

@@ -115,7 +115,7 @@ class LogEcho:
         if tail.fd is None:
             try:
                 tail.fd = os.open(tail.path, os.O_RDONLY)
-            except FileNotFoundError:  # the attempt has not opened its log yet
+            except OSError:  # not opened by the attempt yet, or this home cannot hold it
                 return
         while True:
             chunk = os.read(tail.fd, READ_BYTES)
@@ -145,7 +145,7 @@ def _last_lines(path: str) -> list[str]:
             size = f.seek(0, os.SEEK_END)
             f.seek(max(0, size - TAIL_BYTES))
             data = f.read()
-    except FileNotFoundError:
+    except OSError:
         return []
     lines = data.decode(errors="replace").splitlines()
     if size > len(data) and lines:

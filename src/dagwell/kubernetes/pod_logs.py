@@ -61,9 +61,13 @@ class _Shipment:
             start = max(offset, self.received)
             if self.local is not None and start + len(new) > self.local_size:
                 skip = max(0, self.local_size - start)
-                with open(self.local, "ab") as f:
-                    f.write(new[skip:])
-                self.local_size = start + len(new)
+                try:
+                    with open(self.local, "ab") as f:
+                        f.write(new[skip:])
+                    self.local_size = start + len(new)
+                except OSError as error:  # a full or read-only home: the shared copy goes on
+                    log.warning("cannot write %s (%s); its copy here stops", self.local, error)
+                    self.local = None
             self.received = end
             if end <= self.kept:  # read again after a restart: stored already
                 return
@@ -106,24 +110,33 @@ class PodLogs:
             store = self._stores.get(spec.artifact_store)
             if store is None:
                 store = self._stores[spec.artifact_store] = open_artifact_store(spec.artifact_store)
-            local_size = 0
-            if spec.log_path:
-                os.makedirs(os.path.dirname(spec.log_path), exist_ok=True)
-                with contextlib.suppress(FileNotFoundError):
-                    local_size = os.path.getsize(spec.log_path)
+            local, local_size = spec.log_path, 0
+            if local:
+                try:
+                    os.makedirs(os.path.dirname(local), exist_ok=True)
+                    with contextlib.suppress(FileNotFoundError):
+                        local_size = os.path.getsize(local)
+                except OSError as error:  # a read-only home: keep the shared copy only
+                    log.warning("cannot keep a copy of %s's log in %s: %s", pod, local, error)
+                    local = None
             shared = AttemptLog(store, spec.run_id, spec.step_id, spec.attempt)
             kept = 0
             try:
                 kept = shared.stored()
             except Exception as error:  # the store is down: dedupe at the first write
                 log.warning("could not list the stored log of pod %s: %s", pod, error)
-            shipment = _Shipment(spec, pod, shared, spec.log_path, local_size, kept)
+            shipment = _Shipment(spec, pod, shared, local, local_size, kept)
             self._shipments[key] = shipment
             return shipment
 
     def follow(self, spec: AttemptSpec, pod: str) -> None:
-        """Start following pod ``pod``'s log (it runs); once per attempt."""
-        shipment = self._shipment(spec, pod)
+        """Start following pod ``pod``'s log (it runs); once per attempt. A store that
+        cannot be opened is logged: the end's one-shot read tries again."""
+        try:
+            shipment = self._shipment(spec, pod)
+        except Exception:
+            log.exception("cannot keep the log of pod %s", pod)
+            return
         with self._lock:
             if shipment.thread is not None or self._stopping.is_set():
                 return

@@ -318,7 +318,10 @@ class KubernetesRuntime:
             tracked.ended = True
         manifest = None
         ran = pod is not None and bool((pod.get("spec") or {}).get("nodeName"))
-        self.logs.finish(tracked.spec, tracked.name, ran, drain=exit_code is not None)
+        try:
+            self.logs.finish(tracked.spec, tracked.name, ran, drain=exit_code is not None)
+        except Exception:  # a log that cannot be kept must not keep the end from the engine
+            log.exception("storing the log of pod %s failed", tracked.name)
         with contextlib.suppress(Exception):
             manifest = open_artifact_store(tracked.spec.artifact_store).read_manifest(
                 tracked.spec.manifest_key
