@@ -350,16 +350,6 @@ class KubeApi:
         except KubeNotFound:
             return None
 
-    def delete_job(self, name: str) -> None:
-        """Delete a Job and (in the background) its pods."""
-        from lightkube.resources.batch_v1 import Job
-        from lightkube.types import CascadeType
-
-        try:
-            self._locked(lambda: self._client.delete(Job, name, cascade=CascadeType.BACKGROUND))
-        except KubeNotFound:
-            return
-
     def _cronjob_resource(self) -> Any:
         """batch/v1 CronJob from Kubernetes 1.21, batch/v1beta1 before (1.20 has no v1)."""
         from lightkube.generic_resource import create_namespaced_resource
