@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from dagwell.api.zenml_client import PipelineView, ZenMLClientMixin
 from dagwell.core.home import Home, resolve_home
 from dagwell.core.records import ArtifactLoader, PipelineName, PipelineRun
-from dagwell.store.views import build_run, run_totals
 
 if TYPE_CHECKING:
     from dagwell.api.run_logs import AttemptLogReader
@@ -96,6 +95,8 @@ class Client(ZenMLClientMixin):
         steps = store.step_rows(run_id, offset=offset, limit=limit, status=status)
         attempts = store.attempt_rows(run_id, [s["step_id"] for s in steps])
         run = self._build(row, steps, attempts, self._loader(row))
+        from dagwell.store.views import run_totals  # the store (SQLAlchemy) loads on first use
+
         return replace(run, totals=run_totals(store.run_totals(run_id)), steps_offset=offset)
 
     def list_runs(
@@ -117,12 +118,16 @@ class Client(ZenMLClientMixin):
                 step_rows, attempts = store.step_rows(row["id"]), store.attempt_rows(row["id"])
                 runs.append(self._build(row, step_rows, attempts, self._loader(row)))
             else:
+                from dagwell.store.views import run_totals
+
                 run = self._build(row, [], [], self._loader(row))
                 runs.append(replace(run, totals=run_totals(store.run_totals(row["id"]))))
         return runs
 
     def _build(self, *parts: Any) -> PipelineRun:
         """A run read model whose ``.pipeline`` also answers ZenML's ``.runs``/``.last_run``."""
+        from dagwell.store.views import build_run
+
         run = build_run(*parts)
         if isinstance(run.pipeline, PipelineName):
             run.pipeline.view = PipelineView(str(run.pipeline), self)

@@ -28,11 +28,11 @@ from dagwell.core.names import check_name
 from dagwell.core.plan import Plan
 from dagwell.core.records import PipelineName, PipelineRun, RunFailedError
 from dagwell.core.schedule import Schedule
-from dagwell.core.settings import NO_RETRY, ResourceSettings, StepRetryConfig
 from dagwell.core.units import check_seconds
 
 if TYPE_CHECKING:
     from dagwell.api.pipeline_config import Configuration
+    from dagwell.core.settings import ResourceSettings, StepRetryConfig
 
 log = logging.getLogger("dagwell")
 
@@ -135,10 +135,13 @@ class Pipeline:
         if not isinstance(self.enable_cache, bool):
             raise DefinitionError(f"enable_cache= of {owner} must be True or False.")
         retry = self.options.get("retry")
-        if retry is not None and not isinstance(retry, StepRetryConfig):
-            if not isinstance(retry, Mapping):
-                raise DefinitionError(f"retry= of {owner} must be a StepRetryConfig(...).")
-            retry = StepRetryConfig(**retry)
+        if retry is not None:
+            from dagwell.core.settings import StepRetryConfig
+
+            if not isinstance(retry, StepRetryConfig):
+                if not isinstance(retry, Mapping):
+                    raise DefinitionError(f"retry= of {owner} must be a StepRetryConfig(...).")
+                retry = StepRetryConfig(**retry)
         self.retry: StepRetryConfig | None = retry
         infra = self.options.get("infra_retries", 2)
         if isinstance(infra, bool) or not isinstance(infra, int) or infra < 0:
@@ -258,6 +261,8 @@ class Pipeline:
                 f"Pipeline {self.name!r} called no steps. Call at least one @step function "
                 "inside it."
             )
+        from dagwell.core.settings import NO_RETRY
+
         defaults: ResourceSettings | None = self.settings.resources
         specs = {}
         for step_id, spec in trace.specs.items():

@@ -16,7 +16,7 @@ import typing
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagwell.api.tracing import OutputRef, StepHandle, current_trace
 from dagwell.core.errors import ConfigError, DefinitionError
@@ -24,8 +24,10 @@ from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
 from dagwell.core.plan import InputSpec, Locator, StepSpec
 from dagwell.core.records import ArtifactVersion
-from dagwell.core.settings import ResourceSettings, StepRetryConfig
 from dagwell.core.units import check_seconds
+
+if TYPE_CHECKING:  # pydantic only loads once a step asks for settings
+    from dagwell.core.settings import ResourceSettings, StepRetryConfig
 
 #: ZenML step and pipeline options that change nothing about how dagwell runs: accepted
 #: with a warning so ZenML code keeps running.
@@ -92,6 +94,8 @@ def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettin
             pod = pod_settings(owner, value).model_dump(mode="json", exclude_none=True)
             from_pod = pod_resources(value)
             if from_pod is not None and resources is None:
+                from dagwell.core.settings import ResourceSettings
+
                 resources = ResourceSettings(**from_pod)
         elif key == "docker":
             if not _DOCKER_WARNED:
@@ -111,7 +115,11 @@ def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettin
 
 
 def _as_resources(owner: str, value: Any) -> ResourceSettings | None:
-    if value is None or isinstance(value, ResourceSettings):
+    if value is None:
+        return None
+    from dagwell.core.settings import ResourceSettings
+
+    if isinstance(value, ResourceSettings):
         return value
     if isinstance(value, Mapping):
         return ResourceSettings(**value)
@@ -521,11 +529,13 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
         )
     resources = resources or parsed.resources
     retry = options.get("retry")
-    if retry is not None and not isinstance(retry, StepRetryConfig):
-        if isinstance(retry, Mapping):
+    if retry is not None:
+        from dagwell.core.settings import StepRetryConfig
+
+        if not isinstance(retry, StepRetryConfig):
+            if not isinstance(retry, Mapping):
+                raise DefinitionError(f"retry= of {owner} must be a StepRetryConfig(...).")
             retry = StepRetryConfig(**retry)
-        else:
-            raise DefinitionError(f"retry= of {owner} must be a StepRetryConfig(...).")
     try:
         timeout = check_seconds(options.get("timeout"), what=f"timeout= of {owner}", optional=True)
     except ConfigError as error:

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dagwell.core.errors import DefinitionError
 from dagwell.core.manifest import ArtifactRef
-from dagwell.core.settings import NO_RETRY, StepRetryConfig
+
+if TYPE_CHECKING:  # pydantic is loaded when a plan is built, not when dagwell is imported
+    from dagwell.core.settings import StepRetryConfig
+
+
+def _no_retry() -> StepRetryConfig:
+    from dagwell.core.settings import NO_RETRY
+
+    return NO_RETRY
+
 
 InputSource = Literal["output", "value", "artifact", "object"]
 
@@ -86,7 +95,7 @@ class StepSpec:
     memory: int | None = None
     cpu: float | None = None
     gpu: int | None = None
-    retry: StepRetryConfig = NO_RETRY
+    retry: StepRetryConfig = field(default_factory=_no_retry)
     timeout: float | None = None
     enable_cache: bool = True
     source_hash: str = ""
@@ -128,6 +137,8 @@ class StepSpec:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StepSpec:
+        from dagwell.core.settings import StepRetryConfig
+
         return cls(
             id=data["id"],
             name=data["name"],
