@@ -124,11 +124,19 @@ class Client(ZenMLClientMixin):
                 runs.append(replace(run, totals=run_totals(store.run_totals(row["id"]))))
         return runs
 
-    def _build(self, *parts: Any) -> PipelineRun:
+    def _build(
+        self,
+        row: dict[str, Any],
+        steps: list[dict[str, Any]],
+        attempts: list[dict[str, Any]],
+        loader: ArtifactLoader,
+    ) -> PipelineRun:
         """A run read model whose ``.pipeline`` also answers ZenML's ``.runs``/``.last_run``."""
+        from dagwell.core.records import PlanSource
         from dagwell.store.views import build_run
 
-        run = build_run(*parts)
+        run_id, store = row["id"], self.store()
+        run = build_run(row, steps, attempts, loader, PlanSource(lambda: store.run_plan(run_id)))
         if isinstance(run.pipeline, PipelineName):
             run.pipeline.view = PipelineView(str(run.pipeline), self)
         return run

@@ -264,6 +264,7 @@ class Pipeline:
         from dagwell.core.settings import NO_RETRY
 
         defaults: ResourceSettings | None = self.settings.resources
+        run_settings = settings_json(self.options.get("settings"))
         specs = {}
         for step_id, spec in trace.specs.items():
             step = trace.steps[step_id]
@@ -284,6 +285,12 @@ class Pipeline:
             step_context = self._step_context(spec.context, step)
             if step_context:
                 changes["context"] = step_context
+            step_settings = settings_json(step.configuration.settings)
+            changes["config"] = {
+                "enable_cache": step.enable_cache,
+                # ZenML merges the pipeline's settings under the step's own
+                "settings": {**run_settings, **step_settings},
+            }
             specs[step_id] = replace(spec, **changes)
         plan = Plan(
             pipeline=self.name,
@@ -294,6 +301,7 @@ class Pipeline:
             hook_timeout=self.hook_timeout,
             run_name=self.run_name,
             substitutions=dict(self.substitutions),
+            config={"enable_cache": self.options.get("enable_cache"), "settings": run_settings},
         )
         return TracedPipeline(
             plan=plan,
@@ -398,13 +406,29 @@ def _json_able(extra: dict[str, Any], owner: str) -> dict[str, Any]:
     return kept
 
 
+def settings_json(settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Settings as recorded for ``run.config.settings``: each object's fields as JSON."""
+    recorded: dict[str, Any] = {}
+    for key, value in (settings or {}).items():
+        fields = (
+            value.model_dump(mode="json", exclude_none=True)
+            if hasattr(value, "model_dump")
+            else value
+        )
+        recorded[key] = json.loads(json.dumps(fields, default=repr))
+    return recorded
+
+
 def _with_pipeline_view(run: PipelineRun) -> PipelineRun:
     """The run a pipeline call returns answers ``run.pipeline.runs`` like ZenML's."""
     from dagwell.api.client import Client
     from dagwell.api.zenml_client import PipelineView
 
+    client = Client()
     if isinstance(run.pipeline, PipelineName):
-        run.pipeline.view = PipelineView(str(run.pipeline), Client())
+        run.pipeline.view = PipelineView(str(run.pipeline), client)
+    if run._plan.reader is None:  # .config reads the recorded plan, as a Client's run does
+        run._plan.reader = lambda: client.store().run_plan(run.id)
     return run
 
 

@@ -104,6 +104,9 @@ class StepSpec:
     # What the step's own code may ask for through get_step_context(): its model, its
     # outputs' ArtifactConfig (name, version, tags, metadata), custom materializers.
     context: dict[str, Any] | None = None
+    # ZenML's step_run.config as configured: {"enable_cache": bool | None, "settings": {...}}
+    # (JSON), read back by Client; the engine never looks at it.
+    config: dict[str, Any] | None = None
 
     @property
     def upstream(self) -> tuple[str, ...]:
@@ -133,6 +136,7 @@ class StepSpec:
             "pod": self.pod,
             "priority": self.priority,
             "context": self.context,
+            "config": self.config,
         }
 
     @classmethod
@@ -154,6 +158,7 @@ class StepSpec:
             enable_cache=bool(data.get("enable_cache", True)),
             source_hash=data.get("source_hash", ""),
             pod=data.get("pod"),
+            config=data.get("config"),
             priority=int(data.get("priority") or 0),
             context=data.get("context"),
         )
@@ -175,6 +180,7 @@ class Plan:
     hook_timeout: float = 60.0  # seconds a hook call may run before it is abandoned
     run_name: str | None = None  # a template ("train_{date}") until the run is recorded
     substitutions: dict[str, str] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)  # ZenML's run.config, as StepSpec's
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -186,6 +192,7 @@ class Plan:
             "hook_timeout": self.hook_timeout,
             "run_name": self.run_name,
             "substitutions": self.substitutions,
+            "config": self.config,
         }
 
     def named(self, run_id: str, now: datetime) -> Plan:
@@ -207,6 +214,7 @@ class Plan:
             hook_timeout=float(data.get("hook_timeout", 60.0)),
             run_name=data.get("run_name"),
             substitutions=dict(data.get("substitutions") or {}),
+            config=dict(data.get("config") or {}),
         )
 
 

@@ -8,6 +8,7 @@ module stays free of I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -111,13 +112,62 @@ class UnmaterializedArtifact(ArtifactVersion):
     artifact itself (``.uri``, ``.load()`` when wanted), not loaded."""
 
 
+class SettingsView(dict[str, Any]):
+    """A recorded settings object read back: its fields as attributes and keys
+    (``run.config.settings["resources"].memory``), ``model_dump()`` like ZenML's."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return SettingsView(value) if isinstance(value, dict) else value
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return dict(self)
+
+
 @dataclass(frozen=True)
 class StepConfig:
-    """ZenML's ``step_run.config``: the parameters the invocation was called with."""
+    """ZenML's ``step_run.config`` / ``pipeline_run.config``: the parameters, the
+    configured ``enable_cache`` (None when not set, as in ZenML) and the settings."""
 
     name: str
     parameters: dict[str, Any]
     enable_cache: bool | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+class PlanSource:
+    """The run's recorded plan, read once on first use (a run's or step's ``.config``)."""
+
+    def __init__(self, reader: Callable[[], dict[str, Any]] | None = None) -> None:
+        self.reader = reader
+        self._plan: dict[str, Any] | None = None
+
+    def plan(self) -> dict[str, Any]:
+        if self._plan is None:
+            if self.reader is None:
+                return {}
+            self._plan = self.reader()
+        return self._plan
+
+    def run_config(self) -> dict[str, Any]:
+        return dict(self.plan().get("config") or {})
+
+    def step_config(self, step_id: str) -> dict[str, Any]:
+        for spec in self.plan().get("steps", []):
+            if spec.get("id") == step_id:
+                return dict(spec.get("config") or {})
+        return {}
+
+
+def _config(name: str, params: dict[str, Any], recorded: dict[str, Any]) -> StepConfig:
+    settings = {
+        k: SettingsView(v) if isinstance(v, dict) else v
+        for k, v in (recorded.get("settings") or {}).items()
+    }
+    return StepConfig(name, dict(params), recorded.get("enable_cache"), settings)
 
 
 def to_datetime(value: float | None) -> datetime | None:
@@ -165,6 +215,7 @@ class StepRun:
     run_id: str = ""
     pipeline_name: str = ""
     _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
+    _plan: PlanSource = field(default_factory=PlanSource, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -172,7 +223,7 @@ class StepRun:
 
     @property
     def config(self) -> StepConfig:
-        return StepConfig(name=self.step_name, parameters=dict(self.params))
+        return _config(self.step_name, self.params, self._plan.step_config(self.name))
 
     @property
     def run_metadata(self) -> dict[str, Any]:
@@ -293,6 +344,7 @@ class PipelineRun:
     totals: RunTotals | None = None
     steps_offset: int = 0  # the position of the first step in ``steps``
     _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
+    _plan: PlanSource = field(default_factory=PlanSource, repr=False, compare=False)
 
     @property
     def run_metadata(self) -> dict[str, Any]:
@@ -300,7 +352,7 @@ class PipelineRun:
 
     @property
     def config(self) -> StepConfig:
-        return StepConfig(name=self.pipeline, parameters=dict(self.params))
+        return _config(self.pipeline, self.params, self._plan.run_config())
 
     @property
     def duration(self) -> float | None:

@@ -17,6 +17,7 @@ from dagwell.core.records import (
     Attempt,
     PipelineName,
     PipelineRun,
+    PlanSource,
     RunTotals,
     StepRun,
     to_datetime,
@@ -59,7 +60,11 @@ def build_run(
     step_rows: list[dict[str, Any]],
     attempt_rows: list[dict[str, Any]],
     loader: ArtifactLoader | None = None,
+    plan: PlanSource | None = None,
 ) -> PipelineRun:
+    """``plan`` reads the recorded plan when a ``.config`` asks for it (shared by the run
+    and its steps, read at most once)."""
+    plan = plan or PlanSource()
     by_step: dict[str, list[Attempt]] = {}
     for a in attempt_rows:
         by_step.setdefault(a["step_id"], []).append(
@@ -100,6 +105,7 @@ def build_run(
             run_id=row["id"],
             pipeline_name=row["pipeline"],
             _loader=loader,
+            _plan=plan,
         )
     return PipelineRun(
         id=row["id"],
@@ -117,6 +123,7 @@ def build_run(
         orphaned=is_orphaned(row["status"], row["heartbeat_at"], row["owner"]),
         stop_requested=bool(row["stop_requested"]),
         _loader=loader,
+        _plan=plan,
     )
 
 
