@@ -9,7 +9,14 @@ artifact type), zenml/artifacts/unmaterialized_artifact.py and zenml/utils/tag_u
 
 from __future__ import annotations
 
-from dagwell import Client, ResourceSettings, pipeline, step
+import json
+import os
+from typing import Annotated, Any
+
+from dagwell import ArtifactConfig, Client, Model, ResourceSettings, pipeline, step
+from dagwell.enums import ArtifactType
+from dagwell.io import fileio
+from dagwell.materializers.base_materializer import BaseMaterializer
 
 
 @step(enable_cache=True, settings={"resources": ResourceSettings(cpu_count=1)})
@@ -47,3 +54,70 @@ def test_a_finished_run_read_back_shows_its_configuration(home):
     assert other.config.enable_cache is None and other.config.settings == {}
     assert other.steps["_plain"].config.settings == {}
     assert other.steps["_plain"].config.parameters == {"y": 3}
+
+
+class _Weights:
+    def __init__(self, values: list[float]) -> None:
+        self.values = values
+
+
+class _WeightsMaterializer(BaseMaterializer):
+    ASSOCIATED_TYPES = (_Weights,)
+    ASSOCIATED_ARTIFACT_TYPE = ArtifactType.MODEL
+
+    def load(self, data_type: type[Any]) -> _Weights:
+        with fileio.open(os.path.join(self.uri, "w.json"), "r") as f:
+            return _Weights(json.load(f))
+
+    def save(self, data: _Weights) -> None:
+        with fileio.open(os.path.join(self.uri, "w.json"), "w") as f:
+            json.dump(data.values, f)
+
+
+@step
+def _train() -> tuple[
+    Annotated[int, ArtifactConfig(name="classifier", artifact_type=ArtifactType.MODEL)],
+    Annotated[int, ArtifactConfig(name="legacy_classifier", is_model_artifact=True)],
+    Annotated[_Weights, "weights"],
+    Annotated[list[int], "features"],
+]:
+    return 1, 2, _Weights([0.5]), [1, 2]
+
+
+@pipeline(model=Model(name="typed_model"), enable_cache=False)
+def _training() -> None:
+    _train()
+
+
+def test_model_artifacts_and_data_artifacts_are_told_apart_by_type(home):
+    _training()
+    version = Client().get_model_version("typed_model")
+    for model in (version, version.to_model_class()):
+        for name in ("classifier", "legacy_classifier", "weights"):
+            assert model.get_model_artifact(name) is not None, name
+            assert model.get_data_artifact(name) is None, name
+            assert model.get_artifact(name) is not None, name
+        assert model.get_model_artifact("features") is None
+        assert model.get_data_artifact("features").load() == [1, 2]
+    assert version.get_model_artifact("weights").load().values == [0.5]
+    assert version.get_model_artifact("classifier").artifact_type == "ModelArtifact"
+    assert sorted(version.model_artifacts) == ["classifier", "legacy_classifier", "weights"]
+    assert sorted(version.data_artifacts) == ["features"]
+
+
+@step
+def _predict(model: list[int]) -> int:
+    return sum(model)
+
+
+@pipeline(model=Model(name="typed_model", version="latest"), enable_cache=False)
+def _inference() -> None:
+    from dagwell import get_pipeline_context
+
+    # ZenML gives a lazy artifact here, resolved by name alone: a data artifact is found
+    _predict(get_pipeline_context().model.get_model_artifact("features"))
+
+
+def test_in_a_pipeline_function_the_lazy_model_artifact_is_found_by_name(home):
+    _training()
+    assert _inference().steps["_predict"].output.load() == 3

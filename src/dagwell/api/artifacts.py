@@ -91,9 +91,12 @@ def _new_version(
 ) -> ArtifactVersion:
     """Register ``ref`` as a version of ``name``; inside a step it is linked to the step's
     run and model, as ZenML links a manually saved artifact."""
+    from dagwell.artifact_store.custom import artifact_type_of
     from dagwell.artifact_store.registry import register_version
 
     info = current_step()
+    if artifact_type is None:
+        artifact_type = artifact_type_of(ref.materializer)
     doc = register_version(
         client.artifacts(),
         name,
@@ -102,7 +105,7 @@ def _new_version(
         tags=tags,
         run_metadata=metadata,
         producer={"run_id": info.run_id, "step": info.step_id} if info else {},
-        artifact_type=str(getattr(artifact_type, "value", artifact_type or "DataArtifact")),
+        artifact_type=str(getattr(artifact_type, "value", artifact_type)),
         model=info.context.get("model") if info else None,
     )
     return ArtifactVersion.from_doc(doc, client._loader())

@@ -157,14 +157,20 @@ class Model:
             model.get("name") == self.name and model.get("number") == self._version_doc()["number"]
         )
 
-    def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        """The artifact ``name`` linked to this model version (its newest, or ``version``)."""
+    def get_artifact(
+        self, name: str, version: str | None = None, type: str | None = None
+    ) -> ArtifactVersion | None:
+        """The artifact ``name`` linked to this model version (its newest, or ``version``),
+        of ZenML's artifact ``type`` when given ("ModelArtifact", "DataArtifact", ...)."""
         from dagwell.artifact_store.registry import RegistryLoader, artifact_versions
 
+        kind = None if type is None else str(getattr(type, "value", type))
         linked = [
             d
             for d in artifact_versions(self._artifacts(), name)
-            if self._links_here(d) and (version is None or d["version"] == str(version))
+            if self._links_here(d)
+            and (version is None or d["version"] == str(version))
+            and (kind is None or d.get("artifact_type", "DataArtifact") == kind)
         ]
         if not linked:
             return None
@@ -195,10 +201,17 @@ class Model:
         return artifact.load()
 
     def get_model_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self.get_artifact(name, version)
+        """ZenML's: only an artifact of type ModelArtifact (``ArtifactConfig(artifact_type=
+        ArtifactType.MODEL)``/``is_model_artifact=True``, or its materializer's type)."""
+        return self.get_artifact(name, version, _typed("ModelArtifact"))
 
     def get_data_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self.get_artifact(name, version)
+        return self.get_artifact(name, version, _typed("DataArtifact"))
+
+    def get_deployment_artifact(
+        self, name: str, version: str | None = None
+    ) -> ArtifactVersion | None:
+        return self.get_artifact(name, version, _typed("ServiceArtifact"))
 
     def set_stage(self, stage: str | ModelStages, force: bool = False) -> None:
         from dagwell.artifact_store.registry import set_stage
@@ -217,3 +230,12 @@ class Model:
         from dagwell.artifact_store.registry import add_metadata
 
         add_metadata(self._artifacts(), "model", self.id, metadata)
+
+
+def _typed(kind: str) -> str | None:
+    """The artifact type to filter by: none inside a pipeline function, where ZenML's
+    ``get_model_artifact``/``get_data_artifact`` give a lazy artifact that is resolved by
+    name alone (``ModelVersionDataLazyLoader`` -> ``get_artifact``)."""
+    from dagwell.api.context import _PIPELINE
+
+    return None if _PIPELINE.get() is not None else kind

@@ -8,6 +8,7 @@ is the version's name and ``.model.name`` the model's; ``.tags`` are tag objects
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dagwell.api.model import Model, ModelStages
@@ -87,31 +88,36 @@ class ModelVersionResponse:
         return self._version.get_artifact(name, version)
 
     def get_model_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self._version.get_artifact(name, version)
+        return self._version.get_model_artifact(name, version)
 
     def get_data_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self._version.get_artifact(name, version)
+        return self._version.get_data_artifact(name, version)
 
     def get_deployment_artifact(
         self, name: str, version: str | None = None
     ) -> ArtifactVersion | None:
-        return self._version.get_artifact(name, version)
+        return self._version.get_deployment_artifact(name, version)
 
-    def _linked(self, model_kind: bool) -> dict[str, dict[str, ArtifactVersion]]:
+    def _linked(self, keep: Callable[[str], bool]) -> dict[str, dict[str, ArtifactVersion]]:
         found: dict[str, dict[str, ArtifactVersion]] = {}
         for artifact in self._version.linked_artifacts():
-            if (artifact.artifact_type == "ModelArtifact") is model_kind:
+            if keep(artifact.artifact_type):
                 found.setdefault(artifact.name, {})[str(artifact.version)] = artifact
         return found
 
     @property
     def data_artifacts(self) -> dict[str, dict[str, ArtifactVersion]]:
-        """Name -> version -> artifact version, for the non-model artifacts linked here."""
-        return self._linked(model_kind=False)
+        """Name -> version -> artifact version, for the artifacts linked here that are
+        neither models nor services (ZenML's rule)."""
+        return self._linked(lambda kind: kind not in ("ModelArtifact", "ServiceArtifact"))
 
     @property
     def model_artifacts(self) -> dict[str, dict[str, ArtifactVersion]]:
-        return self._linked(model_kind=True)
+        return self._linked(lambda kind: kind == "ModelArtifact")
+
+    @property
+    def deployment_artifacts(self) -> dict[str, dict[str, ArtifactVersion]]:
+        return self._linked(lambda kind: kind == "ServiceArtifact")
 
     def set_stage(self, stage: str | ModelStages, force: bool = False) -> None:
         self._version.set_stage(stage, force)

@@ -174,6 +174,19 @@ def resolve(key: str) -> type[BaseMaterializer]:
     )
 
 
+def artifact_type_of(key: str) -> str:
+    """ZenML's artifact type of a value written by materializer ``key``: a user
+    materializer's ASSOCIATED_ARTIFACT_TYPE (BaseArtifact unless it says), else DataArtifact
+    (what ZenML's built-in and cloudpickle materializers declare)."""
+    if not key.startswith("user:"):
+        return ArtifactType.DATA.value
+    try:
+        kind = resolve(key).ASSOCIATED_ARTIFACT_TYPE
+    except ArtifactError:
+        return ArtifactType.BASE.value
+    return str(getattr(kind, "value", kind))
+
+
 def save_with(cls: type[BaseMaterializer], value: Any, f: IO[bytes]) -> None:
     with tempfile.TemporaryDirectory(prefix="dagwell-mat-") as uri:
         cls(uri).save(value)

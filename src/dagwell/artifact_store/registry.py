@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from dagwell.artifact_store.custom import artifact_type_of
 from dagwell.artifact_store.store import ArtifactStore
 from dagwell.core.context import StepInfo
 from dagwell.core.errors import ArtifactCorrupt, ArtifactError
@@ -396,7 +397,7 @@ def publish_outputs(
             tags=[*config.get("tags", []), *tags],
             run_metadata={**config.get("run_metadata", {}), **metadata},
             producer={"run_id": info.run_id, "step": info.step_id, "output": output},
-            artifact_type=config.get("artifact_type") or "DataArtifact",
+            artifact_type=config.get("artifact_type") or artifact_type_of(ref.materializer),
             model=model,
             is_model_artifact=bool(config.get("is_model_artifact")),
         )
