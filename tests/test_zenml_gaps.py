@@ -13,7 +13,16 @@ import json
 import os
 from typing import Annotated, Any
 
-from dagwell import ArtifactConfig, Client, Model, ResourceSettings, pipeline, step
+from dagwell import (
+    ArtifactConfig,
+    Client,
+    Model,
+    ResourceSettings,
+    get_step_context,
+    pipeline,
+    step,
+)
+from dagwell.artifacts.unmaterialized_artifact import UnmaterializedArtifact
 from dagwell.enums import ArtifactType
 from dagwell.io import fileio
 from dagwell.materializers.base_materializer import BaseMaterializer
@@ -121,3 +130,40 @@ def _inference() -> None:
 def test_in_a_pipeline_function_the_lazy_model_artifact_is_found_by_name(home):
     _training()
     assert _inference().steps["_predict"].output.load() == 3
+
+
+@step
+def _make() -> tuple[Annotated[list[int], "raw_rows"], list[int]]:
+    return [1, 2], [3]
+
+
+@step
+def _inspect(
+    named: UnmaterializedArtifact, unnamed: UnmaterializedArtifact, plain: list[int]
+) -> dict[str, str]:
+    inputs = get_step_context().inputs
+    assert named.load() == [1, 2] and plain == [3]
+    return {
+        "named": named.name,
+        "named_version": str(named.version),
+        "unnamed": unnamed.name,
+        "context_named": inputs["named"][0].name,
+        "context_plain": inputs["plain"][0].name,
+    }
+
+
+@pipeline(enable_cache=False)
+def _unmaterialized() -> None:
+    rows, extra = _make()
+    _inspect(named=rows, unnamed=extra, plain=extra)
+
+
+def test_an_unmaterialized_input_is_named_as_its_artifact(home):
+    seen = _unmaterialized().steps["_inspect"].output.load()
+    assert seen == {
+        "named": "raw_rows",  # ZenML: the artifact's name, not the parameter's
+        "named_version": "1",
+        "unnamed": "_unmaterialized::_make::output_1",
+        "context_named": "raw_rows",
+        "context_plain": "_unmaterialized::_make::output_1",
+    }

@@ -120,12 +120,19 @@ class StepContext:
     @property
     def inputs(self) -> dict[str, list[ArtifactVersion]]:
         from dagwell.api.client import Client
+        from dagwell.artifact_store.registry import input_artifact_name
 
-        loader = Client(artifact_store=self._info.artifact_store)._loader()
-        return {
-            name: [ArtifactVersion(name, None, ref, ref.digest, _loader=loader)]
-            for name, ref in self._info.inputs.items()
-        }
+        client = Client(artifact_store=self._info.artifact_store)
+        loader = client._loader()
+        found = {}
+        for name, ref in self._info.inputs.items():
+            known, doc = input_artifact_name(client.artifacts(), self._info.context, name, ref)
+            found[name] = [
+                ArtifactVersion(known, None, ref, ref.digest, _loader=loader)
+                if doc is None
+                else ArtifactVersion.from_doc(doc, loader)
+            ]
+        return found
 
     def get_output_artifact_uri(self, output_name: str | None = None) -> str:
         """A location for this output's files under the artifact store (dagwell stores

@@ -430,3 +430,20 @@ class RegistryLoader:
 
     def published(self, run_id: str, step_id: str, output: str) -> dict[str, Any] | None:
         return find_published(self._opener(), run_id, step_id, output)
+
+
+def input_artifact_name(
+    store: ArtifactStore, context: dict[str, Any], name: str, ref: ArtifactRef
+) -> tuple[str, dict[str, Any] | None]:
+    """What step input ``name`` is as an artifact (ZenML shows an input as the artifact
+    version it is): its registered version when its producer registered one, and its
+    name: the version's, else the unnamed-output name of the step output it came from,
+    else (a constant passed in) the parameter's. ``context`` is the attempt's, whose
+    ``input_sources`` maps an input to [run id, step id, output]."""
+    source = (context.get("input_sources") or {}).get(name)
+    if not source:
+        return name, None
+    doc = find_published(store, *source)
+    if doc is not None and doc["ref"]["digest"] == ref.digest:
+        return str(doc["name"]), doc
+    return unnamed_output(str(context.get("pipeline") or ""), source[1], source[2]), None

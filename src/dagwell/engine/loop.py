@@ -104,6 +104,7 @@ class Engine:
         self._evidence: dict[tuple[str, int], AttemptExited] = {}
         self._cache_keys: dict[str, str] = {}
         self._inputs: dict[str, tuple[dict[str, ArtifactRef], dict[str, Any]]] = {}
+        self._cached_from: dict[str, str] = {}  # step id -> the run whose outputs it reuses
         self._hook_calls: list[tuple[Any, HookEvent, str]] = []
         self._hooks = HookRunner(self.plan.hook_timeout, self.progress.event)
         self._to_release: list[tuple[str, int]] = []
@@ -376,6 +377,7 @@ class Engine:
                     self.artifacts.verify(r) for r in outputs.values()
                 ):
                     self.outputs[step_id] = outputs
+                    self._cached_from[step_id] = hit["run_id"]
                     self._batch.add(
                         UpdateStep(
                             self.run_id,
@@ -404,6 +406,13 @@ class Engine:
         if step_id not in self._inputs:
             self._inputs[step_id] = self._resolve_inputs(spec)
         refs, params = self._inputs[step_id]
+        # Which run/step/output each input was registered by: the step's inputs are shown
+        # as those artifact versions (their names), as ZenML shows them.
+        sources = {
+            name: [self._cached_from.get(item.step, self.run_id), item.step, item.output]
+            for name, item in spec.inputs.items()
+            if item.source == "output" and item.step is not None
+        }
         return AttemptSpec(
             run_id=self.run_id,
             step_id=step_id,
@@ -425,6 +434,7 @@ class Engine:
                 "pipeline": self.plan.pipeline,
                 "run_name": self.plan.run_name,
                 "run_params": self.plan.params,
+                **({"input_sources": sources} if sources else {}),
                 **(spec.context or {}),
             },
         )

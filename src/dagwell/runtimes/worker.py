@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from dagwell.artifact_store import custom
-from dagwell.artifact_store.registry import RegistryLoader, publish_outputs
+from dagwell.artifact_store.registry import RegistryLoader, input_artifact_name, publish_outputs
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
@@ -140,8 +140,13 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         for name, ref in spec.inputs.items():
             loading = name
             if name in unloaded:
-                kwargs[name] = UnmaterializedArtifact(
-                    name, None, ref, ref.digest, _loader=RegistryLoader(lambda: store)
+                loader = RegistryLoader(lambda: store)
+                # ZenML: the artifact's name (and version), not the parameter's
+                known, doc = input_artifact_name(store, spec.context or {}, name, ref)
+                kwargs[name] = (
+                    UnmaterializedArtifact(known, None, ref, ref.digest, _loader=loader)
+                    if doc is None
+                    else UnmaterializedArtifact.from_doc(doc, loader)
                 )
             else:
                 kwargs[name] = store.get(ref)
