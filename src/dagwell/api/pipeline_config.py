@@ -5,11 +5,12 @@ The schema is ZenML's: top-level ``enable_cache``, ``run_name``, ``parameters``,
 ``settings``, ``model``, ``retry``, ``substitutions``, ``extra``, ``tags`` and ``steps``
 (per invocation id: ``parameters``, ``enable_cache``, ``settings``, ``retry``, ``model``,
 ``substitutions``, ``extra``). Keys ZenML has for features dagwell lacks are refused with
-what to do instead; unknown keys are errors, as in ZenML.
+what to do instead; unknown keys are ignored with a warning (ZenML ignores them silently).
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +78,15 @@ def _check(keys: set[str], allowed: set[str], where: str) -> None:
         if key in _REFUSED:
             raise DefinitionError(f"{where}: {key!r} is not supported by dagwell: {_REFUSED[key]}.")
         if key not in allowed:
-            raise DefinitionError(
-                f"{where}: unknown key {key!r}; known: {', '.join(sorted(allowed))}."
+            # ZenML 0.98 drops keys it does not know (its configuration models ignore
+            # extras, and its own starter template carries a stray ``test_size:``), so a
+            # refusal would stop code that runs there; a warning keeps it from being silent.
+            warnings.warn(
+                f"{where}: unknown key {key!r} is ignored, as ZenML ignores it; known keys: "
+                f"{', '.join(sorted(allowed))}. A pipeline or step parameter goes under "
+                "'parameters:'.",
+                UserWarning,
+                stacklevel=2,
             )
 
 
@@ -105,7 +113,9 @@ def step_options(step_id: str, config: Any, where: str) -> dict[str, Any]:
         raise DefinitionError(f"{where}: steps.{step_id} must be a mapping.")
     _check(set(config), _STEP, f"{where}: steps.{step_id}")
     options = {
-        k: v for k, v in config.items() if not k.startswith("enable_") or k == "enable_cache"
+        k: v
+        for k, v in config.items()
+        if k in _STEP and (not k.startswith("enable_") or k == "enable_cache")
     }
     options.pop("name", None)
     if "model" in options:
