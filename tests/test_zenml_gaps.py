@@ -13,6 +13,8 @@ import json
 import os
 from typing import Annotated, Any
 
+import pytest
+
 from dagwell import (
     ArtifactConfig,
     Client,
@@ -167,3 +169,40 @@ def test_an_unmaterialized_input_is_named_as_its_artifact(home):
         "context_named": "raw_rows",
         "context_plain": "_unmaterialized::_make::output_1",
     }
+
+
+@step
+def _tagged() -> Annotated[int, ArtifactConfig(name="tagged_value", tags=["keep", "drop"])]:
+    from dagwell import add_tags, remove_tags
+
+    add_tags(tags=["inferred", "gone"], infer_artifact=True)
+    remove_tags(tags=["gone"], infer_artifact=True)
+    return 5
+
+
+@pipeline(enable_cache=False)
+def _tagging() -> None:
+    _tagged()
+
+
+def test_remove_tags_untags_artifact_versions_as_zenml_does(home):
+    from dagwell import add_tags, remove_tags, save_artifact
+
+    _tagging()
+    client = Client()
+    tags = lambda: sorted(t.name for t in client.get_artifact_version("tagged_value").tags)  # noqa: E731
+    assert tags() == ["drop", "inferred", "keep"]
+    remove_tags(tags=["drop", "never_there"], artifact_name="tagged_value", artifact_version="1")
+    assert tags() == ["inferred", "keep"]
+    add_tags(tags=["drop"], artifact_name="tagged_value", artifact_version="1")
+    assert tags() == ["drop", "inferred", "keep"]  # a later tagging tags it again
+    version_id = client.get_artifact_version("tagged_value").id
+    remove_tags(tags="keep", artifact_version_id=version_id)
+    assert tags() == ["drop", "inferred"]
+    saved = save_artifact([1], name="other", tags=["a", "b"])
+    remove_tags(tags=["a"], artifact_version_id=saved.id)
+    assert [t.name for t in client.get_artifact_version("other").tags] == ["b"]
+    assert [v.name for v in client.list_artifact_versions(tag="b")] == ["other"]
+    assert [v.name for v in client.list_artifact_versions(tag="a")] == []
+    with pytest.raises(ValueError, match="outside of a step"):
+        remove_tags(tags=["x"])

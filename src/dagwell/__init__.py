@@ -39,6 +39,7 @@ __all__ = [
     "log_metadata",
     "pipeline",
     "register_artifact",
+    "remove_tags",
     "save_artifact",
     "step",
 ]
@@ -66,6 +67,7 @@ _WHERE = {
     "add_tags": "dagwell.api.artifacts",
     "load_artifact": "dagwell.api.artifacts",
     "register_artifact": "dagwell.api.artifacts",
+    "remove_tags": "dagwell.api.artifacts",
     "log_metadata": "dagwell.api.artifacts",
     "Model": "dagwell.api.model",
     "ModelStages": "dagwell.api.model",
@@ -82,6 +84,7 @@ if TYPE_CHECKING:
         load_artifact,
         log_metadata,
         register_artifact,
+        remove_tags,
         save_artifact,
     )
     from dagwell.api.client import Client

@@ -22,7 +22,6 @@ MISSING = {
     "BaseOrchestrator": "dagwell has LocalOrchestrator and KubernetesOrchestrator",
     "BaseStepOperator": "dagwell runs each step on its orchestrator",
     "Tag": "pass tags as a list of strings",
-    "remove_tags": "tags are fixed once an artifact version is saved",
     "link_artifact_to_model": "an artifact produced in a run with model=Model(...) is linked",
     "log_artifact_metadata": "use log_metadata(metadata, artifact_name=..., artifact_version=...)",
     "log_model_metadata": "use log_metadata(metadata, model_name=..., model_version=...)",

@@ -176,61 +176,109 @@ def add_tags(
     running step's output (``infer_artifact=True``, with ``artifact_name=`` to pick one).
     Tags of runs and pipelines (``run=``, ``pipeline=``, or no target inside a step) are
     cosmetic in dagwell, as ``tags=`` on a pipeline is: a warning says they are not kept."""
+    _tag("add_tags", tags, **_targets(locals()))
+
+
+def remove_tags(
+    tags: str | list[Any],
+    pipeline: str | None = None,
+    run: str | None = None,
+    run_template: str | None = None,
+    snapshot: str | None = None,
+    deployment: str | None = None,
+    artifact: str | None = None,
+    artifact_version_id: str | None = None,
+    artifact_name: str | None = None,
+    artifact_version: str | None = None,
+    infer_artifact: bool | None = None,
+) -> None:
+    """ZenML 0.98's ``remove_tags``, with ``add_tags``'s targets: the tags leave the
+    artifact version (those it was saved with too; a tag it lacks is no error), or the
+    running step's output (``infer_artifact=True``)."""
+    _tag("remove_tags", tags, **_targets(locals()))
+
+
+def _targets(given: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in given.items() if k != "tags"}
+
+
+def _tag(
+    call: str,
+    tags: str | list[Any],
+    *,
+    pipeline: str | None,
+    run: str | None,
+    run_template: str | None,
+    snapshot: str | None,
+    deployment: str | None,
+    artifact: str | None,
+    artifact_version_id: str | None,
+    artifact_name: str | None,
+    artifact_version: str | None,
+    infer_artifact: bool | None,
+) -> None:
     import warnings
 
     from dagwell.artifact_store import registry
 
+    adding = call == "add_tags"
+    change = registry.add_tags if adding else registry.remove_tags
     names = [tags] if isinstance(tags, str) else [getattr(t, "name", t) for t in tags]
     if not all(isinstance(n, str) and n for n in names):
-        raise TypeError(f"add_tags(tags=...) takes tag names (strings), got {tags!r}.")
+        raise TypeError(f"{call}(tags=...) takes tag names (strings), got {tags!r}.")
     unsupported = {"run_template": run_template, "snapshot": snapshot, "deployment": deployment}
     given = [k for k, v in unsupported.items() if v is not None]
     if given:
         raise ValueError(
-            f"add_tags({given[0]}=...): dagwell has no run templates, snapshots or "
+            f"{call}({given[0]}=...): dagwell has no run templates, snapshots or "
             "deployments; tag artifact versions instead."
         )
     if artifact is not None:
         raise ValueError(
-            "add_tags(artifact=...): dagwell keeps tags on artifact versions, not on the "
+            f"{call}(artifact=...): dagwell keeps tags on artifact versions, not on the "
             "artifact; pass artifact_name= and artifact_version= (or artifact_version_id=)."
         )
+    if infer_artifact is False and artifact_name is None and artifact_version is None:
+        infer_artifact = None  # ZenML: infer_artifact=False is the same as leaving it out
     info = current_step()
     client = _client()
     by_name = artifact_name is not None and artifact_version is not None
     if artifact_version_id is not None and not (artifact_name or artifact_version):
         version_id = client.get_artifact_version(str(artifact_version_id)).id
-        registry.add_tags(client.artifacts(), version_id, names)
+        change(client.artifacts(), version_id, names)
     elif by_name and not infer_artifact:
         version_id = client.get_artifact_version(artifact_name, artifact_version).id
-        registry.add_tags(client.artifacts(), version_id, names)
+        change(client.artifacts(), version_id, names)
     elif infer_artifact and artifact_version is None:
         if info is None:
             raise ValueError(
-                "When you are using the `infer_artifact` option when you call `add_tags`, it "
+                f"When you are using the `infer_artifact` option when you call `{call}`, it "
                 "must be called inside a step with outputs. Otherwise, you can provide a "
                 "`artifact_version_id` or a combination of `artifact_name` and "
                 "`artifact_version`."
             )
-        output = info.output_name(artifact_name, "add_tags(infer_artifact=True)")
+        output = info.output_name(artifact_name, f"{call}(infer_artifact=True)")
         have = info.output_tags.setdefault(output, [])
-        have.extend(n for n in names if n not in have)
+        if adding:
+            have.extend(n for n in names if n not in have)
+        else:
+            have[:] = [t for t in have if t not in names]
     elif artifact_name is None and artifact_version is None and (pipeline or run or info):
         warnings.warn(
-            f"add_tags({names}) on a {'pipeline' if pipeline else 'run'}: dagwell keeps no "
+            f"{call}({names}) on a {'pipeline' if pipeline else 'run'}: dagwell keeps no "
             "tags on runs or pipelines (they change nothing about a run); tag artifact "
             "versions to find them later.",
-            stacklevel=2,
+            stacklevel=3,
         )
     elif artifact_name is None and artifact_version is None:
         raise ValueError(
-            "You are calling 'add_tags()' outside of a step execution. If you would like "
-            "to add tags to a ZenML entity outside of the step execution, please provide "
-            "the required identifiers."
+            f"You are calling '{call}()' outside of a step execution. If you would like "
+            f"to {'add tags to' if adding else 'remove tags from'} a ZenML entity outside "
+            "of the step execution, please provide the required identifiers."
         )
     else:
         raise ValueError(
-            "Unsupported way to call `add_tags`: give artifact_version_id=, or "
+            f"Unsupported way to call `{call}`: give artifact_version_id=, or "
             "artifact_name= and artifact_version=, or (in a step) infer_artifact=True."
         )
 

@@ -76,9 +76,7 @@ def _read_versions(
             **doc.get("run_metadata", {}),
             **read_metadata(store, "artifact", doc["id"]),
         }
-        added = read_tags(store, doc["id"])
-        if added:
-            doc["tags"] = list(dict.fromkeys([*doc.get("tags", []), *added]))
+        doc["tags"] = read_tags(store, doc["id"], doc.get("tags", []))
     return found, corrupt
 
 
@@ -89,12 +87,24 @@ def add_tags(store: ArtifactStore, version_id: str, tags: list[str]) -> None:
     store.write_doc(f"registry/tags/{encode(version_id)}/{stamp}.json", {"tags": list(tags)})
 
 
-def read_tags(store: ArtifactStore, version_id: str) -> list[str]:
-    found: list[str] = []
-    for key in store.list_keys(f"registry/tags/{encode(version_id)}"):
+def remove_tags(store: ArtifactStore, version_id: str, tags: list[str]) -> None:
+    """Untag an artifact version: appended like a tagging, so it removes what was tagged
+    before it (at saving or by add_tags) and a later add_tags tags it again."""
+    stamp = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+    store.write_doc(f"registry/tags/{encode(version_id)}/{stamp}.json", {"removed": list(tags)})
+
+
+def read_tags(store: ArtifactStore, version_id: str, saved: Iterable[str] = ()) -> list[str]:
+    """The version's tags: those it was ``saved`` with, then each tagging and untagging
+    in the order they were made."""
+    found = list(dict.fromkeys(saved))
+    for key in sorted(store.list_keys(f"registry/tags/{encode(version_id)}")):
         doc = store.read_doc(key)
-        if doc is not None:
-            found.extend(doc["tags"])
+        if doc is None:
+            continue
+        found.extend(t for t in doc.get("tags", []) if t not in found)
+        removed = set(doc.get("removed", []))
+        found = [t for t in found if t not in removed]
     return found
 
 
