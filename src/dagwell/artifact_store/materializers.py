@@ -1,10 +1,11 @@
 """Turning step outputs into bytes and back, chosen by type.
 
-Safe formats come first: JSON for plain data, raw bytes and text, ``.npy`` for numpy
-arrays (never with pickle), parquet for pandas frames when pyarrow is installed, a
-``pathlib.Path``'s file or folder itself (ZenML's PathMaterializer), JSON for a dataclass
-of plain fields (ZenML's DataclassMaterializer). Only what
-none of them takes falls back to cloudpickle, which records the Python version and type
+Safe formats come first: JSON for plain data (tuples and sets of it too, loaded back as
+the tuple or set, as ZenML's BuiltInContainerMaterializer does), raw bytes and text,
+``.npy`` for numpy arrays (never with pickle), parquet for pandas frames when pyarrow is
+installed, a ``pathlib.Path``'s file or folder itself (ZenML's PathMaterializer), JSON for
+a dataclass of plain fields (ZenML's DataclassMaterializer). Only what none of them takes
+falls back to cloudpickle, which records the Python version and type
 and warns, because a pickle only loads on the same Python and can run code when loaded.
 Heavy libraries are imported only when a value of their type shows up.
 
@@ -48,6 +49,52 @@ def _is_plain_json(value: Any, depth: int = 0) -> bool:
     if type(value) is dict:
         return all(type(k) is str and _is_plain_json(v, depth + 1) for k, v in value.items())
     return False
+
+
+_CONTAINERS = {"builtins.tuple": tuple, "builtins.set": set, "builtins.frozenset": frozenset}
+
+
+def _zenml_serializable(value: Any, depth: int = 0) -> bool:
+    """ZenML's BuiltInContainerMaterializer rule (``_is_serializable``): plain values in
+    lists, tuples, sets and str-keyed dicts are written as one JSON document."""
+    if depth > 100:
+        return False
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    if type(value) in (list, tuple, set, frozenset):
+        return all(_zenml_serializable(v, depth + 1) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _zenml_serializable(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _is_container_json(value: Any) -> bool:
+    """A tuple, set or frozenset (or a list/dict holding them) that ZenML writes as JSON;
+    plain JSON is the ``json`` materializer's."""
+    return type(value) in (list, tuple, set, frozenset, dict) and _zenml_serializable(value)
+
+
+def _as_json(value: Any) -> Any:
+    if type(value) in (set, frozenset):
+        items = [_as_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))  # same set, same bytes
+    if type(value) in (list, tuple):
+        return [_as_json(v) for v in value]
+    if type(value) is dict:
+        return {k: _as_json(v) for k, v in value.items()}
+    return value
+
+
+def _save_container(value: Any, f: IO[bytes]) -> None:
+    _save_json(_as_json(value), f)
+
+
+def _load_container(f: IO[bytes], type_name_: str) -> Any:
+    """As ZenML loads it: the outer container as the type it was (a tuple is a tuple),
+    anything inside as JSON gives it (a nested tuple is a list)."""
+    value = json.loads(f.read())
+    cast = _CONTAINERS.get(type_name_)
+    return value if cast is None else cast(value)
 
 
 @dataclass(frozen=True)
@@ -242,6 +289,8 @@ MATERIALIZERS: tuple[Materializer, ...] = (
         lambda f: f.read().decode(),
     ),
     Materializer("json", _is_plain_json, _save_json, lambda f: json.loads(f.read())),
+    # loaded with its type name (see load()), as ZenML's BuiltInContainerMaterializer
+    Materializer("container.json", _is_container_json, _save_container, lambda f: None),
     Materializer("numpy", _is_numpy, _save_numpy, _load_numpy),
     Materializer("pandas.parquet", lambda v: _pandas_type(v, "frame"), _save_frame, _load_frame),
     Materializer(
@@ -284,6 +333,8 @@ def load(name: str, f: IO[bytes], *, python: str | None, type_name_: str) -> Any
         return custom.load_with(name, f, type_name_)
     if name == "dataclass.json":
         return _load_dataclass(f, type_name_)
+    if name == "container.json":
+        return _load_container(f, type_name_)
     materializer = BY_NAME.get(name)
     if materializer is None:
         raise ArtifactError(
