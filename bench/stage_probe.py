@@ -295,6 +295,7 @@ def report(args, wall, t0, t1) -> None:
         ("o_release", "o_released", "cgroup rmdir"),
         ("o_launch", "o_launched", "Engine._launch total"),
         ("o_launched", "z_request", "launch end -> zygote read request"),
+        ("o_launch", "c_spec", "launch -> warm child has its spec"),
         ("o_launch", "o_event_done", "launch -> exit handled (one attempt)"),
     ]
     result: dict[str, object] = {

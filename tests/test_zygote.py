@@ -51,3 +51,35 @@ def test_the_zygote_heap_is_in_huge_pages(home):
             pytest.skip("transparent huge pages are disabled on this machine ([never])")
     run = workloads.huge_pages_probe()
     assert run.steps["parent_huge_pages"].output.load() >= 2048
+
+
+def test_a_warm_childs_pipe_comes_with_its_pid_and_an_older_exit_of_that_pid_is_dropped():
+    """The zygote hands each warm child's spec pipe to the orchestrator (SCM_RIGHTS) with its
+    pid; an exit reported before that ``W`` was another process's (the pid was reused), and
+    must not end the attempt the new child is about to run."""
+    import socket
+
+    from dagwell.runtimes.zygote import Zygote
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    ours.setblocking(False)
+    spec_r, spec_w = os.pipe()
+    zygote = Zygote(os.getpid(), -1, -1, ours)
+    try:
+        theirs.sendall(b"X 4242 9 100\nX 7 0 100\n")
+        socket.send_fds(theirs, [b"W 3\t4242\n"], [spec_w])
+        os.close(spec_w)
+        theirs.sendall(b"w 4\tno room\n")
+        assert zygote.read()
+        assert zygote.exits == [(7, 0, 100)]
+        assert zygote.no_warm == [4]
+        pid, fd = zygote.warm[3]
+        assert pid == 4242
+        os.write(fd, b"x")  # the very pipe the child reads
+        assert os.read(spec_r, 1) == b"x"
+        zygote.drop_warm()
+        assert os.read(spec_r, 1) == b""  # EOF: an unused warm child exits
+    finally:
+        os.close(spec_r)
+        theirs.close()
+        ours.close()

@@ -151,9 +151,11 @@ class LocalRuntime:
         pidfd: int | None = None
         pid: int | None = None
         try:
-            if self.zygote is not None:
+            if self.zygote is not None and slot is not None:
+                pid = self.zygote.hand(slot, spec)  # the warm child runs it: no zygote hop
+            if self.zygote is not None and pid is None:
                 try:
-                    self.zygote.submit(spec, procs, slot)  # the pid arrives later: AttemptRunning
+                    self.zygote.submit(spec, procs)  # the pid arrives later: AttemptRunning
                 except ZygoteGone:
                     self._zygote_died()
             if self.zygote is None:
@@ -180,19 +182,41 @@ class LocalRuntime:
     def _take_spare(
         self, node: V1Node, name: str, memory: int | None
     ) -> tuple[int | None, AttemptGroup | None]:
-        """A warm child's cgroup renamed to ``name``, and its slot; (None, None) if there
-        is none (or it cannot be had: the launch then forks into a new cgroup)."""
-        try:
-            slot, spare = self.warm.popleft()
-        except IndexError:
+        """A warm child's cgroup renamed to ``name``, and its slot; (None, None) if no warm
+        child is ready (or its cgroup cannot be had: the launch then forks into a new
+        cgroup)."""
+        zygote = self.zygote
+        if zygote is None or not self.warm:
             return None, None
+        spares = list(self.warm)  # (the housekeeping thread appends to it)
+        if not any(slot in zygote.warm for slot, _ in spares):
+            zygote.read()  # (its W may be waiting in the socket; the rest is kept for wait())
+            self._forget_unfilled()
+            spares = list(self.warm)
+        chosen = next(((slot, spare) for slot, spare in spares if slot in zygote.warm), None)
+        if chosen is None:
+            return None, None
+        self.warm.remove(chosen)
+        slot, spare = chosen
         try:
             return slot, node.take_spare(spare, name, memory)
         except OSError as error:
             log.debug("warm cgroup %s unusable (%s); forking as usual", spare.path, error)
+            zygote.drop_slot(slot)
             with contextlib.suppress(OSError):
                 spare.remove()  # (renamed already: the launch's own mkdir replaces it)
             return None, None
+
+    def _forget_unfilled(self) -> None:
+        """Spare cgroups the zygote could not fork a child into: removed, others asked for."""
+        zygote = self.zygote
+        if zygote is None or not zygote.no_warm:
+            return
+        for item in list(self.warm):
+            if item[0] in zygote.no_warm:  # (else its spare is not in self.warm yet)
+                zygote.no_warm.remove(item[0])
+                self.warm.remove(item)
+                self.housekeeping.submit(item[1].remove)
 
     def _prewarm(self, node: V1Node) -> None:
         """Keep WARM_CHILDREN warm children coming: spare cgroups are made, and the zygote
@@ -226,6 +250,8 @@ class LocalRuntime:
 
     def _drop_spares(self) -> None:
         """Remove the spare cgroups (their warm children die with them)."""
+        if self.zygote is not None:
+            self.zygote.drop_warm()
         while self.warm:
             _, spare = self.warm.popleft()
             with contextlib.suppress(OSError):
@@ -285,6 +311,7 @@ class LocalRuntime:
                 _, status, usage = os.wait4(pid, 0)
                 events.append(self._finish(key, status, usage.ru_maxrss))
         if self.zygote is not None:
+            self._forget_unfilled()
             events.extend(self._zygote_news())
         return events
 

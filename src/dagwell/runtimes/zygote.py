@@ -6,13 +6,17 @@ it before any of that is loaded, when only the pipeline's own modules are, so ea
 forks from a process about half the size. It is still a *warm* parent: the step functions
 are already imported, so an attempt costs a fork, not an interpreter start.
 
-Protocol (pipes, one line per message): the orchestrator sends a JSON launch request and
-does not wait, or a warm request (fork a child into a spare cgroup to wait for the next
-launch, see :func:`forked.fork_warm`; a launch names the slot it may use, and forks as
-usual if that child is not there); the zygote answers ``S step<TAB>attempt<TAB>pid``
-(started) or ``E step<TAB>attempt<TAB>why`` (could not fork), and reports every exit as
-``X pid status maxrss_kb``, always after the ``S`` of that pid (a warm child that dies
-unused has no ``S`` and is not reported). The zygote owns no
+Protocol (one line per message: requests on a pipe, answers on a unix socket): the
+orchestrator sends a JSON launch request and does not wait, or a warm request (fork a
+child into a spare cgroup to wait for an attempt, see :func:`forked.fork_warm`). The
+zygote answers a launch with ``S step<TAB>attempt<TAB>pid`` (started) or
+``E step<TAB>attempt<TAB>why`` (could not fork), a warm request with ``W slot<TAB>pid``
+carrying the write end of that child's spec pipe (SCM_RIGHTS; the zygote keeps no copy)
+or ``w slot<TAB>why`` (no child), and reports every exit of a child as
+``X pid status maxrss_kb``, always after the ``S`` or ``W`` of that pid. A launch that
+takes a warm child writes its spec into that pipe itself: the zygote is not on the path
+(the orchestrator knows the pid from ``W``; an exit of a warm child it never used names a
+pid it does not follow). The zygote owns no
 decisions: it forks, reaps and reports. If it dies, the runtime notices through its
 pidfd, records its attempts as lost and forks directly from then on. If the orchestrator
 dies (even SIGKILLed), the kernel tells the zygote (PR_SET_PDEATHSIG), which kills its
@@ -27,7 +31,10 @@ import json
 import os
 import selectors
 import signal
+import socket
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -45,40 +52,10 @@ class ZygoteGone(Exception):
     """The zygote died or stopped answering."""
 
 
-@dataclass
-class _Warm:
-    """The zygote's warm children, by slot: forked, in their spare cgroup, waiting."""
-
-    by_slot: dict[int, tuple[int, int]] = field(default_factory=dict)  # slot -> (pid, spec_w)
-
-    def fds(self) -> list[int]:
-        return [w for _, w in self.by_slot.values()]
-
-    def take(self, slot: int | None) -> tuple[int, int] | None:
-        return self.by_slot.pop(slot, None) if slot is not None else None
-
-    def died(self, pid: int) -> bool:
-        """Forget a warm child that died unused; True if it was one."""
-        for slot, (warm_pid, spec_w) in list(self.by_slot.items()):
-            if warm_pid == pid:
-                del self.by_slot[slot]
-                with contextlib.suppress(OSError):
-                    os.close(spec_w)
-                return True
-        return False
-
-    def close(self) -> None:
-        for _, spec_w in self.by_slot.values():  # EOF: each exits without running anything
-            with contextlib.suppress(OSError):
-                os.close(spec_w)
-        self.by_slot.clear()
-
-
 def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn:
     """The zygote's loop: fork on request, reap and report exits, quit on EOF."""
     code = 0
     children: set[int] = set()
-    warm = _Warm()
 
     def orphaned(*_: object) -> None:  # the orchestrator died (PR_SET_PDEATHSIG): no orphans
         for pid in children:
@@ -102,6 +79,7 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
         selector.register(req_r, selectors.EVENT_READ, "req")
         selector.register(wake_r, selectors.EVENT_READ, "wake")
         own_fds = (req_r, ev_w, wake_r, wake_w)
+        events = socket.socket(fileno=ev_w)  # (for SCM_RIGHTS; plain lines use os.write)
         buffer = b""
         open_requests = True
         while open_requests or children:
@@ -109,26 +87,24 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
                 if key.data == "wake":
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake_r, 4096)
-                    _reap(ev_w, children, warm)
+                    _reap(ev_w, children)
                     continue
                 data = os.read(req_r, 65536)
                 if not data:
                     open_requests = False
                     selector.unregister(req_r)
-                    warm.close()
                     continue
                 buffer += data
                 while b"\n" in buffer:
                     line, buffer = buffer.split(b"\n", 1)
                     request = json.loads(line)
-                    close_fds = (*own_fds, *warm.fds())
                     if "spec" in request:
-                        pid = _launch(functions, request, ev_w, close_fds, warm)
+                        pid = _launch(functions, request, ev_w, own_fds)
                     else:
-                        pid = _prewarm(functions, request, close_fds, warm)
+                        pid = _prewarm(functions, request, own_fds, events)
                     if pid is not None:
                         children.add(pid)
-            _reap(ev_w, children, warm)
+            _reap(ev_w, children)
     except BaseException:
         code = 70
     finally:
@@ -136,46 +112,37 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
 
 
 def _prewarm(
-    functions: Functions, request: dict[str, Any], close_fds: tuple[int, ...], warm: _Warm
+    functions: Functions,
+    request: dict[str, Any],
+    close_fds: tuple[int, ...],
+    events: socket.socket,
 ) -> int | None:
-    """Fork a warm child into the spare cgroup of ``request``; None if it cannot be had
-    (the launch that would have used it then forks as usual)."""
+    """Fork a warm child into the spare cgroup of ``request`` and hand its spec pipe to the
+    orchestrator (``W``); ``w`` if it cannot be had (the orchestrator then drops the spare)."""
+    slot = int(request["warm"])
     fds: list[int] = []
     try:
         for path in request["procs"]:
             fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
         pid, spec_w = fork_warm(functions, fds, close_fds)
-    except OSError:
+    except OSError as error:
+        os.write(events.fileno(), f"w {slot}\t{error}\n".encode())
         return None
     finally:
         for fd in fds:
             os.close(fd)
-    warm.by_slot[int(request["warm"])] = (pid, spec_w)
+    try:
+        socket.send_fds(events, [f"W {slot}\t{pid}\n".encode()], [spec_w])
+    finally:
+        os.close(spec_w)  # the orchestrator's copy is the only one: its close is the EOF
     return pid
 
 
 def _launch(
-    functions: Functions,
-    request: dict[str, Any],
-    ev_w: int,
-    own_fds: tuple[int, ...],
-    warm: _Warm | None = None,
+    functions: Functions, request: dict[str, Any], ev_w: int, own_fds: tuple[int, ...]
 ) -> int | None:
-    raw = request["spec"]
-    spec = AttemptSpec.from_json(raw)
+    spec = AttemptSpec.from_json(request["spec"])
     tag = f"{spec.step_id}\t{spec.attempt}"
-    ready = warm.take(request.get("warm")) if warm is not None else None
-    if ready is not None:
-        pid, spec_w = ready
-        try:
-            os.write(spec_w, (json.dumps(raw) + "\n").encode())
-        except OSError:  # it died unused: fork as usual (its exit is not reported)
-            pid = -1
-        finally:
-            os.close(spec_w)
-        if pid > 0:
-            os.write(ev_w, f"S {tag}\t{pid}\n".encode())
-            return None  # already a child
     try:
         pid = fork_attempt(
             spec, functions.get(spec.step_id), request["procs"], own_fds, prepared=True
@@ -187,7 +154,7 @@ def _launch(
     return pid
 
 
-def _reap(ev_w: int, children: set[int], warm: _Warm) -> None:
+def _reap(ev_w: int, children: set[int]) -> None:
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
@@ -196,8 +163,7 @@ def _reap(ev_w: int, children: set[int], warm: _Warm) -> None:
         if pid == 0:
             return
         children.discard(pid)
-        if not warm.died(pid):
-            os.write(ev_w, f"X {pid} {status} {usage.ru_maxrss}\n".encode())
+        os.write(ev_w, f"X {pid} {status} {usage.ru_maxrss}\n".encode())
 
 
 @dataclass
@@ -207,40 +173,59 @@ class Zygote:
     pid: int
     pidfd: int
     req_w: int
-    ev_r: int
+    events: socket.socket
     started: list[tuple[tuple[str, int], int]] = field(default_factory=list)
     failed: list[tuple[tuple[str, int], str]] = field(default_factory=list)
     exits: list[tuple[int, int, int]] = field(default_factory=list)
+    warm: dict[int, tuple[int, int]] = field(default_factory=dict)  # slot -> (pid, spec_w)
+    no_warm: list[int] = field(default_factory=list)  # slots the zygote could not fill
     _buffer: bytes = b""
+    _fds: deque[int] = field(default_factory=deque)  # received, not yet matched to a W
     _writing: threading.Lock = field(default_factory=threading.Lock)  # whole lines only
     _closed: bool = False
+
+    @property
+    def ev_r(self) -> int:
+        return self.events.fileno()
 
     @classmethod
     def start(cls, functions: Functions) -> Zygote:
         req_r, req_w = os.pipe()
-        ev_r, ev_w = os.pipe()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             os.close(req_w)
-            os.close(ev_r)
+            ev_w = theirs.detach()
+            ours.close()
             _serve(functions, req_r, ev_w, parent)
         os.close(req_r)
-        os.close(ev_w)
-        os.set_blocking(ev_r, False)
-        return cls(pid, os.pidfd_open(pid), req_w, ev_r)
+        theirs.close()
+        ours.setblocking(False)
+        return cls(pid, os.pidfd_open(pid), req_w, ours)
 
-    def submit(self, spec: AttemptSpec, procs_files: list[str], warm: int | None = None) -> None:
-        """Ask for an attempt to be started (by the warm child of slot ``warm`` if it is
-        still there, else by a fork); its pid arrives later in ``started``."""
-        request: dict[str, Any] = {"spec": spec.to_json(), "procs": procs_files}
-        if warm is not None:
-            request["warm"] = warm
-        self._send(request)
+    def submit(self, spec: AttemptSpec, procs_files: list[str]) -> None:
+        """Ask for an attempt to be forked; its pid arrives later in ``started``."""
+        self._send({"spec": spec.to_json(), "procs": procs_files})
 
     def prewarm(self, slot: int, procs_files: list[str]) -> None:
-        """Ask for a warm child in the (spare) cgroup of ``procs_files``, for ``submit``."""
+        """Ask for a warm child in the (spare) cgroup of ``procs_files``: it arrives in
+        ``warm`` (or its slot in ``no_warm``)."""
         self._send({"warm": slot, "procs": procs_files})
+
+    def hand(self, slot: int, spec: AttemptSpec) -> int | None:
+        """Give ``spec`` to the warm child of ``slot`` (see ``warm``); its pid, or None if
+        it died unused (its exit names a pid nobody follows)."""
+        pid, spec_w = self.warm.pop(slot)
+        try:
+            data = (json.dumps(spec.to_json()) + "\n").encode()
+            while data:
+                data = data[os.write(spec_w, data) :]
+        except OSError:
+            return None
+        finally:
+            os.close(spec_w)
+        return pid
 
     def _send(self, request: dict[str, Any]) -> None:
         data = (json.dumps(request) + "\n").encode()
@@ -254,15 +239,19 @@ class Zygote:
             raise ZygoteGone("the zygote is gone") from None
 
     def read(self) -> bool:
-        """Read what the zygote said into ``started``, ``failed`` and ``exits``.
+        """Read what the zygote said into ``started``, ``failed``, ``exits``, ``warm`` and
+        ``no_warm``.
 
         Returns False at the end of the stream (the zygote is gone)."""
         alive = True
         while True:
             try:
-                data = os.read(self.ev_r, 65536)
+                data, fds, _, _ = socket.recv_fds(self.events, 65536, 8)
             except BlockingIOError:
                 break
+            for fd in fds:
+                os.set_inheritable(fd, False)  # (CLOEXEC: no spawned process keeps a copy)
+            self._fds.extend(fds)
             if not data:
                 alive = False
                 break
@@ -273,6 +262,16 @@ class Zygote:
             if kind == "X":
                 pid, status, maxrss = (int(x) for x in rest.split())
                 self.exits.append((pid, status, maxrss))
+            elif kind in ("W", "w"):
+                slot, _, value = rest.partition("\t")
+                if kind == "w":
+                    self.no_warm.append(int(slot))
+                    continue
+                pid = int(value)
+                # An earlier exit of the same pid was another process's (pid reuse): the
+                # new one must not be taken for it once it runs an attempt.
+                self.exits = [e for e in self.exits if e[0] != pid]
+                self.warm[int(slot)] = (pid, self._fds.popleft())
             else:
                 step_id, attempt, value = rest.split("\t", 2)
                 key = (step_id, int(attempt))
@@ -282,13 +281,45 @@ class Zygote:
                     self.failed.append((key, value))
         return alive
 
-    def close(self) -> None:
+    def drop_slot(self, slot: int) -> None:
+        """Close one warm child's spec pipe: it exits unused at EOF."""
+        _, spec_w = self.warm.pop(slot)
+        with contextlib.suppress(OSError):
+            os.close(spec_w)
+
+    def drop_warm(self) -> None:
+        """Close the warm children's spec pipes: each exits unused at EOF."""
+        for _, spec_w in self.warm.values():
+            with contextlib.suppress(OSError):
+                os.close(spec_w)
+        self.warm.clear()
+        while self._fds:
+            with contextlib.suppress(OSError):
+                os.close(self._fds.popleft())
+
+    def close(self, timeout: float = 10.0) -> None:
+        """EOF to the zygote; warm children (even those still being handed over) get EOF
+        too, then the zygote exits once its children have."""
         with self._writing:
             self._closed = True
             with contextlib.suppress(OSError):
                 os.close(self.req_w)
+        deadline = time.monotonic() + timeout
+        with contextlib.suppress(OSError):
+            self.events.setblocking(True)
+            while time.monotonic() < deadline:
+                self.events.settimeout(max(0.01, deadline - time.monotonic()))
+                self.drop_warm()
+                try:
+                    data, fds, _, _ = socket.recv_fds(self.events, 65536, 8)
+                except TimeoutError:
+                    break
+                self._fds.extend(fds)
+                if not data:
+                    break
+            self.drop_warm()
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
-        for fd in (self.ev_r, self.pidfd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with contextlib.suppress(OSError):
+            os.close(self.pidfd)
+        self.events.close()
