@@ -206,3 +206,27 @@ def test_remove_tags_untags_artifact_versions_as_zenml_does(home):
     assert [v.name for v in client.list_artifact_versions(tag="a")] == []
     with pytest.raises(ValueError, match="outside of a step"):
         remove_tags(tags=["x"])
+
+
+@step
+def _fit() -> tuple[Annotated[Any, "estimator"], Annotated[Any, "scaler"]]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    return LogisticRegression().fit([[0.0], [1.0]], [0, 1]), StandardScaler().fit([[1.0]])
+
+
+@pipeline(model=Model(name="sklearn_model"), enable_cache=False)
+def _fitting() -> None:
+    _fit()
+
+
+def test_a_sklearn_estimator_is_a_model_artifact_as_with_zenmls_sklearn_integration(home):
+    # ZenML's SklearnMaterializer (active whenever scikit-learn is installed) declares
+    # ArtifactType.MODEL for every BaseEstimator, transformers included.
+    _fitting()
+    version = Client().get_model_version("sklearn_model")
+    for name in ("estimator", "scaler"):
+        assert version.get_model_artifact(name).artifact_type == "ModelArtifact"
+        assert version.get_data_artifact(name) is None
+    assert version.get_model_artifact("estimator").load().predict([[1.0]]).tolist() == [1]

@@ -96,7 +96,7 @@ def _new_version(
 
     info = current_step()
     if artifact_type is None:
-        artifact_type = artifact_type_of(ref.materializer)
+        artifact_type = artifact_type_of(ref.materializer, ref.type_name)
     doc = register_version(
         client.artifacts(),
         name,

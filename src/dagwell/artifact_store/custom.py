@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sys
 import tarfile
 import tempfile
 from collections.abc import Iterator
@@ -174,11 +175,50 @@ def resolve(key: str) -> type[BaseMaterializer]:
     )
 
 
-def artifact_type_of(key: str) -> str:
-    """ZenML's artifact type of a value written by materializer ``key``: a user
-    materializer's ASSOCIATED_ARTIFACT_TYPE (BaseArtifact unless it says), else DataArtifact
-    (what ZenML's built-in and cloudpickle materializers declare)."""
+#: The model classes of ZenML's integrations whose materializers declare ModelArtifact
+#: (sklearn, pytorch, xgboost, lightgbm, tensorflow, huggingface): ZenML activates them
+#: when the library is installed, so their values are model artifacts there.
+_MODEL_BASES = (
+    ("sklearn.base", "BaseEstimator"),
+    ("torch.nn", "Module"),
+    ("xgboost", "Booster"),
+    ("lightgbm", "Booster"),
+    ("tensorflow", "keras.Model"),
+    ("tf_keras", "Model"),
+    ("transformers", "PreTrainedModel"),
+    ("transformers", "TFPreTrainedModel"),
+    ("transformers", "PreTrainedTokenizerBase"),
+)
+
+
+def _loaded_class(module: str, qualname: str) -> type | None:
+    """The class if its module is already imported (nothing is imported here)."""
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found if isinstance(found, type) else None
+
+
+def _is_integration_model(type_name: str) -> bool:
+    module, _, qualname = type_name.rpartition(".")
+    cls = _loaded_class(module, qualname)
+    if cls is None:
+        return False
+    for base_module, base_name in _MODEL_BASES:
+        base = _loaded_class(base_module, base_name)
+        if base is not None and issubclass(cls, base):
+            return True
+    return False
+
+
+def artifact_type_of(key: str, type_name: str = "") -> str:
+    """ZenML's artifact type of a value of ``type_name`` written by materializer ``key``:
+    a user materializer's ASSOCIATED_ARTIFACT_TYPE (BaseArtifact unless it says), a model
+    class of ZenML's integrations ModelArtifact, else DataArtifact (what ZenML's built-in
+    and cloudpickle materializers declare)."""
     if not key.startswith("user:"):
+        if type_name and _is_integration_model(type_name):
+            return ArtifactType.MODEL.value
         return ArtifactType.DATA.value
     try:
         kind = resolve(key).ASSOCIATED_ARTIFACT_TYPE

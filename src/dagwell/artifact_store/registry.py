@@ -407,7 +407,8 @@ def publish_outputs(
             tags=[*config.get("tags", []), *tags],
             run_metadata={**config.get("run_metadata", {}), **metadata},
             producer={"run_id": info.run_id, "step": info.step_id, "output": output},
-            artifact_type=config.get("artifact_type") or artifact_type_of(ref.materializer),
+            artifact_type=config.get("artifact_type")
+            or artifact_type_of(ref.materializer, ref.type_name),
             model=model,
             is_model_artifact=bool(config.get("is_model_artifact")),
         )
