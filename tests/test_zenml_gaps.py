@@ -20,6 +20,7 @@ from dagwell import (
     Client,
     Model,
     ResourceSettings,
+    RunFailedError,
     get_step_context,
     pipeline,
     step,
@@ -230,3 +231,38 @@ def test_a_sklearn_estimator_is_a_model_artifact_as_with_zenmls_sklearn_integrat
         assert version.get_model_artifact(name).artifact_type == "ModelArtifact"
         assert version.get_data_artifact(name) is None
     assert version.get_model_artifact("estimator").load().predict([[1.0]]).tolist() == [1]
+
+
+@step
+def _train_value(value: int) -> Annotated[int, "lazy_trained"]:
+    return value
+
+
+@step
+def _use_value(model: int) -> int:
+    return model
+
+
+@pipeline(model=Model(name="lazy_model"), enable_cache=False)
+def _same_run(value: int) -> None:
+    from dagwell import get_pipeline_context
+
+    _train_value(value)
+    model = get_pipeline_context().model
+    _use_value(model.get_model_artifact("lazy_trained"), after=["_train_value"])
+
+
+@pipeline(model=Model(name="lazy_model"), enable_cache=False)
+def _missing() -> None:
+    from dagwell import get_pipeline_context
+
+    _use_value(get_pipeline_context().model.get_artifact("never_made"))
+
+
+def test_a_models_artifact_in_a_pipeline_function_is_looked_up_when_the_step_starts(home):
+    # ZenML's lazy loading: the artifact an earlier step of the same run produced, in the
+    # run's own model version (not the previous run's, and never None)
+    assert _same_run(3).steps["_use_value"].output.load() == 3
+    assert _same_run(4).steps["_use_value"].output.load() == 4
+    with pytest.raises(RunFailedError, match="never_made.*not found in model `lazy_model`"):
+        _missing()

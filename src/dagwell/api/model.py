@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from dagwell.core.errors import DefinitionError
-from dagwell.core.records import ArtifactVersion
+from dagwell.core.records import ArtifactVersion, LazyModelArtifact
 
 
 class ModelStages(StrEnum):
@@ -157,7 +157,20 @@ class Model:
             model.get("name") == self.name and model.get("number") == self._version_doc()["number"]
         )
 
-    def get_artifact(
+    def get_artifact(self, name: str, version: str | None = None) -> Any:
+        """The artifact ``name`` linked to this model version (its newest, or ``version``);
+        inside a pipeline function ZenML's lazy artifact, looked up when the step starts."""
+        return self._lazy(name, version) or self.find_artifact(name, version)
+
+    def _lazy(self, name: str, version: str | None) -> LazyModelArtifact | None:
+        from dagwell.api.context import _PIPELINE
+
+        if _PIPELINE.get() is None:
+            return None
+        model_version = None if self.version is None else str(self.version)
+        return LazyModelArtifact(self.name, model_version, name, _text(version))
+
+    def find_artifact(
         self, name: str, version: str | None = None, type: str | None = None
     ) -> ArtifactVersion | None:
         """The artifact ``name`` linked to this model version (its newest, or ``version``),
@@ -193,25 +206,24 @@ class Model:
         ]
 
     def load_artifact(self, name: str, version: str | None = None) -> Any:
-        artifact = self.get_artifact(name, version)
+        artifact = self.find_artifact(name, version)
         if artifact is None:
             raise KeyError(
                 f"Model {self.name!r} version {self.model_version!r} has no artifact {name!r}."
             )
         return artifact.load()
 
-    def get_model_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
+    def get_model_artifact(self, name: str, version: str | None = None) -> Any:
         """ZenML's: only an artifact of type ModelArtifact (``ArtifactConfig(artifact_type=
-        ArtifactType.MODEL)``/``is_model_artifact=True``, or its materializer's type)."""
-        return self.get_artifact(name, version, _typed("ModelArtifact"))
+        ArtifactType.MODEL)``/``is_model_artifact=True``, or its materializer's type); in a
+        pipeline function a lazy artifact, which ZenML resolves by name alone."""
+        return self._lazy(name, version) or self.find_artifact(name, version, "ModelArtifact")
 
-    def get_data_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self.get_artifact(name, version, _typed("DataArtifact"))
+    def get_data_artifact(self, name: str, version: str | None = None) -> Any:
+        return self._lazy(name, version) or self.find_artifact(name, version, "DataArtifact")
 
-    def get_deployment_artifact(
-        self, name: str, version: str | None = None
-    ) -> ArtifactVersion | None:
-        return self.get_artifact(name, version, _typed("ServiceArtifact"))
+    def get_deployment_artifact(self, name: str, version: str | None = None) -> Any:
+        return self._lazy(name, version) or self.find_artifact(name, version, "ServiceArtifact")
 
     def set_stage(self, stage: str | ModelStages, force: bool = False) -> None:
         from dagwell.artifact_store.registry import set_stage
@@ -232,10 +244,5 @@ class Model:
         add_metadata(self._artifacts(), "model", self.id, metadata)
 
 
-def _typed(kind: str) -> str | None:
-    """The artifact type to filter by: none inside a pipeline function, where ZenML's
-    ``get_model_artifact``/``get_data_artifact`` give a lazy artifact that is resolved by
-    name alone (``ModelVersionDataLazyLoader`` -> ``get_artifact``)."""
-    from dagwell.api.context import _PIPELINE
-
-    return None if _PIPELINE.get() is not None else kind
+def _text(version: Any) -> str | None:
+    return None if version is None else str(getattr(version, "value", version))

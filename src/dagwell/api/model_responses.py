@@ -85,18 +85,18 @@ class ModelVersionResponse:
         return self._version.run_metadata
 
     def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self._version.get_artifact(name, version)
+        return self._version.find_artifact(name, version)
 
     def get_model_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self._version.get_model_artifact(name, version)
+        return self._version.find_artifact(name, version, "ModelArtifact")
 
     def get_data_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
-        return self._version.get_data_artifact(name, version)
+        return self._version.find_artifact(name, version, "DataArtifact")
 
     def get_deployment_artifact(
         self, name: str, version: str | None = None
     ) -> ArtifactVersion | None:
-        return self._version.get_deployment_artifact(name, version)
+        return self._version.find_artifact(name, version, "ServiceArtifact")
 
     def _linked(self, keep: Callable[[str], bool]) -> dict[str, dict[str, ArtifactVersion]]:
         found: dict[str, dict[str, ArtifactVersion]] = {}

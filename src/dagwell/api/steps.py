@@ -23,7 +23,7 @@ from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
 from dagwell.core.plan import InputSpec, Locator, StepSpec
-from dagwell.core.records import ArtifactVersion
+from dagwell.core.records import ArtifactVersion, LazyModelArtifact
 from dagwell.core.units import check_seconds
 
 if TYPE_CHECKING:  # pydantic only loads once a step asks for settings
@@ -441,6 +441,8 @@ class Step:
             return InputSpec("output", step=value.step_id, output=value.output)
         if isinstance(value, ArtifactVersion):  # Client().get_artifact_version(...), a model's
             return InputSpec("artifact", artifact=value.ref)
+        if isinstance(value, LazyModelArtifact):  # looked up when the step starts
+            return InputSpec("model_artifact", value=value.to_json())
         if type(value).__name__ == "ExternalArtifact" and hasattr(value, "value"):
             value = value.value
         if isinstance(value, StepHandle):

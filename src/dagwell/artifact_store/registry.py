@@ -458,3 +458,31 @@ def input_artifact_name(
     if doc is not None and doc["ref"]["digest"] == ref.digest:
         return str(doc["name"]), doc
     return unnamed_output(str(context.get("pipeline") or ""), source[1], source[2]), None
+
+
+def model_artifact_input(
+    store: ArtifactStore, context: dict[str, Any], wanted: dict[str, Any]
+) -> ArtifactRef:
+    """A step input a Model's ``get_artifact`` gave in the pipeline function, looked up as
+    the step starts (ZenML's ModelVersionDataLazyLoader): the newest artifact ``name``
+    (or its ``version``) linked to the model version, which is the run's own when the
+    pipeline's Model named none. Not found: ZenML's error."""
+    run_model = context.get("model") or {}
+    if wanted["model_version"] is None and run_model.get("name") == wanted["model"]:
+        number = int(run_model["number"])
+    else:
+        number = int(find_model_version(store, wanted["model"], wanted["model_version"])["number"])
+    linked = [
+        d
+        for d in artifact_versions(store, wanted["name"])
+        if (d.get("model") or {}).get("name") == wanted["model"]
+        and (d.get("model") or {}).get("number") == number
+        and (wanted["version"] is None or d["version"] == wanted["version"])
+    ]
+    if not linked:
+        raise ValueError(
+            f"Failed to lazy load model version data: Artifact "
+            f"`{wanted['name']}::{wanted['version']}` not found in model `{wanted['model']}` "
+            f"version `{number}`."
+        )
+    return ArtifactRef.from_json(linked[-1]["ref"])

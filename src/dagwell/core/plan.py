@@ -25,7 +25,7 @@ def _no_retry() -> StepRetryConfig:
     return NO_RETRY
 
 
-InputSource = Literal["output", "value", "artifact", "object"]
+InputSource = Literal["output", "value", "artifact", "object", "model_artifact"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ class InputSpec:
 
     ``output``: an upstream step's output; ``value``: a JSON constant passed inline;
     ``artifact``: a constant already materialized; ``object``: a non-JSON constant still
-    held in memory (only between tracing and the start of the run).
+    held in memory (only between tracing and the start of the run); ``model_artifact``: a
+    model version's artifact looked up when the attempt starts (``value`` says which, see
+    core.records.LazyModelArtifact).
     """
 
     source: InputSource
@@ -65,7 +67,7 @@ class InputSpec:
         data: dict[str, Any] = {"source": self.source}
         if self.source == "output":
             data.update(step=self.step, output=self.output)
-        elif self.source == "value":
+        elif self.source in ("value", "model_artifact"):
             data["value"] = self.value
         else:
             assert self.artifact is not None
@@ -77,8 +79,8 @@ class InputSpec:
         source = data["source"]
         if source == "output":
             return cls("output", step=data["step"], output=data["output"])
-        if source == "value":
-            return cls("value", value=data.get("value"))
+        if source in ("value", "model_artifact"):
+            return cls(source, value=data.get("value"))
         return cls("artifact", artifact=ArtifactRef.from_json(data["artifact"]))
 
 

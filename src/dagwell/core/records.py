@@ -128,6 +128,33 @@ class SettingsView(dict[str, Any]):
 
 
 @dataclass(frozen=True)
+class LazyModelArtifact:
+    """ZenML's LazyArtifactVersionResponse: what a Model's ``get_artifact`` (and its
+    kinds) gives inside a pipeline function. Passed to a step, it is looked up when the
+    step starts, by name in the model version (``model_version`` None: the run's own), so
+    an artifact an earlier step of the same run produced is found, as in ZenML."""
+
+    model: str
+    model_version: str | None
+    name: str
+    version: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "model_version": self.model_version,
+            "name": self.name,
+            "version": self.version,
+        }
+
+    def load(self) -> Any:
+        raise TypeError(
+            f"The artifact {self.name!r} of model {self.model!r} is only looked up when a "
+            "step starts (as in ZenML): pass it to a step and use the value there."
+        )
+
+
+@dataclass(frozen=True)
 class StepConfig:
     """ZenML's ``step_run.config`` / ``pipeline_run.config``: the parameters, the
     configured ``enable_cache`` (None when not set, as in ZenML) and the settings."""

@@ -352,6 +352,8 @@ class Engine:
             elif item.source == "artifact":
                 assert item.artifact is not None
                 refs[name] = item.artifact
+            elif item.source == "model_artifact":
+                pass  # looked up by the attempt itself when it starts (attempt_spec)
             else:
                 params[name] = item.value
         return refs, params
@@ -367,7 +369,10 @@ class Engine:
         spec = self.plan.steps[step_id]
         refs, params = self._resolve_inputs(spec)
         self._inputs[step_id] = (refs, params)
-        if spec.enable_cache:
+        # A model artifact looked up when the step starts is not known yet: never a cache hit
+        if spec.enable_cache and not any(
+            i.source == "model_artifact" for i in spec.inputs.values()
+        ):
             key = cache_key(spec, refs, params)
             self._cache_keys[step_id] = key
             hit = self.store.cache_get(key)
@@ -413,6 +418,7 @@ class Engine:
             for name, item in spec.inputs.items()
             if item.source == "output" and item.step is not None
         }
+        lazy = {n: i.value for n, i in spec.inputs.items() if i.source == "model_artifact"}
         return AttemptSpec(
             run_id=self.run_id,
             step_id=step_id,
@@ -435,6 +441,7 @@ class Engine:
                 "run_name": self.plan.run_name,
                 "run_params": self.plan.params,
                 **({"input_sources": sources} if sources else {}),
+                **({"lazy_inputs": lazy} if lazy else {}),
                 **(spec.context or {}),
             },
         )

@@ -28,7 +28,12 @@ from datetime import datetime
 from typing import Any
 
 from dagwell.artifact_store import custom
-from dagwell.artifact_store.registry import RegistryLoader, input_artifact_name, publish_outputs
+from dagwell.artifact_store.registry import (
+    RegistryLoader,
+    input_artifact_name,
+    model_artifact_input,
+    publish_outputs,
+)
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
@@ -130,6 +135,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
     started = time.time()
     store = open_artifact_store(spec.artifact_store)
     loading: str | None = None
+    inputs = dict(spec.inputs)
     try:
         if func is None:
             from dagwell.runtimes.locator import resolve_function
@@ -137,7 +143,10 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             func = resolve_function(spec.locator)
         kwargs = dict(spec.params)
         unloaded = unmaterialized_inputs(func)
-        for name, ref in spec.inputs.items():
+        for name, wanted in ((spec.context or {}).get("lazy_inputs") or {}).items():
+            loading = name  # a model's artifact, looked up now as ZenML does
+            inputs[name] = model_artifact_input(store, spec.context or {}, wanted)
+        for name, ref in inputs.items():
             loading = name
             if name in unloaded:
                 loader = RegistryLoader(lambda: store)
@@ -158,7 +167,8 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         if loading is not None and not isinstance(error, ConfigError | ArtifactError):
             manifest = replace(
                 manifest,
-                error_message=f"loading input {loading!r} ({spec.inputs[loading].type_name}) "
+                error_message=f"loading input {loading!r} "
+                f"({inputs[loading].type_name if loading in inputs else 'model artifact'}) "
                 f"raised: {manifest.error_message}",
             )
         store.write_manifest(spec.manifest_key, manifest)
@@ -172,7 +182,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         outputs=spec.outputs,
         artifact_store=spec.artifact_store,
         context=dict(spec.context or {}),
-        inputs=dict(spec.inputs),
+        inputs=inputs,
     )
     try:
         assert func is not None
