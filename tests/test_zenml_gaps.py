@@ -33,6 +33,9 @@ from dagwell.materializers.base_materializer import BaseMaterializer
 
 @step(enable_cache=True, settings={"resources": ResourceSettings(cpu_count=1)})
 def _configured(x: int) -> int:
+    config = get_step_context().step_run.config  # the same shape inside the step
+    assert config.enable_cache is True and config.settings["resources"].cpu_count == 1
+    assert config.parameters == {"x": 1}
     return x + 1
 
 
@@ -187,7 +190,8 @@ def _tagging() -> None:
 
 
 def test_remove_tags_untags_artifact_versions_as_zenml_does(home):
-    from dagwell import add_tags, remove_tags, save_artifact
+    from dagwell import save_artifact
+    from dagwell.utils.tag_utils import add_tags, remove_tags  # ZenML's module path too
 
     _tagging()
     client = Client()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dagwell.core.context import StepInfo, current_step
-from dagwell.core.records import ArtifactVersion, StepConfig
+from dagwell.core.records import ArtifactVersion, StepConfig, make_config
 
 if TYPE_CHECKING:
     from dagwell.api.model import Model
@@ -91,7 +91,7 @@ class StepContext:
         return _StepView(
             info.step_id,
             f"{info.run_id}/{info.step_id}",
-            StepConfig(name=info.step_name, parameters=dict(info.params)),
+            make_config(info.step_name, info.params, info.context.get("config") or {}),
             "failed" if info.in_hook else "running",
         )
 

@@ -189,7 +189,8 @@ class PlanSource:
         return {}
 
 
-def _config(name: str, params: dict[str, Any], recorded: dict[str, Any]) -> StepConfig:
+def make_config(name: str, params: dict[str, Any], recorded: dict[str, Any]) -> StepConfig:
+    """A StepConfig from the parameters and a recorded config (see core.plan StepSpec)."""
     settings = {
         k: SettingsView(v) if isinstance(v, dict) else v
         for k, v in (recorded.get("settings") or {}).items()
@@ -250,7 +251,7 @@ class StepRun:
 
     @property
     def config(self) -> StepConfig:
-        return _config(self.step_name, self.params, self._plan.step_config(self.name))
+        return make_config(self.step_name, self.params, self._plan.step_config(self.name))
 
     @property
     def run_metadata(self) -> dict[str, Any]:
@@ -379,7 +380,7 @@ class PipelineRun:
 
     @property
     def config(self) -> StepConfig:
-        return _config(self.pipeline, self.params, self._plan.run_config())
+        return make_config(self.pipeline, self.params, self._plan.run_config())
 
     @property
     def duration(self) -> float | None:

@@ -442,6 +442,7 @@ class Engine:
                 "run_params": self.plan.params,
                 **({"input_sources": sources} if sources else {}),
                 **({"lazy_inputs": lazy} if lazy else {}),
+                **({"config": spec.config} if _configured(spec.config) else {}),
                 **(spec.context or {}),
             },
         )
@@ -719,3 +720,11 @@ class Engine:
             self._hook_calls.append(
                 (hooks.on_success, event, f"on_success hook of {change.step_id}")
             )
+
+
+def _configured(config: dict[str, Any] | None) -> bool:
+    """Whether a step's recorded config says more than the defaults (then its attempts
+    carry it, for ``get_step_context().step_run.config``)."""
+    if not config:
+        return False
+    return bool(config.get("settings") or config.get("enable_cache") is not None)
