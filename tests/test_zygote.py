@@ -83,3 +83,14 @@ def test_a_warm_childs_pipe_comes_with_its_pid_and_an_older_exit_of_that_pid_is_
         os.close(spec_r)
         theirs.close()
         ours.close()
+
+
+def test_a_warm_child_runs_with_its_own_attempts_environment(home, cgroups):
+    """A warm child rehearses the start of an attempt like the coming one (the previous
+    launch's spec) while it waits; the attempt it then runs sees its own step and number."""
+    if cgroups != "v1":
+        pytest.skip("warm children need cgroup v1 (v2 cannot rename a cgroup)")
+    run = workloads.env_chain()
+    seen = {step_id: s.output.load() for step_id, s in run.steps.items()}
+    assert seen == {step_id: f"{step_id}/1" for step_id in run.steps}
+    assert len(seen) == 4

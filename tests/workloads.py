@@ -284,3 +284,18 @@ def parent_huge_pages() -> int:
 @pipeline(enable_cache=False)
 def huge_pages_probe() -> None:
     parent_huge_pages()
+
+
+@step(enable_cache=False)
+def own_env(before: str) -> str:
+    """What this attempt's environment says it is (a warm child rehearsed another's)."""
+    return f"{os.environ['DAGWELL_STEP_ID']}/{os.environ['DAGWELL_ATTEMPT_NUMBER']}"
+
+
+@pipeline(enable_cache=False)
+def env_chain() -> None:
+    """A chain: each attempt after the first runs in a warm child that, while it waited,
+    rehearsed its start with the spec of the attempt launched before it."""
+    x = own_env("")
+    for _ in range(3):
+        x = own_env(x)

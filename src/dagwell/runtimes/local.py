@@ -171,7 +171,7 @@ class LocalRuntime:
         if group is not None:
             self.sampler.add(key, group)
         if isinstance(node, V1Node):
-            self._prewarm(node)  # for the next launch, while this attempt runs
+            self._prewarm(node, spec)  # for the next launch, while this attempt runs
         if pid is None:
             return ""
         self._started(key, pid)
@@ -218,7 +218,7 @@ class LocalRuntime:
                 self.warm.remove(item)
                 self.housekeeping.submit(item[1].remove)
 
-    def _prewarm(self, node: V1Node) -> None:
+    def _prewarm(self, node: V1Node, like: AttemptSpec) -> None:
         """Keep WARM_CHILDREN warm children coming: spare cgroups are made, and the zygote
         asked for their children, by the housekeeping thread (see :mod:`housekeeping`)."""
         zygote = self.zygote
@@ -235,7 +235,7 @@ class LocalRuntime:
                 spare = None
                 try:
                     spare = node.spare(f"{SPARE_PREFIX}{slot}")
-                    zygote.prewarm(slot, [str(p) for p in spare.procs_files])
+                    zygote.prewarm(slot, [str(p) for p in spare.procs_files], like)
                     self.warm.append((slot, spare))
                 except (OSError, ZygoteGone) as error:  # that launch forks instead
                     log.debug("no warm child: %s", error)

@@ -124,7 +124,7 @@ def _prewarm(
     try:
         for path in request["procs"]:
             fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
-        pid, spec_w = fork_warm(functions, fds, close_fds)
+        pid, spec_w = fork_warm(functions, fds, close_fds, request.get("like"))
     except OSError as error:
         os.write(events.fileno(), f"w {slot}\t{error}\n".encode())
         return None
@@ -208,10 +208,14 @@ class Zygote:
         """Ask for an attempt to be forked; its pid arrives later in ``started``."""
         self._send({"spec": spec.to_json(), "procs": procs_files})
 
-    def prewarm(self, slot: int, procs_files: list[str]) -> None:
+    def prewarm(self, slot: int, procs_files: list[str], like: AttemptSpec | None = None) -> None:
         """Ask for a warm child in the (spare) cgroup of ``procs_files``: it arrives in
-        ``warm`` (or its slot in ``no_warm``)."""
-        self._send({"warm": slot, "procs": procs_files})
+        ``warm`` (or its slot in ``no_warm``). ``like``: an attempt like the one it will
+        run, which it rehearses the start of while it waits (see ``fork_warm``)."""
+        request: dict[str, Any] = {"warm": slot, "procs": procs_files}
+        if like is not None:
+            request["like"] = json.dumps(like.to_json())
+        self._send(request)
 
     def hand(self, slot: int, spec: AttemptSpec) -> int | None:
         """Give ``spec`` to the warm child of ``slot`` (see ``warm``); its pid, or None if
