@@ -265,6 +265,7 @@ class Pipeline:
 
         defaults: ResourceSettings | None = self.settings.resources
         run_settings = settings_json(self.options.get("settings"))
+        configs: dict[int, dict[str, Any]] = {}
         specs = {}
         for step_id, spec in trace.specs.items():
             step = trace.steps[step_id]
@@ -285,12 +286,16 @@ class Pipeline:
             step_context = self._step_context(spec.context, step)
             if step_context:
                 changes["context"] = step_context
-            step_settings = settings_json(step.configuration.settings)
-            changes["config"] = {
-                "enable_cache": step.enable_cache,
-                # ZenML merges the pipeline's settings under the step's own
-                "settings": {**run_settings, **step_settings},
-            }
+            step_config = configs.get(id(step))
+            if step_config is None:  # once per step object: a fan-out calls one step 10k times
+                own = {"resources": step.resources, "kubernetes": step.pod}
+                step_settings = settings_json({k: v for k, v in own.items() if v is not None})
+                step_config = configs[id(step)] = {
+                    "enable_cache": step.enable_cache,
+                    # ZenML merges the pipeline's settings under the step's own
+                    "settings": {**run_settings, **step_settings},
+                }
+            changes["config"] = step_config
             specs[step_id] = replace(spec, **changes)
         plan = Plan(
             pipeline=self.name,

@@ -19,10 +19,15 @@ if TYPE_CHECKING:  # pydantic is loaded when a plan is built, not when dagwell i
     from dagwell.core.settings import StepRetryConfig
 
 
-def _no_retry() -> StepRetryConfig:
-    from dagwell.core.settings import NO_RETRY
+_NO_RETRY: list[StepRetryConfig] = []  # NO_RETRY, once a plan needs it
 
-    return NO_RETRY
+
+def _no_retry() -> StepRetryConfig:
+    if not _NO_RETRY:
+        from dagwell.core.settings import NO_RETRY
+
+        _NO_RETRY.append(NO_RETRY)
+    return _NO_RETRY[0]
 
 
 InputSource = Literal["output", "value", "artifact", "object", "model_artifact"]
