@@ -157,11 +157,10 @@ class Client(ZenMLClientMixin):
     def _loader(self, row: Mapping[str, Any] | None = None) -> ArtifactLoader:
         """Loads from the run's own artifact store (``artifact_store=`` of its
         orchestrator) when it had one, else the client's; reads the registry there too."""
-        from dagwell.artifact_store.registry import RegistryLoader
+        from dagwell.engine.unnamed import RunLoader
 
         own = ((row or {}).get("orchestrator") or {}).get("artifact_store")
-        url = str(own) if own else None
-        return RegistryLoader(lambda: self.artifacts(url))
+        return RunLoader(self, str(own) if own else None)
 
     def attempt_log(self, run: PipelineRun, step: str, attempt: int) -> AttemptLogReader:
         """Attempt ``attempt`` of ``step``'s log: in the run's artifact store (where the

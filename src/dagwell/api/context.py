@@ -127,6 +127,9 @@ class StepContext:
         found = {}
         for name, ref in self._info.inputs.items():
             known, doc = input_artifact_name(client.artifacts(), self._info.context, name, ref)
+            if doc is not None and doc["version"] is None:  # unnamed: its number, once recorded
+                derived = loader.published(*(self._info.context["input_sources"][name]))
+                doc = derived if derived and derived["ref"]["digest"] == ref.digest else doc
             found[name] = [
                 ArtifactVersion(known, None, ref, ref.digest, _loader=loader)
                 if doc is None

@@ -151,11 +151,23 @@ class Model:
         return read_metadata(self._artifacts(), "model", self.id)
 
     # -- what it holds ---------------------------------------------------------------------
-    def _links_here(self, doc: dict[str, Any]) -> bool:
+    def _links_here(self, doc: dict[str, Any], cached: set[tuple[str, str, str]]) -> bool:
+        """Produced for this model version, or taken from the cache by a step run for it."""
         model = doc.get("model") or {}
-        return bool(
-            model.get("name") == self.name and model.get("number") == self._version_doc()["number"]
-        )
+        if model.get("name") == self.name and model.get("number") == self._version_doc()["number"]:
+            return True
+        producer = doc.get("producer") or {}
+        return (producer.get("run_id"), producer.get("step"), producer.get("output")) in cached
+
+    def _cached(self, client: Any) -> set[tuple[str, str, str]]:
+        from dagwell.engine import unnamed
+
+        return unnamed.cached_for_model(client, self.name, self._version_doc()["number"])
+
+    def _client(self) -> Any:
+        from dagwell.api.client import Client
+
+        return Client(artifact_store=str(self._artifacts().url))
 
     def get_artifact(self, name: str, version: str | None = None) -> Any:
         """The artifact ``name`` linked to this model version (its newest, or ``version``);
@@ -175,34 +187,33 @@ class Model:
     ) -> ArtifactVersion | None:
         """The artifact ``name`` linked to this model version (its newest, or ``version``),
         of ZenML's artifact ``type`` when given ("ModelArtifact", "DataArtifact", ...)."""
-        from dagwell.artifact_store.registry import RegistryLoader, artifact_versions
+        from dagwell.engine import unnamed
 
         kind = None if type is None else str(getattr(type, "value", type))
+        client = self._client()
+        cached = self._cached(client)
         linked = [
             d
-            for d in artifact_versions(self._artifacts(), name)
-            if self._links_here(d)
+            for d in unnamed.versions(client, name)
+            if self._links_here(d, cached)
             and (version is None or d["version"] == str(version))
             and (kind is None or d.get("artifact_type", "DataArtifact") == kind)
         ]
         if not linked:
             return None
-        return ArtifactVersion.from_doc(linked[-1], RegistryLoader(self._artifacts))
+        return ArtifactVersion.from_doc(linked[-1], unnamed.loader_of(client, linked[-1]))
 
     def linked_artifacts(self) -> list[ArtifactVersion]:
         """Every artifact version linked to this model version, oldest first."""
-        from dagwell.artifact_store.registry import (
-            RegistryLoader,
-            artifact_names,
-            artifact_versions,
-        )
+        from dagwell.engine import unnamed
 
-        store = self._artifacts()
+        client = self._client()
+        cached = self._cached(client)
         return [
-            ArtifactVersion.from_doc(d, RegistryLoader(self._artifacts))
-            for name in artifact_names(store)
-            for d in artifact_versions(store, name)
-            if self._links_here(d)
+            ArtifactVersion.from_doc(d, unnamed.loader_of(client, d))
+            for name in unnamed.names(client)
+            for d in unnamed.versions(client, name)
+            if self._links_here(d, cached)
         ]
 
     def load_artifact(self, name: str, version: str | None = None) -> Any:

@@ -234,17 +234,19 @@ class ZenMLClientMixin:
     ) -> ArtifactVersion:
         """The newest version of a named artifact, or the given ``version``; or the artifact
         version with this id (or id prefix), as ZenML's ``name_id_or_prefix`` allows."""
-        from dagwell.artifact_store.registry import get_version
+        from dagwell.engine import unnamed
 
-        doc = get_version(self.artifacts(), str(name_id_or_prefix), version)
-        return ArtifactVersion.from_doc(doc, self._loader())
+        client: Any = self
+        doc = unnamed.get(client, str(name_id_or_prefix), version)
+        return ArtifactVersion.from_doc(doc, unnamed.loader_of(client, doc))
 
     def get_artifact(self, name_id_or_prefix: str, **_: Any) -> ArtifactView:
         """ZenML's ArtifactResponse of a named artifact (``.versions``, ``.latest_...``)."""
-        from dagwell.artifact_store.registry import artifact_names
+        from dagwell.engine import unnamed
 
         name = str(name_id_or_prefix)
-        if name not in artifact_names(self.artifacts()):
+        client: Any = self
+        if name not in unnamed.names(client):
             raise KeyError(
                 f"No artifact named {name!r} in {self.artifacts().url}. Name step outputs "
                 "with Annotated[T, 'name'] or save one with save_artifact(value, name=...)."
@@ -252,9 +254,10 @@ class ZenMLClientMixin:
         return ArtifactView(name, self)
 
     def list_artifacts(self, name: str | None = None, **_: Any) -> Page:
-        from dagwell.artifact_store.registry import artifact_names
+        from dagwell.engine import unnamed
 
-        names = artifact_names(self.artifacts())
+        client: Any = self
+        names = unnamed.names(client)
         return Page(ArtifactView(n, self) for n in names if name is None or n == name)
 
     def list_artifact_versions(
@@ -266,14 +269,15 @@ class ZenMLClientMixin:
         tags: list[str] | None = None,
         **_: Any,
     ) -> Page:
-        from dagwell.artifact_store.registry import artifact_names, artifact_versions
+        from dagwell.engine import unnamed
 
+        client: Any = self
         wanted = name or artifact_name
-        names = [wanted] if wanted else artifact_names(self.artifacts())
+        names = [wanted] if wanted else unnamed.names(client)
         found = [
-            ArtifactVersion.from_doc(d, self._loader())
+            ArtifactVersion.from_doc(d, unnamed.loader_of(client, d))
             for n in names
-            for d in artifact_versions(self.artifacts(), n)
+            for d in unnamed.versions(client, n)
         ]
         need = {*(tags or []), *([tag] if tag else [])}
         if need:

@@ -385,19 +385,78 @@ def unnamed_output(pipeline: str, step_id: str, output: str) -> str:
     return f"{pipeline or 'unlisted'}::{step_id}::{output}"
 
 
+_UNNAMED = uuid.UUID("6f1c2a52-8d0e-5b7a-9c43-2d1e0f6a7b85")
+
+
+def unnamed_id(run_id: str, step_id: str, output: str) -> str:
+    """The id of the artifact version an unnamed output is: the same every time it is
+    read, and known in the attempt's process without reading anything."""
+    return uuid.uuid5(_UNNAMED, f"{run_id}/{step_id}/{output}").hex
+
+
+def _link_key(version_id: str) -> str:
+    return f"registry/links/{encode(version_id)}.json"
+
+
+def unnamed_doc(
+    store: ArtifactStore,
+    name: str,
+    version: int,
+    ref: dict[str, Any],
+    producer: dict[str, Any],
+    created: float,
+) -> dict[str, Any]:
+    """The version document of an unnamed output, derived from the run store's record of
+    the step (see dagwell.api.unnamed) with what was added to it by id: metadata, tags and
+    the model version it was produced for."""
+    version_id = unnamed_id(producer["run_id"], producer["step"], producer["output"])
+    link = None
+    try:
+        link = store.read_doc(_link_key(version_id))
+    except ArtifactCorrupt as error:  # the version itself still holds
+        log.warning("%s", error)
+    return {
+        "id": version_id,
+        "name": name,
+        "version": str(version),
+        "ref": ref,
+        "tags": list(dict.fromkeys(read_tags(store, version_id))),
+        "run_metadata": read_metadata(store, "artifact", version_id),
+        "producer": producer,
+        "artifact_type": "DataArtifact",
+        "model": (link or {}).get("model"),
+        "is_model_artifact": False,
+        "created": created,
+    }
+
+
 def publish_outputs(
     store: ArtifactStore, info: StepInfo, refs: dict[str, ArtifactRef], now: datetime
 ) -> None:
-    """Register every output of a finished attempt as an artifact version, as ZenML 0.98
-    does: an output named by ``Annotated``/``ArtifactConfig(name=)`` under that name, any
-    other under ``<pipeline>::<invocation id>::<output>`` (``output``, ``output_0``, ...)."""
+    """Register a finished attempt's named outputs as artifact versions (ZenML 0.98: an
+    output named by ``Annotated``/``ArtifactConfig(name=)`` is a version of that name).
+
+    Every other output is one too, ``<pipeline>::<invocation id>::<output>``, but nothing
+    is written for it here: its versions are derived from the run store's record of the
+    step when read (dagwell.api.unnamed), so an attempt pays nothing for them. Only what
+    that record lacks is written, by the version's id: metadata and tags the step added,
+    and the model version it was produced for."""
     configs: dict[str, dict[str, Any]] = info.context.get("artifacts") or {}
     model = info.context.get("model")
     substitutions = dict(info.context.get("substitutions") or {})
     for output, ref in refs.items():
-        config = configs.get(output) or {}
+        config = configs.get(output)
         metadata = info.output_metadata.get(output, {})
         tags = info.output_tags.get(output, [])
+        if config is None:
+            version_id = unnamed_id(info.run_id, info.step_id, output)
+            if metadata:
+                add_metadata(store, "artifact", version_id, metadata)
+            if tags:
+                add_tags(store, version_id, tags)
+            if model:
+                store.write_doc(_link_key(version_id), {"model": model})
+            continue
         template = config.get("name") or unnamed_output(info.pipeline, info.step_id, output)
         doc = register_version(
             store,
@@ -457,7 +516,14 @@ def input_artifact_name(
     doc = find_published(store, *source)
     if doc is not None and doc["ref"]["digest"] == ref.digest:
         return str(doc["name"]), doc
-    return unnamed_output(str(context.get("pipeline") or ""), source[1], source[2]), None
+    name = unnamed_output(str(context.get("pipeline") or ""), source[1], source[2])
+    return name, {  # an unnamed output's version: its id is known here, its number is not
+        "name": name,
+        "version": None,
+        "ref": ref.to_json(),
+        "id": unnamed_id(*source),
+        "producer": {"run_id": source[0], "step": source[1], "output": source[2]},
+    }
 
 
 def model_artifact_input(

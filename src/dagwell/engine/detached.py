@@ -27,7 +27,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dagwell.artifact_store.registry import RegistryLoader
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.errors import ConfigError, RunNotFound
 from dagwell.core.failures import FailureKind
@@ -65,6 +64,7 @@ from dagwell.store.ownership import ORPHAN_AFTER, is_orphaned, owner_tag
 from dagwell.store.views import read_run
 
 if TYPE_CHECKING:
+    from dagwell.engine.unnamed import RunLoader
     from dagwell.kubernetes.api import KubeApi
 
 log = logging.getLogger("dagwell.engine.detached")
@@ -97,7 +97,7 @@ def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
             raise
         finally:
             api.close()
-        return read_run(store, run_id, RegistryLoader(lambda: artifacts))
+        return read_run(store, run_id, _run_loader(store, artifacts))
     finally:
         store.close()
 
@@ -322,3 +322,10 @@ def start_scheduled(*, progress: Progress | None = None) -> int:
     finally:
         store.close()
     return orchestrate(run_id, progress=progress)
+
+
+def _run_loader(store: Store, artifacts: Any) -> RunLoader:
+    """Reads the run's outputs as the artifact versions a Client lists (see engine.unnamed)."""
+    from dagwell.engine.unnamed import RunLoader, StoreReader
+
+    return RunLoader(StoreReader(store.url, lambda: artifacts), None)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dagwell.artifact_store.registry import RegistryLoader
 from dagwell.artifact_store.store import ArtifactStore
 from dagwell.core.records import PipelineRun, RunFailedError
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.store.views import read_run
 
 if TYPE_CHECKING:
+    from dagwell.engine.unnamed import RunLoader
     from dagwell.store import Store
 
 
@@ -33,7 +33,14 @@ def finished_run(
     store: Store, run_id: str, status: RunStatus, artifacts: ArtifactStore
 ) -> PipelineRun:
     """The recorded run; raises RunFailedError (with ``.run``) unless it completed."""
-    run = read_run(store, run_id, RegistryLoader(lambda: artifacts))
+    run = read_run(store, run_id, _run_loader(store, artifacts))
     if status is not RunStatus.COMPLETED:
         raise RunFailedError(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
     return run
+
+
+def _run_loader(store: Store, artifacts: ArtifactStore) -> RunLoader:
+    """Reads the run's outputs as the artifact versions a Client lists (see engine.unnamed)."""
+    from dagwell.engine.unnamed import RunLoader, StoreReader
+
+    return RunLoader(StoreReader(store.url, lambda: artifacts), None)

@@ -202,7 +202,13 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             cls = custom.resolve(chosen[name]) if name in chosen else None
             refs[name], notes = store.put(value, cls)
             warnings.extend(notes)
-        publish_outputs(store, info, refs, datetime.now())
+        if (  # an unnamed output with nothing of its own is registered by its record alone
+            info.context.get("artifacts")
+            or info.output_metadata
+            or info.output_tags
+            or info.context.get("model")
+        ):
+            publish_outputs(store, info, refs, datetime.now())
     except Exception as error:
         traceback.print_exc()
         store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))

@@ -430,6 +430,43 @@ class Store:
 
         return self._read(read)
 
+    def produced_outputs(
+        self, pipeline: str | None = None, step_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Steps that produced their outputs themselves (completed, not cached), oldest run
+        first: ``run_id``, ``pipeline``, ``created_at``, ``orchestrator``, ``step_id``,
+        ``outputs``. ZenML's unnamed artifact versions are derived from these (see
+        dagwell.api.unnamed)."""
+        r, s = schema.runs, schema.steps
+        query = (
+            select(r.c.id, r.c.pipeline, r.c.created_at, r.c.orchestrator, s.c.step_id, s.c.outputs)
+            .select_from(r.join(s, s.c.run_id == r.c.id))
+            .where(s.c.status == "completed", s.c.cached_from.is_(None))
+            .order_by(r.c.created_at, r.c.id, s.c.position)
+        )
+        if pipeline is not None:
+            query = query.where(r.c.pipeline == pipeline)
+        if step_id is not None:
+            query = query.where(s.c.step_id == step_id)
+
+        def read(conn: Any) -> list[dict[str, Any]]:
+            return [
+                {**dict(row), "run_id": row["id"], "outputs": row["outputs"] or {}}
+                for row in conn.execute(query).mappings()
+                if row["outputs"]
+            ]
+
+        return self._read(read)
+
+    def cached_steps(self) -> list[dict[str, Any]]:
+        """Steps that took their outputs from the cache: ``run_id``, ``step_id``,
+        ``cached_from`` (the run that produced them), ``outputs``."""
+        s = schema.steps
+        query = select(s.c.run_id, s.c.step_id, s.c.cached_from, s.c.outputs).where(
+            s.c.status == "cached", s.c.cached_from.is_not(None)
+        )
+        return self._read(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
     def cache_get(self, cache_key: str) -> dict[str, Any] | None:
         t = schema.step_cache
 
