@@ -270,3 +270,28 @@ def test_a_models_artifact_in_a_pipeline_function_is_looked_up_when_the_step_sta
     assert _same_run(4).steps["_use_value"].output.load() == 4
     with pytest.raises(RunFailedError, match="never_made.*not found in model `lazy_model`"):
         _missing()
+
+
+@step(enable_cache=True)
+def _always_cached(x: int) -> int:
+    return x
+
+
+@pipeline
+def _yaml_cached() -> None:
+    _always_cached(1)
+
+
+def test_a_run_configurations_enable_cache_is_every_steps(home, tmp_path):
+    # zenml/config/compiler.py _apply_run_configuration: "Override `enable_cache` of all
+    # steps if set at run level", over the step's own @step(enable_cache=True)
+    config = tmp_path / "run.yaml"
+    config.write_text("enable_cache: false\n")
+    configured = _yaml_cached.with_options(config_path=str(config))
+    configured()
+    again = configured()
+    assert again.steps["_always_cached"].cached_from is None  # ran again, no cache hit
+    assert again.steps["_always_cached"].config.enable_cache is False
+    assert again.config.enable_cache is False
+    _yaml_cached()
+    assert _yaml_cached().steps["_always_cached"].cached_from is not None  # without it: cached

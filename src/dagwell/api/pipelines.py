@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("dagwell")
 
+#: A run configuration file's enable_cache (config_path=), which ZenML applies to every step.
+_RUN_CACHE = "_run_enable_cache"
+
 _OPTIONS = (
     "name",
     "enable_cache",
@@ -115,7 +118,11 @@ class Pipeline:
             from dagwell.api.pipeline_config import load_config, merge
 
             given = {k: v for k, v in options.items() if k in explicit}
-            options = {**merge(options, load_config(config_path), str(config_path)), **given}
+            config = load_config(config_path)
+            options = {**merge(options, config, str(config_path)), **given}
+            if config.get("enable_cache") is not None and "enable_cache" not in given:
+                # ZenML's run configuration: its enable_cache is every step's too
+                options[_RUN_CACHE] = bool(config["enable_cache"])
         self.options = dict(options)
         for key in list(self.options):
             if key in _UNSUPPORTED:
@@ -125,7 +132,7 @@ class Pipeline:
                     f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=4
                 )
                 self.options.pop(key)
-            elif key not in _OPTIONS:
+            elif key not in _OPTIONS and key != _RUN_CACHE:
                 raise DefinitionError(
                     f"Unknown option {key}= for {owner}; known options: {', '.join(_OPTIONS)}."
                 )
@@ -266,14 +273,14 @@ class Pipeline:
         defaults: ResourceSettings | None = self.settings.resources
         run_settings = settings_json(self.options.get("settings"))
         configs: dict[int, dict[str, Any]] = {}
+        run_cache: bool | None = self.options.get(_RUN_CACHE)  # a YAML's, over every step's
         specs = {}
         for step_id, spec in trace.specs.items():
             step = trace.steps[step_id]
+            step_cache = step.enable_cache if run_cache is None else run_cache
             changes: dict[str, Any] = {
                 "retry": step.retry or self.retry or NO_RETRY,
-                "enable_cache": self.enable_cache
-                if step.enable_cache is None
-                else step.enable_cache,
+                "enable_cache": self.enable_cache if step_cache is None else step_cache,
             }
             if step.resources is None and defaults is not None:
                 changes.update(
@@ -291,7 +298,7 @@ class Pipeline:
                 own = {"resources": step.resources, "kubernetes": step.pod}
                 step_settings = settings_json({k: v for k, v in own.items() if v is not None})
                 step_config = configs[id(step)] = {
-                    "enable_cache": step.enable_cache,
+                    "enable_cache": step_cache,
                     # ZenML merges the pipeline's settings under the step's own
                     "settings": {**run_settings, **step_settings},
                 }
