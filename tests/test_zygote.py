@@ -94,3 +94,34 @@ def test_a_warm_child_runs_with_its_own_attempts_environment(home, cgroups):
     seen = {step_id: s.output.load() for step_id, s in run.steps.items()}
     assert seen == {step_id: f"{step_id}/1" for step_id in run.steps}
     assert len(seen) == 4
+
+
+def test_a_warm_request_carries_a_spec_to_rehearse_with_unless_it_is_large():
+    """The template rides in the warm request (the zygote decodes it); a spec with large
+    params is not carried twice."""
+    import json
+    import socket
+
+    from dagwell.core.plan import Locator
+    from dagwell.runtimes.base import AttemptSpec
+    from dagwell.runtimes.zygote import REHEARSAL_MAX, Zygote
+
+    def spec(params: dict) -> AttemptSpec:
+        return AttemptSpec(
+            "run", "s", "s", 1, Locator("m", "f"), {}, params, (), "/nowhere", "k.json"
+        )
+
+    req_r, req_w = os.pipe()
+    ours, theirs = socket.socketpair()
+    zygote = Zygote(os.getpid(), -1, req_w, ours)
+    try:
+        zygote.prewarm(1, [], spec({"n": 1}))
+        zygote.prewarm(2, [], spec({"big": "x" * REHEARSAL_MAX}))
+        small, large = (json.loads(line) for line in os.read(req_r, 1 << 20).splitlines())
+        assert AttemptSpec.from_json(json.loads(small["like"])).params == {"n": 1}
+        assert large == {"warm": 2, "procs": []}
+    finally:
+        for fd in (req_r, req_w):
+            os.close(fd)
+        ours.close()
+        theirs.close()

@@ -48,6 +48,10 @@ from dagwell.runtimes.worker import prepare_process
 Functions = Mapping[str, Callable[..., Any] | None]
 
 
+#: The largest spec (JSON characters) a warm child is given to rehearse with.
+REHEARSAL_MAX = 16384
+
+
 class ZygoteGone(Exception):
     """The zygote died or stopped answering."""
 
@@ -214,7 +218,9 @@ class Zygote:
         run, which it rehearses the start of while it waits (see ``fork_warm``)."""
         request: dict[str, Any] = {"warm": slot, "procs": procs_files}
         if like is not None:
-            request["like"] = json.dumps(like.to_json())
+            text = json.dumps(like.to_json())
+            if len(text) <= REHEARSAL_MAX:  # (large params: not worth carrying twice)
+                request["like"] = text
         self._send(request)
 
     def hand(self, slot: int, spec: AttemptSpec) -> int | None:
