@@ -295,3 +295,21 @@ def test_a_run_configurations_enable_cache_is_every_steps(home, tmp_path):
     assert again.config.enable_cache is False
     _yaml_cached()
     assert _yaml_cached().steps["_always_cached"].cached_from is not None  # without it: cached
+
+
+@step
+def _unnamed_weights() -> _Weights:
+    return _Weights([1.5])
+
+
+@pipeline(model=Model(name="unnamed_typed"), enable_cache=False)
+def _unnamed_typed() -> None:
+    _unnamed_weights()
+
+
+def test_an_unnamed_output_keeps_its_materializers_artifact_type(home):
+    run = _unnamed_typed()
+    assert run.steps["_unnamed_weights"].output.artifact_type == "ModelArtifact"
+    version = Client().get_model_version("unnamed_typed")
+    found = version.get_model_artifact("_unnamed_typed::_unnamed_weights::output")
+    assert found is not None and found.load().values == [1.5]

@@ -407,8 +407,8 @@ def unnamed_doc(
     created: float,
 ) -> dict[str, Any]:
     """The version document of an unnamed output, derived from the run store's record of
-    the step (see dagwell.api.unnamed) with what was added to it by id: metadata, tags and
-    the model version it was produced for."""
+    the step (see dagwell.api.unnamed) with what was added to it by id: metadata, tags,
+    the model version it was produced for and its artifact type when not DataArtifact."""
     version_id = unnamed_id(producer["run_id"], producer["step"], producer["output"])
     link = None
     try:
@@ -423,7 +423,7 @@ def unnamed_doc(
         "tags": list(dict.fromkeys(read_tags(store, version_id))),
         "run_metadata": read_metadata(store, "artifact", version_id),
         "producer": producer,
-        "artifact_type": "DataArtifact",
+        "artifact_type": (link or {}).get("artifact_type") or "DataArtifact",
         "model": (link or {}).get("model"),
         "is_model_artifact": False,
         "created": created,
@@ -454,8 +454,9 @@ def publish_outputs(
                 add_metadata(store, "artifact", version_id, metadata)
             if tags:
                 add_tags(store, version_id, tags)
-            if model:
-                store.write_doc(_link_key(version_id), {"model": model})
+            kind = artifact_type_of(ref.materializer, ref.type_name)
+            if model or kind != "DataArtifact":  # what the run store's record lacks
+                store.write_doc(_link_key(version_id), {"model": model, "artifact_type": kind})
             continue
         template = config.get("name") or unnamed_output(info.pipeline, info.step_id, output)
         doc = register_version(
