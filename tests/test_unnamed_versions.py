@@ -11,7 +11,7 @@ ZenML code sees of them.
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 
@@ -197,3 +197,24 @@ def test_a_step_input_is_the_unnamed_version_the_client_lists(home):
     run = inputs_chain()
     version = Client().get_artifact_version("inputs_chain::fresh::output")
     assert run.steps["input_identity"].output.load() == f"{version.name} {version.id}"
+
+
+@step(enable_cache=False)
+def fit_unnamed() -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression().fit([[0.0], [1.0]], [0, 1])
+
+
+@pipeline(enable_cache=False)
+def fitting_without_model() -> None:
+    fit_unnamed()
+
+
+def test_an_unnamed_model_output_is_a_model_artifact_without_a_model_too(home):
+    """ZenML's SklearnMaterializer declares ArtifactType.MODEL whatever the pipeline's
+    model: the type is the output's, not the model version's."""
+    pytest.importorskip("sklearn")
+    fitting_without_model()
+    version = Client().get_artifact_version("fitting_without_model::fit_unnamed::output")
+    assert version.artifact_type == "ModelArtifact"

@@ -430,6 +430,22 @@ def unnamed_doc(
     }
 
 
+def needs_publishing(info: StepInfo, refs: dict[str, ArtifactRef]) -> bool:
+    """Whether :func:`publish_outputs` has anything to write: an unnamed output with no
+    metadata, tags, model version or artifact type of its own is registered by the run
+    store's record alone (a dict lookup or two per output, no I/O)."""
+    return bool(
+        info.context.get("artifacts")
+        or info.output_metadata
+        or info.output_tags
+        or info.context.get("model")
+        or any(
+            artifact_type_of(ref.materializer, ref.type_name) != "DataArtifact"
+            for ref in refs.values()
+        )
+    )
+
+
 def publish_outputs(
     store: ArtifactStore, info: StepInfo, refs: dict[str, ArtifactRef], now: datetime
 ) -> None:

@@ -32,6 +32,7 @@ from dagwell.artifact_store.registry import (
     RegistryLoader,
     input_artifact_name,
     model_artifact_input,
+    needs_publishing,
     publish_outputs,
 )
 from dagwell.artifact_store.store import open_artifact_store
@@ -202,12 +203,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             cls = custom.resolve(chosen[name]) if name in chosen else None
             refs[name], notes = store.put(value, cls)
             warnings.extend(notes)
-        if (  # an unnamed output with nothing of its own is registered by its record alone
-            info.context.get("artifacts")
-            or info.output_metadata
-            or info.output_tags
-            or info.context.get("model")
-        ):
+        if needs_publishing(info, refs):
             publish_outputs(store, info, refs, datetime.now())
     except Exception as error:
         traceback.print_exc()
