@@ -313,3 +313,25 @@ def test_an_unnamed_output_keeps_its_materializers_artifact_type(home):
     version = Client().get_model_version("unnamed_typed")
     found = version.get_model_artifact("_unnamed_typed::_unnamed_weights::output")
     assert found is not None and found.load().values == [1.5]
+
+
+@step
+def _prep() -> Annotated[int, "prep_value"]:
+    return 11
+
+
+@pipeline(model=Model(name="cached_lazy"))
+def _cached_then_lazy() -> None:
+    from dagwell import get_pipeline_context
+
+    _prep()
+    _use_value(get_pipeline_context().model.get_artifact("prep_value"), after=["_prep"])
+
+
+def test_a_lazy_model_artifact_from_a_cached_step_is_found(home):
+    # ZenML links a cached step's outputs to the current run's model version
+    # (orchestrators/step_launcher.py), so the lazy lookup of the second run finds it
+    assert _cached_then_lazy().steps["_use_value"].output.load() == 11
+    again = _cached_then_lazy()
+    assert again.steps["_prep"].cached_from is not None
+    assert again.steps["_use_value"].output.load() == 11

@@ -418,7 +418,11 @@ class Engine:
             for name, item in spec.inputs.items()
             if item.source == "output" and item.step is not None
         }
-        lazy = {n: i.value for n, i in spec.inputs.items() if i.source == "model_artifact"}
+        lazy = {
+            n: self._lazy_input(spec.context or {}, i.value)
+            for n, i in spec.inputs.items()
+            if i.source == "model_artifact"
+        }
         return AttemptSpec(
             run_id=self.run_id,
             step_id=step_id,
@@ -446,6 +450,29 @@ class Engine:
                 **(spec.context or {}),
             },
         )
+
+    def _lazy_input(self, context: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+        """A model-artifact input, looked up now that its step starts (ZenML's lazy loader),
+        through the run store too (unnamed outputs, cached steps' links); the attempt is
+        handed its ref, or looks it up itself and fails with ZenML's error."""
+        from dagwell.artifact_store.registry import find_model_version
+        from dagwell.engine import unnamed
+
+        self._flush(force=True)  # the upstream steps' records, for the lookup
+        try:
+            run_model = context.get("model") or {}
+            if wanted["model_version"] is None and run_model.get("name") == wanted["model"]:
+                number = int(run_model["number"])
+            else:
+                doc = find_model_version(self.artifacts, wanted["model"], wanted["model_version"])
+                number = int(doc["number"])
+            reader = _EngineReader(self.store, self.artifacts)
+            found = unnamed.model_artifact(
+                reader, wanted["model"], number, wanted["name"], wanted["version"]
+            )
+        except KeyError:
+            return wanted
+        return wanted if found is None else {**wanted, "ref": found["ref"]}
 
     def _launch(self, step_id: str, attempt: int, memory_limit: int | None, request: int) -> None:
         aspec = self.attempt_spec(step_id, attempt, memory_limit, request)
@@ -728,3 +755,17 @@ def _configured(config: dict[str, Any] | None) -> bool:
     if not config:
         return False
     return bool(config.get("settings") or config.get("enable_cache") is not None)
+
+
+class _EngineReader:
+    """The engine's own store and artifact store as what engine.unnamed reads through."""
+
+    def __init__(self, store: Any, artifacts: ArtifactStore) -> None:
+        self._store = store
+        self._artifacts = artifacts
+
+    def store(self) -> Any:
+        return self._store
+
+    def artifacts(self, url: str | None = None) -> Any:
+        return self._artifacts

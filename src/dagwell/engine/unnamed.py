@@ -226,3 +226,26 @@ class RunLoader(RegistryLoader):
     def published(self, run_id: str, step_id: str, output: str) -> dict[str, Any] | None:
         doc = super().published(run_id, step_id, output)
         return doc if doc is not None else produced(self._client, run_id, step_id, output)
+
+
+def model_artifact(
+    client: Client, model: str, number: int, name: str, version: str | None
+) -> dict[str, Any] | None:
+    """The newest version of ``name`` (or its ``version``) linked to version ``number`` of
+    ``model``: produced for it, or taken from the cache by a step run for it (as a Model's
+    ``get_artifact`` finds it); what a lazy model-artifact input is when its step starts."""
+    cached = cached_for_model(client, model, number)
+
+    def linked(doc: dict[str, Any]) -> bool:
+        own = doc.get("model") or {}
+        if own.get("name") == model and own.get("number") == number:
+            return True
+        producer = doc.get("producer") or {}
+        return (producer.get("run_id"), producer.get("step"), producer.get("output")) in cached
+
+    found = [
+        d
+        for d in versions(client, name)
+        if linked(d) and (version is None or d["version"] == str(version))
+    ]
+    return found[-1] if found else None

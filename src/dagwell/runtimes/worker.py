@@ -146,7 +146,11 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         unloaded = unmaterialized_inputs(func)
         for name, wanted in ((spec.context or {}).get("lazy_inputs") or {}).items():
             loading = name  # a model's artifact, looked up now as ZenML does
-            inputs[name] = model_artifact_input(store, spec.context or {}, wanted)
+            inputs[name] = (
+                ArtifactRef.from_json(wanted["ref"])  # found by the orchestrator
+                if wanted.get("ref")
+                else model_artifact_input(store, spec.context or {}, wanted)
+            )
         for name, ref in inputs.items():
             loading = name
             if name in unloaded:
