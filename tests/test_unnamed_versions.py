@@ -218,3 +218,24 @@ def test_an_unnamed_model_output_is_a_model_artifact_without_a_model_too(home):
     fitting_without_model()
     version = Client().get_artifact_version("fitting_without_model::fit_unnamed::output")
     assert version.artifact_type == "ModelArtifact"
+
+
+@step(enable_cache=False)
+def doubled(value: int) -> int:
+    return value * 2
+
+
+@pipeline(model=Model(name="lazy_unnamed"), enable_cache=False)
+def lazy_unnamed(value: int) -> None:
+    from dagwell import get_pipeline_context
+
+    doubled(value)
+    model = get_pipeline_context().model
+    fresh(model.get_artifact("lazy_unnamed::doubled::output"), id="uses", after=["doubled"])
+
+
+def test_a_models_unnamed_artifact_in_a_pipeline_function_is_found_when_the_step_starts(home):
+    """ZenML's lazy model artifact works for an unnamed output linked to the run's model
+    version too (it is an artifact version like any other)."""
+    assert lazy_unnamed(3).steps["uses"].output.load() == 7
+    assert lazy_unnamed(4).steps["uses"].output.load() == 9
