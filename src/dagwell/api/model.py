@@ -165,9 +165,13 @@ class Model:
         return unnamed.cached_for_model(client, self.name, self._version_doc()["number"])
 
     def _client(self) -> Any:
-        from dagwell.api.client import Client
+        # a reader of the home's run store, not api.client.Client: the Client's module
+        # imports this one (through its ZenML responses)
+        from dagwell.core.home import resolve_home
+        from dagwell.engine.unnamed import StoreReader
 
-        return Client(artifact_store=str(self._artifacts().url))
+        home = resolve_home(artifacts=str(self._artifacts().url))
+        return StoreReader(home.store_url, self._artifacts)
 
     def get_artifact(self, name: str, version: str | None = None) -> Any:
         """The artifact ``name`` linked to this model version (its newest, or ``version``);
@@ -175,9 +179,9 @@ class Model:
         return self._lazy(name, version) or self.find_artifact(name, version)
 
     def _lazy(self, name: str, version: str | None) -> LazyModelArtifact | None:
-        from dagwell.api.context import _PIPELINE
+        from dagwell.api.tracing import current_trace
 
-        if _PIPELINE.get() is None:
+        if current_trace() is None:  # not inside a pipeline function
             return None
         model_version = None if self.version is None else str(self.version)
         return LazyModelArtifact(self.name, model_version, name, _text(version))

@@ -39,6 +39,7 @@ class StoreReader:
         self._url = url
         self._artifacts = artifacts
         self._store: Any = None
+        self._others: dict[str, ArtifactStore] = {}
 
     def store(self) -> Any:
         if self._store is None:
@@ -48,7 +49,15 @@ class StoreReader:
         return self._store
 
     def artifacts(self, url: str | None = None) -> Any:
-        return self._artifacts()
+        """The run's artifact store, or the one at ``url`` (a run with its own)."""
+        own = self._artifacts()
+        if url is None or url == str(own.url):
+            return own
+        if url not in self._others:
+            from dagwell.artifact_store.store import open_artifact_store
+
+            self._others[url] = open_artifact_store(url)
+        return self._others[url]
 
 
 def _split(name: str) -> tuple[str, str, str] | None:
