@@ -59,7 +59,7 @@ def test_a_warm_childs_pipe_comes_with_its_pid_and_an_older_exit_of_that_pid_is_
     must not end the attempt the new child is about to run."""
     import socket
 
-    from dagwell.runtimes.zygote import Zygote
+    from dagwell.runtimes.zygote import Exited, Zygote
 
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     ours.setblocking(False)
@@ -71,7 +71,7 @@ def test_a_warm_childs_pipe_comes_with_its_pid_and_an_older_exit_of_that_pid_is_
         os.close(spec_w)
         theirs.sendall(b"w 4\tno room\n")
         assert zygote.read()
-        assert zygote.exits == [(7, 0, 100)]
+        assert zygote.news == [Exited(7, 0, 100)]
         assert zygote.no_warm == [4]
         pid, fd = zygote.warm[3]
         assert pid == 4242
@@ -83,6 +83,89 @@ def test_a_warm_childs_pipe_comes_with_its_pid_and_an_older_exit_of_that_pid_is_
         os.close(spec_r)
         theirs.close()
         ours.close()
+
+
+def test_an_exit_of_a_followed_pid_stays_when_a_warm_child_reuses_the_pid():
+    """pid_max is 32768 here: a long run reuses pids. An attempt's exit read in the same
+    batch as a new warm child's ``W`` of that pid is the attempt's end (dropping it, as an
+    unused warm child's would be, left the attempt running forever)."""
+    import socket
+
+    from dagwell.runtimes.zygote import Exited, Zygote
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    ours.setblocking(False)
+    spec_r, spec_w = os.pipe()
+    zygote = Zygote(os.getpid(), -1, -1, ours)
+    zygote.tracked = {4242}.__contains__  # an attempt follows pid 4242
+    try:
+        theirs.sendall(b"X 4242 0 100\n")
+        socket.send_fds(theirs, [b"W 3\t4242\n"], [spec_w])
+        os.close(spec_w)
+        assert zygote.read()
+        assert zygote.news == [Exited(4242, 0, 100)]
+        assert zygote.warm[3][0] == 4242
+        zygote.drop_warm()
+    finally:
+        os.close(spec_r)
+        theirs.close()
+        ours.close()
+
+
+def _runtime_with(news, running):
+    """A LocalRuntime's bookkeeping alone (no cgroups, no zygote process), its _finish
+    recording which attempt ended with which status."""
+    from types import SimpleNamespace
+
+    from dagwell.runtimes.local import LocalRuntime
+    from dagwell.runtimes.zygote import Zygote
+
+    runtime = LocalRuntime.__new__(LocalRuntime)
+    runtime.running = {
+        key: SimpleNamespace(pid=None, stop_reason=None, spec=SimpleNamespace(memory_limit=None))
+        for key in running
+    }
+    runtime.by_pid, runtime.early, runtime.watchdog = {}, [], None
+    runtime.zygote = Zygote(os.getpid(), -1, -1, None)  # type: ignore[arg-type]
+    runtime.zygote.news = list(news)
+    ended = []
+
+    def finish(key, status, maxrss, why=None):
+        item = runtime.running.pop(key)
+        runtime.by_pid.pop(item.pid, None)
+        ended.append((key, status))
+        return ("exited", key, status)
+
+    runtime._finish = finish
+    return runtime, ended
+
+
+def test_the_zygotes_news_is_matched_in_the_order_it_came():
+    """Attempt a runs as pid 50 and exits; the kernel gives 50 to attempt b, which exits
+    too, all read in one batch. Matched in order, each gets its own exit (matching every
+    start before every exit gave b the status of a, and a never ended)."""
+    from dagwell.runtimes.zygote import Exited, Started
+
+    a, b = ("a", 1), ("b", 1)
+    news = [Started(a, 50), Exited(50, 0, 1), Started(b, 50), Exited(50, 256, 1)]
+    runtime, ended = _runtime_with(news, [a, b])
+    runtime._zygote_news()
+    assert ended == [(a, 0), (b, 256)]
+    assert runtime.running == {}
+
+
+def test_a_launch_on_a_reused_pid_ends_the_attempt_that_had_it_first():
+    """A warm child is handed b's spec with pid 50 while a's exit on 50 is unread news: a
+    ends with that exit (reported by the next wait) before 50 names b."""
+    from dagwell.runtimes.zygote import Exited
+
+    a, b = ("a", 1), ("b", 1)
+    runtime, ended = _runtime_with([Exited(50, 0, 1)], [a, b])
+    runtime.running[a].pid, runtime.by_pid[50] = 50, a
+    runtime._started(b, 50)
+    assert ended == [(a, 0)]
+    assert runtime.early == [("exited", a, 0)]
+    assert runtime.by_pid == {50: b}
 
 
 def test_a_warm_child_runs_with_its_own_attempts_environment(home, cgroups):

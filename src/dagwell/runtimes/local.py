@@ -50,7 +50,7 @@ from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
 from dagwell.runtimes.watchdog import Watchdog
 from dagwell.runtimes.worker import PARENT_ENV, attempt_env
-from dagwell.runtimes.zygote import Zygote, ZygoteGone
+from dagwell.runtimes.zygote import Exited, ForkFailed, Started, Zygote, ZygoteGone
 
 log = logging.getLogger("dagwell.local")
 
@@ -94,6 +94,9 @@ class LocalRuntime:
         self.selector = selectors.DefaultSelector()
         self.running: dict[tuple[str, int], _Running] = {}
         self.by_pid: dict[int, tuple[str, int]] = {}
+        # attempts that ended while a launch ran (their zygote died, or their pid was
+        # reused): reported by the next wait()
+        self.early: list[RuntimeEvent] = []
         self.spent: dict[tuple[str, int], AttemptGroup] = {}  # read, not yet removed
         self.node: NodeGroup | None = None  # created with the first attempt (see _node_group)
         self.watchdog: Watchdog | None = None
@@ -110,6 +113,7 @@ class LocalRuntime:
         # forks and reaps; CPython re-initialises its own locks in the child.)
         if start_method != "spawn" and functions is not None:
             self.zygote = Zygote.start(functions)  # before this process grows any further
+            self.zygote.tracked = self.by_pid.__contains__
             self.selector.register(self.zygote.ev_r, selectors.EVENT_READ, "zygote")
             self.selector.register(self.zygote.pidfd, selectors.EVENT_READ, "zygote-exit")
         self._node_args = (f"run-{run_id}", node_memory, node_cpu)
@@ -157,7 +161,7 @@ class LocalRuntime:
                 try:
                     self.zygote.submit(spec, procs)  # the pid arrives later: AttemptRunning
                 except ZygoteGone:
-                    self._zygote_died()
+                    self.early.extend(self._zygote_died())
             if self.zygote is None:
                 use_fork = func is not None and self.start_method != "spawn"
                 pid = fork_attempt(spec, func, procs) if use_fork else self._spawn(spec, procs)
@@ -258,6 +262,10 @@ class LocalRuntime:
                 spare.remove()
 
     def _started(self, key: tuple[str, int], pid: int) -> None:
+        if pid in self.by_pid and self.zygote is not None:
+            # The kernel reused the pid of an attempt whose exit is still unread news: that
+            # exit is the old attempt's, and must end it before the pid names this one.
+            self.early.extend(self._zygote_news(until_pid=pid))
         item = self.running[key]
         item.pid = pid
         self.by_pid[pid] = key
@@ -295,7 +303,9 @@ class LocalRuntime:
         if not self.running:
             time.sleep(max(0.0, min(timeout, 0.05)))
             return []
-        events: list[RuntimeEvent] = []
+        events, self.early = self.early, []
+        if events or (self.zygote is not None and self.zygote.news):
+            timeout = 0.0  # (news read during a launch wait here, not in the socket)
         ready_list = self.selector.select(self.sampler.timeout(max(0.0, timeout)))
         self.sampler.sample()
         for ready, _mask in ready_list:
@@ -315,23 +325,27 @@ class LocalRuntime:
             events.extend(self._zygote_news())
         return events
 
-    def _zygote_news(self) -> list[RuntimeEvent]:
+    def _zygote_news(self, until_pid: int | None = None) -> list[RuntimeEvent]:
+        """The zygote's news as events, in the order it came (so a reused pid is matched
+        to the right attempt); with ``until_pid``, only up to the first exit of that pid."""
         assert self.zygote is not None
         events: list[RuntimeEvent] = []
-        started, self.zygote.started = self.zygote.started, []
-        for key, pid in started:
-            if key in self.running:
-                self._started(key, pid)
-                events.append(AttemptRunning(key[0], key[1], str(pid), "local"))
-        failed, self.zygote.failed = self.zygote.failed, []
-        for key, why in failed:
-            if key in self.running:
-                events.append(self._finish(key, None, 0, f"Could not fork the attempt: {why}"))
-        exits, self.zygote.exits = self.zygote.exits, []
-        for pid, status, maxrss in exits:
-            owner = self.by_pid.get(pid)
-            if owner is not None:
-                events.append(self._finish(owner, status, maxrss))
+        while self.zygote.news:
+            news = self.zygote.news.pop(0)
+            if isinstance(news, Started):
+                if news.key in self.running:
+                    self._started(news.key, news.pid)
+                    events.append(AttemptRunning(*news.key, str(news.pid), "local"))
+            elif isinstance(news, ForkFailed):
+                if news.key in self.running:
+                    why = f"Could not fork the attempt: {news.why}"
+                    events.append(self._finish(news.key, None, 0, why))
+            else:
+                owner = self.by_pid.get(news.pid)
+                if owner is not None:
+                    events.append(self._finish(owner, news.status, news.maxrss))
+                if news.pid == until_pid:
+                    break
         return events
 
     def _finish(
@@ -419,17 +433,18 @@ class LocalRuntime:
         self.selector.unregister(zygote.ev_r)
         self.selector.unregister(zygote.pidfd)
         zygote.read()
-        for key, pid in zygote.started:
-            if key in self.running:
-                self._started(key, pid)
-        exits = {pid: (status, maxrss) for pid, status, maxrss in zygote.exits}
-        zygote.close()
         events: list[RuntimeEvent] = []
+        for news in zygote.news:  # in order: a reused pid's exit before its new start
+            if isinstance(news, Started) and news.key in self.running:
+                self._started(news.key, news.pid)
+            elif isinstance(news, Exited):
+                owner = self.by_pid.get(news.pid)
+                if owner is not None:
+                    events.append(self._finish(owner, news.status, news.maxrss))
+        zygote.news.clear()
+        zygote.close()
         for key, item in list(self.running.items()):
             if item.pidfd is not None:
-                continue
-            if item.pid is not None and item.pid in exits:
-                events.append(self._finish(key, *exits[item.pid]))
                 continue
             self._kill(item)
             events.append(self._finish(key, None, 0))

@@ -37,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeAlias
 
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.forked import fork_attempt, fork_warm
@@ -170,6 +170,28 @@ def _reap(ev_w: int, children: set[int]) -> None:
         os.write(ev_w, f"X {pid} {status} {usage.ru_maxrss}\n".encode())
 
 
+@dataclass(frozen=True)
+class Started:
+    key: tuple[str, int]
+    pid: int
+
+
+@dataclass(frozen=True)
+class ForkFailed:
+    key: tuple[str, int]
+    why: str
+
+
+@dataclass(frozen=True)
+class Exited:
+    pid: int
+    status: int
+    maxrss: int
+
+
+News: TypeAlias = Started | ForkFailed | Exited
+
+
 @dataclass
 class Zygote:
     """The orchestrator's handle on its zygote."""
@@ -178,9 +200,13 @@ class Zygote:
     pidfd: int
     req_w: int
     events: socket.socket
-    started: list[tuple[tuple[str, int], int]] = field(default_factory=list)
-    failed: list[tuple[tuple[str, int], str]] = field(default_factory=list)
-    exits: list[tuple[int, int, int]] = field(default_factory=list)
+    # S (started), F (could not fork) and X (exited) lines, in the order they came: a pid
+    # the kernel reused is only told apart by that order (an X of pid P always comes before
+    # the S or W that reuses P)
+    news: list[News] = field(default_factory=list)
+    # whether an attempt follows this pid now (set by the runtime): an exit read before a W
+    # of the same pid is that attempt's if so, else a process nobody follows
+    tracked: Callable[[int], bool] = lambda pid: False
     warm: dict[int, tuple[int, int]] = field(default_factory=dict)  # slot -> (pid, spec_w)
     no_warm: list[int] = field(default_factory=list)  # slots the zygote could not fill
     _buffer: bytes = b""
@@ -209,7 +235,7 @@ class Zygote:
         return cls(pid, os.pidfd_open(pid), req_w, ours)
 
     def submit(self, spec: AttemptSpec, procs_files: list[str]) -> None:
-        """Ask for an attempt to be forked; its pid arrives later in ``started``."""
+        """Ask for an attempt to be forked; its pid arrives later in ``news``."""
         self._send({"spec": spec.to_json(), "procs": procs_files})
 
     def prewarm(self, slot: int, procs_files: list[str], like: AttemptSpec | None = None) -> None:
@@ -249,8 +275,7 @@ class Zygote:
             raise ZygoteGone("the zygote is gone") from None
 
     def read(self) -> bool:
-        """Read what the zygote said into ``started``, ``failed``, ``exits``, ``warm`` and
-        ``no_warm``.
+        """Read what the zygote said into ``news`` (in order), ``warm`` and ``no_warm``.
 
         Returns False at the end of the stream (the zygote is gone)."""
         alive = True
@@ -271,24 +296,29 @@ class Zygote:
             kind, _, rest = raw.decode().partition(" ")
             if kind == "X":
                 pid, status, maxrss = (int(x) for x in rest.split())
-                self.exits.append((pid, status, maxrss))
+                self.news.append(Exited(pid, status, maxrss))
             elif kind in ("W", "w"):
                 slot, _, value = rest.partition("\t")
                 if kind == "w":
                     self.no_warm.append(int(slot))
                     continue
                 pid = int(value)
-                # An earlier exit of the same pid was another process's (pid reuse): the
-                # new one must not be taken for it once it runs an attempt.
-                self.exits = [e for e in self.exits if e[0] != pid]
+                # An earlier exit of the same pid is another process's (pid reuse): if no
+                # attempt follows that pid it was a warm child's that died unused, and must
+                # not be taken for this one once it runs an attempt; if one does, it is
+                # that attempt's end and stays.
+                if not self.tracked(pid):
+                    self.news = [
+                        n for n in self.news if not (isinstance(n, Exited) and n.pid == pid)
+                    ]
                 self.warm[int(slot)] = (pid, self._fds.popleft())
             else:
                 step_id, attempt, value = rest.split("\t", 2)
                 key = (step_id, int(attempt))
                 if kind == "S":
-                    self.started.append((key, int(value)))
+                    self.news.append(Started(key, int(value)))
                 else:
-                    self.failed.append((key, value))
+                    self.news.append(ForkFailed(key, value))
         return alive
 
     def drop_slot(self, slot: int) -> None:
