@@ -14,6 +14,7 @@ and holds their records (see :mod:`.outage`).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -124,6 +125,7 @@ class Engine:
     def run(self) -> RunStatus:
         self.progress.start(self.run_id, self.plan.pipeline, len(self.plan.steps))
         calmed: Handlers = {}
+        frozen = _freeze_long_lived()
         try:
             self._loop()
         except SignalStop as stop:
@@ -146,6 +148,8 @@ class Engine:
             calmed = self._stop_now("the orchestrator failed")
             raise
         finally:
+            if frozen:
+                gc.unfreeze()  # back to the oldest generation: collectable as before
             try:
                 self.runtime.close()
             finally:
@@ -747,6 +751,19 @@ class Engine:
             self._hook_calls.append(
                 (hooks.on_success, event, f"on_success hook of {change.step_id}")
             )
+
+
+def _freeze_long_lived() -> bool:
+    """Move everything alive before the loop (modules, the plan, the scheduler's states,
+    SQLAlchemy's caches) out of the collector's reach for the run: a full collection
+    then scans only what the run allocated since, not the whole heap (cyclic GC was ~7%
+    of the orchestrator's CPU on a fan-out). Undone by ``gc.unfreeze()`` when the loop
+    ends, so nothing stays uncollectable. Not done when the collector is off or someone
+    else froze objects (unfreezing would undo theirs)."""
+    if not gc.isenabled() or gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
 
 
 def _configured(config: dict[str, Any] | None) -> bool:
