@@ -290,14 +290,20 @@ class Scheduler:
         if too_big:
             self._fail(state, Failure(FailureKind.UNSCHEDULABLE, too_big, retryable=False))
 
+    def may_admit(self) -> bool:
+        """Whether :meth:`admit` could start anything now (no stop, a free slot, a queued
+        step): a caller reads the node's memory for it only then."""
+        if self.stop_requested or self.halted_by:
+            return False
+        slots = min(self.slots, self.config.max_parallelism)
+        return len(self._index[StepStatus.RUNNING]) < slots and bool(self._index[StepStatus.QUEUED])
+
     def admit(self, now: float, observed_memory: int | None = None) -> list[Launch]:
         self.now = now
-        if self.stop_requested or self.halted_by:
+        if not self.may_admit():
             return []
         running = self.running()
         slots = min(self.slots, self.config.max_parallelism)
-        if len(running) >= slots or not self._index[StepStatus.QUEUED]:
-            return []
         window = itertools.islice(self._index[StepStatus.QUEUED].values(), 4 * slots + 64)
         candidates = [
             Candidate(s.id, self.request_of(s), s.cpu, s.queued_at, s.priority) for s in window

@@ -175,8 +175,10 @@ class Engine:
             for kill in self.scheduler.tick(now):
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
             self._heartbeat(now)
-            observed = self.runtime.observed_memory()
-            if not self._outage.active:
+            observed: int | None = None
+            observed_read = False  # (the node's memory is read only for a use of it)
+            if not self._outage.active and self.scheduler.may_admit():
+                observed, observed_read = self.runtime.observed_memory(), True
                 launches = self.scheduler.admit(now, observed)
                 if any(self.plan.steps[launch.step_id].after for launch in launches):
                     # A step ordered by after= (ZenML's way for a step that reads the steps
@@ -190,6 +192,8 @@ class Engine:
                     )
             self._flush(force=self.scheduler.finished)
             if self.scheduler.finished or self.progress.wants_detail():  # a terminal, <= 4/s
+                if not observed_read:
+                    observed = self.runtime.observed_memory()
                 self.progress.detail(live_view(self.scheduler, observed))
             if self.scheduler.finished and not self._batch:  # ended, and all of it recorded
                 self._hooks.drain()  # bounded by hook_timeout; a stop never waits
