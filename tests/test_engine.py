@@ -172,3 +172,32 @@ def test_an_orchestrator_killed_before_recording_its_run_leaves_no_cgroup(home, 
         assert not Path(runtime.info.details["node_cgroup"]).exists()
     finally:
         runtime.close()
+
+
+def test_the_loop_freezes_the_heap_and_leaves_the_collector_as_it_found_it(home):
+    """The engine moves the heap alive before its loop out of the collector's reach
+    (gc.freeze) and back after it: nothing stays uncollectable, and a caller's own freeze
+    is not undone."""
+    import gc
+
+    seen: list[int] = []
+
+    def look() -> None:  # an on_success hook runs in the orchestrator, during the loop
+        seen.append(gc.get_freeze_count())
+
+    nap = workloads.nap.with_options(on_success=look, enable_cache=False)
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        nap(0)
+
+    assert gc.get_freeze_count() == 0
+    assert p().status is RunStatus.COMPLETED
+    assert seen and seen[0] > 0  # frozen while the loop ran
+    assert gc.get_freeze_count() == 0  # and unfrozen at its end
+    gc.freeze()
+    try:
+        assert p().status is RunStatus.COMPLETED
+        assert gc.get_freeze_count() > 0  # left frozen: the caller's, not the engine's
+    finally:
+        gc.unfreeze()
