@@ -168,6 +168,14 @@ def get_version(
             f"No artifact named {name!r} in {store.url}. Name step outputs with "
             "Annotated[T, 'name'] or save one with save_artifact(value, name=...)."
         )
+    return pick_version(name, versions, version)
+
+
+def pick_version(
+    name: str, versions: list[dict[str, Any]], version: str | int | None
+) -> dict[str, Any]:
+    """``version`` of ``name`` among its ``versions`` (oldest first), or the newest; an
+    error lists what exists."""
     if version is None:
         return versions[-1]
     for doc in versions:
@@ -189,10 +197,23 @@ def _one_by_id(
 ) -> T | None:
     """The one item whose ``id`` starts with ``id_or_prefix`` (a uuid, dashes or not, or
     a prefix of 4+ hex digits); None when it is no id or matches nothing."""
+    wanted = id_prefix(id_or_prefix)
+    if wanted is None:
+        return None
+    return only_one(id_or_prefix, [i for i in items if id_of(i)["id"].startswith(wanted)], what)
+
+
+def id_prefix(id_or_prefix: str) -> str | None:
+    """An id or id prefix as stored (no dashes, lower case); None when it is not one (a
+    uuid, dashes or not, or 4+ hex digits)."""
     wanted = id_or_prefix.replace("-", "").lower()
     if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
         return None
-    found = [item for item in items if id_of(item)["id"].startswith(wanted)]
+    return wanted
+
+
+def only_one(id_or_prefix: str, found: list[T], what: str) -> T | None:
+    """The one item an id prefix matched; an ambiguous prefix is an error."""
     if len(found) > 1:
         raise KeyError(f"{id_or_prefix!r} is a prefix of {len(found)} {what} ids; give more of it.")
     return found[0] if found else None

@@ -157,20 +157,12 @@ def get(client: Client, name: str, version: str | int | None = None) -> dict[str
                 raise
             return hit
     found = _merged(client, name, derived, registry.artifact_versions(client.artifacts(), name))
-    if version is None:
-        return found[-1]
-    for doc in found:
-        if doc["version"] == str(version):
-            return doc
-    raise KeyError(
-        f"Artifact {name!r} has no version {version!r}; it has "
-        f"{', '.join(d['version'] for d in found)}."
-    )
+    return registry.pick_version(name, found, version)
 
 
 def by_id(client: Client, id_or_prefix: str) -> dict[str, Any] | None:
-    wanted = id_or_prefix.replace("-", "").lower()
-    if len(wanted) < 4 or any(c not in "0123456789abcdef" for c in wanted):
+    wanted = registry.id_prefix(id_or_prefix)
+    if wanted is None:
         return None
     found = list(
         _docs(
@@ -179,11 +171,7 @@ def by_id(client: Client, id_or_prefix: str) -> dict[str, Any] | None:
             keep=lambda *producer: registry.unnamed_id(*producer).startswith(wanted),
         )
     )
-    if len(found) > 1:
-        raise KeyError(
-            f"{id_or_prefix!r} is a prefix of {len(found)} artifact version ids; give more of it."
-        )
-    return found[0] if found else None
+    return registry.only_one(id_or_prefix, found, "artifact version")
 
 
 def produced(client: Client, run_id: str, step_id: str, output: str) -> dict[str, Any] | None:
