@@ -109,6 +109,32 @@ def test_content_addressing_dedupes(store):
     assert not list((store.root / "tmp").iterdir())  # temp files never linger
 
 
+def test_a_value_the_store_already_holds_creates_and_deletes_no_file(store, monkeypatch):
+    """Small outputs are hashed in memory: putting a stored value again makes no temp file
+    (on a journal-less ext4 each deleted file slows later creates for 30 s)."""
+    store.put({"k": 1})
+    created = []
+    real_create = store._create_temp
+    monkeypatch.setattr(store, "_create_temp", lambda p: created.append(p) or real_create(p))
+    store.put({"k": 1})
+    assert created == []
+    store.put({"k": 2})  # a new value: one temp file, renamed into place
+    assert created == ["put-"]
+    assert not list((store.root / "tmp").iterdir())
+
+
+def test_a_large_output_spills_to_a_file_and_a_repaired_one_is_rewritten(store, monkeypatch):
+    monkeypatch.setattr("dagwell.artifact_store.store.SPOOL_MAX", 1000)
+    big = np.arange(10_000)
+    ref, _ = store.put(big)
+    path = store.root / "objects" / ref.digest[:2] / ref.digest
+    assert path.stat().st_size == ref.size > 1000
+    path.write_bytes(b"garbage")  # corrupt: the next put of the same value repairs it
+    assert store.put(big)[0] == ref
+    assert np.array_equal(store.get(ref), big)
+    assert not list((store.root / "tmp").iterdir())
+
+
 def test_corrupt_artifact_is_refused(store):
     ref, _ = store.put({"k": 1})
     path = store.root / "objects" / ref.digest[:2] / ref.digest

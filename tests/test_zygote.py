@@ -1,6 +1,9 @@
 """The zygote (the lean warm parent that forks attempts) and what happens if it dies."""
 
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -208,3 +211,35 @@ def test_a_warm_request_carries_a_spec_to_rehearse_with_unless_it_is_large():
             os.close(fd)
         ours.close()
         theirs.close()
+
+
+LEAN_PROBE = """
+import json, sys
+from dagwell import pipeline, step
+
+HEAVY = ("sqlalchemy", "asyncio", "ssl", "psutil", "alembic", "rich")
+
+@step(enable_cache=False)
+def heavy_modules_in_the_attempt() -> list:
+    return [name for name in HEAVY if name in sys.modules]
+
+@pipeline(enable_cache=False)
+def lean():
+    heavy_modules_in_the_attempt()
+
+run = lean()
+print(json.dumps(run.steps["heavy_modules_in_the_attempt"].output.load()))
+"""
+
+
+def test_an_attempt_forks_from_a_zygote_without_the_store_or_the_runtime_libraries(home, tmp_path):
+    """Every attempt's fork and exit cost grows with the zygote's memory: the zygote is
+    forked before the run store opens, so SQLAlchemy (and asyncio, ssl, psutil, which only
+    the orchestrator needs) are not in it, nor loaded by the attempt before its step runs."""
+    script = tmp_path / "lean.py"
+    script.write_text(LEAN_PROBE)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from dagwell.artifact_store.store import ArtifactStore
 from dagwell.core.records import PipelineRun, RunFailedError
 from dagwell.core.statuses import RunStatus, StepStatus
-from dagwell.store.views import read_run
 
 if TYPE_CHECKING:
     from dagwell.engine.unnamed import RunLoader
@@ -33,6 +32,8 @@ def finished_run(
     store: Store, run_id: str, status: RunStatus, artifacts: ArtifactStore
 ) -> PipelineRun:
     """The recorded run; raises RunFailedError (with ``.run``) unless it completed."""
+    from dagwell.store.views import read_run  # (not at import: see dagwell.store)
+
     run = read_run(store, run_id, _run_loader(store, artifacts))
     if status is not RunStatus.COMPLETED:
         raise RunFailedError(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)

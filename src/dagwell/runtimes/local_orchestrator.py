@@ -27,9 +27,7 @@ MiB = 2**20
 
 def machine_memory() -> int:
     """What this machine (or the cgroup this process is in) really has."""
-    import psutil
-
-    total = int(psutil.virtual_memory().total)
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")  # (psutil's total too)
     for limit_file in _cgroup_limit_files():
         try:
             text = Path(limit_file).read_text().strip()

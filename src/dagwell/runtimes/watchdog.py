@@ -13,8 +13,6 @@ import os
 import signal
 from dataclasses import dataclass, field
 
-import psutil
-
 from dagwell.core.failures import OomScope
 
 
@@ -40,6 +38,8 @@ class Watchdog:
 
     @staticmethod
     def tree_rss(pid: int) -> int:
+        import psutil  # (here, not at import: the zygote is forked without it)
+
         try:
             root = psutil.Process(pid)
             procs = [root, *root.children(recursive=True)]

@@ -10,7 +10,6 @@ Run as ``python -m dagwell.runtimes.worker SPEC.json`` by the local runtime's sp
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import inspect
@@ -194,6 +193,8 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         with in_step(info):
             result = func(**kwargs)
             if inspect.iscoroutine(result):
+                import asyncio  # (only for async steps: the zygote stays lean)
+
                 result = asyncio.run(result)
     except BaseException as error:  # SystemExit and KeyboardInterrupt end the step too
         traceback.print_exc()
