@@ -297,6 +297,19 @@ def test_a_run_configurations_enable_cache_is_every_steps(home, tmp_path):
     assert _yaml_cached().steps["_always_cached"].cached_from is not None  # without it: cached
 
 
+def test_a_steps_own_section_in_the_run_configuration_wins_over_its_top_level(home, tmp_path):
+    # zenml/config/compiler.py: _apply_run_configuration sets every step's enable_cache
+    # first, _compile_step_invocation then applies the YAML's steps.<id> section over it
+    config = tmp_path / "run.yaml"
+    config.write_text("enable_cache: false\nsteps:\n  _always_cached:\n    enable_cache: true\n")
+    configured = _yaml_cached.with_options(config_path=str(config))
+    configured()
+    again = configured()
+    assert again.steps["_always_cached"].cached_from is not None  # the step's own: cached
+    assert again.steps["_always_cached"].config.enable_cache is True
+    assert again.config.enable_cache is False
+
+
 @step
 def _unnamed_weights() -> _Weights:
     return _Weights([1.5])

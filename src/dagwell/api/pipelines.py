@@ -274,10 +274,15 @@ class Pipeline:
         run_settings = settings_json(self.options.get("settings"))
         configs: dict[int, dict[str, Any]] = {}
         run_cache: bool | None = self.options.get(_RUN_CACHE)  # a YAML's, over every step's
+        own_sections = self.step_options  # (ZenML: a steps.<id> section wins over run_cache)
         specs = {}
         for step_id, spec in trace.specs.items():
             step = trace.steps[step_id]
-            step_cache = step.enable_cache if run_cache is None else run_cache
+            step_cache = (
+                step.enable_cache
+                if run_cache is None or "enable_cache" in own_sections.get(step_id, {})
+                else run_cache
+            )
             changes: dict[str, Any] = {
                 "retry": step.retry or self.retry or NO_RETRY,
                 "enable_cache": self.enable_cache if step_cache is None else step_cache,
