@@ -927,6 +927,82 @@ def write_while_full(where: str, marker: str) -> int:
     return 2
 
 
+def test_a_model_artifact_lookup_during_a_store_outage_freezes_nothing(
+    home, tmp_path, monkeypatch, own_postgres
+):
+    """A model artifact passed in the pipeline function is looked up in the run store when
+    its step starts. Before: if the store went out just before (PostgreSQL shut down), that
+    lookup retried for the whole retry window with the loop frozen, so a running step's
+    timeout=3 fired only once the store was back. Now the step's start waits for the store
+    (an attempt that could not start, retried) and the loop keeps watching."""
+    import time
+
+    from dagwell import Client
+    from helpers import running_attempts, start_orchestrator
+
+    monkeypatch.setenv("DAGWELL_STORE_URL", own_postgres.url)
+    monkeypatch.setenv("DAGWELL_STORE_RETRY", "40")
+    flag = tmp_path / "go"
+    proc = start_orchestrator(
+        home,
+        tmp_path,
+        f"""
+import os, time
+from typing import Annotated
+from dagwell import Model, StepRetryConfig, get_pipeline_context, pipeline, step
+
+@step(enable_cache=False)
+def train() -> Annotated[int, "trained"]:
+    while not os.path.exists({str(flag)!r}):
+        time.sleep(0.02)
+    return 5
+
+@step(enable_cache=False)
+def use(value: int) -> int:
+    return value
+
+@step(enable_cache=False, timeout=3, retry=StepRetryConfig(max_retries=0))
+def stuck() -> None:
+    time.sleep(60)
+
+@pipeline(model=Model(name="outage_model"), enable_cache=False, on_failure="continue")
+def p():
+    train()
+    stuck()
+    use(get_pipeline_context().model.get_model_artifact("trained"), after=["train"])
+
+try:
+    p()
+except Exception as error:
+    print("ended:", type(error).__name__)
+""",
+    )
+    run, _pids = running_attempts(home, 2)
+    own_postgres.shut_down()
+    try:
+        flag.touch()  # train ends now: use's start looks its input up in the store
+        time.sleep(9)  # far past stuck's 3 s timeout; well within the 40 s window
+        released_at = time.time()
+    finally:
+        own_postgres.start_again()
+    out, _ = proc.communicate(timeout=90)
+    assert "ended: RunFailedError" in out, out
+    client = Client(home)
+    try:
+        done = client.get_run(run.id)
+    finally:
+        client.close()
+    (stuck,) = done.steps["stuck"].attempts
+    assert stuck.failure is not None and stuck.failure.kind is FailureKind.TIMEOUT
+    early = released_at - stuck.ended_at.timestamp()
+    assert early > 1.0, f"stuck's timeout fired {-early:.1f}s after the store came back"
+    use = done.steps["use"]
+    assert use.status is StepStatus.COMPLETED and _value(use) == 5, out
+    for attempt in use.attempts[:-1]:  # (none if a heartbeat saw the outage first)
+        assert attempt.failure is not None and attempt.failure.kind is FailureKind.LOST
+        assert "cannot be looked up yet" in attempt.failure.message
+
+
 def test_a_full_home_is_an_outage_and_an_infrastructure_failure_not_the_steps(tmp_path):
     """Before: a sibling step whose result could not be written on the full disk (nor its
     traceback, nor its log) was 'exited with code 70 ... (os._exit or a crash in native

@@ -467,6 +467,12 @@ class Engine:
         from dagwell.engine import unnamed
 
         self._flush(force=True)  # the upstream steps' records, for the lookup
+        if self._outage.active:  # they could not be written: the attempt starts later
+            raise StoreUnavailable(
+                "The run store is unavailable, so the model artifact "
+                f"{wanted['name']!r} cannot be looked up yet; the step starts again once the "
+                "store is back."
+            )
         try:
             run_model = context.get("model") or {}
             if wanted["model_version"] is None and run_model.get("name") == wanted["model"]:
@@ -475,16 +481,21 @@ class Engine:
                 doc = find_model_version(self.artifacts, wanted["model"], wanted["model_version"])
                 number = int(doc["number"])
             reader = _EngineReader(self.store, self.artifacts)
-            found = unnamed.model_artifact(
-                reader, wanted["model"], number, wanted["name"], wanted["version"]
-            )
+            with self.store.one_try():  # (an outage is the loop's to ride out, not a wait)
+                found = unnamed.model_artifact(
+                    reader, wanted["model"], number, wanted["name"], wanted["version"]
+                )
         except KeyError:
             return wanted
+        except StoreUnavailable as error:
+            self._store_failed(error)  # nothing new starts until the store is back
+            raise
         return wanted if found is None else {**wanted, "ref": found["ref"]}
 
     def _launch(self, step_id: str, attempt: int, memory_limit: int | None, request: int) -> None:
-        aspec = self.attempt_spec(step_id, attempt, memory_limit, request)
         try:
+            # (the spec too: a model artifact's lookup in it reads the store, which may be out)
+            aspec = self.attempt_spec(step_id, attempt, memory_limit, request)
             external_id = self.runtime.launch(aspec, self.functions.get(step_id))
         except Exception as error:
             log.exception("launching %s attempt %d failed", step_id, attempt)

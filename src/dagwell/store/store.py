@@ -12,8 +12,10 @@ import math
 import os
 import random
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, and_, func, insert, select, update
@@ -96,6 +98,7 @@ class Store:
         self.read_only = read_only  # opened for reading only: every write fails, saying why
         self._guard: FileGuard | None = None  # an orchestrator's SQLite file (heartbeat)
         self._unguarded = False  # the file cannot be watched here
+        self._calls = threading.local()  # .one_try: this thread's calls make one try each
 
     @classmethod
     def open(
@@ -148,8 +151,22 @@ class Store:
             self._unguarded = True
 
     # -- retry --------------------------------------------------------------------------
+    @contextmanager
+    def one_try(self) -> Iterator[None]:
+        """Store calls this thread makes inside make one try each, as with ``window=0``:
+        for the engine loop, which rides out an outage itself (see engine.outage) and must
+        never wait in a call for the retry window while its attempts run unwatched."""
+        saved = getattr(self._calls, "one_try", False)
+        self._calls.one_try = True
+        try:
+            yield
+        finally:
+            self._calls.one_try = saved
+
     def _retry(self, fn: Callable[[], T], window: float | None = None) -> T:
-        deadline = time.monotonic() + (retry_window() if window is None else window)
+        if window is None:
+            window = 0.0 if getattr(self._calls, "one_try", False) else retry_window()
+        deadline = time.monotonic() + window
         delay = 0.02
         while True:
             try:
