@@ -243,3 +243,24 @@ def test_an_attempt_forks_from_a_zygote_without_the_store_or_the_runtime_librari
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_warm_childs_rehearsal_touches_no_file_and_leaves_no_step_context(tmp_path):
+    """What a warm child rehearses while it waits (the attempt's file-free parts) must not
+    leave anything behind: no artifact store directory, no step context."""
+    from dagwell.core.context import current_step
+    from dagwell.core.plan import Locator
+    from dagwell.runtimes.base import AttemptSpec
+    from dagwell.runtimes.worker import rehearse
+
+    def f(x: int) -> int:
+        return x
+
+    store = tmp_path / "artifacts"
+    spec = AttemptSpec(
+        "run", "s", "s", 1, Locator("m", "f"), {}, {"x": 1}, ("output",), str(store), "k.json"
+    )
+    rehearse(spec, f)
+    rehearse(spec, None)
+    assert not store.exists() and list(tmp_path.iterdir()) == []
+    assert current_step() is None

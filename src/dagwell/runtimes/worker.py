@@ -131,6 +131,20 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
         return EXIT_NO_SPACE
 
 
+def _step_info(spec: AttemptSpec, inputs: dict[str, ArtifactRef]) -> StepInfo:
+    return StepInfo(
+        run_id=spec.run_id,
+        step_id=spec.step_id,
+        step_name=spec.step_name,
+        attempt=spec.attempt,
+        params=dict(spec.params),
+        outputs=spec.outputs,
+        artifact_store=spec.artifact_store,
+        context=dict(spec.context or {}),
+        inputs=inputs,
+    )
+
+
 def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
     started = time.time()
     store = open_artifact_store(spec.artifact_store)
@@ -177,17 +191,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             )
         store.write_manifest(spec.manifest_key, manifest)
         return EXIT_SETUP_ERROR
-    info = StepInfo(
-        run_id=spec.run_id,
-        step_id=spec.step_id,
-        step_name=spec.step_name,
-        attempt=spec.attempt,
-        params=dict(spec.params),
-        outputs=spec.outputs,
-        artifact_store=spec.artifact_store,
-        context=dict(spec.context or {}),
-        inputs=inputs,
-    )
+    info = _step_info(spec, inputs)
     try:
         assert func is not None
         with in_step(info):
@@ -227,6 +231,19 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         ),
     )
     return EXIT_OK
+
+
+def rehearse(spec: AttemptSpec, func: Callable[..., Any] | None) -> None:
+    """The parts of an attempt like ``spec`` that touch no file (store handle, signature,
+    step context, manifest encoding), for a warm child to run while it waits: the pages
+    they touch are the zygote's, and each first write copies one (see forked._rehearse)."""
+    open_artifact_store(spec.artifact_store)
+    if func is not None:
+        unmaterialized_inputs(func)
+    info = _step_info(spec, dict(spec.inputs))
+    with in_step(info):
+        needs_publishing(info, {})
+    json.dumps(ResultManifest(ok=True, outputs={}, started_at=0.0, ended_at=0.0).to_json())
 
 
 def join_cgroups(procs_files: str) -> None:
