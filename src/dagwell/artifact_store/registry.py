@@ -428,7 +428,7 @@ def unnamed_doc(
     created: float,
 ) -> dict[str, Any]:
     """The version document of an unnamed output, derived from the run store's record of
-    the step (see dagwell.api.unnamed) with what was added to it by id: metadata, tags,
+    the step (see dagwell.engine.unnamed) with what was added to it by id: metadata, tags,
     the model version it was produced for and its artifact type when not DataArtifact."""
     version_id = unnamed_id(producer["run_id"], producer["step"], producer["output"])
     link = None
@@ -475,7 +475,7 @@ def publish_outputs(
 
     Every other output is one too, ``<pipeline>::<invocation id>::<output>``, but nothing
     is written for it here: its versions are derived from the run store's record of the
-    step when read (dagwell.api.unnamed), so an attempt pays nothing for them. Only what
+    step when read (dagwell.engine.unnamed), so an attempt pays nothing for them. Only what
     that record lacks is written, by the version's id: metadata and tags the step added,
     and the model version it was produced for."""
     configs: dict[str, dict[str, Any]] = info.context.get("artifacts") or {}

@@ -37,6 +37,7 @@ from dagwell.core.records import PipelineRun
 from dagwell.core.schedule import LOCAL_REFUSAL, Schedule
 from dagwell.core.statuses import RunStatus
 from dagwell.engine.orchestrators import from_description
+from dagwell.engine.outcome import run_loader
 from dagwell.engine.resume import CannotTakeOver, take_over
 from dagwell.engine.runner import TracedPipeline, materialize_constants, new_run_id, run_record
 from dagwell.kubernetes.api import KubeConflict, KubeError, with_retries
@@ -64,7 +65,6 @@ from dagwell.store.ownership import ORPHAN_AFTER, is_orphaned, owner_tag
 from dagwell.store.views import read_run
 
 if TYPE_CHECKING:
-    from dagwell.engine.unnamed import RunLoader
     from dagwell.kubernetes.api import KubeApi
 
 log = logging.getLogger("dagwell.engine.detached")
@@ -97,7 +97,7 @@ def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
             raise
         finally:
             api.close()
-        return read_run(store, run_id, _run_loader(store, artifacts))
+        return read_run(store, run_id, run_loader(store, artifacts))
     finally:
         store.close()
 
@@ -322,10 +322,3 @@ def start_scheduled(*, progress: Progress | None = None) -> int:
     finally:
         store.close()
     return orchestrate(run_id, progress=progress)
-
-
-def _run_loader(store: Store, artifacts: Any) -> RunLoader:
-    """Reads the run's outputs as the artifact versions a Client lists (see engine.unnamed)."""
-    from dagwell.engine.unnamed import RunLoader, StoreReader
-
-    return RunLoader(StoreReader(store.url, lambda: artifacts), None)

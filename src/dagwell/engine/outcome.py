@@ -34,13 +34,13 @@ def finished_run(
     """The recorded run; raises RunFailedError (with ``.run``) unless it completed."""
     from dagwell.store.views import read_run  # (not at import: see dagwell.store)
 
-    run = read_run(store, run_id, _run_loader(store, artifacts))
+    run = read_run(store, run_id, run_loader(store, artifacts))
     if status is not RunStatus.COMPLETED:
         raise RunFailedError(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
     return run
 
 
-def _run_loader(store: Store, artifacts: ArtifactStore) -> RunLoader:
+def run_loader(store: Store, artifacts: ArtifactStore) -> RunLoader:
     """Reads the run's outputs as the artifact versions a Client lists (see engine.unnamed)."""
     from dagwell.engine.unnamed import RunLoader, StoreReader
 

@@ -453,7 +453,7 @@ class Store:
         """Steps that produced their outputs themselves (completed, not cached), oldest run
         first: ``run_id``, ``pipeline``, ``created_at``, ``orchestrator``, ``step_id``,
         ``outputs``. ZenML's unnamed artifact versions are derived from these (see
-        dagwell.api.unnamed)."""
+        dagwell.engine.unnamed)."""
         r, s = schema.runs, schema.steps
         query = (
             select(r.c.id, r.c.pipeline, r.c.created_at, r.c.orchestrator, s.c.step_id, s.c.outputs)
