@@ -264,3 +264,45 @@ def test_a_warm_childs_rehearsal_touches_no_file_and_leaves_no_step_context(tmp_
     rehearse(spec, None)
     assert not store.exists() and list(tmp_path.iterdir()) == []
     assert current_step() is None
+
+
+def test_a_spec_too_large_for_a_warm_childs_pipe_goes_the_cold_way_without_blocking():
+    """Before: the launch wrote the spec into the warm child's pipe with blocking writes, so
+    a spec over the pipe's 64 KiB (large params) froze the engine loop until that child read
+    it (never, if it was stopped). Now such a spec is not handed (None: the runtime forks the
+    attempt through the zygote) and the child gets EOF: it exits unused."""
+    import socket
+    import threading
+
+    from dagwell.core.plan import Locator
+    from dagwell.runtimes.base import AttemptSpec
+    from dagwell.runtimes.zygote import Zygote
+
+    def spec(params: dict) -> AttemptSpec:
+        return AttemptSpec(
+            "run", "s", "s", 1, Locator("m", "f"), {}, params, (), "/nowhere", "k.json"
+        )
+
+    ours, theirs = socket.socketpair()
+    zygote = Zygote(os.getpid(), -1, -1, ours)
+    reads = []
+    try:
+        for slot, params in ((1, {"big": "x" * 200_000}), (2, {"n": 1})):
+            spec_r, spec_w = os.pipe()
+            zygote.warm[slot] = (4242 + slot, spec_w)
+            handed: list[int | None] = []
+            writer = threading.Thread(
+                target=lambda h=handed, n=slot, p=params: h.append(zygote.hand(n, spec(p))),
+                daemon=True,
+            )
+            writer.start()
+            writer.join(5)  # (nobody reads the pipe meanwhile)
+            assert not writer.is_alive(), "the launch blocked on the warm child's pipe"
+            reads.append((handed, os.read(spec_r, 1 << 20)))
+            os.close(spec_r)
+        (big_handed, big_read), (small_handed, small_read) = reads
+        assert big_handed == [None] and big_read == b""  # EOF: that child exits unused
+        assert small_handed == [4244] and small_read.endswith(b"\n")
+    finally:
+        ours.close()
+        theirs.close()

@@ -50,6 +50,9 @@ Functions = Mapping[str, Callable[..., Any] | None]
 
 #: The largest spec (JSON characters) a warm child is given to rehearse with.
 REHEARSAL_MAX = 16384
+#: The largest spec (bytes) handed to a warm child: what its empty pipe holds (Linux's
+#: default capacity), so the launch never waits for the child to read.
+SPEC_PIPE_MAX = 65536
 
 
 class ZygoteGone(Exception):
@@ -255,7 +258,9 @@ class Zygote:
         pid, spec_w = self.warm.pop(slot)
         try:
             data = (json.dumps(spec.to_json()) + "\n").encode()
-            while data:
+            if len(data) > SPEC_PIPE_MAX:  # it could block the loop: the cold way instead
+                return None  # (the child reads EOF and exits unused)
+            while data:  # (an empty pipe takes it whole: no wait)
                 data = data[os.write(spec_w, data) :]
         except OSError:
             return None
