@@ -275,6 +275,27 @@ def warm_chain() -> None:
 
 
 @step(enable_cache=False)
+def big_then_pid(after: float, mb: int) -> int:
+    """Touch ``mb`` MB, then end: the kernel takes ~0.1 s per GB to tear that down."""
+    block = bytearray(mb * MB)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    return os.getpid()
+
+
+@step(enable_cache=False)
+def process_still_there(pid: int) -> bool:
+    """Whether the process of the step before this one still exists as this one starts."""
+    return os.path.exists(f"/proc/{pid}")
+
+
+@pipeline(enable_cache=False)
+def exit_overlap() -> None:
+    """A chain whose second step (a warm child) has a large address space to tear down."""
+    process_still_there(big_then_pid(nap_then_now(0.5), 1500))
+
+
+@step(enable_cache=False)
 def parent_huge_pages() -> int:
     """The anonymous huge pages (kB) of the process that forked this attempt."""
     with open(f"/proc/{os.getppid()}/smaps_rollup") as f:

@@ -63,6 +63,26 @@ class _Running:
     group: AttemptGroup | None
     started_at: float
     stop_reason: FailureKind | None = None
+    done: int | None = None  # a warm child's done pipe (see forked.fork_warm)
+
+
+@dataclass(frozen=True)
+class _Done:
+    """Selector data of an attempt's done pipe (a pidfd's is the attempt's key)."""
+
+    key: tuple[str, int]
+
+
+def _peak_rss_kb(pid: int) -> int:
+    """A live process's peak RSS (VmHWM: what wait4's ru_maxrss reports once it exits)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def group_name(step_id: str, attempt: int) -> str:
@@ -154,9 +174,12 @@ class LocalRuntime:
         Path(spec.log_path).parent.mkdir(parents=True, exist_ok=True)
         pidfd: int | None = None
         pid: int | None = None
+        done: int | None = None
         try:
             if self.zygote is not None and slot is not None:
-                pid = self.zygote.hand(slot, spec)  # the warm child runs it: no zygote hop
+                handed = self.zygote.hand(slot, spec)  # the warm child runs it: no zygote hop
+                if handed is not None:
+                    pid, done = handed
             if self.zygote is not None and pid is None:
                 try:
                     self.zygote.submit(spec, procs)  # the pid arrives later: AttemptRunning
@@ -171,7 +194,9 @@ class LocalRuntime:
                 group.remove()
             raise
         key = (spec.step_id, spec.attempt)
-        self.running[key] = _Running(spec, pid, pidfd, group, time.time())
+        self.running[key] = _Running(spec, pid, pidfd, group, time.time(), done=done)
+        if done is not None:
+            self.selector.register(done, selectors.EVENT_READ, _Done(key))
         if group is not None:
             self.sampler.add(key, group)
         if isinstance(node, V1Node):
@@ -314,6 +339,10 @@ class LocalRuntime:
                 self.zygote.read()
             elif ready.data == "zygote-exit":
                 events.extend(self._zygote_died())
+            elif isinstance(ready.data, _Done):
+                ended = self._done(ready.data.key)
+                if ended is not None:
+                    events.append(ended)
             else:
                 key: tuple[str, int] = ready.data
                 pid = self.running[key].pid
@@ -348,6 +377,31 @@ class LocalRuntime:
                     break
         return events
 
+    def _done(self, key: tuple[str, int]) -> AttemptExited | None:
+        """A warm child's ``D<code>``: its manifest is written and it is exiting with that
+        code, so its end is handled now, while the kernel still tears its address space
+        down (the zygote's later report of that pid is then one nobody follows; its cgroup's
+        removal waits for the process to be gone). EOF instead: it died before, and the
+        zygote's report of its exit ends it."""
+        item = self.running.get(key)
+        if item is None or item.done is None:  # (already ended by the zygote's report)
+            return None
+        try:
+            said = os.read(item.done, 64)
+        except OSError:
+            said = b""
+        if not (said.startswith(b"D") and said.endswith(b"\n") and said[1:-1].isdigit()):
+            self._close_done(item)
+            return None
+        assert item.pid is not None
+        return self._finish(key, int(said[1:-1]) << 8, _peak_rss_kb(item.pid))
+
+    def _close_done(self, item: _Running) -> None:
+        if item.done is not None:
+            self.selector.unregister(item.done)
+            os.close(item.done)
+            item.done = None
+
     def _finish(
         self, key: tuple[str, int], status: int | None, maxrss_kb: int, lost_why: str | None = None
     ) -> AttemptExited:
@@ -357,6 +411,7 @@ class LocalRuntime:
         if item.pidfd is not None:
             self.selector.unregister(item.pidfd)
             os.close(item.pidfd)
+        self._close_done(item)
         ended = time.time()
         code: int | None = None
         sig: int | None = None

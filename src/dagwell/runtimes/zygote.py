@@ -11,16 +11,17 @@ orchestrator sends a JSON launch request and does not wait, or a warm request (f
 child into a spare cgroup to wait for an attempt, see :func:`forked.fork_warm`). The
 zygote answers a launch with ``S step<TAB>attempt<TAB>pid`` (started) or
 ``E step<TAB>attempt<TAB>why`` (could not fork), a warm request with ``W slot<TAB>pid``
-carrying the write end of that child's spec pipe (SCM_RIGHTS; the zygote keeps no copy)
-or ``w slot<TAB>why`` (no child), and reports every exit of a child as
-``X pid status maxrss_kb``, always after the ``S`` or ``W`` of that pid. A launch that
-takes a warm child writes its spec into that pipe itself: the zygote is not on the path
-(the orchestrator knows the pid from ``W``; an exit of a warm child it never used names a
-pid it does not follow). The zygote owns no
-decisions: it forks, reaps and reports. If it dies, the runtime notices through its
-pidfd, records its attempts as lost and forks directly from then on. If the orchestrator
-dies (even SIGKILLed), the kernel tells the zygote (PR_SET_PDEATHSIG), which kills its
-attempts' process groups and exits: no attempt outlives its orchestrator.
+carrying the write end of that child's spec pipe and the read end of its done pipe
+(SCM_RIGHTS; the zygote keeps no copy) or ``w slot<TAB>why`` (no child), and reports
+every exit of a child as ``X pid status maxrss_kb``, always after the ``S`` or ``W`` of
+that pid. A launch that takes a warm child writes its spec into that pipe itself: the
+zygote is not on the path (the orchestrator knows the pid from ``W``; an exit of a warm
+child it never used, or whose end its done pipe told already, names a pid it does not
+follow). The zygote owns no decisions: it forks, reaps and reports. If it dies, the
+runtime notices through its pidfd, records its attempts as lost and forks directly from
+then on. If the orchestrator dies (even SIGKILLed), the kernel tells the zygote
+(PR_SET_PDEATHSIG), which kills its attempts' process groups and exits: no attempt
+outlives its orchestrator.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def _prewarm(
     try:
         for path in request["procs"]:
             fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
-        pid, spec_w = fork_warm(functions, fds, close_fds, request.get("like"))
+        pid, spec_w, done_r = fork_warm(functions, fds, close_fds, request.get("like"))
     except OSError as error:
         os.write(events.fileno(), f"w {slot}\t{error}\n".encode())
         return None
@@ -139,9 +140,10 @@ def _prewarm(
         for fd in fds:
             os.close(fd)
     try:
-        socket.send_fds(events, [f"W {slot}\t{pid}\n".encode()], [spec_w])
+        socket.send_fds(events, [f"W {slot}\t{pid}\n".encode()], [spec_w, done_r])
     finally:
         os.close(spec_w)  # the orchestrator's copy is the only one: its close is the EOF
+        os.close(done_r)
     return pid
 
 
@@ -210,7 +212,8 @@ class Zygote:
     # whether an attempt follows this pid now (set by the runtime): an exit read before a W
     # of the same pid is that attempt's if so, else a process nobody follows
     tracked: Callable[[int], bool] = lambda pid: False
-    warm: dict[int, tuple[int, int]] = field(default_factory=dict)  # slot -> (pid, spec_w)
+    # slot -> (pid, spec pipe's write end, done pipe's read end)
+    warm: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     no_warm: list[int] = field(default_factory=list)  # slots the zygote could not fill
     _buffer: bytes = b""
     _fds: deque[int] = field(default_factory=deque)  # received, not yet matched to a W
@@ -252,21 +255,24 @@ class Zygote:
                 request["like"] = text
         self._send(request)
 
-    def hand(self, slot: int, spec: AttemptSpec) -> int | None:
-        """Give ``spec`` to the warm child of ``slot`` (see ``warm``); its pid, or None if
-        it died unused (its exit names a pid nobody follows)."""
-        pid, spec_w = self.warm.pop(slot)
+    def hand(self, slot: int, spec: AttemptSpec) -> tuple[int, int] | None:
+        """Give ``spec`` to the warm child of ``slot`` (see ``warm``): its pid and the read
+        end of its done pipe (see ``fork_warm``; the caller closes it), or None if it died
+        unused (its exit names a pid nobody follows)."""
+        pid, spec_w, done_r = self.warm.pop(slot)
         try:
             data = (json.dumps(spec.to_json()) + "\n").encode()
             if len(data) > SPEC_PIPE_MAX:  # it could block the loop: the cold way instead
+                os.close(done_r)
                 return None  # (the child reads EOF and exits unused)
             while data:  # (an empty pipe takes it whole: no wait)
                 data = data[os.write(spec_w, data) :]
         except OSError:
+            os.close(done_r)
             return None
         finally:
             os.close(spec_w)
-        return pid
+        return pid, done_r
 
     def _send(self, request: dict[str, Any]) -> None:
         data = (json.dumps(request) + "\n").encode()
@@ -316,7 +322,8 @@ class Zygote:
                     self.news = [
                         n for n in self.news if not (isinstance(n, Exited) and n.pid == pid)
                     ]
-                self.warm[int(slot)] = (pid, self._fds.popleft())
+                spec_w = self._fds.popleft()
+                self.warm[int(slot)] = (pid, spec_w, self._fds.popleft())
             else:
                 step_id, attempt, value = rest.split("\t", 2)
                 key = (step_id, int(attempt))
@@ -327,16 +334,18 @@ class Zygote:
         return alive
 
     def drop_slot(self, slot: int) -> None:
-        """Close one warm child's spec pipe: it exits unused at EOF."""
-        _, spec_w = self.warm.pop(slot)
-        with contextlib.suppress(OSError):
-            os.close(spec_w)
+        """Close one warm child's pipes: it exits unused at EOF."""
+        _, *pipes = self.warm.pop(slot)
+        for fd in pipes:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def drop_warm(self) -> None:
-        """Close the warm children's spec pipes: each exits unused at EOF."""
-        for _, spec_w in self.warm.values():
-            with contextlib.suppress(OSError):
-                os.close(spec_w)
+        """Close the warm children's pipes: each exits unused at EOF."""
+        for _, *pipes in self.warm.values():
+            for fd in pipes:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         self.warm.clear()
         while self._fds:
             with contextlib.suppress(OSError):
