@@ -49,6 +49,15 @@ def latest_run(home: Path):
         client.close()
 
 
+def recorded_run(home: Path, run_id: str):
+    """The run ``run_id`` as ``home``'s store records it, read by a Client of its own."""
+    client = Client(home)
+    try:
+        return client.get_run(run_id)
+    finally:
+        client.close()
+
+
 def running_attempts(home: Path, count: int, timeout: float = 30.0):
     """Wait until the latest run has ``count`` running attempts; return (run, pids)."""
 

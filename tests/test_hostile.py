@@ -14,7 +14,7 @@ from dagwell import LocalOrchestrator, StepRetryConfig, pipeline, step
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import StepStatus
-from helpers import outcome
+from helpers import outcome, recorded_run
 
 
 def _value(step_run):
@@ -771,7 +771,6 @@ def test_a_short_store_outage_freezes_nothing_and_loses_nothing(
     them when the store is back."""
     import time
 
-    from dagwell import Client
     from helpers import running_attempts, start_orchestrator
 
     server = request.getfixturevalue("own_postgres") if kind == "postgres" else None
@@ -812,11 +811,7 @@ except Exception as error:
     out, _ = proc.communicate(timeout=60)
     assert "ended: RunFailedError" in out, out
     assert "the store is unavailable" in out and "the store is back after" in out, out
-    client = Client(home)
-    try:
-        done = client.get_run(run.id)
-    finally:
-        client.close()
+    done = recorded_run(home, run.id)
     assert done.status.value == "failed", done.status
     (short,) = done.steps["short"].attempts
     (stuck,) = done.steps["stuck"].attempts
@@ -859,7 +854,6 @@ def test_a_step_that_cannot_write_its_result_is_told_why(home):
 def test_a_store_file_deleted_mid_run_is_put_back_with_the_whole_record(home, tmp_path):
     """Before: the run went on recording into the unlinked file, returned 'completed', and
     when the orchestrator exited the record was gone: nothing listed, nothing to show."""
-    from dagwell import Client
 
     proc, run, _pids = _napping_orchestrator(home, tmp_path, 5)  # heartbeats to notice
     for path in home.glob("dagwell.db*"):
@@ -867,11 +861,7 @@ def test_a_store_file_deleted_mid_run_is_put_back_with_the_whole_record(home, tm
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "ended completed" in out, out
     assert "was deleted while a run recorded into it; it was put back" in out, out
-    client = Client(home)
-    try:
-        found = client.get_run(run.id)
-    finally:
-        client.close()
+    found = recorded_run(home, run.id)
     assert found.status.value == "completed"
     assert [a.status.value for a in found.steps["nap"].attempts] == ["completed"]
 
@@ -937,7 +927,6 @@ def test_a_model_artifact_lookup_during_a_store_outage_freezes_nothing(
     (an attempt that could not start, retried) and the loop keeps watching."""
     import time
 
-    from dagwell import Client
     from helpers import running_attempts, start_orchestrator
 
     monkeypatch.setenv("DAGWELL_STORE_URL", own_postgres.url)
@@ -987,11 +976,7 @@ except Exception as error:
         own_postgres.start_again()
     out, _ = proc.communicate(timeout=90)
     assert "ended: RunFailedError" in out, out
-    client = Client(home)
-    try:
-        done = client.get_run(run.id)
-    finally:
-        client.close()
+    done = recorded_run(home, run.id)
     (stuck,) = done.steps["stuck"].attempts
     assert stuck.failure is not None and stuck.failure.kind is FailureKind.TIMEOUT
     early = released_at - stuck.ended_at.timestamp()
@@ -1051,7 +1036,6 @@ def test_an_orchestrator_whose_run_was_taken_over_stops_and_records_nothing(home
     orchestrators drove the same run."""
     import sqlite3
 
-    from dagwell import Client
     from helpers import pid_alive, wait_for
 
     proc, run, pids = _napping_orchestrator(home, tmp_path, 60)
@@ -1063,11 +1047,7 @@ def test_an_orchestrator_whose_run_was_taken_over_stops_and_records_nothing(home
     out, _ = proc.communicate(timeout=30)  # before: it ran on for the nap's 60 s
     assert proc.returncode != 0 and f"was taken over by {other}" in out, out
     wait_for(lambda: not any(pid_alive(p) for p in pids), 10, "its attempt to die")
-    client = Client(home)
-    try:
-        left = client.get_run(run.id)
-    finally:
-        client.close()
+    left = recorded_run(home, run.id)
     assert left.status.value == "running"  # the new owner's to finish, nothing recorded
     assert [a.status.value for a in left.steps["nap"].attempts] == ["running"]
 

@@ -282,14 +282,19 @@ def _yaml_cached() -> None:
     _always_cached(1)
 
 
+def _second_run_with(tmp_path, yaml_text: str):
+    """Run _yaml_cached twice under the run configuration ``yaml_text``; the second run."""
+    config = tmp_path / "run.yaml"
+    config.write_text(yaml_text)
+    configured = _yaml_cached.with_options(config_path=str(config))
+    configured()
+    return configured()
+
+
 def test_a_run_configurations_enable_cache_is_every_steps(home, tmp_path):
     # zenml/config/compiler.py _apply_run_configuration: "Override `enable_cache` of all
     # steps if set at run level", over the step's own @step(enable_cache=True)
-    config = tmp_path / "run.yaml"
-    config.write_text("enable_cache: false\n")
-    configured = _yaml_cached.with_options(config_path=str(config))
-    configured()
-    again = configured()
+    again = _second_run_with(tmp_path, "enable_cache: false\n")
     assert again.steps["_always_cached"].cached_from is None  # ran again, no cache hit
     assert again.steps["_always_cached"].config.enable_cache is False
     assert again.config.enable_cache is False
@@ -300,11 +305,9 @@ def test_a_run_configurations_enable_cache_is_every_steps(home, tmp_path):
 def test_a_steps_own_section_in_the_run_configuration_wins_over_its_top_level(home, tmp_path):
     # zenml/config/compiler.py: _apply_run_configuration sets every step's enable_cache
     # first, _compile_step_invocation then applies the YAML's steps.<id> section over it
-    config = tmp_path / "run.yaml"
-    config.write_text("enable_cache: false\nsteps:\n  _always_cached:\n    enable_cache: true\n")
-    configured = _yaml_cached.with_options(config_path=str(config))
-    configured()
-    again = configured()
+    again = _second_run_with(
+        tmp_path, "enable_cache: false\nsteps:\n  _always_cached:\n    enable_cache: true\n"
+    )
     assert again.steps["_always_cached"].cached_from is not None  # the step's own: cached
     assert again.steps["_always_cached"].config.enable_cache is True
     assert again.config.enable_cache is False
