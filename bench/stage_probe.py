@@ -286,6 +286,7 @@ def report(args, wall, t0, t1) -> None:
         ("c_setup", "c_running", "child: log fd, env"),
         ("c_running", "c_ended", "child: run_attempt (store, step, manifest)"),
         ("c_ended", "z_reaped", "child: exit + teardown -> zygote reaped"),
+        ("c_ended", "o_exit_seen", "child ended -> orchestrator told (done pipe or report)"),
         ("z_reaped", "o_exit_seen", "exit report -> orchestrator"),
         ("o_exit_seen", "o_ev_read", "orchestrator: bookkeeping"),
         ("o_ev_read", "o_ev_done", "cgroup evidence read"),
