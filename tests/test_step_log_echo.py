@@ -15,20 +15,38 @@ from pathlib import Path
 import pytest
 
 from dagwell import Client, LocalOrchestrator, pipeline, step
-from dagwell.engine.log_echo import ECHO_SLOTS, TAIL_LINES, LogEcho, slots_from_env
+from dagwell.engine import log_echo
+from dagwell.engine.log_echo import (
+    ECHO_SLOTS,
+    FIRST_READ_AFTER,
+    TAIL_LINES,
+    LogEcho,
+    slots_from_env,
+)
 from helpers import outcome
 from test_live_display import Recorder
 
 
-def _echo(slots: int | None = ECHO_SLOTS) -> tuple[LogEcho, list[str]]:
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _echo(slots: int | None = ECHO_SLOTS, clock: Clock | None = None) -> tuple[LogEcho, list[str]]:
     lines: list[str] = []
-    return LogEcho(lines.append, slots, "dagwell logs RUN <step>"), lines
+    clock = clock or Clock()
+    return LogEcho(lines.append, slots, "dagwell logs RUN <step>", clock), lines
 
 
 def test_lines_are_prefixed_and_a_partial_line_waits_for_its_end(tmp_path):
-    echo, lines = _echo()
+    clock = Clock()
+    echo, lines = _echo(clock=clock)
     log = tmp_path / "a.log"
     echo.started("train", 1, str(log))
+    clock.now += FIRST_READ_AFTER
     echo.poll()  # no file yet: the attempt has not opened it
     log.write_text("epoch 1\nepo")
     echo.poll()
@@ -42,6 +60,32 @@ def test_lines_are_prefixed_and_a_partial_line_waits_for_its_end(tmp_path):
     assert echo.active is False
 
 
+def test_a_young_or_quiet_attempts_log_is_never_opened(tmp_path, monkeypatch):
+    """Before: every loop turn opened each running attempt's log (retrying until the
+    attempt had created it), and its end read it again: in a chain of no-op steps, 1.5
+    opens and a read per step in the loop thread, 170-370 us each inside a run."""
+    clock = Clock()
+    echo, lines = _echo(clock=clock)
+    quiet, talker = tmp_path / "quiet.log", tmp_path / "talker.log"
+    quiet.write_text("")
+    talker.write_text("hello\n")
+    echo.started("quiet", 1, str(quiet))
+    echo.started("talker", 1, str(talker))
+
+    def no_open(*args: object) -> int:
+        raise AssertionError("a log was opened")
+
+    with monkeypatch.context() as m:
+        m.setattr(log_echo.os, "open", no_open)
+        echo.poll()  # both younger than FIRST_READ_AFTER
+        clock.now += FIRST_READ_AFTER / 2
+        echo.poll()
+        echo.ended("quiet", 1, failed=False)  # printed nothing: one stat, no open
+    assert lines == []
+    echo.ended("talker", 1, failed=False)  # ended young, but printed: its lines show
+    assert lines == ["[talker] hello"]
+
+
 def test_a_retry_is_labelled_with_its_attempt(tmp_path):
     echo, lines = _echo()
     log = tmp_path / "b.log"
@@ -52,10 +96,12 @@ def test_a_retry_is_labelled_with_its_attempt(tmp_path):
 
 
 def test_beyond_the_slots_steps_run_quietly_with_one_notice_and_failures_still_show(tmp_path):
-    echo, lines = _echo(slots=2)
+    clock = Clock()
+    echo, lines = _echo(slots=2, clock=clock)
     for i in range(4):
         (tmp_path / f"{i}.log").write_text(f"line of {i}\n")
         echo.started(f"s{i}", 1, str(tmp_path / f"{i}.log"))
+    clock.now += FIRST_READ_AFTER
     echo.poll()
     shown = [line for line in lines if line.startswith("[")]
     assert shown == ["[s0] line of 0", "[s1] line of 1"]
