@@ -330,3 +330,54 @@ def test_a_store_of_0002_moves_its_plans_out_of_runs(tmp_path):
     store.close()
     with sqlite3.connect(tmp_path / "old.db") as raw:
         assert raw.execute("SELECT plan FROM runs").fetchone() == ("{}",)
+
+
+def test_a_batchs_artifacts_and_cache_entries_go_in_one_statement_each(store_url):
+    """Before: one INSERT per completed step's artifacts and one per cache entry, each a
+    round of SQLAlchemy and SQLite inside the loop thread's write (a chain's write held
+    about three steps, so three artifact statements of its eight)."""
+    from sqlalchemy import event
+
+    from dagwell.store.ops import PutCache, RecordArtifacts
+
+    store = Store.open(store_url)
+    run_id = new_run(store, steps=("a", "b", "c"))
+    statements: list[str] = []  # the tables INSERTed into
+
+    def seen(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        words = statement.split()
+        if words[:2] == ["INSERT", "INTO"]:
+            statements.append(words[2])
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+
+    def ref(digest: str, uri: str | None = None) -> dict[str, object]:
+        doc: dict[str, object] = {
+            "digest": digest,
+            "materializer": "builtins",
+            "type_name": "int",
+            "size": 1,
+            "python": "3.11",
+        }
+        return doc if uri is None else {**doc, "uri": uri}
+
+    store.write(
+        [
+            RecordArtifacts([ref("d1"), ref("d2", uri="s3://x")], 1.0),
+            RecordArtifacts([ref("d2"), ref("d3")], 2.0),
+            PutCache("k1", run_id, "a", {"out": ref("d1")}, 1.0),
+            PutCache("k2", run_id, "b", {"out": ref("d2")}, 2.0),
+            PutCache("k1", run_id, "c", {"out": ref("d3")}, 3.0),
+        ]
+    )
+    assert statements.count("artifacts") == 1 and statements.count("step_cache") == 1
+    with store.engine.connect() as conn:
+        artifacts = conn.exec_driver_sql(
+            "SELECT digest, created_at FROM artifacts ORDER BY digest"
+        ).all()
+        cache = conn.exec_driver_sql(
+            "SELECT cache_key, step_id FROM step_cache ORDER BY cache_key"
+        ).all()
+    assert [tuple(r) for r in artifacts] == [("d1", 1.0), ("d2", 1.0), ("d3", 2.0)]
+    assert [tuple(r) for r in cache] == [("k1", "c"), ("k2", "b")]  # a later entry wins
+    store.close()

@@ -174,10 +174,8 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
     for op in ops:
         if isinstance(op, AttemptWrite) and op.mode == "upsert":
             _upsert_attempt(conn, op)
-        elif isinstance(op, RecordArtifacts):
-            _record_artifacts(conn, op)
-        elif isinstance(op, PutCache):
-            _put_cache(conn, op)
+    _record_artifacts(conn, [op for op in ops if isinstance(op, RecordArtifacts)])
+    _put_cache(conn, [op for op in ops if isinstance(op, PutCache)])
 
 
 def _upsert_attempt(conn: Connection, op: AttemptWrite) -> None:
@@ -211,24 +209,35 @@ def _insert_ignoring_duplicates(
     conn.execute(stmt, rows)
 
 
-def _record_artifacts(conn: Connection, op: RecordArtifacts) -> None:
-    rows = {r["digest"]: {**r, "created_at": op.created_at} for r in op.refs}
+def _record_artifacts(conn: Connection, ops: Sequence[RecordArtifacts]) -> None:
+    """All the batch's artifacts in one statement (the first record of a digest stays)."""
+    columns = schema.artifacts.c.keys()  # (a ref's "uri" is kept in the step's outputs)
+    rows: dict[str, dict[str, Any]] = {}
+    for op in ops:
+        for ref in op.refs:
+            row = {**ref, "created_at": op.created_at}
+            rows.setdefault(ref["digest"], {c: row.get(c) for c in columns})
     if rows:
         _insert_ignoring_duplicates(conn, schema.artifacts, list(rows.values()), "digest")
 
 
-def _put_cache(conn: Connection, op: PutCache) -> None:
-    row = {
-        "cache_key": op.cache_key,
-        "run_id": op.run_id,
-        "step_id": op.step_id,
-        "outputs": dict(op.outputs),
-        "created_at": op.created_at,
+def _put_cache(conn: Connection, ops: Sequence[PutCache]) -> None:
+    """All the batch's cache entries in one statement (a later entry of a key wins)."""
+    rows = {
+        op.cache_key: {
+            "cache_key": op.cache_key,
+            "run_id": op.run_id,
+            "step_id": op.step_id,
+            "outputs": dict(op.outputs),
+            "created_at": op.created_at,
+        }
+        for op in ops
     }
-    _insert_ignoring_duplicates(
-        conn,
-        schema.step_cache,
-        [row],
-        "cache_key",
-        update_columns=("run_id", "step_id", "outputs", "created_at"),
-    )
+    if rows:
+        _insert_ignoring_duplicates(
+            conn,
+            schema.step_cache,
+            list(rows.values()),
+            "cache_key",
+            update_columns=("run_id", "step_id", "outputs", "created_at"),
+        )
