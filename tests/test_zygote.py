@@ -50,7 +50,9 @@ def test_a_warm_child_runs_the_next_attempt_under_its_own_limit(home, cgroups):
 def test_a_warm_childs_end_is_handled_while_the_kernel_still_tears_it_down(home, cgroups):
     """A warm child says it is done (manifest written, log flushed) on a pipe before it
     exits, so the next step starts while the kernel frees the finished one's memory (1.5 GB
-    here: ~0.15 s) instead of after the zygote has reaped it."""
+    here: ~0.15 s) instead of after the zygote has reaped it. Before: the step freed its
+    block at its return, so only the exit's few milliseconds were left to overlap, and the
+    test failed on a loaded machine (3 times in 4 with a 3 GB block)."""
     if cgroups != "v1":
         pytest.skip("warm children need cgroup v1 (v2 cannot rename a cgroup)")
     run = workloads.exit_overlap()
@@ -330,3 +332,27 @@ def test_a_spec_too_large_for_a_warm_childs_pipe_goes_the_cold_way_without_block
     finally:
         ours.close()
         theirs.close()
+
+
+def test_an_attempt_asks_for_its_parents_death_without_loading_libc_again(monkeypatch):
+    """Before: every forked attempt built a ctypes.CDLL and looked prctl up in it, ~20
+    copy-on-write faults in the child before its step could start; now the zygote's own
+    call leaves prctl cached for the attempts it forks."""
+    import ctypes
+    import signal
+
+    from dagwell.runtimes import parent_death
+
+    parent_death.die_with_parent(signal.SIGTERM, os.getppid())  # the zygote's call
+    pid = os.fork()
+    if pid == 0:  # an attempt: no CDLL any more, and the death signal still set
+        code = 1
+        try:
+            monkeypatch.setattr(ctypes, "CDLL", None)
+            parent_death.die_with_parent(signal.SIGKILL, os.getppid())
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    parent_death.die_with_parent(0, os.getppid())  # (signal 0: this test process's unset)
