@@ -274,12 +274,18 @@ def warm_chain() -> None:
     )
 
 
+_KEPT: list[bytearray] = []  # what a step keeps until its process exits
+
+
 @step(enable_cache=False)
 def big_then_pid(after: float, mb: int) -> int:
-    """Touch ``mb`` MB, then end: the kernel takes ~0.1 s per GB to tear that down."""
+    """Touch ``mb`` MB and keep it to the end: the kernel takes ~0.1 s per GB to tear that
+    down when the process exits. (A block freed at the step's return would be unmapped
+    before the step says it is done, leaving only a few milliseconds of exit.)"""
     block = bytearray(mb * MB)
     for i in range(0, len(block), 4096):
         block[i] = 1
+    _KEPT.append(block)
     return os.getpid()
 
 
