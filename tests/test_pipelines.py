@@ -1,5 +1,10 @@
 """Pipelines end to end on the default local runtime (and the other start modes)."""
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 import workloads
@@ -125,3 +130,58 @@ def test_hooks_fire_in_the_orchestrator(home):
         hooked()
     assert ("ok",) in seen
     assert ("fail", "flaky_2", FailureKind.USER_ERROR) in seen
+
+
+CRASHING_SCRIPT = textwrap.dedent(
+    """
+    import faulthandler, os, signal, sys
+    from dagwell import pipeline, step
+
+    faulthandler.enable(file=os.fdopen(os.dup(2), "w"))  # on a copy of stderr, as pytest does
+
+    @step(enable_cache=False)
+    def crash() -> None:
+        print("about to crash", flush=True)
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    @pipeline(enable_cache=False)
+    def crashing() -> None:
+        crash()
+
+    if __name__ == "__main__":
+        try:
+            crashing()
+        except Exception:
+            pass
+    """
+)
+
+
+def test_a_crashing_steps_python_traceback_goes_to_its_own_log(tmp_path):
+    """With faulthandler on a copy of stderr (pytest's, or a user's own file), a step that
+    crashed in C printed its Python traceback to the orchestrator's stderr, where nobody
+    reading the step's log (`dagwell logs`) would see it: faulthandler keeps writing to the
+    descriptor it was enabled on, which the attempt inherited."""
+    script = tmp_path / "crashing.py"
+    script.write_text(CRASHING_SCRIPT)
+    env = {
+        **os.environ,
+        "DAGWELL_HOME": str(tmp_path / "home"),
+        "DAGWELL_PROGRESS": "0",
+        "DAGWELL_STEP_LOGS": "off",  # (the echo would copy the log to stderr)
+    }
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Fatal Python error" not in done.stderr
+    run = Client(tmp_path / "home").list_runs(limit=1)[0]
+    log = Client(tmp_path / "home").logs(run.id, "crash")
+    assert "about to crash" in log
+    assert "Fatal Python error: Segmentation fault" in log
+    assert "in crash" in log  # the step's own frame

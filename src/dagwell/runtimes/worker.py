@@ -269,6 +269,11 @@ def prepare_process() -> None:
         else:  # a replaced stream (pytest, Jupyter): write to the real descriptor
             real = open(fd, "w", buffering=1, closefd=False, errors="backslashreplace")  # noqa: SIM115
             setattr(sys, name, real)
+    faulthandler = sys.modules.get("faulthandler")  # loaded whenever it is enabled
+    if faulthandler is not None and faulthandler.is_enabled():
+        # It writes to the descriptor it was enabled on (pytest's is a copy of the terminal's
+        # stderr): a crashing step's Python traceback then missed its own log.
+        faulthandler.enable(file=sys.stderr, all_threads=True)
     configure_logging()
 
 
