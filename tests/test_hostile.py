@@ -382,10 +382,11 @@ def test_the_page_cache_of_a_written_file_is_not_the_steps_peak(home, cgroups, t
     def p(mb: int, keep: bool) -> None:
         write_file(str(tmp_path / "big.bin"), mb, keep)
 
-    # the same step writing nothing: its own 20 MiB (RSS growth over the parent's pages is
-    # measured to a MB or two: a fork leaves some of them to be faulted in later)
+    # the same step writing nothing: its own 20 MiB (measured to a few MB: a fork leaves
+    # pages to be faulted in later, and the page cache charged at the end is taken off;
+    # 18.7 MiB once in a full parallel suite, against a bound of 19 that flaked)
     baseline = p(0, True).steps["write_file"].attempts[-1].peak_memory
-    assert baseline is not None and baseline >= 19 * 2**20, baseline
+    assert baseline is not None and baseline >= 16 * 2**20, baseline
     for keep in (True, False):
         peak = p(300, keep).steps["write_file"].attempts[-1].peak_memory
         assert peak is not None and abs(peak - baseline) < 20 * 10**6, (
