@@ -70,3 +70,22 @@ def test_read_returns_whole_control_files(tmp_path):
     big = "x" * 200_000  # larger than one read
     (tmp_path / "f").write_text(big)
     assert _read(tmp_path / "f") == big
+
+
+def test_a_live_attempts_evidence_reads_no_memory_stat(tmp_path):
+    """Before: every attempt's end read memory.stat too (the dearest of its cgroup files,
+    ~40 counters), though a live attempt's peak comes from its samples and RSS; only a
+    recovered attempt (its orchestrator died) needs the charged peak less the cache."""
+    attempt = V1Node(tmp_path, None).attempt("s.1", None, None)
+    (attempt.path / "memory.oom_control").write_text("oom_kill 1\n")
+    (attempt.path / "memory.failcnt").write_text("2\n")
+    (attempt.path / "memory.max_usage_in_bytes").write_text("123\n")
+    (attempt.path / "memory.stat").mkdir()  # reading it would fail
+    evidence = attempt.evidence(own_peak=False)
+    assert evidence.oom_kills == 1 and evidence.own_limit_hit and evidence.usage_peak == 123
+    assert evidence.peak_memory is None
+    group = tmp_path / "v2.1"
+    group.mkdir()
+    (group / "memory.events").write_text("max 0\noom_kill 0\n")
+    (group / "memory.stat").mkdir()
+    assert V2Attempt(group).evidence(own_peak=False).peak_memory is None

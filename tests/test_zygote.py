@@ -356,3 +356,40 @@ def test_an_attempt_asks_for_its_parents_death_without_loading_libc_again(monkey
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     parent_death.die_with_parent(0, os.getppid())  # (signal 0: this test process's unset)
+
+
+def test_a_warm_child_says_its_peak_rss_with_its_exit_code():
+    """Before: ``D<code>`` only, and the orchestrator read the child's /proc status for its
+    peak (~70 us on a chain's path, in the loop thread)."""
+    from dagwell.runtimes import forked
+
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(done_r)
+        block = bytearray(50 * 2**20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        forked._exit(3, done_w)
+    os.close(done_w)
+    line = os.read(done_r, 64)
+    os.close(done_r)
+    os.waitpid(pid, 0)
+    code, maxrss = line.removeprefix(b"D").split()
+    assert int(code) == 3
+    assert int(maxrss) >= 50 * 1024  # kB: the block it touched
+
+
+def test_a_warm_childs_end_reads_no_proc_status(home, cgroups, monkeypatch):
+    if cgroups != "v1":
+        pytest.skip("warm children need cgroup v1 (v2 cannot rename a cgroup)")
+    from dagwell.runtimes import local
+
+    def no_proc(pid: int) -> int:
+        raise AssertionError(f"/proc/{pid}/status was read")
+
+    monkeypatch.setattr(local, "_peak_rss_kb", no_proc)
+    run = workloads.warm_pair()
+    steps = run.steps
+    assert steps["big_then_pid"].attempts[0].peak_memory >= 50 * 10**6  # from the done line
+    assert steps["process_still_there"].status.value == "completed"

@@ -296,6 +296,12 @@ def process_still_there(pid: int) -> bool:
 
 
 @pipeline(enable_cache=False)
+def warm_pair() -> None:
+    """Two steps after a nap: the second, a warm child, touches 60 MB."""
+    process_still_there(big_then_pid(nap_then_now(0.5), 60))
+
+
+@pipeline(enable_cache=False)
 def exit_overlap() -> None:
     """A chain whose second step (a warm child) has a large address space to tear down."""
     process_still_there(big_then_pid(nap_then_now(0.5), 1500))

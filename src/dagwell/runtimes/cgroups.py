@@ -136,7 +136,7 @@ class AttemptGroup(Protocol):
     @property
     def procs_files(self) -> list[Path]: ...
 
-    def evidence(self) -> CgroupEvidence: ...
+    def evidence(self, own_peak: bool = True) -> CgroupEvidence: ...
     def anon_memory(self) -> int: ...
     def pids(self) -> list[int]: ...
     def kill(self) -> None: ...
@@ -171,7 +171,10 @@ class V1Attempt:
             files.append(cpu / "cgroup.procs")
         return files
 
-    def evidence(self) -> CgroupEvidence:
+    def evidence(self, own_peak: bool = True) -> CgroupEvidence:
+        """What the kernel says of the attempt; without ``own_peak`` no ``peak_memory``
+        (memory.stat, the dearest file, is then not read: a live attempt's peak comes from
+        its samples and RSS, see ``core.memory.attempt_peak``)."""
         oom = _keyed(_read(self.path / "memory.oom_control")).get("oom_kill", 0)
         failcnt = int(_read(self.path / "memory.failcnt"))
         peak = int(_read(self.path / "memory.max_usage_in_bytes"))
@@ -179,11 +182,12 @@ class V1Attempt:
         if limit is None:
             limit = int(_read(self.path / "memory.limit_in_bytes"))
         at_limit = limit < UNLIMITED_V1 and peak >= limit - LIMIT_SLACK
-        stat = _optional_stat(self.path)
         return CgroupEvidence(
             oom_kills=oom,
             own_limit_hit=failcnt > 0 or at_limit,
-            peak_memory=_own_peak(peak, stat, "total_cache"),
+            peak_memory=_own_peak(peak, _optional_stat(self.path), "total_cache")
+            if own_peak
+            else None,
             usage_peak=peak,
         )
 
@@ -294,18 +298,17 @@ class V2Attempt:
     def procs_files(self) -> list[Path]:
         return [self.path / "cgroup.procs"]
 
-    def evidence(self) -> CgroupEvidence:
+    def evidence(self, own_peak: bool = True) -> CgroupEvidence:
         events_file = self.path / "memory.events.local"
         if not events_file.exists():
             events_file = self.path / "memory.events"
         events = _keyed(_read(events_file))
         peak_file = self.path / "memory.peak"
         peak = int(_read(peak_file)) if peak_file.exists() else None
-        stat = _optional_stat(self.path)
         return CgroupEvidence(
             oom_kills=events.get("oom_kill", 0),
             own_limit_hit=events.get("max", 0) > 0,
-            peak_memory=_own_peak(peak, stat, "file"),
+            peak_memory=_own_peak(peak, _optional_stat(self.path), "file") if own_peak else None,
             usage_peak=peak,
         )
 

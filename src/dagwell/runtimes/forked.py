@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -88,13 +89,16 @@ def _print_error() -> None:
 
 
 def _exit(code: int, done: int | None = None) -> NoReturn:
-    """Flush the log and exit; with ``done``, first say so on that pipe (``D<code>``)."""
+    """Flush the log and exit; with ``done``, first say so on that pipe: ``D<code> <peak
+    RSS in kB>`` (the peak from getrusage here spares the orchestrator a read of this
+    process's /proc status, ~70 us on a chain's path)."""
     with contextlib.suppress(BaseException):
         sys.stdout.flush()
         sys.stderr.flush()
     if done is not None:
         with contextlib.suppress(OSError):
-            os.write(done, b"D%d\n" % code)
+            maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            os.write(done, b"D%d %d\n" % (code, maxrss))
     os._exit(code)
 
 
@@ -151,9 +155,9 @@ def fork_warm(
 
     Returns (pid, the spec pipe's write end, the done pipe's read end). The child runs
     ``functions[spec.step_id]``; once its manifest is written and its log flushed it writes
-    ``D<exit code>`` on the done pipe and exits with that code, so its end can be handled
-    while the kernel still tears its address space down (the exit is the largest part of
-    a chain's path: ~1.7 ms). An attempt that dies before that leaves only EOF there.
+    ``D<exit code> <peak RSS kB>`` on the done pipe and exits with that code, so its end can
+    be handled while the kernel still tears its address space down (the exit is the largest
+    part of a chain's path: ~1.7 ms). An attempt that dies before that leaves only EOF there.
     """
     spec_r, spec_w = os.pipe()
     done_r, done_w = os.pipe()

@@ -378,11 +378,11 @@ class LocalRuntime:
         return events
 
     def _done(self, key: tuple[str, int]) -> AttemptExited | None:
-        """A warm child's ``D<code>``: its manifest is written and it is exiting with that
-        code, so its end is handled now, while the kernel still tears its address space
-        down (the zygote's later report of that pid is then one nobody follows; its cgroup's
-        removal waits for the process to be gone). EOF instead: it died before, and the
-        zygote's report of its exit ends it."""
+        """A warm child's ``D<code> <peak RSS kB>``: its manifest is written and it is
+        exiting with that code, so its end is handled now, while the kernel still tears its
+        address space down (the zygote's later report of that pid is then one nobody
+        follows; its cgroup's removal waits for the process to be gone). EOF instead: it
+        died before, and the zygote's report of its exit ends it."""
         item = self.running.get(key)
         if item is None or item.done is None:  # (already ended by the zygote's report)
             return None
@@ -390,11 +390,13 @@ class LocalRuntime:
             said = os.read(item.done, 64)
         except OSError:
             said = b""
-        if not (said.startswith(b"D") and said.endswith(b"\n") and said[1:-1].isdigit()):
+        words = said[1:-1].split() if said.startswith(b"D") and said.endswith(b"\n") else []
+        if not words or not all(w.isdigit() for w in words):
             self._close_done(item)
             return None
         assert item.pid is not None
-        return self._finish(key, int(said[1:-1]) << 8, _peak_rss_kb(item.pid))
+        maxrss = int(words[1]) if len(words) > 1 else _peak_rss_kb(item.pid)
+        return self._finish(key, int(words[0]) << 8, maxrss)
 
     def _close_done(self, item: _Running) -> None:
         if item.done is not None:
@@ -421,7 +423,7 @@ class LocalRuntime:
             code = None if sig is not None else exit_code
         watched = self.watchdog.forget(item.pid) if self.watchdog and item.pid else None
         if item.group is not None:
-            evidence = item.group.evidence()
+            evidence = item.group.evidence(own_peak=False)  # (the peak is attempt_peak's)
             oom_kills, own_hit = evidence.oom_kills, evidence.own_limit_hit
             parent = self.zygote.pid if item.pidfd is None and self.zygote else os.getpid()
             growth = max(0, maxrss_kb * 1024 - self.sampler.inherited_rss(parent))
