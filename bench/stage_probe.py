@@ -90,9 +90,9 @@ def main() -> None:
         if item.group is not None and not getattr(item.group, "_probed", False):
             orig_ev = item.group.evidence
 
-            def evidence():
+            def evidence(**kw):
                 stamp(name, "o_ev_read")
-                out = orig_ev()
+                out = orig_ev(**kw)
                 stamp(name, "o_ev_done")
                 return out
 
