@@ -63,7 +63,7 @@ def test_lines_are_prefixed_and_a_partial_line_waits_for_its_end(tmp_path):
 def test_a_young_or_quiet_attempts_log_is_never_opened(tmp_path, monkeypatch):
     """Before: every loop turn opened each running attempt's log (retrying until the
     attempt had created it), and its end read it again: in a chain of no-op steps, 1.5
-    opens and a read per step in the loop thread, 170-370 us each inside a run."""
+    opens and a read per step in the loop thread."""
     clock = Clock()
     echo, lines = _echo(clock=clock)
     quiet, talker = tmp_path / "quiet.log", tmp_path / "talker.log"

@@ -383,12 +383,16 @@ def test_a_warm_child_says_its_peak_rss_with_its_exit_code():
 def test_a_warm_childs_end_reads_no_proc_status(home, cgroups, monkeypatch):
     if cgroups != "v1":
         pytest.skip("warm children need cgroup v1 (v2 cannot rename a cgroup)")
-    from dagwell.runtimes import local
+    import builtins
 
-    def no_proc(pid: int) -> int:
-        raise AssertionError(f"/proc/{pid}/status was read")
+    real_open = builtins.open
 
-    monkeypatch.setattr(local, "_peak_rss_kb", no_proc)
+    def no_proc_status(file: object, *args: object, **kwargs: object) -> object:
+        if str(file).startswith("/proc/") and str(file).endswith("/status"):
+            raise AssertionError(f"{file} was read")
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", no_proc_status)
     run = workloads.warm_pair()
     steps = run.steps
     assert steps["big_then_pid"].attempts[0].peak_memory >= 50 * 10**6  # from the done line

@@ -73,18 +73,6 @@ class _Done:
     key: tuple[str, int]
 
 
-def _peak_rss_kb(pid: int) -> int:
-    """A live process's peak RSS (VmHWM: what wait4's ru_maxrss reports once it exits)."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
 def group_name(step_id: str, attempt: int) -> str:
     """An attempt's cgroup directory name: any step id works (see core.names)."""
     return f"{safe_key(step_id)}.{attempt}"
@@ -391,12 +379,10 @@ class LocalRuntime:
         except OSError:
             said = b""
         words = said[1:-1].split() if said.startswith(b"D") and said.endswith(b"\n") else []
-        if not words or not all(w.isdigit() for w in words):
+        if len(words) != 2 or not all(w.isdigit() for w in words):
             self._close_done(item)
             return None
-        assert item.pid is not None
-        maxrss = int(words[1]) if len(words) > 1 else _peak_rss_kb(item.pid)
-        return self._finish(key, int(words[0]) << 8, maxrss)
+        return self._finish(key, int(words[0]) << 8, int(words[1]))
 
     def _close_done(self, item: _Running) -> None:
         if item.done is not None:

@@ -215,8 +215,10 @@ def _record_artifacts(conn: Connection, ops: Sequence[RecordArtifacts]) -> None:
     rows: dict[str, dict[str, Any]] = {}
     for op in ops:
         for ref in op.refs:
-            row = {**ref, "created_at": op.created_at}
-            rows.setdefault(ref["digest"], {c: row.get(c) for c in columns})
+            if ref["digest"] not in rows:
+                rows[ref["digest"]] = {c: ref.get(c) for c in columns} | {
+                    "created_at": op.created_at
+                }
     if rows:
         _insert_ignoring_duplicates(conn, schema.artifacts, list(rows.values()), "digest")
 
