@@ -26,7 +26,7 @@ def samples(data: str) -> list[tuple[int, list[str]]]:
     for line in out.splitlines():
         if not line.strip():
             continue
-        if not line.startswith((" ", "\t")):
+        if not line.startswith("\t"):  # a sample's pid (right-aligned: may start with " ")
             found.append((int(line.split()[0]), []))
         elif found:
             parts = line.split(None, 1)
