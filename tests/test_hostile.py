@@ -1111,3 +1111,77 @@ def test_ctrl_c_during_a_store_outage_ends_within_the_stop_grace(home, tmp_path)
         assert client.get_run(run.id).status.value == "running"
     finally:
         client.close()
+
+
+# -- beyond the list: what a step's exception can do to its own record --------------------
+class _UnprintableError(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("this __str__ is broken")
+
+
+@step(enable_cache=False)
+def raises_unprintable() -> int:
+    raise _UnprintableError()
+
+
+@step(enable_cache=False)
+def raises_huge(size: int) -> int:
+    raise ValueError("row " * (size // 4))
+
+
+@step(enable_cache=False)
+def raises_bare() -> int:
+    raise KeyboardInterrupt
+
+
+def test_an_exception_whose_str_raises_is_still_the_steps_own_failure(home):
+    """Before: the worker's own str(error) raised while writing the manifest, so the record
+    said 'exited with code 70 without writing its results, after RuntimeError' (the
+    __str__'s error, not the step's)."""
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        raises_unprintable()
+
+    (attempt,) = outcome(p).steps["raises_unprintable"].attempts
+    failure = attempt.failure
+    assert failure is not None and failure.kind is FailureKind.USER_ERROR
+    assert attempt.exit_code == 1, failure.message
+    assert failure.message.startswith("_UnprintableError: <its str() raised RuntimeError>")
+    assert failure.traceback is not None and "raises_unprintable" in failure.traceback
+
+
+def test_a_huge_exception_message_is_clipped_in_the_record_not_in_the_log(home):
+    """Before: a 5 MB message went into the step's note, the attempt's failure and its
+    traceback (a 15 MB store for one step), and `runs show` printed all of it."""
+    size = 5_000_000
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        raises_huge(size)
+
+    run = outcome(p)
+    step_run = run.steps["raises_huge"]
+    (attempt,) = step_run.attempts
+    failure = attempt.failure
+    assert failure is not None and failure.kind is FailureKind.USER_ERROR
+    assert failure.message.startswith("ValueError: row row ")
+    assert "characters cut" in failure.message and len(failure.message) < 3000
+    assert step_run.note is not None and len(step_run.note) < 3000
+    assert failure.traceback is not None and len(failure.traceback) < 25_000
+    assert failure.traceback.startswith("Traceback") and "raises_huge" in failure.traceback
+    assert (home / "dagwell.db").stat().st_size < 2_000_000
+    (log,) = (home / "logs").rglob("raises_huge.1.log")
+    assert log.stat().st_size > size  # the whole message and traceback are in the log
+
+
+def test_an_empty_message_names_the_exception_once_and_the_note_reads_as_sentences(home):
+    """Before: 'KeyboardInterrupt: KeyboardInterrupt No retry left: ...'."""
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        raises_bare()
+
+    step_run = outcome(p).steps["raises_bare"]
+    assert step_run.note is not None
+    assert step_run.note.startswith("KeyboardInterrupt. No retry left: "), step_run.note

@@ -12,6 +12,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MANIFEST_VERSION = 1
+#: The most characters of an exception's message, and of its traceback, that a manifest
+#: carries. The run store keeps them in the step's note and the attempt's failure, and
+#: every view of the run shows them: a step that raises with a whole data frame in its
+#: message must not put megabytes there (its log has the whole traceback).
+MESSAGE_MAX = 2000
+TRACEBACK_MAX = 20000
+
+
+def clip(text: str, limit: int, keep_tail: bool = False) -> str:
+    """``text`` if it fits in ``limit`` characters, else its head (and with ``keep_tail``
+    its last quarter too) around a mark that says how many characters were cut."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 4 if keep_tail else 0
+    head = limit - tail
+    cut = len(text) - head - tail
+    return f"{text[:head]} [... {cut} characters cut ...] {text[len(text) - tail :]}".rstrip()
+
+
+def exception_message(error: BaseException) -> str:
+    """``str(error)``, clipped, even when the exception's own ``__str__`` raises."""
+    try:
+        text = str(error)
+    except Exception as inner:  # (a broken __str__ must not hide the step's failure)
+        text = f"<its str() raised {type(inner).__name__}>"
+    return clip(text, MESSAGE_MAX)
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,11 @@ class ResultManifest:
     started_at: float | None = None
     ended_at: float | None = None
     warnings: list[str] = field(default_factory=list)
+
+    def error_text(self) -> str:
+        """``Type: message``, or the type alone when the message is empty."""
+        kind = self.error_type or "Error"
+        return f"{kind}: {self.error_message}" if self.error_message else kind
 
     def to_json(self) -> dict[str, Any]:
         return {

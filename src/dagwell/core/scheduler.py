@@ -392,7 +392,7 @@ class Scheduler:
             node_memory=self.config.node_memory,
             jitter_sample=self.rng.random(),
         )
-        message = f"{failure.message} {decision.note}".strip()
+        message = _then(failure.message, decision.note)
         failure = failure.with_message(message)
         if decision.retry and not (self.stop_requested or self.halted_by):
             if decision.budget == "infra":
@@ -529,3 +529,12 @@ def _stop_message(state: StepState) -> str:
             "restarts ran out (see the orchestrator Job's pods for why)."
         )
     return f"Attempt {state.attempt} was stopped."
+
+
+def _then(message: str, note: str) -> str:
+    """``message`` and the retry decision's ``note`` after it, as two sentences."""
+    if not note:
+        return message
+    if message and not message.rstrip().endswith((".", "!", "?")):
+        message = message.rstrip() + "."
+    return f"{message} {note}".strip()

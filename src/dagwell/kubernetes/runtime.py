@@ -558,7 +558,7 @@ def _manifest_failure(manifest: ResultManifest, exit_code: int | None) -> Failur
     kind = FailureKind(manifest.error_kind or FailureKind.USER_ERROR)
     return Failure(
         kind,
-        f"{manifest.error_type}: {manifest.error_message}",
+        manifest.error_text(),
         exit_code,
         reason=manifest.error_type,
         traceback=manifest.traceback,

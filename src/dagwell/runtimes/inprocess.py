@@ -52,11 +52,7 @@ class InProcessRuntime:
         failure = None
         if code != 0 or manifest is None or not manifest.ok:
             kind = FailureKind((manifest.error_kind if manifest else None) or "user_error")
-            message = (
-                f"{manifest.error_type}: {manifest.error_message}"
-                if manifest
-                else "the step ended without a result"
-            )
+            message = manifest.error_text() if manifest else "the step ended without a result"
             failure = Failure(
                 kind, message, code, traceback=manifest.traceback if manifest else None
             )

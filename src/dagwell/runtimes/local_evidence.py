@@ -106,7 +106,7 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
         kind = FailureKind(manifest.error_kind or FailureKind.USER_ERROR)
         return Failure(
             kind,
-            f"{manifest.error_type}: {manifest.error_message}",
+            manifest.error_text(),
             code,
             sig,
             manifest.error_type,

@@ -38,7 +38,13 @@ from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
 from dagwell.core.failures import FailureKind
-from dagwell.core.manifest import ArtifactRef, ResultManifest
+from dagwell.core.manifest import (
+    TRACEBACK_MAX,
+    ArtifactRef,
+    ResultManifest,
+    clip,
+    exception_message,
+)
 from dagwell.core.records import UnmaterializedArtifact
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.parent_death import die_with_parent
@@ -81,8 +87,8 @@ def _error(
         ok=False,
         error_kind=kind.value,
         error_type=type(error).__name__,
-        error_message=str(error) or type(error).__name__,
-        traceback=traceback.format_exc() if tb else None,
+        error_message=exception_message(error),
+        traceback=clip(traceback.format_exc(), TRACEBACK_MAX, keep_tail=True) if tb else None,
         started_at=started,
         ended_at=time.time(),
     )
@@ -187,7 +193,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
                 manifest,
                 error_message=f"loading input {loading!r} "
                 f"({inputs[loading].type_name if loading in inputs else 'model artifact'}) "
-                f"raised: {manifest.error_message}",
+                f"raised{': ' if manifest.error_message else ''}{manifest.error_message}",
             )
         store.write_manifest(spec.manifest_key, manifest)
         return EXIT_SETUP_ERROR
