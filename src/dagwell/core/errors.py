@@ -26,6 +26,10 @@ class DefinitionError(PermanentError, ValueError):
     """A step or pipeline is defined or called wrongly (raised at definition/trace time)."""
 
 
+class StepInterfaceError(PermanentError, TypeError):
+    """A step was given, or returned, a value its annotations do not admit (ZenML's name)."""
+
+
 class ConfigError(PermanentError, ValueError):
     """A setting (memory string, retry policy, orchestrator option) is invalid."""
 

@@ -46,6 +46,12 @@ from dagwell.core.manifest import (
     exception_message,
 )
 from dagwell.core.records import UnmaterializedArtifact
+from dagwell.core.step_types import (
+    check_no_output,
+    check_outputs,
+    coerce_arguments,
+    output_types,
+)
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.parent_death import die_with_parent
 
@@ -183,6 +189,8 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
                 )
             else:
                 kwargs[name] = store.get(ref)
+        loading = None
+        kwargs = coerce_arguments(spec.step_id, func, kwargs)  # as ZenML passes them
     except BaseException as error:
         # Whatever stops the inputs from loading (an import, a corrupt artifact, a value
         # whose unpickling raises) is the attempt's setup failing, with its own traceback;
@@ -214,7 +222,11 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         refs: dict[str, ArtifactRef] = {}
         warnings: list[str] = []
         chosen: dict[str, str] = info.context.get("materializers") or {}
-        for name, value in _split_outputs(spec, result).items():
+        outputs = _split_outputs(spec, result)
+        check_outputs(spec.step_id, func, outputs)
+        if not spec.outputs:
+            check_no_output(spec.step_id, func, result)
+        for name, value in outputs.items():
             cls = custom.resolve(chosen[name]) if name in chosen else None
             refs[name], notes = store.put(value, cls)
             warnings.extend(notes)
@@ -246,6 +258,7 @@ def rehearse(spec: AttemptSpec, func: Callable[..., Any] | None) -> None:
     open_artifact_store(spec.artifact_store)
     if func is not None:
         unmaterialized_inputs(func)
+        output_types(func, tuple(spec.outputs))
     info = _step_info(spec, dict(spec.inputs))
     with in_step(info):
         needs_publishing(info, {})

@@ -1,0 +1,168 @@
+"""A step's annotations, checked when it runs the way ZenML checks them.
+
+ZenML validates a step's arguments with pydantic as the step starts: a dict passed for a
+pydantic-model parameter (as a YAML run config passes it) becomes that model, an int for
+a ``float`` becomes a float. It refuses an output whose value is not an instance of its
+annotation, and a value returned by a step annotated ``-> None``. Code written for it
+relies on the first and is protected by the second, so an attempt does both here.
+
+Cheap on purpose: a value that already is an instance of its annotation is passed as it
+is (pydantic is only loaded when a value needs converting), and what ``isinstance``
+cannot check (``Any``, a ``TypeVar``, ``Literal``, an unresolvable forward reference) is
+not checked, as ZenML would not check it either.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, TypeAlias
+
+from dagwell.core.errors import StepInterfaceError
+
+Checkable: TypeAlias = type | tuple[type, ...]
+
+
+def resolve(annotation: Any) -> Checkable | None:
+    """What ``isinstance`` can check ``annotation`` with (ZenML's resolved annotation):
+    ``Annotated`` stripped, a generic's origin (``list[int]`` -> ``list``), a union's
+    members; None for ``Any`` and for what is not a class."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return resolve(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        members = [resolve(a) for a in typing.get_args(annotation)]
+        flat: list[type] = []
+        for member in members:
+            if member is None:
+                return None  # (a union with Any in it admits anything)
+            flat.extend(member if isinstance(member, tuple) else (member,))
+        return tuple(flat)
+    if annotation is None:
+        return type(None)
+    if annotation is Any:  # (a class since Python 3.11, but one nothing is an instance of)
+        return None
+    found = origin if origin is not None else annotation
+    return found if isinstance(found, type) and found is not object else None
+
+
+@functools.cache
+def _hints(func: Callable[..., Any]) -> Mapping[str, Any]:
+    target = inspect.unwrap(func)
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception:  # (a forward reference that does not resolve: strings stay unchecked)
+        return dict(getattr(target, "__annotations__", {}))
+
+
+@functools.cache
+def output_types(func: Callable[..., Any], names: tuple[str, ...]) -> dict[str, Checkable | None]:
+    """Each output's checkable type: the return annotation for one output, its Tuple's
+    members for several (names as the step's definition gave them)."""
+    hints = _hints(func)
+    if "return" not in hints or not names:
+        return {}
+    annotation = hints["return"]
+    if len(names) == 1:
+        return {names[0]: resolve(annotation)}
+    members = typing.get_args(resolve_tuple(annotation))
+    if len(members) != len(names):
+        return {}
+    return {name: resolve(member) for name, member in zip(names, members, strict=True)}
+
+
+def resolve_tuple(annotation: Any) -> Any:
+    """``Annotated[Tuple[...], ...]`` -> ``Tuple[...]``."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def returns_nothing(func: Callable[..., Any]) -> bool:
+    """Whether the step is annotated ``-> None``."""
+    hints = _hints(func)
+    return "return" in hints and hints["return"] in (None, type(None))
+
+
+def check_outputs(step: str, func: Callable[..., Any], outputs: Mapping[str, Any]) -> None:
+    """Raise StepInterfaceError for an output whose value its annotation does not admit."""
+    for name, expected in output_types(func, tuple(outputs)).items():
+        value = outputs[name]
+        try:
+            ok = expected is None or isinstance(value, expected)
+        except TypeError:  # (an annotation isinstance refuses: unchecked, as in ZenML)
+            ok = True
+        if not ok:
+            raise StepInterfaceError(
+                f"Wrong type for output {name!r} of step {step!r}: it is annotated "
+                f"{_name(expected)} but the step returned a value of type "
+                f"{type(value).__qualname__}. Return a {_name(expected)} there, or change the "
+                "step's return annotation."
+            )
+
+
+def check_no_output(step: str, func: Callable[..., Any], result: Any) -> None:
+    """A step annotated ``-> None`` that returned something (ZenML refuses it too)."""
+    if result is not None and returns_nothing(func):
+        raise StepInterfaceError(
+            f"Step {step!r} is annotated '-> None' but returned a value of type "
+            f"{type(result).__qualname__}; "
+            "annotate the return type to store it as an output, or return nothing."
+        )
+
+
+def coerce_arguments(
+    step: str, func: Callable[..., Any], kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``kwargs`` as ZenML would pass them: validated against the parameters' annotations
+    with pydantic's conversions (``{"lr": 0.1}`` for a model, ``1`` for a float) when a
+    value is not already an instance of its annotation. StepInterfaceError if one cannot
+    be converted."""
+    hints = _hints(func)
+    wrong = [
+        name for name, value in kwargs.items() if name in hints and not _admits(hints[name], value)
+    ]
+    if not wrong:
+        return dict(kwargs)
+    import pydantic  # (only for a value that needs converting: the zygote stays lean)
+
+    converted = dict(kwargs)
+    for name in wrong:
+        try:
+            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(hints[name])
+            converted[name] = adapter.validate_python(kwargs[name])
+        except pydantic.ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
+                for e in error.errors()[:5]
+            )
+            raise StepInterfaceError(
+                f"Input {name!r} of step {step!r} is annotated {_name(hints[name])} but got "
+                f"a value of type {type(kwargs[name]).__qualname__} that does not convert to "
+                f"it ({problems}). "
+                "Pass a value of that type, or change the parameter's annotation."
+            ) from None
+        except pydantic.PydanticSchemaGenerationError:
+            continue  # (a type pydantic cannot build: passed as it is, as ZenML would not check it)
+    return converted
+
+
+def _admits(annotation: Any, value: Any) -> bool:
+    expected = resolve(annotation)
+    if expected is None:
+        return True
+    try:
+        return isinstance(value, expected)
+    except TypeError:
+        return True
+
+
+def _name(expected: Any) -> str:
+    if isinstance(expected, tuple):
+        return " | ".join(_name(e) for e in expected)
+    if isinstance(expected, type):
+        return "None" if expected is type(None) else expected.__qualname__
+    return str(expected)

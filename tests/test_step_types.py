@@ -1,0 +1,166 @@
+"""A step's annotations checked when it runs, as ZenML 0.98 checks them.
+
+Written from zenml/orchestrators/step_runner.py (``call_entrypoint`` validates the
+arguments with pydantic's ``validate_call``; ``_validate_outputs`` refuses an output that
+is not an instance of its resolved annotation, and a return value of a step without
+outputs) and zenml/steps/utils.py (``resolve_type_annotation``).
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Any, Literal, Optional, TypeVar
+
+import pydantic
+import pytest
+
+from dagwell import pipeline, step
+from dagwell.core.errors import StepInterfaceError
+from dagwell.core.failures import FailureKind
+from dagwell.core.step_types import coerce_arguments, resolve
+from helpers import outcome
+
+T = TypeVar("T")
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        (int, int),
+        (Annotated[float, "name"], float),
+        (list[int], list),
+        (typing.Dict[str, Any], dict),  # noqa: UP006 (the typing alias resolves too)
+        (Optional[int], (int, type(None))),  # noqa: UP045
+        (int | str, (int, str)),
+        (Annotated[int | None, "x"], (int, type(None))),
+        (Any, None),
+        (int | Any, None),
+        (Literal["a"], None),
+        (T, None),
+        ("NotAType", None),
+        (None, type(None)),
+    ],
+)
+def test_an_annotation_resolves_to_what_isinstance_can_check(annotation, expected):
+    assert resolve(annotation) == expected
+
+
+class TrainConfig(pydantic.BaseModel):
+    lr: float = 0.1
+    layers: int = 2
+
+
+@step(enable_cache=False)
+def train(config: TrainConfig, scale: float) -> str:
+    assert isinstance(config, TrainConfig), type(config)
+    return f"{type(scale).__name__}:{config.lr * config.layers * scale}"
+
+
+@pipeline(enable_cache=False)
+def training(config: dict, scale: int) -> None:  # type: ignore[type-arg]
+    train(config=config, scale=scale)
+
+
+def test_a_dict_for_a_model_parameter_and_an_int_for_a_float_are_converted(home, tmp_path):
+    """Before: the step got the dict itself ('dict' object has no attribute 'lr'), as a
+    YAML run configuration passes it, and an int where it declared a float."""
+    config = tmp_path / "run.yaml"
+    config.write_text("parameters:\n  config:\n    lr: 0.5\n    layers: 3\n  scale: 2\n")
+    run = training.with_options(config_path=str(config))()
+    assert run.steps["train"].output.load() == "float:3.0"
+
+
+@step(enable_cache=False)
+def wants_an_int(x: int) -> int:
+    return x
+
+
+@pipeline(enable_cache=False)
+def given_a_word() -> None:
+    wants_an_int("seven")  # type: ignore[arg-type]
+
+
+def test_a_value_that_does_not_convert_fails_the_step_once_naming_the_input(home):
+    """Before: the step ran with the string and failed inside its own code."""
+    step_run = outcome(given_a_word).steps["wants_an_int"]
+    (attempt,) = step_run.attempts  # a configuration error: not retried
+    assert attempt.failure is not None and attempt.failure.kind is FailureKind.CONFIG_ERROR
+    message = attempt.failure.message
+    assert message.startswith("StepInterfaceError: Input 'x' of step 'wants_an_int' is ")
+    assert "annotated int but got a value of type str" in message
+
+
+@step(enable_cache=False)
+def says_int(value: str) -> int:
+    return value  # type: ignore[return-value]
+
+
+@step(enable_cache=False)
+def two_outputs() -> tuple[Annotated[int, "count"], Annotated[str, "label"]]:
+    return 1, 2  # type: ignore[return-value]
+
+
+@step(enable_cache=False)
+def returns_despite_none() -> None:
+    return 5  # type: ignore[return-value]
+
+
+@step(enable_cache=False)
+def literal_output() -> Literal["a", "b"]:
+    return "c"  # type: ignore[return-value]
+
+
+@step(enable_cache=False)
+def optional_output(give: bool) -> int | None:
+    return 1 if give else None
+
+
+@pipeline(enable_cache=False)
+def outputs_of_every_kind() -> None:
+    says_int("not a number")
+    two_outputs()
+    returns_despite_none()
+    literal_output()
+    optional_output(True)
+    optional_output(False)
+
+
+def test_an_output_its_annotation_does_not_admit_fails_the_step(home):
+    """Before: a str stored as an int output and a value returned by a '-> None' step
+    silently dropped, both 'completed'."""
+    run = outcome(outputs_of_every_kind)
+    for name, needle in [
+        (
+            "says_int",
+            "Wrong type for output 'output' of step 'says_int': it is annotated int "
+            "but the step returned a value of type str",
+        ),
+        (
+            "two_outputs",
+            "Wrong type for output 'label' of step 'two_outputs': it is annotated "
+            "str but the step returned a value of type int",
+        ),
+        (
+            "returns_despite_none",
+            "Step 'returns_despite_none' is annotated '-> None' but returned a value of type int",
+        ),
+    ]:
+        failure = run.steps[name].attempts[-1].failure
+        assert failure is not None and failure.kind is FailureKind.USER_ERROR, name
+        assert needle in failure.message, failure.message
+    # what isinstance cannot check is not checked (ZenML's isinstance would raise)
+    assert run.steps["literal_output"].output.load() == "c"
+    assert run.steps["optional_output"].output.load() == 1
+    assert run.steps["optional_output_2"].output.load() is None
+
+
+def test_arguments_already_of_their_type_are_passed_as_they_are_without_pydantic():
+    def f(config: TrainConfig, items: list[int], anything: Any, n: int) -> None: ...
+
+    config = TrainConfig()
+    items = ["not", "ints"]  # (a generic's items are not checked: only its origin)
+    given = {"config": config, "items": items, "anything": object(), "n": 3}
+    out = coerce_arguments("f", f, given)
+    assert out == given and out["config"] is config and out["items"] is items
+    with pytest.raises(StepInterfaceError, match="Input 'n' of step 'f'"):
+        coerce_arguments("f", f, {"n": "many"})
