@@ -601,3 +601,36 @@ def test_graceful_node_shutdown_is_node_lost(home, kube, tmp_path):
     assert "node shutdown" in first.failure.message
     assert second.failure is None and run.status is RunStatus.COMPLETED
     assert_nothing_left(cluster)
+
+
+def test_a_pod_found_by_its_labels_is_named_with_its_end(cluster, home):
+    """An attempt recorded before its pod had a name (``after=``) whose orchestrator died:
+    the next one finds the pod by its labels. Before: a pod that had ended by then (or ran
+    and ended between two looks) had its end told without its name, so the attempt's
+    record never named its pod (seen as a flaky test_kubernetes_detached under load)."""
+    from dagwell.core.home import resolve_home
+    from dagwell.runtimes.base import AttemptExited, AttemptSpec
+    from dagwell.runtimes.locator import Locator
+
+    orch = orchestrator(cluster)
+    spec = AttemptSpec(
+        "0123456789ab", "b", "b", 1, Locator("no_such_module", "b"), {}, {}, (),
+        str(home / "artifacts"), "attempts/0123456789ab/b/1.json",
+    )  # fmt: skip
+    first = orch.open_runtime(spec.run_id, resolve_home(), {})
+    name = first.launch(spec, None)  # (then it "dies": its runtime is never used again)
+
+    def ended() -> bool:
+        [pod] = [p for p in step_pods(cluster) if p["metadata"]["name"] == name]
+        return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+    wait_for(ended, 60, "the pod to end")
+    second = orch.open_runtime(spec.run_id, resolve_home(), {})
+    try:
+        assert second.recover(spec, None, None) is None  # found by its labels
+        events = second.wait(5.0)
+        [end] = [e for e in events if isinstance(e, AttemptExited)]
+        assert end.external_id == name
+    finally:
+        second.close()
+        first.close()

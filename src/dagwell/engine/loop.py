@@ -689,6 +689,8 @@ class Engine:
             values.update(
                 exit_code=ev.exit_code, signal=ev.signal, peak_memory=ev.peak_memory, node=ev.node
             )
+            if ev.external_id is not None:
+                values["external_id"] = ev.external_id
             if ev.memory is not None:
                 values["memory_samples"] = ev.memory
             if ev.started_at:

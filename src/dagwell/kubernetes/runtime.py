@@ -347,6 +347,7 @@ class KubernetesRuntime:
                 None,
                 time.time(),
                 node,
+                external_id=tracked.name,
             )
         )
 
@@ -468,6 +469,7 @@ class KubernetesRuntime:
         finished; a pod that is gone is ``lost``. An attempt recorded before its pod had a
         name (the engine records a step ordered by ``after=`` before launching it) is found
         by its pod's labels."""
+        named = external_id is not None
         external_id = external_id or self._pod_of(spec)
         pod = (
             with_retries(lambda: self.api.get_pod(external_id), what="get pod")
@@ -496,6 +498,8 @@ class KubernetesRuntime:
         else:  # adopted: from now on its changes reach us like our own pods'
             if verdict.state == "running":
                 self.logs.follow(spec, external_id)
+                if not named:  # (the record has no pod name yet: this tells it)
+                    self.events.put(AttemptRunning(key[0], key[1], external_id, verdict.node))
             self._relabel(external_id)
         return None
 

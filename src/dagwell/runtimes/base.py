@@ -103,6 +103,9 @@ class AttemptExited:
     ended_at: float | None = None
     node: str | None = None
     memory: dict[str, Any] | None = None  # MemorySeries.to_json(): memory over time, if sampled
+    # its pod (or process), for a record that may not have it: a pod found by its labels
+    # after its orchestrator died, before that one recorded its name
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)
