@@ -184,10 +184,30 @@ def test_manifest_round_trip_and_atomic_write(store):
     store.write_manifest(key, ResultManifest(ok=True, outputs={"output": ref}))
     again = store.read_manifest(key)
     assert again is not None and again.ok and again.outputs["output"] == ref
-    assert [p.name for p in (store.root / "attempts/run1/step").iterdir()] == ["2.json"]
+    assert [p.name for p in (store.root / "attempts/run1").iterdir()] == ["step.2.json"]
     (store.root / key).write_text("{not json")
     with pytest.raises(ArtifactError, match="unreadable"):
         store.read_manifest(key)
+
+
+@pytest.mark.parametrize("where", ["local", "fsspec"])
+def test_an_attempts_manifest_makes_no_folder_and_the_old_layout_is_still_read(
+    store, where, tmp_path
+):
+    """Before: each step's manifests had a folder of their own (attempts/<run>/<step>/),
+    a second inode for every attempt to allocate."""
+    target = store if where == "local" else open_artifact_store(f"memory://m-{tmp_path.name}")
+    key = manifest_key("run1", "train.v2", 3)
+    assert key == "attempts/run1/train.v2.3.json"
+    target.write_manifest(key, ResultManifest(ok=True))
+    if where == "local":
+        assert [p.name for p in (store.root / "attempts/run1").iterdir()] == ["train.v2.3.json"]
+    # a run an older dagwell started, resumed now: its manifest is where it wrote it
+    old = manifest_key("run2", "train.v2", 1)
+    target.write_manifest("attempts/run2/train.v2/1.json", ResultManifest(ok=False))
+    found = target.read_manifest(old)
+    assert found is not None and not found.ok
+    assert target.read_manifest(manifest_key("run2", "train.v2", 2)) is None
 
 
 def test_fsspec_store(tmp_path):

@@ -615,7 +615,7 @@ def test_a_pod_found_by_its_labels_is_named_with_its_end(cluster, home):
     orch = orchestrator(cluster)
     spec = AttemptSpec(
         "0123456789ab", "b", "b", 1, Locator("no_such_module", "b"), {}, {}, (),
-        str(home / "artifacts"), "attempts/0123456789ab/b/1.json",
+        str(home / "artifacts"), "attempts/0123456789ab/b.1.json",
     )  # fmt: skip
     first = orch.open_runtime(spec.run_id, resolve_home(), {})
     name = first.launch(spec, None)  # (then it "dies": its runtime is never used again)

@@ -131,7 +131,19 @@ def _corrupt_doc(where: str, error: ValueError) -> ArtifactCorrupt:
 
 
 def manifest_key(run_id: str, step_id: str, attempt: int) -> str:
-    return check_key(f"attempts/{run_id}/{safe_key(step_id)}/{attempt}.json")
+    """Where an attempt's result manifest goes: one file per attempt in its run's folder.
+    (A folder per step, as before, cost every attempt a second inode to allocate.)"""
+    return check_key(f"attempts/{run_id}/{safe_key(step_id)}.{attempt}.json")
+
+
+_FLAT_MANIFEST = re.compile(r"attempts/([^/]+)/([^/]+)\.(\d+)\.json")
+
+
+def _legacy_manifest_key(key: str) -> str | None:
+    """The same attempt's key in the layout of before (``attempts/<run>/<step>/<n>.json``),
+    so that a run started by an older dagwell still finds its manifests when resumed."""
+    found = _FLAT_MANIFEST.fullmatch(key)
+    return f"attempts/{found[1]}/{found[2]}/{found[3]}.json" if found else None
 
 
 #: Serialized outputs up to this size are hashed in memory before any file is made.
@@ -367,9 +379,12 @@ class LocalArtifactStore:
 
     def read_manifest(self, key: str) -> ResultManifest | None:
         try:
-            return ResultManifest.from_json(json.loads(self._path(key).read_text()))
+            text = self._path(key).read_text()
         except FileNotFoundError:
-            return None
+            legacy = _legacy_manifest_key(key)
+            return self.read_manifest(legacy) if legacy is not None else None
+        try:
+            return ResultManifest.from_json(json.loads(text))
         except (ValueError, KeyError) as error:
             raise ArtifactError(f"Result manifest {key} is unreadable: {error}") from error
 
@@ -495,7 +510,8 @@ class FsspecArtifactStore:
             with self.fs.open(path, "rb") as f:
                 return ResultManifest.from_json(json.loads(f.read()))
         except FileNotFoundError:
-            return None
+            legacy = _legacy_manifest_key(key)
+            return self.read_manifest(legacy) if legacy is not None else None
 
     def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool:
         """Object stores have no atomic create-if-absent through fsspec: ``exclusive``
