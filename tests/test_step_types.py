@@ -8,6 +8,9 @@ outputs) and zenml/steps/utils.py (``resolve_type_annotation``).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import typing
 from typing import Annotated, Any, Literal, Optional, TypeVar
 
@@ -163,4 +166,64 @@ def test_arguments_already_of_their_type_are_passed_as_they_are_without_pydantic
     out = coerce_arguments("f", f, given)
     assert out == given and out["config"] is config and out["items"] is items
     with pytest.raises(StepInterfaceError, match="Input 'n' of step 'f'"):
-        coerce_arguments("f", f, {"n": "many"})
+        coerce_arguments("f", f, {"n": "many"}, parameters=("n",))
+    # an input loaded from an artifact is passed as it is when it does not convert
+    assert coerce_arguments("f", f, {"n": "many"}) == {"n": "many"}
+
+
+SCRIPT = """
+import pydantic
+from dataclasses import dataclass
+from dagwell import pipeline, step
+
+
+class Config(pydantic.BaseModel):  # defined in __main__: pickled by value, loaded as a copy
+    lr: float = 0.1
+
+
+@dataclass
+class Box:
+    items: list
+
+
+@step
+def make() -> Config:
+    return Config(lr=0.5)
+
+
+@step
+def box() -> Box:
+    return Box([1])
+
+
+@step
+def passes_on(config: Config, b: Box) -> Config:
+    assert config.lr == 0.5 and b.items == [1]
+    return config
+
+
+@pipeline(enable_cache=False)
+def p() -> None:
+    passes_on(make(), box())
+
+
+run = p()
+print("ok", run.steps["passes_on"].output.load().lr)
+"""
+
+
+def test_a_class_of_the_main_module_passes_between_steps(tmp_path):
+    """Before (ecf3504): an output of a class defined in the pipeline's script came back
+    from its pickle as a copy of that class, and the next step failed: "Input 'config' of
+    step 'passes_on' is annotated Config but got a value of type Config"."""
+    script = tmp_path / "main_classes.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "DAGWELL_HOME": str(tmp_path / "home"), "DAGWELL_PROGRESS": "0"}
+    env.pop("DAGWELL_STORE_URL", None)
+    env.pop("DAGWELL_ARTIFACT_STORE", None)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.strip().endswith("ok 0.5")

@@ -18,7 +18,7 @@ import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeAlias
 
 from dagwell.core.errors import StepInterfaceError
@@ -91,11 +91,7 @@ def check_outputs(step: str, func: Callable[..., Any], outputs: Mapping[str, Any
     """Raise StepInterfaceError for an output whose value its annotation does not admit."""
     for name, expected in output_types(func, tuple(outputs)).items():
         value = outputs[name]
-        try:
-            ok = expected is None or isinstance(value, expected)
-        except TypeError:  # (an annotation isinstance refuses: unchecked, as in ZenML)
-            ok = True
-        if not ok:
+        if not _is_a(value, expected):
             raise StepInterfaceError(
                 f"Wrong type for output {name!r} of step {step!r}: it is annotated "
                 f"{_name(expected)} but the step returned a value of type "
@@ -115,15 +111,22 @@ def check_no_output(step: str, func: Callable[..., Any], result: Any) -> None:
 
 
 def coerce_arguments(
-    step: str, func: Callable[..., Any], kwargs: Mapping[str, Any]
+    step: str,
+    func: Callable[..., Any],
+    kwargs: Mapping[str, Any],
+    parameters: Collection[str] = (),
 ) -> dict[str, Any]:
     """``kwargs`` as ZenML would pass them: validated against the parameters' annotations
     with pydantic's conversions (``{"lr": 0.1}`` for a model, ``1`` for a float) when a
-    value is not already an instance of its annotation. StepInterfaceError if one cannot
-    be converted."""
+    value is not already an instance of its annotation. StepInterfaceError if one of
+    ``parameters`` (the values the pipeline gave) cannot be converted; an input loaded
+    from an artifact that cannot is passed as it is (it was stored as a value of its own
+    type, which the step may well handle)."""
     hints = _hints(func)
     wrong = [
-        name for name, value in kwargs.items() if name in hints and not _admits(hints[name], value)
+        name
+        for name, value in kwargs.items()
+        if name in hints and not _is_a(value, resolve(hints[name]))
     ]
     if not wrong:
         return dict(kwargs)
@@ -135,6 +138,8 @@ def coerce_arguments(
             adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(hints[name])
             converted[name] = adapter.validate_python(kwargs[name])
         except pydantic.ValidationError as error:
+            if name not in parameters:
+                continue
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
                 for e in error.errors()[:5]
@@ -150,14 +155,23 @@ def coerce_arguments(
     return converted
 
 
-def _admits(annotation: Any, value: Any) -> bool:
-    expected = resolve(annotation)
+def _is_a(value: Any, expected: Checkable | None) -> bool:
+    """``isinstance``, or an instance of a class of the same module and name: a class
+    defined in ``__main__`` comes back from its pickle as a copy of itself, which is still
+    the step's class to its code."""
     if expected is None:
         return True
     try:
-        return isinstance(value, expected)
-    except TypeError:
+        if isinstance(value, expected):
+            return True
+    except TypeError:  # (an annotation isinstance refuses: unchecked, as in ZenML)
         return True
+    names = {(t.__module__, t.__qualname__) for t in _members(expected)}
+    return any((c.__module__, c.__qualname__) in names for c in type(value).__mro__)
+
+
+def _members(expected: Checkable) -> tuple[type, ...]:
+    return expected if isinstance(expected, tuple) else (expected,)
 
 
 def _name(expected: Any) -> str:

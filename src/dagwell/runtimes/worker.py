@@ -190,7 +190,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             else:
                 kwargs[name] = store.get(ref)
         loading = None
-        kwargs = coerce_arguments(spec.step_id, func, kwargs)  # as ZenML passes them
+        kwargs = coerce_arguments(spec.step_id, func, kwargs, spec.params)  # as ZenML does
     except BaseException as error:
         # Whatever stops the inputs from loading (an import, a corrupt artifact, a value
         # whose unpickling raises) is the attempt's setup failing, with its own traceback;
