@@ -227,3 +227,33 @@ def test_a_class_of_the_main_module_passes_between_steps(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok 0.5")
+
+
+@step(enable_cache=False)
+def numpy_sum() -> int:
+    import numpy as np
+
+    return np.arange(4).sum()  # type: ignore[no-any-return]  (a numpy.int64)
+
+
+@step(enable_cache=False)
+def an_int_for_a_float() -> float:
+    return 3
+
+
+@step(enable_cache=False)
+def takes_both(count: int, ratio: float) -> str:
+    return f"{count} {ratio}"
+
+
+@pipeline(enable_cache=False)
+def numbers_of_the_tower() -> None:
+    takes_both(numpy_sum(), an_int_for_a_float())
+
+
+def test_numbers_of_the_numeric_tower_stand_for_int_and_float(home):
+    """Before: 'Wrong type for output ... annotated int but the step returned a value of
+    type int64' after the step's work was done (ZenML's isinstance refuses it too)."""
+    run = numbers_of_the_tower()
+    assert run.steps["numpy_sum"].output.load() == 6
+    assert run.steps["takes_both"].output.load() in ("6 3", "6 3.0")

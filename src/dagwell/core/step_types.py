@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 import types
 import typing
 from collections.abc import Callable, Collection, Mapping
@@ -91,11 +92,11 @@ def check_outputs(step: str, func: Callable[..., Any], outputs: Mapping[str, Any
     """Raise StepInterfaceError for an output whose value its annotation does not admit."""
     for name, expected in output_types(func, tuple(outputs)).items():
         value = outputs[name]
-        if not _is_a(value, expected):
+        if not _is_a(value, expected, numeric=True):
             raise StepInterfaceError(
                 f"Wrong type for output {name!r} of step {step!r}: it is annotated "
                 f"{_name(expected)} but the step returned a value of type "
-                f"{type(value).__qualname__}. Return a {_name(expected)} there, or change the "
+                f"{type(value).__qualname__}. Return a value of that type, or change the "
                 "step's return annotation."
             )
 
@@ -155,16 +156,29 @@ def coerce_arguments(
     return converted
 
 
-def _is_a(value: Any, expected: Checkable | None) -> bool:
-    """``isinstance``, or an instance of a class of the same module and name: a class
-    defined in ``__main__`` comes back from its pickle as a copy of itself, which is still
-    the step's class to its code."""
+#: An output that is a number of the numeric tower stands for the builtin it is annotated
+#: as (PEP 484: an int where a float is annotated; numpy's scalars register as these too).
+#: ZenML's isinstance refuses ``np.int64`` for ``int``; a step that returns
+#: ``df["x"].sum()`` after an hour of work is not failed for it here. (An input is
+#: converted instead, as ZenML converts it: an int given for a float becomes a float.)
+_NUMERIC = {int: numbers.Integral, float: numbers.Real, complex: numbers.Complex}
+
+
+def _is_a(value: Any, expected: Checkable | None, numeric: bool = False) -> bool:
+    """``isinstance``, or (with ``numeric``) a number of the numeric tower for
+    ``int``/``float``/``complex``, or an instance of a class of the same module and name: a class defined in
+    ``__main__`` comes back from its pickle as a copy of itself, which is still the
+    step's class to its code."""
     if expected is None:
         return True
     try:
         if isinstance(value, expected):
             return True
     except TypeError:  # (an annotation isinstance refuses: unchecked, as in ZenML)
+        return True
+    if numeric and isinstance(value, numbers.Number) and any(
+        isinstance(value, _NUMERIC[t]) for t in _members(expected) if t in _NUMERIC
+    ):
         return True
     names = {(t.__module__, t.__qualname__) for t in _members(expected)}
     return any((c.__module__, c.__qualname__) in names for c in type(value).__mro__)
