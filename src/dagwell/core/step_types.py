@@ -166,9 +166,9 @@ _NUMERIC = {int: numbers.Integral, float: numbers.Real, complex: numbers.Complex
 
 def _is_a(value: Any, expected: Checkable | None, numeric: bool = False) -> bool:
     """``isinstance``, or (with ``numeric``) a number of the numeric tower for
-    ``int``/``float``/``complex``, or an instance of a class of the same module and name: a class defined in
-    ``__main__`` comes back from its pickle as a copy of itself, which is still the
-    step's class to its code."""
+    ``int``/``float``/``complex``, or an instance of a class of the same module and name:
+    a class defined in ``__main__`` comes back from its pickle as a copy of itself, which
+    is still the step's class to its code."""
     if expected is None:
         return True
     try:
@@ -176,8 +176,10 @@ def _is_a(value: Any, expected: Checkable | None, numeric: bool = False) -> bool
             return True
     except TypeError:  # (an annotation isinstance refuses: unchecked, as in ZenML)
         return True
-    if numeric and isinstance(value, numbers.Number) and any(
-        isinstance(value, _NUMERIC[t]) for t in _members(expected) if t in _NUMERIC
+    if (
+        numeric
+        and isinstance(value, numbers.Number)
+        and any(isinstance(value, _NUMERIC[t]) for t in _members(expected) if t in _NUMERIC)
     ):
         return True
     names = {(t.__module__, t.__qualname__) for t in _members(expected)}
