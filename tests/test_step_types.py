@@ -8,10 +8,12 @@ outputs) and zenml/steps/utils.py (``resolve_type_annotation``).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 import typing
+from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, TypeVar
 
 import pydantic
@@ -157,24 +159,80 @@ def test_an_output_its_annotation_does_not_admit_fails_the_step(home):
     assert run.steps["optional_output_2"].output.load() is None
 
 
-def test_arguments_already_of_their_type_are_passed_as_they_are_without_pydantic():
+def test_arguments_already_of_their_type_are_passed_as_they_are():
     def f(config: TrainConfig, items: list[int], anything: Any, n: int) -> None: ...
 
-    config = TrainConfig()
-    items = ["not", "ints"]  # (a generic's items are not checked: only its origin)
+    config, items = TrainConfig(), [1, 2]
     given = {"config": config, "items": items, "anything": object(), "n": 3}
-    out = coerce_arguments("f", f, given)
+    out = coerce_arguments("f", f, given, parameters=given)
     assert out == given and out["config"] is config and out["items"] is items
     with pytest.raises(StepInterfaceError, match="Input 'n' of step 'f'"):
         coerce_arguments("f", f, {"n": "many"}, parameters=("n",))
-    # an input loaded from an artifact is passed as it is when it does not convert
-    assert coerce_arguments("f", f, {"n": "many"}) == {"n": "many"}
+    with pytest.raises(StepInterfaceError, match="Input 'items' of step 'f'.*1: Input should"):
+        coerce_arguments("f", f, {"items": [1, "two"]}, parameters=("items",))
+
+
+def test_nested_parameters_are_converted_as_zenmls_validate_call_converts_them():
+    """Before (review of ecf3504): only the outer type was looked at, so list[Config] from
+    a YAML list of dicts reached the step as dicts ('dict' has no attribute 'lr')."""
+
+    def f(
+        configs: list[TrainConfig],
+        by_name: dict[str, TrainConfig],
+        paths: list[Path],
+        pair: tuple[int, float],
+        maybe: Optional[list[TrainConfig]],  # noqa: UP045
+    ) -> None: ...
+
+    given = {
+        "configs": [{"lr": 0.2}],
+        "by_name": {"a": {"layers": 3}},
+        "paths": ["/tmp"],
+        "pair": [1, 2],
+        "maybe": [{"lr": 0.3}],
+    }
+    out = coerce_arguments("f", f, given, parameters=given)
+    assert out["configs"] == [TrainConfig(lr=0.2)] and out["by_name"]["a"].layers == 3
+    assert out["paths"] == [Path("/tmp")] and out["pair"] == (1, 2.0)
+    assert out["maybe"] == [TrainConfig(lr=0.3)]
+
+
+def test_an_artifact_input_is_never_converted():
+    """Before (review of ecf3504): a DataFrame given to a ``list`` input became the list of
+    its column names (pydantic converts anything iterable)."""
+    import pandas as pd
+
+    def f(rows: list, config: TrainConfig) -> None: ...  # type: ignore[type-arg]
+
+    frame = pd.DataFrame({"a": [1], "b": [2]})
+    out = coerce_arguments("f", f, {"rows": frame, "config": {"lr": 1}}, parameters=())
+    assert out["rows"] is frame and out["config"] == {"lr": 1}
+
+
+class _Row(typing.TypedDict):
+    a: int
+
+
+@dataclasses.dataclass
+class _Holder:
+    row: _Row  # (pydantic refuses typing.TypedDict before Python 3.12)
+
+
+def test_a_type_pydantic_cannot_build_is_passed_as_it_is():
+    """Before (review of ecf3504): a dataclass holding a typing.TypedDict raised
+    PydanticUserError out of the attempt's setup."""
+
+    def f(holder: _Holder, n: int) -> None: ...
+
+    given = {"holder": {"row": {"a": 1}}, "n": 2}
+    assert coerce_arguments("f", f, given, parameters=given) == given
 
 
 SCRIPT = """
+import os
 import pydantic
 from dataclasses import dataclass
-from dagwell import pipeline, step
+from dagwell import LocalOrchestrator, pipeline, step
 
 
 class Config(pydantic.BaseModel):  # defined in __main__: pickled by value, loaded as a copy
@@ -198,27 +256,34 @@ def box() -> Box:
 
 @step
 def passes_on(config: Config, b: Box) -> Config:
-    assert config.lr == 0.5 and b.items == [1]
+    assert b.items == [1]
     return config
 
 
 @pipeline(enable_cache=False)
 def p() -> None:
     passes_on(make(), box())
+    passes_on(Config(lr=0.7), Box([1]), id="constants")  # built here, rebuilt there
 
 
-run = p()
-print("ok", run.steps["passes_on"].output.load().lr)
+if __name__ == "__main__":  # (a spawned attempt imports this file)
+    orchestrator = LocalOrchestrator(start_method=os.environ["METHOD"])
+    run = p.with_options(orchestrator=orchestrator)()
+    print("ok", run.steps["passes_on"].output.load().lr, run.steps["constants"].output.load().lr)
 """
 
 
-def test_a_class_of_the_main_module_passes_between_steps(tmp_path):
+@pytest.mark.parametrize("method", ["auto", "spawn"])
+def test_a_class_of_the_main_module_passes_between_steps(tmp_path, method):
     """Before (ecf3504): an output of a class defined in the pipeline's script came back
     from its pickle as a copy of that class, and the next step failed: "Input 'config' of
-    step 'passes_on' is annotated Config but got a value of type Config"."""
+    step 'passes_on' is annotated Config but got a value of type Config". Before the
+    review's fix, a spawned attempt (which loads the script as __dagwell_file_0__) still
+    refused the constants the script (its __main__) had built."""
     script = tmp_path / "main_classes.py"
     script.write_text(SCRIPT)
     env = {**os.environ, "DAGWELL_HOME": str(tmp_path / "home"), "DAGWELL_PROGRESS": "0"}
+    env["METHOD"] = method
     env.pop("DAGWELL_STORE_URL", None)
     env.pop("DAGWELL_ARTIFACT_STORE", None)
     done = subprocess.run(
@@ -226,7 +291,7 @@ def test_a_class_of_the_main_module_passes_between_steps(tmp_path):
         timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert done.stdout.strip().endswith("ok 0.5")
+    assert done.stdout.strip().endswith("ok 0.5 0.7")
 
 
 @step(enable_cache=False)
@@ -242,6 +307,13 @@ def an_int_for_a_float() -> float:
 
 
 @step(enable_cache=False)
+def numpy_comparison() -> bool:
+    import numpy as np
+
+    return np.float64(0.95) > 0.9  # type: ignore[no-any-return]  (a numpy.bool_)
+
+
+@step(enable_cache=False)
 def takes_both(count: int, ratio: float) -> str:
     return f"{count} {ratio}"
 
@@ -249,6 +321,7 @@ def takes_both(count: int, ratio: float) -> str:
 @pipeline(enable_cache=False)
 def numbers_of_the_tower() -> None:
     takes_both(numpy_sum(), an_int_for_a_float())
+    numpy_comparison()
 
 
 def test_numbers_of_the_numeric_tower_stand_for_int_and_float(home):
@@ -257,3 +330,4 @@ def test_numbers_of_the_numeric_tower_stand_for_int_and_float(home):
     run = numbers_of_the_tower()
     assert run.steps["numpy_sum"].output.load() == 6
     assert run.steps["takes_both"].output.load() in ("6 3", "6 3.0")
+    assert run.steps["numpy_comparison"].output.load()

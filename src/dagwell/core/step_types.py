@@ -6,10 +6,10 @@ a ``float`` becomes a float. It refuses an output whose value is not an instance
 annotation, and a value returned by a step annotated ``-> None``. Code written for it
 relies on the first and is protected by the second, so an attempt does both here.
 
-Cheap on purpose: a value that already is an instance of its annotation is passed as it
-is (pydantic is only loaded when a value needs converting), and what ``isinstance``
+Cheap on purpose: a value that already is what its annotation says is passed as it is
+(pydantic is only loaded when a parameter needs converting), and what ``isinstance``
 cannot check (``Any``, a ``TypeVar``, ``Literal``, an unresolvable forward reference) is
-not checked, as ZenML would not check it either.
+not checked (ZenML's isinstance raises a TypeError on some of them).
 """
 
 from __future__ import annotations
@@ -93,11 +93,13 @@ def check_outputs(step: str, func: Callable[..., Any], outputs: Mapping[str, Any
     for name, expected in output_types(func, tuple(outputs)).items():
         value = outputs[name]
         if not _is_a(value, expected, numeric=True):
+            wanted, got = _name(expected), type(value).__qualname__
+            if got in wanted.split(" | "):  # (same name, another class: say whose)
+                wanted, got = _name(expected, qualified=True), _qualified(type(value))
             raise StepInterfaceError(
                 f"Wrong type for output {name!r} of step {step!r}: it is annotated "
-                f"{_name(expected)} but the step returned a value of type "
-                f"{type(value).__qualname__}. Return a value of that type, or change the "
-                "step's return annotation."
+                f"{wanted} but the step returned a value of type {got}. Return a value of "
+                "that type, or change the step's return annotation."
             )
 
 
@@ -115,19 +117,21 @@ def coerce_arguments(
     step: str,
     func: Callable[..., Any],
     kwargs: Mapping[str, Any],
-    parameters: Collection[str] = (),
+    parameters: Collection[str],
 ) -> dict[str, Any]:
-    """``kwargs`` as ZenML would pass them: validated against the parameters' annotations
-    with pydantic's conversions (``{"lr": 0.1}`` for a model, ``1`` for a float) when a
-    value is not already an instance of its annotation. StepInterfaceError if one of
-    ``parameters`` (the values the pipeline gave) cannot be converted; an input loaded
-    from an artifact that cannot is passed as it is (it was stored as a value of its own
-    type, which the step may well handle)."""
+    """``kwargs`` with the pipeline's ``parameters`` among them as ZenML passes them:
+    converted by pydantic to their annotations (``{"lr": 0.1}`` for a model, ``1`` for a
+    float, a list of dicts for ``list[Config]``) when a value, or an item of it, is not
+    already what its annotation says. StepInterfaceError if one cannot be converted.
+
+    Inputs loaded from artifacts are passed as they are: each was stored as a value of its
+    own type, and converting it could only lose it (pydantic makes a DataFrame given for a
+    ``list`` the list of its column names)."""
     hints = _hints(func)
     wrong = [
         name
-        for name, value in kwargs.items()
-        if name in hints and not _is_a(value, resolve(hints[name]))
+        for name in parameters
+        if name in kwargs and name in hints and _needs_conversion(hints[name], kwargs[name])
     ]
     if not wrong:
         return dict(kwargs)
@@ -139,8 +143,6 @@ def coerce_arguments(
             adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(hints[name])
             converted[name] = adapter.validate_python(kwargs[name])
         except pydantic.ValidationError as error:
-            if name not in parameters:
-                continue
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}"
                 for e in error.errors()[:5]
@@ -151,16 +153,43 @@ def coerce_arguments(
                 f"it ({problems}). "
                 "Pass a value of that type, or change the parameter's annotation."
             ) from None
-        except pydantic.PydanticSchemaGenerationError:
-            continue  # (a type pydantic cannot build: passed as it is, as ZenML would not check it)
+        except pydantic.PydanticUserError:
+            continue  # (a type pydantic cannot build: passed as it is)
     return converted
 
 
+def _needs_conversion(annotation: Any, value: Any) -> bool:
+    """Whether ``value`` is not what ``annotation`` says, or (for a parametrized list,
+    set, tuple or dict) one of its items or values is not."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _needs_conversion(args[0], value)
+    if origin is typing.Union or origin is types.UnionType:
+        return all(_needs_conversion(member, value) for member in args)
+    if not _is_a(value, resolve(annotation)):
+        return True
+    if not args or isinstance(value, str | bytes):
+        return False
+    if origin in (list, set, frozenset) or (origin is tuple and args[-1] is Ellipsis):
+        return any(_needs_conversion(args[0], item) for item in value)
+    if origin is tuple:
+        return len(args) != len(value) or any(
+            _needs_conversion(a, item) for a, item in zip(args, value, strict=False)
+        )
+    if origin is dict and len(args) == 2:
+        return any(
+            _needs_conversion(args[0], k) or _needs_conversion(args[1], v) for k, v in value.items()
+        )
+    return False
+
+
 #: An output that is a number of the numeric tower stands for the builtin it is annotated
-#: as (PEP 484: an int where a float is annotated; numpy's scalars register as these too).
-#: ZenML's isinstance refuses ``np.int64`` for ``int``; a step that returns
-#: ``df["x"].sum()`` after an hour of work is not failed for it here. (An input is
-#: converted instead, as ZenML converts it: an int given for a float becomes a float.)
+#: as (PEP 484: an int where a float is annotated; numpy's scalars register as these too,
+#: and ``numpy.bool_`` stands for ``bool``). ZenML's isinstance refuses ``np.int64`` for
+#: ``int``; a step that returns ``df["x"].sum()`` after an hour of work is not failed for
+#: it here. (A parameter is converted instead, as ZenML converts it: an int given for a
+#: float becomes a float.)
 _NUMERIC = {int: numbers.Integral, float: numbers.Real, complex: numbers.Complex}
 
 
@@ -176,23 +205,43 @@ def _is_a(value: Any, expected: Checkable | None, numeric: bool = False) -> bool
             return True
     except TypeError:  # (an annotation isinstance refuses: unchecked, as in ZenML)
         return True
-    if (
-        numeric
-        and isinstance(value, numbers.Number)
-        and any(isinstance(value, _NUMERIC[t]) for t in _members(expected) if t in _NUMERIC)
+    members = _members(expected)
+    if numeric and (
+        any(isinstance(value, _NUMERIC[t]) for t in members if t in _NUMERIC)
+        or (bool in members and _numpy_bool(value))
     ):
         return True
-    names = {(t.__module__, t.__qualname__) for t in _members(expected)}
-    return any((c.__module__, c.__qualname__) in names for c in type(value).__mro__)
+    names = {_named(t) for t in members}
+    return any(_named(c) in names for c in type(value).__mro__)
+
+
+def _numpy_bool(value: Any) -> bool:
+    """``numpy.bool_`` (what ``accuracy > 0.9`` gives), without importing numpy."""
+    kind = type(value)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool_", "bool")
+
+
+def _named(kind: type) -> tuple[str, str]:
+    """A class's module and name; the pipeline's script is ``__main__`` in the process that
+    ran it and ``__dagwell_file_<n>__`` where an attempt loaded it from its file (a
+    spawned worker, a pod), and it is one module for this purpose."""
+    module = kind.__module__
+    return ("__main__" if module.startswith("__dagwell_file_") else module, kind.__qualname__)
 
 
 def _members(expected: Checkable) -> tuple[type, ...]:
     return expected if isinstance(expected, tuple) else (expected,)
 
 
-def _name(expected: Any) -> str:
+def _name(expected: Any, qualified: bool = False) -> str:
     if isinstance(expected, tuple):
-        return " | ".join(_name(e) for e in expected)
+        return " | ".join(_name(e, qualified) for e in expected)
     if isinstance(expected, type):
-        return "None" if expected is type(None) else expected.__qualname__
+        if expected is type(None):
+            return "None"
+        return _qualified(expected) if qualified else expected.__qualname__
     return str(expected)
+
+
+def _qualified(kind: type) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
