@@ -1185,3 +1185,27 @@ def test_an_empty_message_names_the_exception_once_and_the_note_reads_as_sentenc
     step_run = outcome(p).steps["raises_bare"]
     assert step_run.note is not None
     assert step_run.note.startswith("KeyboardInterrupt. No retry left: "), step_run.note
+
+
+@pytest.mark.parametrize("size", [2001, 5000, 10**6])
+def test_a_clipped_message_is_never_longer_than_its_limit(size):
+    """Before (review of 9a2e0a9): the mark that says how much was cut came on top of the
+    limit, and a text just over it grew ("[... 1 characters cut ...]")."""
+    from dagwell.core.manifest import MESSAGE_MAX, TRACEBACK_MAX, clip
+
+    text = "y" * size
+    assert len(clip(text, MESSAGE_MAX)) <= MESSAGE_MAX
+    kept = clip(text, TRACEBACK_MAX, keep_tail=True)
+    assert len(kept) <= TRACEBACK_MAX
+    assert size <= TRACEBACK_MAX or "characters cut" in kept
+
+
+def test_a_blank_message_and_the_retry_note_read_as_sentences():
+    from dagwell.core.manifest import ResultManifest
+    from dagwell.core.scheduler import _then
+
+    blank = ResultManifest(ok=False, error_type="ValueError", error_message="  ")
+    assert blank.error_text() == "ValueError"
+    assert _then("  ", "No retry left.") == "No retry left."
+    assert _then(" E: bad ", "") == "E: bad"
+    assert _then("E: bad", "No retry left.") == "E: bad. No retry left."

@@ -508,10 +508,14 @@ class FsspecArtifactStore:
         path = self._path(key)
         try:
             with self.fs.open(path, "rb") as f:
-                return ResultManifest.from_json(json.loads(f.read()))
+                data = f.read()
         except FileNotFoundError:
             legacy = _legacy_manifest_key(key)
             return self.read_manifest(legacy) if legacy is not None else None
+        try:
+            return ResultManifest.from_json(json.loads(data))
+        except (ValueError, KeyError) as error:
+            raise ArtifactError(f"Result manifest {key} is unreadable: {error}") from error
 
     def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool:
         """Object stores have no atomic create-if-absent through fsspec: ``exclusive``

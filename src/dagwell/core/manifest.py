@@ -21,21 +21,23 @@ TRACEBACK_MAX = 20000
 
 
 def clip(text: str, limit: int, keep_tail: bool = False) -> str:
-    """``text`` if it fits in ``limit`` characters, else its head (and with ``keep_tail``
-    its last quarter too) around a mark that says how many characters were cut."""
+    """``text`` if it fits in ``limit`` characters, else at most ``limit`` of them (for a
+    limit that holds the mark): its head (and with ``keep_tail`` its last quarter too)
+    around a mark that says how many characters were cut."""
     if len(text) <= limit:
         return text
-    tail = limit // 4 if keep_tail else 0
-    head = limit - tail
-    cut = len(text) - head - tail
-    return f"{text[:head]} [... {cut} characters cut ...] {text[len(text) - tail :]}".rstrip()
+    room = max(0, limit - len(f" [... {len(text)} characters cut ...] "))
+    tail = room // 4 if keep_tail else 0
+    head = room - tail
+    mark = f" [... {len(text) - head - tail} characters cut ...]"
+    return text[:head] + mark + (f" {text[len(text) - tail :]}" if tail else "")
 
 
 def exception_message(error: BaseException) -> str:
     """``str(error)``, clipped, even when the exception's own ``__str__`` raises."""
     try:
         text = str(error)
-    except Exception as inner:  # (a broken __str__ must not hide the step's failure)
+    except BaseException as inner:  # (a broken __str__ must not hide the step's failure)
         text = f"<its str() raised {type(inner).__name__}>"
     return clip(text, MESSAGE_MAX)
 
@@ -94,7 +96,8 @@ class ResultManifest:
     def error_text(self) -> str:
         """``Type: message``, or the type alone when the message is empty."""
         kind = self.error_type or "Error"
-        return f"{kind}: {self.error_message}" if self.error_message else kind
+        message = (self.error_message or "").strip()
+        return f"{kind}: {message}" if message else kind
 
     def to_json(self) -> dict[str, Any]:
         return {

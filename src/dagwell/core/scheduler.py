@@ -533,8 +533,9 @@ def _stop_message(state: StepState) -> str:
 
 def _then(message: str, note: str) -> str:
     """``message`` and the retry decision's ``note`` after it, as two sentences."""
-    if not note:
-        return message
-    if message and not message.rstrip().endswith((".", "!", "?")):
-        message = message.rstrip() + "."
-    return f"{message} {note}".strip()
+    message, note = message.strip(), note.strip()
+    if not message or not note:
+        return message or note
+    if not message.endswith((".", "!", "?")):
+        message += "."
+    return f"{message} {note}"
