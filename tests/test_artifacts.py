@@ -219,3 +219,12 @@ def test_fsspec_store(tmp_path):
     assert json.dumps(remote.read_manifest(key).to_json())
     local = open_artifact_store(f"file://{tmp_path}/x")
     assert isinstance(local, LocalArtifactStore)
+
+
+def test_an_unreadable_manifest_in_an_fsspec_store_is_an_artifact_error(tmp_path):
+    """Before: a bare JSONDecodeError (the local store raised ArtifactError already)."""
+    remote = open_artifact_store(f"memory://unreadable-{tmp_path.name}")
+    key = manifest_key("run1", "step", 1)
+    remote.write_blob(key, b"{not json")
+    with pytest.raises(ArtifactError, match="unreadable"):
+        remote.read_manifest(key)
