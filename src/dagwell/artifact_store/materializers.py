@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from dagwell.artifact_store import script_classes
 from dagwell.core.errors import ArtifactError, UnsafeArtifact
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -247,42 +248,23 @@ def _save_dataclass(value: Any, f: IO[bytes]) -> None:
 
 def _load_dataclass(f: IO[bytes], type_name_: str) -> Any:
     module_name, _, qualname = type_name_.rpartition(".")
-    for module in _modules_named(module_name):
-        cls: Any = module
+    if script_classes.is_script(module_name):
+        cls = script_classes.find(module_name, qualname)
+    else:
+        cls = sys.modules.get(module_name) or importlib.import_module(module_name)
         for part in qualname.split("."):
             cls = getattr(cls, part, None)
-            if cls is None:
-                break
-        if cls is not None:
-            return cls(**json.loads(f.read()))
-    raise ArtifactError(
-        f"The artifact is a {type_name_}, which this process cannot find: import "
-        f"{module_name} (or define {qualname} there) before loading it."
-    )
-
-
-def _is_script(module_name: str) -> bool:
-    """The pipeline's script: ``__main__`` where it was run, ``__dagwell_file_<n>__`` where
-    an attempt loaded it from its file (a spawned worker, a pod)."""
-    return module_name == "__main__" or module_name.startswith("__dagwell_file_")
-
-
-def _modules_named(module_name: str) -> list[Any]:
-    """The modules a class recorded as ``module_name`` may be found in: the script's
-    every name for a class of the script, else the module itself (imported)."""
-    if _is_script(module_name):
-        return [m for name, m in list(sys.modules.items()) if _is_script(name)]
-    try:
-        return [sys.modules.get(module_name) or importlib.import_module(module_name)]
-    except ImportError:
-        return []
+    if cls is None:
+        raise ArtifactError(
+            f"The artifact is a {type_name_}, which this process cannot find: import "
+            f"{module_name} (or define {qualname} there) before loading it."
+        )
+    return cls(**json.loads(f.read()))
 
 
 def _save_pickle(value: Any, f: IO[bytes]) -> None:
-    import cloudpickle
-
     try:
-        cloudpickle.dump(value, f)
+        script_classes.dump(value, f)
     except Exception as error:
         raise ArtifactError(
             f"Cannot store a value of type {type_name(value)}: no materializer handles it "
@@ -292,9 +274,7 @@ def _save_pickle(value: Any, f: IO[bytes]) -> None:
 
 
 def _load_pickle(f: IO[bytes]) -> Any:
-    import cloudpickle
-
-    return cloudpickle.load(f)
+    return script_classes.load(f)
 
 
 MATERIALIZERS: tuple[Materializer, ...] = (

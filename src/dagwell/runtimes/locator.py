@@ -37,13 +37,6 @@ def load_file_module(path: str, name: str | None = None) -> ModuleType:
         del sys.modules[module_name]
         del _FILE_MODULES[path]
         raise
-    if name is None:
-        # Its classes are pickled by value, as those of the script that ran as __main__
-        # are: by reference, an output of one would only load where a module of this
-        # private name exists (not in the process that ran the script).
-        import cloudpickle
-
-        cloudpickle.register_pickle_by_value(module)
     return module
 
 

@@ -1,0 +1,96 @@
+"""The classes of the pipeline's script, one class in every process that runs its steps.
+
+The script is ``__main__`` in the process that ran it (and in attempts forked from it),
+and ``__dagwell_file_<n>__`` where it was loaded from its file: ``dagwell run file.py``, a
+spawned attempt, a pod. cloudpickle pickles the classes of ``__main__`` by value, so a
+step's input of such a class came back as a copy of it (``isinstance`` False, its enum's
+members unequal to the script's own, a new digest every run: never a cache hit, and every
+global a method reads pickled along). Here they are pickled by name instead, and a name of
+the script is looked up in whichever module holds the script in the loading process.
+A process without the script (another program reading the artifact) cannot load such a
+value, and is told so.
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+import sys
+from types import ModuleType
+from typing import IO, Any
+
+from dagwell.core.errors import ArtifactError
+
+
+def is_script(module_name: str) -> bool:
+    """Whether ``module_name`` is one of the names the pipeline's script goes by."""
+    return module_name == "__main__" or module_name.startswith("__dagwell_file_")
+
+
+def script_modules(module_name: str) -> list[ModuleType]:
+    """Where a class recorded in the script as ``module_name`` may be: that module first
+    when this process has it, then ``__main__``, then the script files it loaded."""
+    named = [(n, m) for n, m in list(sys.modules.items()) if is_script(n) and m is not None]
+    order = {module_name: 0, "__main__": 1}
+    return [m for n, m in sorted(named, key=lambda item: (order.get(item[0], 2), item[0]))]
+
+
+def find(module_name: str, qualname: str) -> Any | None:
+    """The object at ``qualname`` in the script (recorded as ``module_name``), or None."""
+    for module in script_modules(module_name):
+        found: Any = module
+        for part in qualname.split("."):
+            found = getattr(found, part, None)
+            if found is None:
+                break
+        if found is not None:
+            return found
+    return None
+
+
+def _by_name(cls: type) -> bool:
+    """A class of the script that its module holds under its own name."""
+    if not is_script(cls.__module__) or "<locals>" in cls.__qualname__:
+        return False
+    module = sys.modules.get(cls.__module__)
+    found: Any = module
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found is cls
+
+
+def dump(value: Any, f: IO[bytes]) -> None:
+    """cloudpickle ``value`` into ``f``, the script's classes by name."""
+    _pickler()(f).dump(value)
+
+
+@functools.cache
+def _pickler() -> type[Any]:
+    import cloudpickle  # (only once something is pickled)
+
+    class Pickler(cloudpickle.Pickler):  # type: ignore[misc]
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, type) and _by_name(obj):
+                return NotImplemented  # (pickle's own way: module and name)
+            return super().reducer_override(obj)
+
+    return Pickler
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if not is_script(module):
+            return super().find_class(module, name)
+        found = find(module, name)
+        if found is None:
+            raise ArtifactError(
+                f"The artifact holds a {name} of the pipeline's script ({module}), which this "
+                "process does not have: load it from that script (after its definitions), or "
+                f"from a module that defines {name}."
+            )
+        return found
+
+
+def load(f: IO[bytes]) -> Any:
+    """Unpickle from ``f``, finding the script's classes where this process has them."""
+    return _Unpickler(f).load()
