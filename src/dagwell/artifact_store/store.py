@@ -25,6 +25,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import re
 import tempfile
 from collections.abc import Callable
@@ -77,10 +78,13 @@ class _HashingWriter:
         self.sha = hashlib.sha256()
         self.size = 0
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:
-        self.sha.update(data)
-        self.size += len(data)
-        return self.raw.write(data)
+    def write(self, data: Any) -> int:
+        """Bytes, or any buffer (pickle protocol 5 hands a large one as a PickleBuffer,
+        which has no len())."""
+        view = data.raw() if isinstance(data, pickle.PickleBuffer) else memoryview(data).cast("B")
+        self.sha.update(view)
+        self.size += view.nbytes
+        return self.raw.write(view)
 
     def flush(self) -> None:
         self.raw.flush()
