@@ -351,3 +351,105 @@ def test_a_lazy_model_artifact_from_a_cached_step_is_found(home):
     again = _cached_then_lazy()
     assert again.steps["_prep"].cached_from is not None
     assert again.steps["_use_value"].output.load() == 11
+
+
+# -- found running real ZenML code (ZenML's MLOps workshop, its docs' how-to pages) -------
+class _Reading:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+
+def test_a_materializers_extract_metadata_becomes_the_outputs_run_metadata(home):
+    """Before: extract_metadata was never called (run_metadata {}), and a materializer
+    that imported VisualizationType for save_visualizations failed the whole program at
+    import. What the step logs for the output wins over what is extracted, as in ZenML."""
+    from dagwell.enums import VisualizationType
+
+    with pytest.warns(UserWarning, match="save_visualizations is not called"):
+
+        class ReadingMaterializer(BaseMaterializer):
+            ASSOCIATED_TYPES = (_Reading,)
+            ASSOCIATED_ARTIFACT_TYPE = ArtifactType.DATA
+
+            def load(self, data_type: type[Any]) -> _Reading:
+                with fileio.open(os.path.join(self.uri, "r.json")) as f:
+                    return _Reading(json.load(f)["value"])
+
+            def save(self, data: _Reading) -> None:
+                with fileio.open(os.path.join(self.uri, "r.json"), "w") as f:
+                    json.dump({"value": data.value}, f)
+
+            def extract_metadata(self, data: _Reading) -> dict[str, Any]:
+                return {"value": data.value, "source": "extracted"}
+
+            def save_visualizations(self, data: _Reading) -> dict[str, VisualizationType]:
+                return {}
+
+    @step(enable_cache=False)
+    def measure() -> _Reading:
+        get_step_context().add_output_metadata({"source": "logged"})
+        return _Reading(2.5)
+
+    @pipeline(enable_cache=False)
+    def measuring() -> None:
+        measure()
+
+    output = measuring().steps["measure"].output
+    assert output.load().value == 2.5
+    assert output.run_metadata == {"value": 2.5, "source": "logged"}
+
+
+@step(enable_cache=False)
+def _fails() -> int:
+    raise ValueError("no")
+
+
+@step(enable_cache=False)
+def _a_while() -> int:
+    import time
+
+    time.sleep(1.0)  # (so _independent is not started before _fails has failed)
+    return 1
+
+
+@step(enable_cache=False)
+def _independent(x: int) -> int:
+    return x
+
+
+def test_execution_mode_continue_on_failure_runs_the_independent_steps(home):
+    """Before: DefinitionError 'execution_mode= is not supported', and ExecutionMode could
+    not be imported from dagwell.enums."""
+    from dagwell.enums import ExecutionMode
+
+    @pipeline(enable_cache=False, execution_mode=ExecutionMode.CONTINUE_ON_FAILURE)
+    def both() -> None:
+        _fails()
+        _independent(_a_while())
+
+    with pytest.raises(RunFailedError) as failed:
+        both()
+    assert failed.value.run.steps["_independent"].status.value == "completed"
+
+    @pipeline(enable_cache=False, execution_mode=ExecutionMode.STOP_ON_FAILURE)
+    def stops() -> None:
+        _fails()
+        _independent(_a_while())
+
+    with pytest.raises(RunFailedError) as stopped:
+        stops()
+    assert stopped.value.run.steps["_independent"].status.value == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("statement", "names"),
+    [
+        ("from dagwell.hooks import alerter_failure_hook", "alerters=\\[SlackAlerter"),
+        ("from dagwell.config import DeploymentSettings", "deploy pipelines as HTTP services"),
+    ],
+)
+def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names):
+    """Before: ModuleNotFoundError: No module named 'dagwell.hooks'; for DeploymentSettings
+    a message that did not name the feature."""
+    with pytest.raises(ImportError, match=names):
+        exec(statement)

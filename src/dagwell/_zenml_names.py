@@ -18,7 +18,15 @@ MISSING = {
     "SourceFileMode": "dagwell builds no images",
     "StackComponentType": "dagwell has no stack components",
     "ArtifactVisualization": "dagwell stores no visualizations",
-    "VisualizationType": "dagwell stores no visualizations",
+    "alerter_failure_hook": "dagwell has no stack alerter; pass @pipeline(alerters=["
+    "SlackAlerter(...)]) or WebhookAlerter(...), which every failure reaches without a hook",
+    "alerter_success_hook": "dagwell has no stack alerter; pass @pipeline(alerters=["
+    "SlackAlerter(...)]) or WebhookAlerter(...), which every success reaches without a hook",
+    "resolve_and_validate_hook": "pass the hook function itself as on_failure=/on_success=",
+    "DeploymentSettings": "dagwell does not deploy pipelines as HTTP services (ZenML's "
+    "pipeline deployments); run the pipeline, or schedule it on Kubernetes",
+    "CORSConfig": "dagwell does not deploy pipelines as HTTP services (ZenML's pipeline "
+    "deployments)",
     "BaseOrchestrator": "dagwell has LocalOrchestrator and KubernetesOrchestrator",
     "BaseStepOperator": "dagwell runs each step on its orchestrator",
     "Tag": "pass tags as a list of strings",

@@ -8,18 +8,28 @@ from dagwell._zenml_names import lookup
 
 if TYPE_CHECKING:
     from dagwell.api.model import ModelStages
-    from dagwell.artifact_store.custom import ArtifactType
-    from dagwell.core.execution_status import ExecutionStatus
+    from dagwell.artifact_store.custom import ArtifactType, VisualizationType
+    from dagwell.core.execution_status import ExecutionMode, ExecutionStatus
     from dagwell.core.statuses import RunStatus, StepStatus
 
 _WHERE = {
     "ArtifactType": "dagwell.artifact_store.custom",
+    "ExecutionMode": "dagwell.core.execution_status",
     "ExecutionStatus": "dagwell.core.execution_status",
     "ModelStages": "dagwell.api.model",
     "RunStatus": "dagwell.core.statuses",
     "StepStatus": "dagwell.core.statuses",
+    "VisualizationType": "dagwell.artifact_store.custom",
 }
-__all__ = ["ArtifactType", "ExecutionStatus", "ModelStages", "RunStatus", "StepStatus"]
+__all__ = [
+    "ArtifactType",
+    "ExecutionMode",
+    "ExecutionStatus",
+    "ModelStages",
+    "RunStatus",
+    "StepStatus",
+    "VisualizationType",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -59,14 +59,20 @@ _OPTIONS = (
     "steps",
     "substitutions",
     "extra",
+    "execution_mode",
 )
+#: ZenML's execution modes (zenml.enums.ExecutionMode values) as dagwell's on_failure modes.
+_EXECUTION_MODES = {
+    "continue_on_failure": "continue",
+    "stop_on_failure": "stop",
+    "fail_fast": "stop",
+}
 #: ZenML pipeline options for features dagwell does not have.
 _UNSUPPORTED = {
     "on_init": "dagwell has no init hooks; do the setup at the top of the first step",
     "on_cleanup": "dagwell has no cleanup hooks; use on_success/on_failure",
     "environment": "set env in settings={'kubernetes': {'env': {...}}} or in the shell",
     "secrets": "dagwell has no secret store; read secrets from the environment",
-    "execution_mode": "use on_failure='stop' or 'continue'",
     "cache_policy": "dagwell's cache key is the steps' source, inputs and parameters",
     "build": "dagwell builds no images",
     "unlisted": "dagwell has no server-side listings",
@@ -162,7 +168,7 @@ class Pipeline:
             raise DefinitionError(str(error)) from None
         self.hook_timeout: float = float(timeout or 60.0)
         on_failure = self.options.get("on_failure")
-        self.failure_mode = "stop"
+        self.failure_mode = _execution_mode(owner, self.options.get("execution_mode"))
         if isinstance(on_failure, str):
             if on_failure not in ("stop", "continue"):
                 raise DefinitionError(
@@ -468,3 +474,23 @@ def pipeline(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
         return Pipeline(func, options)
 
     return decorate
+
+
+def _execution_mode(owner: str, mode: Any) -> str:
+    """ZenML's ``execution_mode=`` as a failure mode ('stop' without one, dagwell's own
+    default; ZenML's is CONTINUE_ON_FAILURE)."""
+    if mode is None:
+        return "stop"
+    value = str(getattr(mode, "value", mode)).lower()
+    if value not in _EXECUTION_MODES:
+        raise DefinitionError(
+            f"execution_mode={mode!r} of {owner}: use ExecutionMode.CONTINUE_ON_FAILURE, "
+            "STOP_ON_FAILURE or FAIL_FAST (from dagwell.enums)."
+        )
+    if value == "fail_fast":
+        warnings.warn(
+            f"execution_mode=FAIL_FAST ({owner}) runs as STOP_ON_FAILURE in dagwell: after a "
+            "failure nothing new starts, and steps already running finish.",
+            stacklevel=5,
+        )
+    return _EXECUTION_MODES[value]

@@ -16,6 +16,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -34,6 +35,18 @@ class ArtifactType(StrEnum):
     SERVICE = "ServiceArtifact"
     STATISTICS = "StatisticsArtifact"
     BASE = "BaseArtifact"
+
+
+class VisualizationType(StrEnum):
+    """ZenML's visualization types, so a materializer written for ZenML imports; dagwell
+    stores no visualizations (its dashboard previews values itself), and says so when a
+    materializer defines ``save_visualizations``."""
+
+    CSV = "csv"
+    HTML = "html"
+    IMAGE = "image"
+    MARKDOWN = "markdown"
+    JSON = "json"
 
 
 _REGISTRY: dict[str, type[BaseMaterializer]] = {}
@@ -128,6 +141,12 @@ class BaseMaterializer:
             )
         if not cls.SKIP_REGISTRATION:
             _REGISTRY[key_of(cls)] = cls
+        if "save_visualizations" in cls.__dict__:
+            warnings.warn(
+                f"{cls.__name__}.save_visualizations is not called: dagwell stores no "
+                "visualizations (`dagwell ui` previews values itself).",
+                stacklevel=2,
+            )
 
     def load(self, data_type: type[Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define load(self, data_type).")
@@ -225,6 +244,22 @@ def artifact_type_of(key: str, type_name: str = "") -> str:
     except ArtifactError:
         return ArtifactType.BASE.value
     return str(getattr(kind, "value", kind))
+
+
+def extracted_metadata(key: str, value: Any) -> dict[str, Any]:
+    """What the user materializer recorded as ``key`` says of ``value`` (ZenML's
+    ``extract_metadata``, called after ``save``): the output's run metadata, under what
+    the step itself logs for it."""
+    if not key.startswith("user:"):
+        return {}
+    with tempfile.TemporaryDirectory(prefix="dagwell-mat-") as uri:
+        found = resolve(key)(uri).extract_metadata(value)
+    if not isinstance(found, dict):
+        raise TypeError(
+            f"{resolve(key).__name__}.extract_metadata returned a {type(found).__name__}; "
+            "return a dict of metadata (or {})."
+        )
+    return found
 
 
 def save_with(cls: type[BaseMaterializer], value: Any, f: IO[bytes]) -> None:

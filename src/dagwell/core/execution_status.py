@@ -40,3 +40,14 @@ _FINISHED = frozenset(
         ExecutionStatus.STOPPED,
     }
 )
+
+
+class ExecutionMode(StrEnum):
+    """ZenML's execution modes, for ``@pipeline(execution_mode=...)``: after a failure,
+    CONTINUE_ON_FAILURE runs every step not downstream of it, STOP_ON_FAILURE (dagwell's
+    default, also ``on_failure='stop'``) starts nothing new, and FAIL_FAST runs as
+    STOP_ON_FAILURE here (steps already running finish)."""
+
+    FAIL_FAST = "fail_fast"
+    STOP_ON_FAILURE = "stop_on_failure"
+    CONTINUE_ON_FAILURE = "continue_on_failure"

@@ -230,6 +230,10 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             cls = custom.resolve(chosen[name]) if name in chosen else None
             refs[name], notes = store.put(value, cls)
             warnings.extend(notes)
+            extracted = custom.extracted_metadata(refs[name].materializer, value)
+            if extracted:  # (what the step logged for this output wins)
+                logged = info.output_metadata.get(name, {})
+                info.output_metadata[name] = {**extracted, **logged}
         if needs_publishing(info, refs):
             publish_outputs(store, info, refs, datetime.now())
     except Exception as error:
