@@ -246,3 +246,15 @@ def test_an_object_holding_a_large_array_is_stored_and_loaded(store):
     again = store.get(ref)
     assert again.w.sum() == sum(range(10_000)) and again.f.sum() == 12_000
     assert again.f.flags["F_CONTIGUOUS"]
+
+
+def test_zenmls_typed_strings_are_kept_as_text_and_come_back_as_themselves(store):
+    """Before: a CSVString (zenml.types) was stored with cloudpickle, with a warning that
+    it loads only on the same Python; ZenML's built-in materializer keeps it as text."""
+    from dagwell.types import CSVString, HTMLString
+
+    for value in (CSVString("a,b\n1,2\n"), HTMLString("<b>x</b>")):
+        ref, notes = store.put(value)
+        assert ref.materializer == "text.typed" and not notes
+        again = store.get(ref)
+        assert type(again) is type(value) and again == value

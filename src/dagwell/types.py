@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 from dagwell._zenml_names import lookup
 
 if TYPE_CHECKING:
-    from dagwell.api.zenml_types import CSVString, HTMLString, JSONString, MarkdownString
+    from dagwell.core.text_types import CSVString, HTMLString, JSONString, MarkdownString
 
 _WHERE = {
-    "CSVString": "dagwell.api.zenml_types",
-    "HTMLString": "dagwell.api.zenml_types",
-    "JSONString": "dagwell.api.zenml_types",
-    "MarkdownString": "dagwell.api.zenml_types",
+    "CSVString": "dagwell.core.text_types",
+    "HTMLString": "dagwell.core.text_types",
+    "JSONString": "dagwell.core.text_types",
+    "MarkdownString": "dagwell.core.text_types",
 }
 __all__ = ["CSVString", "HTMLString", "JSONString", "MarkdownString"]
 

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from dagwell.artifact_store import script_classes
 from dagwell.core.errors import ArtifactError, UnsafeArtifact
+from dagwell.core.text_types import TEXT_TYPES
 
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -288,6 +289,12 @@ MATERIALIZERS: tuple[Materializer, ...] = (
         lambda v, f: _write(f, v.encode()),
         lambda f: f.read().decode(),
     ),
+    Materializer(
+        "text.typed",  # HTMLString, CSVString, ...: loaded as that type (see load())
+        lambda v: type_name(v) in TEXT_TYPES,
+        lambda v, f: _write(f, str(v).encode()),
+        lambda f: None,
+    ),
     Materializer("json", _is_plain_json, _save_json, lambda f: json.loads(f.read())),
     # loaded with its type name (see load()), as ZenML's BuiltInContainerMaterializer
     Materializer("container.json", _is_container_json, _save_container, lambda f: None),
@@ -335,6 +342,8 @@ def load(name: str, f: IO[bytes], *, python: str | None, type_name_: str) -> Any
         return _load_dataclass(f, type_name_)
     if name == "container.json":
         return _load_container(f, type_name_)
+    if name == "text.typed" and type_name_ in TEXT_TYPES:
+        return TEXT_TYPES[type_name_](f.read().decode())
     materializer = BY_NAME.get(name)
     if materializer is None:
         raise ArtifactError(
