@@ -10,6 +10,7 @@ import pytest
 import workloads
 from conftest import leftover_cgroups
 from dagwell import Client, LocalOrchestrator, RunFailedError, pipeline, step
+from dagwell.core.errors import DefinitionError
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus, StepStatus
 
@@ -185,3 +186,35 @@ def test_a_crashing_steps_python_traceback_goes_to_its_own_log(tmp_path):
     assert "about to crash" in log
     assert "Fatal Python error: Segmentation fault" in log
     assert "in crash" in log  # the step's own frame
+
+
+@step
+def _numbered(i: int) -> int:
+    return i * 10
+
+
+@step
+def _gathered(values: list[int], label: str = "sum") -> str:
+    return f"{label}={values}"
+
+
+@pipeline
+def _fan_in(n: int = 3) -> None:
+    _gathered([_numbered(i) for i in range(n)], label="all")
+
+
+def test_a_list_of_step_outputs_is_one_input_in_order_and_a_cache_hit_again(home):
+    """Before: DefinitionError "holds step outputs inside a list" (ZenML 0.98 takes a list
+    of step outputs as one input, loaded as a list)."""
+    run = _fan_in()
+    assert run.steps["_gathered"].output.load() == "all=[0, 10, 20]"
+    assert sorted(run.steps["_gathered"].upstream) == ["_numbered", "_numbered_2", "_numbered_3"]
+    again = _fan_in()
+    assert again.steps["_gathered"].cached_from == run.id
+    with pytest.raises(DefinitionError, match="holds step outputs inside a list"):
+
+        @pipeline
+        def mixed() -> None:
+            _gathered([_numbered(1), 5])
+
+        mixed()

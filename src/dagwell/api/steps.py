@@ -413,7 +413,19 @@ class Step:
                 f"Step {self.name!r} was called with the wrong arguments: {error}. Its "
                 f"signature is {self.name}{self.signature}."
             ) from None
-        inputs = {name: self._input(name, value) for name, value in bound.arguments.items()}
+        inputs: dict[str, InputSpec] = {}
+        lists: dict[str, int] = {}
+        for name, value in bound.arguments.items():
+            if _outputs_list(value):  # ZenML: a list of step outputs is one input, a list
+                inputs.update(
+                    {_item_input(name, i): self._input(name, v) for i, v in enumerate(value)}
+                )
+                lists[name] = len(value)
+            else:
+                inputs[name] = self._input(name, value)
+        context = self.step_context()
+        if lists:  # (the attempt gathers its items back into one list: see worker)
+            context = {**(context or {}), "input_lists": lists}
         spec = StepSpec(
             id=step_id,
             name=self.name,
@@ -428,7 +440,7 @@ class Step:
             source_hash=self.source_hash,
             pod=self.pod,
             priority=self.priority or 0,
-            context=self.step_context(),
+            context=context,
         )
         trace.add(spec, self)
         if not self.outputs:
@@ -454,11 +466,22 @@ class Step:
         if isinstance(value, list | tuple | dict) and _holds_ref(value):
             raise DefinitionError(
                 f"Argument {name!r} of step {self.name!r} holds step outputs inside a "
-                f"{type(value).__name__}; pass each output as its own argument."
+                f"{type(value).__name__}; pass a list of step outputs (and nothing else), "
+                "or each output as its own argument."
             )
         if _is_json(value):
             return InputSpec("value", value=value)
         return InputSpec("object", value=value)
+
+
+def _outputs_list(value: Any) -> bool:
+    """A list whose every item is a step's output (ZenML 0.98 takes it as one input)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, OutputRef) for v in value)
+
+
+def _item_input(name: str, index: int) -> str:
+    """The input that holds item ``index`` of the list input ``name``."""
+    return f"{name}[{index}]"
 
 
 def _holds_ref(value: Any) -> bool:

@@ -190,6 +190,8 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             else:
                 kwargs[name] = store.get(ref)
         loading = None
+        for name, count in ((spec.context or {}).get("input_lists") or {}).items():
+            kwargs[name] = [kwargs.pop(f"{name}[{i}]") for i in range(count)]  # (see api.steps)
         kwargs = coerce_arguments(spec.step_id, func, kwargs, spec.params)  # as ZenML does
     except BaseException as error:
         # Whatever stops the inputs from loading (an import, a corrupt artifact, a value
