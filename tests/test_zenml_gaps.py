@@ -453,3 +453,18 @@ def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names
     a message that did not name the feature."""
     with pytest.raises(ImportError, match=names):
         exec(statement)
+
+
+def test_without_an_execution_mode_a_failure_skips_only_what_is_downstream(home):
+    """ZenML 0.98's default is CONTINUE_ON_FAILURE (zenml/config/pipeline_configurations.py,
+    its local orchestrator skips only steps downstream of a failure). Before: dagwell's
+    default stopped the run, so the independent _independent was skipped."""
+
+    @pipeline(enable_cache=False)
+    def by_default() -> None:
+        _fails()
+        _independent(_a_while())
+
+    with pytest.raises(RunFailedError) as failed:
+        by_default()
+    assert failed.value.run.steps["_independent"].status.value == "completed"

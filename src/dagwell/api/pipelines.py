@@ -460,9 +460,10 @@ def pipeline(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
 
     Options: ``name``, ``enable_cache`` (default True), ``retry`` (default StepRetryConfig
     for its steps), ``infra_retries`` (default 2 per step), ``hook_timeout`` (seconds a
-    hook may run, default 60; hooks run beside the run, never block it), ``on_failure`` ("stop",
-    "continue", or a hook), ``on_success``/``on_retry`` hooks, ``settings`` (defaults for
-    steps, e.g. ``{"resources": ResourceSettings(memory="1GB")}``), ``orchestrator``,
+    hook may run, default 60; hooks run beside the run, never block it), ``on_failure``
+    ("continue", the default as in ZenML 0.98, "stop", or a hook), ``on_success`` and
+    ``on_retry`` hooks, ``settings`` (defaults for steps, e.g.
+    ``{"resources": ResourceSettings(memory="1GB")}``), ``orchestrator``,
     ``alerters`` (``WebhookAlerter``/``SlackAlerter``: run failed, OOM kill, long run).
     """
     if _func is not None:
@@ -477,10 +478,10 @@ def pipeline(_func: Callable[..., Any] | None = None, **options: Any) -> Any:
 
 
 def _execution_mode(owner: str, mode: Any) -> str:
-    """ZenML's ``execution_mode=`` as a failure mode ('stop' without one, dagwell's own
-    default; ZenML's is CONTINUE_ON_FAILURE)."""
+    """ZenML's ``execution_mode=`` as a failure mode; without one, ZenML 0.98's default,
+    CONTINUE_ON_FAILURE: a failure skips what is downstream of it, the rest runs on."""
     if mode is None:
-        return "stop"
+        return "continue"
     value = str(getattr(mode, "value", mode)).lower()
     if value not in _EXECUTION_MODES:
         raise DefinitionError(
