@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import IO, Any, ClassVar
 
+from dagwell.artifact_store import scratch
 from dagwell.core.errors import ArtifactError, DefinitionError
 
 
@@ -123,9 +124,15 @@ class BaseMaterializer:
         self.artifact_store = LOCAL_FILES if artifact_store is None else artifact_store
 
     @contextmanager
-    def get_temporary_directory(self, delete_at_exit: bool = True) -> Iterator[str]:
-        """A scratch directory (ZenML's helper), removed afterwards unless asked not to."""
+    def get_temporary_directory(
+        self, delete_at_exit: bool = True, delete_after_step_execution: bool = True
+    ) -> Iterator[str]:
+        """A scratch directory (ZenML's helper): removed when the block ends, or with
+        ``delete_at_exit=False`` when the step ends (outside a step, or with
+        ``delete_after_step_execution=False``, it is left to the caller, as in ZenML)."""
         path = tempfile.mkdtemp(prefix="dagwell-mat-tmp-")
+        if not delete_at_exit and delete_after_step_execution:
+            scratch.register(path)
         try:
             yield path
         finally:
@@ -290,15 +297,14 @@ def _walk(root: str) -> list[str]:
 def load_with(key: str, f: IO[bytes], type_name: str) -> Any:
     cls = resolve(key)
     data = f.read()
-    uri = tempfile.mkdtemp(prefix="dagwell-mat-")
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
-            tar.extractall(uri, filter="data")
-        qualname = type_name.rsplit(".", 1)[-1]
-        data_type = next(
-            (t for t in cls.ASSOCIATED_TYPES if t.__qualname__.rsplit(".", 1)[-1] == qualname),
-            cls.ASSOCIATED_TYPES[0] if cls.ASSOCIATED_TYPES else object,
-        )
-        return cls(uri).load(data_type)
-    finally:
-        shutil.rmtree(uri, ignore_errors=True)
+    # The loaded value may read its files later (a Path, a lazily loaded model), as it
+    # could from ZenML's artifact store: the folder stays until the step ends.
+    uri = scratch.folder("dagwell-mat-", outside_a_step="at_exit")
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
+        tar.extractall(uri, filter="data")
+    qualname = type_name.rsplit(".", 1)[-1]
+    data_type = next(
+        (t for t in cls.ASSOCIATED_TYPES if t.__qualname__.rsplit(".", 1)[-1] == qualname),
+        cls.ASSOCIATED_TYPES[0] if cls.ASSOCIATED_TYPES else object,
+    )
+    return cls(uri).load(data_type)

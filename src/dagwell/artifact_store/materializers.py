@@ -214,12 +214,14 @@ def _save_path(value: Any, f: IO[bytes]) -> None:
 
 def _load_path(f: IO[bytes]) -> Any:
     """A local copy in a new temporary directory: the folder, or the file in it (named
-    ``file_data``, as ZenML's PathMaterializer names it)."""
+    ``file_data``, as ZenML's PathMaterializer names it), kept until the loading step
+    ends (see ``scratch``)."""
     import pathlib
     import tarfile
-    import tempfile
 
-    target = pathlib.Path(tempfile.mkdtemp(prefix="dagwell-path-"))
+    from dagwell.artifact_store import scratch
+
+    target = pathlib.Path(scratch.folder("dagwell-path-"))
     with tarfile.open(fileobj=f, mode="r") as tar:
         names = tar.getnames()
         tar.extractall(target, filter="data")

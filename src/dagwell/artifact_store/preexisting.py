@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
+from dagwell.artifact_store import scratch
 from dagwell.core.errors import ArtifactError
 from dagwell.core.manifest import ArtifactRef
 
@@ -42,10 +42,11 @@ def local_size(path: str) -> int:
 
 
 def copy_out(ref: ArtifactRef, fs: Any = None) -> Path:
-    """A local copy of the registered file or folder, in a new temporary directory that
-    is left for the caller (as ZenML leaves it): the folder itself, or the file in it."""
+    """A local copy of the registered file or folder, in a new temporary directory kept
+    until the loading step ends, or outside a step left for the caller (as ZenML leaves
+    it): the folder itself, or the file in it."""
     uri = str(ref.uri)
-    target = Path(tempfile.mkdtemp(prefix="dagwell-preexisting-"))
+    target = Path(scratch.folder("dagwell-preexisting-"))
     name = uri.rstrip("/").rsplit("/", 1)[-1]
     try:
         if fs is None:

@@ -26,7 +26,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from dagwell.artifact_store import custom
+from dagwell.artifact_store import custom, scratch
 from dagwell.artifact_store.registry import (
     RegistryLoader,
     input_artifact_name,
@@ -134,7 +134,8 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
     """Execute one attempt; write its manifest; return the process exit code
     (``EXIT_NO_SPACE`` when a full disk kept its result from being written)."""
     try:
-        return _run_attempt(spec, func)
+        with scratch.scope():  # the folders its loaded inputs live in go when it ends
+            return _run_attempt(spec, func)
     except OSError as error:
         if not _disk_full(error):
             raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dagwell.artifact_store import scratch
 from dagwell.core.records import StepRun
 from dagwell.core.units import format_bytes
 
@@ -22,11 +23,12 @@ def preview(step: StepRun, name: str) -> dict[str, Any]:
     ref = step.output_refs[name]
     if ref.size > MAX_LOAD:
         return {"kind": "note", "text": f"{format_bytes(ref.size)}: too large to preview"}
-    try:
-        value = step.outputs[name][0].load()
-    except Exception as error:
-        return {"kind": "note", "text": f"could not load: {type(error).__name__}: {error}"}
-    return describe(value)
+    with scratch.scope():  # a loaded Path's folder goes with the preview
+        try:
+            value = step.outputs[name][0].load()
+        except Exception as error:
+            return {"kind": "note", "text": f"could not load: {type(error).__name__}: {error}"}
+        return describe(value)
 
 
 def describe(value: Any) -> dict[str, Any]:
