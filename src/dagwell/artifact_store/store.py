@@ -143,6 +143,26 @@ def manifest_key(run_id: str, step_id: str, attempt: int) -> str:
 _FLAT_MANIFEST = re.compile(r"attempts/([^/]+)/([^/]+)\.(\d+)\.json")
 
 
+def _read_manifest(key: str, read: Callable[[str], bytes]) -> ResultManifest | None:
+    """The manifest at ``key`` (or at its older layout's key), None if there is none, an
+    ``ArtifactError`` if it cannot be parsed: one rule for every store."""
+    try:
+        data = read(key)
+    except FileNotFoundError:
+        legacy = _legacy_manifest_key(key)
+        if legacy is None:
+            return None
+        try:
+            data = read(legacy)
+        except FileNotFoundError:
+            return None
+        key = legacy
+    try:
+        return ResultManifest.from_json(json.loads(data))
+    except (ValueError, KeyError) as error:
+        raise ArtifactError(f"Result manifest {key} is unreadable: {error}") from error
+
+
 def _legacy_manifest_key(key: str) -> str | None:
     """The same attempt's key in the layout of before (``attempts/<run>/<step>/<n>.json``),
     so that a run started by an older dagwell still finds its manifests when resumed."""
@@ -382,15 +402,7 @@ class LocalArtifactStore:
             self._path(key).unlink()
 
     def read_manifest(self, key: str) -> ResultManifest | None:
-        try:
-            text = self._path(key).read_text()
-        except FileNotFoundError:
-            legacy = _legacy_manifest_key(key)
-            return self.read_manifest(legacy) if legacy is not None else None
-        try:
-            return ResultManifest.from_json(json.loads(text))
-        except (ValueError, KeyError) as error:
-            raise ArtifactError(f"Result manifest {key} is unreadable: {error}") from error
+        return _read_manifest(key, lambda found: self._path(found).read_bytes())
 
 
 _CHUNK = 1 << 20
@@ -509,17 +521,12 @@ class FsspecArtifactStore:
         self.write_blob(key, json.dumps(manifest.to_json()).encode())
 
     def read_manifest(self, key: str) -> ResultManifest | None:
-        path = self._path(key)
-        try:
-            with self.fs.open(path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            legacy = _legacy_manifest_key(key)
-            return self.read_manifest(legacy) if legacy is not None else None
-        try:
-            return ResultManifest.from_json(json.loads(data))
-        except (ValueError, KeyError) as error:
-            raise ArtifactError(f"Result manifest {key} is unreadable: {error}") from error
+        def read(found: str) -> bytes:
+            with self.fs.open(self._path(found), "rb") as f:
+                data: bytes = f.read()
+            return data
+
+        return _read_manifest(key, read)
 
     def write_doc(self, key: str, doc: dict[str, Any], *, exclusive: bool = False) -> bool:
         """Object stores have no atomic create-if-absent through fsspec: ``exclusive``
