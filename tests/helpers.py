@@ -28,6 +28,26 @@ def start_orchestrator(home: Path, tmp_path: Path, body: str) -> subprocess.Pope
     )
 
 
+def run_script(
+    command: list[str],
+    home: Path,
+    *,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    **env_extra: str,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` (``[script]`` or interpreter arguments) with this interpreter as a
+    user would, in its own DAGWELL_HOME (the caller's store settings are not inherited),
+    without a progress display; output captured."""
+    env = {**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_PROGRESS": "0", **env_extra}
+    env.pop("DAGWELL_STORE_URL", None)
+    env.pop("DAGWELL_ARTIFACT_STORE", None)
+    return subprocess.run(
+        [sys.executable, *command], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
+
+
 def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,8 +1,5 @@
 """Pipelines end to end on the default local runtime (and the other start modes)."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -13,6 +10,7 @@ from dagwell import Client, LocalOrchestrator, RunFailedError, pipeline, step
 from dagwell.core.errors import DefinitionError
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus, StepStatus
+from helpers import run_script
 
 
 @step
@@ -165,20 +163,8 @@ def test_a_crashing_steps_python_traceback_goes_to_its_own_log(tmp_path):
     descriptor it was enabled on, which the attempt inherited."""
     script = tmp_path / "crashing.py"
     script.write_text(CRASHING_SCRIPT)
-    env = {
-        **os.environ,
-        "DAGWELL_HOME": str(tmp_path / "home"),
-        "DAGWELL_PROGRESS": "0",
-        "DAGWELL_STEP_LOGS": "off",  # (the echo would copy the log to stderr)
-    }
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    # (DAGWELL_STEP_LOGS off: the echo would copy the log to stderr)
+    done = run_script([str(script)], tmp_path / "home", cwd=tmp_path, DAGWELL_STEP_LOGS="off")
     assert done.returncode == 0, done.stderr
     assert "Fatal Python error" not in done.stderr
     run = Client(tmp_path / "home").list_runs(limit=1)[0]

@@ -10,11 +10,10 @@ gone once it has ended.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from dagwell.artifact_store import scratch
+from helpers import run_script
 
 SCRIPT = """
 import os, sys, tempfile
@@ -82,16 +81,7 @@ def test_loaded_folders_last_for_the_step_and_no_longer(tmp_path: Path) -> None:
     work = tmp_path / "work"
     scratch_tmp.mkdir()
     work.mkdir()
-    env = {
-        **os.environ,
-        "TMPDIR": str(scratch_tmp),
-        "WORK": str(work),
-        "DAGWELL_HOME": str(tmp_path / "home"),
-        "DAGWELL_PROGRESS": "0",
-    }
-    done = subprocess.run(
-        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
-    )
+    done = run_script([str(script)], tmp_path / "home", TMPDIR=str(scratch_tmp), WORK=str(work))
     assert done.returncode == 0, done.stdout + done.stderr
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
     a, w, folder = lines["RESULT"].split(" ")

@@ -9,12 +9,12 @@ everywhere).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import run_script
 
 SCRIPT = """
 import enum, os, threading
@@ -67,17 +67,9 @@ if __name__ == "__main__":  # (dagwell run finds the pipeline and runs it itself
 def _run(tmp_path: Path, how: str, home: Path) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "boxes.py"
     script.write_text(SCRIPT)
-    env = {**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_PROGRESS": "0"}
-    env.pop("DAGWELL_STORE_URL", None)
-    env.pop("DAGWELL_ARTIFACT_STORE", None)
-    if how == "spawn":
-        env["METHOD"] = "spawn"
-    command = [sys.executable, str(script)]
-    if how == "cli":
-        command = [sys.executable, "-m", "dagwell", "run", str(script)]
-    return subprocess.run(
-        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
-    )
+    command = ["-m", "dagwell", "run", str(script)] if how == "cli" else [str(script)]
+    method = "spawn" if how == "spawn" else "auto"
+    return run_script(command, home, cwd=tmp_path, timeout=180, METHOD=method)
 
 
 @pytest.mark.parametrize("how", ["main", "spawn", "cli"])
@@ -110,12 +102,7 @@ def test_a_program_without_the_script_is_told_why_it_cannot_load_its_class(tmp_p
         "except Exception as error:\n"
         "    print(type(error).__name__, error)\n"
     )
-    env = {**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_PROGRESS": "0"}
-    env.pop("DAGWELL_STORE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-c", reader], cwd=tmp_path, env=env, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
+    out = run_script(["-c", reader], home, cwd=tmp_path, timeout=60)
     assert "ArtifactError The artifact holds a Box of the pipeline's script" in out.stdout, (
         out.stdout + out.stderr
     )

@@ -9,9 +9,6 @@ outputs) and zenml/steps/utils.py (``resolve_type_annotation``).
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, TypeVar
@@ -23,7 +20,7 @@ from dagwell import pipeline, step
 from dagwell.core.errors import StepInterfaceError
 from dagwell.core.failures import FailureKind
 from dagwell.core.step_types import coerce_arguments, resolve
-from helpers import outcome
+from helpers import outcome, run_script
 
 T = TypeVar("T")
 
@@ -282,14 +279,7 @@ def test_a_class_of_the_main_module_passes_between_steps(tmp_path, method):
     refused the constants the script (its __main__) had built."""
     script = tmp_path / "main_classes.py"
     script.write_text(SCRIPT)
-    env = {**os.environ, "DAGWELL_HOME": str(tmp_path / "home"), "DAGWELL_PROGRESS": "0"}
-    env["METHOD"] = method
-    env.pop("DAGWELL_STORE_URL", None)
-    env.pop("DAGWELL_ARTIFACT_STORE", None)
-    done = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
+    done = run_script([str(script)], tmp_path / "home", cwd=tmp_path, METHOD=method)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.strip().endswith("ok 0.5 0.7")
 

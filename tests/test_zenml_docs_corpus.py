@@ -9,12 +9,11 @@ fresh directory with its own DAGWELL_HOME. ZenML 0.98 itself runs them too (see
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import run_script
 
 CORPUS = Path(__file__).parent / "zenml_docs_corpus"
 PIECES = sorted(p.name for p in CORPUS.glob("c*.py"))
@@ -30,15 +29,5 @@ def test_zenml_piece_runs_with_only_imports_changed(name, tmp_path):
     converted = source.replace("zenml", "dagwell")
     script = tmp_path / name
     script.write_text(converted)
-    env = {**os.environ, "DAGWELL_HOME": str(tmp_path / ".dagwell"), "DAGWELL_PROGRESS": "0"}
-    env.pop("DAGWELL_STORE_URL", None)
-    env.pop("DAGWELL_ARTIFACT_STORE", None)
-    done = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    done = run_script([str(script)], tmp_path / ".dagwell", cwd=tmp_path, timeout=240)
     assert done.returncode == 0, f"{name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

@@ -417,28 +417,27 @@ def _independent(x: int) -> int:
     return x
 
 
-def test_execution_mode_continue_on_failure_runs_the_independent_steps(home):
+@pytest.mark.parametrize(
+    ("mode", "independent"),
+    [("CONTINUE_ON_FAILURE", "completed"), ("STOP_ON_FAILURE", "skipped"), (None, "completed")],
+)
+def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independent):
     """Before: DefinitionError 'execution_mode= is not supported', and ExecutionMode could
-    not be imported from dagwell.enums."""
+    not be imported from dagwell.enums. Without a mode ZenML 0.98's default holds,
+    CONTINUE_ON_FAILURE (zenml/config/pipeline_configurations.py: its local orchestrator
+    skips only steps downstream of a failure); before, dagwell's default stopped the run."""
     from dagwell.enums import ExecutionMode
 
-    @pipeline(enable_cache=False, execution_mode=ExecutionMode.CONTINUE_ON_FAILURE)
-    def both() -> None:
+    options = {} if mode is None else {"execution_mode": ExecutionMode[mode]}
+
+    @pipeline(enable_cache=False, **options)
+    def after_a_failure() -> None:
         _fails()
         _independent(_a_while())
 
     with pytest.raises(RunFailedError) as failed:
-        both()
-    assert failed.value.run.steps["_independent"].status.value == "completed"
-
-    @pipeline(enable_cache=False, execution_mode=ExecutionMode.STOP_ON_FAILURE)
-    def stops() -> None:
-        _fails()
-        _independent(_a_while())
-
-    with pytest.raises(RunFailedError) as stopped:
-        stops()
-    assert stopped.value.run.steps["_independent"].status.value == "skipped"
+        after_a_failure()
+    assert failed.value.run.steps["_independent"].status.value == independent
 
 
 @pytest.mark.parametrize(
@@ -453,18 +452,3 @@ def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names
     a message that did not name the feature."""
     with pytest.raises(ImportError, match=names):
         exec(statement)
-
-
-def test_without_an_execution_mode_a_failure_skips_only_what_is_downstream(home):
-    """ZenML 0.98's default is CONTINUE_ON_FAILURE (zenml/config/pipeline_configurations.py,
-    its local orchestrator skips only steps downstream of a failure). Before: dagwell's
-    default stopped the run, so the independent _independent was skipped."""
-
-    @pipeline(enable_cache=False)
-    def by_default() -> None:
-        _fails()
-        _independent(_a_while())
-
-    with pytest.raises(RunFailedError) as failed:
-        by_default()
-    assert failed.value.run.steps["_independent"].status.value == "completed"
