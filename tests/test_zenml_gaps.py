@@ -445,6 +445,8 @@ def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independen
     [
         ("from dagwell.hooks import alerter_failure_hook", "alerters=\\[SlackAlerter"),
         ("from dagwell.config import DeploymentSettings", "deploy pipelines as HTTP services"),
+        ("from dagwell.exceptions import EntityExistsError", "entities that could clash"),
+        ("from dagwell.exceptions import ProvisioningError", "It mirrors StepContextError"),
     ],
 )
 def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names):
@@ -452,3 +454,33 @@ def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names
     a message that did not name the feature."""
     with pytest.raises(ImportError, match=names):
         exec(statement)
+
+
+@step(enable_cache=False)
+def _asks_for_a_missing_output() -> int:
+    from dagwell import get_step_context
+    from dagwell.exceptions import StepContextError
+
+    try:
+        get_step_context().add_output_metadata({"a": 1}, output_name="nope")
+    except StepContextError as error:
+        return len(str(error))
+    return 0
+
+
+def test_zenml_exceptions_are_the_errors_dagwell_raises(home):
+    """Before: ModuleNotFoundError: No module named 'dagwell.exceptions', so ZenML code
+    that caught StepContextError, ZenKeyError or StepInterfaceError did not import."""
+    from dagwell.client import Client
+    from dagwell.errors import DagwellError
+    from dagwell.exceptions import StepInterfaceError, ZenKeyError, ZenMLBaseException
+
+    @pipeline
+    def asks() -> None:
+        _asks_for_a_missing_output()
+
+    assert asks().steps["_asks_for_a_missing_output"].output.load() > 0
+    with pytest.raises(ZenKeyError):
+        Client().get_pipeline("never-ran")
+    assert issubclass(StepInterfaceError, ZenMLBaseException)
+    assert ZenMLBaseException is DagwellError

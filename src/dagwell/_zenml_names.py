@@ -43,6 +43,12 @@ MISSING = {
     "KubernetesStepOperatorFlavor": "dagwell has no flavors",
     "KubernetesOrchestratorFlavor": "dagwell has no flavors: use KubernetesOrchestrator(...)",
     "KubernetesOrchestratorConfig": "configure KubernetesOrchestrator(namespace=..., ...)",
+    "EntityExistsError": "dagwell's client creates no stacks, users, secrets or other "
+    "entities that could clash; a model version or artifact version is made by a run",
+    "DoesNotExistException": "dagwell's client raises KeyError for what does not exist, as "
+    "ZenML's Client does (except KeyError)",
+    "RunStoppedException": "a stopped run's running steps are killed; `dagwell stop` ends "
+    "the run as stopped",
 }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from dagwell.core.context import StepInfo, current_step
+from dagwell.core.errors import StepContextError
 from dagwell.core.records import ArtifactVersion, StepConfig, make_config
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class StepContext:
 
         model = self._info.context.get("model")
         if not model:
-            raise RuntimeError(
+            raise StepContextError(
                 f"Step {self._info.step_name!r} has no model: set model=Model(name=...) on "
                 "the step or its pipeline."
             )

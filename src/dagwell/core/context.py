@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagwell.core.errors import StepContextError
 from dagwell.core.manifest import ArtifactRef
 
 
@@ -44,13 +45,13 @@ class StepInfo:
         """The output ``name`` refers to (the only one when omitted)."""
         if name is None:
             if len(self.outputs) != 1:
-                raise RuntimeError(
+                raise StepContextError(
                     f"{what}: step {self.step_name!r} has outputs "
                     f"{', '.join(self.outputs) or '(none)'}; pass output_name= to pick one."
                 )
             return self.outputs[0]
         if name not in self.outputs:
-            raise RuntimeError(
+            raise StepContextError(
                 f"{what}: step {self.step_name!r} has no output {name!r}; it has "
                 f"{', '.join(self.outputs) or '(none)'}."
             )

@@ -30,6 +30,11 @@ class StepInterfaceError(PermanentError, TypeError):
     """A step was given, or returned, a value its annotations do not admit (ZenML's name)."""
 
 
+class StepContextError(PermanentError, RuntimeError):
+    """The step context was asked for what the step does not have: an output it does not
+    declare, or a model none was given (ZenML's name; a RuntimeError as before)."""
+
+
 class ConfigError(PermanentError, ValueError):
     """A setting (memory string, retry policy, orchestrator option) is invalid."""
 
