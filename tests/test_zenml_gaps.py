@@ -484,3 +484,62 @@ def test_zenml_exceptions_are_the_errors_dagwell_raises(home):
         Client().get_pipeline("never-ran")
     assert issubclass(StepInterfaceError, ZenMLBaseException)
     assert ZenMLBaseException is DagwellError
+
+
+def test_zenml_schedules_without_a_cron_expression_name_the_one_to_use():
+    """Before: TypeError "unexpected keyword argument 'interval_second'"."""
+    from datetime import UTC, datetime, timedelta
+
+    from dagwell.config import Schedule
+    from dagwell.errors import ConfigError
+
+    start = datetime(2027, 1, 1, tzinfo=UTC)  # (aware: no warning)
+    with pytest.raises(ConfigError, match=r"cron_expression='\*/5 \* \* \* \*'"):
+        Schedule(start_time=start, interval_second=timedelta(minutes=5))
+    with pytest.raises(ConfigError, match="echo 'dagwell run pipeline.py' | at"):
+        Schedule(run_once_start_time=start)
+    with pytest.raises(ConfigError, match="needs cron_expression="):
+        Schedule()
+    with pytest.warns(UserWarning, match="only the cron expression is used"):
+        both = Schedule(cron_expression="0 3 * * *", interval_second=60.0)
+    assert both.interval_second is None
+
+
+def test_a_schedules_naive_time_is_local_time_as_in_zenml(monkeypatch):
+    """ZenML 0.98 (zenml/config/schedule.py, _ensure_timezone) reads a naive datetime in
+    the local time zone and warns. Before: dagwell read it as UTC, an hour off in Berlin."""
+    import time
+    from datetime import datetime, timedelta
+
+    from dagwell.config import Schedule
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        with pytest.warns(UserWarning, match="no time zone"):
+            schedule = Schedule(cron_expression="0 3 * * *", start_time=datetime(2027, 1, 1, 12))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert schedule.start_time is not None
+    assert schedule.start_time.utcoffset() == timedelta(hours=1)
+
+
+def test_a_run_configuration_may_carry_the_schedule(tmp_path):
+    """ZenML's run configuration has a schedule: section. Before: refused ('a Schedule is
+    given in code')."""
+    from dagwell.config import Schedule
+    from dagwell.errors import DefinitionError
+
+    config = tmp_path / "run.yaml"
+    config.write_text("schedule:\n  cron_expression: '*/10 * * * *'\n  name: nightly\n")
+
+    @pipeline
+    def scheduled() -> None:
+        _independent(1)
+
+    given = scheduled.with_options(config_path=str(config))
+    assert given.schedule == Schedule(cron_expression="*/10 * * * *", name="nightly")
+    config.write_text("schedule:\n  every: 5\n")
+    with pytest.raises(DefinitionError, match="every is not a Schedule field"):
+        scheduled.with_options(config_path=str(config))

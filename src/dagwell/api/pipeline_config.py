@@ -2,7 +2,8 @@
 matching keyword arguments, turned into dagwell pipeline and step options.
 
 The schema is ZenML's: top-level ``enable_cache``, ``run_name``, ``parameters``,
-``settings``, ``model``, ``retry``, ``substitutions``, ``extra``, ``tags`` and ``steps``
+``settings``, ``model``, ``retry``, ``schedule``, ``substitutions``, ``extra``, ``tags`` and
+``steps``
 (per invocation id: ``parameters``, ``enable_cache``, ``settings``, ``retry``, ``model``,
 ``substitutions``, ``extra``). Keys ZenML has for features dagwell lacks are refused with
 what to do instead; unknown keys are ignored with a warning (ZenML ignores them silently).
@@ -23,6 +24,7 @@ _TOP = {
     "settings",
     "model",
     "retry",
+    "schedule",
     "substitutions",
     "extra",
     "tags",
@@ -46,7 +48,6 @@ _STEP = {
     "name",
 }
 _REFUSED = {
-    "schedule": "a Schedule is given in code: my_pipeline.with_options(schedule=Schedule(...))",
     "build": "dagwell builds no images",
     "stack": "dagwell has no stacks; choose orchestrator= in code",
     "experiment_tracker": "dagwell has no experiment trackers",
@@ -108,6 +109,26 @@ def _retry(value: Any) -> Any:
     )
 
 
+def _schedule(value: Any) -> Any:
+    from dagwell.core.schedule import Schedule
+
+    if value is None or isinstance(value, Schedule):
+        return value
+    if not isinstance(value, dict):
+        raise DefinitionError(
+            f"schedule must be a mapping of Schedule fields (cron_expression: '0 3 * * *'), "
+            f"got {value!r}."
+        )
+    try:
+        return Schedule(**value)
+    except TypeError:
+        known = ", ".join(Schedule.__dataclass_fields__)
+        raise DefinitionError(
+            f"schedule: {', '.join(sorted(set(value) - set(Schedule.__dataclass_fields__)))} "
+            f"is not a Schedule field; it has {known}."
+        ) from None
+
+
 def step_options(step_id: str, config: Any, where: str) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise DefinitionError(f"{where}: steps.{step_id} must be a mapping.")
@@ -142,6 +163,8 @@ def merge(options: dict[str, Any], config: dict[str, Any], where: str) -> dict[s
         out["model"] = _model(config["model"])
     if "retry" in config:
         out["retry"] = _retry(config["retry"])
+    if "schedule" in config:
+        out["schedule"] = _schedule(config["schedule"])
     if "steps" in config:
         steps = dict(out.get("steps") or {})
         for step_id, step_config in (config["steps"] or {}).items():

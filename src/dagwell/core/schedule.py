@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +29,41 @@ def _moment(value: Any, what: str) -> datetime.datetime | None:
             raise ConfigError(f"{what}={value!r} is not an ISO date-time.") from None
     if not isinstance(value, datetime.datetime):
         raise ConfigError(f"{what} must be a datetime, got {type(value).__name__}.")
-    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+    moment: datetime.datetime = value
+    if moment.tzinfo is None:  # as ZenML reads it: the local time zone's, and says so
+        warnings.warn(
+            f"Schedule {what} has no time zone: it is read as this machine's local time "
+            f"({moment.astimezone().tzname()}). Give tzinfo= to be explicit.",
+            stacklevel=4,
+        )
+        moment = moment.astimezone()
+    return moment
+
+
+def _no_cron(interval: Any, once: Any) -> str:
+    if interval is not None:
+        seconds = interval.total_seconds() if hasattr(interval, "total_seconds") else interval
+        minutes = int(seconds) // 60
+        every = (
+            f"cron_expression='*/{minutes} * * * *' (every {minutes} minutes)"
+            if seconds % 60 == 0 and 0 < minutes < 60 and 60 % minutes == 0
+            else "a cron_expression, e.g. '*/15 * * * *' (every 15 minutes)"
+        )
+        return (
+            f"Schedule(interval_second={interval!r}) is not supported: dagwell schedules are "
+            "cron expressions (a Kubernetes CronJob; ZenML's Kubernetes orchestrator refuses "
+            f"interval schedules too). Use {every}."
+        )
+    if once is not None:
+        return (
+            "Schedule(run_once_start_time=...) is not supported: dagwell schedules are cron "
+            "expressions. For one run at a given time, start it then (e.g. "
+            "`echo 'dagwell run pipeline.py' | at 14:05`)."
+        )
+    return (
+        "Schedule needs cron_expression=, five fields 'minute hour day-of-month month "
+        "day-of-week', e.g. Schedule(cron_expression='0 3 * * *') for 03:00 UTC daily."
+    )
 
 
 @dataclass(frozen=True)
@@ -38,13 +73,26 @@ class Schedule:
     missed while nothing could start it is not made up later. ``name``: the schedule's
     (and its CronJob's) name; default derived from the pipeline."""
 
-    cron_expression: str
+    cron_expression: str = ""
     start_time: datetime.datetime | None = None
     end_time: datetime.datetime | None = None
     catchup: bool = False
     name: str | None = None
+    #: ZenML's other kinds of schedule: refused, naming the cron expression to use.
+    interval_second: datetime.timedelta | float | None = None
+    run_once_start_time: datetime.datetime | None = None
 
     def __post_init__(self) -> None:
+        if not self.cron_expression:
+            raise ConfigError(_no_cron(self.interval_second, self.run_once_start_time))
+        if self.interval_second is not None or self.run_once_start_time is not None:
+            warnings.warn(  # (ZenML warns so too)
+                "Schedule was given a cron_expression and interval_second= or "
+                "run_once_start_time=: only the cron expression is used.",
+                stacklevel=3,
+            )
+            object.__setattr__(self, "interval_second", None)
+            object.__setattr__(self, "run_once_start_time", None)
         cron = " ".join(str(self.cron_expression).split())
         fields = cron.split(" ")
         if not (cron in _MACROS or (len(fields) == 5 and all(_FIELD.match(f) for f in fields))):
