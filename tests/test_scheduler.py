@@ -143,6 +143,23 @@ def test_stop_mode_halts_and_continue_mode_skips_downstream_only():
     assert [launch.step_id for launch in cont.admit(2)] == ["d"]
 
 
+def test_fail_fast_stops_the_steps_still_running():
+    specs = [spec("a"), spec("b"), spec("c", ["b"])]
+    s = make(specs, node_memory=10**10, failure_mode="fail_fast")
+    ready_all(s)
+    s.admit(0)
+    s.attempt_ended("a", 1, Outcome(False, USER), 1)
+    assert s.next_wakeup() == 1
+    assert [(k.step_id, k.reason) for k in s.tick(1)] == [("b", FailureKind.CANCELLED)]
+    assert s.tick(1.1) == []  # handed out once
+    s.attempt_ended("b", 1, Outcome(False, Failure(FailureKind.LOST, "killed")), 1.2)
+    assert s.steps["b"].status is StepStatus.CANCELLED
+    ended = [c for c in s.changes if isinstance(c, StepChange) and c.step_id == "b"][-1]
+    assert "step 'a' failed, and the run fails fast" in ended.note
+    assert s.steps["c"].status is StepStatus.SKIPPED
+    assert s.finished and s.run_status() is RunStatus.FAILED  # a step failed: not "stopped"
+
+
 def test_timeout_kills_and_records_timeout():
     s = make([spec("slow", timeout=5)], node_memory=10**9)
     ready_all(s)

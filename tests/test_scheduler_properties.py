@@ -65,7 +65,7 @@ def dags(draw):
 @given(
     specs=dags(),
     seed=st.integers(0, 2**32 - 1),
-    mode=st.sampled_from(["stop", "continue"]),
+    mode=st.sampled_from(["stop", "continue", "fail_fast"]),
     infra=st.integers(0, 2),
     stop_at=st.one_of(st.none(), st.floats(0, 20)),
 )

@@ -419,7 +419,12 @@ def _independent(x: int) -> int:
 
 @pytest.mark.parametrize(
     ("mode", "independent"),
-    [("CONTINUE_ON_FAILURE", "completed"), ("STOP_ON_FAILURE", "skipped"), (None, "completed")],
+    [
+        ("CONTINUE_ON_FAILURE", "completed"),
+        ("STOP_ON_FAILURE", "skipped"),
+        ("FAIL_FAST", "skipped"),
+        (None, "completed"),
+    ],
 )
 def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independent):
     """Before: DefinitionError 'execution_mode= is not supported', and ExecutionMode could
@@ -438,6 +443,9 @@ def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independen
     with pytest.raises(RunFailedError) as failed:
         after_a_failure()
     assert failed.value.run.steps["_independent"].status.value == independent
+    # FAIL_FAST stops the step still running when _fails fails (before: it ran to its end)
+    running = "cancelled" if mode == "FAIL_FAST" else "completed"
+    assert failed.value.run.steps["_a_while"].status.value == running
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ _OPTIONS = (
 _EXECUTION_MODES = {
     "continue_on_failure": "continue",
     "stop_on_failure": "stop",
-    "fail_fast": "stop",
+    "fail_fast": "fail_fast",
 }
 #: ZenML pipeline options for features dagwell does not have.
 _UNSUPPORTED = {
@@ -487,11 +487,5 @@ def _execution_mode(owner: str, mode: Any) -> str:
         raise DefinitionError(
             f"execution_mode={mode!r} of {owner}: use ExecutionMode.CONTINUE_ON_FAILURE, "
             "STOP_ON_FAILURE or FAIL_FAST (from dagwell.enums)."
-        )
-    if value == "fail_fast":
-        warnings.warn(
-            f"execution_mode=FAIL_FAST ({owner}) runs as STOP_ON_FAILURE in dagwell: after a "
-            "failure nothing new starts, and steps already running finish.",
-            stacklevel=5,
         )
     return _EXECUTION_MODES[value]

@@ -45,8 +45,8 @@ _FINISHED = frozenset(
 class ExecutionMode(StrEnum):
     """ZenML's execution modes, for ``@pipeline(execution_mode=...)``: after a failure,
     CONTINUE_ON_FAILURE (the default, as in ZenML 0.98) runs every step not downstream of
-    it, STOP_ON_FAILURE (also ``on_failure='stop'``) starts nothing new, and FAIL_FAST runs as
-    STOP_ON_FAILURE here (steps already running finish)."""
+    it, STOP_ON_FAILURE (also ``on_failure='stop'``) starts nothing new (steps already running
+    finish), and FAIL_FAST also stops the steps still running (they end cancelled)."""
 
     FAIL_FAST = "fail_fast"
     STOP_ON_FAILURE = "stop_on_failure"

@@ -174,7 +174,7 @@ class StepSpec:
         return replace(self, inputs=inputs)
 
 
-FailureMode = Literal["stop", "continue"]
+FailureMode = Literal["stop", "continue", "fail_fast"]
 
 
 @dataclass

@@ -163,6 +163,7 @@ class Scheduler:
         self.stop_requested = False
         self.orchestrator_lost = False  # stopped because a detached run's orchestrator is gone
         self.halted_by: str | None = None  # the failed step that stopped the run
+        self._kills: list[Kill] = []  # decided outside tick() (fail_fast), handed out by it
         self.slots = config.max_parallelism
         self.now = 0.0  # the latest time any call told the scheduler about
 
@@ -206,7 +207,7 @@ class Scheduler:
         return next(iter(self._index[StepStatus.QUEUED].values()), None)
 
     def next_wakeup(self) -> float | None:
-        times: list[float] = []
+        times: list[float] = [self.now] if self._kills else []  # kills to hand out: now
         for s in self._index[StepStatus.RETRYING].values():
             if s.retry_at is not None:
                 times.append(s.retry_at)
@@ -367,7 +368,7 @@ class Scheduler:
         if state.stopping is not None:  # dagwell killed it: say why, keep the evidence
             failure = Failure(
                 state.stopping,
-                _stop_message(state),
+                _stop_message(state, self.halted_by),
                 failure.exit_code,
                 failure.signal,
                 failure.reason,
@@ -452,6 +453,11 @@ class Scheduler:
         if self.halted_by is None and not self.stop_requested:
             self.halted_by = state.id
             self._wind_down(f"the run is stopping: step {state.id!r} failed")
+            if self.config.failure_mode == "fail_fast":  # ZenML's FAIL_FAST: stop the rest
+                for running in self.running():
+                    if running.stopping is None:
+                        running.stopping = FailureKind.CANCELLED
+                        self._kills.append(Kill(running.id, running.attempt, FailureKind.CANCELLED))
 
     def _wind_down(self, why: str) -> None:
         for state in self._group(StepStatus.PENDING, StepStatus.QUEUED, StepStatus.RETRYING):
@@ -465,7 +471,7 @@ class Scheduler:
     def tick(self, now: float) -> list[Kill]:
         """Let time pass: due retries queue up, deadlines kill, queue bounds fail."""
         self.now = now
-        kills = []
+        kills, self._kills = self._kills, []
         for state in self._group(StepStatus.RUNNING):
             if (
                 state.timeout
@@ -520,13 +526,18 @@ class Scheduler:
         return changes
 
 
-def _stop_message(state: StepState) -> str:
+def _stop_message(state: StepState, halted_by: str | None) -> str:
     if state.stopping is FailureKind.TIMEOUT:
         return f"Attempt {state.attempt} ran past its timeout of {format_seconds(state.timeout)}."
     if state.stopping is FailureKind.ORCHESTRATOR_LOST:
         return (
             f"Attempt {state.attempt} was stopped: the run's orchestrator died and its "
             "restarts ran out (see the orchestrator Job's pods for why)."
+        )
+    if halted_by is not None and halted_by != state.id:
+        return (
+            f"Attempt {state.attempt} was stopped: step {halted_by!r} failed, and the run "
+            "fails fast (execution_mode=FAIL_FAST)."
         )
     return f"Attempt {state.attempt} was stopped."
 

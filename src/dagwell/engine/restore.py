@@ -89,7 +89,7 @@ def restore(
                 state.limit, _, _ = next_memory_limit(state.retry, state.limit, config.node_memory)
         elif state.status is StepStatus.QUEUED:
             state.queued_at = now
-        elif state.status is StepStatus.FAILED and config.failure_mode == "stop":
+        elif state.status is StepStatus.FAILED and config.failure_mode != "continue":
             scheduler.halted_by = scheduler.halted_by or state.id
     scheduler.reindex()
     return scheduler, running, outputs
