@@ -29,7 +29,7 @@ from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.home import Home
 from dagwell.core.hooks import HookEvent, Hooks
 from dagwell.core.manifest import ArtifactRef
-from dagwell.core.plan import Plan, StepSpec
+from dagwell.core.plan import Plan
 from dagwell.core.progress import NullProgress, Progress, live_view
 from dagwell.core.run_rules import explain_run_status
 from dagwell.core.scheduler import (
@@ -40,8 +40,9 @@ from dagwell.core.scheduler import (
     Scheduler,
     StepChange,
 )
-from dagwell.core.statuses import TERMINAL_STEP_STATUSES, RunStatus, StepStatus, run_transition
+from dagwell.core.statuses import RunStatus, StepStatus, run_transition
 from dagwell.core.units import format_bytes, format_seconds
+from dagwell.engine import writes
 from dagwell.engine.hook_runner import HookRunner
 from dagwell.engine.log_echo import LogEcho, slots_from_env
 from dagwell.engine.outage import Outage
@@ -57,8 +58,6 @@ from dagwell.runtimes.base import (
 from dagwell.store import (
     AttemptWrite,
     Batch,
-    PutCache,
-    RecordArtifacts,
     Store,
     UpdateRun,
     UpdateStep,
@@ -350,22 +349,6 @@ class Engine:
         return status
 
     # -- ready steps: cache or queue -----------------------------------------------------------
-    def _resolve_inputs(self, spec: StepSpec) -> tuple[dict[str, ArtifactRef], dict[str, Any]]:
-        refs: dict[str, ArtifactRef] = {}
-        params: dict[str, Any] = {}
-        for name, item in spec.inputs.items():
-            if item.source == "output":
-                assert item.step is not None and item.output is not None
-                refs[name] = self.outputs[item.step][item.output]
-            elif item.source == "artifact":
-                assert item.artifact is not None
-                refs[name] = item.artifact
-            elif item.source == "model_artifact":
-                pass  # looked up by the attempt itself when it starts (attempt_spec)
-            else:
-                params[name] = item.value
-        return refs, params
-
     def _handle_ready(self, now: float) -> None:
         while ready := self.scheduler.take_ready():  # a cache hit can make more steps ready
             for step_id in ready:
@@ -375,7 +358,7 @@ class Engine:
         if self.scheduler.steps[step_id].status is not StepStatus.PENDING:
             return  # skipped by a failure found earlier in this batch
         spec = self.plan.steps[step_id]
-        refs, params = self._resolve_inputs(spec)
+        refs, params = writes.resolve_inputs(spec, self.outputs)
         self._inputs[step_id] = (refs, params)
         # A model artifact looked up when the step starts is not known yet: never a cache hit
         if spec.enable_cache and not any(
@@ -417,46 +400,25 @@ class Engine:
     ) -> AttemptSpec:
         spec = self.plan.steps[step_id]
         if step_id not in self._inputs:
-            self._inputs[step_id] = self._resolve_inputs(spec)
-        refs, params = self._inputs[step_id]
-        # Which run/step/output each input was registered by: the step's inputs are shown
-        # as those artifact versions (their names), as ZenML shows them.
-        sources = {
-            name: [self._cached_from.get(item.step, self.run_id), item.step, item.output]
-            for name, item in spec.inputs.items()
-            if item.source == "output" and item.step is not None
-        }
+            self._inputs[step_id] = writes.resolve_inputs(spec, self.outputs)
         lazy = {
             n: self._lazy_input(spec.context or {}, i.value)
             for n, i in spec.inputs.items()
             if i.source == "model_artifact"
         }
-        return AttemptSpec(
-            run_id=self.run_id,
-            step_id=step_id,
-            step_name=spec.name,
-            attempt=attempt,
-            locator=spec.locator,
-            inputs=refs,
-            params=params,
-            outputs=spec.outputs,
+        return writes.attempt_spec(
+            self.run_id,
+            self.plan,
+            step_id,
+            attempt,
+            self._inputs[step_id],
+            cached_from=self._cached_from,
+            lazy=lazy,
             artifact_store=self.artifacts.url,
             manifest_key=manifest_key(self.run_id, step_id, attempt),
+            log_path=str(self.home.log_path(self.run_id, step_id, attempt)),
             memory_limit=memory_limit,
             request=request,
-            cpu=spec.cpu,
-            gpu=spec.gpu,
-            pod=spec.pod,
-            log_path=str(self.home.log_path(self.run_id, step_id, attempt)),
-            context={
-                "pipeline": self.plan.pipeline,
-                "run_name": self.plan.run_name,
-                "run_params": self.plan.params,
-                **({"input_sources": sources} if sources else {}),
-                **({"lazy_inputs": lazy} if lazy else {}),
-                **({"config": spec.config} if _configured(spec.config) else {}),
-                **(spec.context or {}),
-            },
         )
 
     def _lazy_input(self, context: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
@@ -656,21 +618,7 @@ class Engine:
             external = self._external.pop(key, None)
             if external is None:  # recorded before its launch: _launch names it
                 self._unnamed.add(key)
-            self._batch.add(
-                AttemptWrite(
-                    self.run_id,
-                    change.step_id,
-                    change.attempt,
-                    {
-                        "status": "running",
-                        "memory_limit": change.memory_limit,
-                        "memory_request": change.request,
-                        "started_at": now,
-                        "external_id": external,
-                    },
-                    mode="insert",
-                )
-            )
+            self._batch.add(writes.attempt_started(self.run_id, change, now, external))
         elif isinstance(change, AttemptEnded):
             self._record_attempt_end(change)
         else:
@@ -679,35 +627,7 @@ class Engine:
     def _record_attempt_end(self, change: AttemptEnded) -> None:
         ev = self._evidence.pop((change.step_id, change.attempt), None)
         failure = change.failure
-        values: dict[str, Any] = {
-            "status": change.status.value,
-            "budget": change.budget,
-            "backoff": change.backoff,
-            "ended_at": ev.ended_at if ev and ev.ended_at else self.clock(),
-        }
-        if ev is not None:
-            values.update(
-                exit_code=ev.exit_code, signal=ev.signal, peak_memory=ev.peak_memory, node=ev.node
-            )
-            if ev.external_id is not None:
-                values["external_id"] = ev.external_id
-            if ev.memory is not None:
-                values["memory_samples"] = ev.memory
-            if ev.started_at:
-                values["started_at"] = ev.started_at
-        if failure is not None:
-            values.update(
-                failure_kind=failure.kind.value,
-                failure_message=failure.message,
-                reason=failure.reason,
-                traceback=failure.traceback,
-                oom_scope=failure.oom_scope.value if failure.oom_scope else None,
-            )
-            if failure.exit_code is not None:
-                values["exit_code"] = failure.exit_code
-            if failure.signal is not None:
-                values["signal"] = failure.signal
-        self._batch.add(AttemptWrite(self.run_id, change.step_id, change.attempt, values))
+        self._batch.add(writes.attempt_ended(self.run_id, change, ev, self.clock()))
         if failure is not None and self.alerts is not None:
             self.alerts.attempt_ended(change.step_id, change.attempt, failure, self.clock())
         if failure is not None:
@@ -718,21 +638,11 @@ class Engine:
 
     def _record_step(self, change: StepChange, now: float) -> None:
         step_id, new = change.step_id, change.new
-        values: dict[str, Any] = {"status": new.value, "note": change.note or None}
-        at = change.at or now
-        if new is StepStatus.RUNNING and change.attempt == 1:
-            values["started_at"] = at
-        if new in TERMINAL_STEP_STATUSES:
-            values["ended_at"] = at
-        if new is StepStatus.COMPLETED:
-            outputs = self.outputs[step_id]
-            values["outputs"] = {k: r.to_json() for k, r in outputs.items()}
-            self._batch.add(RecordArtifacts([r.to_json() for r in outputs.values()], now))
-            key = self._cache_keys.get(step_id)
-            if key is not None:
-                values["cache_key"] = key
-                self._batch.add(PutCache(key, self.run_id, step_id, values["outputs"], now))
-        self._batch.add(UpdateStep(self.run_id, step_id, values))
+        outputs = self.outputs[step_id] if new is StepStatus.COMPLETED else None
+        for write in writes.step_changed(
+            self.run_id, change, now, outputs, self._cache_keys.get(step_id)
+        ):
+            self._batch.add(write)
         if new is StepStatus.RETRYING:
             self.progress.event(f"{step_id}: retry in {format_seconds(change.retry_in)}")
         elif new is StepStatus.FAILED:
@@ -781,14 +691,6 @@ def _freeze_long_lived() -> bool:
         return False
     gc.freeze()
     return True
-
-
-def _configured(config: dict[str, Any] | None) -> bool:
-    """Whether a step's recorded config says more than the defaults (then its attempts
-    carry it, for ``get_step_context().step_run.config``)."""
-    if not config:
-        return False
-    return bool(config.get("settings") or config.get("enable_cache") is not None)
 
 
 class _EngineReader:
