@@ -33,7 +33,7 @@ def test_an_attempts_end_without_evidence_says_why_it_failed():
     failure = Failure(FailureKind.OOM_KILLED, "out of memory", exit_code=137, signal=9)
     change = AttemptEnded("s", 2, AttemptStatus.FAILED, failure, "step", 1.5)
     row = writes.attempt_ended("r", change, None, 7.0)
-    assert (row.step_id, row.attempt) == ("s", 2)
+    assert (row.step_id, row.number) == ("s", 2)
     assert row.values["ended_at"] == 7.0
     assert row.values["failure_kind"] == "oom_killed"
     assert (row.values["exit_code"], row.values["signal"]) == (137, 9)
