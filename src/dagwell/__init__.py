@@ -7,6 +7,7 @@ The public names live here; everything heavy is imported on first use, so
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -75,6 +76,22 @@ _WHERE = {
     "get_pipeline_context": "dagwell.api.context",
     "get_logger": "dagwell.logger",
 }
+
+
+class _MissingModules:
+    """A finder consulted after every other one (so only for modules that do not exist): a
+    missing ``dagwell.*`` module is a ZenML module after an import rename, and the error
+    says so and what to do instead, not a bare "No module named"."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname.startswith("dagwell."):
+            from dagwell._zenml_names import missing_module
+
+            raise missing_module(fullname)
+
+
+if not any(type(f).__name__ == "_MissingModules" for f in sys.meta_path):
+    sys.meta_path.append(_MissingModules())
 
 if TYPE_CHECKING:
     from dagwell.api.artifacts import (

@@ -43,8 +43,6 @@ MISSING = {
     "KubernetesStepOperatorFlavor": "dagwell has no flavors",
     "KubernetesOrchestratorFlavor": "dagwell has no flavors: use KubernetesOrchestrator(...)",
     "KubernetesOrchestratorConfig": "configure KubernetesOrchestrator(namespace=..., ...)",
-    "EntityExistsError": "dagwell's client creates no stacks, users, secrets or other "
-    "entities that could clash; a model version or artifact version is made by a run",
     "DoesNotExistException": "dagwell's client raises KeyError for what does not exist, as "
     "ZenML's Client does (except KeyError)",
     "RunStoppedException": "a stopped run's running steps are killed; `dagwell stop` ends "
@@ -72,4 +70,39 @@ def lookup(module: str, where: dict[str, str], name: str) -> Any:
     raise ZenMLNameMissing(
         f"{module} has no {name!r}: dagwell does not have this ZenML name. It mirrors "
         f"{', '.join(sorted(where)) or 'nothing else here'}; see the README's migration table."
+    )
+
+
+#: ZenML modules (below ``dagwell.``, as an import rename makes them) with no mirror here.
+MISSING_MODULES = {
+    "utils.docker_utils": "dagwell builds no images",
+    "utils.io_utils": "use pathlib/shutil, or dagwell.io.fileio for the artifact store",
+    "utils.yaml_utils": "use yaml.safe_load / yaml.safe_dump (PyYAML)",
+    "utils.source_utils": "dagwell finds steps by their module and name itself",
+    "constants": "dagwell has no ZenML constants; its settings are keyword arguments",
+    "materializers.cloudpickle_materializer": "values without a materializer are pickled "
+    "by dagwell itself; drop output_materializers=CloudpickleMaterializer",
+    "integrations.sklearn": "scikit-learn estimators are stored, and are model artifacts, "
+    "without an integration: drop the materializer import and output_materializers=",
+    "integrations.pandas": "DataFrames are stored without an integration (Parquet when "
+    "pyarrow is installed): drop the materializer import",
+    "integrations.numpy": "arrays are stored without an integration: drop the import",
+}
+
+
+class ZenMLModuleMissing(ModuleNotFoundError):
+    """A ZenML module dagwell does not mirror, with what to do instead."""
+
+
+def missing_module(fullname: str) -> ZenMLModuleMissing:
+    """The error for ``dagwell.<rest>``, which does not exist: ZenML's ``zenml.<rest>`` after
+    an import rename, and what to do instead of it."""
+    rest = fullname.removeprefix("dagwell.")
+    reason = next(
+        (MISSING_MODULES[k] for k in MISSING_MODULES if rest == k or rest.startswith(k + ".")),
+        "see the README's migration table for the modules dagwell mirrors",
+    )
+    return ZenMLModuleMissing(
+        f"No module named {fullname!r}: dagwell does not mirror ZenML's zenml.{rest}; {reason}.",
+        name=fullname,
     )

@@ -3,6 +3,7 @@
 A ZenML name maps to the error dagwell raises in the same situation, so an ``except``
 clause written for ZenML still fires: ``StepInterfaceError`` (a step's value does not fit
 its annotation), ``StepContextError`` (the step context asked for what the step lacks),
+``EntityExistsError`` (a model or model version created twice),
 ``ZenKeyError`` (``KeyError``, what the client raises for what does not exist, as ZenML's
 ``ZenKeyError`` is one) and ``ZenMLBaseException`` (the base of every error dagwell raises
 on purpose). Other ZenML names say why dagwell has no such error.
@@ -13,12 +14,23 @@ from __future__ import annotations
 from typing import Any
 
 from dagwell._zenml_names import lookup
-from dagwell.core.errors import DagwellError, StepContextError, StepInterfaceError
+from dagwell.core.errors import (
+    DagwellError,
+    EntityExistsError,
+    StepContextError,
+    StepInterfaceError,
+)
 
 ZenKeyError = KeyError
 ZenMLBaseException = DagwellError
 
-__all__ = ["StepContextError", "StepInterfaceError", "ZenKeyError", "ZenMLBaseException"]
+__all__ = [
+    "EntityExistsError",
+    "StepContextError",
+    "StepInterfaceError",
+    "ZenKeyError",
+    "ZenMLBaseException",
+]
 _WHERE = dict.fromkeys(__all__, __name__)  # (for the list a missing name's error gives)
 
 

@@ -70,10 +70,25 @@ def save_artifact(
     user_metadata: dict[str, Any] | None = None,
     materializer: Any = None,
     uri: str | None = None,
-    **_: Any,
+    save_type: Any = None,
+    has_custom_name: bool = True,
+    **unknown: Any,
 ) -> ArtifactVersion:
     """Store ``data`` as a new version of artifact ``name`` (numbered when ``version`` is
-    omitted) and return it; inside a step it is linked to the step's run and model."""
+    omitted) and return it; inside a step it is linked to the step's run and model.
+    (``save_type`` and ``has_custom_name`` are ZenML's internal ones, with no effect here.)"""
+    if unknown:
+        hint = (
+            " Mark a model with artifact_type=ArtifactType.MODEL (is_model_artifact= is an "
+            "older ZenML's)."
+            if "is_model_artifact" in unknown
+            else ""
+        )
+        raise TypeError(
+            f"save_artifact() got unexpected keyword argument(s) {', '.join(sorted(unknown))}; "
+            "it takes data, name, version, artifact_type, tags, extract_metadata, "
+            f"include_visualizations, user_metadata, materializer and uri.{hint}"
+        )
 
     client = _client()
     ref, _warnings = client.artifacts().put(data, materializer)

@@ -116,15 +116,31 @@ class Model:
             self._doc = find_model_version(self._artifacts(), self.name, self.version)
         return self._doc
 
-    def _create_version(self, store: Any) -> dict[str, Any]:
+    def _create_version(
+        self, store: Any, substitutions: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """For a run: a new version (no ``version=``, or a new name), or the existing one
-        a number, stage or ``latest`` names."""
-        from dagwell.artifact_store.registry import STAGES, create_model_version
+        a number, stage or ``latest`` names. Placeholders in the name and version
+        (``{date}``, ``{time}``, the run's substitutions) are filled in, as ZenML does."""
+        from datetime import datetime
+
+        from dagwell.artifact_store.registry import (
+            STAGES,
+            create_model_version,
+            find_model_version,
+        )
+        from dagwell.core.plan import format_name
 
         self._store = store
-        if self.version is not None and (self.version in STAGES or self.version.isdigit()):
-            return self._version_doc()
-        self._doc = create_model_version(store, self.name, self.version, self.fields())
+        now = datetime.now()
+        name = format_name(self.name, substitutions or {}, now) if "{" in self.name else self.name
+        version = self.version
+        if version is not None and "{" in version:
+            version = format_name(version, substitutions or {}, now)
+        if version is not None and (version in STAGES or version.isdigit()):
+            self._doc = find_model_version(store, name, version)
+            return self._doc
+        self._doc = create_model_version(store, name, version, self.fields())
         return self._doc
 
     @property

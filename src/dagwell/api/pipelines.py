@@ -25,7 +25,7 @@ from dagwell.api.tracing import current_trace, tracing
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
-from dagwell.core.plan import Plan
+from dagwell.core.plan import Plan, shown_as_parameter
 from dagwell.core.records import PipelineName, PipelineRun, RunFailedError
 from dagwell.core.schedule import Schedule
 from dagwell.core.units import check_seconds
@@ -77,6 +77,13 @@ _UNSUPPORTED = {
     "build": "dagwell builds no images",
     "unlisted": "dagwell has no server-side listings",
     "prevent_build_reuse": "dagwell builds no images",
+    "enable_heartbeat": "dagwell's orchestrator always heartbeats; remove enable_heartbeat=",
+    "on_start": "dagwell has no start hooks; do it at the top of the step, or use on_retry/"
+    "on_success/on_failure",
+    "on_end": "dagwell has no end hooks; use on_success and on_failure (one of them runs when "
+    "a step ends)",
+    "on_pause": "dagwell runs do not pause",
+    "on_resume": "dagwell has no resume hooks; `dagwell runs resume` continues a run",
 }
 _DEFERRED: ContextVar[list[tuple[Pipeline, tuple[Any, ...], dict[str, Any]]] | None] = ContextVar(
     "dagwell_deferred_calls", default=None
@@ -101,7 +108,8 @@ def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
             json.dumps(value)
             out[key] = value
         except (TypeError, ValueError):
-            out[key] = repr(value)
+            shown = shown_as_parameter(value)  # a pydantic model: its fields, as in ZenML
+            out[key] = repr(value) if shown is None else shown
     return out
 
 
@@ -360,9 +368,9 @@ class Pipeline:
         if model is not None:
             doc = self._models.get(id(model))
             if doc is None:
-                doc = model._create_version(self._artifact_store())
+                doc = model._create_version(self._artifact_store(), out.get("substitutions"))
                 self._models[id(model)] = doc
-            out["model"] = {"name": model.name, "version": doc["name"], "number": doc["number"]}
+            out["model"] = {"name": doc["model"], "version": doc["name"], "number": doc["number"]}
         return out
 
     def _artifact_store(self) -> Any:

@@ -52,6 +52,13 @@ _UNSUPPORTED_OPTIONS = {
     "settings={'kubernetes': {'env': {...}}} or in the shell",
     "secrets": "dagwell has no secret store; read secrets from the environment",
     "heartbeat_healthy_threshold": "dagwell watches attempts itself; remove it",
+    "enable_heartbeat": "dagwell watches every attempt itself; remove enable_heartbeat=",
+    "on_start": "dagwell has no start hooks; do it at the top of the step, or use on_retry/"
+    "on_success/on_failure",
+    "on_end": "dagwell has no end hooks; use on_success and on_failure (one of them runs when "
+    "a step ends)",
+    "on_pause": "dagwell runs do not pause",
+    "on_resume": "dagwell has no resume hooks; `dagwell runs resume` continues a run",
 }
 SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes", "docker")
 _DOCKER_WARNED: list[bool] = []

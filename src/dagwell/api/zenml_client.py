@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from dagwell.core.records import ArtifactVersion, PipelineRun
+from dagwell.api.list_filters import Page, select
+from dagwell.core.errors import EntityExistsError, NoRunsYet
+from dagwell.core.records import ArtifactVersion, PipelineRun, StepRun
 
 if TYPE_CHECKING:
     from dagwell.api.model_responses import ModelResponse, ModelVersionResponse
@@ -35,19 +37,26 @@ _NOT_IN_DAGWELL = {
     "get_service_connector": "dagwell has no service connectors: use a kubeconfig",
     "create_run_template": "dagwell has no run templates: call the pipeline",
     "trigger_pipeline": "dagwell has no server-side triggers: call the pipeline or use Schedule",
+    **dict.fromkeys(
+        (
+            "delete_pipeline_run",
+            "delete_pipeline",
+            "delete_artifact_version",
+            "delete_artifact",
+            "delete_model",
+            "delete_model_version",
+            "prune_artifacts",
+        ),
+        "dagwell keeps every run and artifact it recorded (nothing references a deleted one "
+        "by mistake); start from a new DAGWELL_HOME for a clean slate",
+    ),
+    **dict.fromkeys(
+        ("update_model", "update_model_version", "update_artifact_version", "update_artifact"),
+        "recorded models and artifacts are not edited: tags change with add_tags/remove_tags, "
+        "stages with Model(...).set_stage(...), metadata with log_metadata(...)",
+    ),
+    "list_tags": "tags live on artifact versions: read them from list_artifact_versions(...)",
 }
-
-
-class Page(list[Any]):
-    """ZenML's Page: a list that also answers ``.items`` and ``.total``."""
-
-    @property
-    def items(self) -> list[Any]:
-        return list(self)
-
-    @property
-    def total(self) -> int:
-        return len(self)
 
 
 @dataclass
@@ -69,7 +78,7 @@ class PipelineView:
     def last_run(self) -> PipelineRun:
         runs: list[PipelineRun] = self._client.list_runs(limit=1, pipeline=self.name)
         if not runs:
-            raise KeyError(f"Pipeline {self.name!r} has no runs.")
+            raise NoRunsYet(f"Pipeline {self.name!r} has no runs.")
         return runs[0]
 
     @property
@@ -78,7 +87,7 @@ class PipelineView:
             limit=1, pipeline=self.name, status="completed"
         )
         if not runs:
-            raise KeyError(f"Pipeline {self.name!r} has no completed runs.")
+            raise NoRunsYet(f"Pipeline {self.name!r} has no completed runs.")
         return runs[0]
 
 
@@ -206,17 +215,32 @@ class ZenMLClientMixin:
         return self.get_run(str(name_id_or_prefix))
 
     def list_pipeline_runs(
-        self,
-        *,
-        pipeline_name: str | None = None,
-        pipeline_id: str | None = None,
-        status: str | None = None,
-        size: int = 50,
-        **_: Any,
+        self, sort_by: str = "desc:created", page: int = 1, size: int = 50, **filters: Any
     ) -> Page:
-        pipeline = pipeline_name or pipeline_id
+        """ZenML's filters (``name``, ``status``, ``pipeline_name``, ``created``, ``start_time``,
+        ``in_progress``, ... with ``"op:value"`` forms), ``sort_by``, ``page`` and ``size``."""
+        plain = {k: v for k, v in filters.items() if isinstance(v, str) and ":" not in v}
+        pipeline = plain.get("pipeline_name") or plain.get("pipeline_id") or plain.get("pipeline")
+        status = filters.get("status")
         status_text = None if status is None else str(getattr(status, "value", status))
-        return Page(self.list_runs(limit=size, pipeline=pipeline, status=status_text))
+        candidates = self.list_runs(
+            limit=1_000_000,
+            pipeline=pipeline,
+            status=status_text if status_text and ":" not in status_text else None,
+            steps=False,
+        )
+        chosen = select(
+            candidates,
+            "list_pipeline_runs",
+            _RUN_FIELDS,
+            filters,
+            sort_by=sort_by,
+            page=page,
+            size=size,
+            unsupported=_RUN_UNSUPPORTED,
+        )
+        runs = (self.get_run(r.id) for r in chosen)  # (with their steps)
+        return Page(runs, total=chosen.total, index=page, max_size=size)
 
     def get_pipeline(self, name_id_or_prefix: str, **_: Any) -> PipelineView:
         name = str(name_id_or_prefix)
@@ -224,9 +248,29 @@ class ZenMLClientMixin:
             raise KeyError(f"No pipeline named {name!r} has run in this home.")
         return PipelineView(name, self)
 
-    def list_pipelines(self, **_: Any) -> Page:
-        names = dict.fromkeys(r.pipeline for r in self.list_runs(limit=10_000))
-        return Page(PipelineView(str(n), self) for n in names)
+    def list_pipelines(
+        self, sort_by: str = "created", page: int = 1, size: int = 50, **filters: Any
+    ) -> Page:
+        first: dict[str, PipelineRun] = {}
+        for run in self.list_runs(limit=1_000_000, steps=False):  # (newest first)
+            first[str(run.pipeline)] = run
+        views = [PipelineView(name, self) for name in first]
+        fields = {
+            "name": lambda v: v.name,
+            "id": lambda v: v.name,
+            "created": lambda v: first[v.name].created_at,
+            "latest_run_status": lambda v: v.last_run.status,
+        }
+        return select(
+            views,
+            "list_pipelines",
+            fields,
+            filters,
+            sort_by=sort_by,
+            page=page,
+            size=size,
+            unsupported={"tags": "pipelines carry no tags here"},
+        )
 
     # -- artifacts -----------------------------------------------------------------------
     def get_artifact_version(
@@ -253,38 +297,160 @@ class ZenMLClientMixin:
             )
         return ArtifactView(name, self)
 
-    def list_artifacts(self, name: str | None = None, **_: Any) -> Page:
-        from dagwell.engine import unnamed
-
-        client: Any = self
-        names = unnamed.names(client)
-        return Page(ArtifactView(n, self) for n in names if name is None or n == name)
-
-    def list_artifact_versions(
-        self,
-        name: str | None = None,
-        *,
-        artifact_name: str | None = None,
-        tag: str | None = None,
-        tags: list[str] | None = None,
-        **_: Any,
+    def list_artifacts(
+        self, sort_by: str = "created", page: int = 1, size: int = 50, **filters: Any
     ) -> Page:
         from dagwell.engine import unnamed
 
         client: Any = self
-        wanted = name or artifact_name
+        views = [ArtifactView(n, self) for n in unnamed.names(client)]
+        fields = {
+            "name": lambda v: v.name,
+            "id": lambda v: v.id,
+            "created": lambda v: min((a.created for a in v._versions() if a.created), default=None),
+            "tags": lambda v: ",".join(t.name for t in v.tags),
+        }
+        return select(
+            views, "list_artifacts", fields, filters, sort_by=sort_by, page=page, size=size
+        )
+
+    def list_artifact_versions(
+        self,
+        sort_by: str = "created",
+        page: int = 1,
+        size: int = 50,
+        *,
+        name: str | None = None,
+        artifact_name: str | None = None,
+        artifact: Any = None,
+        tag: str | None = None,
+        tags: list[str] | str | None = None,
+        **filters: Any,
+    ) -> Page:
+        """ZenML's filters (``name``/``artifact``, ``version``, ``version_number``, ``type``,
+        ``data_type``, ``materializer``, ``uri``, ``created``, ``pipeline_run``, ``tags``),
+        ``sort_by`` (``"desc:created"`` gives the newest first), ``page`` and ``size``."""
+        from dagwell.engine import unnamed
+
+        client: Any = self
+        wanted = name or artifact_name or (None if artifact is None else str(artifact))
         names = [wanted] if wanted else unnamed.names(client)
         found = [
             ArtifactVersion.from_doc(d, unnamed.loader_of(client, d))
             for n in names
             for d in unnamed.versions(client, n)
         ]
-        need = {*(tags or []), *([tag] if tag else [])}
+        need = {*([tags] if isinstance(tags, str) else tags or []), *([tag] if tag else [])}
         if need:
             found = [a for a in found if need <= {t.name for t in a.tags}]
-        return Page(found)
+        return select(
+            found,
+            "list_artifact_versions",
+            _VERSION_FIELDS,
+            filters,
+            sort_by=sort_by,
+            page=page,
+            size=size,
+            unsupported=_VERSION_UNSUPPORTED,
+        )
+
+    # -- steps ---------------------------------------------------------------------------
+    def get_run_step(self, step_run_id: str, hydrate: bool = True) -> StepRun:
+        """A step run by its id (``<run id>/<step>``, as ``step.id`` gives it)."""
+        run_id, _sep, step = str(step_run_id).partition("/")
+        run = self.get_run(run_id)
+        if step not in run.steps:
+            raise KeyError(
+                f"No step run {str(step_run_id)!r}: run {run.id} has steps "
+                f"{', '.join(run.steps)}; a step run id is '<run id>/<step>'."
+            )
+        return run.steps[step]
+
+    def list_run_steps(
+        self, sort_by: str = "created", page: int = 1, size: int = 50, **filters: Any
+    ) -> Page:
+        """Steps of one run (``pipeline_run_id=``) or of all, with ZenML's filters."""
+        run_id = filters.get("pipeline_run_id")
+        runs = [self.get_run(str(run_id))] if run_id else self.list_runs(limit=1_000_000)
+        steps = [s for run in runs for s in run.steps.values()]
+        fields: dict[str, Callable[[Any], Any]] = {
+            "id": lambda s: s.id,
+            "name": lambda s: s.name,
+            "status": lambda s: s.status,
+            "created": lambda s: s.started_at,
+            "start_time": lambda s: s.started_at,
+            "end_time": lambda s: s.ended_at,
+            "pipeline_run_id": lambda s: s.run_id,
+        }
+        return select(steps, "list_run_steps", fields, filters, sort_by=sort_by, page=page,
+                      size=size)  # fmt: skip
 
     # -- models --------------------------------------------------------------------------
+    def create_model(self, name: str, **fields: Any) -> ModelResponse:
+        """A new model with ZenML's card fields (``license``, ``description``, ``audience``,
+        ``use_cases``, ``limitations``, ``trade_offs``, ``ethics``, ``tags``); an existing
+        name raises EntityExistsError, as in ZenML."""
+        from dagwell.api.model_responses import ModelResponse
+        from dagwell.artifact_store.registry import ensure_model, model_names
+
+        known = {"license", "description", "audience", "use_cases", "limitations",
+                 "trade_offs", "ethics", "tags", "save_models_to_registry"}  # fmt: skip
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise TypeError(
+                f"create_model() got unexpected keyword argument(s) {', '.join(unknown)}; it "
+                f"takes name and {', '.join(sorted(known))}."
+            )
+        store = self.artifacts()
+        if str(name) in model_names(store):
+            raise EntityExistsError(
+                f"A model named {name!r} exists already in {store.url}; use "
+                f"Client().get_model({name!r})."
+            )
+        fields.pop("save_models_to_registry", None)
+        return ModelResponse(ensure_model(store, str(name), fields), store)
+
+    def list_models(
+        self, sort_by: str = "created", page: int = 1, size: int = 50, **filters: Any
+    ) -> Page:
+        from dagwell.api.model_responses import ModelResponse
+        from dagwell.artifact_store.registry import get_model, model_names
+
+        store = self.artifacts()
+        models = [ModelResponse(get_model(store, n), store) for n in model_names(store)]
+        fields: dict[str, Callable[[Any], Any]] = {
+            "name": lambda m: m.name,
+            "id": lambda m: m.id,
+            "created": lambda m: m._doc.get("created") or 0,
+            "tags": lambda m: ",".join(t.name for t in m.tags),
+        }
+        return select(models, "list_models", fields, filters, sort_by=sort_by, page=page,
+                      size=size)  # fmt: skip
+
+    def create_model_version(
+        self,
+        model_name_or_id: str,
+        name: str | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
+    ) -> ModelVersionResponse:
+        """A new version of an existing model (numbered; named ``name`` when given, which
+        must be new, as in ZenML)."""
+        from dagwell.api.model_responses import ModelVersionResponse
+        from dagwell.artifact_store.registry import create_model_version, get_model, model_versions
+
+        store = self.artifacts()
+        model = get_model(store, str(model_name_or_id))
+        if name is not None and any(
+            v["name"] == name for v in model_versions(store, model["name"])
+        ):
+            raise EntityExistsError(
+                f"Model {model['name']!r} has a version named {name!r} already."
+            )
+        fields = {"description": description, "tags": tags}
+        version = create_model_version(store, model["name"], name, fields)
+        return ModelVersionResponse(model, version, store)
+
     def get_model(self, model_name_or_id: str, **_: Any) -> ModelResponse:
         """ZenML's ModelResponse: ``.name``, ``.id``, card fields, ``.versions``."""
         from dagwell.api.model_responses import ModelResponse
@@ -324,12 +490,94 @@ class ZenMLClientMixin:
         version = find_model_version(store, name, wanted)
         return ModelVersionResponse(get_model(store, name), version, store)
 
-    def list_model_versions(self, model_name_or_id: str, **_: Any) -> Page:
+    def list_model_versions(
+        self,
+        model: Any = None,
+        model_name_or_id: str | None = None,
+        sort_by: str = "number",
+        page: int = 1,
+        size: int = 50,
+        **filters: Any,
+    ) -> Page:
+        """A model's versions with ZenML's filters (``name``, ``number``, ``stage``, ``id``,
+        ``created``, ``tags``), ``sort_by`` (by ``number`` unless told), page and size."""
         from dagwell.api.model_responses import ModelVersionResponse
         from dagwell.artifact_store.registry import get_model, model_versions
 
+        which = model_name_or_id if model_name_or_id is not None else model
+        if which is None:
+            raise TypeError("list_model_versions() needs model_name_or_id= (the model's name).")
         store = self.artifacts()
-        model = get_model(store, str(model_name_or_id))
-        return Page(
-            ModelVersionResponse(model, v, store) for v in model_versions(store, model["name"])
+        found = get_model(store, str(which))
+        versions = [
+            ModelVersionResponse(found, v, store) for v in model_versions(store, found["name"])
+        ]
+        fields = {
+            "name": lambda v: v.name,
+            "number": lambda v: v.number,
+            "id": lambda v: v.id,
+            "stage": lambda v: v.stage,
+            "created": lambda v: v.created,
+            "tags": lambda v: ",".join(t.name for t in v.tags),
+        }
+        return select(
+            versions, "list_model_versions", fields, filters, sort_by=sort_by, page=page, size=size
         )
+
+
+_RUN_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": lambda r: r.id,
+    "name": lambda r: r.name,
+    "status": lambda r: r.status,
+    "pipeline_name": lambda r: str(r.pipeline),
+    "pipeline_id": lambda r: str(r.pipeline),
+    "pipeline": lambda r: str(r.pipeline),
+    "created": lambda r: r.created_at,
+    "start_time": lambda r: r.started_at,
+    "end_time": lambda r: r.ended_at,
+    "in_progress": lambda r: not r.status.is_finished,
+}
+_NOT_HERE = "dagwell has no {}"
+_RUN_UNSUPPORTED = {
+    key: _NOT_HERE.format(what)
+    for key, what in {
+        "stack_id": "stacks",
+        "stack": "stacks",
+        "stack_component": "stack components",
+        "schedule_id": "schedule ids on runs",
+        "build_id": "builds",
+        "snapshot_id": "snapshots",
+        "source_snapshot_id": "snapshots",
+        "template_id": "run templates",
+        "templatable": "run templates",
+        "code_repository_id": "code repositories",
+        "code_repository": "code repositories",
+        "orchestrator_run_id": "orchestrator run ids",
+        "model_version_id": "model version ids on runs",
+        "model": "model links on runs",
+        "linked_to_model_version_id": "model version ids on runs",
+        "tags": "run tags",
+        "run_metadata": "metadata filters",
+        "index": "run indexes",
+    }.items()
+}
+_VERSION_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": lambda a: a.id,
+    "version": lambda a: a.version,
+    "version_number": lambda a: int(a.version) if str(a.version).isdigit() else None,
+    "created": lambda a: a.created,
+    "type": lambda a: a.artifact_type,
+    "data_type": lambda a: a.data_type,
+    "materializer": lambda a: a.materializer,
+    "uri": lambda a: a.uri,
+    "pipeline_run": lambda a: a.producer.get("run_id"),
+}
+_VERSION_UNSUPPORTED = {
+    "artifact_store_id": "artifact store ids",
+    "model_version_id": "model version ids here",
+    "model": "model filters here; use Client().get_model_version(...).get_artifact(name)",
+    "only_unused": "usage tracking",
+    "has_custom_name": "unnamed-artifact filters",
+    "run_metadata": "metadata filters",
+}
+_VERSION_UNSUPPORTED = {k: _NOT_HERE.format(v) for k, v in _VERSION_UNSUPPORTED.items()}

@@ -141,11 +141,19 @@ class BaseMaterializer:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not isinstance(cls.ASSOCIATED_TYPES, tuple):
+        types = cls.ASSOCIATED_TYPES
+        if isinstance(types, type) or not hasattr(types, "__iter__") or isinstance(types, str):
             raise DefinitionError(
-                f"{cls.__name__}.ASSOCIATED_TYPES must be a tuple of types, got "
-                f"{type(cls.ASSOCIATED_TYPES).__name__}."
+                f"{cls.__name__}.ASSOCIATED_TYPES must be a tuple (or list) of classes, got "
+                f"{types!r}: write ASSOCIATED_TYPES = ({getattr(types, '__name__', 'MyType')},)."
             )
+        cls.ASSOCIATED_TYPES = tuple(types)  # (ZenML takes any iterable of classes)
+        for kind in cls.ASSOCIATED_TYPES:
+            if not isinstance(kind, type):
+                raise DefinitionError(
+                    f"{cls.__name__}.ASSOCIATED_TYPES holds {kind!r}, which is not a class; "
+                    "list the classes whose values this materializer stores."
+                )
         if not cls.SKIP_REGISTRATION:
             _REGISTRY[key_of(cls)] = cls
         if "save_visualizations" in cls.__dict__:
@@ -156,10 +164,13 @@ class BaseMaterializer:
             )
 
     def load(self, data_type: type[Any]) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} must define load(self, data_type).")
+        """Read the value back from ``self.uri``. The base class reads nothing (None), as
+        ZenML's does, so a subclass may call ``super().load(data_type)`` first."""
+        return None
 
     def save(self, data: Any) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must define save(self, data).")
+        """Write ``data`` into ``self.uri``. The base class writes nothing, as ZenML's does,
+        so a subclass may call ``super().save(data)`` first."""
 
     def extract_metadata(self, data: Any) -> dict[str, Any]:
         return {}

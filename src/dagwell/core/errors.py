@@ -35,6 +35,18 @@ class StepContextError(PermanentError, RuntimeError):
     declare, or a model none was given (ZenML's name; a RuntimeError as before)."""
 
 
+class EntityExistsError(PermanentError, ValueError):
+    """A model or model version of that name exists already (ZenML's name)."""
+
+
+class NoRunsYet(PermanentError, KeyError, RuntimeError):
+    """A pipeline has no runs (or none that completed) to give: ZenML raises RuntimeError
+    there, and dagwell's KeyError of before still catches it."""
+
+    def __str__(self) -> str:  # (not KeyError's quoted form)
+        return str(self.args[0]) if self.args else ""
+
+
 class ConfigError(PermanentError, ValueError):
     """A setting (memory string, retry policy, orchestrator option) is invalid."""
 

@@ -29,6 +29,15 @@ class ExecutionStatus(StrEnum):
     def is_finished(self) -> bool:
         return self in _FINISHED
 
+    @property
+    def is_successful(self) -> bool:
+        """COMPLETED, CACHED or SKIPPED, as ZenML counts them."""
+        return self in _SUCCESSFUL
+
+    @property
+    def is_failed(self) -> bool:
+        return self in (ExecutionStatus.FAILED, ExecutionStatus.CANCELLED)
+
 
 _FINISHED = frozenset(
     {
@@ -38,7 +47,11 @@ _FINISHED = frozenset(
         ExecutionStatus.SKIPPED,
         ExecutionStatus.CANCELLED,
         ExecutionStatus.STOPPED,
+        ExecutionStatus.RETRIED,
     }
+)
+_SUCCESSFUL = frozenset(
+    {ExecutionStatus.COMPLETED, ExecutionStatus.CACHED, ExecutionStatus.SKIPPED}
 )
 
 

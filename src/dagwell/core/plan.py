@@ -8,6 +8,7 @@ DataFrame passed to a step) are materialized as artifacts before the plan is sto
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -77,6 +78,8 @@ class InputSpec:
         else:
             assert self.artifact is not None
             data["artifact"] = self.artifact.to_json()
+            if self.value is not None:  # a constant's parameter form (see shown_as_parameter)
+                data["value"] = self.value
         return data
 
     @classmethod
@@ -86,7 +89,24 @@ class InputSpec:
             return cls("output", step=data["step"], output=data["output"])
         if source in ("value", "model_artifact"):
             return cls(source, value=data.get("value"))
-        return cls("artifact", artifact=ArtifactRef.from_json(data["artifact"]))
+        return cls(
+            "artifact", artifact=ArtifactRef.from_json(data["artifact"]), value=data.get("value")
+        )
+
+
+def shown_as_parameter(value: Any) -> Any:
+    """How a constant that is stored as an artifact is recorded among the parameters, as
+    ZenML records it: a pydantic model as its ``model_dump(mode="json")``; None for other
+    values (they are artifacts only)."""
+    dump = getattr(value, "model_dump", None)
+    if not callable(dump) or not hasattr(type(value), "model_fields"):
+        return None
+    try:
+        shown = dump(mode="json")
+        json.dumps(shown)
+    except Exception:
+        return None
+    return shown
 
 
 @dataclass(frozen=True)
@@ -122,8 +142,13 @@ class StepSpec:
 
     @property
     def params(self) -> dict[str, Any]:
-        """The JSON constants this invocation was called with (recorded for display)."""
-        return {k: i.value for k, i in self.inputs.items() if i.source == "value"}
+        """The JSON constants this invocation was called with (recorded for display), with
+        a pydantic model's fields (it is passed as an artifact, recorded as ZenML does)."""
+        return {
+            k: i.value
+            for k, i in self.inputs.items()
+            if i.source == "value" or (i.source == "artifact" and i.value is not None)
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {

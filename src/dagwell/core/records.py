@@ -59,6 +59,7 @@ class ArtifactVersion:
     artifact_type: str = "DataArtifact"
     producer: dict[str, Any] = field(default_factory=dict)
     model: dict[str, Any] | None = None
+    created: datetime | None = None
     _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
 
     def load(self) -> Any:
@@ -86,6 +87,12 @@ class ArtifactVersion:
         return self.ref.type_name
 
     @property
+    def producer_step_run_id(self) -> str | None:
+        """The step run that produced it (``<run id>/<step>``), None if saved outside one."""
+        run, step = self.producer.get("run_id"), self.producer.get("step")
+        return f"{run}/{step}" if run and step else None
+
+    @property
     def materializer(self) -> str:
         return self.ref.materializer
 
@@ -102,6 +109,7 @@ class ArtifactVersion:
             artifact_type=doc.get("artifact_type", "DataArtifact"),
             producer=dict(doc.get("producer", {})),
             model=doc.get("model"),
+            created=to_datetime(doc.get("created")),
             _loader=loader,
         )
 
@@ -171,6 +179,7 @@ class PlanSource:
     def __init__(self, reader: Callable[[], dict[str, Any]] | None = None) -> None:
         self.reader = reader
         self._plan: dict[str, Any] | None = None
+        self.steps: dict[str, StepRun] = {}  # the run's steps read with it (for inputs)
 
     def plan(self) -> dict[str, Any]:
         if self._plan is None:
@@ -183,9 +192,15 @@ class PlanSource:
         return dict(self.plan().get("config") or {})
 
     def step_config(self, step_id: str) -> dict[str, Any]:
+        return dict(self._step(step_id).get("config") or {})
+
+    def step_inputs(self, step_id: str) -> dict[str, Any]:
+        return dict(self._step(step_id).get("inputs") or {})
+
+    def _step(self, step_id: str) -> dict[str, Any]:
         for spec in self.plan().get("steps", []):
             if spec.get("id") == step_id:
-                return dict(spec.get("config") or {})
+                return dict(spec)
         return {}
 
 
@@ -248,6 +263,42 @@ class StepRun:
     @property
     def id(self) -> str:
         return f"{self.run_id}/{self.name}"
+
+    @property
+    def start_time(self) -> datetime | None:  # (ZenML's names)
+        return self.started_at
+
+    @property
+    def end_time(self) -> datetime | None:
+        return self.ended_at
+
+    @property
+    def inputs(self) -> dict[str, list[ArtifactVersion]]:
+        """ZenML's shape: input name -> the artifact versions it was given (a list of step
+        outputs passed as one argument gives several). Parameters are not inputs."""
+        found: dict[str, list[ArtifactVersion]] = {}
+        for name, item in self._plan.step_inputs(self.name).items():
+            base = name.split("[", 1)[0]  # (items of a list input: name[0], name[1], ...)
+            if item.get("source") == "output" and item.get("step") in self._plan.steps:
+                upstream = self._plan.steps[item["step"]]
+                if item.get("output") in upstream.output_refs:
+                    found.setdefault(base, []).append(upstream._artifact(item["output"]))
+            elif item.get("source") == "artifact":
+                ref = ArtifactRef.from_json(item["artifact"])
+                version = ArtifactVersion(name, None, ref, ref.digest, _loader=self._loader)
+                found.setdefault(base, []).append(version)
+        return found
+
+    @property
+    def input(self) -> ArtifactVersion:
+        """The only input artifact (ZenML's ``step.input``)."""
+        inputs = self.inputs
+        if len(inputs) != 1 or len(next(iter(inputs.values()))) != 1:
+            raise ValueError(
+                f"Step {self.name!r} has {'no inputs' if not inputs else 'several inputs'}, "
+                "so step.input is ambiguous; use step.inputs[name][0]."
+            )
+        return next(iter(inputs.values()))[0]
 
     @property
     def config(self) -> StepConfig:
@@ -377,6 +428,18 @@ class PipelineRun:
     @property
     def run_metadata(self) -> dict[str, Any]:
         return {} if self._loader is None else self._loader.metadata("run", self.id)
+
+    @property
+    def start_time(self) -> datetime | None:  # (ZenML's names)
+        return self.started_at
+
+    @property
+    def end_time(self) -> datetime | None:
+        return self.ended_at
+
+    @property
+    def created(self) -> datetime:
+        return self.created_at
 
     @property
     def config(self) -> StepConfig:

@@ -25,6 +25,20 @@ class StepStatus(StrEnum):
     SKIPPED = "skipped"  # upstream failed, or the run stopped before it started
     CANCELLED = "cancelled"  # stopped while in progress (running, or between attempts)
 
+    # ZenML's ExecutionStatus helpers, for code that polls or branches on a status
+    @property
+    def is_finished(self) -> bool:
+        return self in TERMINAL_STEP_STATUSES
+
+    @property
+    def is_successful(self) -> bool:
+        """Completed, cached or skipped, as ZenML counts them."""
+        return self in (StepStatus.COMPLETED, StepStatus.CACHED, StepStatus.SKIPPED)
+
+    @property
+    def is_failed(self) -> bool:
+        return self in (StepStatus.FAILED, StepStatus.CANCELLED)
+
 
 class AttemptStatus(StrEnum):
     RUNNING = "running"
@@ -38,6 +52,18 @@ class RunStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in TERMINAL_RUN_STATUSES
+
+    @property
+    def is_successful(self) -> bool:
+        return self is RunStatus.COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        return self in (RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 S = StepStatus

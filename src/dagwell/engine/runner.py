@@ -19,7 +19,7 @@ from dagwell.artifact_store.store import ArtifactStore, open_artifact_store
 from dagwell.core.home import resolve_home
 from dagwell.core.hooks import Hooks
 from dagwell.core.manifest import ArtifactRef
-from dagwell.core.plan import InputSpec, Plan
+from dagwell.core.plan import InputSpec, Plan, shown_as_parameter
 from dagwell.core.progress import NullProgress, Progress
 from dagwell.core.records import PipelineRun
 from dagwell.core.scheduler import Scheduler
@@ -60,7 +60,8 @@ def materialize_constants(plan: Plan, artifacts: ArtifactStore) -> tuple[Plan, l
             if item.source == "object":
                 ref, _warnings = artifacts.put(item.value)
                 refs.append(ref)
-                inputs[name] = InputSpec("artifact", artifact=ref)
+                shown = shown_as_parameter(item.value)
+                inputs[name] = InputSpec("artifact", artifact=ref, value=shown)
         steps[step_id] = spec.with_inputs(inputs) if inputs != spec.inputs else spec
     return replace(plan, steps=steps), refs
 

@@ -27,7 +27,8 @@ def _pid_alive(pid: int) -> bool:
 
 def boot_id() -> str:
     try:
-        return open("/proc/sys/kernel/random/boot_id").read().strip()
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
     except OSError:
         return "unknown"
 

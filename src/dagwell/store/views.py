@@ -107,6 +107,7 @@ def build_run(
             _loader=loader,
             _plan=plan,
         )
+    plan.steps = steps
     return PipelineRun(
         id=row["id"],
         name=row["name"],
