@@ -714,3 +714,17 @@ def test_zenml_options_dagwell_lacks_are_named(option):
         @pipeline(**{option: value})
         def hooked_pipeline() -> None:
             pass
+
+
+def test_zenml_dynamic_pipelines_are_refused_with_what_to_do_instead():
+    """Before: "Unknown option dynamic=" and a bare AttributeError for step.map."""
+    from dagwell.errors import DefinitionError
+
+    with pytest.raises(DefinitionError, match="dynamic pipelines"):
+
+        @pipeline(dynamic=True)
+        def dynamic() -> None:
+            pass
+
+    with pytest.raises(AttributeError, match=r"_independent.map\(\): .*list of step outputs"):
+        _ = _independent.map

@@ -20,7 +20,12 @@ from contextvars import ContextVar
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from dagwell.api.steps import COSMETIC_OPTIONS, check_priority, parse_settings
+from dagwell.api.steps import (
+    COSMETIC_OPTIONS,
+    DYNAMIC_PIPELINES,
+    check_priority,
+    parse_settings,
+)
 from dagwell.api.tracing import current_trace, tracing
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
@@ -78,6 +83,7 @@ _UNSUPPORTED = {
     "unlisted": "dagwell has no server-side listings",
     "prevent_build_reuse": "dagwell builds no images",
     "enable_heartbeat": "dagwell's orchestrator always heartbeats; remove enable_heartbeat=",
+    "dynamic": DYNAMIC_PIPELINES,
     "on_start": "dagwell has no start hooks; do it at the top of the step, or use on_retry/"
     "on_success/on_failure",
     "on_end": "dagwell has no end hooks; use on_success and on_failure (one of them runs when "

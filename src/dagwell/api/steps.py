@@ -60,6 +60,13 @@ _UNSUPPORTED_OPTIONS = {
     "on_pause": "dagwell runs do not pause",
     "on_resume": "dagwell has no resume hooks; `dagwell runs resume` continues a run",
 }
+#: Why ZenML's dynamic pipelines are refused (see also Step.map/.submit/.product).
+DYNAMIC_PIPELINES = (
+    "dagwell traces a pipeline into a fixed graph before it runs, so ZenML 0.98's dynamic "
+    "pipelines (dynamic=True, step.map/.submit/.product) are not supported: pass a list of "
+    "step outputs to one step for a fan-in, give the fan-out width as a pipeline parameter "
+    "(for i in range(n): step(i)), or branch inside a step"
+)
 SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes", "docker")
 _DOCKER_WARNED: list[bool] = []
 
@@ -362,6 +369,11 @@ class Step:
                     break
         resolve(self.locator)  # raises, naming what a fresh process could not find
         return self.locator
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("map", "submit", "product", "chunk", "unmapped"):
+            raise AttributeError(f"{self.name}.{name}(): {DYNAMIC_PIPELINES}.")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def with_options(self, **options: Any) -> Step:
         """A copy with some decorator options changed, e.g. ``.with_options(retry=...)``;
