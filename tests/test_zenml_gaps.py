@@ -728,3 +728,18 @@ def test_zenml_dynamic_pipelines_are_refused_with_what_to_do_instead():
 
     with pytest.raises(AttributeError, match=r"_independent.map\(\): .*list of step outputs"):
         _ = _independent.map
+
+
+def test_a_missing_dagwell_module_outside_zenmls_names_is_simply_not_found():
+    """Before: importlib.util.find_spec("dagwell.nope") raised ZenMLModuleMissing, so code
+    probing for an optional module (find_spec is None) broke on import of dagwell."""
+    import importlib.util
+
+    from dagwell._zenml_names import ZenMLModuleMissing
+
+    assert importlib.util.find_spec("dagwell.nope") is None
+    with pytest.raises(ModuleNotFoundError) as missing:
+        __import__("dagwell.nope")
+    assert not isinstance(missing.value, ZenMLModuleMissing)
+    with pytest.raises(ZenMLModuleMissing, match="dagwell builds no images"):
+        importlib.util.find_spec("dagwell.utils.docker_utils")

@@ -80,14 +80,16 @@ _WHERE = {
 
 class _MissingModules:
     """A finder consulted after every other one (so only for modules that do not exist): a
-    missing ``dagwell.*`` module is a ZenML module after an import rename, and the error
-    says so and what to do instead, not a bare "No module named"."""
+    missing ``dagwell.*`` module below one of ZenML's packages is a ZenML module after an
+    import rename, and the error says so and what to do instead, not a bare "No module
+    named". Other names are left to the usual answer (None: not found)."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         if fullname.startswith("dagwell."):
-            from dagwell._zenml_names import missing_module
+            from dagwell._zenml_names import is_zenml_module, missing_module
 
-            raise missing_module(fullname)
+            if is_zenml_module(fullname):
+                raise missing_module(fullname)
 
 
 if not any(type(f).__name__ == "_MissingModules" for f in sys.meta_path):

@@ -90,6 +90,26 @@ MISSING_MODULES = {
 }
 
 
+#: ZenML 0.98's top-level packages and modules: below ``dagwell.`` only these are ZenML names
+#: after an import rename. Any other missing ``dagwell.*`` module is simply missing, so that
+#: ``importlib.util.find_spec`` answers None for it, as for any package.
+ZENML_PACKAGES = frozenset(
+    "alerter analytics annotators artifact_stores artifacts cli client client_lazy_loader "
+    "code_repositories config console constants container_engines container_registries "
+    "data_validators deployers dispatcher entrypoints enums environment exceptions execution "
+    "experiment_trackers feature_stores hooks image_builders integrations io log_stores "
+    "logger login materializers metadata model model_deployers model_registries models "
+    "orchestrators pipelines secret service_connectors services stack stack_deployments "
+    "step_operators steps streaming triggers types utils webhooks zen_server zen_stores".split()
+)
+
+
+def is_zenml_module(fullname: str) -> bool:
+    """Whether ``dagwell.<rest>`` names a module below one of ZenML's top-level packages."""
+    rest = fullname.removeprefix("dagwell.")
+    return fullname.startswith("dagwell.") and rest.split(".", 1)[0] in ZENML_PACKAGES
+
+
 class ZenMLModuleMissing(ModuleNotFoundError):
     """A ZenML module dagwell does not mirror, with what to do instead."""
 
