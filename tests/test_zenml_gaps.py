@@ -515,6 +515,32 @@ def test_zenml_schedules_without_a_cron_expression_name_the_one_to_use():
     assert both.interval_second is None
 
 
+@pytest.mark.parametrize(
+    ("interval", "cron"),
+    [
+        ("900", r"'\*/15 \* \* \* \*'"),  # a YAML string: before, misreported as an unknown field
+        (3600, r"'0 \* \* \* \*' \(every hour"),  # before: suggested */15
+        (7200, r"'0 \*/2 \* \* \*'"),
+        (86400, r"'0 0 \* \* \*' \(daily"),
+        ("15m", r"e.g. '\*/15"),  # before: ValueError from int()
+    ],
+)
+def test_an_interval_schedule_names_the_cron_expression_for_that_interval(interval, cron):
+    from dagwell.api.pipeline_config import _schedule
+    from dagwell.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=cron):
+        _schedule({"interval_second": interval})
+
+
+def test_a_yaml_schedule_with_an_unknown_field_names_it():
+    from dagwell.api.pipeline_config import _schedule
+    from dagwell.errors import DefinitionError
+
+    with pytest.raises(DefinitionError, match="every is not a Schedule field; it has cron_"):
+        _schedule({"cron_expression": "0 3 * * *", "every": 5})
+
+
 def test_a_schedules_naive_time_is_local_time_as_in_zenml(monkeypatch):
     """ZenML 0.98 (zenml/config/schedule.py, _ensure_timezone) reads a naive datetime in
     the local time zone and warns. Before: dagwell read it as UTC, an hour off in Berlin."""

@@ -119,14 +119,13 @@ def _schedule(value: Any) -> Any:
             f"schedule must be a mapping of Schedule fields (cron_expression: '0 3 * * *'), "
             f"got {value!r}."
         )
-    try:
-        return Schedule(**value)
-    except TypeError:
-        known = ", ".join(Schedule.__dataclass_fields__)
+    unknown = sorted(set(value) - set(Schedule.__dataclass_fields__))
+    if unknown:
         raise DefinitionError(
-            f"schedule: {', '.join(sorted(set(value) - set(Schedule.__dataclass_fields__)))} "
-            f"is not a Schedule field; it has {known}."
-        ) from None
+            f"schedule: {', '.join(map(str, unknown))} is not a Schedule field; it has "
+            f"{', '.join(Schedule.__dataclass_fields__)}."
+        )
+    return Schedule(**value)
 
 
 def step_options(step_id: str, config: Any, where: str) -> dict[str, Any]:

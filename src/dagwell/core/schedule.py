@@ -40,19 +40,32 @@ def _moment(value: Any, what: str) -> datetime.datetime | None:
     return moment
 
 
+def _every(interval: Any) -> str:
+    """The cron expression that runs every ``interval`` (seconds or a timedelta), if any."""
+    try:
+        seconds = float(interval.total_seconds() if hasattr(interval, "total_seconds") else interval)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    minutes, hours = seconds / 60, seconds / 3600
+    if minutes.is_integer() and 0 < minutes < 60 and 60 % minutes == 0:
+        return f"cron_expression='*/{int(minutes)} * * * *' (every {int(minutes)} minutes)"
+    if hours == 1:
+        return "cron_expression='0 * * * *' (every hour, on the hour)"
+    if hours.is_integer() and 1 < hours < 24 and 24 % hours == 0:
+        return f"cron_expression='0 */{int(hours)} * * *' (every {int(hours)} hours)"
+    if hours == 24:
+        return "cron_expression='0 0 * * *' (daily at 00:00 UTC)"
+    if hours == 24 * 7:
+        return "cron_expression='0 0 * * 0' (weekly, Sundays at 00:00 UTC)"
+    return "a cron_expression, e.g. '*/15 * * * *' (every 15 minutes) or '0 3 * * *' (daily)"
+
+
 def _no_cron(interval: Any, once: Any) -> str:
     if interval is not None:
-        seconds = interval.total_seconds() if hasattr(interval, "total_seconds") else interval
-        minutes = int(seconds) // 60
-        every = (
-            f"cron_expression='*/{minutes} * * * *' (every {minutes} minutes)"
-            if seconds % 60 == 0 and 0 < minutes < 60 and 60 % minutes == 0
-            else "a cron_expression, e.g. '*/15 * * * *' (every 15 minutes)"
-        )
         return (
             f"Schedule(interval_second={interval!r}) is not supported: dagwell schedules are "
             "cron expressions (a Kubernetes CronJob; ZenML's Kubernetes orchestrator refuses "
-            f"interval schedules too). Use {every}."
+            f"interval schedules too). Use {_every(interval)}."
         )
     if once is not None:
         return (
