@@ -684,12 +684,21 @@ def test_a_pydantic_parameter_is_recorded_as_its_fields(home):
     def train(config: TrainConfig) -> float:
         return config.lr * config.epochs
 
+    @step(enable_cache=False)
+    def seen(config: TrainConfig, n: int) -> dict[str, Any]:
+        return dict(get_step_context().step_run.config.parameters)
+
     @pipeline(enable_cache=False)
     def training(config: TrainConfig = TrainConfig()) -> None:  # noqa: B008 (ZenML's shape)
         train(config=config)
+        seen(config, 2)
 
     run = training(config=TrainConfig(lr=0.5))
     assert run.steps["train"].config.parameters["config"] == {"lr": 0.5, "epochs": 3}
+    # inside the step too, and it is a parameter, not an input artifact (before: the step
+    # saw only {"n": 2}, and step.inputs listed "config")
+    assert run.steps["seen"].output.load() == {"config": {"lr": 0.5, "epochs": 3}, "n": 2}
+    assert run.steps["train"].inputs == {}
     assert run.config.parameters["config"] == {"lr": 0.5, "epochs": 3}
     assert run.steps["train"].output.load() == 1.5
 

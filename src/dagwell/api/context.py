@@ -92,7 +92,11 @@ class StepContext:
         return _StepView(
             info.step_id,
             f"{info.run_id}/{info.step_id}",
-            make_config(info.step_name, info.params, info.context.get("config") or {}),
+            make_config(
+                info.step_name,
+                {**info.params, **(info.context.get("shown_params") or {})},
+                info.context.get("config") or {},
+            ),
             "failed" if info.in_hook else "running",
         )
 

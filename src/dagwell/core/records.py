@@ -275,7 +275,8 @@ class StepRun:
     @property
     def inputs(self) -> dict[str, list[ArtifactVersion]]:
         """ZenML's shape: input name -> the artifact versions it was given (a list of step
-        outputs passed as one argument gives several). Parameters are not inputs."""
+        outputs passed as one argument gives several). Parameters are not inputs, nor are
+        pydantic-model constants (stored as artifacts, shown among the parameters)."""
         found: dict[str, list[ArtifactVersion]] = {}
         for name, item in self._plan.step_inputs(self.name).items():
             base = name.split("[", 1)[0]  # (items of a list input: name[0], name[1], ...)
@@ -283,7 +284,7 @@ class StepRun:
                 upstream = self._plan.steps[item["step"]]
                 if item.get("output") in upstream.output_refs:
                     found.setdefault(base, []).append(upstream._artifact(item["output"]))
-            elif item.get("source") == "artifact":
+            elif item.get("source") == "artifact" and item.get("value") is None:
                 ref = ArtifactRef.from_json(item["artifact"])
                 version = ArtifactVersion(name, None, ref, ref.digest, _loader=self._loader)
                 found.setdefault(base, []).append(version)

@@ -146,6 +146,9 @@ def attempt_spec(
         for name, item in spec.inputs.items()
         if item.source == "output" and item.step is not None
     }
+    # A pydantic-model constant is an artifact input and also one of the parameters the
+    # step sees in get_step_context().step_run.config.parameters (as its fields).
+    shown = {k: v for k, v in spec.params.items() if k not in params}
     return AttemptSpec(
         run_id=run_id,
         step_id=step_id,
@@ -168,6 +171,7 @@ def attempt_spec(
             "run_name": plan.run_name,
             "run_params": plan.params,
             **({"input_sources": sources} if sources else {}),
+            **({"shown_params": shown} if shown else {}),
             **({"lazy_inputs": lazy} if lazy else {}),
             **({"config": spec.config} if _configured(spec.config) else {}),
             **(spec.context or {}),
