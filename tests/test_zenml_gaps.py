@@ -671,6 +671,33 @@ def test_a_models_version_fills_in_placeholders(home):
     assert [v.name for v in Client().list_model_versions("m_alice")] == [seen]
 
 
+def test_a_models_version_and_the_run_name_share_the_runs_moment(home, monkeypatch):
+    """ZenML fills {date}/{time} from the run's start for both. Before: the model version
+    took its own clock reading during tracing, so the two could differ (here the clock
+    is made to jump between tracing and the start of the run)."""
+    import datetime as real
+
+    from dagwell.engine import runner
+
+    class Jumped(real.datetime):
+        @classmethod
+        def now(cls, tz: real.tzinfo | None = None) -> Jumped:
+            return cls(2001, 2, 3, 4, 5, 6)
+
+    monkeypatch.setattr(runner, "datetime", Jumped)
+
+    @pipeline(
+        model=Model(name="m_moment", version="v_{date}_{time}"),
+        run_name="r_{date}_{time}",
+        enable_cache=False,
+    )
+    def moment() -> None:
+        _model_version_seen()
+
+    run = moment()
+    assert run.name.removeprefix("r_") == run.steps["_model_version_seen"].output.load()[2:]
+
+
 def test_a_pydantic_parameter_is_recorded_as_its_fields(home):
     """ZenML records a pydantic model passed to a step as a parameter (its model_dump).
     Before: missing from the step's parameters; the run's was its repr()."""

@@ -9,6 +9,8 @@ step on any machine and a notebook read the same model.
 
 from __future__ import annotations
 
+import datetime
+
 from enum import StrEnum
 from typing import Any
 
@@ -117,13 +119,15 @@ class Model:
         return self._doc
 
     def _create_version(
-        self, store: Any, substitutions: dict[str, str] | None = None
+        self,
+        store: Any,
+        substitutions: dict[str, str] | None = None,
+        now: datetime.datetime | None = None,
     ) -> dict[str, Any]:
         """For a run: a new version (no ``version=``, or a new name), or the existing one
         a number, stage or ``latest`` names. Placeholders in the name and version
-        (``{date}``, ``{time}``, the run's substitutions) are filled in, as ZenML does."""
-        from datetime import datetime
-
+        (``{date}``, ``{time}``: of ``now``, the run's start; the run's substitutions) are
+        filled in, as ZenML does."""
         from dagwell.artifact_store.registry import (
             STAGES,
             create_model_version,
@@ -132,7 +136,7 @@ class Model:
         from dagwell.core.plan import format_name
 
         self._store = store
-        now = datetime.now()
+        now = now or datetime.datetime.now()
         name = format_name(self.name, substitutions or {}, now) if "{" in self.name else self.name
         version = self.version
         if version is not None and "{" in version:

@@ -8,6 +8,7 @@ script that calls its pipeline at import time can still be imported by a worker.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import inspect
 import json
@@ -270,6 +271,8 @@ class Pipeline:
         from dagwell.api.context import _PIPELINE, PipelineContext
 
         self._models: dict[int, dict[str, Any]] = {}
+        # One moment for the whole run: its name's and its model version's {date}/{time}.
+        self._started = datetime.datetime.now()
         context = PipelineContext(
             name=self.name,
             enable_cache=self.enable_cache,
@@ -345,6 +348,7 @@ class Pipeline:
             functions={sid: step.func for sid, step in trace.steps.items()},
             hooks=hooks_by_step(trace.steps, self.hooks),
             alerters=self.alerters,
+            started=self._started,
         )
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> inspect.BoundArguments:
@@ -374,7 +378,9 @@ class Pipeline:
         if model is not None:
             doc = self._models.get(id(model))
             if doc is None:
-                doc = model._create_version(self._artifact_store(), out.get("substitutions"))
+                doc = model._create_version(
+                    self._artifact_store(), out.get("substitutions"), self._started
+                )
                 self._models[id(model)] = doc
             out["model"] = {"name": doc["model"], "version": doc["name"], "number": doc["number"]}
         return out

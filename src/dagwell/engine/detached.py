@@ -78,7 +78,7 @@ def submit(traced: TracedPipeline, orchestrator: Any) -> PipelineRun:
     artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
     run_id = new_run_id()
     plan, constant_refs = materialize_constants(
-        traced.plan.named(run_id, datetime.datetime.now()), artifacts
+        traced.plan.named(run_id, traced.started), artifacts
     )
     store = Store.open(home.store_url)
     try:

@@ -44,6 +44,7 @@ class TracedPipeline:
     functions: dict[str, Callable[..., Any] | None] = field(default_factory=dict)
     hooks: dict[str, Hooks] = field(default_factory=dict)
     alerters: tuple[Any, ...] = ()  # engine.alerts.WebhookAlerter: the pipeline's alerters=
+    started: datetime = field(default_factory=datetime.now)  # for {date}/{time} in names
 
 
 def new_run_id() -> str:
@@ -120,7 +121,7 @@ def _execute(
     artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
     run_id = new_run_id()
     plan, constant_refs = materialize_constants(
-        traced.plan.named(run_id, datetime.now()), artifacts
+        traced.plan.named(run_id, traced.started), artifacts
     )
     # The runtime first: a local one forks its zygote now, before the store is loaded.
     runtime = orchestrator.open_runtime(run_id, home, traced.functions)
