@@ -805,3 +805,28 @@ def test_a_missing_dagwell_module_outside_zenmls_names_is_simply_not_found():
     assert not isinstance(missing.value, ZenMLModuleMissing)
     with pytest.raises(ZenMLModuleMissing, match="dagwell builds no images"):
         importlib.util.find_spec("dagwell.utils.docker_utils")
+
+
+@pytest.mark.parametrize(
+    ("methods", "says"),
+    [
+        ((), "does not define save\\(\\) or load\\(\\), so it stores nothing and loads every"),
+        (("save",), "does not define load\\(\\), so it loads every value back as None"),
+        (("load",), "does not define save\\(\\), so it stores nothing"),
+    ],
+)
+def test_a_materializer_without_save_or_load_is_warned_about(methods, says):
+    """Before: silently accepted; every value came back as None (the base class's no-ops,
+    kept so a subclass may call super())."""
+    body: dict[str, Any] = {"ASSOCIATED_TYPES": (_Reading,), "SKIP_REGISTRATION": True}
+    body.update({m: lambda self, arg: None for m in methods})
+    with pytest.warns(UserWarning, match=says):
+        type("Half", (BaseMaterializer,), body)
+
+
+def test_a_materializer_base_class_without_types_is_not_warned_about():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        type("Abstract", (BaseMaterializer,), {"SKIP_REGISTRATION": True})

@@ -156,6 +156,19 @@ class BaseMaterializer:
                 )
         if not cls.SKIP_REGISTRATION:
             _REGISTRY[key_of(cls)] = cls
+        missing = [m for m in ("save", "load") if getattr(cls, m) is getattr(BaseMaterializer, m)]
+        if cls.ASSOCIATED_TYPES and missing:
+            what = {
+                ("save", "load"): "stores nothing and loads every value back as None",
+                ("save",): "stores nothing, so load() finds nothing at self.uri",
+                ("load",): "loads every value back as None",
+            }[tuple(missing)]
+            warnings.warn(
+                f"{cls.__name__} does not define {' or '.join(f'{m}()' for m in missing)}, so "
+                f"it {what}: define save(self, data) to write into self.uri and "
+                "load(self, data_type) to read it back.",
+                stacklevel=2,
+            )
         if "save_visualizations" in cls.__dict__:
             warnings.warn(
                 f"{cls.__name__}.save_visualizations is not called: dagwell stores no "
