@@ -94,13 +94,61 @@ MISSING_MODULES = {
 #: after an import rename. Any other missing ``dagwell.*`` module is simply missing, so that
 #: ``importlib.util.find_spec`` answers None for it, as for any package.
 ZENML_PACKAGES = frozenset(
-    "alerter analytics annotators artifact_stores artifacts cli client client_lazy_loader "
-    "code_repositories config console constants container_engines container_registries "
-    "data_validators deployers dispatcher entrypoints enums environment exceptions execution "
-    "experiment_trackers feature_stores hooks image_builders integrations io log_stores "
-    "logger login materializers metadata model model_deployers model_registries models "
-    "orchestrators pipelines secret service_connectors services stack stack_deployments "
-    "step_operators steps streaming triggers types utils webhooks zen_server zen_stores".split()
+    [
+        "alerter",
+        "analytics",
+        "annotators",
+        "artifact_stores",
+        "artifacts",
+        "cli",
+        "client",
+        "client_lazy_loader",
+        "code_repositories",
+        "config",
+        "console",
+        "constants",
+        "container_engines",
+        "container_registries",
+        "data_validators",
+        "deployers",
+        "dispatcher",
+        "entrypoints",
+        "enums",
+        "environment",
+        "exceptions",
+        "execution",
+        "experiment_trackers",
+        "feature_stores",
+        "hooks",
+        "image_builders",
+        "integrations",
+        "io",
+        "log_stores",
+        "logger",
+        "login",
+        "materializers",
+        "metadata",
+        "model",
+        "model_deployers",
+        "model_registries",
+        "models",
+        "orchestrators",
+        "pipelines",
+        "secret",
+        "service_connectors",
+        "services",
+        "stack",
+        "stack_deployments",
+        "step_operators",
+        "steps",
+        "streaming",
+        "triggers",
+        "types",
+        "utils",
+        "webhooks",
+        "zen_server",
+        "zen_stores",
+    ]
 )
 
 

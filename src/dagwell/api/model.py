@@ -10,7 +10,6 @@ step on any machine and a notebook read the same model.
 from __future__ import annotations
 
 import datetime
-
 from enum import StrEnum
 from typing import Any
 

@@ -43,7 +43,8 @@ def _moment(value: Any, what: str) -> datetime.datetime | None:
 def _every(interval: Any) -> str:
     """The cron expression that runs every ``interval`` (seconds or a timedelta), if any."""
     try:
-        seconds = float(interval.total_seconds() if hasattr(interval, "total_seconds") else interval)
+        total = getattr(interval, "total_seconds", None)
+        seconds = float(total() if callable(total) else interval)
     except (TypeError, ValueError):
         seconds = 0.0
     minutes, hours = seconds / 60, seconds / 3600
