@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, Table, and_, case, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -89,6 +89,14 @@ def _outage_advice(error: DBAPIError) -> str:
     if "full" in str(error.orig or error).lower():  # SQLite's SQLITE_FULL, PostgreSQL's 53100
         return "The disk holding it is full: free space there (DAGWELL_HOME's filesystem)."
     return "Check that it is reachable (DAGWELL_STORE_URL) and not locked by a stuck process."
+
+
+def _equal(table: Table, where: Mapping[str, str | None]) -> list[Any]:
+    """``column == value`` for each given value (None: no condition on that column)."""
+    unknown = sorted(set(where) - set(table.c.keys()))
+    if unknown:
+        raise ValueError(f"The {table.name} table has no column {', '.join(unknown)}.")
+    return [table.c[name] == value for name, value in where.items() if value is not None]
 
 
 class Store:
@@ -416,28 +424,35 @@ class Store:
     def list_runs(
         self,
         *,
-        limit: int = 20,
+        limit: int | None = 20,
         pipeline: str | None = None,
         status: str | None = None,
         offset: int = 0,
+        where: Mapping[str, str | None] | None = None,
+        oldest_first: bool = False,
+        step_counts: bool = True,
     ) -> list[dict[str, Any]]:
+        """The newest runs (the oldest with ``oldest_first``), each with its ``step_counts``
+        unless told not to; ``where`` adds equalities on columns (``name``, ``id``, ...)."""
         t = schema.runs
         columns = [c for c in t.c if c.name != "plan"]  # ({} since 0003: run_plans has it)
-        query = select(*columns).order_by(t.c.created_at.desc()).limit(limit).offset(offset)
-        if pipeline:
-            query = query.where(t.c.pipeline == pipeline)
-        if status:
-            query = query.where(t.c.status == status)
+        order = [t.c.created_at, t.c.id] if oldest_first else [t.c.created_at.desc(), t.c.id.desc()]
+        equal = {"pipeline": pipeline or None, "status": status or None, **(where or {})}
+        query = (
+            select(*columns).where(*_equal(t, equal)).order_by(*order).limit(limit).offset(offset)
+        )
 
         def read(conn: Any) -> list[dict[str, Any]]:
             rows = [dict(r) for r in conn.execute(query).mappings()]
+            if not step_counts:
+                return rows
             ids = [r["id"] for r in rows]
             counts: dict[str, dict[str, int]] = {i: {} for i in ids}
-            if ids:
-                s = schema.steps
+            s = schema.steps
+            for i in range(0, len(ids), 500):  # bounded IN lists
                 for run_id, step_status, n in conn.execute(
                     select(s.c.run_id, s.c.status, func.count())
-                    .where(s.c.run_id.in_(ids))
+                    .where(s.c.run_id.in_(ids[i : i + 500]))
                     .group_by(s.c.run_id, s.c.status)
                 ):
                     counts[run_id][step_status] = n
@@ -446,6 +461,72 @@ class Store:
             return rows
 
         return self._read(read)
+
+    def count_runs(self, where: Mapping[str, str | None] | None = None) -> int:
+        """How many runs have these column values (all of them when none is given)."""
+        t = schema.runs
+        query = select(func.count()).select_from(t).where(*_equal(t, where or {}))
+        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
+
+    def pipelines(self) -> list[dict[str, Any]]:
+        """Each pipeline that ran, oldest first: ``name``, ``created_at`` (of its first run)
+        and ``latest_status`` (of its newest run): one query, however many runs there are."""
+        t = schema.runs
+        spans = (
+            select(
+                t.c.pipeline,
+                func.min(t.c.created_at).label("first"),
+                func.max(t.c.created_at).label("last"),
+            )
+            .group_by(t.c.pipeline)
+            .subquery()
+        )
+        query = (
+            select(spans.c.pipeline, spans.c.first, t.c.status)
+            .select_from(
+                spans.join(t, (t.c.pipeline == spans.c.pipeline) & (t.c.created_at == spans.c.last))
+            )
+            .order_by(spans.c.first, spans.c.pipeline, t.c.id.desc())
+        )
+
+        def read(conn: Any) -> list[dict[str, Any]]:
+            found: dict[str, dict[str, Any]] = {}
+            for name, first, status in conn.execute(query):  # (two newest at one instant: one)
+                found.setdefault(name, {"name": name, "created_at": first, "latest_status": status})
+            return list(found.values())
+
+        return self._read(read)
+
+    def list_steps(
+        self,
+        *,
+        where: Mapping[str, str | None] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Steps across runs (``run_id``, ``step_id``, ``position``, ``status``,
+        ``started_at``, ``ended_at``), by start time (those not started first, or last with
+        ``newest_first``), then by run and pipeline order."""
+        s = schema.steps
+        started = case((s.c.started_at.is_(None), 0), else_=1)
+        by_time = (
+            [started.desc(), s.c.started_at.desc()] if newest_first else [started, s.c.started_at]
+        )
+        query = (
+            select(s.c.run_id, s.c.step_id, s.c.position, s.c.status, s.c.started_at, s.c.ended_at)
+            .where(*_equal(s, where or {}))
+            .order_by(*by_time, s.c.run_id, s.c.position)
+            .limit(limit)
+            .offset(offset)
+        )
+        return self._read(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    def count_steps(self, where: Mapping[str, str | None] | None = None) -> int:
+        """How many steps (of all runs) have these column values."""
+        s = schema.steps
+        query = select(func.count()).select_from(s).where(*_equal(s, where or {}))
+        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
 
     def produced_outputs(
         self, pipeline: str | None = None, step_id: str | None = None
