@@ -91,3 +91,219 @@ def test_models_are_made_and_step_runs_read_as_zenml_code_does(home):
     assert plus.output.producer_step_run_id == plus.id and plus.output.created is not None
     with pytest.raises(AttributeError, match="keeps every run"):
         client.delete_pipeline_run(run.id)
+
+
+# -- big homes: the store's query does the filtering, sorting and paging ------------------
+
+
+def _many_runs(store_url: str, n: int = 30) -> list[str]:
+    """``n`` runs of pipeline "p" (every third of "q"), one a second, oldest first; each
+    with steps a and b; all completed except every fifth (left running, not ended)."""
+    from dagwell.store import Batch, Store, UpdateRun, UpdateStep
+    from test_store import new_run
+
+    store = Store.open(store_url)
+    ids, batch = [], Batch()
+    for i in range(n):
+        run_id = new_run(store, run_id=f"r{i:02d}{0:09d}", pipeline="q" if i % 3 == 0 else "p",
+                         created=1_700_000_000.0 + i)  # fmt: skip
+        ids.append(run_id)
+        batch.add(UpdateStep(run_id, "a", {"started_at": 1_700_000_000.5 + i}))
+        if i % 5:
+            batch.add(UpdateRun(run_id, {"status": "completed", "ended_at": 1_700_000_001.0 + i}))
+    store.write(batch)
+    store.close()
+    return ids
+
+
+class _Spy:
+    """Records each call of the store's reading methods and how many rows it returned."""
+
+    def __init__(self, store: object, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, int | None]] = []
+        for name in ("list_runs", "step_rows", "run_totals", "list_steps"):
+            if hasattr(store, name):
+                monkeypatch.setattr(store, name, self._wrap(name, getattr(store, name)))
+
+    def _wrap(self, name, real):
+        def spy(*args, **kwargs):
+            found = real(*args, **kwargs)
+            self.calls.append((name, len(found) if isinstance(found, list) else None))
+            return found
+
+        return spy
+
+    def rows(self, name: str) -> int:
+        return sum(n or 0 for called, n in self.calls if called == name)
+
+    def count(self, name: str) -> int:
+        return sum(1 for called, _ in self.calls if called == name)
+
+
+def test_a_page_of_runs_reads_only_that_page_from_the_store(store_url, tmp_path, monkeypatch):
+    ids = _many_runs(store_url)
+    client = Client(tmp_path / "home", store_url=store_url)
+    spy = _Spy(client.store(), monkeypatch)
+    page = client.list_pipeline_runs(size=1, page=3)
+    assert [r.id for r in page] == [ids[-3]] and page[0].steps  # (with its steps)
+    assert (page.total, page.total_pages) == (30, 30)
+    assert spy.rows("list_runs") == 1 and spy.count("step_rows") == 1  # not all 30 runs
+    assert spy.count("run_totals") == 0
+    spy.calls.clear()
+    p_runs = client.list_pipeline_runs(pipeline_name="p", status="completed", size=3)
+    expected = [i for n, i in enumerate(ids) if n % 3 and n % 5][::-1]
+    assert [r.id for r in p_runs] == expected[:3] and p_runs.total == len(expected)
+    assert spy.rows("list_runs") == 3 and spy.count("step_rows") == 3
+    oldest = client.list_pipeline_runs(sort_by="asc:created", name=f"q-{ids[3][:4]}")
+    assert [r.id for r in oldest] == [ids[3]]
+    # a filter the store cannot do gives the same runs as the store's own query
+    same = client.list_pipeline_runs(pipeline_name='oneof:["p"]', status="completed", size=3)
+    assert [r.id for r in same] == [r.id for r in p_runs] and same.total == p_runs.total
+    client.close()
+
+
+def test_lists_are_a_page_of_twenty_unless_told_as_in_zenml(store_url, tmp_path):
+    ids = _many_runs(store_url)
+    client = Client(tmp_path / "home", store_url=store_url)
+    runs = client.list_pipeline_runs()
+    assert [r.id for r in runs] == ids[::-1][:20] and (runs.total, runs.total_pages) == (30, 2)
+    assert len(client.list_pipeline_runs(size=100)) == 30
+    steps = client.list_run_steps()
+    assert (len(steps), steps.total) == (20, 60)
+    client.close()
+
+
+def test_pipelines_and_step_runs_are_listed_without_reading_every_run(
+    store_url, tmp_path, monkeypatch
+):
+    ids = _many_runs(store_url, 26)  # (p's newest run is still running)
+    client = Client(tmp_path / "home", store_url=store_url)
+    spy = _Spy(client.store(), monkeypatch)
+    pipelines = client.list_pipelines()
+    assert [p.name for p in pipelines] == ["q", "p"]  # by creation: q's first run is older
+    assert [p.name for p in client.list_pipelines(latest_run_status="running")] == ["p"]
+    assert spy.count("list_runs") == 0 and spy.count("step_rows") == 0
+    started = client.list_run_steps(sort_by="desc:created", size=2)
+    assert [s.id for s in started] == [f"{ids[-1]}/a", f"{ids[-2]}/a"] and started.total == 52
+    assert spy.count("step_rows") == 2 and spy.rows("list_steps") == 2
+    spy.calls.clear()
+    one_run = client.list_run_steps(pipeline_run_id=ids[4], name="b")
+    assert [s.id for s in one_run] == [f"{ids[4]}/b"] and one_run.total == 1
+    assert spy.count("step_rows") == 1
+    # other sorts and filters: in memory, the same answers
+    ended = client.list_run_steps(sort_by="asc:start_time", name='oneof:["a"]', size=2)
+    assert [s.id for s in ended] == [f"{ids[0]}/a", f"{ids[1]}/a"] and ended.total == 26
+    unstarted = client.list_run_steps(name="b", size=2)  # (not started: first, in run order)
+    assert [s.id for s in unstarted] == [f"{ids[0]}/b", f"{ids[1]}/b"]
+    client.close()
+
+
+# -- ZenML's signatures: the first positional argument is sort_by ------------------------
+
+
+def test_a_name_given_where_sort_by_goes_says_to_write_name(home):
+    save_artifact(1, name="x")
+    client = Client()
+    with pytest.raises(ValueError, match=r"list_artifact_versions\(name='x'\)"):
+        client.list_artifact_versions("x")
+    with pytest.raises(ValueError, match=r"list_artifacts\(name='x'\)"):
+        client.list_artifacts("x")
+    assert [a.name for a in client.list_artifact_versions("desc:created", name="x")] == ["x"]
+
+
+def test_artifact_version_lists_are_pages_of_twenty_and_an_artifact_has_all(home):
+    for i in range(23):
+        save_artifact(i, name="many")
+    client = Client()
+    versions = client.list_artifact_versions(name="many")
+    assert [a.version for a in versions] == [str(i) for i in range(1, 21)]
+    assert versions.total == 23
+    artifact = client.get_artifact("many")
+    assert len(artifact.versions) == 23 and artifact.latest_version_name == "23"
+
+
+# -- ZenML's filter semantics (zenml/models/v2/base/filter.py) ----------------------------
+
+
+def test_a_missing_value_matches_no_comparison_only_isnull():
+    from dagwell.api.list_filters import matches
+
+    for wanted in ("notequals:x", "notcontains:x", 'notoneof:["x"]', "gte:2024-01-01 00:00:00",
+                   "lt:5", "startswith:N", "contains:one", "x"):  # fmt: skip
+        assert not matches(None, wanted), wanted
+    assert matches(None, "isnull:") and not matches(None, "isnotnull:")
+    assert matches("", "isnotnull:") and not matches(0, "isnull:")
+
+
+def test_runs_without_an_end_are_not_unequal_to_a_time(store_url, tmp_path):
+    ids = _many_runs(store_url)
+    client = Client(tmp_path / "home", store_url=store_url)
+    ended = client.list_pipeline_runs(end_time="notequals:2000-01-01 00:00:00", size=100)
+    assert {r.id for r in ended} == {i for n, i in enumerate(ids) if n % 5}
+    client.close()
+
+
+def test_zenml_negations_notoneof_and_notcontains(store_url, tmp_path):
+    ids = _many_runs(store_url)
+    client = Client(tmp_path / "home", store_url=store_url)
+    running = client.list_pipeline_runs(status='notoneof:["completed", "failed"]', size=100)
+    assert {r.id for r in running} == {i for n, i in enumerate(ids) if n % 5 == 0}
+    not_q = client.list_pipeline_runs(pipeline_name="notcontains:q", size=100)
+    assert {r.id for r in not_q} == {i for n, i in enumerate(ids) if n % 3}
+    client.close()
+
+
+def test_isnull_and_isnotnull_take_no_value(store_url, tmp_path):
+    ids = _many_runs(store_url)
+    client = Client(tmp_path / "home", store_url=store_url)
+    unended = client.list_pipeline_runs(end_time="isnull:", size=100)
+    assert {r.id for r in unended} == {i for n, i in enumerate(ids) if n % 5 == 0}
+    assert client.list_pipeline_runs(end_time="isnotnull:", size=100).total == 24
+    with pytest.raises(ValueError, match="isnull: takes no value"):
+        client.list_pipeline_runs(end_time="isnull:2024-01-01 00:00:00")
+    client.close()
+
+
+def test_logical_operator_or_lists_what_passes_any_filter(store_url, tmp_path):
+    ids = _many_runs(store_url)
+    client = Client(tmp_path / "home", store_url=store_url)
+    either = client.list_pipeline_runs(
+        logical_operator="or", name=f"p-{ids[1][:4]}", status="running", size=100
+    )
+    assert {r.id for r in either} == {ids[1]} | {i for n, i in enumerate(ids) if n % 5 == 0}
+    with pytest.raises(ValueError, match="'and' or 'or'"):
+        client.list_pipeline_runs(logical_operator="xor")
+    client.close()
+
+
+def test_artifact_versions_filter_by_a_name_operator(home):
+    save_artifact(1, name="x1")
+    save_artifact(2, name="x2")
+    save_artifact(3, name="y")
+    client = Client()
+    assert [a.name for a in client.list_artifact_versions(name="startswith:x")] == ["x1", "x2"]
+    assert [a.name for a in client.list_artifact_versions(name="notequals:x1")] == ["x2", "y"]
+
+
+def test_numbers_in_strings_compare_as_numbers_and_times_have_ranges():
+    from datetime import UTC, datetime
+
+    from dagwell.api.list_filters import matches
+
+    assert matches("10", "gte:9") and not matches("10", "lt:9") and not matches("abc", "gt:1")
+    moment = datetime(2024, 1, 15, tzinfo=UTC)
+    assert matches(moment, "in:2024-01-01 00:00:00,2024-02-01 00:00:00")
+    assert not matches(moment, "in:2024-02-01 00:00:00,2024-03-01 00:00:00")
+    assert matches(False, "false") and matches(["a", "b"], "equals:b")  # (a tag list: any tag)
+
+
+def test_logical_operators_is_importable_from_enums_as_in_zenml(store_url, tmp_path):
+    from dagwell.enums import LogicalOperators
+
+    ids = _many_runs(store_url)
+    client = Client(tmp_path / "home", store_url=store_url)
+    names = [f"p-{ids[1][:4]}", f"p-{ids[2][:4]}"]
+    either = client.list_pipeline_runs(logical_operator=LogicalOperators.OR, name=names)
+    assert {r.id for r in either} == {ids[1], ids[2]}  # (a list: one filter per item)
+    assert client.list_pipeline_runs(name=names).total == 0  # (and: both names at once)
+    client.close()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from dagwell._zenml_names import lookup
 
 if TYPE_CHECKING:
+    from dagwell.api.list_filters import LogicalOperators
     from dagwell.api.model import ModelStages
     from dagwell.artifact_store.custom import ArtifactType, VisualizationType
     from dagwell.core.execution_status import ExecutionMode, ExecutionStatus
@@ -16,6 +17,7 @@ _WHERE = {
     "ArtifactType": "dagwell.artifact_store.custom",
     "ExecutionMode": "dagwell.core.execution_status",
     "ExecutionStatus": "dagwell.core.execution_status",
+    "LogicalOperators": "dagwell.api.list_filters",
     "ModelStages": "dagwell.api.model",
     "RunStatus": "dagwell.core.statuses",
     "StepStatus": "dagwell.core.statuses",
@@ -25,6 +27,7 @@ __all__ = [
     "ArtifactType",
     "ExecutionMode",
     "ExecutionStatus",
+    "LogicalOperators",
     "ModelStages",
     "RunStatus",
     "StepStatus",

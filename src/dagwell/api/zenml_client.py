@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from dagwell.api.list_filters import Page, select
+from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, ListQuery, Page, parse, select, test
 from dagwell.core.errors import EntityExistsError, NoRunsYet
-from dagwell.core.records import ArtifactVersion, PipelineRun, StepRun
+from dagwell.core.records import ArtifactVersion, PipelineRun, StepRun, to_datetime
+from dagwell.core.statuses import RunStatus
 
 if TYPE_CHECKING:
     from dagwell.api.model_responses import ModelResponse, ModelVersionResponse
@@ -117,7 +118,12 @@ class ArtifactView:
         return self.name
 
     def _versions(self) -> list[ArtifactVersion]:
-        return list(self._client.list_artifact_versions(name=self.name))
+        """Every version, oldest first (not a page of them)."""
+        from dagwell.engine import unnamed
+
+        client = self._client
+        docs = unnamed.versions(client, self.name)
+        return [ArtifactVersion.from_doc(d, unnamed.loader_of(client, d)) for d in docs]
 
     @property
     def versions(self) -> dict[str, ArtifactVersion]:
@@ -189,6 +195,7 @@ class ZenMLClientMixin:
     # Provided by Client (declared here for the type checker only).
     get_run: Callable[..., PipelineRun]
     list_runs: Callable[..., list[PipelineRun]]
+    store: Callable[[], Any]
     artifacts: Callable[[], Any]
     _loader: Callable[[], Any]
 
@@ -215,32 +222,30 @@ class ZenMLClientMixin:
         return self.get_run(str(name_id_or_prefix))
 
     def list_pipeline_runs(
-        self, sort_by: str = "desc:created", page: int = 1, size: int = 50, **filters: Any
-    ) -> Page:
+        self, sort_by: str = "desc:created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
+        **filters: Any,
+    ) -> Page:  # fmt: skip
         """ZenML's filters (``name``, ``status``, ``pipeline_name``, ``created``, ``start_time``,
-        ``in_progress``, ... with ``"op:value"`` forms), ``sort_by``, ``page`` and ``size``."""
-        plain = {k: v for k, v in filters.items() if isinstance(v, str) and ":" not in v}
-        pipeline = plain.get("pipeline_name") or plain.get("pipeline_id") or plain.get("pipeline")
-        status = filters.get("status")
-        status_text = None if status is None else str(getattr(status, "value", status))
-        candidates = self.list_runs(
-            limit=1_000_000,
-            pipeline=pipeline,
-            status=status_text if status_text and ":" not in status_text else None,
-            steps=False,
-        )
-        chosen = select(
-            candidates,
-            "list_pipeline_runs",
-            _RUN_FIELDS,
-            filters,
-            sort_by=sort_by,
-            page=page,
-            size=size,
-            unsupported=_RUN_UNSUPPORTED,
-        )
-        runs = (self.get_run(r.id) for r in chosen)  # (with their steps)
-        return Page(runs, total=chosen.total, index=page, max_size=size)
+        ``in_progress``, ... with ``"op:value"`` forms), ``sort_by``, ``page`` and ``size``
+        (20 unless told, as in ZenML). Plain equalities on the name, status, id or pipeline,
+        the sort by creation and the page are the store's query; other filters and sorts
+        are applied to the runs the store's equalities let through."""
+        query = parse("list_pipeline_runs", _RUN_FIELDS, filters, sort_by=sort_by, page=page,
+                      size=size, unsupported=_RUN_UNSUPPORTED)  # fmt: skip
+        store = self.store()
+        where, complete = query.split(_RUN_COLUMNS)
+        if complete and query.sort_key == "created":
+            rows = store.list_runs(
+                limit=query.size, offset=query.offset, where=where,
+                oldest_first=not query.descending, step_counts=False,
+            )  # fmt: skip
+            total = store.count_runs(where)
+        else:
+            every = store.list_runs(limit=None, where=where, step_counts=False)
+            chosen = query.apply(every, _RUN_FIELDS)
+            rows, total = list(chosen), chosen.total
+        runs = (self.get_run(row["id"]) for row in rows)  # (with their steps)
+        return Page(runs, total=total, index=page, max_size=size)
 
     def get_pipeline(self, name_id_or_prefix: str, **_: Any) -> PipelineView:
         name = str(name_id_or_prefix)
@@ -249,20 +254,20 @@ class ZenMLClientMixin:
         return PipelineView(name, self)
 
     def list_pipelines(
-        self, sort_by: str = "created", page: int = 1, size: int = 50, **filters: Any
-    ) -> Page:
-        first: dict[str, PipelineRun] = {}
-        for run in self.list_runs(limit=1_000_000, steps=False):  # (newest first)
-            first[str(run.pipeline)] = run
-        views = [PipelineView(name, self) for name in first]
-        fields = {
+        self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
+        **filters: Any,
+    ) -> Page:  # fmt: skip
+        """Pipelines that ran here, with ZenML's filters (``name``, ``created``: of its first
+        run, ``latest_run_status``), sort and page; one store query, however many runs."""
+        found = {p["name"]: p for p in self.store().pipelines()}
+        fields: dict[str, Callable[[Any], Any]] = {
             "name": lambda v: v.name,
             "id": lambda v: v.name,
-            "created": lambda v: first[v.name].created_at,
-            "latest_run_status": lambda v: v.last_run.status,
+            "created": lambda v: to_datetime(found[v.name]["created_at"]),
+            "latest_run_status": lambda v: found[v.name]["latest_status"],
         }
         return select(
-            views,
+            [PipelineView(name, self) for name in found],
             "list_pipelines",
             fields,
             filters,
@@ -298,61 +303,42 @@ class ZenMLClientMixin:
         return ArtifactView(name, self)
 
     def list_artifacts(
-        self, sort_by: str = "created", page: int = 1, size: int = 50, **filters: Any
-    ) -> Page:
+        self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
+        **filters: Any,
+    ) -> Page:  # fmt: skip
         from dagwell.engine import unnamed
 
         client: Any = self
         views = [ArtifactView(n, self) for n in unnamed.names(client)]
-        fields = {
+        fields: dict[str, Callable[[Any], Any]] = {
             "name": lambda v: v.name,
             "id": lambda v: v.id,
             "created": lambda v: min((a.created for a in v._versions() if a.created), default=None),
-            "tags": lambda v: ",".join(t.name for t in v.tags),
+            "tags": lambda v: [t.name for t in v.tags],
         }
         return select(
             views, "list_artifacts", fields, filters, sort_by=sort_by, page=page, size=size
         )
 
     def list_artifact_versions(
-        self,
-        sort_by: str = "created",
-        page: int = 1,
-        size: int = 50,
-        *,
-        name: str | None = None,
-        artifact_name: str | None = None,
-        artifact: Any = None,
-        tag: str | None = None,
-        tags: list[str] | str | None = None,
+        self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
         **filters: Any,
-    ) -> Page:
+    ) -> Page:  # fmt: skip
         """ZenML's filters (``name``/``artifact``, ``version``, ``version_number``, ``type``,
         ``data_type``, ``materializer``, ``uri``, ``created``, ``pipeline_run``, ``tags``),
-        ``sort_by`` (``"desc:created"`` gives the newest first), ``page`` and ``size``."""
+        ``sort_by`` (``"desc:created"`` gives the newest first), ``page`` and ``size``. As
+        in ZenML the first positional argument is ``sort_by``: a name goes in ``name=``."""
         from dagwell.engine import unnamed
 
         client: Any = self
-        wanted = name or artifact_name or (None if artifact is None else str(artifact))
-        names = [wanted] if wanted else unnamed.names(client)
+        query = parse("list_artifact_versions", _VERSION_FIELDS, filters, sort_by=sort_by,
+                      page=page, size=size, unsupported=_VERSION_UNSUPPORTED)  # fmt: skip
         found = [
             ArtifactVersion.from_doc(d, unnamed.loader_of(client, d))
-            for n in names
+            for n in _artifact_names(client, query)
             for d in unnamed.versions(client, n)
         ]
-        need = {*([tags] if isinstance(tags, str) else tags or []), *([tag] if tag else [])}
-        if need:
-            found = [a for a in found if need <= {t.name for t in a.tags}]
-        return select(
-            found,
-            "list_artifact_versions",
-            _VERSION_FIELDS,
-            filters,
-            sort_by=sort_by,
-            page=page,
-            size=size,
-            unsupported=_VERSION_UNSUPPORTED,
-        )
+        return query.apply(found, _VERSION_FIELDS)
 
     # -- steps ---------------------------------------------------------------------------
     def get_run_step(self, step_run_id: str, hydrate: bool = True) -> StepRun:
@@ -367,23 +353,31 @@ class ZenMLClientMixin:
         return run.steps[step]
 
     def list_run_steps(
-        self, sort_by: str = "created", page: int = 1, size: int = 50, **filters: Any
-    ) -> Page:
-        """Steps of one run (``pipeline_run_id=``) or of all, with ZenML's filters."""
-        run_id = filters.get("pipeline_run_id")
-        runs = [self.get_run(str(run_id))] if run_id else self.list_runs(limit=1_000_000)
-        steps = [s for run in runs for s in run.steps.values()]
-        fields: dict[str, Callable[[Any], Any]] = {
-            "id": lambda s: s.id,
-            "name": lambda s: s.name,
-            "status": lambda s: s.status,
-            "created": lambda s: s.started_at,
-            "start_time": lambda s: s.started_at,
-            "end_time": lambda s: s.ended_at,
-            "pipeline_run_id": lambda s: s.run_id,
-        }
-        return select(steps, "list_run_steps", fields, filters, sort_by=sort_by, page=page,
+        self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
+        **filters: Any,
+    ) -> Page:  # fmt: skip
+        """Steps of one run (``pipeline_run_id=``) or of all, with ZenML's filters. Plain
+        equalities on the run, name and status, the sort by start and the page are the
+        store's query; only the runs of the listed steps are read."""
+        query = parse("list_run_steps", _STEP_FIELDS, filters, sort_by=sort_by, page=page,
                       size=size)  # fmt: skip
+        store = self.store()
+        where, complete = query.split(_STEP_COLUMNS)
+        if complete and query.sort_key in ("created", "start_time"):
+            rows = store.list_steps(
+                where=where, limit=query.size, offset=query.offset,
+                newest_first=query.descending,
+            )  # fmt: skip
+            total = store.count_steps(where)
+        else:  # (in pipeline order, run by run: how ties stay in the store's order too)
+            every = sorted(
+                store.list_steps(where=where), key=lambda r: (r["run_id"], r["position"])
+            )
+            chosen = query.apply(every, _STEP_FIELDS)
+            rows, total = list(chosen), chosen.total
+        runs = {i: self.get_run(i) for i in dict.fromkeys(r["run_id"] for r in rows)}
+        steps = (runs[r["run_id"]].steps[r["step_id"]] for r in rows)  # (with inputs, outputs)
+        return Page(steps, total=total, index=page, max_size=size)
 
     # -- models --------------------------------------------------------------------------
     def create_model(self, name: str, **fields: Any) -> ModelResponse:
@@ -422,7 +416,7 @@ class ZenMLClientMixin:
             "name": lambda m: m.name,
             "id": lambda m: m.id,
             "created": lambda m: m._doc.get("created") or 0,
-            "tags": lambda m: ",".join(t.name for t in m.tags),
+            "tags": lambda m: [t.name for t in m.tags],
         }
         return select(models, "list_models", fields, filters, sort_by=sort_by, page=page,
                       size=size)  # fmt: skip
@@ -518,25 +512,38 @@ class ZenMLClientMixin:
             "id": lambda v: v.id,
             "stage": lambda v: v.stage,
             "created": lambda v: v.created,
-            "tags": lambda v: ",".join(t.name for t in v.tags),
+            "tags": lambda v: [t.name for t in v.tags],
         }
         return select(
             versions, "list_model_versions", fields, filters, sort_by=sort_by, page=page, size=size
         )
 
 
+#: ZenML's run filters, read from the store's run rows.
 _RUN_FIELDS: dict[str, Callable[[Any], Any]] = {
-    "id": lambda r: r.id,
-    "name": lambda r: r.name,
-    "status": lambda r: r.status,
-    "pipeline_name": lambda r: str(r.pipeline),
-    "pipeline_id": lambda r: str(r.pipeline),
-    "pipeline": lambda r: str(r.pipeline),
-    "created": lambda r: r.created_at,
-    "start_time": lambda r: r.started_at,
-    "end_time": lambda r: r.ended_at,
-    "in_progress": lambda r: not r.status.is_finished,
+    "id": lambda r: r["id"],
+    "name": lambda r: r["name"],
+    "status": lambda r: r["status"],
+    **dict.fromkeys(("pipeline_name", "pipeline_id", "pipeline"), lambda r: r["pipeline"]),
+    "created": lambda r: to_datetime(r["created_at"]),
+    "start_time": lambda r: to_datetime(r["started_at"]),
+    "end_time": lambda r: to_datetime(r["ended_at"]),
+    "in_progress": lambda r: not RunStatus(r["status"]).is_finished,
 }
+#: ZenML's run filters that are the store's columns (a plain equality is its query).
+_RUN_COLUMNS = {"id": "id", "name": "name", "status": "status", "pipeline_name": "pipeline",
+                "pipeline_id": "pipeline", "pipeline": "pipeline"}  # fmt: skip
+#: ZenML's step run filters, read from the store's step rows (one query lists them all).
+_STEP_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "id": lambda r: f"{r['run_id']}/{r['step_id']}",
+    "name": lambda r: r["step_id"],
+    "status": lambda r: r["status"],
+    "created": lambda r: to_datetime(r["started_at"]),
+    "start_time": lambda r: to_datetime(r["started_at"]),
+    "end_time": lambda r: to_datetime(r["ended_at"]),
+    "pipeline_run_id": lambda r: r["run_id"],
+}
+_STEP_COLUMNS = {"name": "step_id", "status": "status", "pipeline_run_id": "run_id"}
 _NOT_HERE = "dagwell has no {}"
 _RUN_UNSUPPORTED = {
     key: _NOT_HERE.format(what)
@@ -561,7 +568,10 @@ _RUN_UNSUPPORTED = {
         "index": "run indexes",
     }.items()
 }
+_ARTIFACT_NAMES = ("name", "artifact", "artifact_name")
 _VERSION_FIELDS: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(_ARTIFACT_NAMES, lambda a: a.name),
+    **dict.fromkeys(("tags", "tag"), lambda a: [t.name for t in a.tags]),
     "id": lambda a: a.id,
     "version": lambda a: a.version,
     "version_number": lambda a: int(a.version) if str(a.version).isdigit() else None,
@@ -581,3 +591,16 @@ _VERSION_UNSUPPORTED = {
     "run_metadata": "metadata filters",
 }
 _VERSION_UNSUPPORTED = {k: _NOT_HERE.format(v) for k, v in _VERSION_UNSUPPORTED.items()}
+
+
+def _artifact_names(client: Any, query: ListQuery) -> list[str]:
+    """The artifacts whose versions ``query`` may list: those its name filters let through
+    (``name="x"`` reads x alone; ``name="startswith:x"`` the names that start so)."""
+    from dagwell.engine import unnamed
+
+    by_name = [c for c in query.conditions if c.field in _ARTIFACT_NAMES]
+    if query.any_of or not by_name:
+        return list(unnamed.names(client))
+    exact = [c.value for c in by_name if c.op == "equals"]
+    names = [str(getattr(exact[0], "value", exact[0]))] if exact else unnamed.names(client)
+    return [n for n in names if all(test(n, c.op, c.value) for c in by_name)]
