@@ -160,6 +160,41 @@ def test_fail_fast_stops_the_steps_still_running():
     assert s.finished and s.run_status() is RunStatus.FAILED  # a step failed: not "stopped"
 
 
+def test_a_stop_after_a_failure_in_stop_mode_does_not_claim_fail_fast():
+    # before: any halted run's killed attempts were said to be stopped by FAIL_FAST
+    s = make([spec("a"), spec("b")], node_memory=10**10, failure_mode="stop")
+    ready_all(s)
+    s.admit(0)
+    s.attempt_ended("a", 1, Outcome(False, USER), 1)
+    assert s.tick(1) == []  # stop mode lets b finish
+    assert [k.step_id for k in s.stop()] == ["b"]
+    s.attempt_ended("b", 1, Outcome(False, Failure(FailureKind.LOST, "killed")), 2)
+    ended = [c for c in s.changes if isinstance(c, StepChange) and c.step_id == "b"][-1]
+    assert ended.new is StepStatus.CANCELLED
+    assert ended.note == "Attempt 1 was stopped."
+
+
+def test_a_stop_before_the_tick_hands_out_each_fail_fast_kill_once():
+    # before: stop() killed b, then the next tick killed it again from fail_fast's list
+    s = make([spec("a"), spec("b")], node_memory=10**10, failure_mode="fail_fast")
+    ready_all(s)
+    s.admit(0)
+    s.attempt_ended("a", 1, Outcome(False, USER), 1)
+    assert [k.step_id for k in s.stop()] == ["b"]
+    assert s.tick(1.5) == []
+    assert s.next_wakeup() is None
+
+
+def test_a_fail_fast_kill_is_dropped_when_the_attempt_ended_before_the_tick():
+    s = make([spec("a"), spec("b")], node_memory=10**10, failure_mode="fail_fast")
+    ready_all(s)
+    s.admit(0)
+    s.attempt_ended("a", 1, Outcome(False, USER), 1)
+    s.attempt_ended("b", 1, Outcome(True), 1.1)  # in the same turn, before the kill
+    assert s.tick(1.2) == []
+    assert s.steps["b"].status is StepStatus.COMPLETED
+
+
 def test_timeout_kills_and_records_timeout():
     s = make([spec("slow", timeout=5)], node_memory=10**9)
     ready_all(s)

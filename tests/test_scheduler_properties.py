@@ -1,7 +1,8 @@
 """Property tests: random DAGs and random failure stories, driven through the scheduler.
 
 Whatever happens, every run terminates, its status is the rules applied to its steps,
-no budget is overspent, and no step starts before its upstream steps are done.
+no budget is overspent, no step starts before its upstream steps are done, and every
+kill names a running attempt and is handed out once.
 """
 
 import random
@@ -82,6 +83,7 @@ def test_every_run_terminates_with_the_rules_status(specs, seed, mode, infra, st
     by_id = {sp.id: sp for sp in specs}
     running: dict[str, tuple[int, float]] = {}
     killed: set[str] = set()
+    kills_sent: set[tuple[str, int]] = set()
     history: dict[str, list[StepStatus]] = {sp.id: [StepStatus.PENDING] for sp in specs}
     launches: dict[str, int] = {}
     now = 0.0
@@ -92,10 +94,20 @@ def test_every_run_terminates_with_the_rules_status(specs, seed, mode, infra, st
                     s.cached(sid)
                 else:
                     s.enqueue(sid, now)
-        for kill in s.tick(now):
-            killed.add(kill.step_id)
-        if stop_at is not None and now >= stop_at and not s.stop_requested:
-            killed.update(k.step_id for k in s.stop())
+        stop_first = rnd.random() < 0.5  # a stop lands before or after the turn's tick
+        for turn in ("stop", "tick") if stop_first else ("tick", "stop"):
+            if turn == "tick":
+                for kill in s.tick(now):  # each names a live attempt, killed once
+                    state = s.steps[kill.step_id]
+                    assert state.status is StepStatus.RUNNING
+                    assert state.attempt == kill.attempt
+                    assert (kill.step_id, kill.attempt) not in kills_sent
+                    kills_sent.add((kill.step_id, kill.attempt))
+                    killed.add(kill.step_id)
+            elif stop_at is not None and now >= stop_at and not s.stop_requested:
+                for kill in s.stop():
+                    kills_sent.add((kill.step_id, kill.attempt))
+                    killed.add(kill.step_id)
         may = s.may_admit()  # the engine reads the node's memory only when it is True
         admitted = s.admit(now, observed_memory=rnd.choice([None, 0, 500 * MB]))
         assert may or not admitted

@@ -368,7 +368,7 @@ class Scheduler:
         if state.stopping is not None:  # dagwell killed it: say why, keep the evidence
             failure = Failure(
                 state.stopping,
-                _stop_message(state, self.halted_by),
+                _stop_message(state, self.halted_by, self.config.failure_mode),
                 failure.exit_code,
                 failure.signal,
                 failure.reason,
@@ -450,14 +450,25 @@ class Scheduler:
                 if down.status is StepStatus.PENDING:
                     self._move(down, StepStatus.SKIPPED, f"upstream step {state.id!r} failed")
             return
-        if self.halted_by is None and not self.stop_requested:
-            self.halted_by = state.id
-            self._wind_down(f"the run is stopping: step {state.id!r} failed")
-            if self.config.failure_mode == "fail_fast":  # ZenML's FAIL_FAST: stop the rest
-                for running in self.running():
-                    if running.stopping is None:
-                        running.stopping = FailureKind.CANCELLED
-                        self._kills.append(Kill(running.id, running.attempt, FailureKind.CANCELLED))
+        self.halt(state.id)
+
+    def halt(self, step_id: str) -> None:
+        """Step ``step_id`` failed and stops the run (modes ``stop`` and ``fail_fast``):
+        nothing new starts, and under fail_fast the attempts still running are killed
+        (the kills are handed out by :meth:`tick`). Only the first failure halts, and not
+        once a stop was requested. Restoring a run calls it for a failure recorded before
+        the crash, so the attempts the dead orchestrator left running are killed too."""
+        if self.config.failure_mode == "continue" or self.halted_by is not None:
+            return
+        if self.stop_requested:  # the stop winds the run down already
+            return
+        self.halted_by = step_id
+        self._wind_down(f"the run is stopping: step {step_id!r} failed")
+        if self.config.failure_mode == "fail_fast":  # ZenML's FAIL_FAST: stop the rest
+            for running in self.running():
+                if running.stopping is None:
+                    running.stopping = FailureKind.CANCELLED
+                    self._kills.append(Kill(running.id, running.attempt, FailureKind.CANCELLED))
 
     def _wind_down(self, why: str) -> None:
         for state in self._group(StepStatus.PENDING, StepStatus.QUEUED, StepStatus.RETRYING):
@@ -471,7 +482,13 @@ class Scheduler:
     def tick(self, now: float) -> list[Kill]:
         """Let time pass: due retries queue up, deadlines kill, queue bounds fail."""
         self.now = now
-        kills, self._kills = self._kills, []
+        kills = [  # (an attempt that ended since its kill was decided needs none)
+            kill
+            for kill in self._kills
+            if self.steps[kill.step_id].status is StepStatus.RUNNING
+            and self.steps[kill.step_id].attempt == kill.attempt
+        ]
+        self._kills = []
         for state in self._group(StepStatus.RUNNING):
             if (
                 state.timeout
@@ -514,6 +531,7 @@ class Scheduler:
             return []
         self.stop_requested = True
         self.orchestrator_lost = kind is FailureKind.ORCHESTRATOR_LOST
+        self._kills = []  # fail_fast's pending kills: every running attempt is killed below
         kills = []
         for state in self.running():
             state.stopping = kind
@@ -526,7 +544,7 @@ class Scheduler:
         return changes
 
 
-def _stop_message(state: StepState, halted_by: str | None) -> str:
+def _stop_message(state: StepState, halted_by: str | None, mode: FailureMode) -> str:
     if state.stopping is FailureKind.TIMEOUT:
         return f"Attempt {state.attempt} ran past its timeout of {format_seconds(state.timeout)}."
     if state.stopping is FailureKind.ORCHESTRATOR_LOST:
@@ -534,7 +552,7 @@ def _stop_message(state: StepState, halted_by: str | None) -> str:
             f"Attempt {state.attempt} was stopped: the run's orchestrator died and its "
             "restarts ran out (see the orchestrator Job's pods for why)."
         )
-    if halted_by is not None and halted_by != state.id:
+    if mode == "fail_fast" and halted_by is not None and halted_by != state.id:
         return (
             f"Attempt {state.attempt} was stopped: step {halted_by!r} failed, and the run "
             "fails fast (execution_mode=FAIL_FAST)."

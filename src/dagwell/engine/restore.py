@@ -6,7 +6,9 @@ not re-transitioned: this is the same history continuing. A recorded stop reques
 restored: the engine acts on it like on any stop request (it reads it with the
 heartbeat), so the run winds down through the transition table. Budgets are recounted from the
 attempts (which budget each retry drew on), and a pending memory escalation is recomputed
-from the last failure, so a resumed run makes the decisions the dead one would have.
+from the last failure, so a resumed run makes the decisions the dead one would have. A
+recorded failure halts the restored run as it halted the dead one: nothing new starts, and
+under fail_fast the attempts still running are killed at the engine's first turn.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def restore(
         attempts.setdefault(row["step_id"], []).append(row)
     running: list[RunningAttempt] = []
     outputs: dict[str, dict[str, ArtifactRef]] = {}
+    failed: str | None = None  # the first failed step
     for row in step_rows:
         state = scheduler.steps[row["step_id"]]
         state.status = StepStatus(row["status"])
@@ -89,7 +92,10 @@ def restore(
                 state.limit, _, _ = next_memory_limit(state.retry, state.limit, config.node_memory)
         elif state.status is StepStatus.QUEUED:
             state.queued_at = now
-        elif state.status is StepStatus.FAILED and config.failure_mode != "continue":
-            scheduler.halted_by = scheduler.halted_by or state.id
+        elif state.status is StepStatus.FAILED:
+            failed = failed or state.id
     scheduler.reindex()
+    scheduler.now = now
+    if failed is not None:  # the failure that stopped the run (not in mode "continue")
+        scheduler.halt(failed)
     return scheduler, running, outputs
