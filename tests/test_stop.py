@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from conftest import leftover_cgroups
 from dagwell import Client
 from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
@@ -132,3 +134,70 @@ def test_a_sigkilled_orchestrators_attempts_die_with_it(home, tmp_path):
     )
     assert stopped.returncode == 0, stopped.stderr
     assert leftover_cgroups() == []
+
+
+HOOKED = """
+import sys
+
+import pytest
+import time
+
+from dagwell import pipeline, step
+
+
+def notify(*_args):
+    open(sys.argv[0] + ".hook", "w").close()
+    time.sleep(60)  # a slow webhook
+
+
+@step
+def a() -> int:
+    return 1
+
+
+@pipeline(name="hooked", enable_cache=False, on_success=notify)
+def hooked():
+    a()
+
+
+hooked()
+"""
+
+
+@pytest.mark.parametrize("how", ["sigterm", "runs stop"])
+def test_the_end_of_a_run_is_recorded_before_its_last_hooks_and_a_stop_keeps_it(
+    home, tmp_path, how
+):
+    """Before: for the whole on_success hook of the last step the store showed the run
+    'running' with nothing left to run, and a SIGTERM meanwhile recorded it 'cancelled'."""
+    from helpers import wait_for
+
+    proc = start_orchestrator(home, tmp_path, HOOKED)
+    try:
+        wait_for((tmp_path / "orchestrator.py.hook").exists, 60, "the hook to start")
+        run = wait_for(  # the hook sleeps 60 s: this is not waiting for it
+            lambda: (r := Client(home).get_run("latest")).status is RunStatus.COMPLETED and r,
+            15,
+            "the run's end to be recorded",
+        )
+        if how == "sigterm":
+            proc.send_signal(signal.SIGTERM)
+            stdout, _ = proc.communicate(timeout=30)  # the hook is cut short, not waited for
+            assert proc.returncode == -signal.SIGTERM, stdout
+            assert "they are abandoned, the run stays completed" in stdout
+        else:
+            out = subprocess.run(
+                [sys.executable, "-m", "dagwell", "runs", "stop", run.id, "--json"],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "DAGWELL_HOME": str(home)},
+                timeout=60,
+            )
+            assert json.loads(out.stdout)["status"] == "completed", out.stderr
+    finally:
+        if proc.poll() is None:  # (runs stop leaves it to its hook)
+            proc.kill()
+            proc.communicate(timeout=30)
+    run = Client(home).get_run("latest")
+    assert run.status is RunStatus.COMPLETED
+    assert [s.status for s in run.steps.values()] == [StepStatus.COMPLETED]

@@ -7,8 +7,9 @@ changes to the store in one short transaction (the ends of attempts seen in one 
 written with the starts of the next turn's attempts). Evidence is released (pod
 finalizers dropped) only after that transaction committed. Hooks are then started in
 their own threads, bounded by the pipeline's ``hook_timeout``: they never delay the loop,
-a stop, or change an outcome. While the store is out, the loop keeps watching its attempts
-and holds their records (see :mod:`.outage`).
+a stop, or the record of the run's end, and never change an outcome (the last ones are
+waited for after the run's status is written). While the store is out, the loop keeps
+watching its attempts and holds their records (see :mod:`.outage`).
 """
 
 from __future__ import annotations
@@ -155,9 +156,29 @@ class Engine:
                 self._echo.close()
                 restore(calmed)
         try:
-            return self._finish()
+            status = self._record_end()
         except StoreUnavailable as error:
             raise self._left_for_resume(error) from error
+        try:
+            self._await_hooks(status)
+        finally:
+            self.progress.finish(status.value)
+        return status
+
+    def _await_hooks(self, status: RunStatus) -> None:
+        """Give the hooks still running (the last step's on_success, say) until their
+        deadlines (hook_timeout). The run's status is recorded already, so a signal or
+        Ctrl-C meanwhile only abandons them: the run stays what it is."""
+        try:
+            self._hooks.drain()
+        except KeyboardInterrupt as stop:
+            log.warning(
+                "run %s: %s while its hooks ran; they are abandoned, the run stays %s",
+                self.run_id,
+                str(stop) or "interrupted (Ctrl-C)",
+                status.value,
+            )
+            raise
 
     def _left_for_resume(self, error: StoreUnavailable) -> StoreUnavailable:
         log.error("run %s: %s; it is left for `dagwell runs resume`", self.run_id, error)
@@ -195,8 +216,7 @@ class Engine:
                     observed = self.runtime.observed_memory()
                 self.progress.detail(live_view(self.scheduler, observed))
             if self.scheduler.finished and not self._batch:  # ended, and all of it recorded
-                self._hooks.drain()  # bounded by hook_timeout; a stop never waits
-                return
+                return  # (its last hooks are waited for once the run's status is recorded)
             wake = self.scheduler.next_wakeup()
             timeout = self.options.heartbeat_interval
             if wake is not None:
@@ -321,9 +341,11 @@ class Engine:
         self._flush(force=True)
         # a stop waits for an unavailable store no longer than for its attempts: then the
         # run is left for `runs resume` (see _stop_now)
-        self._finish(min(self._outage.remaining(), self.options.stop_grace))
+        status = self._record_end(min(self._outage.remaining(), self.options.stop_grace))
+        self.progress.finish(status.value)
 
-    def _finish(self, window: float | None = None) -> RunStatus:
+    def _record_end(self, window: float | None = None) -> RunStatus:
+        """Record the run's status, from the rules, with whatever writes are still held."""
         statuses = [s.status for s in self.scheduler.steps.values()]
         rule = explain_run_status(
             statuses, self.scheduler.stop_requested, self.scheduler.orchestrator_lost
@@ -343,7 +365,6 @@ class Engine:
             [*self._batch.ops, end], window=self._outage.remaining() if window is None else window
         )
         self._batch = Batch()
-        self.progress.finish(status.value)
         if self.alerts is not None:
             self.alerts.run_ended(status, rule.name, self.clock())
         return status
