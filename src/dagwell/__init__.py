@@ -36,8 +36,12 @@ __all__ = [
     "get_logger",
     "get_pipeline_context",
     "get_step_context",
+    "link_artifact_to_model",
     "load_artifact",
+    "log_artifact_metadata",
     "log_metadata",
+    "log_model_metadata",
+    "log_step_metadata",
     "pipeline",
     "register_artifact",
     "remove_tags",
@@ -70,7 +74,11 @@ _WHERE = {
     "register_artifact": "dagwell.api.artifacts",
     "remove_tags": "dagwell.api.artifacts",
     "log_metadata": "dagwell.api.artifacts",
+    "log_artifact_metadata": "dagwell.api.deprecated_metadata",
+    "log_model_metadata": "dagwell.api.deprecated_metadata",
+    "log_step_metadata": "dagwell.api.deprecated_metadata",
     "Model": "dagwell.api.model",
+    "link_artifact_to_model": "dagwell.api.model",
     "ModelStages": "dagwell.api.model",
     "get_step_context": "dagwell.api.context",
     "get_pipeline_context": "dagwell.api.context",
@@ -108,7 +116,12 @@ if TYPE_CHECKING:
     )
     from dagwell.api.client import Client
     from dagwell.api.context import get_pipeline_context, get_step_context
-    from dagwell.api.model import Model, ModelStages
+    from dagwell.api.deprecated_metadata import (
+        log_artifact_metadata,
+        log_model_metadata,
+        log_step_metadata,
+    )
+    from dagwell.api.model import Model, ModelStages, link_artifact_to_model
     from dagwell.api.pipelines import pipeline
     from dagwell.api.steps import step
     from dagwell.core.failures import FailureKind

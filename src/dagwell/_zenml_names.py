@@ -30,10 +30,6 @@ MISSING = {
     "BaseOrchestrator": "dagwell has LocalOrchestrator and KubernetesOrchestrator",
     "BaseStepOperator": "dagwell runs each step on its orchestrator",
     "Tag": "pass tags as a list of strings",
-    "link_artifact_to_model": "an artifact produced in a run with model=Model(...) is linked",
-    "log_artifact_metadata": "use log_metadata(metadata, artifact_name=..., artifact_version=...)",
-    "log_model_metadata": "use log_metadata(metadata, model_name=..., model_version=...)",
-    "log_step_metadata": "use log_metadata(metadata) inside the step",
     "get_resource_settings": "use ResourceSettings",
     "show": "dagwell's dashboard is `dagwell ui`",
     "KubernetesStepOperatorSettings": "dagwell runs each step on its orchestrator; use "

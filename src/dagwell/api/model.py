@@ -170,13 +170,37 @@ class Model:
         return read_metadata(self._artifacts(), "model", self.id)
 
     # -- what it holds ---------------------------------------------------------------------
-    def _links_here(self, doc: dict[str, Any], cached: set[tuple[str, str, str]]) -> bool:
-        """Produced for this model version, or taken from the cache by a step run for it."""
+    def _links_here(
+        self, doc: dict[str, Any], cached: set[tuple[str, str, str]], linked: set[str]
+    ) -> bool:
+        """Produced for this model version, taken from the cache by a step run for it, or
+        linked to it by ``link_artifact_to_model``."""
+        if doc.get("id") in linked:
+            return True
         model = doc.get("model") or {}
         if model.get("name") == self.name and model.get("number") == self._version_doc()["number"]:
             return True
         producer = doc.get("producer") or {}
         return (producer.get("run_id"), producer.get("step"), producer.get("output")) in cached
+
+    def _linked(self) -> set[str]:
+        from dagwell.artifact_store.registry import model_links
+
+        return model_links(self._artifacts(), self.name, int(self._version_doc()["number"]))
+
+    def link_artifact(self, artifact_version: ArtifactVersion) -> None:
+        """Link an existing artifact version to this model version."""
+        from dagwell.artifact_store.registry import link_to_model
+
+        version_id = getattr(artifact_version, "id", None)
+        if not version_id:
+            raise TypeError(
+                f"link_artifact_to_model takes an artifact version (Client()."
+                f"get_artifact_version(...), save_artifact(...)), got {artifact_version!r}."
+            )
+        link_to_model(
+            self._artifacts(), self.name, int(self._version_doc()["number"]), str(version_id)
+        )
 
     def _cached(self, client: Any) -> set[tuple[str, str, str]]:
         from dagwell.engine import unnamed
@@ -214,29 +238,29 @@ class Model:
 
         kind = None if type is None else str(getattr(type, "value", type))
         client = self._client()
-        cached = self._cached(client)
-        linked = [
+        cached, linked = self._cached(client), self._linked()
+        found = [
             d
             for d in unnamed.versions(client, name)
-            if self._links_here(d, cached)
+            if self._links_here(d, cached, linked)
             and (version is None or d["version"] == str(version))
             and (kind is None or d.get("artifact_type", "DataArtifact") == kind)
         ]
-        if not linked:
+        if not found:
             return None
-        return ArtifactVersion.from_doc(linked[-1], unnamed.loader_of(client, linked[-1]))
+        return ArtifactVersion.from_doc(found[-1], unnamed.loader_of(client, found[-1]))
 
     def linked_artifacts(self) -> list[ArtifactVersion]:
         """Every artifact version linked to this model version, oldest first."""
         from dagwell.engine import unnamed
 
         client = self._client()
-        cached = self._cached(client)
+        cached, linked = self._cached(client), self._linked()
         return [
             ArtifactVersion.from_doc(d, unnamed.loader_of(client, d))
             for name in unnamed.names(client)
             for d in unnamed.versions(client, name)
-            if self._links_here(d, cached)
+            if self._links_here(d, cached, linked)
         ]
 
     def load_artifact(self, name: str, version: str | None = None) -> Any:
@@ -280,3 +304,23 @@ class Model:
 
 def _text(version: Any) -> str | None:
     return None if version is None else str(getattr(version, "value", version))
+
+
+def link_artifact_to_model(artifact_version: ArtifactVersion, model: Model | None = None) -> None:
+    """ZenML's ``link_artifact_to_model``: link an existing artifact version to ``model``'s
+    version, or inside a step to the step's model version; ``model.get_artifact(name)``
+    then finds it."""
+    if model is None:
+        from dagwell.api.context import get_step_context
+
+        try:
+            model = get_step_context().model
+        except RuntimeError:  # outside a step, or a step without a model (StepContextError)
+            model = None
+        if model is None:
+            raise RuntimeError(
+                "`link_artifact_to_model` called without `model` parameter and configured "
+                "model context cannot be identified. Consider passing the `model` "
+                "explicitly or configuring it in @step or @pipeline decorator."
+            )
+    model.link_artifact(artifact_version)

@@ -381,6 +381,23 @@ def find_model_version(
     )
 
 
+def link_to_model(store: ArtifactStore, name: str, number: int, version_id: str) -> None:
+    """Link an existing artifact version to a model version (ZenML's
+    ``link_artifact_to_model``): a document of its own, so versions stay immutable."""
+    key = f"registry/model-links/{encode(name)}/{number}/{encode(version_id)}.json"
+    store.write_doc(key, {"artifact_version_id": version_id})
+
+
+def model_links(store: ArtifactStore, name: str, number: int) -> set[str]:
+    """The artifact version ids linked to a model version by :func:`link_to_model`."""
+    found = set()
+    for key in store.list_keys(f"registry/model-links/{encode(name)}/{number}"):
+        doc = store.read_doc(key)
+        if doc is not None:
+            found.add(str(doc["artifact_version_id"]))
+    return found
+
+
 def set_stage(store: ArtifactStore, name: str, number: int, stage: str, force: bool) -> None:
     """Move a model version to ``stage``; another version there must be forced out."""
     versions = model_versions(store, name)
