@@ -67,6 +67,20 @@ def test_unknown_settings_key_lists_known_ones():
         def s() -> None: ...
 
 
+def test_settings_of_a_zenml_stack_component_dagwell_lacks_are_dropped_with_a_notice():
+    """ZenML drops settings for a stack component not in the active stack (real projects
+    carry "step_operator.vertex", "experiment_tracker.mlflow"...). Before: DefinitionError."""
+    with pytest.warns(UserWarning, match="Not including stack component settings with key "):
+
+        @step(settings={"experiment_tracker.mlflow_x": {"experiment_name": "x"}})
+        def tracked() -> None: ...
+
+    with pytest.raises(DefinitionError, match="Unknown settings key 'experiment_trackers'"):
+
+        @step(settings={"experiment_trackers": {}})
+        def typo() -> None: ...
+
+
 def test_unknown_resource_field():
     with pytest.raises(ConfigError, match="unknown field 'memroy'.*cpu_count, gpu_count, memory"):
         ResourceSettings(memroy="1GB")

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import inspect
 import json
+import re
 import typing
 import warnings
 from collections.abc import Callable, Mapping
@@ -69,6 +70,17 @@ DYNAMIC_PIPELINES = (
 )
 SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes", "docker")
 _DOCKER_WARNED: list[bool] = []
+#: ZenML's stack component types: settings for one of them with a flavor other than the
+#: Kubernetes orchestrator ("step_operator.vertex", "experiment_tracker.mlflow") are for a
+#: component dagwell does not have, and dropped with a notice, as ZenML drops settings for a
+#: component not in the active stack (config/compiler.py, "Not including stack component
+#: settings with key ...").
+_COMPONENTS = re.compile(
+    r"(alerter|annotator|artifact_store|container_registry|data_validator|"
+    r"experiment_tracker|feature_store|image_builder|log_store|model_deployer|orchestrator|"
+    r"step_operator|model_registry|deployer|sandbox)[.:].+"
+)
+_DROPPED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -121,9 +133,21 @@ def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettin
                     "{'image': ...}}.",
                     stacklevel=4,
                 )
+        elif _COMPONENTS.fullmatch(key):
+            if key not in _DROPPED:
+                _DROPPED.add(key)
+                warnings.warn(
+                    f"Not including stack component settings with key {key!r} (of {owner}): "
+                    "dagwell has no such stack component, as ZenML drops settings for one "
+                    "that is not in the active stack. Its orchestrator's settings are "
+                    "'kubernetes' (or 'orchestrator.kubernetes') and 'resources'.",
+                    stacklevel=4,
+                )
         else:
             raise DefinitionError(
-                f"Unknown settings key {key!r} for {owner}; known keys: {', '.join(SETTINGS_KEYS)}."
+                f"Unknown settings key {key!r} for {owner}; known keys: {', '.join(SETTINGS_KEYS)}"
+                ", or a ZenML stack component's ('step_operator.<flavor>', ...), which is "
+                "dropped."
             )
     return StepSettings(resources, pod)
 
