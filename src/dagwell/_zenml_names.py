@@ -4,6 +4,7 @@ ZenML names dagwell does not have (naming the feature and what to use instead)."
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 #: ZenML names dagwell does not have, with what to do instead.
@@ -59,6 +60,15 @@ def lookup(module: str, where: dict[str, str], name: str) -> Any:
         return getattr(importlib.import_module(target), name)
     if name.startswith("_"):
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    submodule = f"{module}.{name}"
+    if submodule.removeprefix("dagwell.") in MISSING_MODULES:
+        raise missing_module(submodule)
+    try:
+        found = importlib.util.find_spec(submodule)
+    except ModuleNotFoundError:  # (a ZenML module dagwell lacks: said below, by name)
+        found = None
+    if found is not None:  # ``from dagwell.x import submodule``
+        return importlib.import_module(submodule)
     if name in MISSING:
         raise ZenMLNameMissing(
             f"{name!r} is a ZenML name that dagwell does not have ({module}): {MISSING[name]}."
@@ -72,7 +82,6 @@ def lookup(module: str, where: dict[str, str], name: str) -> Any:
 #: ZenML modules (below ``dagwell.``, as an import rename makes them) with no mirror here.
 MISSING_MODULES = {
     "utils.docker_utils": "dagwell builds no images",
-    "utils.io_utils": "use pathlib/shutil, or dagwell.io.fileio for the artifact store",
     "utils.yaml_utils": "use yaml.safe_load / yaml.safe_dump (PyYAML)",
     "utils.source_utils": "dagwell finds steps by their module and name itself",
     "constants": "dagwell has no ZenML constants; its settings are keyword arguments",
