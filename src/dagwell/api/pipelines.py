@@ -2,8 +2,10 @@
 
 Calling a Pipeline traces its function into a plan and runs it to the end, blocking,
 returning the recorded :class:`~dagwell.client.PipelineRun` (or raising RunFailedError).
-Inside an attempt process (``DAGWELL_ATTEMPT`` set) a pipeline call does nothing, so a
-script that calls its pipeline at import time can still be imported by a worker.
+Inside an attempt process (``DAGWELL_ATTEMPT`` set), and while dagwell loads a script
+only to find its steps (a worker, ``dagwell runs resume``/``runs stop``: see
+:func:`dagwell.runtimes.locator.looking_up`), a pipeline call does nothing, so a script
+that calls its pipeline at import time can be loaded without starting another run.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dagwell.core.plan import Plan, shown_as_parameter
 from dagwell.core.records import PipelineName, PipelineRun, RunFailedError
 from dagwell.core.schedule import Schedule
 from dagwell.core.units import check_seconds
+from dagwell.runtimes.locator import looking_up
 
 if TYPE_CHECKING:
     from dagwell.api.pipeline_config import Configuration
@@ -402,6 +405,9 @@ class Pipeline:
         deferred = _DEFERRED.get()
         if deferred is not None:
             deferred.append((self, args, kwargs))
+            return None
+        if looking_up():
+            log.debug("pipeline %s called by a script loaded to find its steps: ignored", self.name)
             return None
         from dagwell.display.live import make_progress
         from dagwell.engine.runner import execute

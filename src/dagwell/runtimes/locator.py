@@ -2,8 +2,11 @@
 
 A step is found by its module and qualified name. A module that cannot be imported by
 name (a script run as ``__main__``, a file given to ``dagwell run``) is loaded from its
-file under a private name; the pipeline call inside it is then inert, because attempt
-processes set ``DAGWELL_ATTEMPT`` (see :mod:`dagwell.api.pipelines`).
+file under a private name. Any module loaded here to find something in it (by a worker,
+or by ``dagwell runs resume``/``runs stop`` rebuilding a run) is only being looked into: a
+pipeline call at its top level must not start a run, so while it loads,
+:func:`looking_up` is true in this thread and :mod:`dagwell.api.pipelines` makes pipeline
+calls inert (attempt processes also set ``DAGWELL_ATTEMPT``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
@@ -18,10 +24,26 @@ from dagwell.core.errors import ConfigError
 from dagwell.core.plan import Locator
 
 _FILE_MODULES: dict[str, ModuleType] = {}
+_LOOKING_UP: ContextVar[bool] = ContextVar("dagwell_looking_up", default=False)
+
+
+def looking_up() -> bool:
+    """Whether this thread is loading a module only to find a step or pipeline in it."""
+    return _LOOKING_UP.get()
+
+
+@contextmanager
+def _looking_up() -> Iterator[None]:
+    token = _LOOKING_UP.set(True)
+    try:
+        yield
+    finally:
+        _LOOKING_UP.reset(token)
 
 
 def load_file_module(path: str, name: str | None = None) -> ModuleType:
-    """Import a Python file under a private module name (once per process)."""
+    """Import a Python file under a private module name (once per process); pipeline
+    calls at its top level do not run (see :func:`looking_up`)."""
     if path in _FILE_MODULES:
         return _FILE_MODULES[path]
     module_name = name or f"__dagwell_file_{len(_FILE_MODULES)}__"
@@ -32,7 +54,8 @@ def load_file_module(path: str, name: str | None = None) -> ModuleType:
     sys.modules[module_name] = module
     _FILE_MODULES[path] = module
     try:
-        spec.loader.exec_module(module)
+        with _looking_up():
+            spec.loader.exec_module(module)
     except BaseException:
         del sys.modules[module_name]
         del _FILE_MODULES[path]
@@ -46,7 +69,8 @@ def _module_for(locator: Locator) -> ModuleType:
     importable = locator.module != "__main__" and not locator.module.startswith("__dagwell_file")
     if importable:
         try:
-            return importlib.import_module(locator.module)
+            with _looking_up():
+                return importlib.import_module(locator.module)
         except ImportError:
             if not locator.file:
                 raise
