@@ -86,3 +86,14 @@ def test_stopped_by_dagwell_and_watchdog():
         exit_code=None, signal=9, watchdog_kill=OomScope.OWN_LIMIT, own_limit=10 * MB, manifest=None
     )
     assert f.kind is FailureKind.OOM_KILLED and "watchdog" in f.message
+
+
+def test_an_attempt_that_exited_cleanly_before_a_stop_reached_it_succeeded():
+    # its orchestrator learnt of the exit only after a stop request (it was frozen)
+    assert ev(stop_reason=FailureKind.CANCELLED) is None
+    assert ev(stop_reason=FailureKind.TIMEOUT) is None
+    assert ev(stop_reason=FailureKind.CANCELLED, manifest=None).kind is FailureKind.CANCELLED
+    killed = ev(exit_code=None, signal=9, stop_reason=FailureKind.CANCELLED)
+    assert killed.kind is FailureKind.CANCELLED
+    oom = ev(stop_reason=FailureKind.CANCELLED, oom_kills=1, own_limit_hit=True, own_limit=MB)
+    assert oom.kind is FailureKind.CANCELLED  # not trusted: what dagwell did is what counts

@@ -64,6 +64,9 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
     """None when the attempt succeeded; otherwise the failure, with its evidence."""
     code, sig = ev.exit_code, ev.signal
     peak = format_bytes(ev.peak_memory)
+    clean = code == 0 and ev.manifest is not None and ev.manifest.ok
+    if clean and not ev.oom_kills and ev.watchdog_kill is None:
+        return None  # it had exited with its outputs before a stop (or timeout) reached it
     if ev.stop_reason is not None:
         return Failure(ev.stop_reason, "stopped by dagwell", code, sig)
     if ev.oom_kills > 0 or ev.watchdog_kill is not None:
@@ -100,8 +103,6 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
             retryable=scope is not OomScope.STEP_EXCEEDS_NODE,
         )
     manifest = ev.manifest
-    if code == 0 and manifest is not None and manifest.ok:
-        return None
     if manifest is not None and not manifest.ok:
         kind = FailureKind(manifest.error_kind or FailureKind.USER_ERROR)
         return Failure(
