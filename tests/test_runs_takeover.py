@@ -1,7 +1,9 @@
 """`dagwell runs stop` and `runs resume` when the run's orchestrator cannot act.
 
 A script that calls its pipeline at top level is loaded again to find its steps: that
-load must not start a second run.
+load must not start a second run. An orchestrator that is frozen (SIGSTOP, Ctrl-Z; or
+hung, its heartbeat silent although it lives) is killed and its run finished truthfully:
+a step whose attempt exited 0 with its outputs during the freeze is completed.
 """
 
 import json
@@ -9,10 +11,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
+from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.runtimes.locator import load_file_module
+from dagwell.store.ownership import ORPHAN_AFTER, is_orphaned, owner_tag
 from helpers import latest_run, pid_alive, start_orchestrator, wait_for
 
 TOP_LEVEL = """
@@ -33,6 +38,27 @@ def toplevel():
     slow()
 
 toplevel()  # no `if __name__ == "__main__"`: loading this file calls the pipeline
+"""
+
+FREEZABLE = """
+import time
+from dagwell import pipeline, step
+
+@step(enable_cache=False)
+def w() -> int:
+    time.sleep(1.0)
+    return 1
+
+@step(enable_cache=False)
+def x(value: int) -> int:
+    return value + 1
+
+@pipeline(name="freezable", enable_cache=False)
+def freezable():
+    x(w())
+
+if __name__ == "__main__":
+    freezable()
 """
 
 
@@ -99,3 +125,86 @@ def test_looking_up_ends_with_the_load_even_a_failing_one(tmp_path):
     with pytest.raises(RuntimeError, match="broken at import"):
         load_file_module(str(broken))
     assert looking_up() is False
+
+
+def freeze_after_w(home, tmp_path):
+    """An orchestrator frozen (SIGSTOP) while w runs; returned once w has exited 0."""
+    proc = start_orchestrator(home, tmp_path, FREEZABLE)
+    run, pid = running_attempt_pid(home, "w")
+    proc.send_signal(signal.SIGSTOP)
+    wait_for(lambda: not pid_alive(pid), 30, "w to exit during the freeze")
+    return proc, run
+
+
+def test_runs_stop_kills_a_stopped_orchestrator_and_keeps_what_completed(home, tmp_path):
+    proc, run = freeze_after_w(home, tmp_path)
+    try:
+        started = time.monotonic()
+        out = dagwell_cli(home, "runs", "stop", run.id)
+        took = time.monotonic() - started
+        assert out.returncode == 0, out.stderr
+        assert f"orchestrator (pid {proc.pid}) was stopped" in out.stderr
+        assert "killed" in out.stderr and "stopped:" in out.stdout
+        assert took < 20, f"runs stop took {took:.1f}s"
+        proc.wait(10)
+        assert proc.returncode == -signal.SIGKILL
+        final = latest_run(home)
+        assert final.status is RunStatus.CANCELLED and not final.orphaned
+        w = final.steps["w"]
+        assert w.status is StepStatus.COMPLETED  # it exited 0 with its output while frozen
+        assert [a.status.value for a in w.attempts] == ["completed"]
+        assert final.steps["x"].status is StepStatus.SKIPPED
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_runs_resume_takes_over_from_a_stopped_orchestrator(home, tmp_path):
+    proc, run = freeze_after_w(home, tmp_path)
+    try:
+        out = dagwell_cli(home, "runs", "resume", run.id, "--json")
+        assert out.returncode == 0, out.stderr
+        assert f"orchestrator (pid {proc.pid}) was stopped" in out.stderr
+        assert json.loads(out.stdout)["status"] == "completed"
+        proc.wait(10)
+        final = latest_run(home)
+        assert [a.status.value for a in final.steps["w"].attempts] == ["completed"]  # reused
+        assert final.steps["x"].output.load() == 2
+        assert len(all_runs(home)) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def _row(owner, heartbeat_at, orchestrator=None):
+    return {
+        "status": "running",
+        "owner": owner,
+        "heartbeat_at": heartbeat_at,
+        "orchestrator": orchestrator or {"kind": "local"},
+    }
+
+
+def test_a_live_orchestrator_with_a_silent_heartbeat_is_frozen_unless_it_runs_steps_inline():
+    from dagwell.engine.frozen_owner import frozen_owner
+
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        owner = owner_tag().replace(f":{os.getpid()}:", f":{sleeper.pid}:")
+        now = time.time()
+        assert frozen_owner(_row(owner, now - 2)) is None  # beating: it acts on a stop itself
+        hung = frozen_owner(_row(owner, now - ORPHAN_AFTER - 5))
+        assert hung is not None and hung.pid == sleeper.pid and "silent" in hung.why
+        inline = {"kind": "local", "isolation": "inprocess"}  # a step blocks its heartbeat
+        assert frozen_owner(_row(owner, now - ORPHAN_AFTER - 5, inline)) is None
+        os.kill(sleeper.pid, signal.SIGSTOP)
+        wait_for(lambda: frozen_owner(_row(owner, now, inline)), 5, "the stopped state")
+        assert not is_orphaned("running", now - ORPHAN_AFTER - 5, owner)  # frozen, not gone
+        sleeper.kill()  # a zombie (not reaped yet) is gone: orphaned, and no longer frozen
+        wait_for(lambda: is_orphaned("running", now, owner), 5, "the kill")
+        assert frozen_owner(_row(owner, now, inline)) is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()

@@ -8,7 +8,7 @@ through the engine; nothing here writes a status.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -141,18 +141,28 @@ class Client(ZenMLClientMixin):
             run.pipeline.view = PipelineView(str(run.pipeline), self)
         return run
 
-    def stop_run(self, run_id: str) -> PipelineRun:
-        """Ask a run to stop; an orphaned run is stopped here and now (see runner.stop_run)."""
+    def stop_run(self, run_id: str, *, notify: Callable[[str], None] | None = None) -> PipelineRun:
+        """Ask a run to stop; an orphaned run is stopped here and now, and a frozen
+        orchestrator is killed first, which ``notify`` is told (see engine.resume)."""
         from dagwell.engine.resume import stop_run
 
-        return stop_run(self.store(), self.home, run_id)
+        return stop_run(self.store(), self.home, run_id, notify=notify)
 
-    def resume_run(self, run_id: str, *, progress: bool | None = None) -> PipelineRun:
-        """Continue an orphaned run in this process until it ends (``dagwell runs resume``)."""
+    def resume_run(
+        self,
+        run_id: str,
+        *,
+        progress: bool | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> PipelineRun:
+        """Continue an orphaned run in this process until it ends (``dagwell runs resume``);
+        a frozen orchestrator is killed first, which ``notify`` is told."""
         from dagwell.display.live import make_progress
         from dagwell.engine.resume import resume_run
 
-        return resume_run(self.store(), self.home, run_id, progress=make_progress(progress))
+        return resume_run(
+            self.store(), self.home, run_id, progress=make_progress(progress), notify=notify
+        )
 
     def _loader(self, row: Mapping[str, Any] | None = None) -> ArtifactLoader:
         """Loads from the run's own artifact store (``artifact_store=`` of its

@@ -301,12 +301,14 @@ def runs_watch(run_ref: str, interval: float) -> None:
 @click.argument("run_ref", metavar="RUN")
 @click.option("--json", "as_json", is_flag=True)
 def runs_stop(run_ref: str, as_json: bool) -> None:
-    """Stop a running (or orphaned) run: running attempts are killed, the rest skipped."""
+    """Stop a running (or orphaned) run: running attempts are killed, the rest skipped.
+    An orchestrator that is frozen (stopped, or hung with a silent heartbeat) is killed
+    and the run is stopped here."""
     from dagwell.display.report import run_json
 
     client = _client()
     before = client.get_run(run_ref)
-    after = client.stop_run(before.id)
+    after = client.stop_run(before.id, notify=_notice)
     if as_json:
         click.echo(json.dumps(run_json(after, with_steps=False), indent=2))
     elif before.status.value != "running":
@@ -321,8 +323,14 @@ def runs_stop(run_ref: str, as_json: bool) -> None:
 @click.argument("run_ref", metavar="RUN")
 @click.option("--json", "as_json", is_flag=True)
 def runs_resume(run_ref: str, as_json: bool) -> None:
-    """Continue an orphaned run: completed steps are reused, lost attempts retried."""
-    sys.exit(_show_finished(lambda: _client().resume_run(run_ref), as_json))
+    """Continue an orphaned run: completed steps are reused, lost attempts retried. An
+    orchestrator that is frozen (stopped, or hung with a silent heartbeat) is killed first."""
+    sys.exit(_show_finished(lambda: _client().resume_run(run_ref, notify=_notice), as_json))
+
+
+def _notice(message: str) -> None:
+    """Something a command did beyond what was asked (on stderr: --json stays parseable)."""
+    click.echo(f"note: {message}", err=True)
 
 
 @cli.command("ui")

@@ -1,10 +1,12 @@
 """Taking over a run whose orchestrator died: resume it, or stop it for good.
 
-The new orchestrator claims the run in the store (so two people cannot both resume it),
-rebuilds the scheduler from the record, reuses completed steps' outputs, asks the runtime
-to recover each attempt that was running (a pod still running is adopted; a local process
-that outlived its parent is killed and retried as ``lost``, from the infrastructure
-budget), and continues, or stops everything and records the end.
+An orchestrator that is alive but frozen (stopped, or hung with a silent heartbeat) is
+killed first (see :mod:`.frozen_owner`). The new orchestrator claims the run in the store
+(so two people cannot both resume it), rebuilds the scheduler from the record, reuses
+completed steps' outputs, asks the runtime to recover each attempt that was running (a
+pod still running is adopted; a local process that outlived its parent is killed and
+retried as ``lost``, from the infrastructure budget), and continues, or stops everything
+and records the end.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dagwell.core.plan import Plan
 from dagwell.core.progress import NullProgress, Progress
 from dagwell.core.records import PipelineRun
 from dagwell.core.statuses import RunStatus
+from dagwell.engine.frozen_owner import end_frozen_owner, frozen_owner
 from dagwell.engine.loop import Engine, EngineOptions
 from dagwell.engine.orchestrators import from_description
 from dagwell.engine.outcome import finished_run
@@ -120,12 +123,34 @@ def take_over(
     return engine, running
 
 
+def end_if_frozen(store: Store, run_id: str, notify: Callable[[str], None] | None) -> None:
+    """Kill the run's orchestrator if it is frozen (see :mod:`.frozen_owner`), so that the
+    run counts as orphaned; say so through ``notify``."""
+    frozen = frozen_owner(store.run_row(run_id))
+    if frozen is None:
+        return
+    end_frozen_owner(frozen, run_id)
+    if notify is not None:
+        notify(
+            f"Run {run_id}'s orchestrator (pid {frozen.pid}) was {frozen.why}, so it could "
+            "not act on the run: it was killed (SIGKILL) and the run is taken over here."
+        )
+
+
 def resume_run(
-    store: Store, home: Home, run_ref: str, *, progress: Progress | None = None
+    store: Store,
+    home: Home,
+    run_ref: str,
+    *,
+    progress: Progress | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> PipelineRun:
-    """Continue an orphaned run in this process until it ends."""
+    """Continue an orphaned run (or one whose orchestrator is frozen, which is killed
+    first) in this process until it ends."""
+    run_id = store.resolve_run_id(run_ref)
+    end_if_frozen(store, run_id, notify)
     with stop_on_signals():
-        engine, running = take_over(store, home, run_ref, progress or NullProgress())
+        engine, running = take_over(store, home, run_id, progress or NullProgress())
         try:
             engine.recover(running)
         except BaseException:
@@ -141,15 +166,21 @@ def stop_orphan(store: Store, home: Home, run_ref: str) -> None:
     engine.recover_and_stop(running, "stopped by `dagwell runs stop` after its orchestrator died")
 
 
-def stop_run(store: Store, home: Home, run_ref: str) -> PipelineRun:
+def stop_run(
+    store: Store, home: Home, run_ref: str, *, notify: Callable[[str], None] | None = None
+) -> PipelineRun:
     """Stop a run. A live orchestrator is asked through the store and does the killing;
-    a run whose orchestrator is gone is stopped here (see :func:`stop_orphan`).
+    a frozen one is killed (said through ``notify``), and a run whose orchestrator is gone
+    is stopped here (see :func:`stop_orphan`).
     """
     run_id = store.resolve_run_id(run_ref)
     run = read_run(store, run_id)
     if run.status is not RunStatus.RUNNING:
         return run
     store.request_stop(run_id)
+    if not run.orphaned:
+        end_if_frozen(store, run_id, notify)
+        run = read_run(store, run_id)
     if run.orphaned:
         stop_orphan(store, home, run_id)
     return read_run(store, run_id)

@@ -15,14 +15,26 @@ from dagwell.core.statuses import RunStatus
 ORPHAN_AFTER = 30.0  # seconds without a heartbeat before a running run counts as orphaned
 
 
+def process_state(pid: int) -> str | None:
+    """The kernel's one-letter state of process ``pid`` (``R``, ``S``, ``T`` stopped, ``Z``
+    zombie, ...); None when there is no such process or no ``/proc`` to ask."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat.rpartition(")")[2].split()[0]  # after the command name, which may hold ")"
+
+
 def _pid_alive(pid: int) -> bool:
+    """A zombie (killed, not yet reaped by its parent) is dead: it runs nothing."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return process_state(pid) != "Z"
 
 
 def boot_id() -> str:
@@ -48,9 +60,18 @@ def is_orphaned(
     if status != RunStatus.RUNNING.value:
         return False
     now = time.time() if now is None else now
-    if owner:
-        host, _, rest = owner.partition(":")
-        pid_text, _, boot = rest.partition(":")
-        if host == socket.gethostname() and boot == boot_id() and pid_text.isdigit():
-            return not _pid_alive(int(pid_text))
+    pid = local_pid(owner)
+    if pid is not None:
+        return not _pid_alive(pid)
     return heartbeat_at is None or now - heartbeat_at > after
+
+
+def local_pid(owner: str | None) -> int | None:
+    """The pid of ``owner`` when it is a process on this host since its last boot."""
+    if not owner:
+        return None
+    host, _, rest = owner.partition(":")
+    pid_text, _, boot = rest.partition(":")
+    if host == socket.gethostname() and boot == boot_id() and pid_text.isdigit():
+        return int(pid_text)
+    return None
