@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from dagwell import Client
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.runtimes.locator import load_file_module
 from dagwell.store.ownership import ORPHAN_AFTER, is_orphaned, owner_tag
@@ -172,6 +173,24 @@ def test_runs_resume_takes_over_from_a_stopped_orchestrator(home, tmp_path):
         assert [a.status.value for a in final.steps["w"].attempts] == ["completed"]  # reused
         assert final.steps["x"].output.load() == 2
         assert len(all_runs(home)) == 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_an_orchestrator_continued_after_a_stop_request_keeps_what_completed(home, tmp_path):
+    proc, run = freeze_after_w(home, tmp_path)
+    try:
+        client = Client(home)
+        client.store().request_stop(run.id)  # what `runs stop` records for a live owner
+        client.close()
+        proc.send_signal(signal.SIGCONT)  # it learns of w's exit only after the request
+        proc.wait(60)
+        final = latest_run(home)
+        assert final.status is RunStatus.CANCELLED
+        assert final.steps["w"].status is StepStatus.COMPLETED
+        assert final.steps["x"].status is StepStatus.SKIPPED
     finally:
         if proc.poll() is None:
             proc.kill()
