@@ -1209,3 +1209,69 @@ def test_a_blank_message_and_the_retry_note_read_as_sentences():
     assert _then("  ", "No retry left.") == "No retry left."
     assert _then(" E: bad ", "") == "E: bad"
     assert _then("E: bad", "No retry left.") == "E: bad. No retry left."
+
+
+@step(enable_cache=False)
+def _closes_stderr_then_raises() -> int:
+    import sys
+
+    sys.stderr.close()  # e.g. a library that closes the stream it was given
+    raise ValueError("bad input 42")
+
+
+def test_a_step_that_closed_its_stderr_keeps_its_own_error(home):
+    """Before: printing the traceback on the closed stream raised, the manifest was never
+    written, and the step was 'exited with code 70 ... (os._exit or a crash in native
+    code)' instead of its ValueError."""
+
+    @pipeline(enable_cache=False)
+    def closing() -> None:
+        _closes_stderr_then_raises()
+
+    run = outcome(closing)
+    (attempt,) = run.steps["_closes_stderr_then_raises"].attempts
+    assert attempt.failure is not None and attempt.failure.kind is FailureKind.USER_ERROR
+    assert "ValueError: bad input 42" in attempt.failure.message
+
+
+@step(enable_cache=False)
+def _too_big_for_the_disk() -> bytes:
+    return b"x" * (30 * 2**20)
+
+
+def test_an_output_too_big_for_the_stores_disk_is_the_disks_failure_not_the_steps(tmp_path):
+    """Before: the step's own error (user_error, "OSError: [Errno 28]", advice to raise
+    max_retries), unlike the same full disk met by the manifest, which names the disk."""
+    import os
+    import subprocess
+    import sys
+
+    with _small_tmpfs(tmp_path / "small", "20m") as small:
+        script = tmp_path / "big.py"
+        script.write_text(
+            f"import sys\nsys.path.insert(0, {os.path.dirname(__file__)!r})\n"
+            "from test_hostile import _too_big_for_the_disk\n"
+            "from dagwell import pipeline\n"
+            "@pipeline(enable_cache=False, infra_retries=1)\n"
+            "def p():\n"
+            "    _too_big_for_the_disk()\n"
+            "try:\n    p()\nexcept Exception as e:\n    print('ended', type(e).__name__)\n"
+        )
+        env = {**os.environ, "DAGWELL_HOME": str(small / "home"), "DAGWELL_PROGRESS": "0"}
+        done = subprocess.run(
+            [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+        )
+        out = done.stdout + done.stderr
+        assert "ended RunFailedError" in out, out
+        from dagwell import Client
+
+        client = Client(small / "home")
+        try:
+            run = client.get_run("latest")
+        finally:
+            client.close()
+    attempts = run.steps["_too_big_for_the_disk"].attempts
+    assert len(attempts) == 2  # (the infrastructure budget, not max_retries)
+    for attempt in attempts:
+        assert attempt.failure is not None and attempt.failure.kind is FailureKind.LOST
+        assert "is full" in attempt.failure.message, attempt.failure.message

@@ -62,6 +62,13 @@ EXIT_NO_SPACE = 74
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
+def _print_traceback() -> None:
+    """The exception being handled, on stderr for the attempt's log; a step that closed or
+    broke its stderr must not lose its result (the manifest is written after this)."""
+    with contextlib.suppress(Exception):
+        traceback.print_exc()
+
+
 def _disk_full(error: BaseException | None) -> bool:
     """Whether ``error``, or one it was raised while handling, is a full disk or quota."""
     seen = 0
@@ -136,11 +143,10 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
     try:
         with scratch.scope():  # the folders its loaded inputs live in go when it ends
             return _run_attempt(spec, func)
-    except OSError as error:
+    except Exception as error:  # (an OSError, or the store's error raised from one)
         if not _disk_full(error):
             raise
-        with contextlib.suppress(BaseException):
-            traceback.print_exc()
+        _print_traceback()
         return EXIT_NO_SPACE
 
 
@@ -218,7 +224,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
 
                 result = asyncio.run(result)
     except BaseException as error:  # SystemExit and KeyboardInterrupt end the step too
-        traceback.print_exc()
+        _print_traceback()
         store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
         return EXIT_STEP_ERROR
     try:
@@ -240,11 +246,14 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         if needs_publishing(info, refs):
             publish_outputs(store, info, refs, datetime.now())
     except Exception as error:
-        traceback.print_exc()
+        if _disk_full(error):  # the store's disk, not the step: as a full one for the manifest
+            raise
+        _print_traceback()
         store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
         return EXIT_STEP_ERROR
     for note in warnings:
-        print(f"dagwell warning: {note}", file=sys.stderr)
+        with contextlib.suppress(Exception):
+            print(f"dagwell warning: {note}", file=sys.stderr)
     store.write_manifest(
         spec.manifest_key,
         ResultManifest(
