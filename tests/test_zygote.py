@@ -397,3 +397,53 @@ def test_a_warm_childs_end_reads_no_proc_status(home, cgroups, monkeypatch):
     steps = run.steps
     assert steps["big_then_pid"].attempts[0].peak_memory >= 50 * 10**6  # from the done line
     assert steps["process_still_there"].status.value == "completed"
+
+
+def _start_a_lingering_helper(*_: object) -> None:
+    import multiprocessing
+    import time
+
+    multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,)).start()
+
+
+def test_a_process_a_hook_forks_does_not_hold_the_runs_end(home):
+    """A hook starting a helper process that outlives it (a lingering notifier). Before:
+    the helper inherited the zygote's request pipe, so the zygote never saw EOF and the
+    pipeline call waited the helper's 60 s, far past hook_timeout=2."""
+    import time
+
+    from dagwell import pipeline, step
+
+    @step(enable_cache=False)
+    def quick() -> int:
+        return 1
+
+    @step(enable_cache=False)
+    def later(value: int) -> int:
+        time.sleep(1.5)  # the hook's helper is running well before the run ends
+        return value
+
+    @pipeline(enable_cache=False, hook_timeout=2)
+    def notified() -> None:
+        later(quick.with_options(on_success=_start_a_lingering_helper)())
+
+    started = time.monotonic()
+    assert notified().status is RunStatus.COMPLETED
+    assert time.monotonic() - started < 15
+
+
+def test_closing_a_zygote_that_cannot_exit_is_bounded():
+    """Before: close() waited for the zygote's exit without a bound (a zygote kept from EOF
+    by a process forked in native code, or stopped, held the run's end for ever)."""
+    import signal
+    import time
+
+    from dagwell.runtimes.zygote import Zygote
+
+    zygote = Zygote.start({})
+    os.kill(zygote.pid, signal.SIGSTOP)
+    started = time.monotonic()
+    zygote.close(timeout=1.0)
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):  # killed and reaped
+        os.waitpid(zygote.pid, os.WNOHANG)
