@@ -8,7 +8,10 @@ them to the caller. dagwell does the same: a folder made inside :func:`scope` is
 removed when the scope ends (the attempt's own end), one made outside stays, or, for a
 materializer's unpacked copy (which in ZenML is the artifact store itself, never deleted),
 is removed when the process exits. A folder is never removed while the value that needs
-it can still be used, and no attempt leaves one behind in /tmp.
+it can still be used, and no attempt leaves one behind in /tmp: one killed before its
+scope ended (timeout, OOM kill, a stopped run) made its folders in its own TMPDIR, which
+the local runtime removes when the attempt has ended (see
+:mod:`dagwell.runtimes.attempt_scratch`; a pod's goes with the pod).
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ open file to the materializer, so a value is loaded into its final buffer once (
 array costs its own size, not two or three copies). Attempt manifests live under
 ``attempts/`` and are written the same way; blobs (attempt logs, see
 :mod:`dagwell.artifact_store.attempt_logs`) are whole objects under any key, each written
-in one atomic step (a rename here, one PUT on an object store).
+in one atomic step (a rename here, one PUT on an object store). The temp files of an
+attempt killed mid-write are named after it, and the local runtime removes them once it
+has ended (see ``WRITER_ENV``).
 
 The default is a local directory; an fsspec URL (``s3://``, ``gs://``, ...) selects a
 remote store for Kubernetes pods, which is what :func:`open_artifact_store` decides.
@@ -259,6 +261,14 @@ def _serialize_to(
     raise AssertionError("cloudpickle takes every value")  # pragma: no cover
 
 
+#: Set in an attempt's environment (see :mod:`dagwell.runtimes.attempt_scratch`): the
+#: local store starts its temporary files' names with it, so that the partial files of an
+#: attempt killed mid-write (timeout, OOM kill, a stopped run) are found and removed once
+#: the attempt has ended, and never those of another writer.
+WRITER_ENV = "DAGWELL_WRITER"
+_WRITER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.~\-]{0,199}$")
+
+
 class LocalArtifactStore:
     """Artifacts in a local (or shared, mounted) directory."""
 
@@ -266,11 +276,33 @@ class LocalArtifactStore:
         self.root = Path(root)
         self.url = str(self.root)
         self._serial = 0
+        writer = os.environ.get(WRITER_ENV, "")
+        self._writer = writer if _WRITER.match(writer) else ""
 
     def _temp_name(self, prefix: str) -> str:
-        """Unique without randomness: this process's pid and a counter (cheap in a child)."""
+        """Unique without randomness: this process's pid and a counter (cheap in a child),
+        after the attempt's writer name if it runs in one."""
         self._serial += 1
-        return str(self.root / "tmp" / f"{prefix}{os.getpid()}-{self._serial}")
+        name = f"{self._writer}{prefix}{os.getpid()}-{self._serial}"
+        return str(self.root / "tmp" / name)
+
+    def discard_temp(self, writer: str) -> int:
+        """Remove the temporary files whose names start with ``writer`` (a name given in
+        ``WRITER_ENV``, or the start common to a run's): only call it once those writers
+        have ended, since a live writer renames its files. Returns how many were removed."""
+        if not _WRITER.match(writer):
+            raise ValueError(f"{writer!r} is not a writer name")
+        try:
+            names = os.listdir(self.root / "tmp")
+        except FileNotFoundError:
+            return 0
+        removed = 0
+        for name in names:
+            if name.startswith(writer):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.root / "tmp" / name)
+                    removed += 1
+        return removed
 
     def _create_temp(self, prefix: str) -> tuple[int, str]:
         name = self._temp_name(prefix)

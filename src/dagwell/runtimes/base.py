@@ -42,6 +42,7 @@ class AttemptSpec:
     pod: dict[str, Any] | None = None
     log_path: str | None = None  # the orchestrator's copy of the attempt's output
     context: dict[str, Any] | None = None  # for get_step_context(): run name, model, ...
+    scratch: str | None = None  # its TMPDIR, removed when it ends (see attempt_scratch)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,7 @@ class AttemptSpec:
             "pod": self.pod,
             "log_path": self.log_path,
             "context": self.context,
+            "scratch": self.scratch,
         }
 
     @classmethod
@@ -84,6 +86,7 @@ class AttemptSpec:
             pod=data.get("pod"),
             log_path=data.get("log_path"),
             context=data.get("context"),
+            scratch=data.get("scratch"),
         )
 
 

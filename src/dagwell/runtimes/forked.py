@@ -21,6 +21,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -76,6 +77,8 @@ def _run(spec: AttemptSpec, func: Callable[..., Any] | None, prepared: bool) -> 
     os.dup2(log_fd, 2)
     os.close(log_fd)
     os.environ.update(attempt_env(spec))
+    if spec.scratch is not None:  # (TMPDIR may have been read, and kept, before the fork)
+        tempfile.tempdir = spec.scratch
     if not prepared:  # the zygote prepared its streams and logging once for all
         prepare_process()
     return run_attempt(spec, func)

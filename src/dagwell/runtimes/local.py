@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.memory import attempt_peak
 from dagwell.core.names import safe_key
+from dagwell.runtimes.attempt_scratch import AttemptLeftovers
 from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
@@ -111,6 +112,7 @@ class LocalRuntime:
         self.sampler = MemorySampler(self.observed_memory)
         self.zygote: Zygote | None = None
         self.housekeeping = Housekeeping()  # cgroup mkdir/rmdir off the loop
+        self.leftovers = AttemptLeftovers(run_id)  # attempts' TMPDIRs and partial writes
         self.warm: deque[tuple[int, V1Attempt]] = deque()  # warm children: slot, spare cgroup
         self._warm_lock = threading.Lock()
         self._warm_coming = 0  # asked of the housekeeping thread, not yet in self.warm
@@ -148,6 +150,7 @@ class LocalRuntime:
 
     # -- launch -----------------------------------------------------------------------------
     def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
+        spec = replace(spec, scratch=self.leftovers.folder(spec))
         group: AttemptGroup | None = None
         slot: int | None = None
         node = self._node_group()
@@ -180,6 +183,7 @@ class LocalRuntime:
         except BaseException:
             if group is not None:
                 group.remove()
+            self.leftovers.ended(spec, succeeded=False)
             raise
         key = (spec.step_id, spec.attempt)
         self.running[key] = _Running(spec, pid, pidfd, group, time.time(), done=done)
@@ -449,6 +453,7 @@ class LocalRuntime:
                     log_exception=None if manifest else last_exception(item.spec.log_path),
                 )
             )
+        self.leftovers.ended(item.spec, succeeded=failure is None)
         oom = failure is not None and failure.kind is FailureKind.OOM_KILLED
         series = self.sampler.pop(key, ended if oom else None)
         return AttemptExited(
@@ -535,7 +540,9 @@ class LocalRuntime:
         manifest = None
         with contextlib.suppress(Exception):
             manifest = open_artifact_store(spec.artifact_store).read_manifest(spec.manifest_key)
-        return recovered_exit(spec, manifest, evidence, still_running, self.info.node_memory)
+        ended = recovered_exit(spec, manifest, evidence, still_running, self.info.node_memory)
+        self.leftovers.ended(spec, succeeded=ended is not None and ended.failure is None)
+        return ended
 
     def sweep(self, recorded: Collection[tuple[str, int]]) -> int:
         """Kill and remove attempt cgroups of this run that no record knows about.
@@ -581,3 +588,4 @@ class LocalRuntime:
         self.spent.clear()
         if self.node is not None:
             self.node.remove()
+        self.leftovers.close()

@@ -34,7 +34,7 @@ from dagwell.artifact_store.registry import (
     needs_publishing,
     publish_outputs,
 )
-from dagwell.artifact_store.store import open_artifact_store
+from dagwell.artifact_store.store import WRITER_ENV, open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
 from dagwell.core.failures import FailureKind
@@ -52,6 +52,7 @@ from dagwell.core.step_types import (
     coerce_arguments,
     output_types,
 )
+from dagwell.runtimes.attempt_scratch import writer_name
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.parent_death import die_with_parent
 
@@ -84,13 +85,19 @@ PARENT_ENV = "DAGWELL_PARENT_PID"  # a spawned worker dies with the orchestrator
 
 
 def attempt_env(spec: AttemptSpec) -> dict[str, str]:
-    """What an attempt process knows about itself, for the step's own use (and logs)."""
-    return {
+    """What an attempt process knows about itself, for the step's own use (and logs), and
+    where its leftovers go: its writer name in the store and its own TMPDIR (see
+    :mod:`attempt_scratch`)."""
+    env = {
         ATTEMPT_ENV: "1",
         "DAGWELL_RUN_ID": spec.run_id,
         "DAGWELL_STEP_ID": spec.step_id,
         "DAGWELL_ATTEMPT_NUMBER": str(spec.attempt),
+        WRITER_ENV: writer_name(spec.run_id, spec.step_id, spec.attempt),
     }
+    if spec.scratch is not None:
+        env["TMPDIR"] = spec.scratch
+    return env
 
 
 def _error(

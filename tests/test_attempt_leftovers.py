@@ -1,0 +1,172 @@
+"""Nothing an attempt leaves on disk outlives it, even when it is killed mid-write.
+
+An attempt killed by its timeout while its output is being written (an OOM kill, SIGKILL
+or a stopped run do the same) runs no cleanup of its own: its partial file in the
+artifact store's ``tmp/`` and its temporary folders (a loaded ``Path`` input's copy, the
+step's own ``tempfile`` use) stayed for good. Each test runs a real pipeline with its own
+TMPDIR; the killed attempt's retry looks for what the first attempt left, and after the
+run neither the store's ``tmp/`` nor TMPDIR holds anything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dagwell.artifact_store.store import WRITER_ENV, LocalArtifactStore
+from dagwell.runtimes.attempt_scratch import SPARE_FOLDERS, run_writer, writer_name
+from helpers import run_script
+
+SCRIPT = """
+import os, sys, tempfile, threading, time
+from pathlib import Path
+
+from dagwell import LocalOrchestrator, StepRetryConfig, pipeline, step
+
+WORK = Path(os.environ["WORK"])
+SPARES = int(os.environ["SPARES"])
+STORE_TMP = Path(os.environ["DAGWELL_HOME"], "artifacts", "tmp")
+
+
+class Slow:
+    def __reduce__(self):  # an output still being written when its timeout kills it
+        time.sleep(0.03)
+        return (bytes, (b"x" * (1 << 20),))
+
+
+def note_partial_file():
+    while True:  # (says which partial file the store holds once it is well under way)
+        for f in STORE_TMP.glob("*") if STORE_TMP.exists() else ():
+            if f.stat().st_size > 10_000_000:
+                (WORK / "partial").write_text(f.name)
+                return
+        time.sleep(0.02)
+
+
+def others_left(folder, mine):  # what the other attempt folders hold, and how many
+    deadline = time.monotonic() + 1.2  # (the timeout is 2 s)
+    while True:
+        others = [p for p in folder.iterdir() if p.name != mine]
+        left = sorted(str(f.relative_to(folder)) for p in others for f in p.rglob("*"))
+        if time.monotonic() > deadline or (not left and len(others) <= SPARES):
+            return left, len(others)
+        time.sleep(0.05)
+
+
+@step
+def export() -> Path:
+    folder = WORK / "export"
+    folder.mkdir(exist_ok=True)
+    (folder / "a.txt").write_text("A")
+    return folder
+
+
+@step(timeout=2, retry=StepRetryConfig(max_retries=1), enable_cache=False)
+def big(folder: Path) -> list:
+    own = Path(tempfile.mkdtemp(prefix="own-"))
+    (own / "f").write_text("the step's own scratch")
+    if os.environ["DAGWELL_ATTEMPT_NUMBER"] == "1":
+        threading.Thread(target=note_partial_file, daemon=True).start()
+        return [Slow() for _ in range(1000)]
+    here = Path(tempfile.gettempdir())
+    return [
+        str(here.parent.parent) == os.environ["TMPDIR_OF_RUN"],
+        others_left(here.parent, here.name),  # attempt 1's folder, export's and plain's
+        sorted(p.name for p in STORE_TMP.iterdir()),  # attempt 1's partial output
+    ]
+
+
+@step(enable_cache=False)
+def plain(folder: Path) -> str:
+    tempfile.mkstemp(prefix="never-removed-")
+    return str(folder)
+
+
+@pipeline(enable_cache=False)
+def leftovers():
+    folder = export()
+    big(folder)
+    plain(folder)
+
+
+if __name__ == "__main__":
+    run = leftovers.with_options(orchestrator=LocalOrchestrator(start_method=sys.argv[1]))()
+    print("ATTEMPTS", [a.failure.kind if a.failure else None for a in run.steps["big"].attempts])
+    print("SEEN", run.steps["big"].output.load())
+"""
+
+
+@dataclass
+class Leftovers:
+    home: Path
+    tmp: Path
+    partial: str  # the name of the killed attempt's partial file, seen while it ran
+    own_folder: bool  # the retry's TMPDIR was a folder of its own in the run's
+    folders_left: list[str]  # what the other attempts' folders held when the retry ran
+    folders: int  # how many other folders it saw (the empty ones made ahead)
+    store_left: list[str]  # the files in the store's tmp/ the retry saw
+
+
+@pytest.fixture(scope="module", params=["auto", "spawn"])
+def leftovers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Leftovers:
+    base = tmp_path_factory.mktemp(f"leftovers-{request.param}")
+    script = base / "leftovers_script.py"
+    script.write_text(SCRIPT)
+    scratch_tmp, work, home = base / "tmp", base / "work", base / "home"
+    scratch_tmp.mkdir()
+    work.mkdir()
+    done = run_script(
+        [str(script), request.param],
+        home,
+        TMPDIR=str(scratch_tmp),
+        TMPDIR_OF_RUN=str(scratch_tmp),
+        SPARES=str(SPARE_FOLDERS),
+        WORK=str(work),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    assert lines["ATTEMPTS"] == "[<FailureKind.TIMEOUT: 'timeout'>, None]", lines
+    own_folder, (folders_left, folders), store_left = eval(lines["SEEN"])
+    partial = (work / "partial").read_text()
+    return Leftovers(home, scratch_tmp, partial, own_folder, folders_left, folders, store_left)
+
+
+def test_a_killed_attempts_partial_output_is_removed_when_it_ends(leftovers: Leftovers) -> None:
+    assert leftovers.store_left == [], f"the killed attempt's {leftovers.partial} outlived it"
+    assert os.listdir(leftovers.home / "artifacts" / "tmp") == []
+
+
+def test_no_temporary_folder_outlives_its_attempt(leftovers: Leftovers) -> None:
+    assert leftovers.own_folder, "the attempt's TMPDIR is not a folder of its own in the run's"
+    assert leftovers.folders_left == [], "ended attempts' temporary files outlived them"
+    assert leftovers.folders <= SPARE_FOLDERS, "ended attempts' folders outlived them"
+    assert os.listdir(leftovers.tmp) == [], "attempts left temporary files behind"
+
+
+def test_only_the_ended_writers_temp_files_are_removed(tmp_path: Path, monkeypatch) -> None:
+    """An attempt's writer name never starts another's: not another attempt's of its run
+    (``a.1`` and ``a.12``), not another run's whose id starts with its run's."""
+    root = tmp_path / "artifacts"
+    writers = {
+        "a.1": writer_name("run1", "a", 1),
+        "a.12": writer_name("run1", "a", 12),
+        "b.1": writer_name("run1", "b", 1),
+        "other run": writer_name("run1~x", "a", 1),
+        "orchestrator": "",
+    }
+    names = {}
+    for who, writer in writers.items():
+        monkeypatch.setenv(WRITER_ENV, writer)
+        fd, names[who] = LocalArtifactStore(root)._create_temp("put-")
+        os.close(fd)
+    store = LocalArtifactStore(root)
+    assert store.discard_temp(writers["a.1"]) == 1
+    assert not os.path.exists(names["a.1"])
+    assert store.discard_temp(run_writer("run1")) == 2  # a.12 and b.1
+    left = sorted(os.listdir(root / "tmp"))
+    assert left == sorted(os.path.basename(names[w]) for w in ("other run", "orchestrator"))
