@@ -11,6 +11,9 @@ run neither the store's ``tmp/`` nor TMPDIR holds anything.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import pytest
 
 from dagwell.artifact_store.store import WRITER_ENV, LocalArtifactStore
 from dagwell.runtimes.attempt_scratch import SPARE_FOLDERS, run_writer, writer_name
-from helpers import run_script
+from helpers import run_script, wait_for
 
 SCRIPT = """
 import os, sys, tempfile, threading, time
@@ -170,3 +173,68 @@ def test_only_the_ended_writers_temp_files_are_removed(tmp_path: Path, monkeypat
     assert store.discard_temp(run_writer("run1")) == 2  # a.12 and b.1
     left = sorted(os.listdir(root / "tmp"))
     assert left == sorted(os.path.basename(names[w]) for w in ("other run", "orchestrator"))
+
+
+ORPHAN = """
+import os, tempfile, time
+from pathlib import Path
+
+from dagwell import pipeline, step
+
+
+class Slow:
+    def __reduce__(self):
+        time.sleep(0.03)
+        return (bytes, (b"x" * (1 << 20),))
+
+
+@step(enable_cache=False)
+def big() -> list:
+    Path(tempfile.mkdtemp(prefix="own-"), "f").write_text("the step's own scratch")
+    return [Slow() for _ in range(1000)]
+
+
+@pipeline(enable_cache=False)
+def orphaned():
+    big()
+
+
+if __name__ == "__main__":
+    orphaned()
+"""
+
+
+def test_an_orchestrator_killed_mid_write_leaves_nothing_once_its_run_is_stopped(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "orphan_script.py"
+    script.write_text(ORPHAN)
+    scratch_tmp, home = tmp_path / "tmp", tmp_path / "home"
+    scratch_tmp.mkdir()
+    env = {**os.environ, "DAGWELL_HOME": str(home), "DAGWELL_PROGRESS": "0"}
+    env.update(TMPDIR=str(scratch_tmp))
+    env.pop("DAGWELL_STORE_URL", None)
+    env.pop("DAGWELL_ARTIFACT_STORE", None)
+    proc = subprocess.Popen([sys.executable, str(script)], env=env)
+    store_tmp = home / "artifacts" / "tmp"
+
+    def partial() -> list[Path]:
+        found = list(store_tmp.glob("*")) if store_tmp.exists() else []
+        return [f for f in found if f.stat().st_size > 10_000_000]
+
+    try:
+        wait_for(partial, 60, "the attempt's output to be half written")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert list(scratch_tmp.rglob("own-*")), "the attempt made no scratch folder"
+    stop = subprocess.run(
+        [sys.executable, "-m", "dagwell", "runs", "stop", "latest"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    assert os.listdir(store_tmp) == [], "the killed attempt's partial output outlived its run"
+    assert os.listdir(scratch_tmp) == [], "the killed attempt's folders outlived its run"
