@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from dagwell.artifact_store.store import WRITER_ENV, LocalArtifactStore
-from dagwell.runtimes.attempt_scratch import SPARE_FOLDERS, run_writer, writer_name
+from dagwell.runtimes.attempt_scratch import KEPT_FOLDERS, run_writer, writer_name
 from helpers import run_script, wait_for
 
 SCRIPT = """
@@ -30,7 +30,7 @@ from pathlib import Path
 from dagwell import LocalOrchestrator, StepRetryConfig, pipeline, step
 
 WORK = Path(os.environ["WORK"])
-SPARES = int(os.environ["SPARES"])
+KEPT = int(os.environ["KEPT"])
 STORE_TMP = Path(os.environ["DAGWELL_HOME"], "artifacts", "tmp")
 
 
@@ -54,7 +54,7 @@ def others_left(folder, mine):  # what the other attempt folders hold, and how m
     while True:
         others = [p for p in folder.iterdir() if p.name != mine]
         left = sorted(str(f.relative_to(folder)) for p in others for f in p.rglob("*"))
-        if time.monotonic() > deadline or (not left and len(others) <= SPARES):
+        if time.monotonic() > deadline or (not left and len(others) <= KEPT):
             return left, len(others)
         time.sleep(0.05)
 
@@ -109,7 +109,7 @@ class Leftovers:
     partial: str  # the name of the killed attempt's partial file, seen while it ran
     own_folder: bool  # the retry's TMPDIR was a folder of its own in the run's
     folders_left: list[str]  # what the other attempts' folders held when the retry ran
-    folders: int  # how many other folders it saw (the empty ones made ahead)
+    folders: int  # how many other folders it saw (empty ones, kept for later attempts)
     store_left: list[str]  # the files in the store's tmp/ the retry saw
 
 
@@ -128,7 +128,7 @@ def leftovers(
         home,
         TMPDIR=str(scratch_tmp),
         TMPDIR_OF_RUN=str(scratch_tmp),
-        SPARES=str(SPARE_FOLDERS),
+        KEPT=str(KEPT_FOLDERS),
         WORK=str(work),
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -147,7 +147,7 @@ def test_a_killed_attempts_partial_output_is_removed_when_it_ends(leftovers: Lef
 def test_no_temporary_folder_outlives_its_attempt(leftovers: Leftovers) -> None:
     assert leftovers.own_folder, "the attempt's TMPDIR is not a folder of its own in the run's"
     assert leftovers.folders_left == [], "ended attempts' temporary files outlived them"
-    assert leftovers.folders <= SPARE_FOLDERS, "ended attempts' folders outlived them"
+    assert leftovers.folders <= KEPT_FOLDERS, "ended attempts' folders outlived them"
     assert os.listdir(leftovers.tmp) == [], "attempts left temporary files behind"
 
 

@@ -6,12 +6,14 @@ its own cleanup, and a forked one never runs its at-exit handlers (it ends in
 
 - Its temporary folders and files: the folders its loaded inputs were unpacked into (see
   :mod:`dagwell.artifact_store.scratch`), the step's own ``tempfile`` use and that of its
-  subprocesses. Each attempt's ``TMPDIR`` (and ``tempfile.tempdir``) is a new folder of
-  its own inside the run's folder (``dagwell-<run id>`` in the orchestrator's temporary
-  directory), removed when the attempt has ended, whatever the outcome; the run's folder
-  goes when the runtime closes, with what attempts of an orchestrator of the run that died
-  left in it. The folders are made ahead and removed on a thread of their own: a mkdir in
-  an ext4 /tmp took 100-250 us (2026-12-03), too much for the loop's path to each launch.
+  subprocesses. Each attempt's ``TMPDIR`` (and ``tempfile.tempdir``) is an empty folder
+  of its own inside the run's folder (``dagwell-<run id>`` in the orchestrator's temporary
+  directory), removed when the attempt has ended, whatever the outcome (or, found empty,
+  kept for a later attempt); the run's folder goes when the runtime closes, with what
+  attempts of an orchestrator of the run that died left in it. The folders are made ahead
+  and removed on a thread of their own, and an empty one is used again: a mkdir in
+  an ext4 /tmp took 100-250 us and an rmdir ~100 (2026-12-03), too much for the loop's
+  path to each launch, and each removal slows later creates on a journal-less ext4.
 - Its partial writes into a local artifact store's ``tmp/``: the store starts their names
   with the attempt's writer name (``WRITER_ENV``), so those of an attempt that ended
   without success are removed when it ends, and those of any attempt of the run when the
@@ -41,6 +43,9 @@ log = logging.getLogger("dagwell.local")
 
 #: Empty attempt folders kept made ahead: a launch takes one and asks for the next.
 SPARE_FOLDERS = 2
+#: At most this many empty folders are kept: an ended attempt's that is empty (and still
+#: private) is taken again, so a chain of attempts makes and removes no folder at all.
+KEPT_FOLDERS = 2 * SPARE_FOLDERS
 
 
 def run_writer(run_id: str) -> str:
@@ -94,7 +99,7 @@ class AttemptLeftovers:
         self.run_id = run_id
         self.root: Path | None = None  # the run's folder, made with the first launch
         self.stores: set[str] = set()  # the artifact stores the run's attempts write to
-        self._ready: deque[str] = deque()  # empty folders made ahead
+        self._ready: deque[str] = deque()  # empty folders, made ahead or taken again
         self._thread = Housekeeping("dagwell-scratch")
 
     def folder(self, spec: AttemptSpec) -> str:
@@ -108,18 +113,37 @@ class AttemptLeftovers:
             folder = self._ready.popleft()
         except IndexError:
             folder = tempfile.mkdtemp(dir=self.root)
-        self._thread.submit(self._make)
+        if len(self._ready) < SPARE_FOLDERS:  # (a chain's attempts take the same ones again)
+            self._thread.submit(self._make)
         return folder
 
     def _make(self) -> None:
-        self._ready.append(tempfile.mkdtemp(dir=self.root))
+        if len(self._ready) < SPARE_FOLDERS:
+            self._ready.append(tempfile.mkdtemp(dir=self.root))
+
+    def _kept(self, folder: str) -> bool:
+        """Whether an ended attempt's folder is kept for another: it is empty and still
+        private (the common case: its scratch scope removed what it made). A stat and the
+        read of an empty folder, ~10 us: less than handing it to the thread."""
+        if len(self._ready) >= KEPT_FOLDERS:
+            return False
+        try:
+            found = os.lstat(folder)
+            private = stat.S_ISDIR(found.st_mode) and stat.S_IMODE(found.st_mode) == 0o700
+            with os.scandir(folder) as entries:
+                if not private or next(entries, None) is not None:
+                    return False
+        except OSError:
+            return False
+        self._ready.append(folder)
+        return True
 
     def ended(self, spec: AttemptSpec, *, succeeded: bool) -> None:
-        """The attempt has ended (or was recovered after its orchestrator died): remove its
-        folder and, unless it succeeded (then each of its writes finished), its partial
-        writes into the store."""
+        """The attempt has ended (or was recovered after its orchestrator died): remove what
+        its folder holds and, unless it succeeded (then each of its writes finished), its
+        partial writes into the store."""
         self.stores.add(spec.artifact_store)
-        if spec.scratch is not None:
+        if spec.scratch is not None and not self._kept(spec.scratch):
             self._thread.submit(partial(shutil.rmtree, spec.scratch, ignore_errors=True))
         if not succeeded:
             writer = writer_name(spec.run_id, spec.step_id, spec.attempt)
