@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,12 +59,6 @@ def need(reason_missing: str | None) -> None:
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     root = tmp_path / "home"
-    # What the test's own process keeps (a Path loaded outside a step stays, as in ZenML)
-    # stays in the test's folder, not in /tmp for good.
-    scratch = tmp_path / "TMPDIR"
-    scratch.mkdir()
-    monkeypatch.setenv("TMPDIR", str(scratch))
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     monkeypatch.setenv("DAGWELL_HOME", str(root))
     monkeypatch.delenv("DAGWELL_STORE_URL", raising=False)
     monkeypatch.delenv("DAGWELL_ARTIFACT_STORE", raising=False)
