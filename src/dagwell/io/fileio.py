@@ -11,6 +11,7 @@ import builtins
 import glob as _glob
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 
@@ -41,11 +42,18 @@ def isdir(path: str) -> bool:
     return bool(fs.isdir(path)) if fs is not None else os.path.isdir(path)
 
 
-def listdir(path: str) -> list[str]:
+def listdir(path: str, only_file_names: bool = True) -> list[str]:
+    """The names in a folder (with ``only_file_names=False`` joined onto ``path``); a
+    folder that is not there has none, as in ZenML."""
     fs = _fs(path)
-    if fs is not None:
-        return [os.path.basename(p.rstrip("/")) for p in fs.ls(path, detail=False)]
-    return sorted(os.listdir(path))
+    try:
+        if fs is not None:
+            names = [os.path.basename(p.rstrip("/")) for p in fs.ls(path, detail=False)]
+        else:
+            names = sorted(os.listdir(path))
+    except OSError:
+        return []
+    return names if only_file_names else [os.path.join(path, name) for name in names]
 
 
 def makedirs(path: str) -> None:
@@ -91,6 +99,35 @@ def rename(src: str, dst: str, overwrite: bool = False) -> None:
 def glob(pattern: str) -> list[str]:
     fs = _fs(pattern)
     return list(fs.glob(pattern)) if fs is not None else sorted(_glob.glob(pattern))
+
+
+def stat(path: str) -> Any:
+    """``os.stat`` of a local path; for a URL, fsspec's info dict (``size``, ``type``, ...),
+    as ZenML's remote artifact stores give."""
+    fs = _fs(path)
+    return fs.stat(path) if fs is not None else os.stat(path)
+
+
+def walk(
+    top: str, topdown: bool = True, onerror: Callable[[OSError], None] | None = None
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk``: each folder under ``top`` with its folder and file names. A URL's
+    folders are given as URLs starting with ``top``, as it was written."""
+    fs = _fs(top)
+    if fs is None:
+        yield from os.walk(top, topdown=topdown, onerror=onerror)
+        return
+    root = _fsspec_path(top).rstrip("/")
+    on_error: Any = "omit" if onerror is None else onerror
+    for folder, dirs, files in fs.walk(root, topdown=topdown, on_error=on_error):
+        yield str(top).rstrip("/") + folder.rstrip("/")[len(root) :], dirs, files
+
+
+def _fsspec_path(url: str) -> str:
+    """``url`` as its fsspec filesystem names it (without the scheme)."""
+    import fsspec
+
+    return str(fsspec.core.url_to_fs(str(url))[1])
 
 
 def size(path: str) -> int:
