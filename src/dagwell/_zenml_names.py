@@ -19,6 +19,7 @@ MISSING = {
     "SourceFileMode": "dagwell builds no images",
     "StackComponentType": "dagwell has no stack components",
     "ArtifactVisualization": "dagwell stores no visualizations",
+    "ServiceMaterializer": "dagwell has no services (ZenML's model deployers) to store",
     "alerter_failure_hook": "dagwell has no stack alerter; pass @pipeline(alerters=["
     "SlackAlerter(...)]) or WebhookAlerter(...), which every failure reaches without a hook",
     "alerter_success_hook": "dagwell has no stack alerter; pass @pipeline(alerters=["
@@ -85,8 +86,11 @@ MISSING_MODULES = {
     "utils.yaml_utils": "use yaml.safe_load / yaml.safe_dump (PyYAML)",
     "utils.source_utils": "dagwell finds steps by their module and name itself",
     "constants": "dagwell has no ZenML constants; its settings are keyword arguments",
-    "materializers.cloudpickle_materializer": "values without a materializer are pickled "
-    "by dagwell itself; drop output_materializers=CloudpickleMaterializer",
+    "materializers.service_materializer": "dagwell has no services (ZenML's model deployers)",
+    "materializers.numpy_materializer": "arrays are stored without a materializer: drop the "
+    "import and output_materializers=",
+    "materializers.pandas_materializer": "DataFrames are stored without a materializer "
+    "(Parquet when pyarrow is installed): drop the import and output_materializers=",
     "integrations.sklearn": "scikit-learn estimators are stored, and are model artifacts, "
     "without an integration: drop the materializer import and output_materializers=",
     "integrations.pandas": "DataFrames are stored without an integration (Parquet when "

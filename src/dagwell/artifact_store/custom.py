@@ -3,9 +3,12 @@
 A user's materializer saves a value into ``self.uri`` (a fresh local directory) with
 ``fileio``; dagwell packs that directory into one content-addressed artifact (a tar), and
 for loading unpacks it into a fresh directory and calls ``load(data_type)``. Subclasses
-register themselves by their ``ASSOCIATED_TYPES`` when the class is defined, as in ZenML,
-and are picked before dagwell's own materializers for values of those types; a step can
-also name one with ``output_materializers=``.
+register themselves by their ``ASSOCIATED_TYPES`` when the class is defined (unless the
+class itself sets ``SKIP_REGISTRATION``), as in ZenML, and are picked before dagwell's own
+materializers for values of those types; a step can also name one with
+``output_materializers=``. dagwell's mirrors of ZenML's built-in materializers
+(``dagwell.materializers.PydanticMaterializer``, ...) are never picked by type; named, they
+mean dagwell's own formats, which are theirs.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from typing import IO, Any, ClassVar
 
-from dagwell.artifact_store import scratch
+from dagwell.artifact_store import scratch, script_classes
 from dagwell.core.errors import ArtifactError, DefinitionError
 
 
@@ -50,6 +53,7 @@ class VisualizationType(StrEnum):
     JSON = "json"
 
 
+#: Every materializer class by its key, to load what it wrote.
 _REGISTRY: dict[str, type[BaseMaterializer]] = {}
 #: Types given a materializer explicitly (ZenML's materializer_registry): consulted first.
 _BY_TYPE: dict[type, type[BaseMaterializer]] = {}
@@ -98,8 +102,11 @@ class LocalFiles:
 
         return sorted(glob.glob(pattern))
 
-    def walk(self, top: str) -> Any:
-        return os.walk(top)
+    def walk(self, top: str, topdown: bool = True, onerror: Any = None) -> Any:
+        return os.walk(top, topdown=topdown, onerror=onerror)
+
+    def stat(self, path: str) -> Any:
+        return os.stat(path)
 
     def size(self, path: str) -> int:
         return os.path.getsize(path)
@@ -118,6 +125,9 @@ class BaseMaterializer:
     ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = ()
     ASSOCIATED_ARTIFACT_TYPE: ClassVar[ArtifactType] = ArtifactType.BASE
     SKIP_REGISTRATION: ClassVar[bool] = False
+    #: Whether values of the ASSOCIATED_TYPES go to this class without being named: set
+    #: for each class when it is defined.
+    _PICKED_BY_TYPE: ClassVar[bool] = False
 
     def __init__(self, uri: str, artifact_store: Any = None) -> None:
         self.uri = uri
@@ -154,8 +164,10 @@ class BaseMaterializer:
                     f"{cls.__name__}.ASSOCIATED_TYPES holds {kind!r}, which is not a class; "
                     "list the classes whose values this materializer stores."
                 )
-        if not cls.SKIP_REGISTRATION:
-            _REGISTRY[key_of(cls)] = cls
+        _REGISTRY[key_of(cls)] = cls
+        # (ZenML's SKIP_REGISTRATION holds for the class that sets it, not its subclasses)
+        skip = cls.__dict__.get("SKIP_REGISTRATION", False)
+        cls._PICKED_BY_TYPE = not skip and not stored_by_dagwell(cls)
         missing = [m for m in ("save", "load") if getattr(cls, m) is getattr(BaseMaterializer, m)]
         if cls.ASSOCIATED_TYPES and missing:
             what = {
@@ -196,9 +208,15 @@ def for_value(value: Any) -> type[BaseMaterializer] | None:
         if kind in _BY_TYPE:
             return _BY_TYPE[kind]
     for cls in reversed(list(_REGISTRY.values())):
-        if cls.ASSOCIATED_TYPES and isinstance(value, cls.ASSOCIATED_TYPES):
+        if cls._PICKED_BY_TYPE and cls.ASSOCIATED_TYPES and isinstance(value, cls.ASSOCIATED_TYPES):
             return cls
     return None
+
+
+def stored_by_dagwell(cls: type[BaseMaterializer]) -> bool:
+    """Whether ``cls`` is dagwell's mirror of one of ZenML's built-in materializers, which
+    stands for dagwell's own formats (not a subclass of one: that is the user's)."""
+    return bool(cls.__dict__.get("_STORED_BY_DAGWELL", False))
 
 
 def resolve(key: str) -> type[BaseMaterializer]:
@@ -206,7 +224,9 @@ def resolve(key: str) -> type[BaseMaterializer]:
     if key in _REGISTRY:
         return _REGISTRY[key]
     qualname = key.rsplit(":", 1)[-1]
-    matches = [c for c in _REGISTRY.values() if c.__qualname__ == qualname]
+    matches = [
+        c for c in _REGISTRY.values() if c.__qualname__ == qualname and not stored_by_dagwell(c)
+    ]
     if len(matches) == 1:
         return matches[0]
     if not matches:
@@ -326,9 +346,13 @@ def load_with(key: str, f: IO[bytes], type_name: str) -> Any:
     uri = scratch.folder("dagwell-mat-", outside_a_step="at_exit")
     with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
         tar.extractall(uri, filter="data")
-    qualname = type_name.rsplit(".", 1)[-1]
-    data_type = next(
-        (t for t in cls.ASSOCIATED_TYPES if t.__qualname__.rsplit(".", 1)[-1] == qualname),
-        cls.ASSOCIATED_TYPES[0] if cls.ASSOCIATED_TYPES else object,
-    )
+    # The stored value's own class, as ZenML passes it (ASSOCIATED_TYPES may hold only a
+    # base class such as pydantic's BaseModel); failing that, the associated type it names.
+    data_type = script_classes.class_named(type_name)
+    if data_type is None:
+        qualname = type_name.rsplit(".", 1)[-1]
+        data_type = next(
+            (t for t in cls.ASSOCIATED_TYPES if t.__qualname__.rsplit(".", 1)[-1] == qualname),
+            cls.ASSOCIATED_TYPES[0] if cls.ASSOCIATED_TYPES else object,
+        )
     return cls(uri).load(data_type)

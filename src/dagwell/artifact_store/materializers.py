@@ -4,7 +4,9 @@ Safe formats come first: JSON for plain data (tuples and sets of it too, loaded 
 the tuple or set, as ZenML's BuiltInContainerMaterializer does), raw bytes and text,
 ``.npy`` for numpy arrays (never with pickle), parquet for pandas frames when pyarrow is
 installed, a ``pathlib.Path``'s file or folder itself (ZenML's PathMaterializer), JSON for
-a dataclass of plain fields (ZenML's DataclassMaterializer). Only what none of them takes
+a dataclass of plain fields (ZenML's DataclassMaterializer) and for a pydantic model that
+loads back equal from it (ZenML's PydanticMaterializer), a UUID as its text (ZenML's
+UUIDMaterializer). Only what none of them takes
 falls back to cloudpickle, which records the Python version and type
 and warns, because a pickle only loads on the same Python and can run code when loaded.
 Heavy libraries are imported only when a value of their type shows up.
@@ -249,20 +251,59 @@ def _save_dataclass(value: Any, f: IO[bytes]) -> None:
     _write(f, json.dumps(fields, sort_keys=True).encode())
 
 
-def _load_dataclass(f: IO[bytes], type_name_: str) -> Any:
-    module_name, _, qualname = type_name_.rpartition(".")
-    if script_classes.is_script(module_name):
-        cls = script_classes.find(module_name, qualname)
-    else:
-        cls = sys.modules.get(module_name) or importlib.import_module(module_name)
-        for part in qualname.split("."):
-            cls = getattr(cls, part, None)
+def _class_of(type_name_: str) -> Any:
+    cls = script_classes.class_named(type_name_)
     if cls is None:
+        module_name, _, qualname = type_name_.rpartition(".")
         raise ArtifactError(
             f"The artifact is a {type_name_}, which this process cannot find: import "
             f"{module_name} (or define {qualname} there) before loading it."
         )
-    return cls(**json.loads(f.read()))
+    return cls
+
+
+def _load_dataclass(f: IO[bytes], type_name_: str) -> Any:
+    return _class_of(type_name_)(**json.loads(f.read()))
+
+
+def _is_pydantic(value: Any) -> bool:
+    """A pydantic model (pydantic is imported already if the value is one) of a class a
+    loader finds by its name."""
+    pydantic = sys.modules.get("pydantic")
+    return (
+        pydantic is not None
+        and isinstance(value, pydantic.BaseModel)
+        and script_classes.class_named(type_name(value)) is type(value)
+    )
+
+
+def _save_pydantic(value: Any, f: IO[bytes]) -> None:
+    """ZenML's PydanticMaterializer: the model as JSON. Only if it loads back equal: a
+    SecretStr, an excluded field or a private attribute is lost in JSON, so such a model
+    goes to the next materializer (a pickle, with its warning) instead."""
+    try:
+        data = value.model_dump_json().encode()
+        same = type(value).model_validate_json(data) == value
+    except Exception as error:  # (a field pydantic cannot write or read back as JSON)
+        raise CannotMaterialize(str(error)) from error
+    if not same:
+        raise CannotMaterialize("its JSON does not load back equal to it")
+    _write(f, data)
+
+
+def _load_pydantic(f: IO[bytes], type_name_: str) -> Any:
+    return _class_of(type_name_).model_validate_json(f.read())
+
+
+def _is_uuid(value: Any) -> bool:
+    cls = type(value)
+    return cls.__module__ == "uuid" and cls.__qualname__ == "UUID"
+
+
+def _load_uuid(f: IO[bytes]) -> Any:
+    import uuid
+
+    return uuid.UUID(f.read().decode())
 
 
 def _save_pickle(value: Any, f: IO[bytes]) -> None:
@@ -308,20 +349,27 @@ MATERIALIZERS: tuple[Materializer, ...] = (
     Materializer("path", _is_path, _save_path, _load_path),
     # loaded by its class, from the type name (see load())
     Materializer("dataclass.json", _plain_dataclass, _save_dataclass, lambda f: None),
+    Materializer("pydantic.json", _is_pydantic, _save_pydantic, lambda f: None),  # (load())
+    Materializer("uuid", _is_uuid, lambda v, f: _write(f, str(v).encode()), _load_uuid),
     Materializer("cloudpickle", lambda v: True, _save_pickle, _load_pickle, pickles=True),
 )
 BY_NAME = {m.name: m for m in MATERIALIZERS}
 
 
+def own(value: Any) -> list[Materializer]:
+    """dagwell's own materializers that claim ``value``, best first (cloudpickle last)."""
+    return [m for m in MATERIALIZERS if m.handles(value)]
+
+
 def candidates(value: Any, chosen: type | None = None) -> list[Materializer]:
     """The materializers that claim ``value``, best first (cloudpickle always last): the
     step's chosen one, else a user's ``BaseMaterializer`` registered for its type, else
-    dagwell's own."""
+    dagwell's own (also when the one chosen is dagwell's mirror of a ZenML built-in)."""
     from dagwell.artifact_store import custom
 
     user = chosen or (custom.for_value(value) if custom._REGISTRY or custom._BY_TYPE else None)
-    mine = [m for m in MATERIALIZERS if m.handles(value)]
-    if user is None:
+    mine = own(value)
+    if user is None or custom.stored_by_dagwell(user):
         return mine
     cls = user
     return [
@@ -342,6 +390,8 @@ def load(name: str, f: IO[bytes], *, python: str | None, type_name_: str) -> Any
         return custom.load_with(name, f, type_name_)
     if name == "dataclass.json":
         return _load_dataclass(f, type_name_)
+    if name == "pydantic.json":
+        return _load_pydantic(f, type_name_)
     if name == "container.json":
         return _load_container(f, type_name_)
     if name == "text.typed" and type_name_ in TEXT_TYPES:

@@ -14,6 +14,7 @@ value, and is told so.
 from __future__ import annotations
 
 import functools
+import importlib
 import pickle
 import sys
 from types import ModuleType
@@ -45,6 +46,30 @@ def find(module_name: str, qualname: str) -> Any | None:
                 break
         if found is not None:
             return found
+    return None
+
+
+def class_named(type_name: str) -> type | None:
+    """The class an artifact recorded as ``type_name`` (its module and qualified name, one
+    dotted string): the script's own where this process has the script, else from the
+    longest leading part that is a module (imported if it must be); None if not found."""
+    parts = type_name.split(".")
+    if "<locals>" in parts or len(parts) < 2:
+        return None
+    if is_script(parts[0]):
+        found = find(parts[0], ".".join(parts[1:]))
+        return found if isinstance(found, type) else None
+    for split in range(len(parts) - 1, 0, -1):
+        module_name = ".".join(parts[:split])
+        found = sys.modules.get(module_name)
+        if found is None:
+            try:
+                found = importlib.import_module(module_name)
+            except ImportError:
+                continue
+        for part in parts[split:]:
+            found = getattr(found, part, None)
+        return found if isinstance(found, type) else None
     return None
 
 
