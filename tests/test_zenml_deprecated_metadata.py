@@ -38,7 +38,9 @@ def _training() -> None:
 def test_inside_a_step_they_log_where_zenmls_do(home):
     run = _training()
     step = run.steps["_train"]
-    assert step.output.run_metadata == {"accuracy": 0.9}
+    # (step.output would be ambiguous, as in ZenML: the saved "extra" is an output too)
+    assert step.outputs["weights"][0].run_metadata == {"accuracy": 0.9}
+    assert step.outputs["extra"][0].load() == 7
     assert step.run_metadata == {"took": 3}
     version = Client().get_model_version("clf")
     assert version.run_metadata == {"f1": 0.8}

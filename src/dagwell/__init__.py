@@ -31,6 +31,7 @@ __all__ = [
     "SlackAlerter",
     "StepRetryConfig",
     "StepRun",
+    "Tag",
     "WebhookAlerter",
     "add_tags",
     "get_logger",
@@ -70,6 +71,7 @@ _WHERE = {
     "ExternalArtifact": "dagwell.api.artifacts",
     "save_artifact": "dagwell.api.artifacts",
     "add_tags": "dagwell.api.artifacts",
+    "Tag": "dagwell.api.tags",
     "load_artifact": "dagwell.api.artifacts",
     "register_artifact": "dagwell.api.artifacts",
     "remove_tags": "dagwell.api.artifacts",
@@ -124,6 +126,7 @@ if TYPE_CHECKING:
     from dagwell.api.model import Model, ModelStages, link_artifact_to_model
     from dagwell.api.pipelines import pipeline
     from dagwell.api.steps import step
+    from dagwell.api.tags import Tag
     from dagwell.core.failures import FailureKind
     from dagwell.core.hooks import HookEvent
     from dagwell.core.records import Attempt, PipelineRun, RunFailedError, StepRun

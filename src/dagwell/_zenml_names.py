@@ -31,7 +31,6 @@ MISSING = {
     "deployments)",
     "BaseOrchestrator": "dagwell has LocalOrchestrator and KubernetesOrchestrator",
     "BaseStepOperator": "dagwell runs each step on its orchestrator",
-    "Tag": "pass tags as a list of strings",
     "get_resource_settings": "use ResourceSettings",
     "show": "dagwell's dashboard is `dagwell ui`",
     "KubernetesStepOperatorSettings": "dagwell runs each step on its orchestrator; use "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagwell.api.tags import Tags, refuse_cascade, tag_names
 from dagwell.core.context import StepInfo, current_step
 from dagwell.core.records import ArtifactVersion
 
@@ -22,7 +23,7 @@ class ArtifactConfig:
 
     name: str | None = None
     version: str | int | None = None
-    tags: list[str] | None = None
+    tags: Tags = None
     run_metadata: dict[str, Any] | None = None
     artifact_type: Any = None
     is_model_artifact: bool = False
@@ -34,7 +35,7 @@ class ArtifactConfig:
         return {
             "name": self.name,
             "version": None if self.version is None else str(self.version),
-            "tags": list(self.tags or []),
+            "tags": tag_names(self.tags, "ArtifactConfig(tags=...)"),
             "run_metadata": dict(self.run_metadata or {}),
             "artifact_type": None if kind is None else str(getattr(kind, "value", kind)),
             "is_model_artifact": self.is_model_artifact,
@@ -64,7 +65,7 @@ def save_artifact(
     name: str,
     version: str | int | None = None,
     artifact_type: Any = None,
-    tags: list[str] | None = None,
+    tags: Tags = None,
     extract_metadata: bool = True,
     include_visualizations: bool = True,
     user_metadata: dict[str, Any] | None = None,
@@ -92,7 +93,8 @@ def save_artifact(
 
     client = _client()
     ref, _warnings = client.artifacts().put(data, materializer)
-    return _new_version(client, name, ref, version, artifact_type, tags, user_metadata)
+    names = tag_names(tags, "save_artifact(tags=...)")
+    return _new_version(client, name, ref, version, artifact_type, names, user_metadata)
 
 
 def _new_version(
@@ -105,7 +107,8 @@ def _new_version(
     metadata: dict[str, Any] | None,
 ) -> ArtifactVersion:
     """Register ``ref`` as a version of ``name``; inside a step it is linked to the step's
-    run and model, as ZenML links a manually saved artifact."""
+    run and model and is one of the step's outputs (published with them by the attempt),
+    as ZenML links a manually saved artifact."""
     from dagwell.artifact_store.custom import artifact_type_of
     from dagwell.artifact_store.registry import register_version
 
@@ -123,6 +126,8 @@ def _new_version(
         artifact_type=str(getattr(artifact_type, "value", artifact_type)),
         model=info.context.get("model") if info else None,
     )
+    if info is not None and not info.in_hook:  # one of the step's outputs, as in ZenML
+        info.saved.append({"name": doc["name"], "version": doc["version"]})
     return ArtifactVersion.from_doc(doc, client._loader())
 
 
@@ -131,7 +136,7 @@ def register_artifact(
     name: str,
     version: str | int | None = None,
     artifact_type: Any = None,
-    tags: list[str] | None = None,
+    tags: Tags = None,
     has_custom_name: bool = True,
     artifact_metadata: dict[str, Any] | None = None,
 ) -> ArtifactVersion:
@@ -171,11 +176,12 @@ def register_artifact(
         )
     size = preexisting.local_size(uri) if local else int(store.fs.du(uri))
     ref = preexisting.in_place_ref(uri, size)
-    return _new_version(client, name, ref, version, artifact_type, tags, artifact_metadata)
+    names = tag_names(tags, "register_artifact(tags=...)")
+    return _new_version(client, name, ref, version, artifact_type, names, artifact_metadata)
 
 
 def add_tags(
-    tags: str | list[Any],
+    tags: Tags,
     pipeline: str | None = None,
     run: str | None = None,
     run_template: str | None = None,
@@ -195,7 +201,7 @@ def add_tags(
 
 
 def remove_tags(
-    tags: str | list[Any],
+    tags: Tags,
     pipeline: str | None = None,
     run: str | None = None,
     run_template: str | None = None,
@@ -219,7 +225,7 @@ def _targets(given: dict[str, Any]) -> dict[str, Any]:
 
 def _tag(
     call: str,
-    tags: str | list[Any],
+    tags: Tags,
     *,
     pipeline: str | None,
     run: str | None,
@@ -238,9 +244,8 @@ def _tag(
 
     adding = call == "add_tags"
     change = registry.add_tags if adding else registry.remove_tags
-    names = [tags] if isinstance(tags, str) else [getattr(t, "name", t) for t in tags]
-    if not all(isinstance(n, str) and n for n in names):
-        raise TypeError(f"{call}(tags=...) takes tag names (strings), got {tags!r}.")
+    names = tag_names(tags, f"{call}(tags=...)")
+    refuse_cascade(tags, f"{call}(tags=...)")
     unsupported = {"run_template": run_template, "snapshot": snapshot, "deployment": deployment}
     given = [k for k, v in unsupported.items() if v is not None]
     if given:

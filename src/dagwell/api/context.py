@@ -1,7 +1,8 @@
 """ZenML's ``get_step_context()`` and ``get_pipeline_context()``.
 
 Inside a step (and inside its hooks) ``get_step_context()`` answers what ZenML's
-StepContext answers: ``.pipeline.name``, ``.pipeline_run`` (``.name``, ``.id``),
+StepContext answers: ``.pipeline.name``, ``.pipeline_run`` (the run: ``.name``, ``.id``
+at once, ``.status``, ``.steps`` and the rest from the run store),
 ``.step_run`` (``.name``, ``.id``, ``.config.parameters``), ``.model``, ``.inputs``, the
 output URIs, and output metadata and tags, which are published with the outputs.
 ``get_pipeline_context()`` works while a pipeline function is being traced.
@@ -10,14 +11,22 @@ output URIs, and output metadata and tags, which are published with the outputs.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dagwell.api.tags import Tags, tag_names
 from dagwell.core.context import StepInfo, current_step
-from dagwell.core.errors import StepContextError
-from dagwell.core.records import ArtifactVersion, StepConfig, make_config
+from dagwell.core.errors import RunNotFound, StepContextError, StoreError
+from dagwell.core.records import (
+    ArtifactVersion,
+    PipelineName,
+    PipelineRun,
+    StepConfig,
+    make_config,
+)
 
 if TYPE_CHECKING:
+    from dagwell.api.client import Client
     from dagwell.api.model import Model
 
 
@@ -27,11 +36,77 @@ class _Named:
     id: str
 
 
-@dataclass(frozen=True)
+class _RunStore:
+    """The run store as a step reaches it, opened on first use: the attempt's own
+    environment names it (``DAGWELL_HOME``/``DAGWELL_STORE_URL``, inherited by local
+    attempts). A step pod on Kubernetes has a home of its own, without the run in it."""
+
+    def __init__(self, info: StepInfo) -> None:
+        self._info = info
+        self._client: Client | None = None
+
+    def client(self, wanted: str) -> Client:
+        if self._client is not None:
+            return self._client
+        from dagwell.api.client import Client
+        from dagwell.core.home import resolve_home
+
+        home = resolve_home()
+        file = home.sqlite_file
+        if file is not None and not file.exists():
+            raise self._unreachable(wanted, f"there is no store at {file}")
+        client = Client(artifact_store=self._info.artifact_store)
+        try:
+            client.store().resolve_run_id(self._info.run_id)
+        except (RunNotFound, StoreError) as error:
+            client.close()
+            raise self._unreachable(wanted, str(error)) from error
+        self._client = client
+        return client
+
+    def list_runs(self, **query: Any) -> list[PipelineRun]:
+        """(What ``pipeline_run.pipeline.runs``/``.last_run`` read: see PipelineView.)"""
+        runs: list[PipelineRun] = self.client("pipeline").list_runs(**query)
+        return runs
+
+    def _unreachable(self, wanted: str, why: str) -> StepContextError:
+        return StepContextError(
+            f"get_step_context().pipeline_run.{wanted} reads the run store, which step "
+            f"{self._info.step_id!r} cannot reach ({why}; it looks for run "
+            f"{self._info.run_id}). Step pods on Kubernetes see only the artifact store: "
+            "give them the store with DAGWELL_STORE_URL (a PostgreSQL store they can "
+            "reach) in settings={'kubernetes': {'env': {...}}}. Without it, pipeline_run "
+            "answers .name, .id, .pipeline.name, .pipeline.id, .config and .run_metadata."
+        )
+
+
 class _RunView:
-    name: str
-    id: str
-    _info: StepInfo = field(repr=False)
+    """ZenML's ``get_step_context().pipeline_run`` (a PipelineRunResponse). ``.name``,
+    ``.id``, ``.pipeline`` (``.name``, ``.id``), ``.config`` and ``.run_metadata`` come from
+    what the attempt was handed; everything else a PipelineRun answers (``.status``,
+    ``.steps``, ``.created``, ``.metadata``, ...) is the run as recorded, read from the run
+    store on first use and kept for this view."""
+
+    def __init__(self, info: StepInfo) -> None:
+        self._info = info
+        self._store = _RunStore(info)
+        self._run: PipelineRun | None = None
+
+    @property
+    def name(self) -> str:
+        return self._info.run_name
+
+    @property
+    def id(self) -> str:
+        return self._info.run_id
+
+    @property
+    def pipeline(self) -> PipelineName:
+        from dagwell.api.zenml_client import PipelineView
+
+        name = PipelineName(self._info.pipeline)
+        name.view = PipelineView(str(name), self._store)  # .runs, .last_run: the store
+        return name
 
     @property
     def run_metadata(self) -> dict[str, Any]:
@@ -42,20 +117,38 @@ class _RunView:
     @property
     def config(self) -> RunConfig:
         context = self._info.context
-        return RunConfig(
-            name=self._info.pipeline,
-            parameters=dict(context.get("run_params") or {}),
-            extra=dict(context.get("run_extra") or {}),
+        recorded = make_config(
+            self._info.pipeline, context.get("run_params") or {}, context.get("run_config") or {}
         )
+        return RunConfig(
+            name=recorded.name,
+            parameters=recorded.parameters,
+            extra=dict(context.get("run_extra") or {}),
+            enable_cache=recorded.enable_cache,
+            settings=recorded.settings,
+        )
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        if self._run is None:
+            self._run = self._store.client(attr).get_pipeline_run(self.id)
+        return getattr(self._run, attr)
+
+    def __repr__(self) -> str:
+        return f"pipeline_run(name={self.name!r}, id={self.id!r})"
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """ZenML's ``pipeline_run.config``: the pipeline's name, parameters and ``extra``."""
+    """ZenML's ``pipeline_run.config``: the pipeline's name, parameters, ``extra``, and
+    its configured ``enable_cache`` (None when not set) and settings."""
 
     name: str
     parameters: dict[str, Any]
     extra: dict[str, Any]
+    enable_cache: bool | None
+    settings: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -84,7 +177,7 @@ class StepContext:
 
     @property
     def pipeline_run(self) -> _RunView:
-        return _RunView(self._info.run_name, self._info.run_id, self._info)
+        return _RunView(self._info)
 
     @property
     def step_run(self) -> _StepView:
@@ -165,20 +258,21 @@ class StepContext:
         config = (self._info.context.get("artifacts") or {}).get(name) or {}
         return {**config.get("run_metadata", {}), **self._info.output_metadata.get(name, {})}
 
-    def add_output_tags(self, tags: list[str], output_name: str | None = None) -> None:
+    def add_output_tags(self, tags: Tags, output_name: str | None = None) -> None:
         name = self._info.output_name(output_name, "add_output_tags")
         have = self._info.output_tags.setdefault(name, [])
-        have.extend(t for t in tags if t not in have)
+        have.extend(t for t in tag_names(tags, "add_output_tags(tags=...)") if t not in have)
 
     def get_output_tags(self, output_name: str | None = None) -> list[str]:
         name = self._info.output_name(output_name, "get_output_tags")
         config = (self._info.context.get("artifacts") or {}).get(name) or {}
         return [*config.get("tags", []), *self._info.output_tags.get(name, [])]
 
-    def remove_output_tags(self, tags: list[str], output_name: str | None = None) -> None:
+    def remove_output_tags(self, tags: Tags, output_name: str | None = None) -> None:
         name = self._info.output_name(output_name, "remove_output_tags")
+        gone = tag_names(tags, "remove_output_tags(tags=...)")
         self._info.output_tags[name] = [
-            t for t in self._info.output_tags.get(name, []) if t not in tags
+            t for t in self._info.output_tags.get(name, []) if t not in gone
         ]
 
 

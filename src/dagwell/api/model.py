@@ -13,6 +13,7 @@ import datetime
 from enum import StrEnum
 from typing import Any
 
+from dagwell.api.tags import Tags, tag_names
 from dagwell.core.errors import DefinitionError
 from dagwell.core.records import ArtifactVersion, LazyModelArtifact
 
@@ -62,7 +63,7 @@ class Model:
         limitations: str | None = None,
         trade_offs: str | None = None,
         ethics: str | None = None,
-        tags: list[str] | None = None,
+        tags: Tags = None,
         save_models_to_registry: bool = True,
         model_version_id: str | None = None,
         suppress_class_validation_warnings: bool = False,
@@ -80,7 +81,7 @@ class Model:
         self.limitations = limitations
         self.trade_offs = trade_offs
         self.ethics = ethics
-        self.tags = list(tags or [])
+        self.tags = tag_names(tags, "Model(tags=...)")
         self.save_models_to_registry = save_models_to_registry
         self._doc: dict[str, Any] | None = None
         self._model: dict[str, Any] | None = None

@@ -148,10 +148,13 @@ class Pipeline:
                 # ZenML's run configuration: its enable_cache is every step's too
                 options[_RUN_CACHE] = bool(config["enable_cache"])
         self.options = dict(options)
+        self.cascade_tags: list[str] = []
         for key in list(self.options):
             if key in _UNSUPPORTED:
                 raise DefinitionError(f"{key}= is not supported ({owner}): {_UNSUPPORTED[key]}.")
-            if key in COSMETIC_OPTIONS:
+            if key == "tags":  # kept: with_options copies them
+                self.cascade_tags = _cascade_tags(owner, self.options[key], explicit)
+            elif key in COSMETIC_OPTIONS:
                 warnings.warn(
                     f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=4
                 )
@@ -373,6 +376,8 @@ class Pipeline:
         pipeline's) and the pipeline's substitutions."""
         out = dict(context or {})
         config = out.pop("model_config", None)
+        if self.cascade_tags:
+            out["cascade_tags"] = list(self.cascade_tags)
         if self.extra:
             out["run_extra"] = _json_able(self.extra, f"extra= of pipeline {self.name!r}")
         if self.substitutions:
@@ -434,6 +439,23 @@ class Pipeline:
         except RunFailedError as error:
             _with_pipeline_view(error.run)
             raise
+
+
+def _cascade_tags(owner: str, tags: Any, explicit: frozenset[str]) -> list[str]:
+    """The pipeline's ``Tag(cascade=True)`` names, put on every output of its steps (ZenML
+    0.98's step runner); its other tags would be the run's, which dagwell does not keep:
+    a warning says so where they are given."""
+    from dagwell.api.tags import cascading, tag_names
+
+    names, cascade = tag_names(tags, f"tags= of {owner}"), cascading(tags)
+    plain = [n for n in names if n not in cascade]
+    if plain and (not explicit or "tags" in explicit):
+        warnings.warn(
+            f"tags={plain} of {owner}: dagwell keeps no tags on runs, so they are ignored; "
+            "a Tag(name=..., cascade=True) is put on every artifact the run's steps produce.",
+            stacklevel=4,
+        )
+    return cascade
 
 
 def _json_able(extra: dict[str, Any], owner: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from dagwell.core.statuses import RunStatus
 
 if TYPE_CHECKING:
     from dagwell.api.model_responses import ModelResponse, ModelVersionResponse
+    from dagwell.api.tags import Tags
 
 _NOT_IN_DAGWELL = {
     "active_stack_model": "dagwell has no stacks: choose where steps run with orchestrator=",
@@ -402,6 +403,10 @@ class ZenMLClientMixin:
                 f"Client().get_model({name!r})."
             )
         fields.pop("save_models_to_registry", None)
+        if "tags" in fields:
+            from dagwell.api.tags import tag_names
+
+            fields["tags"] = tag_names(fields["tags"], "create_model(tags=...)")
         return ModelResponse(ensure_model(store, str(name), fields), store)
 
     def list_models(
@@ -426,7 +431,7 @@ class ZenMLClientMixin:
         model_name_or_id: str,
         name: str | None = None,
         description: str | None = None,
-        tags: list[str] | None = None,
+        tags: Tags = None,
     ) -> ModelVersionResponse:
         """A new version of an existing model (numbered; named ``name`` when given, which
         must be new, as in ZenML)."""
@@ -441,7 +446,9 @@ class ZenMLClientMixin:
             raise EntityExistsError(
                 f"Model {model['name']!r} has a version named {name!r} already."
             )
-        fields = {"description": description, "tags": tags}
+        from dagwell.api.tags import tag_names
+
+        fields = {"description": description, "tags": tag_names(tags, "tags=")}
         version = create_model_version(store, model["name"], name, fields)
         return ModelVersionResponse(model, version, store)
 

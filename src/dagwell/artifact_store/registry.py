@@ -476,6 +476,7 @@ def needs_publishing(info: StepInfo, refs: dict[str, ArtifactRef]) -> bool:
         info.context.get("artifacts")
         or info.output_metadata
         or info.output_tags
+        or info.context.get("cascade_tags")
         or info.context.get("model")
         or any(
             artifact_type_of(ref.materializer, ref.type_name) != "DataArtifact"
@@ -493,15 +494,16 @@ def publish_outputs(
     Every other output is one too, ``<pipeline>::<invocation id>::<output>``, but nothing
     is written for it here: its versions are derived from the run store's record of the
     step when read (dagwell.engine.unnamed), so an attempt pays nothing for them. Only what
-    that record lacks is written, by the version's id: metadata and tags the step added,
-    and the model version it was produced for."""
+    that record lacks is written, by the version's id: metadata and tags the step added
+    (and the pipeline's cascading ones), and the model version it was produced for."""
     configs: dict[str, dict[str, Any]] = info.context.get("artifacts") or {}
     model = info.context.get("model")
     substitutions = dict(info.context.get("substitutions") or {})
+    cascade: list[str] = info.context.get("cascade_tags") or []  # the pipeline's, on all
     for output, ref in refs.items():
         config = configs.get(output)
         metadata = info.output_metadata.get(output, {})
-        tags = info.output_tags.get(output, [])
+        tags = list(dict.fromkeys([*info.output_tags.get(output, []), *cascade]))
         if config is None:
             version_id = unnamed_id(info.run_id, info.step_id, output)
             if metadata:
@@ -532,6 +534,44 @@ def publish_outputs(
         )
 
 
+def tag_outputs(
+    store: ArtifactStore, run_id: str, step_id: str, outputs: Iterable[str], tags: list[str]
+) -> None:
+    """Tag the versions step ``step_id`` of run ``run_id`` registered its ``outputs`` as:
+    a cached step's outputs get the reusing run's cascading tags, as in ZenML."""
+    for output in outputs:
+        doc = find_published(store, run_id, step_id, output)
+        add_tags(store, doc["id"] if doc else unnamed_id(run_id, step_id, output), tags)
+
+
+def _saved_key(run_id: str, step_id: str) -> str:
+    return f"registry/saved/{run_id}/{encode(step_id)}.json"
+
+
+def record_saved(store: ArtifactStore, info: StepInfo) -> None:
+    """Record the artifact versions a finished attempt saved (``save_artifact`` and
+    ``register_artifact`` in the step) as the step's outputs, ZenML's manual outputs.
+    Written by the attempt that ends well, before its manifest, so a later attempt's list
+    replaces a killed one's."""
+    store.write_doc(_saved_key(info.run_id, info.step_id), {"versions": list(info.saved)})
+
+
+def find_saved(store: ArtifactStore, run_id: str, step_id: str) -> list[dict[str, Any]]:
+    """The versions step ``step_id`` of run ``run_id`` saved (see :func:`record_saved`)."""
+    try:
+        doc = store.read_doc(_saved_key(run_id, step_id))
+    except ArtifactCorrupt as error:  # the step's own outputs still hold
+        log.warning("%s", error)
+        return []
+    found = []
+    for saved in (doc or {}).get("versions", []):
+        try:
+            found.append(get_version(store, saved["name"], saved["version"]))
+        except (KeyError, ArtifactCorrupt) as error:
+            log.warning("a version step %s saved is unreadable: %s", step_id, error)
+    return found
+
+
 class RegistryLoader:
     """What read models load through (core.records.ArtifactLoader): values, their URIs,
     metadata and the artifact versions outputs were registered as. ``opener`` returns
@@ -555,6 +595,9 @@ class RegistryLoader:
 
     def published(self, run_id: str, step_id: str, output: str) -> dict[str, Any] | None:
         return find_published(self._opener(), run_id, step_id, output)
+
+    def saved(self, run_id: str, step_id: str) -> list[dict[str, Any]]:
+        return find_saved(self._opener(), run_id, step_id)
 
 
 def input_artifact_name(

@@ -3,7 +3,8 @@
 The attempt process (or the orchestrator, while it calls a step's hooks) enters a
 :class:`StepInfo` before the user's code runs and leaves it after; the public face in
 :mod:`dagwell.api.context` builds ZenML's ``StepContext`` from it. Output metadata and
-tags a step adds are collected here and published with the outputs. Pure data.
+tags a step adds, and the artifacts it saves, are collected here and published with the
+outputs. Pure data.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class StepInfo:
     inputs: dict[str, ArtifactRef] = field(default_factory=dict)
     output_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     output_tags: dict[str, list[str]] = field(default_factory=dict)
+    # The artifact versions save_artifact/register_artifact made in the step ({"name",
+    # "version"} each): ZenML's manual outputs, recorded with the step's outputs.
+    saved: list[dict[str, str]] = field(default_factory=list)
     in_hook: bool = False
 
     @property

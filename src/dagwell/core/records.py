@@ -22,7 +22,7 @@ from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 
 class ArtifactLoader(Protocol):
     """What a StepRun needs to load an output (the artifact store's ``get``) and to read
-    what is registered about it (metadata, named versions)."""
+    what is registered about it (metadata, named versions, the versions it saved)."""
 
     def get(self, ref: ArtifactRef) -> Any: ...
 
@@ -31,6 +31,8 @@ class ArtifactLoader(Protocol):
     def metadata(self, kind: str, key: str) -> dict[str, Any]: ...
 
     def published(self, run_id: str, step_id: str, output: str) -> dict[str, Any] | None: ...
+
+    def saved(self, run_id: str, step_id: str) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -313,20 +315,39 @@ class StepRun:
 
     @property
     def outputs(self) -> dict[str, list[ArtifactVersion]]:
-        """ZenML's shape: output name -> [artifact version] (``.outputs["x"][0].load()``)."""
-        return {name: [self._artifact(name)] for name in self.output_refs}
+        """ZenML's shape: output name -> artifact versions (``.outputs["x"][0].load()``):
+        the step's returned outputs, and under its name each artifact version the step
+        saved with ``save_artifact``/``register_artifact`` (ZenML's manual outputs)."""
+        found = {name: [self._artifact(name)] for name in self.output_refs}
+        for version in self._saved():
+            found.setdefault(version.name, []).append(version)
+        return found
+
+    @property
+    def regular_outputs(self) -> dict[str, ArtifactVersion]:
+        """ZenML's ``regular_outputs``: the outputs the step returned, none it saved."""
+        return {name: self._artifact(name) for name in self.output_refs}
 
     @property
     def output(self) -> ArtifactVersion:
-        """The only output as an artifact version: ``step.output.load()``."""
-        if not self.output_refs:
+        """The only output as an artifact version: ``step.output.load()`` (one the step
+        saved counts, as in ZenML)."""
+        outputs = self.outputs
+        if not outputs:
             raise KeyError(f"Step {self.name!r} has no stored outputs (status {self.status}).")
-        if len(self.output_refs) != 1:
+        if len(outputs) != 1 or len(next(iter(outputs.values()))) != 1:
             raise ValueError(
-                f"Step {self.name!r} has outputs {', '.join(self.output_refs)}; use "
+                f"Step {self.name!r} has outputs {', '.join(outputs)}; use "
                 "step.outputs[name][0] for one of them."
             )
-        return self._artifact(next(iter(self.output_refs)))
+        return next(iter(outputs.values()))[0]
+
+    def _saved(self) -> list[ArtifactVersion]:
+        """The versions the step saved (those of the run it was cached from, on a hit)."""
+        if self._loader is None:
+            return []
+        docs = self._loader.saved(self.cached_from or self.run_id, self.name)
+        return [ArtifactVersion.from_doc(doc, self._loader) for doc in docs]
 
     def _artifact(self, output: str) -> ArtifactVersion:
         ref = self.output_refs[output]
@@ -356,9 +377,9 @@ class StepRun:
 
 
 class PipelineName(str):
-    """The run's pipeline: a string that also answers ZenML's ``run.pipeline.name`` and,
-    for a run read through a Client, ZenML's PipelineResponse attributes (``.runs``,
-    ``.last_run``, ``.last_successful_run``, ``.id``) from the view the Client attaches."""
+    """The run's pipeline: a string that also answers ZenML's ``run.pipeline.name`` and
+    ``.id`` and, for a run read through a Client, ZenML's PipelineResponse attributes
+    (``.runs``, ``.last_run``, ``.last_successful_run``) from the view the Client attaches."""
 
     view: Any = None  # set by the Client that read the run (dagwell.api.zenml_client)
 
@@ -366,11 +387,16 @@ class PipelineName(str):
     def name(self) -> str:
         return str(self)
 
+    @property
+    def id(self) -> str:
+        """ZenML's ``run.pipeline.id``: a pipeline is known by its name here."""
+        return str(self)
+
     def __reduce__(self) -> tuple[Any, tuple[str]]:
         return (PipelineName, (str(self),))  # the Client's view stays in this process
 
     def __getattr__(self, attr: str) -> Any:
-        if attr in ("runs", "last_run", "last_successful_run", "id") and self.view is not None:
+        if attr in ("runs", "last_run", "last_successful_run") and self.view is not None:
             return getattr(self.view, attr)
         raise AttributeError(
             f"run.pipeline has no {attr!r}"
@@ -402,6 +428,17 @@ class RunTotals:
             survivors += bool(killed and s.status is StepStatus.COMPLETED)
             retries += max(0, len(s.attempts) - 1)
         return cls(len(steps), counts, ooms, survivors, retries)
+
+
+@dataclass(frozen=True)
+class RunResponseMetadata:
+    """ZenML's ``run.metadata`` (PipelineRunResponseMetadata): an object, not a dict, with
+    the run's ``run_metadata``, ``config``, ``start_time`` and ``end_time``."""
+
+    run_metadata: dict[str, Any]
+    config: StepConfig
+    start_time: datetime | None
+    end_time: datetime | None
 
 
 @dataclass(frozen=True)
@@ -445,6 +482,10 @@ class PipelineRun:
     @property
     def config(self) -> StepConfig:
         return make_config(self.pipeline, self.params, self._plan.run_config())
+
+    @property
+    def metadata(self) -> RunResponseMetadata:
+        return RunResponseMetadata(self.run_metadata, self.config, self.started_at, self.ended_at)
 
     @property
     def duration(self) -> float | None:

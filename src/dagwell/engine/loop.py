@@ -395,6 +395,11 @@ class Engine:
                 ):
                     self.outputs[step_id] = outputs
                     self._cached_from[step_id] = hit["run_id"]
+                    cascade = (spec.context or {}).get("cascade_tags")
+                    if cascade:  # the pipeline's Tag(cascade=True), on reused outputs too
+                        from dagwell.artifact_store.registry import tag_outputs
+
+                        tag_outputs(self.artifacts, hit["run_id"], step_id, outputs, cascade)
                     self._batch.add(
                         UpdateStep(
                             self.run_id,
@@ -687,6 +692,7 @@ class Engine:
             context={
                 **(self.plan.steps[change.step_id].context or {}),
                 "run_params": self.plan.params,
+                "run_config": self.plan.config,
             },
         )
         if change.new is StepStatus.RETRYING and hooks.on_retry:

@@ -174,6 +174,7 @@ def attempt_spec(
             **({"shown_params": shown} if shown else {}),
             **({"lazy_inputs": lazy} if lazy else {}),
             **({"config": spec.config} if _configured(spec.config) else {}),
+            **({"run_config": plan.config} if _configured(plan.config) else {}),
             **(spec.context or {}),
         },
     )

@@ -33,6 +33,7 @@ from dagwell.artifact_store.registry import (
     model_artifact_input,
     needs_publishing,
     publish_outputs,
+    record_saved,
 )
 from dagwell.artifact_store.store import WRITER_ENV, open_artifact_store
 from dagwell.core.context import StepInfo, in_step
@@ -252,6 +253,8 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
                 info.output_metadata[name] = {**extracted, **logged}
         if needs_publishing(info, refs):
             publish_outputs(store, info, refs, datetime.now())
+        if info.saved:
+            record_saved(store, info)
     except Exception as error:
         if _disk_full(error):  # the store's disk, not the step: as a full one for the manifest
             raise
