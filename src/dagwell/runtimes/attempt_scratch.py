@@ -8,10 +8,12 @@ its own cleanup, and a forked one never runs its at-exit handlers (it ends in
   :mod:`dagwell.artifact_store.scratch`), the step's own ``tempfile`` use and that of its
   subprocesses. Each attempt's ``TMPDIR`` (and ``tempfile.tempdir``) is an empty folder
   of its own inside the run's folder (``dagwell-<run id>`` in the orchestrator's temporary
-  directory), removed when the attempt has ended, whatever the outcome (or, found empty,
-  kept for a later attempt); the run's folder goes when the runtime closes, with what
-  attempts of an orchestrator of the run that died left in it. The folders are made ahead
-  and removed on a thread of their own, and an empty one is used again: a mkdir in
+  directory). An attempt that did not succeed has it removed when it ends; a successful
+  one's is kept until the run ends if it holds anything (a step may return the path of a
+  file it made there, for the next step to read; found empty, it serves a later attempt).
+  The run's folder goes when the runtime closes, with what attempts of an orchestrator of
+  the run that died left in it. The folders are made ahead (as many as launches came in
+  one turn) and removed on a thread of their own, and an empty one is used again: a mkdir in
   an ext4 /tmp took 100-250 us and an rmdir ~100 (2026-12-03), too much for the loop's
   path to each launch, and each removal slows later creates on a journal-less ext4.
 - Its partial writes into a local artifact store's ``tmp/``: the store starts their names
@@ -24,6 +26,7 @@ A pod's temporary directory dies with the pod; only the writer name applies ther
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -41,11 +44,11 @@ from dagwell.runtimes.housekeeping import Housekeeping
 
 log = logging.getLogger("dagwell.local")
 
-#: Empty attempt folders kept made ahead: a launch takes one and asks for the next.
+#: Empty attempt folders kept made ahead at first: a launch takes one and asks for the
+#: next. A launch that finds none makes its own on the loop and doubles the number, up to
+#: MAX_SPARE_FOLDERS, so a fan-out's turns soon find theirs made.
 SPARE_FOLDERS = 2
-#: At most this many empty folders are kept: an ended attempt's that is empty (and still
-#: private) is taken again, so a chain of attempts makes and removes no folder at all.
-KEPT_FOLDERS = 2 * SPARE_FOLDERS
+MAX_SPARE_FOLDERS = 64
 
 
 def run_writer(run_id: str) -> str:
@@ -92,6 +95,11 @@ def _discard_writes(artifact_store: str, writer: str) -> None:
             log.debug("removed %d partial file(s) of %s from %s", removed, writer, store.url)
 
 
+def _remove_empty(folder: str) -> None:
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
+
+
 class AttemptLeftovers:
     """The temporary folders and partial writes of one run's local attempts."""
 
@@ -100,6 +108,7 @@ class AttemptLeftovers:
         self.root: Path | None = None  # the run's folder, made with the first launch
         self.stores: set[str] = set()  # the artifact stores the run's attempts write to
         self._ready: deque[str] = deque()  # empty folders, made ahead or taken again
+        self._spares = SPARE_FOLDERS  # how many to keep made ahead
         self._thread = Housekeeping("dagwell-scratch")
 
     def folder(self, spec: AttemptSpec) -> str:
@@ -111,40 +120,45 @@ class AttemptLeftovers:
                 self._thread.submit(self._make)
         try:
             folder = self._ready.popleft()
-        except IndexError:
+        except IndexError:  # more launches in a turn than were made ahead: make more
             folder = tempfile.mkdtemp(dir=self.root)
-        if len(self._ready) < SPARE_FOLDERS:  # (a chain's attempts take the same ones again)
+            self._spares = min(2 * self._spares, MAX_SPARE_FOLDERS)
+        if len(self._ready) < self._spares:  # (a chain's attempts take the same ones again)
             self._thread.submit(self._make)
         return folder
 
     def _make(self) -> None:
-        if len(self._ready) < SPARE_FOLDERS:
+        while len(self._ready) < self._spares:
             self._ready.append(tempfile.mkdtemp(dir=self.root))
 
-    def _kept(self, folder: str) -> bool:
-        """Whether an ended attempt's folder is kept for another: it is empty and still
-        private (the common case: its scratch scope removed what it made). A stat and the
-        read of an empty folder, ~10 us: less than handing it to the thread."""
-        if len(self._ready) >= KEPT_FOLDERS:
-            return False
+    def _empty(self, folder: str) -> bool:
+        """Whether an ended attempt's folder is empty and still private (the common case:
+        its scratch scope removed what it made). A stat and the read of an empty folder,
+        ~10 us: less than handing it to the thread."""
         try:
             found = os.lstat(folder)
             private = stat.S_ISDIR(found.st_mode) and stat.S_IMODE(found.st_mode) == 0o700
             with os.scandir(folder) as entries:
-                if not private or next(entries, None) is not None:
-                    return False
+                return private and next(entries, None) is None
         except OSError:
             return False
-        self._ready.append(folder)
-        return True
 
     def ended(self, spec: AttemptSpec, *, succeeded: bool) -> None:
-        """The attempt has ended (or was recovered after its orchestrator died): remove what
-        its folder holds and, unless it succeeded (then each of its writes finished), its
-        partial writes into the store."""
+        """The attempt has ended (or was recovered after its orchestrator died): its empty
+        folder serves another attempt; one that holds something is removed, unless the
+        attempt succeeded (then it stays until the run ends: the next step may read a
+        file made there). Unless it succeeded (then each of its writes finished), its
+        partial writes into the store are removed."""
         self.stores.add(spec.artifact_store)
-        if spec.scratch is not None and not self._kept(spec.scratch):
-            self._thread.submit(partial(shutil.rmtree, spec.scratch, ignore_errors=True))
+        folder = spec.scratch
+        if folder is not None:
+            if self._empty(folder):
+                if len(self._ready) < 2 * self._spares:
+                    self._ready.append(folder)
+                else:
+                    self._thread.submit(partial(_remove_empty, folder))
+            elif not succeeded:
+                self._thread.submit(partial(shutil.rmtree, folder, ignore_errors=True))
         if not succeeded:
             writer = writer_name(spec.run_id, spec.step_id, spec.attempt)
             self._thread.submit(partial(_discard_writes, spec.artifact_store, writer))
