@@ -211,7 +211,7 @@ def test_a_live_orchestrator_with_a_silent_heartbeat_is_frozen_unless_it_runs_st
 
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
-        owner = owner_tag().replace(f":{os.getpid()}:", f":{sleeper.pid}:")
+        owner = owner_tag(sleeper.pid)
         now = time.time()
         assert frozen_owner(_row(owner, now - 2)) is None  # beating: it acts on a stop itself
         hung = frozen_owner(_row(owner, now - ORPHAN_AFTER - 5))
@@ -224,6 +224,27 @@ def test_a_live_orchestrator_with_a_silent_heartbeat_is_frozen_unless_it_runs_st
         sleeper.kill()  # a zombie (not reaped yet) is gone: orphaned, and no longer frozen
         wait_for(lambda: is_orphaned("running", now, owner), 5, "the kill")
         assert frozen_owner(_row(owner, now, inline)) is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_reused_pid_is_not_the_orchestrator_and_is_never_killed():
+    """Before: an orchestrator that died left its pid in the run's owner tag; a process of
+    the same user that got the pid later counted as the orchestrator, hung (its heartbeat
+    silent), and `runs stop` SIGKILLed it. Now the tag holds the process's start time."""
+    from dagwell.engine.frozen_owner import frozen_owner
+
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        host, pid, boot, started = owner_tag(sleeper.pid).split(":")
+        reused = f"{host}:{pid}:{boot}:{int(started) - 1}"  # the orchestrator started earlier
+        silent = time.time() - ORPHAN_AFTER - 5
+        assert frozen_owner(_row(reused, silent)) is None  # not frozen: never killed
+        assert is_orphaned("running", silent, reused)  # its orchestrator is gone
+        older = f"{host}:{pid}:{boot}"  # a tag of an older dagwell: the pid decides
+        assert not is_orphaned("running", silent, older)
+        assert sleeper.poll() is None
     finally:
         sleeper.kill()
         sleeper.wait()

@@ -24,7 +24,7 @@ from typing import Any
 from dagwell.core.errors import PermanentError
 from dagwell.core.statuses import RunStatus
 from dagwell.core.units import format_seconds
-from dagwell.store.ownership import ORPHAN_AFTER, local_pid, process_state
+from dagwell.store.ownership import ORPHAN_AFTER, owner_process, process_state
 
 STOPPED_STATES = ("T", "t")  # stopped by a signal; stopped by a tracer
 KILL_WAIT = 10.0  # s a killed orchestrator gets to vanish before the command gives up
@@ -44,7 +44,7 @@ def frozen_owner(row: Mapping[str, Any], now: float | None = None) -> FrozenOwne
     """The frozen orchestrator of the running run ``row`` (a runs row), or None."""
     if row["status"] != RunStatus.RUNNING.value:
         return None
-    pid = local_pid(row["owner"])
+    pid = owner_process(row["owner"])  # (not a reused pid: that is no orchestrator)
     if pid is None:
         return None
     state = process_state(pid)

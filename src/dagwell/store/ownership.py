@@ -1,7 +1,11 @@
-"""Who owns a running run: the owner tag (host, pid, boot id) and the orphan test.
+"""Who owns a running run: the owner tag (host, pid, boot id, process start) and the
+orphan test.
 
 A run records its orchestrator's owner tag and heartbeat; a run whose owner process is gone
-on this host, or whose heartbeat went silent elsewhere, is orphaned and can be resumed.
+on this host, or whose heartbeat went silent elsewhere, is orphaned and can be resumed. The
+process's start time (in clock ticks since boot) tells a reused pid from the orchestrator:
+a process with that pid that started at another time is someone else's, and the owner is
+gone (tags of an older dagwell have no start time: the pid alone decides).
 """
 
 from __future__ import annotations
@@ -26,6 +30,30 @@ def process_state(pid: int) -> str | None:
     return stat.rpartition(")")[2].split()[0]  # after the command name, which may hold ")"
 
 
+def start_ticks(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (``/proc/<pid>/stat`` field
+    22); None when there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def owner_process(owner: str | None) -> int | None:
+    """The pid of the live process on this host that ``owner`` names: None when it is
+    elsewhere, gone (a zombie too: it runs nothing) or its pid now another process's."""
+    pid = local_pid(owner)
+    if pid is None or not _pid_alive(pid):
+        return None
+    started = str(owner).split(":", 3)[3:]
+    if started and started[0] and started[0] != start_ticks(pid):
+        return None  # the pid was reused after the orchestrator died
+    return pid
+
+
 def _pid_alive(pid: int) -> bool:
     """A zombie (killed, not yet reaped by its parent) is dead: it runs nothing."""
     try:
@@ -45,8 +73,10 @@ def boot_id() -> str:
         return "unknown"
 
 
-def owner_tag() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{boot_id()}"
+def owner_tag(pid: int | None = None) -> str:
+    """This process's tag (or process ``pid``'s): host, pid, boot id, start time."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{boot_id()}:{start_ticks(pid) or ''}"
 
 
 def is_orphaned(
@@ -60,9 +90,8 @@ def is_orphaned(
     if status != RunStatus.RUNNING.value:
         return False
     now = time.time() if now is None else now
-    pid = local_pid(owner)
-    if pid is not None:
-        return not _pid_alive(pid)
+    if local_pid(owner) is not None:
+        return owner_process(owner) is None
     return heartbeat_at is None or now - heartbeat_at > after
 
 
@@ -72,6 +101,7 @@ def local_pid(owner: str | None) -> int | None:
         return None
     host, _, rest = owner.partition(":")
     pid_text, _, boot = rest.partition(":")
+    boot = boot.partition(":")[0]  # (then the process's start time)
     if host == socket.gethostname() and boot == boot_id() and pid_text.isdigit():
         return int(pid_text)
     return None
