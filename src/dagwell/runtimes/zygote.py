@@ -22,11 +22,6 @@ runtime notices through its pidfd, records its attempts as lost and forks direct
 then on. If the orchestrator dies (even SIGKILLed), the kernel tells the zygote
 (PR_SET_PDEATHSIG), which kills its attempts' process groups and exits: no attempt
 outlives its orchestrator.
-
-A process forked from the orchestrator by user code (a hook starting a helper with
-multiprocessing, say) would inherit the zygote's pipes and keep it from ever reading EOF:
-the run's end would wait for that process. So every child forked from the orchestrator
-closes them at once (:func:`_close_in_forked_child`), and closing waits a bounded time.
 """
 
 from __future__ import annotations
@@ -44,7 +39,6 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeAlias
-from weakref import WeakValueDictionary
 
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.forked import fork_attempt, fork_warm
@@ -202,25 +196,6 @@ class Exited:
 
 News: TypeAlias = Started | ForkFailed | Exited
 
-#: The orchestrator's open zygotes, for :func:`_close_in_forked_child`.
-_OPEN: WeakValueDictionary[int, Zygote] = WeakValueDictionary()
-_AT_FORK: list[bool] = []  # whether the fork handler is registered (once per process)
-
-
-def _close_in_forked_child() -> None:
-    """In any child forked from an orchestrator: close its zygotes' pipes, which only the
-    orchestrator may hold (a copy held elsewhere keeps the zygote from seeing EOF)."""
-    parent = os.getppid()
-    for zygote in list(_OPEN.values()):
-        if zygote.owner != parent:  # (a zygote's own forks: its copies are not these fds)
-            continue
-        fds = [zygote.req_w, zygote.pidfd, zygote.events.fileno()]
-        fds += [fd for _, *pipes in zygote.warm.values() for fd in pipes] + list(zygote._fds)
-        for fd in fds:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-    _OPEN.clear()
-
 
 @dataclass
 class Zygote:
@@ -244,7 +219,6 @@ class Zygote:
     _fds: deque[int] = field(default_factory=deque)  # received, not yet matched to a W
     _writing: threading.Lock = field(default_factory=threading.Lock)  # whole lines only
     _closed: bool = False
-    owner: int = field(default_factory=os.getpid)  # the orchestrator's pid
 
     @property
     def ev_r(self) -> int:
@@ -264,12 +238,7 @@ class Zygote:
         os.close(req_r)
         theirs.close()
         ours.setblocking(False)
-        zygote = cls(pid, os.pidfd_open(pid), req_w, ours)
-        if not _AT_FORK:
-            _AT_FORK.append(True)
-            os.register_at_fork(after_in_child=_close_in_forked_child)
-        _OPEN[id(zygote)] = zygote
-        return zygote
+        return cls(pid, os.pidfd_open(pid), req_w, ours)
 
     def submit(self, spec: AttemptSpec, procs_files: list[str]) -> None:
         """Ask for an attempt to be forked; its pid arrives later in ``news``."""
@@ -382,18 +351,6 @@ class Zygote:
             with contextlib.suppress(OSError):
                 os.close(self._fds.popleft())
 
-    def _reap(self, deadline: float) -> None:
-        """Wait for the zygote's exit until ``deadline``, then kill it: something that still
-        holds its request pipe (a process forked by native code) must not hold the run."""
-        with contextlib.suppress(ChildProcessError):
-            while time.monotonic() < deadline:
-                if os.waitpid(self.pid, os.WNOHANG)[0] != 0:
-                    return
-                time.sleep(0.01)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-
     def close(self, timeout: float = 10.0) -> None:
         """EOF to the zygote; warm children (even those still being handed over) get EOF
         too, then the zygote exits once its children have."""
@@ -415,8 +372,8 @@ class Zygote:
                 if not data:
                     break
             self.drop_warm()
-        _OPEN.pop(id(self), None)
-        self._reap(deadline)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
         with contextlib.suppress(OSError):
             os.close(self.pidfd)
         self.events.close()
