@@ -397,3 +397,76 @@ def test_a_warm_childs_end_reads_no_proc_status(home, cgroups, monkeypatch):
     steps = run.steps
     assert steps["big_then_pid"].attempts[0].peak_memory >= 50 * 10**6  # from the done line
     assert steps["process_still_there"].status.value == "completed"
+
+
+def _linger(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def test_a_hooks_lingering_helper_process_does_not_hold_the_run_open(home, tmp_path):
+    """A hook that forks a helper which outlives it (a notifier that lingers, a daemon).
+    Before: the helper inherited the zygote's request pipe (and the warm children's spec
+    pipes), so the zygote never saw EOF, its handle waited for it without bound, and the
+    pipeline call returned only when the helper exited (61 s here; never for a daemon),
+    with the run recorded 'running' and every step completed meanwhile."""
+    import multiprocessing
+    import time
+
+    from dagwell import pipeline
+
+    helpers: list[multiprocessing.process.BaseProcess] = []
+
+    def notify() -> None:
+        helper = multiprocessing.get_context("fork").Process(target=_linger, args=(60,))
+        helper.start()
+        helpers.append(helper)
+
+    quick = workloads.load.with_options(on_success=notify, enable_cache=False)
+
+    @pipeline(enable_cache=False, hook_timeout=2)
+    def p() -> None:
+        quick(2)
+        workloads.nap(0.5)  # (the run goes on after the hook: warm children meanwhile)
+
+    started = time.monotonic()
+    try:
+        run = p()
+        took = time.monotonic() - started
+        outlived = [helper.is_alive() for helper in helpers]
+    finally:
+        for helper in helpers:
+            helper.kill()
+            helper.join()
+    assert took < 2 + 5, f"the pipeline call waited {took:.1f}s for a hook's helper process"
+    assert outlived == [True]  # (it did outlive the hook and the run)
+    assert run.status is RunStatus.COMPLETED
+
+
+def test_closing_a_zygote_that_does_not_end_is_bounded():
+    """If the zygote cannot end (a process that escaped the fd cleanup still holds its
+    request pipe, its children do not exit), closing its handle stops it after the grace
+    instead of waiting for it forever."""
+    import socket
+    import time
+
+    from dagwell.runtimes.zygote import Zygote
+
+    req_r, req_w = os.pipe()
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:  # a zygote that never reads its requests nor ends on its own
+        os.close(req_w)
+        ours.close()
+        time.sleep(60)
+        os._exit(0)
+    os.close(req_r)
+    theirs.close()
+    ours.setblocking(False)
+    zygote = Zygote(pid, os.pidfd_open(pid), req_w, ours)
+    started = time.monotonic()
+    zygote.close(timeout=0.5)
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped

@@ -22,6 +22,12 @@ runtime notices through its pidfd, records its attempts as lost and forks direct
 then on. If the orchestrator dies (even SIGKILLed), the kernel tells the zygote
 (PR_SET_PDEATHSIG), which kills its attempts' process groups and exits: no attempt
 outlives its orchestrator.
+
+The zygote ends at EOF of its request pipe, so no other process may hold that pipe's
+write end: a process forked from the orchestrator (a hook's helper that outlives the hook)
+closes its copies of the zygote's pipes at once (``os.register_at_fork``; CLOEXEC cannot
+help, a fork does not exec). Closing the handle is bounded all the same: a zygote that has
+not ended by then is stopped.
 """
 
 from __future__ import annotations
@@ -30,11 +36,13 @@ import contextlib
 import gc
 import json
 import os
+import select
 import selectors
 import signal
 import socket
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +62,9 @@ REHEARSAL_MAX = 16384
 #: The largest spec (bytes) handed to a warm child: what its empty pipe holds (Linux's
 #: default capacity), so the launch never waits for the child to read.
 SPEC_PIPE_MAX = 65536
+#: Seconds a zygote that did not end by itself is given after SIGTERM (its children's
+#: process groups are killed then), and again after SIGKILL, when its handle is closed.
+STOP_GRACE = 2.0
 
 
 class ZygoteGone(Exception):
@@ -238,7 +249,9 @@ class Zygote:
         os.close(req_r)
         theirs.close()
         ours.setblocking(False)
-        return cls(pid, os.pidfd_open(pid), req_w, ours)
+        zygote = cls(pid, os.pidfd_open(pid), req_w, ours)
+        _live[pid] = zygote
+        return zygote
 
     def submit(self, spec: AttemptSpec, procs_files: list[str]) -> None:
         """Ask for an attempt to be forked; its pid arrives later in ``news``."""
@@ -342,22 +355,24 @@ class Zygote:
 
     def drop_warm(self) -> None:
         """Close the warm children's pipes: each exits unused at EOF."""
-        for _, *pipes in self.warm.values():
+        while self.warm:  # (out of the handle before closed: see ``_let_go``)
+            _, (_, *pipes) = self.warm.popitem()
             for fd in pipes:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        self.warm.clear()
         while self._fds:
             with contextlib.suppress(OSError):
                 os.close(self._fds.popleft())
 
     def close(self, timeout: float = 10.0) -> None:
         """EOF to the zygote; warm children (even those still being handed over) get EOF
-        too, then the zygote exits once its children have."""
+        too, then the zygote exits once its children have. One that has not within
+        ``timeout`` is stopped (see ``_stop``)."""
         with self._writing:
             self._closed = True
+            req_w, self.req_w = self.req_w, -1
             with contextlib.suppress(OSError):
-                os.close(self.req_w)
+                os.close(req_w)
         deadline = time.monotonic() + timeout
         with contextlib.suppress(OSError):
             self.events.setblocking(True)
@@ -372,8 +387,65 @@ class Zygote:
                 if not data:
                     break
             self.drop_warm()
+        self._stop()
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+        pidfd, self.pidfd = self.pidfd, -1
         with contextlib.suppress(OSError):
-            os.close(self.pidfd)
+            os.close(pidfd)
         self.events.close()
+        if _live.get(self.pid) is self:  # (only now: a fork meanwhile still lets go)
+            del _live[self.pid]
+
+    def _stop(self) -> None:
+        """If the zygote is still there, SIGTERM (it kills its children's process groups
+        and exits), then SIGKILL: closing its handle never waits on it without bound."""
+        for signum in (signal.SIGTERM, signal.SIGKILL):
+            if self._ended(0.0):
+                return
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pidfd, signum)
+            if self._ended(STOP_GRACE):
+                return
+
+    def _ended(self, within: float) -> bool:
+        """Whether the zygote has exited (its pidfd turns readable), waiting ``within`` s."""
+        try:
+            return bool(select.select([self.pidfd], [], [], within)[0])
+        except (OSError, ValueError):  # (no pidfd: nothing to wait on or signal)
+            return True
+
+    def _let_go(self) -> None:
+        """In a process forked from the one holding this handle: close its copies of the
+        zygote's pipes (see ``_let_go_in_child``) and never use them again. Every fd the
+        handle names is open in the parent (each leaves the handle before it is closed), so
+        none of these numbers can be a file the child opened since or one of its own."""
+        self._writing = threading.Lock()  # (a thread of the parent may have held it)
+        self._closed = True
+        fds = [self.req_w, self.pidfd, *self._fds]
+        for _, *pipes in self.warm.values():
+            fds.extend(pipes)
+        self.warm.clear()
+        self._fds.clear()
+        fds.append(self.events.detach())  # (its socket object then closes nothing)
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+#: The live zygote handles of this process, by zygote pid.
+_live: weakref.WeakValueDictionary[int, Zygote] = weakref.WeakValueDictionary()
+
+
+def _let_go_in_child() -> None:
+    """After any fork of this process: the child closes its copies of the zygote handles'
+    pipes. A hook that forks a helper which outlives it (a notifier, a daemon) gave the
+    helper the request pipe's write end, so the zygote never saw EOF, never ended, and the
+    pipeline call waited for the helper (forever for a daemon); its copies of the warm
+    children's spec pipes kept those waiting too."""
+    for zygote in list(_live.values()):
+        zygote._let_go()
+    _live.clear()
+
+
+os.register_at_fork(after_in_child=_let_go_in_child)
