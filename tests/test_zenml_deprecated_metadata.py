@@ -70,5 +70,11 @@ def test_outside_a_step_they_name_their_target_and_warn(home, caplog):
         log_artifact_metadata({"x": 1})
     with pytest.raises(RuntimeError, match="passing the `model`"):
         link_artifact_to_model(Client().get_artifact_version("weights"))
+    # as ZenML's: a Model without version= gets a new version, a new model its first
+    # (before: the latest existing version was linked, and a new model was a KeyError)
     link_artifact_to_model(Client().get_artifact_version("weights"), Model(name="clf"))
-    assert Client().get_model_version("clf").get_artifact("weights") is not None
+    newest = Client().get_model_version("clf")
+    assert newest.number == 2 and newest.get_artifact("weights") is not None
+    fresh = Model(name="brand_new")
+    link_artifact_to_model(Client().get_artifact_version("weights"), fresh)
+    assert fresh.number == 1 and fresh.get_artifact("weights") is not None
