@@ -80,7 +80,7 @@ _WHERE = {
     "log_model_metadata": "dagwell.api.deprecated_metadata",
     "log_step_metadata": "dagwell.api.deprecated_metadata",
     "Model": "dagwell.api.model",
-    "link_artifact_to_model": "dagwell.api.model",
+    "link_artifact_to_model": "dagwell.api.model_links",
     "ModelStages": "dagwell.api.model",
     "get_step_context": "dagwell.api.context",
     "get_pipeline_context": "dagwell.api.context",
@@ -123,7 +123,8 @@ if TYPE_CHECKING:
         log_model_metadata,
         log_step_metadata,
     )
-    from dagwell.api.model import Model, ModelStages, link_artifact_to_model
+    from dagwell.api.model import Model, ModelStages
+    from dagwell.api.model_links import link_artifact_to_model
     from dagwell.api.pipelines import pipeline
     from dagwell.api.steps import step
     from dagwell.api.tags import Tag

@@ -305,26 +305,3 @@ class Model:
 
 def _text(version: Any) -> str | None:
     return None if version is None else str(getattr(version, "value", version))
-
-
-def link_artifact_to_model(artifact_version: ArtifactVersion, model: Model | None = None) -> None:
-    """ZenML's ``link_artifact_to_model``: link an existing artifact version to ``model``'s
-    version (created as ZenML creates it: a new version without ``version=``, and the
-    model when it does not exist), or inside a step to the step's model version;
-    ``model.get_artifact(name)`` then finds it."""
-    if model is None:
-        from dagwell.api.context import get_step_context
-
-        try:
-            model = get_step_context().model
-        except RuntimeError:  # outside a step, or a step without a model (StepContextError)
-            model = None
-        if model is None:
-            raise RuntimeError(
-                "`link_artifact_to_model` called without `model` parameter and configured "
-                "model context cannot be identified. Consider passing the `model` "
-                "explicitly or configuring it in @step or @pipeline decorator."
-            )
-    elif model._doc is None:  # as ZenML's _get_or_create_model_version: no version= is a
-        model._create_version(model._artifacts())  # new one, a new model's first
-    model.link_artifact(artifact_version)
