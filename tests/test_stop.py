@@ -201,3 +201,55 @@ def test_the_end_of_a_run_is_recorded_before_its_last_hooks_and_a_stop_keeps_it(
     run = Client(home).get_run("latest")
     assert run.status is RunStatus.COMPLETED
     assert [s.status for s in run.steps.values()] == [StepStatus.COMPLETED]
+
+
+WINDOW = """
+import os, signal
+import workloads
+from dagwell import LocalOrchestrator, RunFailedError
+from dagwell.runtimes.local import LocalRuntime
+from dagwell.store import Store
+
+def signal_during(cls, name):
+    original = getattr(cls, name)
+    def wrapped(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.{signal})  # lands right after {where}
+        return result
+    setattr(cls, name, wrapped)
+
+signal_during({where})
+p = workloads.sleepy.with_options(orchestrator=LocalOrchestrator(max_parallelism=2))
+try:
+    p(count=2, seconds={seconds})
+except RunFailedError as error:
+    print("RESULT", error.run.status.value)
+"""
+
+
+@pytest.mark.parametrize("number", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_a_finished_run_closes_its_runtime_records_its_end(home, tmp_path, number):
+    """Before: a signal in the moment between the last step's end and the record of the
+    run's end (the runtime's close) ended the orchestrator with the run 'running' forever.
+    The steps had all completed: so has the run; the signal then ends the process."""
+    body = WINDOW.format(signal=number.name, where="LocalRuntime, 'close'", seconds=0)
+    proc = start_orchestrator(home, tmp_path, body)
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == -number, stdout  # 129, 143, or a KeyboardInterrupt's 130
+    run = Client(home).get_run("latest")
+    assert run.status is RunStatus.COMPLETED, stdout
+    assert [s.status for s in run.steps.values()] == [StepStatus.COMPLETED] * 2
+    assert leftover_cgroups() == []
+
+
+@pytest.mark.parametrize("number", [signal.SIGHUP, signal.SIGINT])
+def test_a_signal_right_after_the_run_is_recorded_stops_it(home, tmp_path, number):
+    """Before: a signal between the run's record and the engine's loop left the run
+    'running' with no orchestrator. It is a stop like any other: the run ends cancelled."""
+    body = WINDOW.format(signal=number.name, where="Store, 'create_run'", seconds=60)
+    proc = start_orchestrator(home, tmp_path, body)
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == -number, stdout
+    run = Client(home).get_run("latest")
+    assert run.status is RunStatus.CANCELLED, stdout
+    assert leftover_cgroups() == []

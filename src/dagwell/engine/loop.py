@@ -48,7 +48,7 @@ from dagwell.engine.hook_runner import HookRunner
 from dagwell.engine.log_echo import LogEcho, slots_from_env
 from dagwell.engine.outage import Outage
 from dagwell.engine.restore import RunningAttempt
-from dagwell.engine.signals import Handlers, SignalStop, hurry_on_signals, restore
+from dagwell.engine.signals import Handlers, HeldStops, SignalStop, hurry_on_signals, restore
 from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
@@ -122,43 +122,57 @@ class Engine:
         )
 
     # -- the loop -----------------------------------------------------------------------------
-    def run(self) -> RunStatus:
-        self.progress.start(self.run_id, self.plan.pipeline, len(self.plan.steps))
+    def run(self, held: HeldStops | None = None) -> RunStatus:
+        """Drive the run to its end and record it; ``held``: the stops its caller has held
+        since it recorded the run (see :class:`HeldStops`), acted on here, inside the loop's
+        stop handling. From the loop's end until the run's end is recorded, a stop is held
+        again: the run ends as its steps did, and the signal acts after."""
         calmed: Handlers = {}
-        frozen = _freeze_long_lived()
+        frozen = False
+        ending = HeldStops()
         try:
-            self._loop()
-        except SignalStop as stop:
-            calmed = self._stop_now(f"stopped by {stop.name}")
-            raise
-        except KeyboardInterrupt:
-            calmed = self._stop_now("interrupted (Ctrl-C)")
-            raise
-        except StoreUnavailable as error:
-            # An outage that outlasted the window is nobody's stop: record nothing (the
-            # store is not there anyway), let the attempts die with the runtime, and leave
-            # the run to `runs resume`, which reuses what finished (its manifests are in
-            # the artifact store).
-            raise self._left_for_resume(error) from error
-        except RunTakenOver as error:  # its attempts die with the runtime; nothing recorded
-            log.error("%s", error)
-            raise
-        except BaseException:
-            log.exception("the engine failed; stopping the run's attempts")
-            calmed = self._stop_now("the orchestrator failed")
-            raise
-        finally:
-            if frozen:
-                gc.unfreeze()  # back to the oldest generation: collectable as before
             try:
-                self.runtime.close()
+                if held is not None:
+                    held.release()
+                self.progress.start(self.run_id, self.plan.pipeline, len(self.plan.steps))
+                frozen = _freeze_long_lived()
+                self._loop()
+                ending.hold()
+            except SignalStop as stop:
+                calmed = self._stop_now(f"stopped by {stop.name}")
+                raise
+            except KeyboardInterrupt:
+                calmed = self._stop_now("interrupted (Ctrl-C)")
+                raise
+            except StoreUnavailable as error:
+                # An outage that outlasted the window is nobody's stop: record nothing (the
+                # store is not there anyway), let the attempts die with the runtime, and
+                # leave the run to `runs resume`, which reuses what finished (its manifests
+                # are in the artifact store).
+                raise self._left_for_resume(error) from error
+            except RunTakenOver as error:  # its attempts die with the runtime; none recorded
+                log.error("%s", error)
+                raise
+            except BaseException:
+                log.exception("the engine failed; stopping the run's attempts")
+                calmed = self._stop_now("the orchestrator failed")
+                raise
             finally:
-                self._echo.close()
-                restore(calmed)
-        try:
-            status = self._record_end()
-        except StoreUnavailable as error:
-            raise self._left_for_resume(error) from error
+                if frozen:
+                    gc.unfreeze()  # back to the oldest generation: collectable as before
+                try:
+                    self.runtime.close()
+                finally:
+                    self._echo.close()
+                    restore(calmed)
+            try:
+                status = self._record_end()
+            except StoreUnavailable as error:
+                raise self._left_for_resume(error) from error
+        except BaseException:
+            ending.release(deliver=False)
+            raise
+        ending.release()  # the end is recorded: a signal held meanwhile acts now
         try:
             self._await_hooks(status)
         finally:

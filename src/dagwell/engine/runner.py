@@ -26,7 +26,7 @@ from dagwell.core.scheduler import Scheduler
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.engine.orchestrators import default_orchestrator
 from dagwell.engine.outcome import finished_run
-from dagwell.engine.signals import stop_on_signals
+from dagwell.engine.signals import HeldStops, stop_on_signals
 from dagwell.runtimes.base import Orchestrator
 from dagwell.store.ownership import owner_tag
 
@@ -133,6 +133,7 @@ def _execute(
     except BaseException:
         runtime.close()
         raise
+    held = HeldStops()
     try:
         try:
             config = replace(
@@ -166,6 +167,9 @@ def _execute(
                 ),
                 options=EngineOptions(owner=owner),
             )
+            # From the run's record until the engine's loop, a stop is held: acted on
+            # there, it ends the run cancelled instead of leaving it "running".
+            held.hold()
             store.create_run(
                 *run_record(
                     plan,
@@ -182,9 +186,10 @@ def _execute(
             if constant_refs:
                 store.write([RecordArtifacts([r.to_json() for r in constant_refs], now)])
         except BaseException:
+            held.release(deliver=False)
             runtime.close()
             raise
-        status = engine.run()
+        status = engine.run(held)
         return finished_run(store, run_id, status, artifacts)
     finally:
         store.close()

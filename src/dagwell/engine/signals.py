@@ -9,6 +9,11 @@ is restored and, when that would have killed the process, the signal is delivere
 so the process still ends as the sender expects (exit status 128+N: 143, 129). A signal
 the process ignored (``nohup``) stays ignored. A further signal while the stop is under
 way only hurries it: the wait for killed attempts is cut short, the cleanup still runs.
+
+Two moments must not be cut by a signal at all: between the run's record and the engine's
+loop, and between the loop's end and the record of the run's end. A signal there would end
+the process with the run recorded "running" and nobody to end it. :class:`HeldStops`
+holds Ctrl-C, SIGTERM and SIGHUP across them and acts on the first one after.
 """
 
 from __future__ import annotations
@@ -78,6 +83,44 @@ def _redeliver(signum: int, handler: Any) -> None:
         os.kill(os.getpid(), signum)  # default action: the process ends by this signal
     elif callable(handler):
         handler(signum, None)
+
+
+class HeldStops:
+    """Ctrl-C, SIGTERM and SIGHUP noted, not acted on, from :meth:`hold` to :meth:`release`.
+
+    Each moment held is short and bounded (a store write, the runtime's close), so a held
+    signal waits milliseconds; :meth:`release` then hands it to the handler it would have
+    met, as if it had just arrived."""
+
+    def __init__(self) -> None:
+        self._saved: Handlers = {}
+        self._pending: list[int] = []
+
+    def hold(self) -> None:
+        if not _main_thread():  # signals reach only the main thread
+            return
+        for sig in (signal.SIGINT, *STOP_SIGNALS):
+            current = signal.getsignal(sig)
+            if current is signal.SIG_IGN or current is None:
+                continue
+            self._saved.setdefault(sig, current)
+            signal.signal(sig, self._note)
+
+    def _note(self, signum: int, _frame: Any) -> None:
+        self._pending.append(signum)
+
+    def release(self, *, deliver: bool = True) -> None:
+        """Put the handlers back; with ``deliver``, act on the first signal held."""
+        saved, self._saved = self._saved, {}
+        restore(saved)
+        pending, self._pending = self._pending, []
+        if deliver and pending:
+            signum = pending[0]
+            handler = saved.get(signum)
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
 
 
 def hurry_on_signals(hurry: Callable[[], None]) -> Handlers:
