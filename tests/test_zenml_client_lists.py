@@ -285,6 +285,26 @@ def test_artifact_versions_filter_by_a_name_operator(home):
     assert [a.name for a in client.list_artifact_versions(name="notequals:x1")] == ["x2", "y"]
 
 
+def test_zenml_defaults_passed_on_and_step_run_filters_dagwell_lacks(home):
+    # before: only_unused=False (ZenML's default) was refused as "no usage tracking", and
+    # ZenML's own list_run_steps filters were "unexpected keyword arguments"
+    save_artifact(1, name="x")
+    client = Client()
+    assert [a.name for a in client.list_artifact_versions(name="x", only_unused=False)] == ["x"]
+    with pytest.raises(ValueError, match="no usage tracking"):
+        client.list_artifact_versions(name="x", only_unused=True)
+    run = _listed()
+    for retried in (True, False):  # (a retry is an attempt of its step run)
+        steps = client.list_run_steps(pipeline_run_id=run.id, exclude_retried=retried)
+        assert {s.name for s in steps} == {"_one", "_plus"}
+    with pytest.raises(ValueError, match=r"list_run_steps\(cache_key=...\).*cached_from"):
+        client.list_run_steps(cache_key="abc")
+    with pytest.raises(ValueError, match="no snapshots"):
+        client.list_run_steps(snapshot_id="abc")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nme'"):
+        client.list_run_steps(nme="x")
+
+
 def test_numbers_in_strings_compare_as_numbers_and_times_have_ranges():
     from datetime import UTC, datetime
 

@@ -31,6 +31,9 @@ PAGE_SIZE_DEFAULT = 20
 _COMPARE = {"gte": operator.ge, "gt": operator.gt, "lte": operator.le, "lt": operator.lt}
 #: Filters of ZenML's that mean nothing in a dagwell home (one user, one project).
 NO_OPS = frozenset({"project", "user", "hydrate", "include_full_metadata"})
+#: Filters whose ZenML default is False, which asks for nothing (``only_unused=False``: used
+#: or not): given it, as code that passes ZenML's defaults on does, they are no filter.
+OFF_WHEN_FALSE = frozenset({"only_unused"})
 
 
 class LogicalOperators(StrEnum):
@@ -294,6 +297,8 @@ def parse(
     conditions = []
     for name, wanted in filters.items():
         if wanted is None or name in NO_OPS or name == "logical_operator":
+            continue
+        if wanted is False and name in OFF_WHEN_FALSE:
             continue
         if name not in fields:
             if unsupported and name in unsupported:

@@ -359,9 +359,11 @@ class ZenMLClientMixin:
     ) -> Page:  # fmt: skip
         """Steps of one run (``pipeline_run_id=``) or of all, with ZenML's filters. Plain
         equalities on the run, name and status, the sort by start and the page are the
-        store's query; only the runs of the listed steps are read."""
+        store's query; only the runs of the listed steps are read. ``exclude_retried``
+        asks for nothing here: a retry is an attempt of its step run, never a step run."""
+        filters.pop("exclude_retried", None)
         query = parse("list_run_steps", _STEP_FIELDS, filters, sort_by=sort_by, page=page,
-                      size=size)  # fmt: skip
+                      size=size, unsupported=_STEP_UNSUPPORTED)  # fmt: skip
         store = self.store()
         where, complete = query.split(_STEP_COLUMNS)
         if complete and query.sort_key in ("created", "start_time"):
@@ -598,6 +600,23 @@ _VERSION_UNSUPPORTED = {
     "run_metadata": "metadata filters",
 }
 _VERSION_UNSUPPORTED = {k: _NOT_HERE.format(v) for k, v in _VERSION_UNSUPPORTED.items()}
+#: ZenML's step run filters that dagwell has no data for (list_run_steps names why).
+_STEP_UNSUPPORTED = {
+    "cache_key": "ZenML cache keys (its own are computed otherwise); read a cached step's "
+    "StepRun.cached_from",
+    "cache_expires_at": "cache expiry; read StepRun.cached_from",
+    "cache_expired": "cache expiry; read StepRun.cached_from",
+    "code_hash": "code hashes on step runs",
+    "snapshot_id": "snapshots",
+    "original_step_run_id": "original step run ids; a cached step's StepRun.cached_from "
+    "names the run whose outputs it reuses",
+    "model_version_id": "model version ids on step runs",
+    "model": "model links on step runs; use Client().get_model_version(...)",
+    "run_metadata": "metadata filters; read StepRun.run_metadata",
+    "version": "step run versions",
+    "updated": "update times; filter by end_time",
+}
+_STEP_UNSUPPORTED = {k: _NOT_HERE.format(v) for k, v in _STEP_UNSUPPORTED.items()}
 
 
 def _artifact_names(client: Any, query: ListQuery) -> list[str]:
