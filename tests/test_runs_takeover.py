@@ -248,3 +248,36 @@ def test_a_reused_pid_is_not_the_orchestrator_and_is_never_killed():
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_a_pid_in_an_older_dagwells_tag_is_never_killed_the_user_is_told_how():
+    """Before: a run recorded by an older dagwell (its tag has no start time) whose pid
+    some other process has now counted as a hung orchestrator, and `runs stop` SIGKILLed
+    that process. Without a start time nothing proves it is the orchestrator."""
+    from dagwell.engine.frozen_owner import frozen_owner
+    from dagwell.engine.resume import end_if_frozen
+
+    class OneRun:
+        def __init__(self, row):
+            self.row = row
+
+        def run_row(self, run_id):
+            return self.row
+
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        host, pid, boot, _ = owner_tag(sleeper.pid).split(":")
+        older = _row(f"{host}:{pid}:{boot}", time.time() - ORPHAN_AFTER - 5)
+        notes = []
+        end_if_frozen(OneRun(older), "r1", notes.append)
+        time.sleep(0.2)
+        assert sleeper.poll() is None  # alive: not killed
+        assert frozen_owner(older).identified is False
+        assert len(notes) == 1 and f"kill -9 {pid}" in notes[0] and "older dagwell" in notes[0]
+        end_if_frozen(OneRun(older), "r1", None)  # (the Python API: nothing said, nothing killed)
+        assert sleeper.poll() is None
+        current = _row(owner_tag(sleeper.pid), time.time() - ORPHAN_AFTER - 5)
+        assert frozen_owner(current).identified is True  # (its own tag: it may be killed)
+    finally:
+        sleeper.kill()
+        sleeper.wait()

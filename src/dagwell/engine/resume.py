@@ -24,7 +24,7 @@ from dagwell.core.plan import Plan
 from dagwell.core.progress import NullProgress, Progress
 from dagwell.core.records import PipelineRun
 from dagwell.core.statuses import RunStatus
-from dagwell.engine.frozen_owner import end_frozen_owner, frozen_owner
+from dagwell.engine.frozen_owner import end_frozen_owner, frozen_owner, unidentified
 from dagwell.engine.loop import Engine, EngineOptions
 from dagwell.engine.orchestrators import from_description
 from dagwell.engine.outcome import finished_run
@@ -128,6 +128,10 @@ def end_if_frozen(store: Store, run_id: str, notify: Callable[[str], None] | Non
     run counts as orphaned; say so through ``notify``."""
     frozen = frozen_owner(store.run_row(run_id))
     if frozen is None:
+        return
+    if not frozen.identified:  # (an older dagwell's tag: the pid may be another's now)
+        if notify is not None:
+            notify(unidentified(frozen, run_id))
         return
     end_frozen_owner(frozen, run_id)
     if notify is not None:

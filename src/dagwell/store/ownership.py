@@ -48,10 +48,17 @@ def owner_process(owner: str | None) -> int | None:
     pid = local_pid(owner)
     if pid is None or not _pid_alive(pid):
         return None
-    started = str(owner).split(":", 3)[3:]
-    if started and started[0] and started[0] != start_ticks(pid):
+    started = owner_started(owner)
+    if started is not None and started != start_ticks(pid):
         return None  # the pid was reused after the orchestrator died
     return pid
+
+
+def owner_started(owner: str | None) -> str | None:
+    """The process start time an owner tag holds; None in a tag of an older dagwell (then
+    a live process with its pid may be the orchestrator, or one that got its pid since)."""
+    parts = str(owner or "").split(":", 3)
+    return parts[3] or None if len(parts) == 4 else None
 
 
 def _pid_alive(pid: int) -> bool:
