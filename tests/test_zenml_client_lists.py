@@ -173,6 +173,19 @@ def test_lists_are_a_page_of_twenty_unless_told_as_in_zenml(store_url, tmp_path)
     client.close()
 
 
+def test_a_pipelines_runs_are_its_twenty_newest_as_in_zenml(store_url, tmp_path, monkeypatch):
+    # before: get_pipeline(name).runs read up to 1000 runs, each with its steps
+    ids = _many_runs(store_url, 40)
+    client = Client(tmp_path / "home", store_url=store_url)
+    view = client.get_pipeline("p")
+    spy = _Spy(client.store(), monkeypatch)
+    runs = view.runs
+    newest = [i for n, i in enumerate(ids) if n % 3][::-1][:20]
+    assert [r.id for r in runs] == newest and runs[0].steps  # (with their steps)
+    assert spy.rows("list_runs") == 20 and spy.count("step_rows") == 20
+    client.close()
+
+
 def test_pipelines_and_step_runs_are_listed_without_reading_every_run(
     store_url, tmp_path, monkeypatch
 ):

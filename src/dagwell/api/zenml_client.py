@@ -63,7 +63,8 @@ _NOT_IN_DAGWELL = {
 
 @dataclass
 class PipelineView:
-    """ZenML's PipelineResponse: ``.name``, ``.runs`` (newest first), ``.last_run``."""
+    """ZenML's PipelineResponse: ``.name``, ``.runs`` (its 20 newest, newest first, as
+    ZenML's: each is read with its steps), ``.last_run``."""
 
     name: str
     _client: Any = field(repr=False)
@@ -74,7 +75,7 @@ class PipelineView:
 
     @property
     def runs(self) -> list[PipelineRun]:
-        return list(self._client.list_runs(limit=1000, pipeline=self.name))
+        return list(self._client.list_runs(limit=PAGE_SIZE_DEFAULT, pipeline=self.name))
 
     @property
     def last_run(self) -> PipelineRun:
