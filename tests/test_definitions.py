@@ -81,6 +81,20 @@ def test_settings_of_a_zenml_stack_component_dagwell_lacks_are_dropped_with_a_no
         def typo() -> None: ...
 
 
+def test_settings_for_the_stacks_component_of_a_type_are_dropped_too():
+    """ZenML's key may name a type alone, for the stack's component of that type (its own
+    docstrings write settings={"step_operator": {...}}). Before: DefinitionError."""
+    with pytest.warns(UserWarning, match="Not including stack component settings with key "):
+
+        @step(settings={"step_operator": {"gpu_portion_request": 0.5}})
+        def on_gpu() -> None: ...
+
+    with pytest.raises(DefinitionError, match="known keys: .*orchestrator.kubernetes"):
+
+        @step(settings={"orchestrator": {}})  # (dagwell's one component: named, not dropped)
+        def orchestrated() -> None: ...
+
+
 def test_unknown_resource_field():
     with pytest.raises(ConfigError, match="unknown field 'memroy'.*cpu_count, gpu_count, memory"):
         ResourceSettings(memroy="1GB")

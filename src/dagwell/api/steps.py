@@ -71,14 +71,16 @@ DYNAMIC_PIPELINES = (
 SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes", "docker")
 _DOCKER_WARNED: list[bool] = []
 #: ZenML's stack component types: settings for one of them with a flavor other than the
-#: Kubernetes orchestrator ("step_operator.vertex", "experiment_tracker.mlflow") are for a
-#: component dagwell does not have, and dropped with a notice, as ZenML drops settings for a
-#: component not in the active stack (config/compiler.py, "Not including stack component
-#: settings with key ...").
+#: Kubernetes orchestrator ("step_operator.vertex", "experiment_tracker.mlflow") or for the
+#: stack's component of a type ("step_operator", as ZenML's own docstrings write it) are for
+#: a component dagwell does not have, and dropped with a notice, as ZenML drops settings for
+#: a component not in the active stack (config/compiler.py, "Not including stack component
+#: settings with key ..."; utils/settings_utils.py's STACK_COMPONENT_REGEX). A bare
+#: "orchestrator" is the one component dagwell has: it is refused, naming its keys.
 _COMPONENTS = re.compile(
     r"(alerter|annotator|artifact_store|container_registry|data_validator|"
     r"experiment_tracker|feature_store|image_builder|log_store|model_deployer|orchestrator|"
-    r"step_operator|model_registry|deployer|sandbox)[.:].+"
+    r"step_operator|model_registry|deployer|sandbox)([.:].+)?"
 )
 _DROPPED: set[str] = set()
 
@@ -133,7 +135,7 @@ def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettin
                     "{'image': ...}}.",
                     stacklevel=4,
                 )
-        elif _COMPONENTS.fullmatch(key):
+        elif _COMPONENTS.fullmatch(key) and key != "orchestrator":
             if key not in _DROPPED:
                 _DROPPED.add(key)
                 warnings.warn(
