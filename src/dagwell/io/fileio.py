@@ -92,8 +92,19 @@ def copy(src: str, dst: str, overwrite: bool = False) -> None:
 
 
 def rename(src: str, dst: str, overwrite: bool = False) -> None:
-    copy(src, dst, overwrite=overwrite)
-    remove(src)
+    """Move a file or a folder, as ZenML's: a rename on one filesystem (``os.rename``
+    locally), else a copy of the file and its removal."""
+    if not overwrite and exists(dst):
+        raise FileExistsError(f"{dst} exists; pass overwrite=True to replace it.")
+    fs, dst_fs = _fs(src), _fs(dst)
+    if fs is None and dst_fs is None:
+        os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)  # (as open() does)
+        os.rename(src, dst)
+    elif fs is not None and dst_fs is not None and fs.protocol == dst_fs.protocol:
+        fs.mv(src, dst, recursive=True)
+    else:
+        copy(src, dst, overwrite=True)
+        remove(src)
 
 
 def glob(pattern: str) -> list[str]:
