@@ -1275,3 +1275,29 @@ def test_an_output_too_big_for_the_stores_disk_is_the_disks_failure_not_the_step
     for attempt in attempts:
         assert attempt.failure is not None and attempt.failure.kind is FailureKind.LOST
         assert "is full" in attempt.failure.message, attempt.failure.message
+
+
+def test_a_registry_document_that_does_not_fit_the_disk_is_an_error_not_a_truncated_doc(
+    tmp_path,
+):
+    """Before: one os.write took what fitted (a short write) and the truncated document was
+    renamed into place as if whole; the next read called it corrupt. Now the disk's error is
+    raised, nothing is put in place and the temp file is gone."""
+    import errno
+    import os
+
+    from dagwell.artifact_store.store import LocalArtifactStore
+
+    with _small_tmpfs(tmp_path / "small", "1m") as small:
+        store = LocalArtifactStore(small / "artifacts")
+        store.write_doc("registry/small.json", {"fits": True})  # (its folders made)
+        with open(small / "filler", "wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:
+                filler.write(b"x" * 4096)
+        os.truncate(small / "filler", os.path.getsize(small / "filler") - 8192)
+        doc = {"blob": "y" * 100_000}
+        with pytest.raises(OSError) as raised:
+            store.write_doc("registry/big.json", doc)
+        assert raised.value.errno == errno.ENOSPC
+        assert store.read_doc("registry/big.json") is None
+        assert list((small / "artifacts" / "tmp").iterdir()) == []

@@ -375,9 +375,14 @@ class LocalArtifactStore:
         path = self._path(key)
         fd, tmp = self._create_temp("doc-")
         try:
-            os.write(fd, json.dumps(doc).encode())
-        finally:
+            data = memoryview(json.dumps(doc).encode())
+            while data:  # a full disk takes what fits (a short write), then says ENOSPC
+                data = data[os.write(fd, data) :]
+        except BaseException:
             os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not exclusive:
             os.replace(tmp, path)
