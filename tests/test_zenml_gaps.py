@@ -22,11 +22,14 @@ from dagwell import (
     ResourceSettings,
     RunFailedError,
     get_step_context,
+    load_artifact,
     pipeline,
+    save_artifact,
     step,
 )
 from dagwell.artifacts.unmaterialized_artifact import UnmaterializedArtifact
 from dagwell.enums import ArtifactType
+from dagwell.errors import DefinitionError
 from dagwell.io import fileio
 from dagwell.materializers.base_materializer import BaseMaterializer
 
@@ -451,12 +454,21 @@ def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independen
 @pytest.mark.parametrize(
     ("statement", "names"),
     [
-        ("from dagwell.hooks import alerter_failure_hook", "alerters=\\[SlackAlerter"),
+        ("from dagwell.hooks import alerter_failure_hook, nope", "mirrors alerter_failure_hook"),
+        (
+            "from dagwell.integrations.slack.alerters import SlackAlerter",
+            "alerters=\\[SlackAlerter\\(url=",
+        ),
+        (
+            "from dagwell.integrations.mlflow.experiment_trackers import MLFlowExperimentTracker",
+            "experiment tracker.*import mlflow and log from inside the step",
+        ),
+        ("import dagwell.integrations.s3.artifact_stores", "DAGWELL_ARTIFACT_STORE"),
         ("from dagwell.config import DeploymentSettings", "deploy pipelines as HTTP services"),
         ("from dagwell.exceptions import RunStoppedException", "ends the run as stopped"),
         ("from dagwell.exceptions import ProvisioningError", "mirrors EntityExistsError, Step"),
         ("import dagwell.utils.docker_utils", "dagwell builds no images"),
-        ("from dagwell.integrations.sklearn.materializers import x", "without an integration"),
+        ("from dagwell.integrations.sklearn.materializers import x", "mirrors SklearnMaterializer"),
     ],
 )
 def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names):
@@ -464,6 +476,112 @@ def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names
     a message that did not name the feature."""
     with pytest.raises(ImportError, match=names):
         exec(statement)
+
+
+@step(enable_cache=False)
+def _gated(fail: bool) -> int:
+    if fail:
+        raise ValueError("quality gate")
+    return 10
+
+
+@pipeline(enable_cache=False)
+def _gated_pipeline(fail: bool = False) -> None:
+    _gated(fail=fail)
+
+
+def test_zenmls_alerter_hooks_say_they_skip_and_what_posts_instead(capsys):
+    """examples/failure_and_success_hooks names them; on ZenML's default stack they log that
+    no alerter is configured. Before: importing them was an ImportError."""
+    from dagwell.hooks import alerter_failure_hook, alerter_success_hook
+
+    alerter_failure_hook(ValueError("x"))
+    alerter_success_hook()
+    err = capsys.readouterr().err
+    assert "alerter_failure_hook: dagwell has no stack alerter" in err
+    assert "alerters=[SlackAlerter(url)]" in err
+    assert "alerter_success_hook: dagwell has no stack alerter" in err
+    assert "alerters post failures only" in err
+
+
+def test_a_failed_run_is_the_runtime_error_zenmls_local_orchestrator_raises(home):
+    """ZenML code catches a failed pipeline call with ``except RuntimeError``. Before:
+    RunFailedError was no RuntimeError, so that clause let it through."""
+    try:
+        _gated_pipeline(fail=True)
+    except RuntimeError as error:
+        assert isinstance(error, RunFailedError) and error.run.status.value == "failed"
+    else:
+        raise AssertionError("the failed run did not raise")
+
+
+@pytest.mark.parametrize(
+    "unset",
+    [
+        {"experiment_tracker": None},
+        {"experiment_tracker": False},
+        {"step_operator": None},
+        {"on_init": None},
+        {"secrets": []},
+        {"environment": {}},
+    ],
+)
+def test_a_zenml_option_for_a_feature_dagwell_lacks_may_be_left_unset(home, unset):
+    """Community code passes ``experiment_tracker=tracker.name if tracker else None`` with
+    the stack's tracker, None on a default stack (and ZenML's own default for each option
+    is None). Before: every such option was refused, even when it asked for nothing."""
+
+    def one() -> int:
+        return 1
+
+    one_step = step(**unset)(one)
+
+    def unset_pipeline() -> None:
+        one_step()
+
+    pipeline_options = {
+        k: v for k, v in unset.items() if k not in {"experiment_tracker", "step_operator"}
+    }
+    run = pipeline(**pipeline_options, enable_cache=False)(unset_pipeline)()
+    assert run.status.value == "completed"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("experiment_tracker", "mlflow"), ("on_init", print), ("secrets", ["s"])]
+)
+def test_a_zenml_option_for_a_feature_dagwell_lacks_is_still_refused_when_set(option, value):
+    def one() -> int:
+        return 1
+
+    with pytest.raises(DefinitionError, match=f"{option}= is not supported"):
+        step(**{option: value})(one)
+
+
+def test_zenmls_integration_materializers_stand_for_dagwells_formats(home):
+    """``zenml.integrations.{sklearn,pandas,numpy}`` materializers, as community code names
+    them in output_materializers= and save_artifact(materializer=). Before: their import
+    failed saying to drop it."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+    from dagwell.integrations.numpy.materializers import NumpyMaterializer
+    from dagwell.integrations.pandas.materializers.pandas_materializer import (
+        PandasMaterializer,
+    )
+    from dagwell.integrations.sklearn.materializers.sklearn_materializer import (
+        SklearnMaterializer,
+    )
+
+    model = LinearRegression().fit([[0.0], [1.0]], [0.0, 2.0])
+    save_artifact(model, name="regressor", materializer=SklearnMaterializer)
+    save_artifact(pd.Series([1, 2], name="s"), name="series", materializer=PandasMaterializer)
+    save_artifact(np.arange(3), name="arange", materializer=NumpyMaterializer)
+    regressor = Client().get_artifact_version("regressor")
+    assert str(regressor.type) == "ModelArtifact"
+    assert regressor.load().predict([[2.0]])[0] == pytest.approx(4.0)
+    assert Client().get_artifact_version("series").load().name == "s"
+    assert load_artifact("arange").tolist() == [0, 1, 2]
 
 
 @step(enable_cache=False)

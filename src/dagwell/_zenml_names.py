@@ -20,10 +20,6 @@ MISSING = {
     "StackComponentType": "dagwell has no stack components",
     "ArtifactVisualization": "dagwell stores no visualizations",
     "ServiceMaterializer": "dagwell has no services (ZenML's model deployers) to store",
-    "alerter_failure_hook": "dagwell has no stack alerter; pass @pipeline(alerters=["
-    "SlackAlerter(...)]) or WebhookAlerter(...), which every failure reaches without a hook",
-    "alerter_success_hook": "dagwell has no stack alerter; pass @pipeline(alerters=["
-    "SlackAlerter(...)]) or WebhookAlerter(...), which every success reaches without a hook",
     "resolve_and_validate_hook": "pass the hook function itself as on_failure=/on_success=",
     "DeploymentSettings": "dagwell does not deploy pipelines as HTTP services (ZenML's "
     "pipeline deployments); run the pipeline, or schedule it on Kubernetes",
@@ -90,11 +86,44 @@ MISSING_MODULES = {
     "import and output_materializers=",
     "materializers.pandas_materializer": "DataFrames are stored without a materializer "
     "(Parquet when pyarrow is installed): drop the import and output_materializers=",
-    "integrations.sklearn": "scikit-learn estimators are stored, and are model artifacts, "
-    "without an integration: drop the materializer import and output_materializers=",
-    "integrations.pandas": "DataFrames are stored without an integration (Parquet when "
-    "pyarrow is installed): drop the materializer import",
-    "integrations.numpy": "arrays are stored without an integration: drop the import",
+    "integrations.mlflow": "MLflow is a ZenML stack component there (experiment tracker, "
+    "model registry, model deployer), and dagwell has no stacks: import mlflow and log from "
+    "inside the step (mlflow.start_run(), mlflow.log_metric(...)); drop experiment_tracker=",
+    "integrations.wandb": "Weights & Biases is a ZenML stack component there (an experiment "
+    "tracker), and dagwell has no stacks: import wandb and log from inside the step; drop "
+    "experiment_tracker=",
+    "integrations.neptune": "Neptune is a ZenML stack component there (an experiment "
+    "tracker), and dagwell has no stacks: import neptune and log from inside the step; drop "
+    "experiment_tracker=",
+    "integrations.comet": "Comet is a ZenML stack component there (an experiment tracker), "
+    "and dagwell has no stacks: import comet_ml and log from inside the step; drop "
+    "experiment_tracker=",
+    "integrations.slack": "its Slack alerter is a stack component; dagwell's alerters are "
+    "given to the pipeline: @pipeline(alerters=[SlackAlerter(url=<incoming webhook>)]), "
+    "from dagwell import SlackAlerter",
+    "integrations.discord": "its Discord alerter is a stack component; dagwell's alerters are "
+    "given to the pipeline: @pipeline(alerters=[WebhookAlerter(url=...)])",
+    "integrations.evidently": "data validators are ZenML stack components, which dagwell "
+    "lacks: call the library (evidently) inside a step",
+    "integrations.deepchecks": "data validators are ZenML stack components, which dagwell "
+    "lacks: call the library (deepchecks) inside a step",
+    "integrations.great_expectations": "data validators are ZenML stack components, which "
+    "dagwell lacks: call the library (great_expectations) inside a step",
+    "integrations.s3": "artifact stores are ZenML stack components; point DAGWELL_ARTIFACT_STORE "
+    "at an fsspec URL (s3://bucket/path) instead",
+    "integrations.gcp": "its artifact store, orchestrator and step operator are stack "
+    "components: point DAGWELL_ARTIFACT_STORE at gs://bucket/path, and run steps with "
+    "KubernetesOrchestrator (GKE)",
+    "integrations.aws": "its orchestrator, step operator and container registry are stack "
+    "components: run steps with KubernetesOrchestrator (EKS), and point "
+    "DAGWELL_ARTIFACT_STORE at s3://bucket/path",
+    "integrations.azure": "its artifact store, orchestrator and step operator are stack "
+    "components: point DAGWELL_ARTIFACT_STORE at az://container/path, and run steps with "
+    "KubernetesOrchestrator (AKS)",
+    "integrations.kubeflow": "orchestrators are ZenML stack components: dagwell runs "
+    "pipelines with LocalOrchestrator or KubernetesOrchestrator (orchestrator=)",
+    "integrations.airflow": "orchestrators are ZenML stack components: dagwell runs "
+    "pipelines with LocalOrchestrator or KubernetesOrchestrator (orchestrator=)",
 }
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dagwell.api.steps import (
     COSMETIC_OPTIONS,
     DYNAMIC_PIPELINES,
+    asks_for_nothing,
     check_priority,
     parse_settings,
 )
@@ -150,6 +151,9 @@ class Pipeline:
         self.options = dict(options)
         self.cascade_tags: list[str] = []
         for key in list(self.options):
+            if key in _UNSUPPORTED and asks_for_nothing(self.options[key]):
+                del self.options[key]
+                continue
             if key in _UNSUPPORTED:
                 raise DefinitionError(f"{key}= is not supported ({owner}): {_UNSUPPORTED[key]}.")
             if key == "tags":  # kept: with_options copies them

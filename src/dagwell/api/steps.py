@@ -61,6 +61,16 @@ _UNSUPPORTED_OPTIONS = {
     "on_pause": "dagwell runs do not pause",
     "on_resume": "dagwell has no resume hooks; `dagwell runs resume` continues a run",
 }
+
+
+def asks_for_nothing(value: Any) -> bool:
+    """Whether an option for a feature dagwell lacks is left unset: None (ZenML's default
+    for each), False (a switch left off: ``experiment_tracker=False``, ``dynamic=False``) or
+    an empty collection (``secrets=[]``). Code that computes such an option, as in
+    ``experiment_tracker=tracker.name if tracker else None``, then asks for nothing."""
+    return value is None or value is False or (isinstance(value, dict | list | tuple) and not value)
+
+
 #: Why ZenML's dynamic pipelines are refused (see also Step.map/.submit/.product).
 DYNAMIC_PIPELINES = (
     "dagwell traces a pipeline into a fixed graph before it runs, so ZenML 0.98's dynamic "
@@ -582,6 +592,8 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
             warnings.warn(
                 f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=3
             )
+            options.pop(key)
+        elif key in _UNSUPPORTED_OPTIONS and asks_for_nothing(options[key]):
             options.pop(key)
         elif key in _UNSUPPORTED_OPTIONS:
             raise DefinitionError(

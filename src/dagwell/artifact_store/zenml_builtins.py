@@ -1,5 +1,5 @@
-"""dagwell's mirrors of ZenML's built-in materializers (``zenml.materializers``), for code
-that names them.
+"""dagwell's mirrors of ZenML's built-in materializers (``zenml.materializers``) and of the
+materializers of its scikit-learn, pandas and numpy integrations, for code that names them.
 
 Named in ``output_materializers=`` or given to ``materializer_registry``, each stands for
 dagwell's own format for the value, which is what ZenML's built-in one writes (JSON for
@@ -138,6 +138,31 @@ class UUIDMaterializer(_DagwellFormats):
     """ZenML's materializer of a ``uuid.UUID``: its text."""
 
     ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (uuid.UUID,)
+    _STORED_BY_DAGWELL: ClassVar[bool] = True
+
+
+class SklearnMaterializer(_DagwellFormats):
+    """ZenML's sklearn integration's materializer of an estimator: stored as dagwell stores
+    one (a model artifact, as ZenML's declares)."""
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (object,)
+    ASSOCIATED_ARTIFACT_TYPE: ClassVar[ArtifactType] = ArtifactType.MODEL
+    _STORED_BY_DAGWELL: ClassVar[bool] = True
+
+
+class PandasMaterializer(_DagwellFormats):
+    """ZenML's pandas integration's materializer of a ``DataFrame`` or ``Series``: stored as
+    dagwell stores one (Parquet when pyarrow is installed)."""
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (object,)
+    _STORED_BY_DAGWELL: ClassVar[bool] = True
+
+
+class NumpyMaterializer(_DagwellFormats):
+    """ZenML's numpy integration's materializer of an ``ndarray``: stored as dagwell stores
+    one."""
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type[Any], ...]] = (object,)
     _STORED_BY_DAGWELL: ClassVar[bool] = True
 
 

@@ -518,8 +518,10 @@ class PipelineRun:
         return f"{self.display_status}: " + ", ".join(parts)
 
 
-class RunFailedError(DagwellError):
-    """A pipeline run ended failed or cancelled. ``.run`` holds the recorded run."""
+class RunFailedError(DagwellError, RuntimeError):
+    """A pipeline run ended failed or cancelled. ``.run`` holds the recorded run. A
+    ``RuntimeError`` too, as ZenML's local orchestrator raises for a failed run, so ZenML
+    code's ``except RuntimeError`` around a pipeline call still catches it."""
 
     def __init__(self, message: str, run: PipelineRun) -> None:
         super().__init__(message)
