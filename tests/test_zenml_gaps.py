@@ -464,7 +464,6 @@ def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independen
             "experiment tracker.*import mlflow and log from inside the step",
         ),
         ("import dagwell.integrations.s3.artifact_stores", "DAGWELL_ARTIFACT_STORE"),
-        ("from dagwell.config import DeploymentSettings", "deploy pipelines as HTTP services"),
         ("from dagwell.exceptions import RunStoppedException", "ends the run as stopped"),
         ("from dagwell.exceptions import ProvisioningError", "mirrors EntityExistsError, Step"),
         ("import dagwell.utils.docker_utils", "dagwell builds no images"),
@@ -472,8 +471,8 @@ def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independen
     ],
 )
 def test_zenml_names_for_features_dagwell_lacks_say_what_to_use(statement, names):
-    """Before: ModuleNotFoundError: No module named 'dagwell.hooks'; for DeploymentSettings
-    a message that did not name the feature."""
+    """Before: ModuleNotFoundError: No module named 'dagwell.hooks'; for mlflow, slack or s3
+    a message that did not name the stack component."""
     with pytest.raises(ImportError, match=names):
         exec(statement)
 
@@ -502,6 +501,24 @@ def test_zenmls_alerter_hooks_say_they_skip_and_what_posts_instead(capsys):
     assert "alerters=[SlackAlerter(url)]" in err
     assert "alerter_success_hook: dagwell has no stack alerter" in err
     assert "alerters post failures only" in err
+
+
+def test_zenmls_deployment_settings_are_accepted_and_a_call_runs_the_pipeline_once(home):
+    """ZenML's quickstart (examples/quickstart/pipelines/simple_pipeline.py) carries
+    DeploymentSettings(cors=CORSConfig(...)) for `zenml pipeline deploy`; its batch mode,
+    `python run.py`, just runs it. Before: importing them was an ImportError."""
+    from dagwell.api import steps as step_options
+    from dagwell.config import CORSConfig, DockerSettings
+    from dagwell.config.deployment_settings import DeploymentSettings
+
+    step_options._DEPLOYMENT_WARNED.clear()
+    settings = {
+        "docker": DockerSettings(requirements="requirements.txt"),
+        "deployment": DeploymentSettings(app_title="t", cors=CORSConfig(allow_origins=["*"])),
+    }
+    with pytest.warns(UserWarning, match="does not deploy pipelines as HTTP services"):
+        served = pipeline(settings=settings, enable_cache=False)(_gated_pipeline.func)
+    assert served().steps["_gated"].output.load() == 10
 
 
 def test_a_failed_run_is_the_runtime_error_zenmls_local_orchestrator_raises(home):

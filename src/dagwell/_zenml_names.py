@@ -21,10 +21,6 @@ MISSING = {
     "ArtifactVisualization": "dagwell stores no visualizations",
     "ServiceMaterializer": "dagwell has no services (ZenML's model deployers) to store",
     "resolve_and_validate_hook": "pass the hook function itself as on_failure=/on_success=",
-    "DeploymentSettings": "dagwell does not deploy pipelines as HTTP services (ZenML's "
-    "pipeline deployments); run the pipeline, or schedule it on Kubernetes",
-    "CORSConfig": "dagwell does not deploy pipelines as HTTP services (ZenML's pipeline "
-    "deployments)",
     "BaseOrchestrator": "dagwell has LocalOrchestrator and KubernetesOrchestrator",
     "BaseStepOperator": "dagwell runs each step on its orchestrator",
     "get_resource_settings": "use ResourceSettings",

@@ -78,8 +78,9 @@ DYNAMIC_PIPELINES = (
     "step outputs to one step for a fan-in, give the fan-out width as a pipeline parameter "
     "(for i in range(n): step(i)), or branch inside a step"
 )
-SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes", "docker")
+SETTINGS_KEYS = ("resources", "kubernetes", "orchestrator.kubernetes", "docker", "deployment")
 _DOCKER_WARNED: list[bool] = []
+_DEPLOYMENT_WARNED: list[bool] = []
 #: ZenML's stack component types: settings for one of them with a flavor other than the
 #: Kubernetes orchestrator ("step_operator.vertex", "experiment_tracker.mlflow") or for the
 #: stack's component of a type ("step_operator", as ZenML's own docstrings write it) are for
@@ -143,6 +144,16 @@ def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettin
                     "in this Python environment locally, and on Kubernetes in the image of "
                     "KubernetesOrchestrator(image=...) or settings={'kubernetes': "
                     "{'image': ...}}.",
+                    stacklevel=4,
+                )
+        elif key == "deployment":
+            if not _DEPLOYMENT_WARNED:
+                _DEPLOYMENT_WARNED.append(True)
+                warnings.warn(
+                    "settings['deployment'] is accepted but dagwell does not deploy pipelines "
+                    "as HTTP services (ZenML's pipeline deployments): calling the pipeline "
+                    "runs it once, as ZenML's batch mode does; schedule it on Kubernetes "
+                    "with Schedule(cron_expression=...) to run it repeatedly.",
                     stacklevel=4,
                 )
         elif _COMPONENTS.fullmatch(key) and key != "orchestrator":

@@ -1,7 +1,10 @@
 """The settings ZenML projects always carry, mapped onto dagwell's.
 
 ``DockerSettings`` is accepted (dagwell builds no images; ``settings["docker"]`` warns
-once how the image is chosen instead). ``KubernetesOrchestratorSettings(pod_settings=
+once how the image is chosen instead), and so are ``DeploymentSettings`` and ``CORSConfig``
+(dagwell does not serve pipelines over HTTP; ``settings["deployment"]`` warns once that a
+call runs the pipeline once, as ZenML's batch mode does: ZenML's quickstart carries them).
+``KubernetesOrchestratorSettings(pod_settings=
 KubernetesPodSettings(...))`` under ``settings["orchestrator.kubernetes"]`` becomes
 dagwell's :class:`~dagwell.kubernetes.settings.PodSettings`; a field that has no dagwell
 meaning and was set is refused with what to do instead, never dropped.
@@ -18,6 +21,19 @@ from dagwell.core.errors import DefinitionError
 
 class DockerSettings(BaseModel):
     """ZenML's DockerSettings: any field is accepted; dagwell builds no images."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class CORSConfig(BaseModel):
+    """ZenML's CORS settings of a pipeline deployment: any field is accepted, none used."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class DeploymentSettings(BaseModel):
+    """ZenML's settings of a pipeline deployment (an HTTP service): any field is accepted;
+    dagwell runs the pipeline when it is called and serves nothing."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -7,17 +7,26 @@ from typing import TYPE_CHECKING, Any
 from dagwell._zenml_names import lookup
 
 if TYPE_CHECKING:
-    from dagwell.api.zenml_settings import DockerSettings
+    from dagwell.api.zenml_settings import CORSConfig, DeploymentSettings, DockerSettings
     from dagwell.core.schedule import Schedule
     from dagwell.core.settings import ResourceSettings, StepRetryConfig
 
 _WHERE = {
+    "CORSConfig": "dagwell.api.zenml_settings",
+    "DeploymentSettings": "dagwell.api.zenml_settings",
     "DockerSettings": "dagwell.api.zenml_settings",
     "ResourceSettings": "dagwell.core.settings",
     "Schedule": "dagwell.core.schedule",
     "StepRetryConfig": "dagwell.core.settings",
 }
-__all__ = ["DockerSettings", "ResourceSettings", "Schedule", "StepRetryConfig"]
+__all__ = [
+    "CORSConfig",
+    "DeploymentSettings",
+    "DockerSettings",
+    "ResourceSettings",
+    "Schedule",
+    "StepRetryConfig",
+]
 
 
 def __getattr__(name: str) -> Any:
