@@ -15,7 +15,6 @@ MISSING = {
     "StepContext": "call get_step_context() inside the step",
     "BaseSettings": "dagwell has ResourceSettings, StepRetryConfig and PodSettings only",
     "DockerSettings": "import it from dagwell.config",
-    "PythonPackageInstaller": "dagwell builds no images",
     "SourceFileMode": "dagwell builds no images",
     "StackComponentType": "dagwell has no stack components",
     "ArtifactVisualization": "dagwell stores no visualizations",

@@ -1,10 +1,11 @@
 """The settings ZenML projects always carry, mapped onto dagwell's.
 
-``DockerSettings`` is accepted (dagwell builds no images; ``settings["docker"]`` warns
-once how the image is chosen instead), and so are ``DeploymentSettings`` and ``CORSConfig``
-(dagwell does not serve pipelines over HTTP; ``settings["deployment"]`` warns once that a
-call runs the pipeline once, as ZenML's batch mode does: ZenML's quickstart carries them).
-``KubernetesOrchestratorSettings(pod_settings=
+``DockerSettings`` is accepted, with the enums its fields take (``PythonPackageInstaller``,
+``PythonEnvironmentExportMethod``): dagwell builds no images, and ``settings["docker"]``
+warns once how the image is chosen instead. So are ``DeploymentSettings`` and
+``CORSConfig``, which ZenML's quickstart carries: dagwell does not serve pipelines over
+HTTP, and ``settings["deployment"]`` warns once that a call runs the pipeline once, as
+ZenML's batch mode does. ``KubernetesOrchestratorSettings(pod_settings=
 KubernetesPodSettings(...))`` under ``settings["orchestrator.kubernetes"]`` becomes
 dagwell's :class:`~dagwell.kubernetes.settings.PodSettings`; a field that has no dagwell
 meaning and was set is refused with what to do instead, never dropped.
@@ -12,6 +13,7 @@ meaning and was set is refused with what to do instead, never dropped.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +25,22 @@ class DockerSettings(BaseModel):
     """ZenML's DockerSettings: any field is accepted; dagwell builds no images."""
 
     model_config = ConfigDict(extra="allow")
+
+
+class PythonPackageInstaller(Enum):
+    """ZenML's choice of installer for the image's packages (a DockerSettings field)."""
+
+    PIP = "pip"
+    UV = "uv"
+
+
+class PythonEnvironmentExportMethod(Enum):
+    """ZenML's way of exporting the local environment into the image (a DockerSettings
+    field)."""
+
+    PIP_FREEZE = "pip_freeze"
+    UV_FREEZE = "uv_freeze"
+    POETRY_EXPORT = "poetry_export"
 
 
 class CORSConfig(BaseModel):

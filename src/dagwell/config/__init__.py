@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 from dagwell._zenml_names import lookup
 
 if TYPE_CHECKING:
-    from dagwell.api.zenml_settings import CORSConfig, DeploymentSettings, DockerSettings
+    from dagwell.api.zenml_settings import (
+        CORSConfig,
+        DeploymentSettings,
+        DockerSettings,
+        PythonEnvironmentExportMethod,
+        PythonPackageInstaller,
+    )
     from dagwell.core.schedule import Schedule
     from dagwell.core.settings import ResourceSettings, StepRetryConfig
 
@@ -15,6 +21,8 @@ _WHERE = {
     "CORSConfig": "dagwell.api.zenml_settings",
     "DeploymentSettings": "dagwell.api.zenml_settings",
     "DockerSettings": "dagwell.api.zenml_settings",
+    "PythonEnvironmentExportMethod": "dagwell.api.zenml_settings",
+    "PythonPackageInstaller": "dagwell.api.zenml_settings",
     "ResourceSettings": "dagwell.core.settings",
     "Schedule": "dagwell.core.schedule",
     "StepRetryConfig": "dagwell.core.settings",
@@ -23,6 +31,8 @@ __all__ = [
     "CORSConfig",
     "DeploymentSettings",
     "DockerSettings",
+    "PythonEnvironmentExportMethod",
+    "PythonPackageInstaller",
     "ResourceSettings",
     "Schedule",
     "StepRetryConfig",
