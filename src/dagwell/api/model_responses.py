@@ -60,7 +60,8 @@ class ModelVersionResponse:
     """One version of a model: ``.name`` (the version's), ``.number``, ``.id``,
     ``.stage``, ``.model`` (a :class:`ModelResponse`), ``.description``, ``.tags``,
     ``.run_metadata``, ``.created``, ``get_artifact(name)`` and its kinds,
-    ``data_artifacts``/``model_artifacts``, ``set_stage(...)``, ``to_model_class()``."""
+    ``data_artifacts``/``model_artifacts`` (and their ``*_artifact_ids``), ``set_stage(...)``,
+    ``to_model_class()``."""
 
     def __init__(self, model: dict[str, Any], version: dict[str, Any], store: Any) -> None:
         self._version = Model._from_doc(model, version, store)
@@ -119,9 +120,27 @@ class ModelVersionResponse:
     def deployment_artifacts(self) -> dict[str, dict[str, ArtifactVersion]]:
         return self._linked(lambda kind: kind == "ServiceArtifact")
 
+    @property
+    def data_artifact_ids(self) -> dict[str, dict[str, str]]:
+        """Name -> version -> id of :attr:`data_artifacts` (ZenML's deprecated shape, which
+        its own tests and CLI still read)."""
+        return _ids(self.data_artifacts)
+
+    @property
+    def model_artifact_ids(self) -> dict[str, dict[str, str]]:
+        return _ids(self.model_artifacts)
+
+    @property
+    def deployment_artifact_ids(self) -> dict[str, dict[str, str]]:
+        return _ids(self.deployment_artifacts)
+
     def set_stage(self, stage: str | ModelStages, force: bool = False) -> None:
         self._version.set_stage(stage, force)
 
     def to_model_class(self, suppress_class_validation_warnings: bool = True) -> Model:
         """This version as a :class:`Model` (what a pipeline's ``model=`` takes)."""
         return Model._from_doc(self.model._doc, self._version._version_doc(), self._store)
+
+
+def _ids(linked: dict[str, dict[str, ArtifactVersion]]) -> dict[str, dict[str, str]]:
+    return {name: {v: a.id for v, a in versions.items()} for name, versions in linked.items()}
