@@ -9,6 +9,7 @@ is the version's name and ``.model.name`` the model's; ``.tags`` are tag objects
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from dagwell.api.model import Model, ModelStages
@@ -140,6 +141,27 @@ class ModelVersionResponse:
     def to_model_class(self, suppress_class_validation_warnings: bool = True) -> Model:
         """This version as a :class:`Model` (what a pipeline's ``model=`` takes)."""
         return Model._from_doc(self.model._doc, self._version._version_doc(), self._store)
+
+
+@dataclass(frozen=True)
+class ModelVersionArtifactLink:
+    """ZenML's ModelVersionArtifactResponse: one artifact version linked to a model version
+    (``.artifact_version``; ``.model_version`` is the version's id, as in ZenML)."""
+
+    artifact_version: ArtifactVersion
+    model_version: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.model_version}/{self.artifact_version.id}"
+
+
+def artifact_links(version: ModelVersionResponse) -> list[ModelVersionArtifactLink]:
+    """The links of ``version``, oldest artifact version first."""
+    return [
+        ModelVersionArtifactLink(artifact, version.id)
+        for artifact in version._version.linked_artifacts()
+    ]
 
 
 def _ids(linked: dict[str, dict[str, ArtifactVersion]]) -> dict[str, dict[str, str]]:

@@ -528,6 +528,48 @@ class ZenMLClientMixin:
             versions, "list_model_versions", fields, filters, sort_by=sort_by, page=page, size=size
         )
 
+    def list_model_version_artifact_links(
+        self,
+        model_version_id: Any = None,
+        sort_by: str = "created",
+        page: int = 1,
+        size: int = PAGE_SIZE_DEFAULT,
+        **filters: Any,
+    ) -> Page:
+        """ZenML's links of a model version to its artifact versions (each with
+        ``.artifact_version``), with its filters ``artifact_name``, ``artifact_version_id``
+        and ``only_data_artifacts`` / ``only_model_artifacts`` / ``only_deployment_artifacts``."""
+        from dagwell.api.model_responses import artifact_links
+
+        if model_version_id is None:
+            raise TypeError(
+                "list_model_version_artifact_links() needs model_version_id= (the id of a "
+                "model version: Client().get_model_version(name, version).id)."
+            )
+        links = artifact_links(self.get_model_version(None, model_version_id))
+        kinds: dict[str, Callable[[str], bool]] = {
+            "only_data_artifacts": lambda kind: kind not in ("ModelArtifact", "ServiceArtifact"),
+            "only_model_artifacts": lambda kind: kind == "ModelArtifact",
+            "only_deployment_artifacts": lambda kind: kind == "ServiceArtifact",
+        }
+        for flag, keep in kinds.items():
+            if filters.pop(flag, None):
+                links = [link for link in links if keep(link.artifact_version.artifact_type)]
+        fields: dict[str, Callable[[Any], Any]] = {
+            "artifact_name": lambda link: link.artifact_version.name,
+            "artifact_version_id": lambda link: link.artifact_version.id,
+            "created": lambda link: link.artifact_version.created,
+        }
+        return select(
+            links,
+            "list_model_version_artifact_links",
+            fields,
+            filters,
+            sort_by=sort_by,
+            page=page,
+            size=size,
+        )
+
 
 #: ZenML's run filters, read from the store's run rows.
 _RUN_FIELDS: dict[str, Callable[[Any], Any]] = {
