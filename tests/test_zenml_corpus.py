@@ -39,10 +39,7 @@ def run_piece(path: Path) -> str | None:
 
 
 #: Pieces that do not run yet, and why (strict: each must start passing once fixed).
-KNOWN_GAPS: dict[str, str] = {
-    "54_zenml_test_has_custom_name": "Client().get_artifact(name) has no has_custom_name yet "
-    "(ZenML's ArtifactResponse field: whether any version was named by the user)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -521,6 +521,24 @@ def test_zenmls_deployment_settings_are_accepted_and_a_call_runs_the_pipeline_on
     assert served().steps["_gated"].output.load() == 10
 
 
+@step(enable_cache=False)
+def _default_named_with_config() -> Annotated[int, ArtifactConfig(tags=["t"])]:
+    return 1
+
+
+@pipeline(enable_cache=False)
+def _config_only_pipeline() -> None:
+    _default_named_with_config()
+
+
+def test_an_output_that_keeps_its_default_name_has_no_custom_name(home):
+    """An ArtifactConfig without name= keeps ZenML's default name (and makes dagwell record
+    the version for its tags): not a custom name. Corpus piece 54 is the named case."""
+    _config_only_pipeline()
+    artifact = Client().get_artifact("_config_only_pipeline::_default_named_with_config::output")
+    assert artifact.has_custom_name is False
+
+
 def test_a_failed_run_is_the_runtime_error_zenmls_local_orchestrator_raises(home):
     """ZenML code catches a failed pipeline call with ``except RuntimeError``. Before:
     RunFailedError was no RuntimeError, so that clause let it through."""

@@ -1,6 +1,7 @@
 # ZenML's own integration test of its public API (tests/integration/functional/model/, its
 # test_update_of_has_custom_name), run as a script with Client() for its clean_client
-# fixture: an artifact named like an unnamed output is one with a custom name.
+# fixture: an artifact named like an unnamed output is one with a custom name. Before:
+# ArtifactResponse had no has_custom_name.
 from typing_extensions import Annotated
 
 from dagwell import pipeline, step

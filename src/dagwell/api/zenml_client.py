@@ -110,7 +110,7 @@ class ArtifactStoreView:
 class ArtifactView:
     """ZenML's ArtifactResponse (``Client().get_artifact(name)``): ``.name``, ``.id``,
     ``.versions`` (version name -> artifact version), ``.latest_version_name``,
-    ``.latest_version_id``, ``.tags`` (of all its versions)."""
+    ``.latest_version_id``, ``.tags`` (of all its versions), ``.has_custom_name``."""
 
     name: str
     _client: Any = field(repr=False)
@@ -130,6 +130,17 @@ class ArtifactView:
     @property
     def versions(self) -> dict[str, ArtifactVersion]:
         return {str(v.version): v for v in self._versions()}
+
+    @property
+    def has_custom_name(self) -> bool:
+        """Whether a version of it was named by the user (``Annotated``/``ArtifactConfig(
+        name=)``, ``save_artifact``), even with the name an unnamed output would get; it
+        stays True once so (ZenML's rule). A version an older dagwell recorded, which does
+        not say, counts as named."""
+        from dagwell.artifact_store import registry
+
+        docs = registry.artifact_versions(self._client.artifacts(), self.name)
+        return any(d.get("has_custom_name", True) for d in docs)
 
     @property
     def latest_version_name(self) -> str | None:

@@ -231,8 +231,11 @@ def register_version(
     artifact_type: str = "DataArtifact",
     model: dict[str, Any] | None = None,
     is_model_artifact: bool = False,
+    has_custom_name: bool = True,
 ) -> dict[str, Any]:
-    """Record a new version of ``name``; without ``version`` the next whole number."""
+    """Record a new version of ``name``; without ``version`` the next whole number.
+    ``has_custom_name`` is False for a step output that kept its default name
+    (``<pipeline>::<step>::<output>``) and was recorded only for its ArtifactConfig."""
     if not name:
         raise ArtifactError("An artifact name must not be empty.")
     doc = {
@@ -245,6 +248,7 @@ def register_version(
         "artifact_type": artifact_type,
         "model": model,
         "is_model_artifact": is_model_artifact,
+        "has_custom_name": has_custom_name,
         "created": time.time(),
     }
     if version is not None:
@@ -527,6 +531,7 @@ def publish_outputs(
             or artifact_type_of(ref.materializer, ref.type_name),
             model=model,
             is_model_artifact=bool(config.get("is_model_artifact")),
+            has_custom_name=bool(config.get("name")),
         )
         store.write_doc(
             f"registry/outputs/{info.run_id}/{encode(info.step_id)}/{encode(output)}.json",
