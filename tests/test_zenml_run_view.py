@@ -214,3 +214,33 @@ def test_tag_goes_wherever_tags_go_and_exclusive_is_refused(home):
     assert ArtifactConfig(name="n", tags=[Tag(name="t")]).to_json()["tags"] == ["t"]
     with pytest.raises(DefinitionError, match="exclusive=True.*one version only"):
         Tag(name="latest", exclusive=True)
+
+
+@step
+def _reads_its_upstream(x: int) -> dict:
+    first = get_step_context().pipeline_run.steps["_first"]
+    return {"status": first.status.value, "outputs": sorted(first.outputs)}
+
+
+@pipeline(enable_cache=False)
+def _reading_upstream() -> None:
+    _reads_its_upstream(_first())
+
+
+def test_a_step_sees_its_upstream_steps_ended_though_their_record_is_still_being_written(
+    home, monkeypatch
+):
+    """The orchestrator writes a step's end while the next one starts (the store write
+    overlaps the launch). Before: a step reading its run through the step context could
+    see the step whose output it was given still 'running', without outputs (a race,
+    forced here with a slow flush). As in ZenML, the steps upstream of it have ended."""
+    import functools
+
+    from dagwell.engine import loop
+
+    monkeypatch.setattr(
+        loop, "EngineOptions", functools.partial(loop.EngineOptions, flush_interval=1.5)
+    )
+    run = _reading_upstream()
+    seen = run.steps["_reads_its_upstream"].output.load()
+    assert seen == {"status": "completed", "outputs": ["output"]}
