@@ -19,14 +19,7 @@ import tempfile
 import time
 
 T0 = time.perf_counter()
-from dagwell import (  # noqa: E402
-    LocalOrchestrator,
-    ResourceSettings,
-    RunFailedError,
-    StepRetryConfig,
-    pipeline,
-    step,
-)
+from dagwell import LocalOrchestrator, RunFailedError, pipeline, step  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - T0
 MB = 10**6
@@ -84,6 +77,10 @@ def hog(mb: int, seconds: float) -> None:
 def seed(declared: bool, seconds: float) -> dict:
     """Ten 400 MB steps on a 1400 MB node. The lower bound is ceil(10/3) waves of the time
     one step takes when it runs alone."""
+    # (here, not at the top: the settings are pydantic models, which the no-op workloads'
+    # orchestrator, and the zygote their attempts fork from, would then hold for nothing)
+    from dagwell import ResourceSettings, StepRetryConfig
+
     resources = {"resources": ResourceSettings(memory="450MB")} if declared else {}
     hogging = hog.with_options(retry=StepRetryConfig(max_retries=3), **resources)
     orchestrator = LocalOrchestrator(memory="1400MB", max_parallelism=10)
@@ -126,6 +123,8 @@ def oom_latency(rounds: int) -> dict:
 
     The victim stamps time.time() into a shared file after every megabyte it allocates,
     so its last stamp is the moment it was killed (within one megabyte of work)."""
+    from dagwell import ResourceSettings, StepRetryConfig
+
     stamp_dir = tempfile.mkdtemp(prefix="dagwell-oom-")
 
     @step(

@@ -33,6 +33,12 @@ SETS = {
         "dagwell.artifact_store.store",
         "dagwell.core.settings",
     ],
+    "a run's zygote (no settings)": [  # what a run has imported when its zygote forks
+        "dagwell.api.pipelines",
+        "dagwell.display.live",
+        "dagwell.engine.runner",
+        "dagwell.runtimes.local_orchestrator",
+    ],
     "the orchestrator's modules": [
         "dagwell.runtimes.local_orchestrator",
         "dagwell.runtimes.forked",

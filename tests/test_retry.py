@@ -3,7 +3,7 @@
 import pytest
 
 from dagwell.core.failures import Failure, FailureKind, OomScope
-from dagwell.core.retry import backoff_delay, decide_retry
+from dagwell.core.retry import PlainRetryPolicy, backoff_delay, decide_retry, retry_json
 from dagwell.core.settings import StepRetryConfig
 
 MB = 10**6
@@ -106,3 +106,30 @@ def test_backoff_delay():
     assert [backoff_delay(p, n, 0.0) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 3, 3]
     assert backoff_delay(p, 1, 0.5) == 1.0
     assert backoff_delay(StepRetryConfig(), 3, 0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        StepRetryConfig(max_retries=0),
+        StepRetryConfig(max_retries=3, delay=1, backoff=2, max_delay=10, jitter=0.5),
+        StepRetryConfig(retry_on=["oom_killed", "timeout"], memory_factor=2, max_memory="2GB"),
+    ],
+)
+def test_a_plain_policy_is_stored_as_the_config_and_decides_as_it_does(config):
+    """A stored plan's policy is plain data (no pydantic where attempts are forked): its JSON
+    is the config's own dump, and read back it decides every case as the config does."""
+    stored = retry_json(config)
+    assert stored == config.model_dump(mode="json")
+    plain = PlainRetryPolicy.from_json(stored)
+    assert retry_json(plain) == stored
+    assert plain.max_memory_bytes == config.max_memory_bytes
+    for kind in FailureKind:
+        assert plain.retries_on(kind) == config.retries_on(kind)
+        for used in range(3):
+            for limit in (None, 400 * MB):
+                args = {"kind": kind.value, "step_used": used, "limit": limit, "node": 10**9}
+                for scope in (None, OomScope.OWN_LIMIT):
+                    assert decide(policy=plain, scope=scope, **args) == decide(
+                        policy=config, scope=scope, **args
+                    )

@@ -6,7 +6,7 @@ import pytest
 
 from dagwell import ResourceSettings, StepRetryConfig, pipeline, step
 from dagwell.core.errors import DefinitionError
-from dagwell.core.settings import NO_RETRY
+from dagwell.core.retry import NO_RETRY
 
 
 @step

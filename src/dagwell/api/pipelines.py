@@ -301,7 +301,7 @@ class Pipeline:
                 f"Pipeline {self.name!r} called no steps. Call at least one @step function "
                 "inside it."
             )
-        from dagwell.core.settings import NO_RETRY
+        from dagwell.core.retry import NO_RETRY
 
         defaults: ResourceSettings | None = self.settings.resources
         run_settings = settings_json(self.options.get("settings"))

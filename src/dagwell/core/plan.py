@@ -11,25 +11,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from dagwell.core.errors import DefinitionError
 from dagwell.core.manifest import ArtifactRef
-
-if TYPE_CHECKING:  # pydantic is loaded when a plan is built, not when dagwell is imported
-    from dagwell.core.settings import StepRetryConfig
-
-
-_NO_RETRY: list[StepRetryConfig] = []  # NO_RETRY, once a plan needs it
-
-
-def _no_retry() -> StepRetryConfig:
-    if not _NO_RETRY:
-        from dagwell.core.settings import NO_RETRY
-
-        _NO_RETRY.append(NO_RETRY)
-    return _NO_RETRY[0]
-
+from dagwell.core.retry import NO_RETRY, PlainRetryPolicy, RetryPolicy, retry_json
 
 InputSource = Literal["output", "value", "artifact", "object", "model_artifact"]
 
@@ -122,7 +108,7 @@ class StepSpec:
     memory: int | None = None
     cpu: float | None = None
     gpu: int | None = None
-    retry: StepRetryConfig = field(default_factory=_no_retry)
+    retry: RetryPolicy = NO_RETRY  # the user's StepRetryConfig, or plain data
     timeout: float | None = None
     enable_cache: bool = True
     source_hash: str = ""
@@ -161,7 +147,7 @@ class StepSpec:
             "memory": self.memory,
             "cpu": self.cpu,
             "gpu": self.gpu,
-            "retry": self.retry.model_dump(mode="json"),
+            "retry": retry_json(self.retry),
             "timeout": self.timeout,
             "enable_cache": self.enable_cache,
             "source_hash": self.source_hash,
@@ -173,8 +159,6 @@ class StepSpec:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StepSpec:
-        from dagwell.core.settings import StepRetryConfig
-
         return cls(
             id=data["id"],
             name=data["name"],
@@ -185,7 +169,7 @@ class StepSpec:
             memory=data.get("memory"),
             cpu=data.get("cpu"),
             gpu=data.get("gpu"),
-            retry=StepRetryConfig(**data["retry"]),
+            retry=PlainRetryPolicy.from_json(data["retry"]),
             timeout=data.get("timeout"),
             enable_cache=bool(data.get("enable_cache", True)),
             source_hash=data.get("source_hash", ""),

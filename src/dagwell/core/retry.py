@@ -1,6 +1,10 @@
 """Retry decisions: given a failure and what was used so far, retry or not, when, how big.
 
-Pure functions of data. Two budgets: the step's own ``max_retries``, and a per-step
+Pure functions of data. A policy is a :class:`RetryPolicy`: the user's ``StepRetryConfig``
+(a pydantic model, validated where it is made) or :class:`PlainRetryPolicy`, the same fields
+as plain data: the default (:data:`NO_RETRY`) and a stored plan's, so a run whose steps
+declare no retry never loads pydantic, and neither does the zygote its attempts fork from.
+Two budgets: the step's own ``max_retries``, and a per-step
 infrastructure budget for failures that are not the step's fault (eviction, node loss, a
 vanished attempt, an OOM kill caused by node pressure). An OOM kill at the step's own limit
 may raise the next attempt's limit (``memory_factor``). Every "no" says why and how to
@@ -10,13 +14,92 @@ change the answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
-from dagwell.core.failures import NEVER_RETRIED, Failure, FailureKind, OomScope
-from dagwell.core.settings import StepRetryConfig
-from dagwell.core.units import format_bytes
+from dagwell.core.failures import NEVER_RETRIED, RETRYABLE_KINDS, Failure, FailureKind, OomScope
+from dagwell.core.units import format_bytes, parse_memory
 
 Budget = Literal["step", "infra"]
+
+
+class RetryPolicy(Protocol):
+    """What a retry decision reads of a step's policy (see ``StepRetryConfig`` for what
+    each field means)."""
+
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def delay(self) -> float: ...
+    @property
+    def backoff(self) -> float: ...
+    @property
+    def max_delay(self) -> float: ...
+    @property
+    def jitter(self) -> float: ...
+    @property
+    def retry_on(self) -> tuple[FailureKind, ...] | None: ...
+    @property
+    def memory_factor(self) -> float | None: ...
+    @property
+    def max_memory(self) -> str | None: ...
+    @property
+    def max_memory_bytes(self) -> int | None: ...
+    def retries_on(self, kind: FailureKind) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PlainRetryPolicy:
+    """A retry policy as plain data, already valid (it comes from a validated
+    ``StepRetryConfig``, or is the default)."""
+
+    max_retries: int = 1
+    delay: float = 0.0
+    backoff: float = 1.0
+    max_delay: float = 300.0
+    jitter: float = 0.0
+    retry_on: tuple[FailureKind, ...] | None = None
+    memory_factor: float | None = None
+    max_memory: str | None = None
+
+    @property
+    def max_memory_bytes(self) -> int | None:
+        return None if self.max_memory is None else parse_memory(self.max_memory)
+
+    def retries_on(self, kind: FailureKind) -> bool:
+        kinds = RETRYABLE_KINDS if self.retry_on is None else frozenset(self.retry_on)
+        return kind in kinds
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlainRetryPolicy:
+        kinds = data.get("retry_on")
+        return cls(
+            max_retries=int(data.get("max_retries", 1)),
+            delay=float(data.get("delay", 0.0)),
+            backoff=float(data.get("backoff", 1.0)),
+            max_delay=float(data.get("max_delay", 300.0)),
+            jitter=float(data.get("jitter", 0.0)),
+            retry_on=None if kinds is None else tuple(FailureKind(k) for k in kinds),
+            memory_factor=data.get("memory_factor"),
+            max_memory=data.get("max_memory"),
+        )
+
+
+#: A step's policy when neither it nor its pipeline declares one.
+NO_RETRY = PlainRetryPolicy(max_retries=0)
+
+
+def retry_json(policy: RetryPolicy) -> dict[str, Any]:
+    """``policy`` as JSON, for the stored plan (what ``StepRetryConfig.model_dump`` gives)."""
+    return {
+        "max_retries": policy.max_retries,
+        "delay": policy.delay,
+        "backoff": policy.backoff,
+        "max_delay": policy.max_delay,
+        "jitter": policy.jitter,
+        "retry_on": None if policy.retry_on is None else [k.value for k in policy.retry_on],
+        "memory_factor": policy.memory_factor,
+        "max_memory": policy.max_memory,
+    }
 
 
 @dataclass(frozen=True)
@@ -28,14 +111,14 @@ class RetryDecision:
     note: str = ""  # why, in words, for the failure message and the event log
 
 
-def backoff_delay(policy: StepRetryConfig, retry_number: int, jitter_sample: float) -> float:
+def backoff_delay(policy: RetryPolicy, retry_number: int, jitter_sample: float) -> float:
     """Delay before retry number ``retry_number`` (1-based); ``jitter_sample`` in [0, 1)."""
     base = policy.delay * (policy.backoff ** (retry_number - 1)) if policy.delay else 0.0
     return min(base, policy.max_delay) + policy.jitter * jitter_sample
 
 
 def next_memory_limit(
-    policy: StepRetryConfig, limit: int, node_memory: int | None
+    policy: RetryPolicy, limit: int, node_memory: int | None
 ) -> tuple[int, str, bool]:
     """The escalated limit after an own-limit OOM kill, a note saying what happened, and
     whether escalation is at its cap (max_memory or the node) and cannot go higher."""
@@ -71,7 +154,7 @@ def next_memory_limit(
 def decide_retry(
     *,
     failure: Failure,
-    policy: StepRetryConfig,
+    policy: RetryPolicy,
     step_retries_used: int,
     infra_retries_used: int,
     infra_budget: int,

@@ -18,9 +18,8 @@ from dagwell.core.admission import Candidate, NodeView, admit
 from dagwell.core.dag import Dag
 from dagwell.core.failures import Failure, FailureKind, OomScope
 from dagwell.core.plan import FailureMode, StepSpec
-from dagwell.core.retry import decide_retry
+from dagwell.core.retry import RetryPolicy, decide_retry
 from dagwell.core.run_rules import run_status
-from dagwell.core.settings import StepRetryConfig
 from dagwell.core.statuses import (
     DONE_STEP_STATUSES,
     TERMINAL_STEP_STATUSES,
@@ -111,7 +110,7 @@ class StepState:
     upstream: tuple[str, ...]
     declared_memory: int | None
     cpu: float
-    retry: StepRetryConfig
+    retry: RetryPolicy
     timeout: float | None
     priority: int = 0
     status: StepStatus = StepStatus.PENDING

@@ -125,6 +125,3 @@ class StepRetryConfig(_Settings):
     def retries_on(self, kind: FailureKind) -> bool:
         kinds = RETRYABLE_KINDS if self.retry_on is None else frozenset(self.retry_on)
         return kind in kinds
-
-
-NO_RETRY = StepRetryConfig(max_retries=0)
