@@ -1301,3 +1301,27 @@ def test_a_registry_document_that_does_not_fit_the_disk_is_an_error_not_a_trunca
         assert raised.value.errno == errno.ENOSPC
         assert store.read_doc("registry/big.json") is None
         assert list((small / "artifacts" / "tmp").iterdir()) == []
+@step(enable_cache=False)
+def _runs_a_pipeline_inside() -> str:
+    import workloads
+
+    return repr(workloads.ml(n=2))
+
+
+def test_a_pipeline_called_inside_a_step_fails_the_step_instead_of_returning_none(home):
+    """Before: the call did nothing and returned None (the attempt process records no run),
+    so the step went on as if the pipeline had run, and the run ended completed."""
+    from dagwell import Client
+
+    @pipeline(enable_cache=False)
+    def outer() -> None:
+        _runs_a_pipeline_inside()
+
+    run = outcome(outer)
+    inside = run.steps["_runs_a_pipeline_inside"]
+    assert inside.status is StepStatus.FAILED
+    failure = inside.attempts[-1].failure
+    assert failure.kind is FailureKind.USER_ERROR
+    assert "Pipeline 'ml' was called inside step '_runs_a_pipeline_inside'" in failure.message
+    assert "from a hook" in failure.message  # and where a pipeline can be called instead
+    assert [r.name for r in Client(home).list_runs()] == [run.name]  # no other run recorded

@@ -5,7 +5,9 @@ returning the recorded :class:`~dagwell.client.PipelineRun` (or raising RunFaile
 Inside an attempt process (``DAGWELL_ATTEMPT`` set), and while dagwell loads a script
 only to find its steps (a worker, ``dagwell runs resume``/``runs stop``: see
 :func:`dagwell.runtimes.locator.looking_up`), a pipeline call does nothing, so a script
-that calls its pipeline at import time can be loaded without starting another run.
+that calls its pipeline at import time can be loaded without starting another run. Called
+from a step's own code, though, a pipeline raises: the attempt process records nothing, so
+the run would never happen, and returning None would tell the step it did.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from dagwell.api.steps import (
     parse_settings,
 )
 from dagwell.api.tracing import current_trace, tracing
-from dagwell.core.errors import ConfigError, DefinitionError
+from dagwell.core.context import current_step
+from dagwell.core.errors import ConfigError, DefinitionError, StepContextError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
 from dagwell.core.plan import Plan, shown_as_parameter
@@ -409,6 +412,14 @@ class Pipeline:
             bound = self._bind(args, kwargs)
             return self.func(*bound.args, **bound.kwargs)
         if os.environ.get("DAGWELL_ATTEMPT"):
+            inside = current_step()
+            if inside is not None and not inside.in_hook:
+                raise StepContextError(
+                    f"Pipeline {self.name!r} was called inside step {inside.step_name!r}: a "
+                    "step's process never records runs, so the pipeline would not run. Call "
+                    "it after this run, from the script that runs it, or from a hook "
+                    "(on_success=...: hooks run in the orchestrator)."
+                )
             log.debug("pipeline %s called inside an attempt process: ignored", self.name)
             return None
         deferred = _DEFERRED.get()
