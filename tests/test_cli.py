@@ -130,3 +130,31 @@ def test_failed_run_exits_nonzero_and_errors_are_one_line(home, tmp_path):
 def test_empty_home(home):
     assert "No runs yet" in dagwell("runs", "list", home=home).stdout
     assert json.loads(dagwell("runs", "list", "--json", home=home).stdout) == []
+
+
+def test_names_that_look_like_rich_markup_are_shown_as_written(home, tmp_path):
+    """Before: `runs show` and `runs list` died with rich's MarkupError on a step id or run
+    name such as 'a[/b]' (and the dashboard's story with it), and '[bold red]x[/]' lost its
+    brackets."""
+    path = tmp_path / "markup.py"
+    path.write_text(
+        textwrap.dedent("""
+        from dagwell import step, pipeline
+
+        @step
+        def s() -> int:
+            return 1
+
+        @pipeline(enable_cache=False)
+        def p():
+            s(id="a[/b]")
+            s(id="[bold red]loud[/]")
+
+        p.with_options(run_name="r[/y]")()
+        """)
+    )
+    dagwell("run", str(path), home=home)
+    shown = dagwell("runs", "show", "latest", home=home).stdout
+    assert "run r[/y] " in shown
+    assert " a[/b] " in shown and " [bold red]loud[/] " in shown
+    assert " r[/y] " in dagwell("runs", "list", home=home).stdout

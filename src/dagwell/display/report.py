@@ -118,6 +118,7 @@ def _last_failure(s: StepRun) -> str:
 
 def runs_table(runs: list[PipelineRun]) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="dagwell runs", title_justify="left")
     for column in ("id", "name", "status", "steps", "started", "duration"):
@@ -125,9 +126,9 @@ def runs_table(runs: list[PipelineRun]) -> Any:
     for run in runs:
         counts = ", ".join(f"{n} {k}" for k, n in _counts(run).items())
         style = "yellow" if run.orphaned else RUN_STYLE[run.status]
-        table.add_row(
+        table.add_row(  # a user's name is text, never markup: "a[/b]" is a name, not a tag
             run.id,
-            run.name,
+            Text(run.name),
             f"[{style}]{run.display_status}[/]",
             counts,
             run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "-",
@@ -175,7 +176,7 @@ def run_view(run: PipelineRun) -> Any:
         )
     for s in run.steps.values():
         table.add_row(
-            s.name,
+            Text(s.name),
             f"[{STYLE[s.status]}]{s.status.value}[/]",
             str(len(s.attempts)),
             _last_failure(s),
