@@ -473,3 +473,32 @@ def test_closing_a_zygote_that_does_not_end_is_bounded():
     assert time.monotonic() - started < 5
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # stopped and reaped
+
+
+def test_a_spec_of_tens_of_megabytes_reaches_the_zygote_in_linear_time(tmp_path):
+    """A step parameter of 40 MB travels in the spec. Before: the zygote appended each
+    pipe read (often one page) to its buffer and searched all of it for the end of the
+    line, so the request took time quadratic in its size (20 MB: ~50 s, 200 MB: hours,
+    the run stuck before its first attempt); now it arrives in about a second."""
+    import time
+
+    from dagwell.core.plan import Locator
+    from dagwell.runtimes.base import AttemptSpec
+    from dagwell.runtimes.zygote import Started, Zygote
+
+    spec = AttemptSpec(
+        "bigrun", "s", "s", 1, Locator("workloads", "load"), {}, {"n": "x" * 40 * 10**6},
+        ("output",), str(tmp_path / "store"), "m", log_path=str(tmp_path / "log"),
+    )  # fmt: skip
+    zygote = Zygote.start({"s": None})
+    try:
+        started = time.monotonic()
+        zygote.submit(spec, [])
+        while not zygote.news and time.monotonic() - started < 60:
+            zygote.read()
+            time.sleep(0.01)
+        took = time.monotonic() - started
+        assert [type(n) for n in zygote.news[:1]] == [Started], zygote.news
+        assert took < 15, f"the attempt was forked {took:.1f}s after its request"
+    finally:
+        zygote.close()

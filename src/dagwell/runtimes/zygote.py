@@ -99,7 +99,7 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
         selector.register(wake_r, selectors.EVENT_READ, "wake")
         own_fds = (req_r, ev_w, wake_r, wake_w)
         events = socket.socket(fileno=ev_w)  # (for SCM_RIGHTS; plain lines use os.write)
-        buffer = b""
+        pending: list[bytes] = []  # a request's chunks so far (a spec may be megabytes)
         open_requests = True
         while open_requests or children:
             for key, _ in selector.select():
@@ -108,14 +108,17 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
                         os.read(wake_r, 4096)
                     _reap(ev_w, children)
                     continue
-                data = os.read(req_r, 65536)
+                data = os.read(req_r, 1 << 20)
                 if not data:
                     open_requests = False
                     selector.unregister(req_r)
                     continue
-                buffer += data
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
+                pending.append(data)
+                if b"\n" not in data:  # (only the new chunk is searched: linear in the size)
+                    continue
+                *lines, rest = b"".join(pending).split(b"\n")
+                pending = [rest] if rest else []
+                for line in lines:
                     request = json.loads(line)
                     if "spec" in request:
                         pid = _launch(functions, request, ev_w, own_fds)
@@ -293,8 +296,9 @@ class Zygote:
             with self._writing:  # (prewarm requests come from the housekeeping thread)
                 if self._closed:  # (its fd may be another file's by now)
                     raise ZygoteGone("the zygote was closed")
-                while data:
-                    data = data[os.write(self.req_w, data) :]
+                view = memoryview(data)  # (slicing bytes would copy the rest each time)
+                while view:
+                    view = view[os.write(self.req_w, view) :]
         except (BrokenPipeError, OSError):
             raise ZygoteGone("the zygote is gone") from None
 
