@@ -158,3 +158,16 @@ def test_names_that_look_like_rich_markup_are_shown_as_written(home, tmp_path):
     assert "run r[/y] " in shown
     assert " a[/b] " in shown and " [bold red]loud[/] " in shown
     assert " r[/y] " in dagwell("runs", "list", home=home).stdout
+
+
+def test_dagwell_run_runs_a_script_that_uses_its_run_and_says_where_it_stopped(home, tmp_path):
+    """Before: `dagwell run` of the README's quickstart shape (`run = p(); print(run.summary())`)
+    failed with AttributeError without running anything."""
+    path = tmp_path / "quickstart.py"
+    path.write_text(SEED.replace("\np()\n", "\nrun = p()\nprint(run.summary())\n"))
+    out = dagwell("run", str(path), home=home)
+    assert "completed" in out.stdout
+    assert f"{path}:14: AttributeError" in out.stderr  # the user is told what did not run
+    assert "did not run" in out.stderr
+    listed = json.loads(dagwell("runs", "list", "--json", home=home).stdout)
+    assert [r["status"] for r in listed] == ["completed"]

@@ -129,3 +129,58 @@ workloads.sleepy(count=1, seconds=60)
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
+
+
+QUICKSTART_SHAPED = """
+import os
+import time
+
+from dagwell import pipeline, step
+
+
+@step(enable_cache=False)
+def first() -> int:
+    return 1
+
+
+@step(enable_cache=False)
+def second(x: int) -> int:
+    if os.environ["DAGWELL_ATTEMPT_NUMBER"] == "1":
+        time.sleep(60)  # the orchestrator is killed meanwhile
+    return x + 1
+
+
+@pipeline(enable_cache=False)
+def quickstart():
+    second(first())
+
+
+run = quickstart()  # as the README's quickstart: the script goes on to use its run
+print(run.summary())
+"""
+
+
+def test_a_script_that_uses_its_run_is_resumed(home, tmp_path):
+    """Before: resuming loads the script to find its steps, its pipeline call returns None
+    there, `run.summary()` raised, and every step left failed as config_error
+    (AttributeError: 'NoneType' object has no attribute 'summary')."""
+    proc = start_orchestrator(home, tmp_path, QUICKSTART_SHAPED)
+    run = wait_for(
+        lambda: (
+            (r := latest_run(home)) is not None
+            and r.steps["second"].attempts
+            and r.steps["second"].attempts[-1].external_id
+            and r
+        ),
+        30,
+        "the second step to run",
+    )
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    out = dagwell_cli(home, "runs", "resume", run.id, "--json")
+    assert out.returncode == 0, out.stderr + out.stdout
+    final = Client(home).get_run(run.id)
+    assert final.status is RunStatus.COMPLETED
+    assert final.steps["second"].output.load() == 2
+    assert final.steps["second"].attempts[0].failure.kind is FailureKind.LOST
+    assert leftover_cgroups() == []

@@ -41,7 +41,7 @@ from dagwell.core.plan import Plan, shown_as_parameter
 from dagwell.core.records import PipelineName, PipelineRun, RunFailedError
 from dagwell.core.schedule import Schedule
 from dagwell.core.units import check_seconds
-from dagwell.runtimes.locator import looking_up
+from dagwell.runtimes.locator import looking_up, made_inert
 
 if TYPE_CHECKING:
     from dagwell.api.pipeline_config import Configuration
@@ -421,13 +421,16 @@ class Pipeline:
                     "(on_success=...: hooks run in the orchestrator)."
                 )
             log.debug("pipeline %s called inside an attempt process: ignored", self.name)
+            made_inert(self.name)
             return None
         deferred = _DEFERRED.get()
         if deferred is not None:
             deferred.append((self, args, kwargs))
+            made_inert(self.name)
             return None
         if looking_up():
             log.debug("pipeline %s called by a script loaded to find its steps: ignored", self.name)
+            made_inert(self.name)
             return None
         from dagwell.display.live import make_progress
         from dagwell.engine.runner import execute

@@ -71,7 +71,7 @@ def _parse_params(values: tuple[str, ...]) -> dict[str, Any]:
 def _load_pipelines(target: str) -> tuple[list[Any], list[Any]]:
     """Load FILE (pipeline calls in it are recorded, not run); return (pipelines, calls)."""
     from dagwell.api.pipelines import Pipeline, deferring_calls
-    from dagwell.runtimes.locator import load_file_module
+    from dagwell.runtimes.locator import cut_short, load_file_module
 
     path = Path(target)
     if not path.exists():
@@ -86,6 +86,13 @@ def _load_pipelines(target: str) -> tuple[list[Any], list[Any]]:
             raise
         except Exception as error:
             _fail(f"{_where(error, path)}{type(error).__name__}: {error}")
+    stopped = cut_short(str(path.absolute()))
+    if stopped is not None:
+        _notice(
+            f"{_where(stopped, path)}{type(stopped).__name__}: {stopped}. `dagwell run` loads "
+            "the file with its pipeline calls doing nothing (they return None), so the code "
+            "after that point did not run; the pipeline calls made before it run now."
+        )
     found = [v for v in vars(module).values() if isinstance(v, Pipeline)]
     return found, calls
 

@@ -6,7 +6,11 @@ file under a private name. Any module loaded here to find something in it (by a 
 or by ``dagwell runs resume``/``runs stop`` rebuilding a run) is only being looked into: a
 pipeline call at its top level must not start a run, so while it loads,
 :func:`looking_up` is true in this thread and :mod:`dagwell.api.pipelines` makes pipeline
-calls inert (attempt processes also set ``DAGWELL_ATTEMPT``).
+calls inert (attempt processes also set ``DAGWELL_ATTEMPT``). An inert call returns None,
+so a script that goes on to use its run (``run = p(); print(run.summary())``, as the
+README's quickstart does) raises after it: a file whose pipeline call was made inert and
+then raised is kept as loaded so far (what it defined before is there), instead of
+failing every step of a resumed run with the script's ``AttributeError``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,21 @@ from dagwell.core.plan import Locator
 
 _FILE_MODULES: dict[str, ModuleType] = {}
 _LOOKING_UP: ContextVar[bool] = ContextVar("dagwell_looking_up", default=False)
+_INERT_CALLS: ContextVar[list[str] | None] = ContextVar("dagwell_inert_calls", default=None)
+_CUT_SHORT: dict[str, BaseException] = {}  # file -> what ended its loading after a call
+
+
+def made_inert(pipeline: str) -> None:
+    """Called for a pipeline call that did not run (it returned None) while a file loads."""
+    calls = _INERT_CALLS.get()
+    if calls is not None:
+        calls.append(pipeline)
+
+
+def cut_short(path: str) -> BaseException | None:
+    """What ended the loading of file ``path`` after one of its pipeline calls was made
+    inert (the code after it did not run), or None when it loaded to its end."""
+    return _CUT_SHORT.get(path)
 
 
 def looking_up() -> bool:
@@ -53,13 +72,23 @@ def load_file_module(path: str, name: str | None = None) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     _FILE_MODULES[path] = module
+    inert: list[str] = []
+    token = _INERT_CALLS.set(inert)
     try:
         with _looking_up():
             spec.loader.exec_module(module)
+    except (Exception, SystemExit) as error:
+        if not inert:  # it fails on its own, not for want of a run
+            del sys.modules[module_name]
+            del _FILE_MODULES[path]
+            raise
+        _CUT_SHORT[path] = error  # (it used the None its inert call returned, say)
     except BaseException:
         del sys.modules[module_name]
         del _FILE_MODULES[path]
         raise
+    finally:
+        _INERT_CALLS.reset(token)
     return module
 
 
