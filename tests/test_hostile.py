@@ -1325,3 +1325,33 @@ def test_a_pipeline_called_inside_a_step_fails_the_step_instead_of_returning_non
     assert "Pipeline 'ml' was called inside step '_runs_a_pipeline_inside'" in failure.message
     assert "from a hook" in failure.message  # and where a pipeline can be called instead
     assert [r.name for r in Client(home).list_runs()] == [run.name]  # no other run recorded
+
+
+class Lingering:
+    """A value whose finalizer blocks (as one that joins a thread or waits on a socket)."""
+
+    def __del__(self) -> None:
+        import time
+
+        time.sleep(60)
+
+
+@step(enable_cache=False, timeout=15)
+def _returns_a_lingering_value() -> Lingering:
+    return Lingering()
+
+
+def test_a_returned_value_whose_finalizer_blocks_does_not_hold_the_attempt(home):
+    """Before: the value was freed when the attempt's body returned, after its manifest
+    said ok: its __del__ held the process, and the step failed as timeout (without a
+    timeout, the run never ended)."""
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        _returns_a_lingering_value()
+
+    run = outcome(p)
+    (attempt,) = run.steps["_returns_a_lingering_value"].attempts
+    assert attempt.failure is None, attempt.failure
+    assert run.status.value == "completed"
+    assert (attempt.ended_at - attempt.started_at).total_seconds() < 10

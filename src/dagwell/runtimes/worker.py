@@ -84,6 +84,17 @@ def _disk_full(error: BaseException | None) -> bool:
 ATTEMPT_ENV = "DAGWELL_ATTEMPT"
 PARENT_ENV = "DAGWELL_PARENT_PID"  # a spawned worker dies with the orchestrator that spawned it
 
+#: What the step got, returned or raised, kept referenced in an attempt's own process until
+#: it ends (with os._exit: nothing is finalized). Freed when run_attempt returned, a value's
+#: ``__del__`` that blocks (joins a thread, waits on a socket) ran after the manifest said
+#: ok: the attempt hung with its work done, forever or until its timeout failed it.
+_KEPT: list[Any] = []
+
+
+def _keep(*values: Any) -> None:
+    if os.environ.get(ATTEMPT_ENV):  # (in the orchestrator's own thread they are let go)
+        _KEPT.extend(values)
+
 
 def attempt_env(spec: AttemptSpec) -> dict[str, str]:
     """What an attempt process knows about itself, for the step's own use (and logs), and
@@ -233,6 +244,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
                 result = asyncio.run(result)
     except BaseException as error:  # SystemExit and KeyboardInterrupt end the step too
         _print_traceback()
+        _keep(error, kwargs)  # (its traceback holds the step's frames, and their locals)
         store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
         return EXIT_STEP_ERROR
     try:
@@ -264,6 +276,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
     for note in warnings:
         with contextlib.suppress(Exception):
             print(f"dagwell warning: {note}", file=sys.stderr)
+    _keep(result, kwargs)
     store.write_manifest(
         spec.manifest_key,
         ResultManifest(
