@@ -1355,3 +1355,27 @@ def test_a_returned_value_whose_finalizer_blocks_does_not_hold_the_attempt(home)
     assert attempt.failure is None, attempt.failure
     assert run.status.value == "completed"
     assert (attempt.ended_at - attempt.started_at).total_seconds() < 10
+
+
+@step(enable_cache=False)
+def _length(v: list) -> int:
+    return len(v)
+
+
+def test_a_parameter_holding_itself_runs_and_one_nested_too_deep_is_named(home):
+    """Before: both raised a bare RecursionError from the pipeline call (looking for step
+    outputs inside the value, and encoding it as JSON)."""
+    from dagwell.core.errors import ArtifactError
+
+    @pipeline(enable_cache=False)
+    def p(v: list) -> None:
+        _length(v)
+
+    looped: list = [1]
+    looped.append(looped)
+    assert _value(p(v=looped).steps["_length"]) == 2  # (stored with cloudpickle, as ZenML)
+    deep: list = []
+    for _ in range(10**5):
+        deep = [deep]
+    with pytest.raises(ArtifactError, match="Cannot store a value of type builtins.list"):
+        p(v=deep)

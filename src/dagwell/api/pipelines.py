@@ -121,10 +121,17 @@ def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
         try:
             json.dumps(value)
             out[key] = value
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # (RecursionError: nested too deep)
             shown = shown_as_parameter(value)  # a pydantic model: its fields, as in ZenML
-            out[key] = repr(value) if shown is None else shown
+            out[key] = _repr(value) if shown is None else shown
     return out
+
+
+def _repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deep to show>"
 
 
 class Pipeline:

@@ -318,7 +318,7 @@ def locate(func: Callable[..., Any]) -> Locator:
 def _is_json(value: Any) -> bool:
     try:
         json.dumps(value, allow_nan=True)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # (a cycle; or nested too deep)
         return False
     return not _json_would_change(value)
 
@@ -551,11 +551,19 @@ def _item_input(name: str, index: int) -> str:
 
 
 def _holds_ref(value: Any) -> bool:
-    items = value.values() if isinstance(value, dict) else value
-    return any(
-        isinstance(v, StepHandle) or (isinstance(v, list | tuple | dict) and _holds_ref(v))
-        for v in items
-    )
+    """Whether a step's output (or call) is anywhere inside ``value``: walked without
+    recursion, each container once, so a list holding itself or nested 10**5 deep is
+    looked through too (recursing, it raised RecursionError from the pipeline call)."""
+    todo, seen = [value], {id(value)}
+    while todo:
+        container = todo.pop()
+        for v in container.values() if isinstance(container, dict) else container:
+            if isinstance(v, StepHandle):
+                return True
+            if isinstance(v, list | tuple | dict) and id(v) not in seen:
+                seen.add(id(v))
+                todo.append(v)
+    return False
 
 
 def _check_function(func: Any) -> None:
