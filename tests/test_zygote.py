@@ -9,7 +9,7 @@ import pytest
 
 import workloads
 from conftest import leftover_cgroups
-from dagwell import RunFailedError
+from dagwell import RunFailedError, step
 from dagwell.core.failures import FailureKind, OomScope
 from dagwell.core.statuses import RunStatus
 
@@ -502,3 +502,35 @@ def test_a_spec_of_tens_of_megabytes_reaches_the_zygote_in_linear_time(tmp_path)
         assert took < 15, f"the attempt was forked {took:.1f}s after its request"
     finally:
         zygote.close()
+
+
+@step(enable_cache=False, timeout=30)
+def _stops_its_launcher_once() -> int:
+    import signal
+    import time
+
+    if os.environ["DAGWELL_ATTEMPT_NUMBER"] == "1":
+        os.kill(os.getppid(), signal.SIGSTOP)  # the zygote: as `kill -STOP` or a debugger
+        time.sleep(60)
+    return os.getppid()
+
+
+def test_a_stopped_zygote_is_killed_and_its_attempts_retried_not_waited_for(home):
+    """Before: a zygote stopped by SIGSTOP reaped nothing; its attempts' exits never came,
+    not even after their timeout killed them, and the run waited until it was killed."""
+    import time
+
+    from dagwell import pipeline
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        _stops_its_launcher_once()
+
+    started = time.monotonic()
+    run = p()
+    assert time.monotonic() - started < 20
+    assert run.status is RunStatus.COMPLETED
+    first, second = run.steps["_stops_its_launcher_once"].attempts
+    assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
+    assert run.steps["_stops_its_launcher_once"].output.load() == os.getpid()  # forked directly
+    assert leftover_cgroups() == []

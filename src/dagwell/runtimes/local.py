@@ -84,6 +84,9 @@ SPARE_PREFIX = "@warm-"
 #: Warm children kept ready (cgroup v1): two, so that the one a launch takes was asked for
 #: two launches earlier and has had time to fork, join its cgroup and rehearse.
 WARM_CHILDREN = 2
+#: Seconds between looks at whether the zygote is stopped; seen stopped twice in a row (not
+#: a profiler's pause of a few milliseconds), it is killed (see ``_end_a_stopped_zygote``).
+ZYGOTE_CHECK_EVERY = 1.0
 
 
 class LocalRuntime:
@@ -111,6 +114,7 @@ class LocalRuntime:
         self.watchdog: Watchdog | None = None
         self.sampler = MemorySampler(self.observed_memory)
         self.zygote: Zygote | None = None
+        self._zygote_checked, self._zygote_stops = 0.0, 0
         self.housekeeping = Housekeeping()  # cgroup mkdir/rmdir off the loop
         self.leftovers = AttemptLeftovers(run_id)  # attempts' TMPDIRs and partial writes
         self.warm: deque[tuple[int, V1Attempt]] = deque()  # warm children: slot, spare cgroup
@@ -320,6 +324,7 @@ class LocalRuntime:
         if not self.running:
             time.sleep(max(0.0, min(timeout, 0.05)))
             return []
+        self._end_a_stopped_zygote()
         events, self.early = self.early, []
         if events or (self.zygote is not None and self.zygote.news):
             timeout = 0.0  # (news read during a launch wait here, not in the socket)
@@ -345,6 +350,24 @@ class LocalRuntime:
             self._forget_unfilled()
             events.extend(self._zygote_news())
         return events
+
+    def _end_a_stopped_zygote(self) -> None:
+        """A zygote stopped (``kill -STOP``, a debugger) follows none of its attempts: their
+        exits, even after a timeout killed them, never came, and the run waited for them
+        forever. Seen stopped twice in a row, it is killed; its attempts die with it and are
+        retried as lost (the infrastructure budget), forked directly from then on."""
+        now = time.monotonic()
+        if self.zygote is None or now < self._zygote_checked + ZYGOTE_CHECK_EVERY:
+            return
+        self._zygote_checked = now
+        self._zygote_stops = self._zygote_stops + 1 if self.zygote.stopped() else 0
+        if self._zygote_stops >= 2:
+            log.warning(
+                "dagwell's zygote (pid %d) is stopped (SIGSTOP or a debugger) and follows none "
+                "of its attempts: it is killed",
+                self.zygote.pid,
+            )
+            self.zygote.kill()  # (its pidfd turns readable: handled as a zygote that died)
 
     def _zygote_news(self, until_pid: int | None = None) -> list[RuntimeEvent]:
         """The zygote's news as events, in the order it came (so a reused pid is matched

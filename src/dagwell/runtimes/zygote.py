@@ -401,6 +401,23 @@ class Zygote:
         if _live.get(self.pid) is self:  # (only now: a fork meanwhile still lets go)
             del _live[self.pid]
 
+    def stopped(self) -> bool:
+        """Whether the zygote is stopped (SIGSTOP, a debugger's stop): it then forks and
+        reaps nothing, so no attempt it forked, not even one its timeout killed, would ever
+        be seen to end."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]  # (the name may hold ")")
+        except (OSError, IndexError):
+            return False
+        return state in ("T", "t")
+
+    def kill(self) -> None:
+        """SIGKILL the zygote (its children die with it: PR_SET_PDEATHSIG); its pidfd turns
+        readable, and the runtime handles it as a zygote that died."""
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
     def _stop(self) -> None:
         """If the zygote is still there, SIGTERM (it kills its children's process groups
         and exits), then SIGKILL: closing its handle never waits on it without bound."""
