@@ -1301,6 +1301,8 @@ def test_a_registry_document_that_does_not_fit_the_disk_is_an_error_not_a_trunca
         assert raised.value.errno == errno.ENOSPC
         assert store.read_doc("registry/big.json") is None
         assert list((small / "artifacts" / "tmp").iterdir()) == []
+
+
 @step(enable_cache=False)
 def _runs_a_pipeline_inside() -> str:
     import workloads

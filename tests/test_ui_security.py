@@ -112,3 +112,38 @@ def test_dagwell_ui_prints_its_url_serves_and_refuses_an_open_bind_without_token
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_every_step_page_and_log_is_reachable_whatever_the_step_id(home):
+    """Before: a step id holding '/' linked to a page that answered 404, and one named '..'
+    to an address a browser folds into the run's own page (even written %2e%2e)."""
+    import html
+    import re
+
+    from dagwell import pipeline, step
+
+    @step(enable_cache=False)
+    def say() -> int:
+        print("said")
+        return 1
+
+    ids = ["a/b", "..", ".", "x?y#z", "per%2Fcent", "plain"]
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        for name in ids:
+            say(id=name)
+
+    run = p()
+    web = TestClient(app(home), base_url="http://127.0.0.1:8237")
+    page = web.get(f"/runs/{run.id}").text
+    links = [html.unescape(h) for h in re.findall(r'<a href="([^"]+)" class="node', page)]
+    assert len(links) == len(ids)
+    for link in links:
+        assert "/./" not in link and "/../" not in link and not link.endswith(("/.", "/.."))
+        step_page = web.get(link)
+        assert step_page.status_code == 200, link
+        (log,) = re.findall(r'data-log="([^"]+)"', step_page.text)
+        assert web.get(html.unescape(log)).json()["text"] == "said\n", link
+    titles = [re.search(r"<h1>(.*?) <span", web.get(link).text) for link in links]
+    assert sorted(html.unescape(t.group(1)) for t in titles if t) == sorted(ids)  # each its own

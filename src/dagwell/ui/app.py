@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -50,6 +51,22 @@ def story_text(run: PipelineRun) -> str:
     return console.export_text()
 
 
+def step_url(run_id: str, step: str, tail: str = "") -> str:
+    """The address of a step's page (``tail``: of something under it, as ``/attempts/1/log``).
+    A step id that is ``.`` or ``..`` (which a browser folds away, even encoded), or one
+    that needs escaping (a ``/``, which servers and proxies decode before routing; a ``%``,
+    ...), goes in the query instead of the path."""
+    encoded = quote(step, safe="")
+    if encoded != step or step in (".", ".."):
+        return f"/runs/{run_id}/step{tail}?name={encoded}"
+    return f"/runs/{run_id}/steps/{step}{tail}"
+
+
+def _step_name(request: Request) -> str:
+    """The step a request is about: in its path, or (see :func:`step_url`) its query."""
+    return str(request.path_params.get("step") or request.query_params.get("name", ""))
+
+
 class Dashboard:
     def __init__(self, client: Client, guard: Guard) -> None:
         self.client = client
@@ -58,6 +75,7 @@ class Dashboard:
             loader=PackageLoader("dagwell.ui", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
+        self.env.globals["step_url"] = step_url
 
     def render(self, name: str, **context: Any) -> HTMLResponse:
         context.setdefault("read_only", self.guard.read_only)
@@ -130,7 +148,7 @@ class Dashboard:
 
     async def step_page(self, request: Request) -> Response:
         run = self._run(request)
-        step = self._step(run, request.path_params["step"])
+        step = self._step(run, _step_name(request))
         attempts = [(a, views.attempt_facts(a)) for a in step.attempts]
         outputs = [(name, preview(step, name)) for name in step.outputs]
         return self.render("step.html", run=run, step=step, attempts=attempts, outputs=outputs)
@@ -138,7 +156,7 @@ class Dashboard:
     async def log(self, request: Request) -> Response:
         """An attempt's log from ``offset`` (default: its last 64 KiB) as JSON, for follow."""
         run = self._run(request)
-        step = self._step(run, request.path_params["step"])
+        step = self._step(run, _step_name(request))
         number = int(request.path_params["attempt"])
         if number not in {a.number for a in step.attempts}:
             raise KeyError(f"Step {step.name!r} has no attempt {number}.")
@@ -205,6 +223,8 @@ def create_app(
             Route("/runs/{run_id}/resume", board.resume, methods=["POST"]),
             Route("/runs/{run_id}/steps/{step}", board.step_page),
             Route("/runs/{run_id}/steps/{step}/attempts/{attempt:int}/log", board.log),
+            Route("/runs/{run_id}/step", board.step_page),  # ?name= (see step_url)
+            Route("/runs/{run_id}/step/attempts/{attempt:int}/log", board.log),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=guarded)],

@@ -138,7 +138,8 @@ function setupLogs() {
     let offset = null;
     let first = true;
     async function follow() {
-      const url = pre.dataset.log + (offset == null ? "" : `?offset=${offset}`);
+      const sep = pre.dataset.log.includes("?") ? "&" : "?"; // (a step id in the query)
+      const url = pre.dataset.log + (offset == null ? "" : `${sep}offset=${offset}`);
       const r = await fetch(url, { credentials: "same-origin" });
       if (!r.ok) { pre.textContent = await r.text(); return; }
       const d = await r.json();
