@@ -189,7 +189,10 @@ class KubernetesRuntime:
         self._retry_quota_blocked()
         self._check_bounds()
         if time.monotonic() - self.last_resync >= self.resync_interval:
-            self._resync()
+            try:
+                self._resync()
+            except KubeError as error:  # an outage is bounded by api_timeout, not fatal
+                log.warning("re-listing the pods of run %s failed: %s", self.run_id, error)
         events: list[RuntimeEvent] = []
         try:
             events.append(self.events.get(timeout=max(0.0, min(timeout, 1.0))))

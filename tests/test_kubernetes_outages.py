@@ -1,0 +1,59 @@
+"""Hostile conditions on the Kubernetes path, against the real control plane: the API
+server unreachable mid-run, a node that goes silent. Each run must end, and end with the
+truth (see DESIGN.md, "Never hang")."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import workloads
+from dagwell.core.statuses import RunStatus
+from dagwell.testing.kube import Fault
+from helpers import outcome, wait_for
+from test_kubernetes import assert_nothing_left, orchestrator, running_step_pods
+
+pytestmark = pytest.mark.kube
+
+
+def unreachable(cluster, seconds: float) -> None:
+    """Every request of dagwell's is dropped unanswered (its watch streams cut) for
+    ``seconds``, as while the API server restarts or its load balancer fails over. The
+    kubelet reaches the API server directly and goes on reporting."""
+    fault = Fault(drop=True, count=10**9)
+    cluster.proxy.inject(fault)
+    cluster.proxy.break_watches()
+    time.sleep(seconds)
+    fault.count = 0
+
+
+def test_the_api_unreachable_longer_than_a_resync_retries_does_not_end_the_run(
+    home, kube, tmp_path
+):
+    """Regression: a re-list that failed past its 10 s of retries raised out of the
+    runtime's wait into the engine, which stopped the run: it ended ``cancelled`` (its
+    steps completed) and the call raised the client's KubeError, though the API was back
+    long before ``api_timeout``."""
+    cluster = kube(nodes={"node-a": "1400MB"})
+    gate = tmp_path / "gate"
+
+    def outage():
+        wait_for(lambda: len(running_step_pods(cluster)) == 2, 60, "two running pods")
+        unreachable(cluster, 16)  # a re-list every 2 s: one fails its 10 s of retries
+        gate.touch()
+
+    thread = threading.Thread(target=outage)
+    thread.start()
+    try:
+        run = outcome(
+            lambda: workloads.gated_steps.with_options(
+                orchestrator=orchestrator(cluster, resync_interval=2)
+            )(str(gate), count=2)
+        )
+    finally:
+        thread.join()
+    assert run.status is RunStatus.COMPLETED
+    assert all(len(s.attempts) == 1 and s.attempts[0].failure is None for s in run.steps.values())
+    assert_nothing_left(cluster)
