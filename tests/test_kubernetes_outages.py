@@ -10,6 +10,7 @@ import time
 import pytest
 
 import workloads
+from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus
 from dagwell.testing.kube import Fault
 from helpers import outcome, wait_for
@@ -56,4 +57,45 @@ def test_the_api_unreachable_longer_than_a_resync_retries_does_not_end_the_run(
         thread.join()
     assert run.status is RunStatus.COMPLETED
     assert all(len(s.attempts) == 1 and s.attempts[0].failure is None for s in run.steps.values())
+    assert_nothing_left(cluster)
+
+
+def test_a_pod_whose_node_goes_silent_ends_node_lost_and_is_retried(home, kube, tmp_path):
+    """Regression: a node that stops reporting leaves its pods Running in the API for
+    ever when nothing deletes them (they tolerate the unreachable taint, or no taint
+    manager runs): the attempt, and so the run, never ended."""
+    from dagwell import Client
+
+    cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
+    gate = tmp_path / "gate"
+    result = {}
+    orch = orchestrator(cluster, resync_interval=1, node_lost_timeout=3)
+
+    def drive():
+        result["run"] = outcome(
+            lambda: workloads.gated_steps.with_options(orchestrator=orch)(str(gate))
+        )
+
+    thread = threading.Thread(target=drive)
+    thread.start()
+    [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
+    silent = pod["spec"]["nodeName"]
+    cluster.kubelet.partition_node(silent)
+    try:
+        wait_for(
+            lambda: [p for p in running_step_pods(cluster) if p["spec"]["nodeName"] != silent],
+            60,
+            "the next attempt running on the other node",
+        )
+    finally:
+        gate.touch()
+        thread.join(60)
+        if thread.is_alive():  # (the run hangs: stop it, so the test ends and says so)
+            [hung] = Client().list_runs()
+            Client().stop_run(hung.id)
+            thread.join(60)
+    first, second = result["run"].steps["gated"].attempts
+    assert first.failure.kind is FailureKind.NODE_LOST and first.budget == "infra"
+    assert silent in first.failure.message and "not Ready" in first.failure.message
+    assert second.failure is None and result["run"].status is RunStatus.COMPLETED
     assert_nothing_left(cluster)

@@ -47,7 +47,8 @@ class KubernetesOrchestrator:
     on the memory the run's pods may request at once. ``pod_settings``: PodSettings for
     every step (a step's own settings override them). ``pending_timeout``: seconds a pod
     may stay pending. ``api_timeout``: seconds the API may stay unreachable before open
-    attempts are declared lost.
+    attempts are declared lost. ``node_lost_timeout``: seconds a running pod's node may stay
+    not Ready (its kubelet silent) before the attempt ends ``node_lost``.
 
     ``synchronous=False`` (see docs/kubernetes.md, "Detached runs"): the run is recorded and
     handed to an orchestrator pod owned by a Job (``python -m dagwell orchestrate RUN``) and
@@ -73,6 +74,7 @@ class KubernetesOrchestrator:
     pending_timeout: float = 300.0
     api_timeout: float = 600.0
     resync_interval: float = 30.0
+    node_lost_timeout: float = 300.0
     default_memory: str | int = "256Mi"
     queue_timeout: float | None = 3600.0
     pod_settings: PodSettings | dict[str, Any] | None = None
@@ -104,7 +106,7 @@ class KubernetesOrchestrator:
         parse_memory(self.default_memory, what="default_memory")
         if not isinstance(self.max_parallelism, int) or self.max_parallelism < 1:
             raise ConfigError("max_parallelism must be a whole number >= 1.")
-        for name in ("pending_timeout", "api_timeout", "resync_interval"):
+        for name in ("pending_timeout", "api_timeout", "resync_interval", "node_lost_timeout"):
             check_seconds(getattr(self, name), what=name)
         check_seconds(self.queue_timeout, what="queue_timeout", optional=True)
         if isinstance(self.pod_settings, dict):
@@ -167,6 +169,7 @@ class KubernetesOrchestrator:
             pending_timeout=self.pending_timeout,
             api_timeout=self.api_timeout,
             resync_interval=self.resync_interval,
+            node_lost_timeout=self.node_lost_timeout,
             python=self.python,
         )
 

@@ -11,7 +11,9 @@ is stored to its end. The pod's finalizer is removed, and the pod deleted, only 
 Bounds, so that no attempt stays "running" forever: a pod pending past
 ``pending_timeout`` (read afresh then, not through a watch that may lag) ends
 ``unschedulable``; a pod that vanishes ends ``lost`` (or
-``node_lost``); if the API itself stays unreachable past ``api_timeout``, every attempt
+``node_lost``); a pod whose node has not been Ready for ``node_lost_timeout`` (its kubelet
+is silent, so the pod shows Running for ever unless a taint manager deletes it) ends
+``node_lost``; if the API itself stays unreachable past ``api_timeout``, every attempt
 still open ends ``lost``.
 """
 
@@ -69,6 +71,8 @@ class _Pod:
     quota_blocked: dict[str, Any] | None = None  # the manifest, while quota refuses it
     quota_tried: float = 0.0
     deleting: bool = False  # dagwell itself deleted it (a stop, a pending bound)
+    node: str | None = None  # where it runs, once it runs
+    node_down_since: float | None = None  # when its node was first seen not Ready
 
 
 class KubernetesRuntime:
@@ -83,6 +87,7 @@ class KubernetesRuntime:
         pending_timeout: float = 300.0,
         api_timeout: float = 600.0,
         resync_interval: float = 30.0,
+        node_lost_timeout: float = 300.0,
         python: str = "python",
     ) -> None:
         self.run_id = run_id
@@ -93,6 +98,8 @@ class KubernetesRuntime:
         self.pending_timeout = pending_timeout
         self.api_timeout = api_timeout
         self.resync_interval = resync_interval
+        self.node_lost_timeout = node_lost_timeout
+        self.nodes_unreadable = False  # said once: no `list nodes` (see _check_nodes)
         self.python = python
         self.incarnation = uuid.uuid4().hex[:5]
         self.labels = {LABEL_RUN: run_id}
@@ -193,6 +200,7 @@ class KubernetesRuntime:
                 self._resync()
             except KubeError as error:  # an outage is bounded by api_timeout, not fatal
                 log.warning("re-listing the pods of run %s failed: %s", self.run_id, error)
+            self._check_nodes()
         events: list[RuntimeEvent] = []
         try:
             events.append(self.events.get(timeout=max(0.0, min(timeout, 1.0))))
@@ -297,6 +305,7 @@ class KubernetesRuntime:
             return
         if verdict.state == "running" and not tracked.running_reported:
             tracked.running_reported = True
+            tracked.node = verdict.node
             self.logs.follow(tracked.spec, name)
             self.events.put(AttemptRunning(key[0], key[1], name, verdict.node))
         elif verdict.state == "pending":
@@ -390,14 +399,75 @@ class KubernetesRuntime:
                     ),
                 )
 
+    def _check_nodes(self) -> None:
+        """End the attempts whose node has not been Ready for ``node_lost_timeout``.
+
+        A node that stops reporting (a partition, a frozen machine) leaves its pods showing
+        Running for ever: its kubelet will never write their end, and the taint manager
+        deletes them only if they do not tolerate the unreachable taint (a toleration with
+        ``operator: Exists`` tolerates it for ever). The node's Ready condition is what
+        the API knows; past the bound the attempt ends ``node_lost`` (the infrastructure's
+        budget) and its pod is deleted at once (grace 0: no kubelet will confirm it)."""
+        with self.lock:
+            watched = [(k, p) for k, p in self.pods.items() if not p.ended and p.node]
+        if not watched:
+            return
+        try:
+            listed = with_retries(self.api.list_nodes, what="list nodes", window=5)
+        except KubeError as error:
+            if not self.nodes_unreadable:
+                self.nodes_unreadable = True
+                log.warning(
+                    "cannot read the nodes of run %s's pods (%s): a pod whose node goes "
+                    "silent ends only when it is deleted (give the Role `list` on nodes)",
+                    self.run_id,
+                    error,
+                )
+            return
+        nodes = {str((n.get("metadata") or {}).get("name")): n for n in listed}
+        now = time.monotonic()
+        for key, tracked in watched:
+            assert tracked.node is not None
+            why = _not_ready(nodes.get(tracked.node))
+            if why is None:
+                tracked.node_down_since = None
+                continue
+            if tracked.node_down_since is None:
+                tracked.node_down_since = now
+            if now - tracked.node_down_since < self.node_lost_timeout:
+                continue
+            pod = None
+            with contextlib.suppress(KubeError):
+                pod = self.api.get_pod(tracked.name)
+            if pod is not None:
+                self._on_pod("MODIFIED", pod)  # it may have ended after all
+            if tracked.ended:
+                continue
+            tracked.deleting = True
+            self._end(
+                key,
+                Failure(
+                    FailureKind.NODE_LOST,
+                    (
+                        f"Node {tracked.node} {why}: pod {tracked.name} on it can report "
+                        f"nothing, and {format_seconds(now - tracked.node_down_since)} passed "
+                        "without the node coming back (node_lost_timeout)."
+                    ),
+                    node=tracked.node,
+                ),
+                pod,
+                node=tracked.node,
+            )
+            self._delete(tracked.name, grace_seconds=0)
+
     def observed_memory(self) -> int | None:
         return None
 
     # -- control ---------------------------------------------------------------------------
-    def _delete(self, name: str) -> None:
+    def _delete(self, name: str, grace_seconds: int = 5) -> None:
         with contextlib.suppress(KubeError):
             with_retries(
-                lambda: self.api.delete_pod(name, grace_seconds=5),
+                lambda: self.api.delete_pod(name, grace_seconds=grace_seconds),
                 what=f"delete pod {name}",
                 window=30,
             )
@@ -493,7 +563,11 @@ class KubernetesRuntime:
         verdict = classify_pod(pod)
         with self.lock:
             self.pods[key] = _Pod(
-                spec, external_id, time.monotonic(), running_reported=verdict.state == "running"
+                spec,
+                external_id,
+                time.monotonic(),
+                running_reported=verdict.state == "running",
+                node=verdict.node if verdict.state == "running" else None,
             )
             self.by_name[external_id] = key
         if verdict.state in ("succeeded", "failed"):
@@ -554,6 +628,20 @@ class KubernetesRuntime:
         for name in names:
             self._dispose(name)
         self.api.close()
+
+
+def _not_ready(node: Mapping[str, Any] | None) -> str | None:
+    """Why ``node`` cannot be running its pods (gone, or Ready not True), or None."""
+    if node is None:
+        return "is gone from the cluster"
+    for condition in (node.get("status") or {}).get("conditions") or []:
+        if condition.get("type") == "Ready":
+            if condition.get("status") == "True":
+                return None
+            detail = str(condition.get("message") or condition.get("reason") or "").rstrip(".")
+            state = f"Ready={condition.get('status')}" + (f": {detail}" if detail else "")
+            return f"is not Ready ({state})"
+    return "reports no Ready condition"
 
 
 def _quota_exceeded(error: KubeError) -> bool:

@@ -24,7 +24,8 @@ What a test can do: :meth:`add_node` (a node joins, as the cluster autoscaler ad
 :meth:`evict` (memory-pressure eviction), :meth:`lose_node` (the node
 vanishes: processes die unreported; standing in for the node-lifecycle controller, the node
 turns Unknown and tainted, and its pods are deleted with the taint manager's
-``DisruptionTarget``), :meth:`shutdown_node` (graceful node shutdown).
+``DisruptionTarget``), :meth:`partition_node` (the same, but nobody deletes its pods),
+:meth:`shutdown_node` (graceful node shutdown).
 """
 
 from __future__ import annotations
@@ -488,6 +489,46 @@ class Kubelet:
         """The node vanishes: its processes die and nobody reports. Standing in for the
         node-lifecycle controller: Ready turns Unknown, the unreachable taints go on, and (as
         its taint manager, then PodGC) the node's pods are deleted."""
+        for pod in self._cut_off(node_name):
+            meta = pod["metadata"]
+            path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
+            with contextlib.suppress(RestError):
+                conditions = [
+                    c for c in (pod.get("status") or {}).get("conditions") or []
+                    if c.get("type") != "Ready"
+                ]  # fmt: skip
+                conditions.append(
+                    {
+                        "type": "DisruptionTarget",
+                        "status": "True",
+                        "reason": "DeletionByTaintManager",
+                        "message": "Taint manager: deleting due to NoExecute taint",
+                        "lastTransitionTime": now_iso(),
+                    }
+                )
+                self.rest.merge_patch(f"{path}/status", {"status": {"conditions": conditions}})
+                self.rest.delete(path, 0, meta["uid"])
+
+    def partition_node(self, node_name: str) -> None:
+        """The node is cut off (a network partition, a machine that froze): its processes
+        die unreported and, as the node-lifecycle controller does, Ready turns Unknown, the
+        unreachable taints go on and its pods' Ready condition turns False; but nobody
+        deletes them, as when they tolerate the unreachable taint (``operator: Exists``, as
+        on many GPU pools) or no taint manager runs. They show Running for ever."""
+        for pod in self._cut_off(node_name):
+            meta = pod["metadata"]
+            path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
+            conditions = [
+                {**c, "status": "False", "lastTransitionTime": now_iso()}
+                if c.get("type") in ("Ready", "ContainersReady") else c
+                for c in (pod.get("status") or {}).get("conditions") or []
+            ]  # fmt: skip
+            with contextlib.suppress(RestError):
+                self.rest.merge_patch(f"{path}/status", {"status": {"conditions": conditions}})
+
+    def _cut_off(self, node_name: str) -> list[Obj]:
+        """Kill the node's processes unreported, mark it Unknown and tainted unreachable;
+        return the pods bound to it."""
         with self.lock:
             self.nodes[node_name].state = "lost"
             for container in self._containers_on(node_name):
@@ -513,25 +554,7 @@ class Kubelet:
                 }
             },
         )
-        for pod in pods:
-            meta = pod["metadata"]
-            path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
-            with contextlib.suppress(RestError):
-                conditions = [
-                    c for c in (pod.get("status") or {}).get("conditions") or []
-                    if c.get("type") != "Ready"
-                ]  # fmt: skip
-                conditions.append(
-                    {
-                        "type": "DisruptionTarget",
-                        "status": "True",
-                        "reason": "DeletionByTaintManager",
-                        "message": "Taint manager: deleting due to NoExecute taint",
-                        "lastTransitionTime": now_iso(),
-                    }
-                )
-                self.rest.merge_patch(f"{path}/status", {"status": {"conditions": conditions}})
-                self.rest.delete(path, 0, meta["uid"])
+        return pods
 
     def running_pods(self) -> list[str]:
         with self.lock:
