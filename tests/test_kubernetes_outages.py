@@ -19,6 +19,11 @@ from test_kubernetes import assert_nothing_left, orchestrator, running_step_pods
 pytestmark = pytest.mark.kube
 
 
+@pytest.fixture
+def cluster_a(home, kube):
+    return kube(nodes={"node-a": "1400MB"})
+
+
 def unreachable(cluster, seconds: float) -> None:
     """Every request of dagwell's is dropped unanswered (its watch streams cut) for
     ``seconds``, as while the API server restarts or its load balancer fails over. The
@@ -98,4 +103,24 @@ def test_a_pod_whose_node_goes_silent_ends_node_lost_and_is_retried(home, kube, 
     assert first.failure.kind is FailureKind.NODE_LOST and first.budget == "infra"
     assert silent in first.failure.message and "not Ready" in first.failure.message
     assert second.failure is None and result["run"].status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)
+
+
+def test_an_api_that_refuses_to_list_or_watch_the_pods_fails_the_run_fast(cluster_a):
+    """Regression: with `list`/`watch` on pods forbidden (a Role without them), the
+    attempts waited for the API as for an outage (``api_timeout``, 10 minutes by
+    default, then again for each retry) although no answer would ever change."""
+    cluster = cluster_a
+    cluster.proxy.inject(Fault(status=403, count=10**9, method="GET", path="/pods$"))
+    started = time.monotonic()
+    run = outcome(
+        lambda: workloads.sleepy.with_options(orchestrator=orchestrator(cluster, api_timeout=120))(
+            count=1, seconds=30
+        )
+    )
+    assert time.monotonic() - started < 60
+    [attempt] = run.steps["nap"].attempts
+    assert run.status is RunStatus.FAILED
+    assert attempt.failure.kind is FailureKind.CONFIG_ERROR
+    assert "403" in attempt.failure.message and "docs/kubernetes.md" in attempt.failure.message
     assert_nothing_left(cluster)

@@ -14,7 +14,8 @@ Bounds, so that no attempt stays "running" forever: a pod pending past
 ``node_lost``); a pod whose node has not been Ready for ``node_lost_timeout`` (its kubelet
 is silent, so the pod shows Running for ever unless a taint manager deletes it) ends
 ``node_lost``; if the API itself stays unreachable past ``api_timeout``, every attempt
-still open ends ``lost``.
+still open ends ``lost``; if it refuses to list or watch the run's pods (RBAC), at once
+``config_error``: nothing could be seen of them.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from dagwell.runtimes.base import (
 
 log = logging.getLogger("dagwell.kubernetes")
 EVENT_GRACE = 3.0  # s a pod deleted by someone else waits for the event that says why
+REFUSAL_GRACE = 10.0  # s a refused list or watch must last to be taken as for good
 
 
 @dataclass
@@ -109,6 +111,7 @@ class KubernetesRuntime:
         self.lock = threading.RLock()
         self.stopping = threading.Event()
         self.api_down_since: float | None = None
+        self.refused: tuple[KubeError, float] | None = None  # a list or watch refused, since
         self.last_resync = time.monotonic()
         self.logs = PodLogs(api)
         self.watch_thread = threading.Thread(
@@ -233,6 +236,8 @@ class KubernetesRuntime:
                     return
                 if self.api_down_since is None:
                     self.api_down_since = time.monotonic()
+                if not error.temporary:
+                    self._refused(error)
                 log.debug(
                     "watch of run %s failed (%s); retrying in %.1fs", self.run_id, error, backoff
                 )
@@ -249,11 +254,14 @@ class KubernetesRuntime:
             listed: tuple[list[dict[str, Any]], str] = with_retries(
                 lambda: self.api.list_pods(self.labels), what="list pods", window=10
             )
-        except KubeError:
+        except KubeError as error:
             if self.api_down_since is None:
                 self.api_down_since = time.monotonic()
+            if not error.temporary:
+                self._refused(error)
             raise
         self.api_down_since = None
+        self.refused = None
         items, version = listed
         seen = set()
         for pod in items:
@@ -279,6 +287,12 @@ class KubernetesRuntime:
                         ),
                     )
         return version
+
+    def _refused(self, error: KubeError) -> None:
+        """The API refused to list or watch the pods (403 without the Role's verbs, ...)."""
+        if self.refused is None:
+            self.refused = (error, time.monotonic())
+            log.warning("the API refuses to list or watch run %s's pods: %s", self.run_id, error)
 
     def _on_pod(self, kind: str, pod: dict[str, Any]) -> None:
         meta = pod.get("metadata") or {}
@@ -385,6 +399,22 @@ class KubernetesRuntime:
                     ),
                 )
                 self._delete(tracked.name)
+        refused = self.refused
+        if refused is not None and now - refused[1] >= REFUSAL_GRACE:
+            for key, tracked in open_pods:
+                self._end(
+                    key,
+                    Failure(
+                        FailureKind.CONFIG_ERROR,
+                        (
+                            f"The Kubernetes API refuses to list or watch the run's pods "
+                            f"({refused[0]}), so the end of pod {tracked.name} could never be "
+                            "seen. Give the identity the orchestrator runs as the Role in "
+                            "docs/kubernetes.md (pods: get, list, watch, create, patch, delete)."
+                        ),
+                        retryable=False,
+                    ),
+                )
         if self.api_down_since is not None and now - self.api_down_since > self.api_timeout:
             for key, tracked in open_pods:
                 self._end(
