@@ -4,6 +4,7 @@ truth (see DESIGN.md, "Never hang")."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -123,4 +124,42 @@ def test_an_api_that_refuses_to_list_or_watch_the_pods_fails_the_run_fast(cluste
     assert run.status is RunStatus.FAILED
     assert attempt.failure.kind is FailureKind.CONFIG_ERROR
     assert "403" in attempt.failure.message and "docs/kubernetes.md" in attempt.failure.message
+    assert_nothing_left(cluster)
+
+
+def test_pod_creations_failing_for_minutes_wait_for_the_api_and_spend_no_retry(cluster_a):
+    """Regression: a launch whose pod creation kept failing (5xx: an admission webhook
+    timing out, an overloaded API server) blocked the engine for a minute of retries and
+    then ended the attempt ``lost``, spending the infrastructure budget: an outage of
+    three minutes failed the run, though ``api_timeout`` is ten."""
+    from dagwell import Client
+
+    cluster = cluster_a
+    creations = Fault(status=503, count=10**9, method="POST", path="/pods$")
+    cluster.proxy.inject(creations)
+    notes: set[str] = set()
+    done = threading.Event()
+
+    def watch_then_heal():
+        deadline = time.monotonic() + 70  # past a launch's retries, before: a minute
+        while not done.wait(0.5) and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                notes.update(s.note for s in Client().get_run("latest").steps.values() if s.note)
+        creations.count = 0
+
+    thread = threading.Thread(target=watch_then_heal)
+    thread.start()
+    try:
+        run = outcome(
+            lambda: workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(
+                count=1, seconds=0.5
+            )
+        )
+    finally:
+        done.set()
+        thread.join()
+    [attempt] = run.steps["nap"].attempts
+    assert attempt.failure is None and run.status is RunStatus.COMPLETED
+    assert any("waiting for the Kubernetes API" in n and "503" in n for n in notes), notes
+    assert not run.steps["nap"].note  # cleared once the pod was taken
     assert_nothing_left(cluster)

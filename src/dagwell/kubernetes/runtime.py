@@ -35,7 +35,14 @@ from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.manifest import ResultManifest
 from dagwell.core.units import format_seconds
-from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, KubeGone, with_retries
+from dagwell.kubernetes.api import (
+    KubeApi,
+    KubeConflict,
+    KubeError,
+    KubeGone,
+    calling,
+    with_retries,
+)
 from dagwell.kubernetes.classify import classify_pod
 from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import (
@@ -60,6 +67,7 @@ from dagwell.runtimes.base import (
 log = logging.getLogger("dagwell.kubernetes")
 EVENT_GRACE = 3.0  # s a pod deleted by someone else waits for the event that says why
 REFUSAL_GRACE = 10.0  # s a refused list or watch must last to be taken as for good
+CREATE_WINDOW = 10.0  # s a launch retries a failing create before it waits in the background
 
 
 @dataclass
@@ -70,8 +78,10 @@ class _Pod:
     running_reported: bool = False
     ended: bool = False
     pending_why: str | None = None
-    quota_blocked: dict[str, Any] | None = None  # the manifest, while quota refuses it
-    quota_tried: float = 0.0
+    unsent: dict[str, Any] | None = None  # the manifest, while the API has not taken it
+    tried: float = 0.0  # when its creation was last tried
+    api_blocked_since: float | None = None  # unsent because the API fails (not a quota)
+    note: str | None = None  # what the engine was last told about its wait
     deleting: bool = False  # dagwell itself deleted it (a stop, a pending bound)
     node: str | None = None  # where it runs, once it runs
     node_down_since: float | None = None  # when its node was first seen not Ready
@@ -135,16 +145,20 @@ class KubernetesRuntime:
             self.pods[key] = _Pod(spec, name, time.monotonic())
             self.by_name[name] = key
         try:
-            with_retries(lambda: self.api.create_pod(manifest), what=f"create pod {name}")
+            with_retries(
+                lambda: self.api.create_pod(manifest),
+                what=f"create pod {name}",
+                window=CREATE_WINDOW,
+            )
         except KubeConflict:
             pass  # created by a retry whose response was lost: it is ours (same incarnation)
         except KubeError as error:
-            if not _quota_exceeded(error):
+            if not (_quota_exceeded(error) or error.temporary):
                 with self.lock:
                     self.pods.pop(key, None)
                     self.by_name.pop(name, None)
                 raise
-            self._wait_for_quota(key, manifest, error)
+            self._hold(key, manifest, error)
         except BaseException:
             with self.lock:
                 self.pods.pop(key, None)
@@ -153,50 +167,66 @@ class KubernetesRuntime:
         return name
 
     # -- observe ---------------------------------------------------------------------------
-    def _wait_for_quota(
-        self, key: tuple[str, int], manifest: dict[str, Any], error: KubeError
-    ) -> None:
-        """A quota refused the pod: that is capacity, not a verdict. Keep the attempt
-        pending and create the pod again (in :meth:`wait`) until quota frees up or
-        ``pending_timeout`` ends it as unschedulable."""
+    def _hold(self, key: tuple[str, int], manifest: dict[str, Any], error: KubeError) -> None:
+        """The pod could not be created yet: keep the attempt pending and create the pod
+        again (in :meth:`wait`, never blocking the engine). A quota that refuses it is
+        capacity, not a verdict: ``pending_timeout`` bounds that wait (``unschedulable``).
+        An API that fails (5xx, 429, unreachable) is an outage: ``api_timeout`` bounds it
+        (``lost``), and no retry is spent on it meanwhile."""
+        now = time.monotonic()
         with self.lock:
             tracked = self.pods.get(key)
             if tracked is None:
                 return
-            tracked.quota_blocked = manifest
-            tracked.quota_tried = time.monotonic()
-            tracked.pending_why = f"waiting for quota ({error})"
-        log.info("pod %s waits for quota: %s", tracked.name, error)
-        self.events.put(AttemptWaiting(key[0], key[1], f"waiting for quota: {error}"))
+            tracked.unsent = manifest
+            tracked.tried = now
+            if _quota_exceeded(error):
+                tracked.api_blocked_since = None
+                wait = "waiting for quota"
+            else:
+                tracked.api_blocked_since = tracked.api_blocked_since or now
+                wait = "waiting for the Kubernetes API to take the pod"
+            tracked.pending_why = f"{wait} ({error})"
+            news = tracked.note != wait  # (a retry each second, refused alike, is no news)
+            tracked.note = wait
+        if news:
+            log.info("pod %s is %s: %s", tracked.name, wait, error)
+            self.events.put(AttemptWaiting(key[0], key[1], f"{wait}: {error}"))
 
-    def _retry_quota_blocked(self) -> None:
+    def _retry_unsent(self) -> None:
         now = time.monotonic()
         with self.lock:
             blocked = [
                 (k, p)
                 for k, p in self.pods.items()
-                if p.quota_blocked is not None and not p.ended and now - p.quota_tried >= 1.0
+                if p.unsent is not None and not p.ended and now - p.tried >= 1.0
             ]
         for key, tracked in blocked:
-            manifest = tracked.quota_blocked
+            manifest = tracked.unsent
             assert manifest is not None
-            tracked.quota_tried = now
+            tracked.tried = now
             try:
-                with_retries(partial(self.api.create_pod, manifest), what="create pod")
+                calling(partial(self.api.create_pod, manifest))
             except KubeConflict:
                 pass
             except KubeError as error:
-                if _quota_exceeded(error):
-                    tracked.pending_why = f"waiting for quota ({error})"
+                if _quota_exceeded(error) or error.temporary:
+                    self._hold(key, manifest, error)
+                    if error.temporary:
+                        break  # the API fails: the others wait for the next round
                     continue
                 self._end(key, Failure(FailureKind.CONFIG_ERROR, str(error), retryable=False))
                 continue
-            tracked.quota_blocked = None
+            if tracked.api_blocked_since is not None:
+                tracked.created = now  # its pending starts now: the outage was not its wait
+            tracked.unsent = None
+            tracked.api_blocked_since = None
             tracked.pending_why = None
+            tracked.note = None
             self.events.put(AttemptWaiting(key[0], key[1], None))
 
     def wait(self, timeout: float) -> list[RuntimeEvent]:
-        self._retry_quota_blocked()
+        self._retry_unsent()
         self._check_bounds()
         if time.monotonic() - self.last_resync >= self.resync_interval:
             try:
@@ -272,7 +302,7 @@ class KubernetesRuntime:
             for key, tracked in list(self.pods.items()):
                 if (
                     not tracked.ended
-                    and tracked.quota_blocked is None
+                    and tracked.unsent is None
                     and tracked.name not in seen
                     and listed_at - tracked.created > 5.0
                 ):
@@ -382,6 +412,21 @@ class KubernetesRuntime:
         with self.lock:
             open_pods = [(k, p) for k, p in self.pods.items() if not p.ended]
         for key, tracked in open_pods:
+            blocked = tracked.api_blocked_since
+            if tracked.unsent is not None and blocked is not None:
+                if now - blocked > self.api_timeout:
+                    self._end(
+                        key,
+                        Failure(
+                            FailureKind.LOST,
+                            (
+                                f"The Kubernetes API did not take pod {tracked.name} for "
+                                f"{format_seconds(now - blocked)} ({tracked.pending_why}); "
+                                "api_timeout bounds this wait."
+                            ),
+                        ),
+                    )
+                continue  # an outage is bounded by api_timeout, not pending_timeout
             if not tracked.running_reported and now - tracked.created > self.pending_timeout:
                 self._look_again(tracked.name)  # the watch may lag: not on a stale view
                 if tracked.ended or tracked.running_reported:
