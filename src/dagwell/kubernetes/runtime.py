@@ -157,6 +157,8 @@ class KubernetesRuntime:
                 with self.lock:
                     self.pods.pop(key, None)
                     self.by_name.pop(name, None)
+                if _default_limit_below_request(error, spec):
+                    raise KubeError(f"{error}. {_LIMIT_RANGE_FIX}", error.code) from error
                 raise
             self._hold(key, manifest, error)
         except BaseException:
@@ -717,6 +719,25 @@ def _not_ready(node: Mapping[str, Any] | None) -> str | None:
             state = f"Ready={condition.get('status')}" + (f": {detail}" if detail else "")
             return f"is not Ready ({state})"
     return "reports no Ready condition"
+
+
+_LIMIT_RANGE_FIX = (
+    "The namespace's LimitRange gives containers a default memory limit below the memory "
+    "this pod requests, which dagwell chose because the step declares none "
+    "(KubernetesOrchestrator(default_memory=...), or the step's memory history): declare "
+    "the step's memory (ResourceSettings(memory=...)), or set default_memory at or below "
+    "the LimitRange's default limit"
+)
+
+
+def _default_limit_below_request(error: KubeError, spec: AttemptSpec) -> bool:
+    """422 at creation: a LimitRange's default limit (a step without a declared memory
+    gets no limit from dagwell) came out below the request dagwell made."""
+    return (
+        error.code == 422
+        and spec.memory_limit is None
+        and "must be less than or equal to memory limit" in str(error)
+    )
 
 
 def _quota_exceeded(error: KubeError) -> bool:

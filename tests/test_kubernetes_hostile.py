@@ -1,6 +1,7 @@
 """Hostile conditions on the Kubernetes path, against the real control plane: the API
-server unreachable mid-run, a node that goes silent. Each run must end, and end with the
-truth (see DESIGN.md, "Never hang")."""
+server unreachable or refusing mid-run, a node that goes silent, a namespace whose
+LimitRange the pods run into. Each run must end, and end with the truth and the fix (see
+DESIGN.md, "Never hang")."""
 
 from __future__ import annotations
 
@@ -162,4 +163,32 @@ def test_pod_creations_failing_for_minutes_wait_for_the_api_and_spend_no_retry(c
     assert attempt.failure is None and run.status is RunStatus.COMPLETED
     assert any("waiting for the Kubernetes API" in n and "503" in n for n in notes), notes
     assert not run.steps["nap"].note  # cleared once the pod was taken
+    assert_nothing_left(cluster)
+
+
+def test_a_limit_range_default_below_the_request_fails_with_the_fix(cluster_a):
+    """Regression: in a namespace whose LimitRange gives containers a default memory limit,
+    a step without a declared memory was refused (422: its request, dagwell's
+    default_memory, above the limit the LimitRange set) with only the API's words, which
+    name neither the LimitRange nor what to change."""
+    cluster = cluster_a
+    cluster.create(
+        "limitranges",
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "small-default"},
+            "spec": {"limits": [{"type": "Container", "default": {"memory": "100Mi"}}]},
+        },
+    )
+    run = outcome(
+        lambda: workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(
+            count=1, seconds=0.1
+        )
+    )
+    [attempt] = run.steps["nap"].attempts
+    assert run.status is RunStatus.FAILED and attempt.failure.kind is FailureKind.CONFIG_ERROR
+    message = attempt.failure.message
+    assert "422" in message and "LimitRange" in message
+    assert "ResourceSettings(memory=...)" in message and "default_memory" in message
     assert_nothing_left(cluster)
