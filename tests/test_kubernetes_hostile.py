@@ -12,6 +12,7 @@ import time
 import pytest
 
 import workloads
+from dagwell import StepRetryConfig, pipeline
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus
 from dagwell.testing.kube import Fault
@@ -191,4 +192,36 @@ def test_a_limit_range_default_below_the_request_fails_with_the_fix(cluster_a):
     message = attempt.failure.message
     assert "422" in message and "LimitRange" in message
     assert "ResourceSettings(memory=...)" in message and "default_memory" in message
+    assert_nothing_left(cluster)
+
+
+def test_an_oom_kill_at_a_limit_range_default_limit_escalates_from_it(cluster_a):
+    """Regression: a step without a declared memory, OOM-killed at the default limit a
+    LimitRange gave its pod, was retried at that same limit (dagwell knew of no limit to
+    grow under memory_factor) until its retries ran out, told only "it reached its memory
+    limit" and to raise max_retries."""
+    cluster = cluster_a
+    cluster.create(
+        "limitranges",
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "small-default"},
+            "spec": {"limits": [{"type": "Container", "default": {"memory": "100Mi"}}]},
+        },
+    )
+    hog = workloads.hog.with_options(
+        retry=StepRetryConfig(max_retries=2, delay=0.1, memory_factor=4)
+    )
+
+    @pipeline(enable_cache=False)
+    def p():
+        hog(200, 0.1)
+
+    run = outcome(p.with_options(orchestrator=orchestrator(cluster, default_memory="50Mi")))
+    first, second = run.steps["hog"].attempts
+    assert first.failure.kind is FailureKind.OOM_KILLED and first.memory_limit == 100 * 2**20
+    assert "100Mi" in first.failure.message and "LimitRange" in first.failure.message
+    assert second.failure is None and second.memory_limit == 400 * 2**20
+    assert run.status is RunStatus.COMPLETED
     assert_nothing_left(cluster)

@@ -68,6 +68,10 @@ class Outcome:
     ok: bool
     failure: Failure | None = None
     peak_memory: int | None = None
+    # the memory limit the attempt ran under, as the runtime saw it: for an undeclared
+    # step, one dagwell did not set (a Kubernetes LimitRange default), which an OOM kill
+    # at that limit grows from under memory_factor
+    memory_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -388,7 +392,7 @@ class Scheduler:
             step_retries_used=state.step_retries,
             infra_retries_used=state.infra_retries,
             infra_budget=self.config.infra_retries,
-            memory_limit=state.limit,
+            memory_limit=state.limit if state.limit is not None else _imposed(outcome),
             node_memory=self.config.node_memory,
             jitter_sample=self.rng.random(),
         )
@@ -567,3 +571,12 @@ def _then(message: str, note: str) -> str:
     if not message.endswith((".", "!", "?")):
         message += "."
     return f"{message} {note}"
+
+
+def _imposed(outcome: Outcome) -> int | None:
+    """The limit an undeclared step was OOM-killed at, set by someone other than dagwell
+    (a LimitRange default): the next attempt's limit grows from it, as from a declared one."""
+    failure = outcome.failure
+    if failure is None or failure.kind is not FailureKind.OOM_KILLED:
+        return None
+    return outcome.memory_limit if failure.oom_scope is OomScope.OWN_LIMIT else None

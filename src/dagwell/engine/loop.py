@@ -561,7 +561,7 @@ class Engine:
         self.scheduler.attempt_ended(
             event.step_id,
             event.attempt,
-            Outcome(failure is None, failure, event.peak_memory),
+            Outcome(failure is None, failure, event.peak_memory, event.memory_limit),
             self.clock(),
         )
 

@@ -60,6 +60,8 @@ def attempt_ended(
             values["memory_samples"] = ev.memory
         if ev.started_at:
             values["started_at"] = ev.started_at
+        if ev.memory_limit is not None:  # (a limit the cluster set: a LimitRange default)
+            values["memory_limit"] = ev.memory_limit
     if failure is not None:
         values.update(
             failure_kind=failure.kind.value,

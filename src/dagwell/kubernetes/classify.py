@@ -99,13 +99,14 @@ def _conditions(status: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [_dict(c) for c in _list(status.get("conditions"))]
 
 
-def _memory_limited(pod: Mapping[str, Any], container: str) -> bool:
-    specs = [_dict(c) for c in _list(_dict(pod.get("spec")).get("containers"))]
-    return any(
-        (spec.get("name") in (container, None) or container == "container")
-        and _dict(_dict(spec.get("resources")).get("limits")).get("memory")
-        for spec in specs
-    )
+def _memory_limit(pod: Mapping[str, Any], container: str) -> str | None:
+    """The memory limit (a quantity, as the spec has it) of ``container``, or None."""
+    for spec in (_dict(c) for c in _list(_dict(pod.get("spec")).get("containers"))):
+        if spec.get("name") in (container, None) or container == "container":
+            limit = _dict(_dict(spec.get("resources")).get("limits")).get("memory")
+            if limit:
+                return str(limit)
+    return None
 
 
 def _node_shutdown(status: Mapping[str, Any]) -> bool:
@@ -165,9 +166,10 @@ def classify_pod(pod: Mapping[str, Any]) -> PodVerdict:
     for name, terminated in _terminations(status):
         if terminated.get("reason") == "OOMKilled":
             code = terminated.get("exitCode")
-            scope = OomScope.OWN_LIMIT if _memory_limited(pod, name) else OomScope.NODE_PRESSURE
+            limit = _memory_limit(pod, name)
+            scope = OomScope.OWN_LIMIT if limit else OomScope.NODE_PRESSURE
             why = (
-                "it reached its memory limit"
+                f"it reached its memory limit ({limit})"
                 if scope is OomScope.OWN_LIMIT
                 else "the node ran out of memory (the container has no memory limit)"
             )

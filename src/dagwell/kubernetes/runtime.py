@@ -32,9 +32,10 @@ from functools import partial
 from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
-from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.errors import ConfigError
+from dagwell.core.failures import Failure, FailureKind, OomScope
 from dagwell.core.manifest import ResultManifest
-from dagwell.core.units import format_seconds
+from dagwell.core.units import format_seconds, parse_memory
 from dagwell.kubernetes.api import (
     KubeApi,
     KubeConflict,
@@ -54,6 +55,7 @@ from dagwell.kubernetes.pods import (
     attempt_of,
     build_pod,
     label_value,
+    quantity,
 )
 from dagwell.runtimes.base import (
     AttemptExited,
@@ -392,6 +394,18 @@ class KubernetesRuntime:
             failure = _manifest_failure(manifest, exit_code)  # the exception says more
         if failure is not None and pod is not None and not tracked.deleting:
             failure = self._preempted(tracked.name, pod, failure.kind) or failure
+        limit = tracked.spec.memory_limit
+        if limit is None and pod is not None:
+            limit = _container_memory_limit(pod)  # none of dagwell's: the namespace's
+            if (
+                limit is not None
+                and failure is not None
+                and failure.oom_scope is OomScope.OWN_LIMIT
+            ):
+                failure = failure.with_message(
+                    f"{failure.message} The step declares no memory: its {quantity(limit)} "
+                    "limit came from the namespace (a LimitRange default)."
+                )
         self.events.put(
             AttemptExited(
                 key[0],
@@ -401,7 +415,7 @@ class KubernetesRuntime:
                 exit_code,
                 None,
                 None,
-                tracked.spec.memory_limit,
+                limit,
                 None,
                 time.time(),
                 node,
@@ -738,6 +752,16 @@ def _default_limit_below_request(error: KubeError, spec: AttemptSpec) -> bool:
         and spec.memory_limit is None
         and "must be less than or equal to memory limit" in str(error)
     )
+
+
+def _container_memory_limit(pod: Mapping[str, Any]) -> int | None:
+    """The memory limit of the step's container, as the API holds it, in bytes."""
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        if container.get("name") == "step":
+            value = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+            with contextlib.suppress(ConfigError):
+                return parse_memory(str(value)) if value else None
+    return None
 
 
 def _quota_exceeded(error: KubeError) -> bool:
