@@ -225,3 +225,49 @@ def test_an_oom_kill_at_a_limit_range_default_limit_escalates_from_it(cluster_a)
     assert second.failure is None and second.memory_limit == 400 * 2**20
     assert run.status is RunStatus.COMPLETED
     assert_nothing_left(cluster)
+
+
+def test_a_pod_the_taint_manager_deletes_for_its_lost_node_is_node_lost(home, kube, tmp_path):
+    """Regression: Kubernetes 1.20's taint manager deletes the pods of an unreachable node
+    and says so only in a ``TaintManagerEviction`` event (no ``DisruptionTarget`` before
+    1.26): the attempt was recorded a bare ``lost``, and its pod, deleted gracefully with no
+    kubelet left to confirm it, stayed Terminating in the namespace for good."""
+    cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
+    gate = tmp_path / "gate"
+
+    def taint_manager():
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
+        meta = pod["metadata"]
+        cluster.kubelet.partition_node(pod["spec"]["nodeName"])
+        cluster.create(
+            "events",
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": f"{meta['name']}.taint"},
+                "involvedObject": {
+                    "kind": "Pod",
+                    "name": meta["name"],
+                    "namespace": cluster.namespace,
+                    "uid": meta["uid"],
+                },
+                "reason": "TaintManagerEviction",
+                "message": f"Marking for deletion Pod {cluster.namespace}/{meta['name']}",
+                "type": "Normal",
+                "source": {"component": "taint-controller"},
+            },
+        )
+        cluster.delete_pod(meta["name"])  # graceful, as the taint manager deletes
+        gate.touch()
+
+    thread = threading.Thread(target=taint_manager)
+    thread.start()
+    try:
+        run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
+    finally:
+        thread.join()
+    first, second = run.steps["gated"].attempts
+    assert first.failure.kind is FailureKind.NODE_LOST and first.budget == "infra"
+    assert "taint manager" in first.failure.message
+    assert second.failure is None and run.status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)

@@ -87,6 +87,7 @@ class _Pod:
     deleting: bool = False  # dagwell itself deleted it (a stop, a pending bound)
     node: str | None = None  # where it runs, once it runs
     node_down_since: float | None = None  # when its node was first seen not Ready
+    node_gone: bool = False  # it ended with its node: deleted with grace 0
 
 
 class KubernetesRuntime:
@@ -393,7 +394,7 @@ class KubernetesRuntime:
         ):
             failure = _manifest_failure(manifest, exit_code)  # the exception says more
         if failure is not None and pod is not None and not tracked.deleting:
-            failure = self._preempted(tracked.name, pod, failure.kind) or failure
+            failure = self._explained(tracked.name, pod, failure.kind) or failure
         limit = tracked.spec.memory_limit
         if limit is None and pod is not None:
             limit = _container_memory_limit(pod)  # none of dagwell's: the namespace's
@@ -406,6 +407,8 @@ class KubernetesRuntime:
                     f"{failure.message} The step declares no memory: its {quantity(limit)} "
                     "limit came from the namespace (a LimitRange default)."
                 )
+        if failure is not None and failure.kind is FailureKind.NODE_LOST:
+            tracked.node_gone = True  # no kubelet will confirm its deletion: see release
         self.events.put(
             AttemptExited(
                 key[0],
@@ -570,10 +573,12 @@ class KubernetesRuntime:
             if pod is not None:
                 self._on_pod("MODIFIED", pod)
 
-    def _preempted(self, name: str, pod: dict[str, Any], kind: FailureKind) -> Failure | None:
-        """Kubernetes before 1.26 marks no condition on a preempted pod: kube-scheduler
-        deletes it and records a ``Preempted`` event on it. A pod someone else deleted is
-        looked up there, so that preemption is ``preempted``, not the step's failure.
+    def _explained(self, name: str, pod: dict[str, Any], kind: FailureKind) -> Failure | None:
+        """Kubernetes before 1.26 marks no condition on a pod it deletes: kube-scheduler
+        deletes a preempted pod and records a ``Preempted`` event on it, the taint manager
+        deletes the pods of a node gone unreachable and records ``TaintManagerEviction``. A
+        pod someone else deleted is looked up there, so that preemption is ``preempted``
+        and a lost node ``node_lost``, not the step's failure nor a bare ``lost``.
 
         The scheduler records the event after the deletion, and the events API may fail
         for a moment: a deletion nothing explains yet (``lost``, or the exit it caused) is
@@ -597,6 +602,18 @@ class KubernetesRuntime:
                         f"Pod {name} was preempted: {event.get('message') or 'by the scheduler'}.",
                         reason="Preempted",
                     )
+                if event.get("reason") == "TaintManagerEviction":
+                    node = (pod.get("spec") or {}).get("nodeName")
+                    return Failure(
+                        FailureKind.NODE_LOST,
+                        (
+                            f"Pod {name} was deleted because its node {node or ''} became "
+                            f"unreachable or not ready (the taint manager: "
+                            f"{event.get('message') or 'NoExecute taint'})."
+                        ).replace("node  ", "node "),
+                        reason="TaintManagerEviction",
+                        node=node,
+                    )
             if time.monotonic() >= deadline:
                 return None
             time.sleep(0.25)
@@ -614,17 +631,18 @@ class KubernetesRuntime:
             if tracked is not None:
                 self.by_name.pop(tracked.name, None)
         if tracked is not None:
-            self._dispose(tracked.name)
+            self._dispose(tracked.name, grace_seconds=0 if tracked.node_gone else 5)
 
-    def _dispose(self, name: str) -> None:
-        """The end is recorded: let the pod go (finalizer off, then delete)."""
+    def _dispose(self, name: str, grace_seconds: int = 5) -> None:
+        """The end is recorded: let the pod go (finalizer off, then delete; with grace 0
+        when its node is lost, since no kubelet is left to confirm a graceful deletion)."""
         with contextlib.suppress(KubeError):
             with_retries(
                 lambda: self.api.remove_finalizer(name, FINALIZER),
                 what=f"remove finalizer of {name}",
                 window=30,
             )
-        self._delete(name)
+        self._delete(name, grace_seconds)
 
     def recover(
         self, spec: AttemptSpec, external_id: str | None, started_at: float | None
