@@ -508,8 +508,8 @@ class KubernetesRuntime:
             return
         try:
             listed = with_retries(self.api.list_nodes, what="list nodes", window=5)
-        except KubeError as error:
-            if not self.nodes_unreadable:
+        except KubeError as error:  # an outage: next time; a refusal: said once
+            if not error.temporary and not self.nodes_unreadable:
                 self.nodes_unreadable = True
                 log.warning(
                     "cannot read the nodes of run %s's pods (%s): a pod whose node goes "
