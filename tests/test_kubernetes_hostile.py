@@ -271,3 +271,24 @@ def test_a_pod_the_taint_manager_deletes_for_its_lost_node_is_node_lost(home, ku
     assert "taint manager" in first.failure.message
     assert second.failure is None and run.status is RunStatus.COMPLETED
     assert_nothing_left(cluster)
+
+
+def test_a_finalizer_the_api_would_not_remove_for_a_while_is_removed_later(cluster_a):
+    """Regression: when the API failed writes (PATCH) for longer than the 30 s that
+    releasing a recorded pod retried, its finalizer stayed: the pod was left Terminating
+    in the namespace for good (and kept the namespace from being deleted), and the engine
+    stood still for those 30 s."""
+    cluster = cluster_a
+    patches = Fault(status=503, count=10**9, method="PATCH")
+    cluster.proxy.inject(patches)
+
+    @pipeline(enable_cache=False)
+    def quick_and_slow():
+        workloads.nap(0.5)  # ends, and is released, while the API refuses writes
+        workloads.nap(50)  # the run goes on past the outage
+
+    threading.Timer(40, lambda: setattr(patches, "count", 0)).start()
+    run = quick_and_slow.with_options(orchestrator=orchestrator(cluster))()
+    assert run.status is RunStatus.COMPLETED
+    assert cluster.proxy.count("PATCH", "/pods/", 503) >= 2  # refused, then tried again
+    assert_nothing_left(cluster)

@@ -125,6 +125,7 @@ class KubernetesRuntime:
         self.stopping = threading.Event()
         self.api_down_since: float | None = None
         self.refused: tuple[KubeError, float] | None = None  # a list or watch refused, since
+        self.undisposed: dict[str, int] = {}  # pods recorded but not let go yet -> grace
         self.last_resync = time.monotonic()
         self.logs = PodLogs(api)
         self.watch_thread = threading.Thread(
@@ -232,6 +233,7 @@ class KubernetesRuntime:
 
     def wait(self, timeout: float) -> list[RuntimeEvent]:
         self._retry_unsent()
+        self._retry_disposals()
         self._check_bounds()
         if time.monotonic() - self.last_resync >= self.resync_interval:
             try:
@@ -631,7 +633,42 @@ class KubernetesRuntime:
             if tracked is not None:
                 self.by_name.pop(tracked.name, None)
         if tracked is not None:
-            self._dispose(tracked.name, grace_seconds=0 if tracked.node_gone else 5)
+            grace = 0 if tracked.node_gone else 5
+            try:
+                self._let_go(tracked.name, grace, window=5)
+            except KubeError as error:  # never block the engine on it: see _retry_disposals
+                log.warning("pod %s keeps its finalizer for now: %s", tracked.name, error)
+                with self.lock:
+                    self.undisposed[tracked.name] = grace
+
+    def _retry_disposals(self) -> None:
+        """Let go of the pods whose finalizer could not be removed when their end was
+        recorded (the API failing writes for a while): while the run goes on, not only
+        once, so that no pod stays Terminating for good with dagwell's finalizer."""
+        with self.lock:
+            due = list(self.undisposed.items())
+        for name, grace in due:
+            try:
+                self._let_go(name, grace, window=0)
+            except KubeError as error:
+                if error.temporary:
+                    return  # the API fails: the others wait for the next round
+                log.warning("cannot let pod %s go: %s", name, error)
+            with self.lock:
+                self.undisposed.pop(name, None)
+
+    def _let_go(self, name: str, grace_seconds: int, window: float) -> None:
+        """Remove the finalizer of pod ``name``, then delete it; raises what the API says."""
+        with_retries(
+            lambda: self.api.remove_finalizer(name, FINALIZER),
+            what=f"remove finalizer of {name}",
+            window=window,
+        )
+        with_retries(
+            lambda: self.api.delete_pod(name, grace_seconds=grace_seconds),
+            what=f"delete pod {name}",
+            window=window,
+        )
 
     def _dispose(self, name: str, grace_seconds: int = 5) -> None:
         """The end is recorded: let the pod go (finalizer off, then delete; with grace 0
@@ -731,11 +768,13 @@ class KubernetesRuntime:
         self.watch_thread.join(10)  # no thread may outlive the runtime (clean shutdown)
         self.logs.close()
         with self.lock:
-            names = [p.name for p in self.pods.values()]
+            names = [(p.name, 0 if p.node_gone else 5) for p in self.pods.values()]
+            names += list(self.undisposed.items())
             self.pods.clear()
             self.by_name.clear()
-        for name in names:
-            self._dispose(name)
+            self.undisposed.clear()
+        for name, grace in names:
+            self._dispose(name, grace)
         self.api.close()
 
 
