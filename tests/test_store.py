@@ -22,7 +22,7 @@ def new_run(store, run_id="abc123def456", pipeline="p", steps=("a", "b"), create
     store.create_run(
         {
             "id": run_id,
-            "name": f"{pipeline}-{run_id[:4]}",
+            "name": f"{pipeline}-{run_id}",  # unique, as run names are
             "pipeline": pipeline,
             "status": "running",
             "plan": {"steps": []},

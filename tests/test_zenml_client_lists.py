@@ -154,7 +154,7 @@ def test_a_page_of_runs_reads_only_that_page_from_the_store(store_url, tmp_path,
     expected = [i for n, i in enumerate(ids) if n % 3 and n % 5][::-1]
     assert [r.id for r in p_runs] == expected[:3] and p_runs.total == len(expected)
     assert spy.rows("list_runs") == 3 and spy.count("step_rows") == 3
-    oldest = client.list_pipeline_runs(sort_by="asc:created", name=f"q-{ids[3][:4]}")
+    oldest = client.list_pipeline_runs(sort_by="asc:created", name=f"q-{ids[3]}")
     assert [r.id for r in oldest] == [ids[3]]
     # a filter the store cannot do gives the same runs as the store's own query
     same = client.list_pipeline_runs(pipeline_name='oneof:["p"]', status="completed", size=3)
@@ -281,7 +281,7 @@ def test_logical_operator_or_lists_what_passes_any_filter(store_url, tmp_path):
     ids = _many_runs(store_url)
     client = Client(tmp_path / "home", store_url=store_url)
     either = client.list_pipeline_runs(
-        logical_operator="or", name=f"p-{ids[1][:4]}", status="running", size=100
+        logical_operator="or", name=f"p-{ids[1]}", status="running", size=100
     )
     assert {r.id for r in either} == {ids[1]} | {i for n, i in enumerate(ids) if n % 5 == 0}
     with pytest.raises(ValueError, match="'and' or 'or'"):
@@ -335,7 +335,7 @@ def test_logical_operators_is_importable_from_enums_as_in_zenml(store_url, tmp_p
 
     ids = _many_runs(store_url)
     client = Client(tmp_path / "home", store_url=store_url)
-    names = [f"p-{ids[1][:4]}", f"p-{ids[2][:4]}"]
+    names = [f"p-{ids[1]}", f"p-{ids[2]}"]
     either = client.list_pipeline_runs(logical_operator=LogicalOperators.OR, name=names)
     assert {r.id for r in either} == {ids[1], ids[2]}  # (a list: one filter per item)
     assert client.list_pipeline_runs(name=names).total == 0  # (and: both names at once)

@@ -36,7 +36,7 @@ class StepContextError(PermanentError, RuntimeError):
 
 
 class EntityExistsError(PermanentError, ValueError):
-    """A model or model version of that name exists already (ZenML's name)."""
+    """A model, model version or pipeline run of that name exists already (ZenML's name)."""
 
 
 class NoRunsYet(PermanentError, KeyError, RuntimeError):

@@ -213,9 +213,11 @@ class Plan:
 
     def named(self, run_id: str, now: datetime) -> Plan:
         """The plan with its run's final name: the template's ``{date}``, ``{time}`` and
-        substitutions filled in (ZenML's rule), or ``<pipeline>-<date>-<time>-<id>``."""
+        substitutions filled in (ZenML's rule), or ``<pipeline>-<date>-<time>-<id>`` (8 hex
+        digits of the id: a name is refused if another run has it, so two runs started in
+        the same second must not meet)."""
         if self.run_name is None:
-            return replace(self, run_name=f"{self.pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:4]}")
+            return replace(self, run_name=f"{self.pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:8]}")
         return replace(self, run_name=format_name(self.run_name, self.substitutions, now))
 
     @classmethod

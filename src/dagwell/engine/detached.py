@@ -317,8 +317,11 @@ def start_scheduled(*, progress: Progress | None = None) -> int:
             record = run_record(plan, run_id, owner, {**description, "job": job}, time.time())
             try:
                 store.create_run(*record)
-            except Exception:  # another pod of this Job recorded it first: drive that one
-                store.run_row(run_id)
+            except Exception as error:  # another pod of this Job recorded it first: drive that one
+                try:
+                    store.run_row(run_id)
+                except RunNotFound:  # not that: the refusal (e.g. a run_name taken) stands
+                    raise error from None
     finally:
         store.close()
     return orchestrate(run_id, progress=progress)

@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, and_, case, func, insert, select, update
+from sqlalchemy import Engine, Table, and_, case, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from dagwell.core.errors import (
     ConfigError,
+    EntityExistsError,
     RunNotFound,
     RunTakenOver,
     StoreError,
@@ -42,6 +43,9 @@ T = TypeVar("T")
 RETRY_WINDOW = 60.0  # default seconds a store call keeps retrying a locked/dropped database
 RETRY_ENV = "DAGWELL_STORE_RETRY"  # sets that window (seconds): the outage a run rides out
 CONNECT_WINDOW = 5.0  # seconds opening a store keeps trying before it reports it unreachable
+#: PostgreSQL advisory locks of run names: (this key, hashtext(name)); two-key locks never
+#: meet the one-key lock migrations take.
+RUN_NAME_LOCKS = 74658
 
 
 def _transient(error: Exception) -> bool:
@@ -89,6 +93,16 @@ def _outage_advice(error: DBAPIError) -> str:
     if "full" in str(error.orig or error).lower():  # SQLite's SQLITE_FULL, PostgreSQL's 53100
         return "The disk holding it is full: free space there (DAGWELL_HOME's filesystem)."
     return "Check that it is reachable (DAGWELL_STORE_URL) and not locked by a stuck process."
+
+
+def duplicate_run_name(name: str, holder: str) -> str:
+    """Why a run named ``name`` is refused while run ``holder`` has that name, and the fix."""
+    return (
+        f"Pipeline run name '{name}' already exists (run {holder}). Each pipeline run must "
+        "have a unique name: use a different run name, a name with placeholders such as "
+        f'"{name}_{{date}}_{{time}}" (filled in for each run), or leave run_name unset '
+        "so that dagwell generates a unique one. Nothing was run or recorded."
+    )
 
 
 def _equal(table: Table, where: Mapping[str, str | None]) -> list[Any]:
@@ -219,11 +233,31 @@ class Store:
 
     # -- runs ---------------------------------------------------------------------------
     def create_run(self, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
+        """Record a new run and its steps; a name another run holds is refused (ZenML's
+        EntityExistsError), and nothing is recorded.
+
+        The name is checked inside the insert's own transaction, not by a unique index:
+        stores written by an older dagwell may hold duplicate names, and they must still
+        open. Two writers cannot both pass the check: SQLite's write transactions begin
+        IMMEDIATE (one writer at a time, see connect), and on PostgreSQL the transaction
+        first takes an advisory lock on the name, so the second waits for the first's
+        commit and then sees its row."""
         row = {**run, "plan": {}}  # the plan goes to run_plans (see schema)
+        t = schema.runs
 
         def run_tx() -> None:
             with self.engine.begin() as conn:
-                conn.execute(insert(schema.runs).values(**row))
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+                        {"space": RUN_NAME_LOCKS, "name": run["name"]},
+                    )
+                holder = conn.execute(
+                    select(t.c.id).where(t.c.name == run["name"]).limit(1)
+                ).scalar()
+                if holder is not None:
+                    raise EntityExistsError(duplicate_run_name(run["name"], holder))
+                conn.execute(insert(t).values(**row))
                 conn.execute(insert(schema.run_plans).values(run_id=run["id"], plan=run["plan"]))
                 if steps:
                     conn.execute(insert(schema.steps), [dict(s) for s in steps])
