@@ -9,6 +9,7 @@ from typing import Annotated
 
 import pytest
 
+import workloads
 from conftest import need
 from dagwell import LocalOrchestrator, StepRetryConfig, pipeline, step
 from dagwell.core.errors import ConfigError, DefinitionError
@@ -1329,20 +1330,6 @@ def test_a_pipeline_called_inside_a_step_fails_the_step_instead_of_returning_non
     assert [r.name for r in Client(home).list_runs()] == [run.name]  # no other run recorded
 
 
-class Lingering:
-    """A value whose finalizer blocks (as one that joins a thread or waits on a socket)."""
-
-    def __del__(self) -> None:
-        import time
-
-        time.sleep(60)
-
-
-@step(enable_cache=False, timeout=15)
-def _returns_a_lingering_value() -> Lingering:
-    return Lingering()
-
-
 def test_a_returned_value_whose_finalizer_blocks_does_not_hold_the_attempt(home):
     """Before: the value was freed when the attempt's body returned, after its manifest
     said ok: its __del__ held the process, and the step failed as timeout (without a
@@ -1350,13 +1337,29 @@ def test_a_returned_value_whose_finalizer_blocks_does_not_hold_the_attempt(home)
 
     @pipeline(enable_cache=False)
     def p() -> None:
-        _returns_a_lingering_value()
+        workloads.returns_a_lingering_value()
 
     run = outcome(p)
-    (attempt,) = run.steps["_returns_a_lingering_value"].attempts
+    (attempt,) = run.steps["returns_a_lingering_value"].attempts
     assert attempt.failure is None, attempt.failure
     assert run.status.value == "completed"
     assert (attempt.ended_at - attempt.started_at).total_seconds() < 10
+
+
+def test_a_spawned_attempt_is_not_held_by_a_finalizer_that_blocks(home):
+    """Before: a spawned worker (and a step pod, which ends the same way) ended through the
+    interpreter's shutdown, which freed what the step returned or raised after the manifest
+    was written: its __del__ held the attempt, which failed as timeout."""
+
+    spawned = LocalOrchestrator(start_method="spawn")
+    run = outcome(workloads.lingering_values.with_options(orchestrator=spawned))
+    (returned,) = run.steps["returns_a_lingering_value"].attempts
+    assert returned.failure is None, returned.failure
+    (raised,) = run.steps["raises_a_lingering_error"].attempts
+    assert raised.failure is not None and raised.failure.kind is FailureKind.USER_ERROR
+    assert "lingering" in raised.failure.message
+    for attempt in (returned, raised):
+        assert (attempt.ended_at - attempt.started_at).total_seconds() < 10
 
 
 @step(enable_cache=False)

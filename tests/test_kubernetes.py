@@ -634,3 +634,18 @@ def test_a_pod_found_by_its_labels_is_named_with_its_end(cluster, home):
     finally:
         second.close()
         first.close()
+
+
+def test_a_step_pod_is_not_held_by_a_finalizer_that_blocks(cluster):
+    """Before: a step pod's process ended through the interpreter's shutdown, which freed
+    what the step returned or raised after its manifest was written: its __del__ held the
+    pod, and the attempt failed as timeout."""
+    run = outcome(workloads.lingering_values.with_options(orchestrator=orchestrator(cluster)))
+    (returned,) = run.steps["returns_a_lingering_value"].attempts
+    assert returned.failure is None, returned.failure
+    (raised,) = run.steps["raises_a_lingering_error"].attempts
+    assert raised.failure is not None and raised.failure.kind is FailureKind.USER_ERROR
+    assert "lingering" in raised.failure.message
+    for attempt in (returned, raised):
+        assert (attempt.ended_at - attempt.started_at).total_seconds() < 10
+    assert_nothing_left(cluster)

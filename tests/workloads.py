@@ -332,3 +332,35 @@ def env_chain() -> None:
     x = own_env("")
     for _ in range(3):
         x = own_env(x)
+
+
+class Lingering:
+    """A value whose finalizer blocks (as one that joins a thread or waits on a socket)."""
+
+    def __init__(self) -> None:
+        self.sleep = time.sleep  # (at interpreter shutdown, module globals may be gone)
+
+    def __del__(self) -> None:
+        self.sleep(60)
+
+
+class LingeringError(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("a failure that holds a lingering value")
+        self.held = Lingering()
+
+
+@step(enable_cache=False, timeout=15)
+def returns_a_lingering_value() -> Lingering:
+    return Lingering()
+
+
+@step(enable_cache=False, timeout=15)
+def raises_a_lingering_error() -> None:
+    raise LingeringError()
+
+
+@pipeline(enable_cache=False, on_failure="continue")
+def lingering_values() -> None:
+    returns_a_lingering_value()
+    raises_a_lingering_error()

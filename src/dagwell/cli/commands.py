@@ -364,13 +364,13 @@ def attempt(spec: str) -> None:
     import os
 
     from dagwell.runtimes.base import AttemptSpec
-    from dagwell.runtimes.worker import attempt_env, prepare_process, run_attempt
+    from dagwell.runtimes.worker import attempt_env, end_attempt, prepare_process, run_attempt
 
     text = Path(spec).read_text() if not spec.lstrip().startswith("{") else spec
     parsed = AttemptSpec.from_json(json.loads(text))
     os.environ.update(attempt_env(parsed))
     prepare_process()
-    sys.exit(run_attempt(parsed))
+    end_attempt(run_attempt(parsed))
 
 
 @cli.command("orchestrate", hidden=True)

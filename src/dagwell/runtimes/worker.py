@@ -24,7 +24,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from dagwell.artifact_store import custom, scratch
 from dagwell.artifact_store.registry import (
@@ -369,5 +369,18 @@ def main(argv: list[str] | None = None) -> int:
     return run_attempt(spec)
 
 
+def end_attempt(code: int) -> NoReturn:
+    """End an attempt's own process (a spawned worker, a step pod) with ``code``, as a forked
+    one ends: its output and logs flushed, then ``os._exit``. The interpreter's shutdown would
+    free what the step got, returned or raised (see ``_KEPT``) after the manifest said ok,
+    and a ``__del__`` that blocks would hold the attempt until its timeout, or forever."""
+    with contextlib.suppress(BaseException):
+        logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    end_attempt(main())
