@@ -4,10 +4,11 @@ also when two processes race for the name; a store that older dagwell left with 
 names still opens and works."""
 
 import multiprocessing
+import threading
 import time
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from dagwell import Client, pipeline, step
 from dagwell.core.errors import EntityExistsError
@@ -81,6 +82,44 @@ def test_two_processes_racing_for_a_name_one_wins(store_url):
     assert recorded == [winner]
     assert all(store.step_rows(i) == [] for i in ids if i != winner)
     store.close()
+
+
+def test_a_writer_between_its_check_and_its_insert_keeps_the_name(store_url):
+    """The race made certain: one writer is held after it found the name free and before
+    its insert; another writer meanwhile must wait, then see the first's run and be refused
+    (READ COMMITTED alone would let both through on PostgreSQL)."""
+    first, second = Store.open(store_url), Store.open(store_url)
+    checked, release = threading.Event(), threading.Event()
+
+    def hold_before_insert(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO RUNS") and not checked.is_set():
+            checked.set()
+            release.wait(30)
+
+    event.listen(first.engine, "before_cursor_execute", hold_before_insert)
+    winner = threading.Thread(
+        target=first.create_run, args=({**run_row("held00000001", "held"), "plan": {}}, [])
+    )
+    winner.start()
+    assert checked.wait(30)
+    refused = []
+
+    def late() -> None:
+        try:
+            second.create_run({**run_row("late00000002", "held"), "plan": {}}, [])
+        except EntityExistsError as error:
+            refused.append(error)
+
+    loser = threading.Thread(target=late)
+    loser.start()
+    time.sleep(1.5)  # the late writer has reached the name (or the lock that guards it)
+    release.set()
+    winner.join(30)
+    loser.join(60)
+    assert len(refused) == 1 and "'held'" in str(refused[0])
+    assert [r["id"] for r in second.list_runs(limit=None)] == ["held00000001"]
+    first.close()
+    second.close()
 
 
 def test_a_store_holding_duplicate_names_still_opens(store_url):
