@@ -24,7 +24,7 @@ import pytest
 import workloads
 from conftest import need
 from dagwell import Client, KubernetesOrchestrator
-from dagwell.core.errors import ConfigError
+from dagwell.core.errors import ConfigError, EntityExistsError
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.kubernetes.detached import LABEL_ROLE, job_name
@@ -539,3 +539,20 @@ def test_a_job_the_api_refuses_leaves_no_run_running(cluster, tmp_path):
         assert run.status is RunStatus.FAILED and run.status_rule.startswith("orchestrator_lost")
     finally:
         client.close()
+
+
+def test_a_second_submission_under_a_taken_run_name_is_refused_before_its_job(cluster, tmp_path):
+    """ZenML refuses a run name another run has; a detached submission is refused before
+    its run is recorded or its Job created."""
+    ledger = tmp_path / "ledger"
+    fixed = workloads.detachable.with_options(
+        orchestrator=detached(cluster, tmp_path), run_name="fixed"
+    )
+    run = fixed(str(ledger), 0.0)
+    with pytest.raises(EntityExistsError, match="'fixed' already exists"):
+        fixed(str(ledger), 0.0)
+    jobs = cluster.rest.get(f"/apis/batch/v1/namespaces/{cluster.namespace}/jobs")["items"]
+    assert [j["metadata"]["name"] for j in jobs] == [job_name(run.id)]
+    assert [r.id for r in Client().list_runs()] == [run.id]
+    assert finished(run.id).status is RunStatus.COMPLETED
+    assert ledger_of(ledger) == ["a", "b", "c"]
