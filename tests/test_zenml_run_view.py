@@ -244,3 +244,33 @@ def test_a_step_sees_its_upstream_steps_ended_though_their_record_is_still_being
     run = _reading_upstream()
     seen = run.steps["_reads_its_upstream"].output.load()
     assert seen == {"status": "completed", "outputs": ["output"]}
+
+
+@step
+def _reads_its_upstream_through_the_client(x: int) -> dict:
+    run = Client().get_pipeline_run(get_step_context().pipeline_run.id)
+    first = run.steps["_first"]
+    return {"status": first.status.value, "outputs": sorted(first.outputs)}
+
+
+@pipeline(enable_cache=False)
+def _reading_upstream_through_the_client() -> None:
+    _reads_its_upstream_through_the_client(_first())
+
+
+def test_a_step_reading_its_own_run_through_the_client_sees_its_upstream_steps_ended(
+    home, monkeypatch
+):
+    """The same race as above, met by ZenML code that reads the run with
+    Client().get_pipeline_run(...) inside a step: before, the step that fed it was
+    'running' there, without outputs."""
+    import functools
+
+    from dagwell.engine import loop
+
+    monkeypatch.setattr(
+        loop, "EngineOptions", functools.partial(loop.EngineOptions, flush_interval=1.5)
+    )
+    run = _reading_upstream_through_the_client()
+    seen = run.steps["_reads_its_upstream_through_the_client"].output.load()
+    assert seen == {"status": "completed", "outputs": ["output"]}

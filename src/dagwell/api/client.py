@@ -8,16 +8,21 @@ through the engine; nothing here writes a status.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dagwell.api.zenml_client import PipelineView, ZenMLClientMixin
+from dagwell.core.context import current_step
 from dagwell.core.home import Home, resolve_home
 from dagwell.core.records import ArtifactLoader, PipelineName, PipelineRun
+from dagwell.core.statuses import TERMINAL_STEP_STATUSES, StepStatus
 
 if TYPE_CHECKING:
     from dagwell.api.run_logs import AttemptLogReader
+
+UPSTREAM_RECORD_WAIT = 10.0  # seconds: the orchestrator writes ends every 20 ms when well
 
 
 class Client(ZenMLClientMixin):
@@ -78,6 +83,7 @@ class Client(ZenMLClientMixin):
         their attempts; the run's ``all_totals()`` and ``summary()`` still count them all."""
         store = self.store()
         run_id = store.resolve_run_id(run_id)
+        self._await_upstream_ends(store, run_id)
         row = store.run_row(run_id)
         if (
             row["status"] == "running"
@@ -98,6 +104,29 @@ class Client(ZenMLClientMixin):
         from dagwell.store.views import run_totals  # the store (SQLAlchemy) loads on first use
 
         return replace(run, totals=run_totals(store.run_totals(run_id)), steps_offset=offset)
+
+    @staticmethod
+    def _await_upstream_ends(store: Any, run_id: str) -> None:
+        """Inside a step of this very run, wait until the ends of the step's upstream steps
+        are recorded: the orchestrator writes a step's end while the next step starts (the
+        write overlaps the launch), and a step given its upstream steps' outputs must see
+        them ended, as in ZenML. Up to UPSTREAM_RECORD_WAIT (a store outage can hold the
+        write longer; then the run is what is recorded)."""
+        info = current_step()
+        if info is None or info.run_id != run_id:
+            return
+        deadline = time.monotonic() + UPSTREAM_RECORD_WAIT
+        while True:
+            rows = {r["step_id"]: r for r in store.step_rows(run_id)}
+            me = rows.get(info.step_id)
+            live = [
+                u
+                for u in ((me["upstream"] or ()) if me is not None else ())
+                if u in rows and StepStatus(rows[u]["status"]) not in TERMINAL_STEP_STATUSES
+            ]
+            if not live or time.monotonic() >= deadline:
+                return
+            time.sleep(0.02)
 
     def list_runs(
         self,

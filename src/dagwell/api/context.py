@@ -10,7 +10,6 @@ output URIs, and output metadata and tags, which are published with the outputs.
 
 from __future__ import annotations
 
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,8 +28,6 @@ from dagwell.core.records import (
 if TYPE_CHECKING:
     from dagwell.api.client import Client
     from dagwell.api.model import Model
-
-UPSTREAM_RECORD_WAIT = 10.0  # seconds: the orchestrator writes ends every 20 ms when well
 
 
 @dataclass(frozen=True)
@@ -135,28 +132,9 @@ class _RunView:
         if attr.startswith("_"):
             raise AttributeError(attr)
         if self._run is None:
-            self._run = self._recorded(attr)
+            # (inside its step, the Client waits for the ends of the step's upstream steps)
+            self._run = self._store.client(attr).get_pipeline_run(self.id)
         return getattr(self._run, attr)
-
-    def _recorded(self, wanted: str) -> PipelineRun:
-        """The run as recorded once the ends of this step's upstream steps are: the
-        orchestrator writes a step's end while the next step starts (the write overlaps
-        the launch), and a step whose inputs came from its upstream steps must see them
-        ended, as in ZenML. Waited for up to UPSTREAM_RECORD_WAIT (a store outage can hold
-        the write longer; then the run is what is recorded)."""
-        client = self._store.client(wanted)
-        deadline = time.monotonic() + UPSTREAM_RECORD_WAIT
-        while True:
-            run: PipelineRun = client.get_pipeline_run(self.id)
-            me = run.steps.get(self._info.step_id)
-            live = [
-                u
-                for u in (me.upstream if me is not None else ())
-                if u in run.steps and not run.steps[u].status.is_finished
-            ]
-            if not live or time.monotonic() >= deadline:
-                return run
-            time.sleep(0.02)
 
     def __repr__(self) -> str:
         return f"pipeline_run(name={self.name!r}, id={self.id!r})"
