@@ -281,3 +281,48 @@ def test_a_pid_in_an_older_dagwells_tag_is_never_killed_the_user_is_told_how():
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_runs_stop_does_not_promise_an_older_tags_process_will_act(home):
+    """Before: after saying the pid of an older dagwell's tag is not killed (it may be
+    another process by now), `runs stop` went on "its orchestrator stops it within
+    seconds": nothing may act on the request, and the output said the opposite."""
+    import socket
+
+    from sqlalchemy import update
+
+    import workloads
+    from dagwell.store import schema
+    from dagwell.store.ownership import boot_id
+
+    run = workloads.ml()
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        client = Client(home)
+        with client.store().engine.begin() as conn:
+            conn.execute(
+                update(schema.runs)
+                .where(schema.runs.c.id == run.id)
+                .values(
+                    status="running",
+                    owner=f"{socket.gethostname()}:{sleeper.pid}:{boot_id()}",
+                    heartbeat_at=time.time() - ORPHAN_AFTER - 3600,
+                    ended_at=None,
+                )
+            )
+        client.close()
+        out = subprocess.run(
+            [sys.executable, "-m", "dagwell", "runs", "stop", run.id],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "DAGWELL_HOME": str(home)},
+        )
+        assert out.returncode == 0, out.stderr
+        assert f"kill -9 {sleeper.pid}" in out.stderr
+        assert "within seconds" not in out.stdout, out.stdout
+        assert "may not act on it" in out.stdout and "note above" in out.stdout, out.stdout
+        assert sleeper.poll() is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()

@@ -315,11 +315,22 @@ def runs_stop(run_ref: str, as_json: bool) -> None:
 
     client = _client()
     before = client.get_run(run_ref)
-    after = client.stop_run(before.id, notify=_notice)
+    noted: list[str] = []
+
+    def notice(message: str) -> None:
+        noted.append(message)
+        _notice(message)
+
+    after = client.stop_run(before.id, notify=notice)
     if as_json:
         click.echo(json.dumps(run_json(after, with_steps=False), indent=2))
     elif before.status.value != "running":
         click.echo(f"Run {after.id} already ended {after.status.value}.")
+    elif after.status.value == "running" and noted:  # (a process the command could not end)
+        click.echo(
+            f"Stop requested for run {after.id}, but its orchestrator may not act on it: "
+            "see the note above."
+        )
     elif after.status.value == "running":
         click.echo(f"Stop requested for run {after.id}; its orchestrator stops it within seconds.")
     else:
