@@ -318,6 +318,23 @@ def test_zenml_defaults_passed_on_and_step_run_filters_dagwell_lacks(home):
         client.list_run_steps(nme="x")
 
 
+def test_zenmls_artifact_and_pipeline_filters_updated_has_custom_name_latest_run_user(home):
+    # before: list_artifacts(has_custom_name=, updated=) and list_pipelines(updated=,
+    # latest_run_user=), all ZenML 0.98 arguments, were "unexpected keyword arguments"
+    save_artifact(1, name="mine")
+    _listed()
+    client = Client()
+    named = [a.name for a in client.list_artifacts(has_custom_name=True, size=50)]
+    unnamed = [a.name for a in client.list_artifacts(has_custom_name=False, size=50)]
+    assert named == ["mine"] and unnamed and "mine" not in unnamed
+    assert [a.name for a in client.list_artifacts(name="mine", updated="gte:2020-01-01 00:00:00")]
+    assert not client.list_artifacts(name="mine", updated="lt:2020-01-01 00:00:00").items
+    assert [p.name for p in client.list_pipelines(updated="gte:2020-01-01 00:00:00")] == ["_listed"]
+    assert not client.list_pipelines(updated="lt:2020-01-01 00:00:00").items
+    with pytest.raises(ValueError, match="no user"):
+        client.list_pipelines(latest_run_user="someone")
+
+
 def test_numbers_in_strings_compare_as_numbers_and_times_have_ranges():
     from datetime import UTC, datetime
 

@@ -271,12 +271,14 @@ class ZenMLClientMixin:
         **filters: Any,
     ) -> Page:  # fmt: skip
         """Pipelines that ran here, with ZenML's filters (``name``, ``created``: of its first
-        run, ``latest_run_status``), sort and page; one store query, however many runs."""
+        run, ``updated``: of its newest, ``latest_run_status``), sort and page; one store
+        query, however many runs."""
         found = {p["name"]: p for p in self.store().pipelines()}
         fields: dict[str, Callable[[Any], Any]] = {
             "name": lambda v: v.name,
             "id": lambda v: v.name,
             "created": lambda v: to_datetime(found[v.name]["created_at"]),
+            "updated": lambda v: to_datetime(found[v.name]["updated_at"]),
             "latest_run_status": lambda v: found[v.name]["latest_status"],
         }
         return select(
@@ -287,7 +289,10 @@ class ZenMLClientMixin:
             sort_by=sort_by,
             page=page,
             size=size,
-            unsupported={"tags": "pipelines carry no tags here"},
+            unsupported={
+                "tags": "pipelines carry no tags here",
+                "latest_run_user": "runs here record no user (dagwell has no user accounts)",
+            },
         )
 
     # -- artifacts -----------------------------------------------------------------------
@@ -327,6 +332,8 @@ class ZenMLClientMixin:
             "name": lambda v: v.name,
             "id": lambda v: v.id,
             "created": lambda v: min((a.created for a in v._versions() if a.created), default=None),
+            "updated": lambda v: max((a.created for a in v._versions() if a.created), default=None),
+            "has_custom_name": lambda v: v.has_custom_name,
             "tags": lambda v: [t.name for t in v.tags],
         }
         return select(

@@ -503,8 +503,9 @@ class Store:
         return int(self._read(lambda conn: conn.execute(query).scalar_one()))
 
     def pipelines(self) -> list[dict[str, Any]]:
-        """Each pipeline that ran, oldest first: ``name``, ``created_at`` (of its first run)
-        and ``latest_status`` (of its newest run): one query, however many runs there are."""
+        """Each pipeline that ran, oldest first: ``name``, ``created_at`` (of its first run),
+        ``updated_at`` and ``latest_status`` (of its newest run): one query, however many
+        runs there are."""
         t = schema.runs
         spans = (
             select(
@@ -516,7 +517,7 @@ class Store:
             .subquery()
         )
         query = (
-            select(spans.c.pipeline, spans.c.first, t.c.status)
+            select(spans.c.pipeline, spans.c.first, spans.c.last, t.c.status)
             .select_from(
                 spans.join(t, (t.c.pipeline == spans.c.pipeline) & (t.c.created_at == spans.c.last))
             )
@@ -525,8 +526,16 @@ class Store:
 
         def read(conn: Any) -> list[dict[str, Any]]:
             found: dict[str, dict[str, Any]] = {}
-            for name, first, status in conn.execute(query):  # (two newest at one instant: one)
-                found.setdefault(name, {"name": name, "created_at": first, "latest_status": status})
+            for name, first, last, status in conn.execute(query):  # (two newest at once: one)
+                found.setdefault(
+                    name,
+                    {
+                        "name": name,
+                        "created_at": first,
+                        "updated_at": last,
+                        "latest_status": status,
+                    },
+                )
             return list(found.values())
 
         return self._read(read)
