@@ -239,3 +239,25 @@ def test_a_models_unnamed_artifact_in_a_pipeline_function_is_found_when_the_step
     version too (it is an artifact version like any other)."""
     assert lazy_unnamed(3).steps["uses"].output.load() == 7
     assert lazy_unnamed(4).steps["uses"].output.load() == 9
+
+
+@step(enable_cache=False)
+def named_and_not() -> tuple[Annotated[int, "weights"], Annotated[int, "output_9"]]:
+    return 1, 2
+
+
+@pipeline(enable_cache=False)
+def naming() -> None:
+    named_and_not()
+
+
+def test_a_named_output_is_listed_under_its_name_only_as_in_zenml(home):
+    """Before: list_artifacts() also listed `naming::named_and_not::weights`, a derived
+    unnamed artifact for an output that has a name of its own (ZenML has only "weights")."""
+    naming()
+    client = Client()
+    listed = {a.name for a in client.list_artifacts(size=50)}
+    assert "weights" in listed and "naming::named_and_not::weights" not in listed
+    with pytest.raises(KeyError):
+        client.get_artifact("naming::named_and_not::weights")
+    assert client.get_artifact_version("weights").load() == 1

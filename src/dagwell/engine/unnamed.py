@@ -13,6 +13,7 @@ with the same version object.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -135,10 +136,20 @@ def versions(client: Client, name: str) -> list[dict[str, Any]]:
     return _merged(client, name, derived_versions(client, name), docs)
 
 
+# The names ZenML gives outputs without one of their own: "output", or "output_<i>" of several
+_DEFAULT_OUTPUT = re.compile(r"output(_\d+)?")
+
+
 def names(client: Client) -> list[str]:
-    found = set(registry.artifact_names(client.artifacts()))
+    """Every artifact name: the registry's and the derived ones of unnamed outputs. An
+    output with a name of its own (registered under it) has no derived name, as in ZenML;
+    one whose own name looks like a default ("output_1") cannot be told apart and has both."""
+    named = set(registry.artifact_names(client.artifacts()))
+    found = set(named)
     for row in client.store().produced_outputs():
         for output in row["outputs"]:
+            if output in named and not _DEFAULT_OUTPUT.fullmatch(output):
+                continue
             found.add(registry.unnamed_output(row["pipeline"], row["step_id"], output))
     return sorted(found)
 
