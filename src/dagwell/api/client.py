@@ -83,7 +83,7 @@ class Client(ZenMLClientMixin):
         their attempts; the run's ``all_totals()`` and ``summary()`` still count them all."""
         store = self.store()
         run_id = store.resolve_run_id(run_id)
-        self._await_upstream_ends(store, run_id)
+        step_rows = self._await_upstream_ends(store, run_id)
         row = store.run_row(run_id)
         if (
             row["status"] == "running"
@@ -95,9 +95,9 @@ class Client(ZenMLClientMixin):
             if reap_if_lost(store, self.home, run_id):
                 row = store.run_row(run_id)
         if not offset and limit is None and status is None:
-            return self._build(
-                row, store.step_rows(run_id), store.attempt_rows(run_id), self._loader(row)
-            )
+            if step_rows is None:
+                step_rows = store.step_rows(run_id)
+            return self._build(row, step_rows, store.attempt_rows(run_id), self._loader(row))
         steps = store.step_rows(run_id, offset=offset, limit=limit, status=status)
         attempts = store.attempt_rows(run_id, [s["step_id"] for s in steps])
         run = self._build(row, steps, attempts, self._loader(row))
@@ -106,18 +106,20 @@ class Client(ZenMLClientMixin):
         return replace(run, totals=run_totals(store.run_totals(run_id)), steps_offset=offset)
 
     @staticmethod
-    def _await_upstream_ends(store: Any, run_id: str) -> None:
+    def _await_upstream_ends(store: Any, run_id: str) -> list[dict[str, Any]] | None:
         """Inside a step of this very run, wait until the ends of the step's upstream steps
         are recorded: the orchestrator writes a step's end while the next step starts (the
         write overlaps the launch), and a step given its upstream steps' outputs must see
         them ended, as in ZenML. Up to UPSTREAM_RECORD_WAIT (a store outage can hold the
-        write longer; then the run is what is recorded)."""
+        write longer; then the run is what is recorded). Returns the step rows it read
+        last (None outside such a step), for the caller to build the run from."""
         info = current_step()
         if info is None or info.run_id != run_id:
-            return
+            return None
         deadline = time.monotonic() + UPSTREAM_RECORD_WAIT
         while True:
-            rows = {r["step_id"]: r for r in store.step_rows(run_id)}
+            step_rows: list[dict[str, Any]] = store.step_rows(run_id)
+            rows = {r["step_id"]: r for r in step_rows}
             me = rows.get(info.step_id)
             live = [
                 u
@@ -125,7 +127,7 @@ class Client(ZenMLClientMixin):
                 if u in rows and StepStatus(rows[u]["status"]) not in TERMINAL_STEP_STATUSES
             ]
             if not live or time.monotonic() >= deadline:
-                return
+                return step_rows
             time.sleep(0.02)
 
     def list_runs(

@@ -47,6 +47,12 @@ class RetryPolicy(Protocol):
     def retries_on(self, kind: FailureKind) -> bool: ...
 
 
+def retried_kind(retry_on: tuple[FailureKind, ...] | None, kind: FailureKind) -> bool:
+    """Whether a policy whose ``retry_on`` is this retries a failure of ``kind`` (None: every
+    retryable kind); one rule for plain policies and ``StepRetryConfig``."""
+    return kind in (RETRYABLE_KINDS if retry_on is None else frozenset(retry_on))
+
+
 @dataclass(frozen=True)
 class PlainRetryPolicy:
     """A retry policy as plain data, already valid (it comes from a validated
@@ -66,8 +72,7 @@ class PlainRetryPolicy:
         return None if self.max_memory is None else parse_memory(self.max_memory)
 
     def retries_on(self, kind: FailureKind) -> bool:
-        kinds = RETRYABLE_KINDS if self.retry_on is None else frozenset(self.retry_on)
-        return kind in kinds
+        return retried_kind(self.retry_on, kind)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlainRetryPolicy:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dagwell.core.errors import ConfigError
 from dagwell.core.failures import NEVER_RETRIED, RETRYABLE_KINDS, FailureKind
+from dagwell.core.retry import retried_kind
 from dagwell.core.units import parse_memory
 
 
@@ -123,5 +124,4 @@ class StepRetryConfig(_Settings):
         return None if self.max_memory is None else parse_memory(self.max_memory)
 
     def retries_on(self, kind: FailureKind) -> bool:
-        kinds = RETRYABLE_KINDS if self.retry_on is None else frozenset(self.retry_on)
-        return kind in kinds
+        return retried_kind(self.retry_on, kind)
