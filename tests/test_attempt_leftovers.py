@@ -51,10 +51,25 @@ def note_partial_file():
 def others_left(folder, mine):  # what the other attempt folders hold, and how many
     deadline = time.monotonic() + 1.2
     while True:
-        others = [p for p in folder.iterdir() if p.name != mine]
-        left = sorted(str(f.relative_to(folder)) for p in others for f in p.rglob("*"))
+        try:
+            others = [p for p in folder.iterdir() if p.name != mine]
+            left = sorted(str(f.relative_to(folder)) for p in others for f in p.rglob("*"))
+        except FileNotFoundError:  # (the orchestrator is removing one while we look)
+            if time.monotonic() > deadline + 10:
+                raise
+            time.sleep(0.05)
+            continue
         if time.monotonic() > deadline or all("never-removed-" in f for f in left):
             return left, len(others)
+        time.sleep(0.05)
+
+
+def store_left():  # the partial files in the store (removed off the orchestrator's loop)
+    deadline = time.monotonic() + 1.2
+    while True:
+        left = sorted(p.name for p in STORE_TMP.iterdir())
+        if not left or time.monotonic() > deadline:
+            return left
         time.sleep(0.05)
 
 
@@ -79,7 +94,7 @@ def big(folder: Path) -> list:
     return [
         str(here.parent.parent) == os.environ["TMPDIR_OF_RUN"],
         others_left(here.parent, here.name),  # attempt 1's folder, export's and plain's
-        sorted(p.name for p in STORE_TMP.iterdir()),  # attempt 1's partial output
+        store_left(),  # attempt 1's partial output
     ]
 
 
