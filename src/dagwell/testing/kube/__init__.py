@@ -15,9 +15,9 @@ kubeconfig's), its nodes registered by ``cluster.kubelet`` (pods run as local pr
 their ``python`` is this interpreter, each with a ``DAGWELL_HOME`` of its own; exec
 liveness probes run; ``evict``, ``lose_node``, ``shutdown_node``),
 ``cluster.add_node(name, memory)`` (a node joins, as an autoscaler adds one), the fault
-proxy ``cluster.proxy`` (``inject(Fault(...))``, ``break_watches()``, ``requests``,
-``created``), ``cluster.compact()`` (a real 410), and ``cluster.rest`` (admin REST, for
-creating Secrets, Jobs, PriorityClasses...). ``cluster.admin_kubeconfig`` bypasses the
+proxy ``cluster.proxy`` (``inject(Fault(...))``, ``hold(Hold(...))``, ``break_watches()``,
+``requests``, ``created``), ``cluster.compact()`` (a real 410), and ``cluster.rest`` (admin
+REST, for creating Secrets, Jobs, PriorityClasses...). ``cluster.admin_kubeconfig`` bypasses the
 proxy. Binaries: ``make k8s-binaries`` (Kubernetes v1.20.2 from Debian's source package).
 """
 
@@ -26,6 +26,6 @@ from __future__ import annotations
 from dagwell.testing.kube.cluster import KubeCluster
 from dagwell.testing.kube.control_plane import ControlPlane
 from dagwell.testing.kube.kwok import Kubelet
-from dagwell.testing.kube.proxy import Fault, FaultProxy
+from dagwell.testing.kube.proxy import Fault, FaultProxy, Hold
 
-__all__ = ["ControlPlane", "Fault", "FaultProxy", "KubeCluster", "Kubelet"]
+__all__ = ["ControlPlane", "Fault", "FaultProxy", "Hold", "KubeCluster", "Kubelet"]

@@ -5,9 +5,10 @@ forwards each request to the API server over TLS, unchanged (the client's bearer
 included), and streams watch responses line by line. It records every request
 (``requests``: method, path, status; ``created``: the bodies of pod creations, as sent) and
 injects faults: an error status for the next N matching requests (429 with Retry-After,
-5xx), dropped connections (:class:`Fault` ``drop=True``), and broken watch streams
-(:meth:`break_watches`, :meth:`holding_watches`). A real 410 comes from the control plane
-itself (etcd compaction).
+5xx), dropped connections (:class:`Fault` ``drop=True``), broken watch streams
+(:meth:`break_watches`, :meth:`holding_watches`), and requests held in flight
+(:class:`Hold`: the moment a client is in the middle of a call, for a test to kill it
+there). A real 410 comes from the control plane itself (etcd compaction).
 """
 
 from __future__ import annotations
@@ -48,10 +49,43 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    """Hold the next request matching ``method`` and ``path`` (a regex) in flight: before
+    the API server sees it (``answered=False``; then dropped, as a request whose client
+    died before it was sent), or after the API server answered it, the answer kept from
+    the client (``answered=True``: the change is made, the client does not know it).
+    ``held`` is set while it is held; :meth:`release` (or ``timeout`` s) ends the hold,
+    and the client's connection is closed either way."""
+
+    method: str | None = None
+    path: str | None = None
+    answered: bool = False
+    timeout: float = 60.0
+    taken: bool = False
+    held: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (
+            not self.taken
+            and (self.method in (None, method))
+            and (self.path is None or re.search(self.path, path) is not None)
+        )
+
+    def release(self) -> None:
+        self.released.set()
+
+    def _keep(self) -> None:
+        self.held.set()
+        self.released.wait(self.timeout)
+
+
+@dataclass
 class FaultProxy:
     upstream: str  # https://127.0.0.1:PORT
     ca: str | None = None
     faults: list[Fault] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
     requests: list[list[Any]] = field(default_factory=list)  # [method, path, status]
     created: list[dict[str, Any]] = field(default_factory=list)  # pod bodies POSTed
     _streams: set[socket.socket] = field(default_factory=set)
@@ -91,6 +125,11 @@ class FaultProxy:
         with self._lock:
             self.faults.append(fault)
 
+    def hold(self, hold: Hold) -> Hold:
+        with self._lock:
+            self.holds.append(hold)
+        return hold
+
     def break_watches(self) -> None:
         """End every watch stream now, as a load balancer or an apiserver restart does."""
         with self._lock:
@@ -129,6 +168,14 @@ class FaultProxy:
                     return fault
         return None
 
+    def _hold_for(self, method: str, path: str) -> Hold | None:
+        with self._lock:
+            for hold in self.holds:
+                if hold.matches(method, path):
+                    hold.taken = True
+                    return hold
+        return None
+
     def _upstream(self) -> http.client.HTTPConnection:
         parsed = urlparse(self.upstream)
         host, port = parsed.hostname or "127.0.0.1", parsed.port
@@ -160,13 +207,17 @@ class _Handler(BaseHTTPRequestHandler):
             owner.requests.append(record)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
+        hold = owner._hold_for(self.command, path)
+        if hold is not None and not hold.answered:
+            hold._keep()
+            record[2] = -1
+            self._hang_up()
+            return
         fault = owner._fault_for(self.command, path)
         if fault is not None:
             record[2] = -1 if fault.drop else fault.status
             if fault.drop:
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                self.close_connection = True
+                self._hang_up()
                 return
             status = {
                 "kind": "Status",
@@ -197,15 +248,23 @@ class _Handler(BaseHTTPRequestHandler):
             passed = {k: v for k, v in response.getheaders() if k.lower() not in _HOP}
             if "watch=true" in self.path or "follow=true" in self.path:
                 self._stream(response, passed, upstream, breaks)
+            elif hold is not None:  # answered upstream, never to this client
+                response.read()
+                hold._keep()
+                self._hang_up()
             else:
                 self._answer(response.status, response.read(), passed)
         except (OSError, http.client.HTTPException):
             record[2] = -1
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
+            self._hang_up()
         finally:
             upstream.close()
+
+    def _hang_up(self) -> None:
+        """Close the client's connection without (more of) an answer."""
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
 
     def _stream(
         self,
