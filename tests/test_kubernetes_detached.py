@@ -12,6 +12,7 @@ the next reader records the run failed (``orchestrator_lost``).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import signal
@@ -30,6 +31,7 @@ from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.kubernetes.detached import LABEL_ROLE, job_name
 from dagwell.kubernetes.pods import attempt_of
 from dagwell.kubernetes.settings import PodSettings
+from dagwell.testing.kube import Hold
 from helpers import wait_for
 
 pytestmark = pytest.mark.kube
@@ -58,9 +60,11 @@ def cluster(home, tmp_path, postgres_url, monkeypatch, kube):
             cluster.rest.request("DELETE", f"{path}/{item['metadata']['name']}", background)
 
 
-def detached(cluster, tmp_path, **options):
+def detached(cluster, tmp_path, through_proxy=False, **options):
+    """``through_proxy``: the orchestrator pod calls the API through ``cluster.proxy``."""
     shared = str(tmp_path)
     options.setdefault("orchestrator_restarts", 3)
+    kubeconfig = cluster.kubeconfig if through_proxy else cluster.admin_kubeconfig
     return KubernetesOrchestrator(
         kubeconfig=cluster.kubeconfig,
         namespace=cluster.namespace,
@@ -72,7 +76,7 @@ def detached(cluster, tmp_path, **options):
             volumes=[{"name": "shared", "hostPath": {"path": shared}}],
             volume_mounts=[{"name": "shared", "mountPath": shared}],
         ),
-        orchestrator_pod_settings=PodSettings(env={"KUBECONFIG": cluster.admin_kubeconfig}),
+        orchestrator_pod_settings=PodSettings(env={"KUBECONFIG": kubeconfig}),
         **options,
     )
 
@@ -148,6 +152,27 @@ def oom_kill(cluster, container):
 
 def ledger_of(path):
     return path.read_text().split() if path.exists() else []
+
+
+def orchestrator_logs(cluster):
+    return "".join(
+        log.read_text(errors="replace")
+        for log in sorted((cluster.workdir / "logs").glob("*orchestrator*"))
+    )
+
+
+def pod_path_of(step_id, attempt):
+    """A regex of the API path of ``step_id``'s pod of ``attempt`` (any run, any orchestrator)."""
+    digest = hashlib.sha256(step_id.encode()).hexdigest()[:6]
+    return rf"/pods/dw-[^/]+-{step_id}-{digest}-{attempt}-[0-9a-z]+$"
+
+
+def sigkill(cluster, run_id):
+    _, container = wait_for(
+        lambda: live_orchestrator(cluster, job_name(run_id)), 60, "orchestrator"
+    )
+    os.kill(container.process.pid, signal.SIGKILL)
+    wait_for(lambda: container.process.poll() is not None, 60, "the orchestrator to be dead")
 
 
 def b_running(run_id):
@@ -226,6 +251,32 @@ def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
         state = wait_for(terminated, 60, "the OOM-killed pod's status")
         assert state["reason"] == "OOMKilled", state
     assert len(orchestrator_pods(cluster, job_name(run.id))) >= (1 if how == "delete" else 2)
+    assert_no_step_pod_left(cluster)
+    assert_job_complete(cluster, job_name(run.id))
+
+
+def test_a_pod_created_as_its_orchestrator_dies_is_adopted_not_run_again(cluster, tmp_path):
+    """The API server created a's pod (a is the first step, on a data edge) but its answer
+    never reached the orchestrator, SIGKILLed meanwhile; a runs to its end. The next
+    orchestrator must find that pod by its labels and count its result, not kill it as an
+    unknown ghost and run a again."""
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    hold = cluster.proxy.hold(Hold(method="POST", path=r"/pods$", answered=True))
+    run = workloads.detachable.with_options(
+        orchestrator=detached(cluster, tmp_path, through_proxy=True)
+    )(str(ledger), 0.0, str(gate))
+    wait_for(hold.held.is_set, 120, "a's pod to be created")
+    wait_for(lambda: "a" in ledger_of(ledger), 120, "a's pod to run")
+    sigkill(cluster, run.id)
+    hold.release()
+    gate.touch()
+    done = finished(run.id, 240)
+    assert done.status is RunStatus.COMPLETED, done.summary()
+    assert ledger_of(ledger) == ["a", "b", "c"], "a completed step was run again"
+    [attempt] = done.steps["a"].attempts
+    assert attempt.status.value == "completed", attempt.failure
+    assert attempt.external_id == cluster.proxy.created[0]["metadata"]["name"]
+    assert "never recorded" not in orchestrator_logs(cluster)
     assert_no_step_pod_left(cluster)
     assert_job_complete(cluster, job_name(run.id))
 

@@ -214,11 +214,16 @@ class Engine:
             if not self._outage.active and self.scheduler.may_admit():
                 observed, observed_read = self.runtime.observed_memory(), True
                 launches = self.scheduler.admit(now, observed)
-                if any(self.plan.steps[launch.step_id].after for launch in launches):
+                if launches and (
+                    self.runtime.info.outlives_orchestrator
+                    or any(self.plan.steps[launch.step_id].after for launch in launches)
+                ):
                     # A step ordered by after= (ZenML's way for a step that reads the steps
                     # before it through the Client) starts once their ends are recorded.
-                    # Data edges need no such wait: their values come as inputs, and the
-                    # write keeps overlapping the next attempt's start.
+                    # An attempt that outlives its orchestrator (a pod) starts once its own
+                    # start is: else a SIGKILL right after its launch leaves it unknown to
+                    # the next orchestrator, which would kill it (done or not) and run the
+                    # step again. Otherwise the write keeps overlapping the next start.
                     self._flush(force=True)
                 for launch in launches:
                     self._launch(

@@ -154,6 +154,7 @@ class KubernetesOrchestrator:
                 "largest_node": largest,
             },
             release_after_record=True,  # the finalizer goes only once the end is recorded
+            outlives_orchestrator=True,  # a pod runs on; the next orchestrator adopts it
         )
         defaults = (
             self.pod_settings.model_dump(mode="json", exclude_none=True)

@@ -144,6 +144,9 @@ class RuntimeInfo:
     node_cpu: float | None
     details: dict[str, Any] = field(default_factory=dict)
     release_after_record: bool = False  # release() drops evidence: record the end first
+    # Its attempts run on when the orchestrator dies, for the next one to adopt (pods): each
+    # attempt's start is recorded before its launch, so that none runs unknown to the store.
+    outlives_orchestrator: bool = False
 
 
 class Runtime(Protocol):
