@@ -224,6 +224,9 @@ def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
         str(ledger), 0.0, str(gate)
     )
     wait_for(lambda: b_running(run.id), 120, "step b to run")
+    # b's record says running before its pod exists (b, after=a, is recorded before its
+    # launch): only its process, at the gate, says that there is a running pod to adopt
+    wait_for(lambda: "b" in ledger_of(ledger), 120, "b's pod to run")
     pod, container = wait_for(
         lambda: live_orchestrator(cluster, job_name(run.id)), 60, "orchestrator"
     )
@@ -251,6 +254,36 @@ def test_the_run_survives_its_orchestrator_pod(cluster, tmp_path, how):
         state = wait_for(terminated, 60, "the OOM-killed pod's status")
         assert state["reason"] == "OOMKilled", state
     assert len(orchestrator_pods(cluster, job_name(run.id))) >= (1 if how == "delete" else 2)
+    assert_no_step_pod_left(cluster)
+    assert_job_complete(cluster, job_name(run.id))
+
+
+def test_an_orchestrator_killed_after_a_steps_record_before_its_pod_retries_it_once(
+    cluster, tmp_path
+):
+    """b (``after="a"``) is recorded running before its launch; right after that record the
+    orchestrator lets a's pod go, then creates b's pod. SIGKILLed there (its removal of a's
+    finalizer held in flight, so a's pod stays), it leaves b recorded running with no pod:
+    the next orchestrator records b's attempt ``lost`` saying that it never ran, runs b
+    once, and lets a's ended pod go without calling it an attempt it killed."""
+    ledger, gate = tmp_path / "ledger", tmp_path / "gate"
+    hold = cluster.proxy.hold(Hold(method="PATCH", path=pod_path_of("a", 1)))
+    run = workloads.detachable.with_options(
+        orchestrator=detached(cluster, tmp_path, through_proxy=True)
+    )(str(ledger), 0.0, str(gate))
+    wait_for(hold.held.is_set, 120, "the orchestrator to let a's pod go")
+    assert b_running(run.id)
+    sigkill(cluster, run.id)
+    hold.release()  # (dropped: the API server never saw it)
+    gate.touch()
+    done = finished(run.id, 240)
+    assert done.status is RunStatus.COMPLETED, done.summary()
+    assert ledger_of(ledger) == ["a", "b", "c"]
+    first, second = done.steps["b"].attempts
+    assert first.failure.kind is FailureKind.LOST
+    assert "it never ran" in first.failure.message, first.failure.message
+    assert second.status.value == "completed"
+    assert "never recorded" not in orchestrator_logs(cluster)
     assert_no_step_pod_left(cluster)
     assert_job_complete(cluster, job_name(run.id))
 

@@ -697,14 +697,13 @@ class KubernetesRuntime:
         )
         key = (spec.step_id, spec.attempt)
         if pod is None:
-            return AttemptExited(
-                spec.step_id,
-                spec.attempt,
-                Failure(
-                    FailureKind.LOST,
-                    ("The orchestrator died while this attempt ran and its pod is gone."),
-                ),
+            why = (
+                "The orchestrator died while this attempt ran and its pod is gone."
+                if named
+                else "The orchestrator died after it recorded this attempt's start and "
+                "before the API server took its pod (no pod of it exists): it never ran."
             )
+            return AttemptExited(spec.step_id, spec.attempt, Failure(FailureKind.LOST, why))
         assert external_id is not None
         verdict = classify_pod(pod)
         with self.lock:
@@ -749,7 +748,9 @@ class KubernetesRuntime:
             )
 
     def sweep(self, recorded: Collection[tuple[str, int]]) -> int:
-        """Delete pods of this run that no record knows (and earlier pods of adopted ones)."""
+        """Delete pods of this run that no running attempt of the record has; return how
+        many of them still ran. One that ended is a recorded attempt's leftover (its end
+        recorded, the orchestrator killed before it let the pod go): let go, not counted."""
         items, _ = with_retries(lambda: self.api.list_pods(self.labels), what="list pods")
         with self.lock:
             mine = {p.name for p in self.pods.values()}
@@ -757,7 +758,7 @@ class KubernetesRuntime:
         for pod in items:
             name = pod["metadata"]["name"]
             if name not in mine:
-                ghosts += 1
+                ghosts += classify_pod(pod).state not in ("succeeded", "failed")
                 self._dispose(name)
         return ghosts
 
