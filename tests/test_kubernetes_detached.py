@@ -264,8 +264,9 @@ def test_an_orchestrator_killed_after_a_steps_record_before_its_pod_retries_it_o
     """b (``after="a"``) is recorded running before its launch; right after that record the
     orchestrator lets a's pod go, then creates b's pod. SIGKILLed there (its removal of a's
     finalizer held in flight, so a's pod stays), it leaves b recorded running with no pod:
-    the next orchestrator records b's attempt ``lost`` saying that it never ran, runs b
-    once, and lets a's ended pod go without calling it an attempt it killed."""
+    the next orchestrator records b's attempt ``lost`` saying that its pod was never
+    created, runs b once, and lets a's ended pod go without calling it an attempt it
+    killed."""
     ledger, gate = tmp_path / "ledger", tmp_path / "gate"
     hold = cluster.proxy.hold(Hold(method="PATCH", path=pod_path_of("a", 1)))
     run = workloads.detachable.with_options(
@@ -281,7 +282,7 @@ def test_an_orchestrator_killed_after_a_steps_record_before_its_pod_retries_it_o
     assert ledger_of(ledger) == ["a", "b", "c"]
     first, second = done.steps["b"].attempts
     assert first.failure.kind is FailureKind.LOST
-    assert "it never ran" in first.failure.message, first.failure.message
+    assert "before its pod was created" in first.failure.message, first.failure.message
     assert second.status.value == "completed"
     assert "never recorded" not in orchestrator_logs(cluster)
     assert_no_step_pod_left(cluster)

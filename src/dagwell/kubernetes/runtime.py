@@ -700,8 +700,9 @@ class KubernetesRuntime:
             why = (
                 "The orchestrator died while this attempt ran and its pod is gone."
                 if named
-                else "The orchestrator died after it recorded this attempt's start and "
-                "before the API server took its pod (no pod of it exists): it never ran."
+                else "No pod of this attempt exists: the orchestrator died after it "
+                "recorded the attempt's start, before its pod was created (or the pod "
+                "was deleted before its name was recorded)."
             )
             return AttemptExited(spec.step_id, spec.attempt, Failure(FailureKind.LOST, why))
         assert external_id is not None
