@@ -104,6 +104,12 @@ def test_sigkilled_orchestrator_then_stop(home, tmp_path):
     assert final.status is RunStatus.CANCELLED and not final.orphaned
     assert final.steps["a"].status is StepStatus.COMPLETED
     assert final.steps["b"].status is StepStatus.CANCELLED
+    # b's attempt died with its orchestrator, before the stop: that is what it records
+    # (before: "cancelled", "Attempt 1 was stopped.", as if the stop had ended it)
+    [lost] = final.steps["b"].attempts
+    assert lost.status.value == "failed" and lost.failure.kind is FailureKind.LOST
+    assert "orchestrator died" in lost.failure.message
+    assert lost.failure.message.endswith("Not retried: the run was stopped.")
     assert final.steps["d"].status is StepStatus.SKIPPED
     assert not pid_alive(slow_pid)
     assert leftover_cgroups() == []

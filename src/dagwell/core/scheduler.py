@@ -396,9 +396,16 @@ class Scheduler:
             node_memory=self.config.node_memory,
             jitter_sample=self.rng.random(),
         )
+        if decision.retry and self.stop_requested:  # (it ended before the stop reached it)
+            failure = failure.with_message(
+                _then(failure.message, "Not retried: the run was stopped.")
+            )
+            self._attempt_ended(state, AttemptStatus.FAILED, failure)
+            self._move(state, StepStatus.CANCELLED, "retry not started: the run was stopped")
+            return
         message = _then(failure.message, decision.note)
         failure = failure.with_message(message)
-        if decision.retry and not (self.stop_requested or self.halted_by):
+        if decision.retry and not self.halted_by:
             if decision.budget == "infra":
                 state.infra_retries += 1
             else:
@@ -541,6 +548,12 @@ class Scheduler:
             kills.append(Kill(state.id, state.attempt, kind))
         self._wind_down("the run was stopped")
         return kills
+
+    def ended_before_stop(self, step_id: str) -> None:
+        """The running attempt of ``step_id`` ended before :meth:`stop` reached it (its
+        orchestrator died first, and took it along): its report is its own end, not the
+        stop's. A retry it would have earned is not started; the step is cancelled."""
+        self.steps[step_id].stopping = None
 
     def drain_changes(self) -> list[Change]:
         changes, self.changes = self.changes, []

@@ -269,12 +269,16 @@ class Engine:
             for kill in self.scheduler.stop():
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
 
-    def recover(self, attempts: list[RunningAttempt]) -> None:
-        """Take over attempts a dead orchestrator left running (see :mod:`.resume`)."""
+    def recover(self, attempts: list[RunningAttempt], *, died_first: bool = False) -> None:
+        """Take over attempts a dead orchestrator left running (see :mod:`.resume`).
+        ``died_first``: the run is stopping, but its orchestrator died before the stop, so
+        an attempt found ended went with it (or on its own): its own end is recorded."""
         for item in attempts:
             spec = self.attempt_spec(item.step_id, item.attempt, item.memory_limit, item.request)
             ended = self.runtime.recover(spec, item.external_id, item.started_at)
             if ended is not None:
+                if died_first and not ended.killed_at_takeover:
+                    self.scheduler.ended_before_stop(item.step_id)
                 self._on_event(ended)
             else:
                 self.progress.event(f"{item.step_id} attempt {item.attempt}: adopted")
@@ -288,16 +292,24 @@ class Engine:
         self._flush(force=True)
 
     def recover_and_stop(
-        self, attempts: list[RunningAttempt], why: str, kind: FailureKind = FailureKind.CANCELLED
+        self,
+        attempts: list[RunningAttempt],
+        why: str,
+        kind: FailureKind = FailureKind.CANCELLED,
+        *,
+        died_first: bool = False,
     ) -> RunStatus:
         """Stop a run whose orchestrator is gone and record its end. The scheduler stops
-        before recovery, so the attempts the dead orchestrator left end as stopped by
-        ``kind`` however recovery finds them (still running and killed here, ended since,
-        or their pod gone), rather than be retried and then cancelled; an attempt that
-        completed stays completed. ``orchestrator_lost`` fails the run."""
+        before recovery, so no attempt the dead orchestrator left is retried: they end as
+        stopped by ``kind`` however recovery finds them (still running and killed here,
+        ended since, or their pod gone); one that completed stays completed.
+        ``orchestrator_lost`` fails the run. ``died_first``: a stop asked for after the
+        orchestrator died (``dagwell runs stop`` of an orphan) came too late for an
+        attempt found ended: that one keeps its own end (``lost`` with its orchestrator,
+        OOM-killed...) and its step is cancelled unless that end failed it for good."""
         kills = self.scheduler.stop(kind)
         try:
-            self.recover(attempts)
+            self.recover(attempts, died_first=died_first)
             for kill in kills:
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
         except BaseException:

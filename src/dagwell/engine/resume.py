@@ -123,22 +123,23 @@ def take_over(
     return engine, running
 
 
-def end_if_frozen(store: Store, run_id: str, notify: Callable[[str], None] | None) -> None:
+def end_if_frozen(store: Store, run_id: str, notify: Callable[[str], None] | None) -> bool:
     """Kill the run's orchestrator if it is frozen (see :mod:`.frozen_owner`), so that the
-    run counts as orphaned; say so through ``notify``."""
+    run counts as orphaned; say so through ``notify``. True if it was killed."""
     frozen = frozen_owner(store.run_row(run_id))
     if frozen is None:
-        return
+        return False
     if not frozen.identified:  # (an older dagwell's tag: the pid may be another's now)
         if notify is not None:
             notify(unidentified(frozen, run_id))
-        return
+        return False
     end_frozen_owner(frozen, run_id)
     if notify is not None:
         notify(
             f"Run {run_id}'s orchestrator (pid {frozen.pid}) was {frozen.why}, so it could "
             "not act on the run: it was killed (SIGKILL) and the run is taken over here."
         )
+    return True
 
 
 def resume_run(
@@ -164,10 +165,16 @@ def resume_run(
     return finished_run(store, engine.run_id, status, engine.artifacts)
 
 
-def stop_orphan(store: Store, home: Home, run_ref: str) -> None:
-    """Stop an orphaned run here: recover what is left, kill it, record the end."""
+def stop_orphan(store: Store, home: Home, run_ref: str, *, died_first: bool) -> None:
+    """Stop an orphaned run here: recover what is left, kill it, record the end.
+    ``died_first=False``: this stop killed its (frozen) orchestrator."""
     engine, running = take_over(store, home, run_ref, NullProgress())
-    engine.recover_and_stop(running, "stopped by `dagwell runs stop` after its orchestrator died")
+    why = (
+        "stopped by `dagwell runs stop` after its orchestrator died"
+        if died_first
+        else "stopped by `dagwell runs stop`, which killed its frozen orchestrator"
+    )
+    engine.recover_and_stop(running, why, died_first=died_first)
 
 
 def stop_run(
@@ -182,9 +189,10 @@ def stop_run(
     if run.status is not RunStatus.RUNNING:
         return run
     store.request_stop(run_id)
+    killed_here = False
     if not run.orphaned:
-        end_if_frozen(store, run_id, notify)
+        killed_here = end_if_frozen(store, run_id, notify)
         run = read_run(store, run_id)
     if run.orphaned:
-        stop_orphan(store, home, run_id)
+        stop_orphan(store, home, run_id, died_first=not killed_here)
     return read_run(store, run_id)

@@ -109,6 +109,8 @@ class AttemptExited:
     # its pod (or process), for a record that may not have it: a pod found by its labels
     # after its orchestrator died, before that one recorded its name
     external_id: str | None = None
+    # recover() found it still running and killed it: its end is the takeover's doing
+    killed_at_takeover: bool = False
 
 
 @dataclass(frozen=True)

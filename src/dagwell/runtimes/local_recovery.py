@@ -38,6 +38,7 @@ def recovered_exit(
             memory_limit=spec.memory_limit,
             ended_at=time.time(),
             node="local",
+            killed_at_takeover=still_running,
         )
 
     if still_running:
