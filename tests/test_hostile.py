@@ -273,6 +273,47 @@ def test_a_hook_calling_sys_exit_changes_nothing(home):
     assert {s.status for s in run.steps.values()} == {StepStatus.COMPLETED}
 
 
+HOOK_EXITS = """
+import os, time
+from dagwell import pipeline, step
+
+def leave() -> None:
+    os._exit(0)
+
+@step(on_success=leave, enable_cache=False)
+def first() -> int:
+    return 1
+
+@step(enable_cache=False)
+def second() -> int:
+    time.sleep(1.5)  # still running when the hook runs
+    return 2
+
+@pipeline(enable_cache=False)
+def p() -> None:
+    first()
+    second()
+
+p()
+print("the script went on")
+"""
+
+
+def test_a_hook_calling_os_exit_ends_neither_the_orchestrator_nor_the_run(tmp_path):
+    """Hooks run in the orchestrator. Before: ``os._exit(0)`` in one ended it on the spot,
+    ``second`` died with it, the run was left orphaned and the script exited 0."""
+    from helpers import latest_run, run_script
+
+    script = tmp_path / "hook_exits.py"
+    script.write_text(HOOK_EXITS)
+    done = run_script([str(script)], tmp_path / "home")
+    assert done.returncode == 0 and "the script went on" in done.stdout, done.stderr
+    assert "os._exit(0) was called" in done.stderr
+    run = latest_run(tmp_path / "home")
+    assert run.status.value == "completed" and not run.orphaned
+    assert {s.status for s in run.steps.values()} == {StepStatus.COMPLETED}
+
+
 def test_a_hook_that_never_returns_cannot_keep_the_run_from_ending(home):
     import threading
     import time

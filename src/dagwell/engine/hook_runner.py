@@ -6,7 +6,8 @@ timeout to 30 s, made ``runs stop`` wait, and ``sys.exit(3)`` aborted the run. S
 hook call gets its own daemon thread; the loop only hands calls over and looks at the
 clock. A call still running after ``hook_timeout`` seconds is reported as timed out
 and abandoned (a thread cannot be killed; it is a daemon, so it never keeps the process
-alive). ``BaseException`` is caught, so nothing a hook does changes a step's outcome. Once
+alive). ``BaseException`` is caught (and ``os._exit`` raises one there), so nothing a
+hook does short of killing the process changes a step's outcome. Once
 a run's status is recorded, the engine waits for the calls still running, at most until
 their deadlines (a signal then abandons them, the status stands); a stop does not wait.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 from dagwell.core.hooks import HookEvent, call_hooks
 from dagwell.core.units import format_seconds
+from dagwell.engine.exit_guard import exit_raises
 
 log = logging.getLogger("dagwell.engine.hooks")
 
@@ -50,7 +52,8 @@ class HookRunner:
 
         def body() -> None:
             try:
-                call_hooks(hooks, event)
+                with exit_raises():  # (os._exit too: see exit_guard)
+                    call_hooks(hooks, event)
             except BaseException as error:  # SystemExit, KeyboardInterrupt: the run goes on
                 log.error("%s raised %s; the run's outcome is unchanged", what, repr(error))
 
