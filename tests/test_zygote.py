@@ -534,3 +534,131 @@ def test_a_stopped_zygote_is_killed_and_its_attempts_retried_not_waited_for(home
     assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
     assert run.steps["_stops_its_launcher_once"].output.load() == os.getpid()  # forked directly
     assert leftover_cgroups() == []
+
+
+HANGS_ITS_ZYGOTE = """
+import os, sys, time
+from dagwell import pipeline, step
+
+ORCHESTRATOR = os.getpid()
+FLAG = sys.argv[1]
+
+
+def _hang_in_the_zygote() -> None:  # a library's fork handler that blocks, in the zygote only
+    if os.getpid() != ORCHESTRATOR and os.path.exists(FLAG):
+        time.sleep(600)
+
+
+os.register_at_fork(before=_hang_in_the_zygote)
+
+
+@step(enable_cache=False)
+def arm() -> int:
+    open(FLAG, "w").close()  # the zygote's next fork (a warm child, or the next attempt) hangs
+    return 1
+
+
+@step(enable_cache=False)
+def after(x: int) -> int:
+    return x + 1
+
+
+@pipeline(enable_cache=False)
+def p() -> None:
+    x = arm()
+    for _ in range(4):
+        after(x)
+
+
+p()
+"""
+
+
+def test_a_hung_zygote_is_killed_and_its_attempts_retried_not_waited_for(tmp_path):
+    """A zygote blocked (here in a fork handler; not stopped, so its state is 'S') reaped
+    and forked nothing. Before: its attempts' exits never came and the run waited forever."""
+    import time
+
+    from helpers import latest_run, run_script
+
+    script = tmp_path / "hangs_its_zygote.py"
+    script.write_text(HANGS_ITS_ZYGOTE)
+    started = time.monotonic()
+    done = run_script([str(script), str(tmp_path / "flag")], tmp_path / "home", timeout=90)
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "answered nothing for" in done.stderr
+    assert took < 45, f"the run took {took:.0f}s"  # ANSWER_WITHIN (10 s), not forever
+    run = latest_run(tmp_path / "home")
+    assert run.status is RunStatus.COMPLETED
+    lost = [a for s in run.steps.values() for a in s.attempts if a.failure is not None]
+    assert lost, "no attempt was lost with the hung zygote"
+    for attempt in lost:
+        assert attempt.failure.kind is FailureKind.LOST and attempt.budget == "infra"
+        assert "hung" in attempt.failure.message
+
+
+def _never_reading_zygote():
+    """A zygote handle whose process never reads its requests nor answers (hung)."""
+    import socket
+    import time
+
+    from dagwell.runtimes.zygote import Zygote
+
+    req_r, req_w = os.pipe()
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        os.close(req_w)
+        ours.close()
+        time.sleep(60)
+        os._exit(0)
+    os.close(req_r)
+    theirs.close()
+    os.set_blocking(req_w, False)  # (as Zygote.start has it)
+    ours.setblocking(False)
+    return Zygote(pid, os.pidfd_open(pid), req_w, ours)
+
+
+def test_a_request_a_hung_zygote_never_reads_is_given_up_and_the_zygote_killed(monkeypatch):
+    """Before: a spec larger than the request pipe holds (a big parameter), sent to a zygote
+    that reads nothing, blocked the orchestrator's loop in write() for good."""
+    import time
+
+    from dagwell.runtimes import zygote as zygote_module
+    from dagwell.runtimes.zygote import ZygoteGone
+
+    monkeypatch.setattr(zygote_module, "ANSWER_WITHIN", 0.5)
+    zygote = _never_reading_zygote()
+    started = time.monotonic()
+    with pytest.raises(ZygoteGone, match="read none of its requests"):
+        zygote._send({"ping": 1, "padding": "x" * 10**6})
+    assert time.monotonic() - started < 5
+    assert zygote._ended(5.0)  # killed
+    zygote.close(timeout=0.5)
+
+
+def test_a_zygote_that_answers_no_ping_is_silent_for_longer_and_longer():
+    import time
+
+    from dagwell.runtimes.zygote import Zygote
+
+    live = Zygote.start({})
+    try:
+        assert live.silent_for(100.0) == 0.0  # (sends a ping)
+        for _ in range(500):
+            live.read()
+            if live.silent_for(101.0) == 0.0:  # answered: the next ping goes out
+                break
+            time.sleep(0.01)
+        else:
+            raise AssertionError("a live zygote answered no ping within 5 s")
+    finally:
+        live.close()
+    hung = _never_reading_zygote()
+    try:
+        assert hung.silent_for(100.0) == 0.0
+        hung.read()
+        assert hung.silent_for(104.0) == 4.0 and hung.silent_for(111.0) == 11.0
+    finally:
+        hung.close(timeout=0.5)

@@ -51,7 +51,14 @@ from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
 from dagwell.runtimes.watchdog import Watchdog
 from dagwell.runtimes.worker import PARENT_ENV, attempt_env
-from dagwell.runtimes.zygote import Exited, ForkFailed, Started, Zygote, ZygoteGone
+from dagwell.runtimes.zygote import (
+    ANSWER_WITHIN,
+    Exited,
+    ForkFailed,
+    Started,
+    Zygote,
+    ZygoteGone,
+)
 
 log = logging.getLogger("dagwell.local")
 
@@ -84,8 +91,9 @@ SPARE_PREFIX = "@warm-"
 #: Warm children kept ready (cgroup v1): two, so that the one a launch takes was asked for
 #: two launches earlier and has had time to fork, join its cgroup and rehearse.
 WARM_CHILDREN = 2
-#: Seconds between looks at whether the zygote is stopped; seen stopped twice in a row (not
-#: a profiler's pause of a few milliseconds), it is killed (see ``_end_a_stopped_zygote``).
+#: Seconds between looks at whether the zygote is stopped or hung; seen stopped twice in a
+#: row (not a profiler's pause of a few milliseconds), or silent for ANSWER_WITHIN, it is
+#: killed (see ``_end_a_stuck_zygote``).
 ZYGOTE_CHECK_EVERY = 1.0
 
 
@@ -324,7 +332,7 @@ class LocalRuntime:
         if not self.running:
             time.sleep(max(0.0, min(timeout, 0.05)))
             return []
-        self._end_a_stopped_zygote()
+        self._end_a_stuck_zygote()
         events, self.early = self.early, []
         if events or (self.zygote is not None and self.zygote.news):
             timeout = 0.0  # (news read during a launch wait here, not in the socket)
@@ -351,23 +359,33 @@ class LocalRuntime:
             events.extend(self._zygote_news())
         return events
 
-    def _end_a_stopped_zygote(self) -> None:
-        """A zygote stopped (``kill -STOP``, a debugger) follows none of its attempts: their
-        exits, even after a timeout killed them, never came, and the run waited for them
-        forever. Seen stopped twice in a row, it is killed; its attempts die with it and are
-        retried as lost (the infrastructure budget), forked directly from then on."""
+    def _end_a_stuck_zygote(self) -> None:
+        """A zygote stopped (``kill -STOP``, a debugger) or hung (blocked or spinning, say
+        in a library's fork handler) follows none of its attempts: their exits, even after
+        a timeout killed them, never came, and the run waited for them forever. Seen
+        stopped twice in a row, or silent to a ping for ANSWER_WITHIN seconds, it is
+        killed; its attempts die with it and are retried as lost (the infrastructure
+        budget), forked directly from then on."""
         now = time.monotonic()
         if self.zygote is None or now < self._zygote_checked + ZYGOTE_CHECK_EVERY:
             return
         self._zygote_checked = now
         self._zygote_stops = self._zygote_stops + 1 if self.zygote.stopped() else 0
         if self._zygote_stops >= 2:
-            log.warning(
-                "dagwell's zygote (pid %d) is stopped (SIGSTOP or a debugger) and follows none "
-                "of its attempts: it is killed",
-                self.zygote.pid,
+            why = "was stopped (SIGSTOP or a debugger) and followed none of its attempts"
+        else:
+            try:
+                silent = self.zygote.silent_for(now)
+            except ZygoteGone:
+                return  # (dead, or killed as hung: its pidfd tells the loop)
+            if silent < ANSWER_WITHIN:
+                return
+            why = (
+                f"answered nothing for {silent:.0f} s (hung: blocked or spinning) and "
+                "followed none of its attempts"
             )
-            self.zygote.kill()  # (its pidfd turns readable: handled as a zygote that died)
+        log.warning("dagwell's zygote (pid %d) %s: it is killed", self.zygote.pid, why)
+        self.zygote.kill(why)  # (its pidfd turns readable: handled as a zygote that died)
 
     def _zygote_news(self, until_pid: int | None = None) -> list[RuntimeEvent]:
         """The zygote's news as events, in the order it came (so a reused pid is matched
@@ -499,7 +517,8 @@ class LocalRuntime:
         zygote, self.zygote = self.zygote, None
         if zygote is None:
             return []
-        log.warning("dagwell's zygote process died; forking attempts directly from now on")
+        what = zygote.why_killed or "died"
+        log.warning("dagwell's zygote process %s; forking attempts directly from now on", what)
         self._drop_spares()  # their warm children died with it
         self.selector.unregister(zygote.ev_r)
         self.selector.unregister(zygote.pidfd)
@@ -518,7 +537,11 @@ class LocalRuntime:
             if item.pidfd is not None:
                 continue
             self._kill(item)
-            events.append(self._finish(key, None, 0))
+            why = zygote.why_killed and (
+                f"dagwell's launcher process (its zygote) {zygote.why_killed}, and this "
+                "attempt with it; its exit status is unknown."
+            )
+            events.append(self._finish(key, None, 0, why))
         return events
 
     def observed_memory(self) -> int | None:

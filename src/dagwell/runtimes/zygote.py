@@ -17,7 +17,11 @@ every exit of a child as ``X pid status maxrss_kb``, always after the ``S`` or `
 that pid. A launch that takes a warm child writes its spec into that pipe itself: the
 zygote is not on the path (the orchestrator knows the pid from ``W``; an exit of a warm
 child it never used, or whose end its done pipe told already, names a pid it does not
-follow). The zygote owns no decisions: it forks, reaps and reports. If it dies, the
+follow). A ping request ``{"ping": n}`` is answered ``P n``: a zygote that leaves one
+unanswered for ``ANSWER_WITHIN`` seconds is hung (blocked or spinning, say in a library's
+fork handler) and follows none of its attempts, so it is killed; a request it leaves
+unread that long is given up the same way, so the orchestrator never blocks on its pipe.
+The zygote owns no decisions: it forks, reaps and reports. If it dies, the
 runtime notices through its pidfd, records its attempts as lost and forks directly from
 then on. If the orchestrator dies (even SIGKILLed), the kernel tells the zygote
 (PR_SET_PDEATHSIG), which kills its attempts' process groups and exits: no attempt
@@ -65,6 +69,9 @@ SPEC_PIPE_MAX = 65536
 #: Seconds a zygote that did not end by itself is given after SIGTERM (its children's
 #: process groups are killed then), and again after SIGKILL, when its handle is closed.
 STOP_GRACE = 2.0
+#: Seconds the zygote may take to read a request or answer a ping: its loop only selects,
+#: forks and reaps, each a matter of milliseconds, so one silent this long is hung.
+ANSWER_WITHIN = 10.0
 
 
 class ZygoteGone(Exception):
@@ -120,6 +127,9 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
                 pending = [rest] if rest else []
                 for line in lines:
                     request = json.loads(line)
+                    if "ping" in request:
+                        os.write(ev_w, f"P {int(request['ping'])}\n".encode())
+                        continue
                     if "spec" in request:
                         pid = _launch(functions, request, ev_w, own_fds)
                     else:
@@ -233,6 +243,10 @@ class Zygote:
     _fds: deque[int] = field(default_factory=deque)  # received, not yet matched to a W
     _writing: threading.Lock = field(default_factory=threading.Lock)  # whole lines only
     _closed: bool = False
+    _pinged: int = 0  # the latest ping sent, and when (monotonic)
+    _pinged_at: float = 0.0
+    _answered: int = 0  # the latest ping answered
+    why_killed: str | None = None  # set when dagwell killed it (stopped or hung)
 
     @property
     def ev_r(self) -> int:
@@ -251,6 +265,7 @@ class Zygote:
             _serve(functions, req_r, ev_w, parent)
         os.close(req_r)
         theirs.close()
+        os.set_blocking(req_w, False)  # (a write waits at most ANSWER_WITHIN: see _send)
         ours.setblocking(False)
         zygote = cls(pid, os.pidfd_open(pid), req_w, ours)
         _live[pid] = zygote
@@ -290,6 +305,15 @@ class Zygote:
             os.close(spec_w)
         return pid, done_r
 
+    def silent_for(self, now: float) -> float:
+        """Seconds the zygote has left a ping unanswered (0 if it answered the latest);
+        sends the next ping once the latest is answered."""
+        if self._answered < self._pinged:
+            return now - self._pinged_at
+        self._send({"ping": self._pinged + 1})
+        self._pinged, self._pinged_at = self._pinged + 1, now
+        return 0.0
+
     def _send(self, request: dict[str, Any]) -> None:
         data = (json.dumps(request) + "\n").encode()
         try:
@@ -297,8 +321,15 @@ class Zygote:
                 if self._closed:  # (its fd may be another file's by now)
                     raise ZygoteGone("the zygote was closed")
                 view = memoryview(data)  # (slicing bytes would copy the rest each time)
+                deadline = time.monotonic() + ANSWER_WITHIN
                 while view:
-                    view = view[os.write(self.req_w, view) :]
+                    try:
+                        view = view[os.write(self.req_w, view) :]
+                    except BlockingIOError:  # its pipe is full: it reads nothing
+                        left = deadline - time.monotonic()
+                        if left <= 0 or not select.select([], [self.req_w], [], left)[1]:
+                            self.kill(f"read none of its requests for {ANSWER_WITHIN:g} s")
+                            raise ZygoteGone(f"the zygote {self.why_killed}") from None
         except (BrokenPipeError, OSError):
             raise ZygoteGone("the zygote is gone") from None
 
@@ -322,7 +353,9 @@ class Zygote:
         while b"\n" in self._buffer:
             raw, self._buffer = self._buffer.split(b"\n", 1)
             kind, _, rest = raw.decode().partition(" ")
-            if kind == "X":
+            if kind == "P":
+                self._answered = int(rest)
+            elif kind == "X":
                 pid, status, maxrss = (int(x) for x in rest.split())
                 self.news.append(Exited(pid, status, maxrss))
             elif kind in ("W", "w"):
@@ -412,9 +445,11 @@ class Zygote:
             return False
         return state in ("T", "t")
 
-    def kill(self) -> None:
+    def kill(self, why: str) -> None:
         """SIGKILL the zygote (its children die with it: PR_SET_PDEATHSIG); its pidfd turns
-        readable, and the runtime handles it as a zygote that died."""
+        readable, and the runtime handles it as a zygote that died. ``why``: what it did,
+        as in "the zygote <why>; it was killed"."""
+        self.why_killed = f"{why}; it was killed"
         with contextlib.suppress(OSError):
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
 
