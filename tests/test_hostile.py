@@ -1166,6 +1166,19 @@ def raises_unprintable() -> int:
     raise _UnprintableError()
 
 
+class _SpeechlessError(Exception):
+    def __str__(self) -> str:
+        import time
+
+        time.sleep(3600)  # (as one that waits on a lock, a socket or a remote service)
+        return "never"
+
+
+@step(enable_cache=False, timeout=40)  # (before the fix, this is what ended it)
+def raises_speechless() -> int:
+    raise _SpeechlessError()
+
+
 @step(enable_cache=False)
 def raises_huge(size: int) -> int:
     raise ValueError("row " * (size // 4))
@@ -1191,6 +1204,24 @@ def test_an_exception_whose_str_raises_is_still_the_steps_own_failure(home):
     assert attempt.exit_code == 1, failure.message
     assert failure.message.startswith("_UnprintableError: <its str() raised RuntimeError>")
     assert failure.traceback is not None and "raises_unprintable" in failure.traceback
+
+
+def test_an_exception_whose_str_never_returns_still_fails_its_step_at_once(home):
+    """Before: the attempt hung in the worker's own str(error), its step over: the run
+    waited forever (or until the step's timeout, which then said 'timeout')."""
+    import time
+
+    @pipeline(enable_cache=False)
+    def p() -> None:
+        raises_speechless()
+
+    started = time.monotonic()
+    (attempt,) = outcome(p).steps["raises_speechless"].attempts
+    assert time.monotonic() - started < 30
+    failure = attempt.failure
+    assert failure is not None and failure.kind is FailureKind.USER_ERROR
+    assert failure.message.startswith("_SpeechlessError: <its str() did not return within")
+    assert failure.traceback is not None and "raises_speechless" in failure.traceback
 
 
 def test_a_huge_exception_message_is_clipped_in_the_record_not_in_the_log(home):

@@ -33,15 +33,6 @@ def clip(text: str, limit: int, keep_tail: bool = False) -> str:
     return text[:head] + mark + (f" {text[len(text) - tail :]}" if tail else "")
 
 
-def exception_message(error: BaseException) -> str:
-    """``str(error)``, clipped, even when the exception's own ``__str__`` raises."""
-    try:
-        text = str(error)
-    except BaseException as inner:  # (a broken __str__ must not hide the step's failure)
-        text = f"<its str() raised {type(inner).__name__}>"
-    return clip(text, MESSAGE_MAX)
-
-
 @dataclass(frozen=True)
 class ArtifactRef:
     """Where an artifact's bytes are (by content digest) and how to turn them into a value."""

@@ -20,7 +20,6 @@ import os
 import signal
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -39,13 +38,7 @@ from dagwell.artifact_store.store import WRITER_ENV, open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
 from dagwell.core.failures import FailureKind
-from dagwell.core.manifest import (
-    TRACEBACK_MAX,
-    ArtifactRef,
-    ResultManifest,
-    clip,
-    exception_message,
-)
+from dagwell.core.manifest import TRACEBACK_MAX, ArtifactRef, ResultManifest, clip
 from dagwell.core.records import UnmaterializedArtifact
 from dagwell.core.step_types import (
     check_no_output,
@@ -55,6 +48,7 @@ from dagwell.core.step_types import (
 )
 from dagwell.runtimes.attempt_scratch import writer_name
 from dagwell.runtimes.base import AttemptSpec
+from dagwell.runtimes.failure_text import Rendered, render
 from dagwell.runtimes.parent_death import die_with_parent
 
 EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
@@ -64,11 +58,12 @@ EXIT_NO_SPACE = 74
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
-def _print_traceback() -> None:
-    """The exception being handled, on stderr for the attempt's log; a step that closed or
+def _print_traceback(rendered: Rendered) -> None:
+    """An exception's traceback on stderr, for the attempt's log; a step that closed or
     broke its stderr must not lose its result (the manifest is written after this)."""
     with contextlib.suppress(Exception):
-        traceback.print_exc()
+        sys.stderr.write(rendered.traceback)
+        sys.stderr.flush()
 
 
 def _disk_full(error: BaseException | None) -> bool:
@@ -113,14 +108,15 @@ def attempt_env(spec: AttemptSpec) -> dict[str, str]:
 
 
 def _error(
-    kind: FailureKind, error: BaseException, started: float, tb: bool = True
+    kind: FailureKind, error: BaseException, started: float, rendered: Rendered | None = None
 ) -> ResultManifest:
+    rendered = rendered or render(error)
     return ResultManifest(
         ok=False,
         error_kind=kind.value,
         error_type=type(error).__name__,
-        error_message=exception_message(error),
-        traceback=clip(traceback.format_exc(), TRACEBACK_MAX, keep_tail=True) if tb else None,
+        error_message=rendered.message,
+        traceback=clip(rendered.traceback, TRACEBACK_MAX, keep_tail=True),
         started_at=started,
         ended_at=time.time(),
     )
@@ -165,7 +161,7 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
     except Exception as error:  # (an OSError, or the store's error raised from one)
         if not _disk_full(error):
             raise
-        _print_traceback()
+        _print_traceback(render(error))
         return EXIT_NO_SPACE
 
 
@@ -243,9 +239,11 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
 
                 result = asyncio.run(result)
     except BaseException as error:  # SystemExit and KeyboardInterrupt end the step too
-        _print_traceback()
+        rendered = render(error)
+        _print_traceback(rendered)
         _keep(error, kwargs)  # (its traceback holds the step's frames, and their locals)
-        store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
+        manifest = _error(FailureKind.USER_ERROR, error, started, rendered)
+        store.write_manifest(spec.manifest_key, manifest)
         return EXIT_STEP_ERROR
     try:
         refs: dict[str, ArtifactRef] = {}
@@ -270,8 +268,10 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
     except Exception as error:
         if _disk_full(error):  # the store's disk, not the step: as a full one for the manifest
             raise
-        _print_traceback()
-        store.write_manifest(spec.manifest_key, _error(FailureKind.USER_ERROR, error, started))
+        rendered = render(error)
+        _print_traceback(rendered)
+        manifest = _error(FailureKind.USER_ERROR, error, started, rendered)
+        store.write_manifest(spec.manifest_key, manifest)
         return EXIT_STEP_ERROR
     for note in warnings:
         with contextlib.suppress(Exception):
