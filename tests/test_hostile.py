@@ -622,6 +622,31 @@ def _read_only_view(source, target):
         subprocess.run(["umount", str(target)], check=True)
 
 
+def test_a_home_that_cannot_be_created_is_named_with_the_fix(tmp_path):
+    """Before: a DAGWELL_HOME not yet made on a read-only filesystem crashed `dagwell run`
+    (and a pipeline call, and Client()) with a bare OSError traceback from mkdir."""
+    import subprocess
+    import sys
+
+    (tmp_path / "ok.py").write_text(PIPELINE_FILE)
+    (tmp_path / "empty").mkdir()
+    with _read_only_view(tmp_path / "empty", tmp_path / "ro") as ro:
+        run = _cli(tmp_path, "run", "ok.py", home=ro / "home")
+        client = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from dagwell import Client\nClient({str(ro / 'h')!r}).list_runs()",
+            ],
+            capture_output=True,
+            text=True,
+        )
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    for said in (run.stderr, client.stderr):
+        assert "cannot be created: making its directory failed (Read-only" in said, said
+        assert "Point DAGWELL_HOME at a writable place." in said
+
+
 def test_read_only_commands_read_a_read_only_home(tmp_path):
     """Before: every command, even `runs list`, failed on a read-only DAGWELL_HOME with
     'cannot be written', because opening the store migrated it (WAL pragmas, alembic)."""

@@ -47,7 +47,13 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = make_url(url).database  # (decoded: a home may hold '?', '#' or '%')
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreNotWritable(
+                    f"The run store {path} cannot be created: making its directory failed "
+                    f"({error.strerror or error}). Point DAGWELL_HOME at a writable place."
+                ) from error
         engine = create_engine(
             url, connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False}
         )
