@@ -381,3 +381,21 @@ def test_a_batchs_artifacts_and_cache_entries_go_in_one_statement_each(store_url
     assert [tuple(r) for r in artifacts] == [("d1", 1.0), ("d2", 1.0), ("d3", 2.0)]
     assert [tuple(r) for r in cache] == [("k1", "c"), ("k2", "b")]  # a later entry wins
     store.close()
+
+
+def test_a_store_file_replaced_under_a_run_fails_its_next_write_not_only_a_heartbeat(tmp_path):
+    """Before: only a heartbeat looked at the file (and only from the first on), so a run
+    whose file was replaced between two of them went on into the unlinked file, ended
+    'completed', and its record was gone once the orchestrator exited."""
+    import os
+
+    store = Store.open(f"sqlite:///{tmp_path / 'home' / 'dagwell.db'}")
+    other = Store.open(f"sqlite:///{tmp_path / 'other' / 'dagwell.db'}")
+    other.close()
+    try:
+        run_id = new_run(store)
+        os.replace(tmp_path / "other" / "dagwell.db", tmp_path / "home" / "dagwell.db")
+        with pytest.raises(StoreError, match="was replaced by another file"):
+            store.write([UpdateRun(run_id, {"status": "completed"})])
+    finally:
+        store.close()

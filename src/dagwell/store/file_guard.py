@@ -3,7 +3,8 @@
 A database file deleted while open keeps working through the descriptors that still point
 at it: the orchestrator records its whole run into an unlinked file, reports it completed,
 and when it exits the record is gone, as if the run never happened. The guard holds its
-own connection to the file and, once a heartbeat, checks the path: a deleted file is put
+own connection to the file and, at each heartbeat and write, checks the path (one stat):
+a deleted file is put
 back from that open connection (SQLite's backup, WAL included), so nothing recorded is
 lost; a file replaced by another one is an error, never overwritten.
 """

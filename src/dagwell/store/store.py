@@ -152,7 +152,8 @@ class Store:
         self.engine.dispose()
 
     def _guard_file(self) -> None:
-        """An orchestrator's SQLite file is put back if deleted under it (see file_guard).
+        """An orchestrator's SQLite file is put back if deleted under it, and a file
+        replaced under it is an error, at each heartbeat and write (see file_guard).
         The guard never fails a run: if it cannot work here, it stands down, saying why."""
         if self.read_only or self._unguarded or not self.url.startswith("sqlite:///"):
             return
@@ -224,6 +225,7 @@ class Store:
         ops = batch.ops if isinstance(batch, Batch) else list(batch)
         if not ops:
             return
+        self._guard_file()  # (a run that ends between heartbeats must not end unrecorded)
 
         def run() -> None:
             with self.engine.begin() as conn:
@@ -242,6 +244,7 @@ class Store:
         IMMEDIATE (one writer at a time, see connect), and on PostgreSQL the transaction
         first takes an advisory lock on the name, so the second waits for the first's
         commit and then sees its row."""
+        self._guard_file()  # (the file the run goes into, from now on: see file_guard)
         row = {**run, "plan": {}}  # the plan goes to run_plans (see schema)
         t = schema.runs
 
