@@ -26,7 +26,46 @@ def test_a_dead_zygote_costs_one_infra_retry_not_the_run(home, tmp_path):
     first, second = run.steps["kill_parent_once"].attempts
     assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
     assert "launcher process died" in first.failure.message
-    assert run.steps["kill_parent_once"].output.load() == os.getpid()  # forked directly now
+    parent = run.steps["kill_parent_once"].output.load()
+    assert parent != os.getpid()  # a new zygote, not the orchestrator
+
+
+KILLS_ITS_PARENT = """
+import os, signal
+from dagwell import pipeline, step
+
+
+@step(enable_cache=False)
+def kill_parent() -> int:
+    os.kill(os.getppid(), signal.SIGKILL)  # every attempt
+    return 1
+
+
+@pipeline(enable_cache=False)
+def p() -> None:
+    kill_parent()
+
+
+print("ended", p().status.value)
+"""
+
+
+def test_a_step_that_kills_its_parent_every_time_fails_and_its_orchestrator_lives(tmp_path):
+    """Before: the first attempt killed the zygote, the retry was forked by the
+    orchestrator itself, and killed it: the script died of SIGKILL, its run orphaned."""
+    from helpers import latest_run, run_script
+
+    script = tmp_path / "kills_its_parent.py"
+    script.write_text(KILLS_ITS_PARENT)
+    done = run_script([str(script)], tmp_path / "home")
+    assert done.returncode == 1 and "RunFailedError" in done.stderr, (done.returncode, done.stderr)
+    run = latest_run(tmp_path / "home")
+    assert run.status is RunStatus.FAILED and not run.orphaned
+    attempts = run.steps["kill_parent"].attempts
+    assert len(attempts) == 3  # the infrastructure budget (2 retries) spent
+    for attempt in attempts:
+        assert attempt.failure.kind is FailureKind.LOST
+        assert "launcher process died" in attempt.failure.message
 
 
 def test_a_warm_child_runs_the_next_attempt_under_its_own_limit(home, cgroups):

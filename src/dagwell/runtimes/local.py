@@ -2,8 +2,9 @@
 
 Launch forks from a warm parent that already imported the pipeline's modules, so an
 attempt costs a fork, not an interpreter start: the zygote (see :mod:`zygote`), forked
-from the orchestrator before the store and the display were loaded; or the orchestrator
-itself (when the zygote died); or, only when ``start_method="spawn"`` asks for it, a
+from the orchestrator before the store and the display were loaded (or, after one died,
+a new one forked later); or the orchestrator itself (when zygotes kept dying, or one was
+killed as stopped or hung); or, only when ``start_method="spawn"`` asks for it, a
 spawned ``python -m dagwell.runtimes.worker``: the same whether or not other threads run.
 Each child gets its own process group (Ctrl-C reaches only the orchestrator), joins its
 attempt cgroup first thing, and writes stdout/stderr straight to a per-attempt log file,
@@ -95,6 +96,8 @@ WARM_CHILDREN = 2
 #: row (not a profiler's pause of a few milliseconds), or silent for ANSWER_WITHIN, it is
 #: killed (see ``_end_a_stuck_zygote``).
 ZYGOTE_CHECK_EVERY = 1.0
+#: New zygotes started after one died (see ``_zygote_died``); then attempts fork directly.
+ZYGOTE_RESTARTS = 3
 
 
 class LocalRuntime:
@@ -133,11 +136,10 @@ class LocalRuntime:
         # closure) can run must not depend on whether some other thread happens to run in
         # this process. (Forking a threaded process is safe here: the zygote only selects,
         # forks and reaps; CPython re-initialises its own locks in the child.)
+        self._functions = functions
+        self._zygote_restarts = 0
         if start_method != "spawn" and functions is not None:
-            self.zygote = Zygote.start(functions)  # before this process grows any further
-            self.zygote.tracked = self.by_pid.__contains__
-            self.selector.register(self.zygote.ev_r, selectors.EVENT_READ, "zygote")
-            self.selector.register(self.zygote.pidfd, selectors.EVENT_READ, "zygote-exit")
+            self._start_zygote(functions)  # before this process grows any further
         self._node_args = (f"run-{run_id}", node_memory, node_cpu)
         if cgroups.version == "none":
             self.watchdog = Watchdog(node_memory)
@@ -152,6 +154,12 @@ class LocalRuntime:
                 "node_cgroup": str(cgroups.base / self._node_args[0]) if cgroups.base else None,
             },
         )
+
+    def _start_zygote(self, functions: Mapping[str, Callable[..., Any] | None]) -> None:
+        self.zygote = Zygote.start(functions)
+        self.zygote.tracked = self.by_pid.__contains__
+        self.selector.register(self.zygote.ev_r, selectors.EVENT_READ, "zygote")
+        self.selector.register(self.zygote.pidfd, selectors.EVENT_READ, "zygote-exit")
 
     def _node_group(self) -> NodeGroup | None:
         """The run's node cgroup, created (or taken over) when first needed: only once the
@@ -513,12 +521,24 @@ class LocalRuntime:
         )
 
     def _zygote_died(self) -> list[RuntimeEvent]:
-        """Attempts forked by a dead zygote are orphans we cannot follow: kill, report lost."""
+        """Attempts forked by a dead zygote are orphans we cannot follow: kill, report lost.
+
+        A zygote that died (a step that killed its parent, say) is replaced, up to
+        ZYGOTE_RESTARTS times: forked directly, the next attempt's parent would be the
+        orchestrator, and the same step would kill the run's orchestrator instead. One
+        that dagwell killed (stopped or hung) is not: the next would likely fare the same,
+        so attempts are forked directly from then on."""
         zygote, self.zygote = self.zygote, None
         if zygote is None:
             return []
         what = zygote.why_killed or "died"
-        log.warning("dagwell's zygote process %s; forking attempts directly from now on", what)
+        again = (
+            zygote.why_killed is None
+            and self._functions is not None
+            and self._zygote_restarts < ZYGOTE_RESTARTS
+        )
+        then = "a new one is started" if again else "forking attempts directly from now on"
+        log.warning("dagwell's zygote process %s; %s", what, then)
         self._drop_spares()  # their warm children died with it
         self.selector.unregister(zygote.ev_r)
         self.selector.unregister(zygote.pidfd)
@@ -542,6 +562,12 @@ class LocalRuntime:
                 "attempt with it; its exit status is unknown."
             )
             events.append(self._finish(key, None, 0, why))
+        if again and self._functions is not None:
+            self._zygote_restarts += 1
+            try:
+                self._start_zygote(self._functions)
+            except OSError as error:
+                log.warning("no new zygote (%s); forking attempts directly from now on", error)
         return events
 
     def observed_memory(self) -> int | None:

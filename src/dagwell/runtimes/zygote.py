@@ -22,8 +22,9 @@ unanswered for ``ANSWER_WITHIN`` seconds is hung (blocked or spinning, say in a 
 fork handler) and follows none of its attempts, so it is killed; a request it leaves
 unread that long is given up the same way, so the orchestrator never blocks on its pipe.
 The zygote owns no decisions: it forks, reaps and reports. If it dies, the
-runtime notices through its pidfd, records its attempts as lost and forks directly from
-then on. If the orchestrator dies (even SIGKILLed), the kernel tells the zygote
+runtime notices through its pidfd, records its attempts as lost and starts a new one (a
+few times; one it killed as stopped or hung is not replaced): from then on it forks
+directly. If the orchestrator dies (even SIGKILLed), the kernel tells the zygote
 (PR_SET_PDEATHSIG), which kills its attempts' process groups and exits: no attempt
 outlives its orchestrator.
 
