@@ -314,6 +314,47 @@ def test_a_hook_calling_os_exit_ends_neither_the_orchestrator_nor_the_run(tmp_pa
     assert {s.status for s in run.steps.values()} == {StepStatus.COMPLETED}
 
 
+INPROCESS_STEP_EXITS = """
+import os
+from dagwell import LocalOrchestrator, StepRetryConfig, pipeline, step
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+def leaves() -> int:
+    os._exit(0)
+
+@step(enable_cache=False)
+def stays() -> int:
+    return 2
+
+@pipeline(enable_cache=False, on_failure="continue")
+def p() -> None:
+    leaves()
+    stays()
+
+try:
+    p.with_options(orchestrator=LocalOrchestrator(isolation="inprocess"))()
+except Exception as error:
+    print("the script went on:", type(error).__name__)
+"""
+
+
+def test_an_inprocess_step_calling_os_exit_fails_and_the_run_goes_on(tmp_path):
+    """isolation="inprocess" runs steps in the orchestrator. Before: os._exit(0) in one
+    ended it, the run was left orphaned with its steps pending and the script exited 0."""
+    from helpers import latest_run, run_script
+
+    script = tmp_path / "inprocess_step_exits.py"
+    script.write_text(INPROCESS_STEP_EXITS)
+    done = run_script([str(script)], tmp_path / "home")
+    assert "the script went on: RunFailedError" in done.stdout, (done.stdout, done.stderr)
+    run = latest_run(tmp_path / "home")
+    assert run.status.value == "failed" and not run.orphaned
+    (attempt,) = run.steps["leaves"].attempts
+    assert attempt.failure.kind is FailureKind.USER_ERROR
+    assert "os._exit(0) was called" in attempt.failure.message
+    assert run.steps["stays"].status is StepStatus.COMPLETED
+
+
 def test_a_hook_that_never_returns_cannot_keep_the_run_from_ending(home):
     import threading
     import time

@@ -23,7 +23,7 @@ from typing import Any
 
 from dagwell.core.hooks import HookEvent, call_hooks
 from dagwell.core.units import format_seconds
-from dagwell.engine.exit_guard import exit_raises
+from dagwell.runtimes.exit_guard import exit_raises
 
 log = logging.getLogger("dagwell.engine.hooks")
 

@@ -17,6 +17,7 @@ from typing import Any
 from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.runtimes.base import AttemptExited, AttemptSpec, RuntimeEvent, RuntimeInfo
+from dagwell.runtimes.exit_guard import exit_raises
 from dagwell.runtimes.worker import run_attempt
 
 
@@ -46,6 +47,7 @@ class InProcessRuntime:
             open(spec.log_path, "a") as log_file,
             contextlib.redirect_stdout(_Tee(sys.stdout, log_file)),
             contextlib.redirect_stderr(_Tee(sys.stderr, log_file)),
+            exit_raises(),  # (the step's os._exit must not end the orchestrator)
         ):
             code = run_attempt(spec, func)
         manifest = open_artifact_store(spec.artifact_store).read_manifest(spec.manifest_key)

@@ -1,13 +1,15 @@
-"""A hook's ``os._exit`` raises in its own thread instead of ending the orchestrator.
+"""User code run in the orchestrator's process: its ``os._exit`` raises instead.
 
 Hooks run in the orchestrator's process (an ``on_failure`` hook must fire even when the
-step's process was OOM-killed). ``sys.exit`` in a hook is an exception, caught like any
-other; ``os._exit(0)`` is not: it ended the orchestrator on the spot, the step still
-running died with it, and ``python script.py`` exited 0 with its run orphaned. While a
-hook runs, :func:`exit_raises` makes ``os._exit`` raise :class:`ExitCalled` in that thread
-instead. Every other thread, and every process forked from this one (a hook's helper, an
-attempt forked directly), keeps the real ``os._exit``. A hook that kills its own process
-with a signal still can: the run is then orphaned, and ``dagwell runs resume`` continues it.
+step's process was OOM-killed), and so do steps under ``isolation="inprocess"``.
+``sys.exit`` there is an exception, caught like any other; ``os._exit(0)`` is not: it
+ended the orchestrator on the spot, the steps still running died with it, and ``python
+script.py`` exited 0 with its run orphaned. While such code runs, :func:`exit_raises`
+makes ``os._exit`` raise :class:`ExitCalled` in that thread instead (a step's failure, a
+hook's logged error). Every other thread, and every process forked from this one (a
+hook's helper, an attempt forked directly), keeps the real ``os._exit``. Code that kills
+its own process with a signal still can: the run is then orphaned, and ``dagwell runs
+resume`` continues it.
 """
 
 from __future__ import annotations
