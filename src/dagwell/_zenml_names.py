@@ -44,11 +44,13 @@ class ZenMLNameMissing(ImportError):
 
 
 def lookup(module: str, where: dict[str, str], name: str) -> Any:
-    """``module.__getattr__``: a mapped name is imported on first use; any other public
-    name raises :class:`ZenMLNameMissing` saying what dagwell has instead."""
+    """``module.__getattr__``: a mapped name is imported on first use (``"pkg.mod"`` holds
+    it under the same name, ``"pkg.mod:Other"`` under dagwell's own name for it); any other
+    public name raises :class:`ZenMLNameMissing` saying what dagwell has instead."""
     target = where.get(name)
     if target is not None:
-        return getattr(importlib.import_module(target), name)
+        where_from, _, own_name = target.partition(":")
+        return getattr(importlib.import_module(where_from), own_name or name)
     if name.startswith("_"):
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
     submodule = f"{module}.{name}"
