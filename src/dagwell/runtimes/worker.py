@@ -184,6 +184,9 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
     store = open_artifact_store(spec.artifact_store)
     loading: str | None = None
     inputs = dict(spec.inputs)
+    # The step's context is there while its inputs load and its outputs are stored, not
+    # only while it runs: a materializer's load/save may read get_step_context(), as in ZenML.
+    info = _step_info(spec, inputs)
     try:
         if func is None:
             from dagwell.runtimes.locator import resolve_function
@@ -200,7 +203,10 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             )
         for name, ref in inputs.items():
             loading = name
-            if name in unloaded:
+            if name not in unloaded:
+                with in_step(info):
+                    kwargs[name] = store.get(ref)
+            else:
                 loader = RegistryLoader(lambda: store)
                 # ZenML: the artifact's name (and version), not the parameter's
                 known, doc = input_artifact_name(store, spec.context or {}, name, ref)
@@ -209,8 +215,6 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
                     if doc is None
                     else UnmaterializedArtifact.from_doc(doc, loader)
                 )
-            else:
-                kwargs[name] = store.get(ref)
         loading = None
         for name, count in ((spec.context or {}).get("input_lists") or {}).items():
             kwargs[name] = [kwargs.pop(f"{name}[{i}]") for i in range(count)]  # (see api.steps)
@@ -229,7 +233,6 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             )
         store.write_manifest(spec.manifest_key, manifest)
         return EXIT_SETUP_ERROR
-    info = _step_info(spec, inputs)
     try:
         assert func is not None
         with in_step(info):
@@ -255,7 +258,8 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             check_no_output(spec.step_id, func, result)
         for name, value in outputs.items():
             cls = custom.resolve(chosen[name]) if name in chosen else None
-            refs[name], notes = store.put(value, cls)
+            with in_step(info):
+                refs[name], notes = store.put(value, cls)
             warnings.extend(notes)
             extracted = custom.extracted_metadata(refs[name].materializer, value)
             if extracted:  # (what the step logged for this output wins)
