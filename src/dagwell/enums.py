@@ -11,9 +11,11 @@ if TYPE_CHECKING:
     from dagwell.api.model import ModelStages
     from dagwell.artifact_store.custom import ArtifactType, VisualizationType
     from dagwell.core.execution_status import ExecutionMode, ExecutionStatus
+    from dagwell.core.records import ArtifactSaveType
     from dagwell.core.statuses import RunStatus, StepStatus
 
 _WHERE = {
+    "ArtifactSaveType": "dagwell.core.records",
     "ArtifactType": "dagwell.artifact_store.custom",
     "ExecutionMode": "dagwell.core.execution_status",
     "ExecutionStatus": "dagwell.core.execution_status",
@@ -24,6 +26,7 @@ _WHERE = {
     "VisualizationType": "dagwell.artifact_store.custom",
 }
 __all__ = [
+    "ArtifactSaveType",
     "ArtifactType",
     "ExecutionMode",
     "ExecutionStatus",

@@ -94,7 +94,7 @@ def save_artifact(
     client = _client()
     ref, _warnings = client.artifacts().put(data, materializer)
     names = tag_names(tags, "save_artifact(tags=...)")
-    return _new_version(client, name, ref, version, artifact_type, names, user_metadata)
+    return _new_version(client, name, ref, version, artifact_type, names, user_metadata, "manual")
 
 
 def _new_version(
@@ -105,6 +105,7 @@ def _new_version(
     artifact_type: Any,
     tags: list[str] | None,
     metadata: dict[str, Any] | None,
+    save_type: str,
 ) -> ArtifactVersion:
     """Register ``ref`` as a version of ``name``; inside a step it is linked to the step's
     run and model and is one of the step's outputs (published with them by the attempt),
@@ -125,6 +126,7 @@ def _new_version(
         producer={"run_id": info.run_id, "step": info.step_id} if info else {},
         artifact_type=str(getattr(artifact_type, "value", artifact_type)),
         model=info.context.get("model") if info else None,
+        save_type=save_type,
     )
     if info is not None and not info.in_hook:  # one of the step's outputs, as in ZenML
         info.saved.append({"name": doc["name"], "version": doc["version"]})
@@ -177,7 +179,9 @@ def register_artifact(
     size = preexisting.local_size(uri) if local else int(store.fs.du(uri))
     ref = preexisting.in_place_ref(uri, size)
     names = tag_names(tags, "register_artifact(tags=...)")
-    return _new_version(client, name, ref, version, artifact_type, names, artifact_metadata)
+    return _new_version(
+        client, name, ref, version, artifact_type, names, artifact_metadata, "preexisting"
+    )
 
 
 def add_tags(

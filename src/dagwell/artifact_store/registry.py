@@ -232,10 +232,12 @@ def register_version(
     model: dict[str, Any] | None = None,
     is_model_artifact: bool = False,
     has_custom_name: bool = True,
+    save_type: str = "step_output",
 ) -> dict[str, Any]:
     """Record a new version of ``name``; without ``version`` the next whole number.
     ``has_custom_name`` is False for a step output that kept its default name
-    (``<pipeline>::<step>::<output>``) and was recorded only for its ArtifactConfig."""
+    (``<pipeline>::<step>::<output>``) and was recorded only for its ArtifactConfig;
+    ``save_type`` is ZenML's: ``step_output``, ``manual`` or ``preexisting``."""
     if not name:
         raise ArtifactError("An artifact name must not be empty.")
     doc = {
@@ -249,6 +251,7 @@ def register_version(
         "model": model,
         "is_model_artifact": is_model_artifact,
         "has_custom_name": has_custom_name,
+        "save_type": save_type,
         "created": time.time(),
     }
     if version is not None:

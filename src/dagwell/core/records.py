@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from dagwell.core.errors import DagwellError
@@ -47,6 +48,15 @@ class Artifact:
     name: str
 
 
+class ArtifactSaveType(StrEnum):
+    """ZenML's ``artifact_version.save_type``: how a version came to be."""
+
+    STEP_OUTPUT = "step_output"  # a step returned it
+    MANUAL = "manual"  # save_artifact()
+    PREEXISTING = "preexisting"  # register_artifact()
+    EXTERNAL = "external"  # ZenML's ExternalArtifact upload (dagwell records none)
+
+
 @dataclass(frozen=True)
 class ArtifactVersion:
     """ZenML's ArtifactVersionResponse shape: ``.load()``, ``.name``, ``.version``, ``.uri``,
@@ -62,6 +72,7 @@ class ArtifactVersion:
     producer: dict[str, Any] = field(default_factory=dict)
     model: dict[str, Any] | None = None
     created: datetime | None = None
+    save_type: ArtifactSaveType = ArtifactSaveType.STEP_OUTPUT
     _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
 
     def load(self) -> Any:
@@ -101,6 +112,7 @@ class ArtifactVersion:
     @classmethod
     def from_doc(cls, doc: dict[str, Any], loader: ArtifactLoader | None) -> ArtifactVersion:
         """From a registry document (see dagwell.artifact_store.registry)."""
+        producer = dict(doc.get("producer", {}))
         return cls(
             name=doc["name"],
             version=doc["version"],
@@ -109,9 +121,13 @@ class ArtifactVersion:
             tags=[Tag(t) for t in doc.get("tags", [])],
             run_metadata=dict(doc.get("run_metadata", {})),
             artifact_type=doc.get("artifact_type", "DataArtifact"),
-            producer=dict(doc.get("producer", {})),
+            producer=producer,
             model=doc.get("model"),
             created=to_datetime(doc.get("created")),
+            # (a home from before save types were kept: a step's output names its output)
+            save_type=ArtifactSaveType(
+                doc.get("save_type") or ("step_output" if "output" in producer else "manual")
+            ),
             _loader=loader,
         )
 
