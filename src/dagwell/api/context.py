@@ -126,6 +126,7 @@ class _RunView:
             extra=dict(context.get("run_extra") or {}),
             enable_cache=recorded.enable_cache,
             settings=recorded.settings,
+            substitutions=recorded.substitutions,
         )
 
     def __getattr__(self, attr: str) -> Any:
@@ -142,14 +143,15 @@ class _RunView:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """ZenML's ``pipeline_run.config``: the pipeline's name, parameters, ``extra``, and
-    its configured ``enable_cache`` (None when not set) and settings."""
+    """ZenML's ``pipeline_run.config``: the pipeline's name, parameters, ``extra``, its
+    configured ``enable_cache`` (None when not set), settings and substitutions."""
 
     name: str
     parameters: dict[str, Any]
     extra: dict[str, Any]
     enable_cache: bool | None
     settings: dict[str, Any]
+    substitutions: dict[str, str]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from dagwell.core.context import current_step
 from dagwell.core.errors import ConfigError, DefinitionError, StepContextError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
-from dagwell.core.plan import Plan, shown_as_parameter
+from dagwell.core.plan import Plan, run_substitutions, shown_as_parameter
 from dagwell.core.records import PipelineName, PipelineRun, RunFailedError
 from dagwell.core.schedule import Schedule
 from dagwell.core.units import check_seconds
@@ -281,7 +281,7 @@ class Pipeline:
         """A copy with options changed, e.g. ``.with_options(orchestrator=...)``, and
         ZenML's ``config_path=`` (a YAML run configuration), ``run_name=``,
         ``parameters=``, ``steps={id: {...}}``, ``model=``, ``settings=``."""
-        return Pipeline(self.func, {**self.options, **options}, frozenset(options))
+        return Pipeline(self.func, merged_options(self.options, options), frozenset(options))
 
     def trace(self, *args: Any, **kwargs: Any) -> Any:
         """Trace the pipeline function into a plan without running anything."""
@@ -315,6 +315,9 @@ class Pipeline:
 
         defaults: ResourceSettings | None = self.settings.resources
         run_settings = settings_json(self.options.get("settings"))
+        # ZenML's run.config.substitutions: the run's {date} and {time} with the pipeline's
+        self._substitutions = run_substitutions(self.substitutions, self._started)
+        self._run_extra = _json_able(self.extra, f"extra= of pipeline {self.name!r}")
         configs: dict[int, dict[str, Any]] = {}
         run_cache: bool | None = self.options.get(_RUN_CACHE)  # a YAML's, over every step's
         own_sections = self.step_options  # (ZenML: a steps.<id> section wins over run_cache)
@@ -349,6 +352,11 @@ class Pipeline:
                     "enable_cache": step_cache,
                     # ZenML merges the pipeline's settings under the step's own
                     "settings": {**run_settings, **step_settings},
+                    "substitutions": {**self._substitutions, **step.extras.substitutions},
+                    "extra": {  # (as ZenML's, the pipeline's under the step's own)
+                        **self._run_extra,
+                        **_json_able(step.extras.extra, f"extra= of step {step.name!r}"),
+                    },
                 }
             changes["config"] = step_config
             specs[step_id] = replace(spec, **changes)
@@ -361,7 +369,12 @@ class Pipeline:
             hook_timeout=self.hook_timeout,
             run_name=self.run_name,
             substitutions=dict(self.substitutions),
-            config={"enable_cache": self.options.get("enable_cache"), "settings": run_settings},
+            config={
+                "enable_cache": self.options.get("enable_cache"),
+                "settings": run_settings,
+                "substitutions": self._substitutions,
+                "extra": self._run_extra,
+            },
         )
         return TracedPipeline(
             plan=plan,
@@ -392,10 +405,10 @@ class Pipeline:
         config = out.pop("model_config", None)
         if self.cascade_tags:
             out["cascade_tags"] = list(self.cascade_tags)
-        if self.extra:
-            out["run_extra"] = _json_able(self.extra, f"extra= of pipeline {self.name!r}")
-        if self.substitutions:
-            out["substitutions"] = {**self.substitutions, **out.get("substitutions", {})}
+        if self._run_extra:
+            out["run_extra"] = self._run_extra
+        # (every name a step formats takes the run's {date}/{time}, as in ZenML)
+        out["substitutions"] = {**self._substitutions, **out.get("substitutions", {})}
         model = step.extras.model if config is not None else self.model
         if model is not None:
             doc = self._models.get(id(model))
@@ -464,6 +477,20 @@ class Pipeline:
         except RunFailedError as error:
             _with_pipeline_view(error.run)
             raise
+
+
+def merged_options(options: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with ``changes`` over them as ZenML's ``with_options``/``configure`` merges
+    them: a dict (``substitutions=``, ``extra=``, ``parameters=``, ``settings=``,
+    ``steps=``) updates the one there key by key, at every depth; anything else replaces."""
+    out = dict(options)
+    for key, value in changes.items():
+        old = out.get(key)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            out[key] = merged_options(old, value)
+        else:
+            out[key] = value
+    return out
 
 
 def _cascade_tags(owner: str, tags: Any, explicit: frozenset[str]) -> list[str]:

@@ -236,11 +236,16 @@ class Plan:
         )
 
 
+def run_substitutions(substitutions: dict[str, str], now: datetime) -> dict[str, str]:
+    """A run's substitutions as ZenML records them (``run.config.substitutions``): ``date``
+    (2026_12_01) and ``time`` (22_40_01_123456) of ``now``, unless ``substitutions`` set them."""
+    return {"date": now.strftime("%Y_%m_%d"), "time": now.strftime("%H_%M_%S_%f"), **substitutions}
+
+
 def format_name(template: str, substitutions: dict[str, str], now: datetime) -> str:
-    """ZenML's name placeholders: ``{date}`` (2026_12_01), ``{time}`` (22_40_01_123456) and
+    """ZenML's name placeholders: ``{date}``, ``{time}`` (see :func:`run_substitutions`) and
     any ``substitutions``; an unknown placeholder is an error naming the known ones."""
-    values = {"date": now.strftime("%Y_%m_%d"), "time": now.strftime("%H_%M_%S_%f")}
-    values.update(substitutions)
+    values = run_substitutions(substitutions, now)
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError) as error:

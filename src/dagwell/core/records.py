@@ -183,12 +183,16 @@ class LazyModelArtifact:
 @dataclass(frozen=True)
 class StepConfig:
     """ZenML's ``step_run.config`` / ``pipeline_run.config``: the parameters, the
-    configured ``enable_cache`` (None when not set, as in ZenML) and the settings."""
+    configured ``enable_cache`` (None when not set, as in ZenML), the settings, the
+    substitutions names were formatted with (``date`` and ``time`` among them) and the
+    ``extra=`` given."""
 
     name: str
     parameters: dict[str, Any]
     enable_cache: bool | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    substitutions: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class PlanSource:
@@ -228,7 +232,11 @@ def make_config(name: str, params: dict[str, Any], recorded: dict[str, Any]) -> 
         k: SettingsView(v) if isinstance(v, dict) else v
         for k, v in (recorded.get("settings") or {}).items()
     }
-    return StepConfig(name, dict(params), recorded.get("enable_cache"), settings)
+    substitutions = dict(recorded.get("substitutions") or {})
+    extra = dict(recorded.get("extra") or {})
+    return StepConfig(
+        name, dict(params), recorded.get("enable_cache"), settings, substitutions, extra
+    )
 
 
 def to_datetime(value: float | None) -> datetime | None:
@@ -333,8 +341,10 @@ class StepRun:
     def outputs(self) -> dict[str, list[ArtifactVersion]]:
         """ZenML's shape: output name -> artifact versions (``.outputs["x"][0].load()``):
         the step's returned outputs, and under its name each artifact version the step
-        saved with ``save_artifact``/``register_artifact`` (ZenML's manual outputs)."""
-        found = {name: [self._artifact(name)] for name in self.output_refs}
+        saved with ``save_artifact``/``register_artifact`` (ZenML's manual outputs). An
+        output named by a template (``Annotated[str, "data_{date}"]``) is listed under the
+        name it was given, as in ZenML."""
+        found = {key: [version] for key, version in self.regular_outputs.items()}
         for version in self._saved():
             found.setdefault(version.name, []).append(version)
         return found
@@ -342,7 +352,11 @@ class StepRun:
     @property
     def regular_outputs(self) -> dict[str, ArtifactVersion]:
         """ZenML's ``regular_outputs``: the outputs the step returned, none it saved."""
-        return {name: self._artifact(name) for name in self.output_refs}
+        found: dict[str, ArtifactVersion] = {}
+        for name in self.output_refs:
+            version = self._artifact(name)
+            found[version.name if "{" in name else name] = version
+        return found
 
     @property
     def output(self) -> ArtifactVersion:

@@ -412,13 +412,13 @@ class Engine:
         spec = self.plan.steps[step_id]
         refs, params = writes.resolve_inputs(spec, self.outputs)
         self._inputs[step_id] = (refs, params)
-        # A model artifact looked up when the step starts is not known yet: never a cache hit
-        if spec.enable_cache and not any(
-            i.source == "model_artifact" for i in spec.inputs.values()
-        ):
+        # A model artifact looked up when the step starts is not known yet: never a cache hit.
+        # Otherwise the step has a key even with its cache off, so that (as in ZenML) what it
+        # makes is there for a later run that has the cache on.
+        if not any(i.source == "model_artifact" for i in spec.inputs.values()):
             key = cache_key(spec, refs, params)
             self._cache_keys[step_id] = key
-            hit = self.store.cache_get(key)
+            hit = self.store.cache_get(key) if spec.enable_cache else None
             if hit is not None:
                 outputs = {k: ArtifactRef.from_json(v) for k, v in hit["outputs"].items()}
                 if set(outputs) == set(spec.outputs) and all(

@@ -187,4 +187,5 @@ def _configured(config: dict[str, Any] | None) -> bool:
     carry it, for ``get_step_context().step_run.config``)."""
     if not config:
         return False
-    return bool(config.get("settings") or config.get("enable_cache") is not None)
+    said = ("settings", "substitutions", "extra")
+    return any(config.get(k) for k in said) or config.get("enable_cache") is not None
