@@ -556,3 +556,40 @@ class RunFailedError(DagwellError, RuntimeError):
     def __init__(self, message: str, run: PipelineRun) -> None:
         super().__init__(message)
         self.run = run
+
+    @classmethod
+    def of(cls, message: str, run: PipelineRun) -> RunFailedError:
+        """The error for ``run``. Under ZenML's FAIL_FAST its local orchestrator raises the
+        failed step's own exception, so ``except ValueError`` around the call catches a
+        step's ValueError; that exception stayed in the attempt's process, so when it was
+        of a built-in type the error is also of that type (a class of the user's own stays
+        a RunFailedError only, still a RuntimeError)."""
+        kind = (
+            _builtin_step_error(run)
+            if run._plan.plan().get("failure_mode") == "fail_fast"
+            else None
+        )
+        if kind is None:
+            return cls(message, run)
+        try:
+            both = type(cls.__name__, (cls, kind), {"__str__": Exception.__str__})
+        except TypeError:  # (a built-in whose layout cannot be combined)
+            return cls(message, run)
+        error: RunFailedError = both(message, run)
+        return error
+
+
+def _builtin_step_error(run: PipelineRun) -> type[Exception] | None:
+    """The built-in exception type the run's first failed step raised, if it raised one."""
+    import builtins
+
+    failed = [s for s in run.steps.values() if s.status is StepStatus.FAILED and s.attempts]
+    failed.sort(key=lambda s: s.ended_at or datetime.max.replace(tzinfo=UTC))
+    for step in failed[:1]:
+        failure = step.attempts[-1].failure
+        if failure is None or failure.kind is not FailureKind.USER_ERROR:
+            return None
+        found = getattr(builtins, failure.reason or "", None)
+        if isinstance(found, type) and issubclass(found, Exception):
+            return None if issubclass(RunFailedError, found) else found
+    return None

@@ -36,7 +36,7 @@ def finished_run(
 
     run = read_run(store, run_id, run_loader(store, artifacts))
     if status is not RunStatus.COMPLETED:
-        raise RunFailedError(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
+        raise RunFailedError.of(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
     return run
 
 

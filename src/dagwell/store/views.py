@@ -129,7 +129,9 @@ def build_run(
 
 
 def read_run(store: Store, run_ref: str, loader: ArtifactLoader | None = None) -> PipelineRun:
-    """The recorded run ``run_ref`` (an id, a prefix or ``latest``) as a PipelineRun."""
+    """The recorded run ``run_ref`` (an id, a prefix or ``latest``) as a PipelineRun, whose
+    ``.config`` reads its recorded plan on first use."""
     run_id = store.resolve_run_id(run_ref)
     row = store.run_row(run_id)
-    return build_run(row, store.step_rows(run_id), store.attempt_rows(run_id), loader)
+    plan = PlanSource(lambda: store.run_plan(run_id))
+    return build_run(row, store.step_rows(run_id), store.attempt_rows(run_id), loader, plan)
