@@ -167,10 +167,15 @@ class Client(ZenMLClientMixin):
         from dagwell.store.views import build_run
 
         run_id, store = row["id"], self.store()
-        run = build_run(row, steps, attempts, loader, PlanSource(lambda: store.run_plan(run_id)))
+        plan = PlanSource(lambda: store.run_plan(run_id), self._model_version_of)
+        run = build_run(row, steps, attempts, loader, plan)
         if isinstance(run.pipeline, PipelineName):
             run.pipeline.view = PipelineView(str(run.pipeline), self)
         return run
+
+    def _model_version_of(self, ref: dict[str, Any]) -> Any:
+        """The model version a run recorded (``{"name", "number"}``) as ZenML's response."""
+        return self.get_model_version(ref["name"], int(ref["number"]))
 
     def stop_run(self, run_id: str, *, notify: Callable[[str], None] | None = None) -> PipelineRun:
         """Ask a run to stop; an orphaned run is stopped here and now, and a frozen

@@ -357,6 +357,8 @@ class Pipeline:
                         **self._run_extra,
                         **_json_able(step.extras.extra, f"extra= of step {step.name!r}"),
                     },
+                    # ZenML's step_run.model_version: the step's own model's only
+                    **({"model": step_context["model"]} if step.extras.model is not None else {}),
                 }
             changes["config"] = step_config
             specs[step_id] = replace(spec, **changes)
@@ -374,6 +376,12 @@ class Pipeline:
                 "settings": run_settings,
                 "substitutions": self._substitutions,
                 "extra": self._run_extra,
+                # (ZenML's run.model_version: the pipeline's, made even if no step used it)
+                **(
+                    {"model": self._model_version(self.model, self._substitutions)}
+                    if self.model is not None
+                    else {}
+                ),
             },
         )
         return TracedPipeline(
@@ -411,14 +419,16 @@ class Pipeline:
         out["substitutions"] = {**self._substitutions, **out.get("substitutions", {})}
         model = step.extras.model if config is not None else self.model
         if model is not None:
-            doc = self._models.get(id(model))
-            if doc is None:
-                doc = model._create_version(
-                    self._artifact_store(), out.get("substitutions"), self._started
-                )
-                self._models[id(model)] = doc
-            out["model"] = {"name": doc["model"], "version": doc["name"], "number": doc["number"]}
+            out["model"] = self._model_version(model, out["substitutions"])
         return out
+
+    def _model_version(self, model: Any, substitutions: dict[str, str]) -> dict[str, Any]:
+        """The run's version of ``model`` (made or found once per run), as recorded."""
+        doc = self._models.get(id(model))
+        if doc is None:
+            doc = model._create_version(self._artifact_store(), substitutions, self._started)
+            self._models[id(model)] = doc
+        return {"name": doc["model"], "version": doc["name"], "number": doc["number"]}
 
     def _artifact_store(self) -> Any:
         from dagwell.artifact_store.store import open_artifact_store
@@ -552,6 +562,7 @@ def _with_pipeline_view(run: PipelineRun) -> PipelineRun:
         run.pipeline.view = PipelineView(str(run.pipeline), client)
     if run._plan.reader is None:  # .config reads the recorded plan, as a Client's run does
         run._plan.reader = lambda: client.store().run_plan(run.id)
+    run._plan.find_model = client._model_version_of
     return run
 
 

@@ -198,8 +198,15 @@ class StepConfig:
 class PlanSource:
     """The run's recorded plan, read once on first use (a run's or step's ``.config``)."""
 
-    def __init__(self, reader: Callable[[], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        reader: Callable[[], dict[str, Any]] | None = None,
+        find_model: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
         self.reader = reader
+        # turns a recorded model version ({"name", "number"}) into ZenML's response (the
+        # Client's, which this layer cannot import)
+        self.find_model = find_model
         self._plan: dict[str, Any] | None = None
         self.steps: dict[str, StepRun] = {}  # the run's steps read with it (for inputs)
 
@@ -215,6 +222,17 @@ class PlanSource:
 
     def step_config(self, step_id: str) -> dict[str, Any]:
         return dict(self._step(step_id).get("config") or {})
+
+    def model_version(self, ref: dict[str, Any] | None) -> Any:
+        """ZenML's ``.model_version`` of a run or step: None without a model."""
+        if not ref:
+            return None
+        if self.find_model is None:
+            raise RuntimeError(
+                "This run was not read through a Client, so its model version cannot be "
+                f"looked up; use Client().get_model_version({ref['name']!r}, {ref['number']})."
+            )
+        return self.find_model(ref)
 
     def step_inputs(self, step_id: str) -> dict[str, Any]:
         return dict(self._step(step_id).get("inputs") or {})
@@ -330,6 +348,13 @@ class StepRun:
     @property
     def config(self) -> StepConfig:
         return make_config(self.step_name, self.params, self._plan.step_config(self.name))
+
+    @property
+    def model_version(self) -> Any:
+        """ZenML's ``step_run.model_version``: the version of the step's own ``model=``,
+        None without one (a step that only has the pipeline's answers None, as in ZenML;
+        its ``get_step_context().model`` is the pipeline's all the same)."""
+        return self._plan.model_version(self._plan.step_config(self.name).get("model"))
 
     @property
     def run_metadata(self) -> dict[str, Any]:
@@ -512,6 +537,11 @@ class PipelineRun:
     @property
     def config(self) -> StepConfig:
         return make_config(self.pipeline, self.params, self._plan.run_config())
+
+    @property
+    def model_version(self) -> Any:
+        """ZenML's ``run.model_version``: the pipeline's model version, None without one."""
+        return self._plan.model_version(self._plan.run_config().get("model"))
 
     @property
     def metadata(self) -> RunResponseMetadata:
