@@ -100,6 +100,11 @@ class ArtifactVersion:
         return self.ref.type_name
 
     @property
+    def producer_pipeline_run_id(self) -> str | None:
+        """The run whose step produced it, None if it was saved outside a run."""
+        return self.producer.get("run_id") or None
+
+    @property
     def producer_step_run_id(self) -> str | None:
         """The step run that produced it (``<run id>/<step>``), None if saved outside one."""
         run, step = self.producer.get("run_id"), self.producer.get("step")
@@ -315,6 +320,21 @@ class StepRun:
     @property
     def end_time(self) -> datetime | None:
         return self.ended_at
+
+    @property
+    def pipeline_run_id(self) -> str:
+        return self.run_id
+
+    @property
+    def original_step_run_id(self) -> str | None:
+        """For a cached step, the step run whose outputs it reused (ZenML's name)."""
+        return f"{self.cached_from}/{self.name}" if self.cached_from else None
+
+    @property
+    def regular_inputs(self) -> dict[str, list[ArtifactVersion]]:
+        """ZenML's ``regular_inputs``: the inputs the step was given (all of :attr:`inputs`;
+        what it loads itself with load_artifact is not recorded as an input here)."""
+        return self.inputs
 
     @property
     def inputs(self) -> dict[str, list[ArtifactVersion]]:
@@ -537,6 +557,23 @@ class PipelineRun:
     @property
     def config(self) -> StepConfig:
         return make_config(self.pipeline, self.params, self._plan.run_config())
+
+    @property
+    def artifact_versions(self) -> list[ArtifactVersion]:
+        """ZenML's ``run.artifact_versions``: every output of the run's steps, the ones
+        cached steps reused included (see :attr:`produced_artifact_versions`)."""
+        return [v for s in self.steps.values() for vs in s.outputs.values() for v in vs]
+
+    @property
+    def produced_artifact_versions(self) -> list[ArtifactVersion]:
+        """The outputs this run made itself: those of its steps that were not cached."""
+        return [
+            v
+            for s in self.steps.values()
+            if s.cached_from is None
+            for vs in s.outputs.values()
+            for v in vs
+        ]
 
     @property
     def model_version(self) -> Any:
