@@ -3,7 +3,7 @@
 # artifact_version.py): run.artifact_versions and run.produced_artifact_versions (a cached
 # step's outputs are the run's, not made by it), step.pipeline_run_id, a cached step's
 # original_step_run_id, step.regular_inputs, and an artifact version's
-# producer_pipeline_run_id. Before: each was an AttributeError.
+# producer_pipeline_run_id, .run and .step. Before: each was an AttributeError.
 from typing_extensions import Annotated
 
 from dagwell import pipeline, step
@@ -40,3 +40,7 @@ if __name__ == "__main__":
     assert run.steps["use"].regular_inputs["made"][0].load() == 1
     assert client.get_artifact_version("made").producer_pipeline_run_id == first.id
     assert client.get_artifact_version("used").producer_pipeline_run_id == run.id
+    made_version = client.get_artifact_version("made")
+    assert made_version.run.id == first.id and made_version.step.name == "make"
+    assert made_version.step.outputs["made"][0].load() == 1
+    assert run.steps["use"].outputs["used"][0].run.id == run.id

@@ -607,6 +607,13 @@ class RegistryLoader:
     def saved(self, run_id: str, step_id: str) -> list[dict[str, Any]]:
         return find_saved(self._opener(), run_id, step_id)
 
+    def run(self, run_id: str) -> Any:
+        raise LookupError(
+            f"This artifact version was read from the artifact store alone, which does not "
+            f"hold runs; read it through Client() to get its run, or use "
+            f"Client().get_pipeline_run({run_id!r})."
+        )
+
 
 def input_artifact_name(
     store: ArtifactStore, context: dict[str, Any], name: str, ref: ArtifactRef

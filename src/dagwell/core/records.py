@@ -35,6 +35,8 @@ class ArtifactLoader(Protocol):
 
     def saved(self, run_id: str, step_id: str) -> list[dict[str, Any]]: ...
 
+    def run(self, run_id: str) -> Any: ...
+
 
 @dataclass(frozen=True)
 class Tag:
@@ -103,6 +105,22 @@ class ArtifactVersion:
     def producer_pipeline_run_id(self) -> str | None:
         """The run whose step produced it, None if it was saved outside a run."""
         return self.producer.get("run_id") or None
+
+    @property
+    def run(self) -> Any:
+        """ZenML's ``artifact_version.run``: the pipeline run that produced it, None if it
+        was saved outside a run."""
+        run_id = self.producer_pipeline_run_id
+        if run_id is None or self._loader is None:
+            return None
+        return self._loader.run(run_id)
+
+    @property
+    def step(self) -> Any:
+        """ZenML's ``artifact_version.step``: the step run that produced it, None if it
+        was saved outside a step."""
+        run, step = self.run, self.producer.get("step")
+        return None if run is None or not step else run.steps[step]
 
     @property
     def producer_step_run_id(self) -> str | None:

@@ -235,6 +235,11 @@ class RunLoader(RegistryLoader):
         doc = super().published(run_id, step_id, output)
         return doc if doc is not None else produced(self._client, run_id, step_id, output)
 
+    def run(self, run_id: str) -> Any:
+        from dagwell.store.views import read_run  # (not at import: see dagwell.store)
+
+        return read_run(self._client.store(), run_id, self)
+
 
 def model_artifact(
     client: Client, model: str, number: int, name: str, version: str | None
