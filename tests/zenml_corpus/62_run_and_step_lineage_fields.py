@@ -3,7 +3,8 @@
 # artifact_version.py): run.artifact_versions and run.produced_artifact_versions (a cached
 # step's outputs are the run's, not made by it), step.pipeline_run_id, a cached step's
 # original_step_run_id, step.regular_inputs, and an artifact version's
-# producer_pipeline_run_id, .run and .step. Before: each was an AttributeError.
+# producer_pipeline_run_id, .run and .step. Before: each was an AttributeError (and a cached
+# step had no start_time).
 from typing_extensions import Annotated
 
 from dagwell import pipeline, step
@@ -33,6 +34,7 @@ if __name__ == "__main__":
     assert [v.name for v in run.produced_artifact_versions] == ["used"]
     made = run.steps["make"]
     assert str(made.status) == "cached"
+    assert made.start_time is not None and made.end_time >= made.start_time
     assert made.original_step_run_id == client.get_pipeline_run(first.id).steps["make"].id
     assert run.steps["use"].original_step_run_id is None
     assert run.steps["use"].pipeline_run_id == run.id

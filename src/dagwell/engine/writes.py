@@ -89,7 +89,8 @@ def step_changed(
     new = change.new
     values: dict[str, Any] = {"status": new.value, "note": change.note or None}
     at = change.at or now
-    if new is StepStatus.RUNNING and change.attempt == 1:
+    # (a cache hit starts and ends at once: ZenML gives a cached step both times too)
+    if (new is StepStatus.RUNNING and change.attempt == 1) or new is StepStatus.CACHED:
         values["started_at"] = at
     if new in TERMINAL_STEP_STATUSES:
         values["ended_at"] = at
