@@ -607,6 +607,11 @@ class RegistryLoader:
     def saved(self, run_id: str, step_id: str) -> list[dict[str, Any]]:
         return find_saved(self._opener(), run_id, step_id)
 
+    def download(self, ref: ArtifactRef, path: str, overwrite: bool) -> None:
+        from dagwell.artifact_store.download import download_files
+
+        download_files(self._opener(), ref, path, overwrite)
+
     def run(self, run_id: str) -> Any:
         raise LookupError(
             f"This artifact version was read from the artifact store alone, which does not "

@@ -115,6 +115,7 @@ class ArtifactStore(Protocol):
         self, value: Any, materializer: type | None = None
     ) -> tuple[ArtifactRef, list[str]]: ...
     def get(self, ref: ArtifactRef) -> Any: ...
+    def open_object(self, ref: ArtifactRef) -> IO[bytes]: ...
     def exists(self, ref: ArtifactRef) -> bool: ...
     def verify(self, ref: ArtifactRef) -> bool: ...
     def write_manifest(self, key: str, manifest: ResultManifest) -> None: ...
@@ -349,6 +350,10 @@ class LocalArtifactStore:
             self._path(object_key(ref.digest)), ref.digest
         )
 
+    def open_object(self, ref: ArtifactRef) -> IO[bytes]:
+        """The stored bytes of ``ref``, unloaded (the caller closes it)."""
+        return open(self._path(object_key(ref.digest)), "rb")
+
     def get(self, ref: ArtifactRef) -> Any:
         if ref.materializer == "none":
             return None
@@ -536,6 +541,11 @@ class FsspecArtifactStore:
         return ref.materializer == "none" or self._remote_digest_is(
             self._path(object_key(ref.digest)), ref.digest
         )
+
+    def open_object(self, ref: ArtifactRef) -> IO[bytes]:
+        """The stored bytes of ``ref``, unloaded (the caller closes it)."""
+        f: IO[bytes] = self.fs.open(self._path(object_key(ref.digest)), "rb")
+        return f
 
     def get(self, ref: ArtifactRef) -> Any:
         if ref.materializer == "none":

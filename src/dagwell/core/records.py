@@ -37,6 +37,8 @@ class ArtifactLoader(Protocol):
 
     def run(self, run_id: str) -> Any: ...
 
+    def download(self, ref: ArtifactRef, path: str, overwrite: bool) -> None: ...
+
 
 @dataclass(frozen=True)
 class Tag:
@@ -84,6 +86,12 @@ class ArtifactVersion:
 
     def read(self) -> Any:
         return self.load()
+
+    def download_files(self, path: str, overwrite: bool = False) -> None:
+        """ZenML's: the artifact's files, unloaded, as the zip file ``path``."""
+        if self._loader is None:
+            raise KeyError(f"Artifact {self.name!r} was read without an artifact store.")
+        self._loader.download(self.ref, path, overwrite)
 
     @property
     def uri(self) -> str:
