@@ -21,11 +21,14 @@ tested on.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from dagwell.core.errors import ConfigError
 from dagwell.core.failures import Failure, FailureKind, OomScope
+from dagwell.core.units import parse_memory
 
 State = Literal["pending", "running", "succeeded", "failed"]
 
@@ -259,3 +262,13 @@ def classify_pod(pod: Mapping[str, Any]) -> PodVerdict:
                 node,
             )
     return PodVerdict("pending", None, None, node)
+
+
+def container_memory_limit(pod: Mapping[str, Any]) -> int | None:
+    """The memory limit of the step's container, as the API holds it, in bytes."""
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        if container.get("name") == "step":
+            value = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+            with contextlib.suppress(ConfigError):
+                return parse_memory(str(value)) if value else None
+    return None

@@ -1,0 +1,93 @@
+"""Letting the pods go: dagwell's finalizer off, then the pod deleted, never forgotten.
+
+A step pod keeps dagwell's finalizer until the engine recorded its end (the evidence must
+not vanish first). Once recorded, the pod is let go; when the API fails the writes, the
+pod is remembered and let go again on each round of the engine's loop, so that no pod
+stays Terminating for good with dagwell's finalizer, and the engine never blocks on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+
+from dagwell.kubernetes.api import KubeApi, KubeError, with_retries
+from dagwell.kubernetes.pods import FINALIZER
+
+log = logging.getLogger("dagwell.kubernetes")
+
+
+def delete_pod(api: KubeApi, name: str, grace_seconds: int = 5) -> None:
+    """Delete pod ``name`` (a stop, a pending bound, a lost node), retrying for up to 30 s;
+    an API that still fails is not raised (the caller's attempt ends all the same)."""
+    with contextlib.suppress(KubeError):
+        with_retries(
+            lambda: api.delete_pod(name, grace_seconds=grace_seconds),
+            what=f"delete pod {name}",
+            window=30,
+        )
+
+
+class Disposals:
+    """The pods whose end is recorded, let go now or, if the API fails, later."""
+
+    def __init__(self, api: KubeApi, lock: threading.RLock) -> None:
+        self.api = api
+        self.lock = lock  # the pod table's: close() empties both at once
+        self.undisposed: dict[str, int] = {}  # pods recorded but not let go yet -> grace
+
+    def release(self, name: str, grace: int) -> None:
+        try:
+            self._let_go(name, grace, window=5)
+        except KubeError as error:  # never block the engine on it: see retry
+            log.warning("pod %s keeps its finalizer for now: %s", name, error)
+            with self.lock:
+                self.undisposed[name] = grace
+
+    def retry(self) -> None:
+        """Let go of the pods whose finalizer could not be removed when their end was
+        recorded (the API failing writes for a while): while the run goes on, not only
+        once, so that no pod stays Terminating for good with dagwell's finalizer."""
+        with self.lock:
+            due = list(self.undisposed.items())
+        for name, grace in due:
+            try:
+                self._let_go(name, grace, window=0)
+            except KubeError as error:
+                if error.temporary:
+                    return  # the API fails: the others wait for the next round
+                log.warning("cannot let pod %s go: %s", name, error)
+            with self.lock:
+                self.undisposed.pop(name, None)
+
+    def take_all(self) -> list[tuple[str, int]]:
+        """The pods still to let go (name, grace), forgotten here: the caller disposes."""
+        with self.lock:
+            due = list(self.undisposed.items())
+            self.undisposed.clear()
+        return due
+
+    def _let_go(self, name: str, grace_seconds: int, window: float) -> None:
+        """Remove the finalizer of pod ``name``, then delete it; raises what the API says."""
+        with_retries(
+            lambda: self.api.remove_finalizer(name, FINALIZER),
+            what=f"remove finalizer of {name}",
+            window=window,
+        )
+        with_retries(
+            lambda: self.api.delete_pod(name, grace_seconds=grace_seconds),
+            what=f"delete pod {name}",
+            window=window,
+        )
+
+    def dispose(self, name: str, grace_seconds: int = 5) -> None:
+        """The end is recorded: let the pod go (finalizer off, then delete; with grace 0
+        when its node is lost, since no kubelet is left to confirm a graceful deletion)."""
+        with contextlib.suppress(KubeError):
+            with_retries(
+                lambda: self.api.remove_finalizer(name, FINALIZER),
+                what=f"remove finalizer of {name}",
+                window=30,
+            )
+        delete_pod(self.api, name, grace_seconds)
