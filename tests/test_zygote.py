@@ -701,3 +701,21 @@ def test_a_zygote_that_answers_no_ping_is_silent_for_longer_and_longer():
         assert hung.silent_for(104.0) == 4.0 and hung.silent_for(111.0) == 11.0
     finally:
         hung.close(timeout=0.5)
+
+
+def test_an_answer_the_orchestrator_has_not_read_yet_is_no_silence():
+    """The orchestrator looks at the zygote only while attempts run: a ping sent just as
+    the last one ended, answered at once but unread through a retry's 30 s backoff, made
+    the next look find the zygote 'silent for 30 s' and kill it, with the new attempt."""
+    import select
+    import time
+
+    from dagwell.runtimes.zygote import Zygote
+
+    zygote = Zygote.start({})
+    try:
+        assert zygote.silent_for(time.monotonic()) == 0.0  # (sends a ping)
+        assert select.select([zygote.ev_r], [], [], 5.0)[0], "the zygote did not answer"
+        assert zygote.silent_for(time.monotonic() + 30.0) == 0.0  # (read only now)
+    finally:
+        zygote.close()

@@ -308,7 +308,11 @@ class Zygote:
 
     def silent_for(self, now: float) -> float:
         """Seconds the zygote has left a ping unanswered (0 if it answered the latest);
-        sends the next ping once the latest is answered."""
+        sends the next ping once the latest is answered. An answer still unread counts:
+        the orchestrator may not have looked for a while (nothing ran during a retry's
+        backoff, or it was itself stopped or busy), which is no silence of the zygote's."""
+        if self._answered < self._pinged:
+            self.read()
         if self._answered < self._pinged:
             return now - self._pinged_at
         self._send({"ping": self._pinged + 1})
