@@ -1027,3 +1027,22 @@ def test_a_submodule_imports_from_its_package_and_a_missing_one_says_why():
     exec("from dagwell.integrations import kubernetes")
     with pytest.raises(ZenMLModuleMissing, match="dagwell builds no images"):
         exec("from dagwell.utils import docker_utils")
+
+
+@step(enable_cache=False)
+def raises_a_group() -> None:
+    raise ExceptionGroup("two problems", [ValueError("one"), KeyError("two")])
+
+
+def test_a_fail_fast_run_whose_step_raised_a_built_in_that_cannot_be_mixed_in_still_raises(home):
+    """ExceptionGroup is a built-in Exception, but it cannot be made with a message alone:
+    mixing it into the RunFailedError raised a TypeError from the pipeline call instead."""
+    from dagwell.enums import ExecutionMode
+
+    @pipeline(execution_mode=ExecutionMode.FAIL_FAST)
+    def grouped() -> None:
+        raises_a_group()
+
+    with pytest.raises(RunFailedError) as caught:
+        grouped()
+    assert caught.value.run.steps["raises_a_group"].status.value == "failed"

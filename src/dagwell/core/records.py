@@ -666,9 +666,9 @@ class RunFailedError(DagwellError, RuntimeError):
             return cls(message, run)
         try:
             both = type(cls.__name__, (cls, kind), {"__str__": Exception.__str__})
-        except TypeError:  # (a built-in whose layout cannot be combined)
-            return cls(message, run)
-        error: RunFailedError = both(message, run)
+            error: RunFailedError = both(message, run)
+        except TypeError:  # (a built-in whose layout cannot be combined, or that cannot be
+            return cls(message, run)  # made from a message alone: ExceptionGroup)
         return error
 
 
