@@ -204,3 +204,40 @@ def test_a_list_of_step_outputs_is_one_input_in_order_and_a_cache_hit_again(home
             _gathered([_numbered(1), 5])
 
         mixed()
+
+
+@step
+def times_ten(x: int) -> int:
+    return x * 10
+
+
+@step
+def plus_one(y: int) -> int:
+    return y + 1
+
+
+def test_a_step_cached_from_another_place_in_a_pipeline_shows_that_steps_outputs(home):
+    """times_ten(x=2) is ``times_ten_2`` in the first pipeline and ``times_ten`` in the
+    second: its cache hit there showed (and named as its original) the first run's
+    ``times_ten``, whose value is 10, where the step reused 20."""
+
+    @pipeline
+    def two_calls() -> None:
+        times_ten(x=1)
+        times_ten(x=2)
+
+    @pipeline
+    def one_call() -> None:
+        plus_one(times_ten(x=2))
+
+    first = two_calls()
+    second = one_call()
+    cached = second.steps["times_ten"]
+    assert cached.status is StepStatus.CACHED and cached.cached_from == first.id
+    assert cached.original_step_run_id == f"{first.id}/times_ten_2"
+    assert cached.output.load() == 20
+    assert cached.output.producer_step_run_id == f"{first.id}/times_ten_2"
+    assert second.steps["plus_one"].inputs["y"][0].load() == 20
+    assert second.steps["plus_one"].output.load() == 21
+    again = Client().get_pipeline_run(second.id).steps["times_ten"]
+    assert again.output.load() == 20 and again.cached_step == "times_ten_2"

@@ -332,6 +332,9 @@ class StepRun:
     output_refs: dict[str, ArtifactRef]
     run_id: str = ""
     pipeline_name: str = ""
+    # the step of ``cached_from`` whose outputs it reused (None: recorded before dagwell
+    # kept it, or not cached); its invocation id there need not be this step's
+    cached_step: str | None = None
     _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
     _plan: PlanSource = field(default_factory=PlanSource, repr=False, compare=False)
 
@@ -354,7 +357,12 @@ class StepRun:
     @property
     def original_step_run_id(self) -> str | None:
         """For a cached step, the step run whose outputs it reused (ZenML's name)."""
-        return f"{self.cached_from}/{self.name}" if self.cached_from else None
+        return f"{self.cached_from}/{self._producer_step}" if self.cached_from else None
+
+    @property
+    def _producer_step(self) -> str:
+        """The step that made this step's outputs: its own id, or its original's."""
+        return (self.cached_step or self.name) if self.cached_from else self.name
 
     @property
     def regular_inputs(self) -> dict[str, list[ArtifactVersion]]:
@@ -447,13 +455,13 @@ class StepRun:
         """The versions the step saved (those of the run it was cached from, on a hit)."""
         if self._loader is None:
             return []
-        docs = self._loader.saved(self.cached_from or self.run_id, self.name)
+        docs = self._loader.saved(self.cached_from or self.run_id, self._producer_step)
         return [ArtifactVersion.from_doc(doc, self._loader) for doc in docs]
 
     def _artifact(self, output: str) -> ArtifactVersion:
         ref = self.output_refs[output]
-        producer = self.cached_from or self.run_id
-        doc = self._loader.published(producer, self.name, output) if self._loader else None
+        producer, step = self.cached_from or self.run_id, self._producer_step
+        doc = self._loader.published(producer, step, output) if self._loader else None
         if doc is not None:
             return ArtifactVersion.from_doc(doc, self._loader)
         return ArtifactVersion(
@@ -461,7 +469,7 @@ class StepRun:
             version=None,
             ref=ref,
             id=ref.digest,
-            producer={"run_id": producer, "step": self.name, "output": output},
+            producer={"run_id": producer, "step": step, "output": output},
             _loader=self._loader,
         )
 

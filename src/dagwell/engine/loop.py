@@ -105,7 +105,8 @@ class Engine:
         self._evidence: dict[tuple[str, int], AttemptExited] = {}
         self._cache_keys: dict[str, str] = {}
         self._inputs: dict[str, tuple[dict[str, ArtifactRef], dict[str, Any]]] = {}
-        self._cached_from: dict[str, str] = {}  # step id -> the run whose outputs it reuses
+        # step id -> the run and step whose outputs it reuses
+        self._cached_from: dict[str, tuple[str, str]] = {}
         self._hook_calls: list[tuple[Any, HookEvent, str]] = []
         self._hooks = HookRunner(self.plan.hook_timeout, self.progress.event)
         self._to_release: list[tuple[str, int]] = []
@@ -425,12 +426,12 @@ class Engine:
                     self.artifacts.verify(r) for r in outputs.values()
                 ):
                     self.outputs[step_id] = outputs
-                    self._cached_from[step_id] = hit["run_id"]
+                    self._cached_from[step_id] = (hit["run_id"], hit["step_id"])
                     cascade = (spec.context or {}).get("cascade_tags")
                     if cascade:  # the pipeline's Tag(cascade=True), on reused outputs too
                         from dagwell.artifact_store.registry import tag_outputs
 
-                        tag_outputs(self.artifacts, hit["run_id"], step_id, outputs, cascade)
+                        tag_outputs(self.artifacts, hit["run_id"], hit["step_id"], outputs, cascade)
                     self._batch.add(
                         UpdateStep(
                             self.run_id,
@@ -438,6 +439,7 @@ class Engine:
                             {
                                 "cache_key": key,
                                 "cached_from": hit["run_id"],
+                                "cached_step": hit["step_id"],
                                 "outputs": {k: r.to_json() for k, r in outputs.items()},
                             },
                         )

@@ -215,7 +215,7 @@ def cached_for_model(client: Client, model: str, number: int) -> set[tuple[str, 
         linked = plans[run_id].get(row["step_id"], {}).get("model") or {}
         if linked.get("name") == model and linked.get("number") == number:
             for output in row["outputs"] or {}:
-                found.add((row["cached_from"], row["step_id"], output))
+                found.add((row["cached_from"], row["cached_step"] or row["step_id"], output))
     return found
 
 

@@ -132,7 +132,7 @@ def attempt_spec(
     attempt: int,
     inputs: Inputs,
     *,
-    cached_from: dict[str, str],
+    cached_from: dict[str, tuple[str, str]],
     lazy: dict[str, Any],
     artifact_store: str,
     manifest_key: str,
@@ -145,7 +145,7 @@ def attempt_spec(
     # Which run/step/output each input was registered by: the step's inputs are shown
     # as those artifact versions (their names), as ZenML shows them.
     sources = {
-        name: [cached_from.get(item.step, run_id), item.step, item.output]
+        name: [*cached_from.get(item.step, (run_id, item.step)), item.output]
         for name, item in spec.inputs.items()
         if item.source == "output" and item.step is not None
     }

@@ -67,6 +67,7 @@ steps = Table(
     Column("params", JSON),
     Column("cache_key", String(64)),
     Column("cached_from", String(32)),
+    Column("cached_step", String(200)),  # the step of cached_from it reused (since 0004)
     Column("outputs", JSON),
     Column("started_at", Float),
     Column("ended_at", Float),

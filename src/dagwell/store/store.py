@@ -604,11 +604,11 @@ class Store:
 
     def cached_steps(self) -> list[dict[str, Any]]:
         """Steps that took their outputs from the cache: ``run_id``, ``step_id``,
-        ``cached_from`` (the run that produced them), ``outputs``."""
+        ``cached_from`` (the run that produced them), ``cached_step`` (its step there, None
+        if recorded before 0004), ``outputs``."""
         s = schema.steps
-        query = select(s.c.run_id, s.c.step_id, s.c.cached_from, s.c.outputs).where(
-            s.c.status == "cached", s.c.cached_from.is_not(None)
-        )
+        columns = (s.c.run_id, s.c.step_id, s.c.cached_from, s.c.cached_step, s.c.outputs)
+        query = select(*columns).where(s.c.status == "cached", s.c.cached_from.is_not(None))
         return self._read(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
 
     def cache_get(self, cache_key: str) -> dict[str, Any] | None:

@@ -99,6 +99,7 @@ def build_run(
             ended_at=to_datetime(s["ended_at"]),
             note=s["note"],
             cached_from=s["cached_from"],
+            cached_step=s.get("cached_step"),
             upstream=list(s["upstream"] or []),
             params=dict(s["params"] or {}),
             output_refs={k: ArtifactRef.from_json(v) for k, v in (s["outputs"] or {}).items()},
