@@ -56,6 +56,7 @@ from dagwell.runtimes.base import (
     AttemptWaiting,
     Runtime,
 )
+from dagwell.runtimes.steady_clock import steady_time
 from dagwell.store import (
     AttemptWrite,
     Batch,
@@ -97,7 +98,8 @@ class Engine:
     progress: Progress = field(default_factory=NullProgress)
     alerts: AlertWatch | None = None  # webhook/Slack alerts (engine.alerts); never blocks
     options: EngineOptions = field(default_factory=EngineOptions)
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = steady_time  # decisions and records (see its module)
+    wall: Callable[[], float] = time.time  # the heartbeat's stamp, read by other processes
     outputs: dict[str, dict[str, ArtifactRef]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -260,7 +262,7 @@ class Engine:
         if not self._outage.due():
             return
         try:
-            stop = self.store.heartbeat(self.run_id, now, self.options.owner, window=0)
+            stop = self.store.heartbeat(self.run_id, self.wall(), self.options.owner, window=0)
         except StoreUnavailable as error:
             self._store_failed(error)
             return

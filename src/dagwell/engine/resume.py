@@ -33,6 +33,7 @@ from dagwell.engine.runner import alert_watch
 from dagwell.engine.signals import stop_on_signals
 from dagwell.runtimes.base import Orchestrator
 from dagwell.runtimes.locator import resolve
+from dagwell.runtimes.steady_clock import steady_time
 from dagwell.store import Store
 from dagwell.store.ownership import owner_tag
 from dagwell.store.views import read_run
@@ -99,7 +100,7 @@ def take_over(
             store.step_rows(run_id),
             store.attempt_rows(run_id),
             learned=learned,
-            now=time.time(),
+            now=steady_time(),
         )
     except BaseException:
         runtime.close()

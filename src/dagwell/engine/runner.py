@@ -8,7 +8,6 @@ stops it on the spot); ``resume_run`` continues an orphaned run in this process.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from dagwell.engine.orchestrators import default_orchestrator
 from dagwell.engine.outcome import finished_run
 from dagwell.engine.signals import HeldStops, stop_on_signals
 from dagwell.runtimes.base import Orchestrator
+from dagwell.runtimes.steady_clock import steady_time
 from dagwell.store.ownership import owner_tag
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def _execute(
             )
             learned = store.learned_peaks(plan.pipeline, {s.name for s in plan.steps.values()})
             scheduler = Scheduler(plan.steps.values(), config, learned=learned)
-            now = time.time()
+            now = steady_time()  # (the run's records share the engine's clock)
             owner = owner_tag()
             # Everything that can refuse a setting (alerters, DAGWELL_STEP_LOGS, the store's
             # retry window) does so here, before the run is recorded: a refused run is no

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import time
 from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
@@ -24,6 +23,7 @@ from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import LABEL_INCARNATION, quantity
 from dagwell.kubernetes.tracked import Key, PodTable
 from dagwell.runtimes.base import AttemptExited, AttemptRunning, RuntimeEvent
+from dagwell.runtimes.steady_clock import steady_time
 
 log = logging.getLogger("dagwell.kubernetes")
 
@@ -143,7 +143,7 @@ class Observer:
                 None,
                 limit,
                 None,
-                time.time(),
+                steady_time(),
                 node,
                 external_id=tracked.name,
             )

@@ -18,6 +18,7 @@ from dagwell.artifact_store.store import open_artifact_store
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.runtimes.base import AttemptExited, AttemptSpec, RuntimeEvent, RuntimeInfo
 from dagwell.runtimes.exit_guard import exit_raises
+from dagwell.runtimes.steady_clock import steady_time
 from dagwell.runtimes.worker import run_attempt
 
 
@@ -40,7 +41,7 @@ class InProcessRuntime:
     def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
         import sys
 
-        started = time.time()
+        started = steady_time()
         assert spec.log_path is not None
         Path(spec.log_path).parent.mkdir(parents=True, exist_ok=True)
         with (
@@ -66,7 +67,7 @@ class InProcessRuntime:
                 manifest,
                 code,
                 started_at=started,
-                ended_at=time.time(),
+                ended_at=steady_time(),
                 node="inprocess",
             )
         )

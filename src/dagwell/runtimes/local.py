@@ -50,6 +50,7 @@ from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
+from dagwell.runtimes.steady_clock import steady_time
 from dagwell.runtimes.watchdog import Watchdog
 from dagwell.runtimes.worker import PARENT_ENV, attempt_env
 from dagwell.runtimes.zygote import (
@@ -206,7 +207,7 @@ class LocalRuntime:
             self.leftovers.ended(spec, succeeded=False)
             raise
         key = (spec.step_id, spec.attempt)
-        self.running[key] = _Running(spec, pid, pidfd, group, time.time(), done=done)
+        self.running[key] = _Running(spec, pid, pidfd, group, steady_time(), done=done)
         if done is not None:
             self.selector.register(done, selectors.EVENT_READ, _Done(key))
         if group is not None:
@@ -453,7 +454,7 @@ class LocalRuntime:
             self.selector.unregister(item.pidfd)
             os.close(item.pidfd)
         self._close_done(item)
-        ended = time.time()
+        ended = steady_time()
         code: int | None = None
         sig: int | None = None
         if status is not None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import time
 
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.manifest import ResultManifest
 from dagwell.runtimes.base import AttemptExited, AttemptSpec
 from dagwell.runtimes.cgroups import CgroupEvidence
 from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
+from dagwell.runtimes.steady_clock import steady_time
 
 
 def recovered_exit(
@@ -36,7 +36,7 @@ def recovered_exit(
             manifest,
             peak_memory=evidence.peak_memory if evidence else None,
             memory_limit=spec.memory_limit,
-            ended_at=time.time(),
+            ended_at=steady_time(),
             node="local",
             killed_at_takeover=still_running,
         )

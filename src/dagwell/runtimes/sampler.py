@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from dagwell.core.memory import FIRST_INTERVAL, MemorySeries
 from dagwell.runtimes.cgroups import AttemptGroup
+from dagwell.runtimes.steady_clock import steady_time
 
 Key = tuple[str, int]
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -55,7 +56,7 @@ class MemorySampler:
         now = time.monotonic()
         if now < self._next_due:
             return
-        wall = time.time()
+        wall = steady_time()
         node: int | None = None
         node_read = False
         next_due = float("inf")

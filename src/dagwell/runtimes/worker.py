@@ -19,7 +19,6 @@ import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -50,6 +49,7 @@ from dagwell.runtimes.attempt_scratch import writer_name
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.failure_text import Rendered, render
 from dagwell.runtimes.parent_death import die_with_parent
+from dagwell.runtimes.steady_clock import steady_time
 
 EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
 #: The result could not be written because the disk is full (sysexits' EX_IOERR): with
@@ -118,7 +118,7 @@ def _error(
         error_message=rendered.message,
         traceback=clip(rendered.traceback, TRACEBACK_MAX, keep_tail=True),
         started_at=started,
-        ended_at=time.time(),
+        ended_at=steady_time(),
     )
 
 
@@ -180,7 +180,7 @@ def _step_info(spec: AttemptSpec, inputs: dict[str, ArtifactRef]) -> StepInfo:
 
 
 def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
-    started = time.time()
+    started = steady_time()
     store = open_artifact_store(spec.artifact_store)
     loading: str | None = None
     inputs = dict(spec.inputs)
@@ -287,7 +287,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             ok=True,
             outputs=refs,
             started_at=started,
-            ended_at=time.time(),
+            ended_at=steady_time(),
             warnings=warnings,
         ),
     )
