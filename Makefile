@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 DAGWELL_REQUIRE_REAL ?= $(shell [ "$$(id -u)" = 0 ] && echo 1 || echo 0)
 export DAGWELL_REQUIRE_REAL
 
-.PHONY: demo test lint typecheck unit chaos bench bench-scale bench-stages clean k8s-binaries browser
+.PHONY: demo test lint typecheck unit chaos bench bench-scale bench-stages clean k8s-binaries browser faketime
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,6 +34,12 @@ browser:
 	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
 		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
+# The wall-clock jump tests (tests/test_clock_jumps.py) move the clock with libfaketime
+# (Debian's package): installed here when missing and we are root.
+faketime:
+	@command -v faketime >/dev/null || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime)
+
 # The real Kubernetes control plane the Kubernetes tests run against (kube-apiserver,
 # kube-scheduler, kube-controller-manager v1.20.2 from Debian's source package, etcd from
 # Debian): built once into ~/.cache/dagwell/k8s-v1.20.2 (~10 min cold, needs root for apt),
@@ -44,7 +50,7 @@ k8s-binaries:
 
 # Tests run on both cores (pytest-xdist); each worker lives in its own cgroup (tests/conftest.py)
 # and starts its own control plane (the control_plane fixture).
-test: lint typecheck k8s-binaries browser
+test: lint typecheck k8s-binaries browser faketime
 	$(BIN)/python -m pytest -q -n $${TEST_WORKERS:-2}
 
 chaos: $(STAMP)

@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 
 from conftest import need
+from dagwell.core.home import resolve_home
+from dagwell.store import Store
 
-LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+#: where Debian's libfaketime is, for this machine's architecture (None: not installed)
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
 
 PIPELINE = """
 import sys
@@ -71,9 +74,10 @@ print("RUN", run.id)
 def _run_with_jump(home: Path, tmp_path: Path, jump: str) -> dict[str, object]:
     need(
         None
-        if LIBFAKETIME.exists()
-        else f"{LIBFAKETIME} is missing: install Debian's faketime (apt-get install faketime)"
+        if LIBFAKETIME is not None
+        else "libfaketime is missing: install Debian's faketime (`make faketime` as root)"
     )
+    assert LIBFAKETIME is not None
     jump_file = tmp_path / "faketime"
     jump_file.write_text("+0\n")
     script = tmp_path / "jumpy.py"
@@ -102,7 +106,12 @@ def _run_with_jump(home: Path, tmp_path: Path, jump: str) -> dict[str, object]:
         timeout=60,
     )
     assert shown.returncode == 0, shown.stderr
-    return dict(json.loads(shown.stdout))
+    store = Store.open(resolve_home().store_url)
+    try:
+        beat = store.run_row(run_id)["heartbeat_at"]
+    finally:
+        store.close()
+    return {**json.loads(shown.stdout), "heartbeat_at": beat}
 
 
 def _at(stamp: str) -> float:
@@ -134,3 +143,9 @@ def test_a_wall_clock_jump_changes_no_decision_and_no_duration(
     waited = _at(second["started_at"]) - _at(first["ended_at"])
     assert 1.5 <= waited < 30, f"the 2 s backoff is recorded as {waited:.1f} s"
     assert isinstance(run["duration"], float) and run["duration"] < 60, run["duration"]
+    # The heartbeat kept its pace after the jump and was stamped with the jumped wall clock,
+    # which the other processes (`runs stop`, `runs resume`) compare it with: 3600 s off the
+    # records, which stay in the frame the run started in.
+    ahead = float(run["heartbeat_at"]) - _at(str(run["ended_at"]))  # type: ignore[arg-type]
+    expected = 3600.0 if jump == "+1h" else -3600.0
+    assert abs(ahead - expected) < 5, f"the last heartbeat is {ahead:.1f} s off the run's end"
