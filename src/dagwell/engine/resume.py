@@ -155,7 +155,7 @@ def resume_run(
     first) in this process until it ends."""
     run_id = store.resolve_run_id(run_ref)
     end_if_frozen(store, run_id, notify)
-    with stop_on_signals():
+    with stop_on_signals(), steady_time.run():
         engine, running = take_over(store, home, run_id, progress or NullProgress())
         try:
             engine.recover(running)
@@ -169,13 +169,14 @@ def resume_run(
 def stop_orphan(store: Store, home: Home, run_ref: str, *, died_first: bool) -> None:
     """Stop an orphaned run here: recover what is left, kill it, record the end.
     ``died_first=False``: this stop killed its (frozen) orchestrator."""
-    engine, running = take_over(store, home, run_ref, NullProgress())
-    why = (
-        "stopped by `dagwell runs stop` after its orchestrator died"
-        if died_first
-        else "stopped by `dagwell runs stop`, which killed its frozen orchestrator"
-    )
-    engine.recover_and_stop(running, why, died_first=died_first)
+    with steady_time.run():
+        engine, running = take_over(store, home, run_ref, NullProgress())
+        why = (
+            "stopped by `dagwell runs stop` after its orchestrator died"
+            if died_first
+            else "stopped by `dagwell runs stop`, which killed its frozen orchestrator"
+        )
+        engine.recover_and_stop(running, why, died_first=died_first)
 
 
 def stop_run(

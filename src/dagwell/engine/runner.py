@@ -109,7 +109,7 @@ def execute(
     """Record a new run of ``traced``, drive it to its end, return what was recorded.
 
     SIGTERM and SIGHUP meanwhile stop the run like Ctrl-C (see :mod:`.signals`)."""
-    with stop_on_signals():
+    with stop_on_signals(), steady_time.run():
         return _execute(traced, orchestrator, progress)
 
 
