@@ -35,7 +35,10 @@ from dagwell import LocalOrchestrator, StepRetryConfig, pipeline, step
 JUMP_FILE, JUMP, MARKER = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 
 
-def pause(seconds):  # (time.sleep fails with EINVAL under libfaketime 0.9.10, see below)
+# Under libfaketime 0.9.10 with FAKETIME_DONT_FAKE_MONOTONIC=1, time.sleep (Python's
+# clock_nanosleep on CLOCK_MONOTONIC, TIMER_ABSTIME) fails with EINVAL even at "+0";
+# a timed wait on an Event works.
+def pause(seconds):
     threading.Event().wait(seconds)
 
 
