@@ -1,5 +1,6 @@
 """The run store on both backends: SQLite (WAL) and a real PostgreSQL 15."""
 
+import contextlib
 import multiprocessing
 import time
 
@@ -399,3 +400,26 @@ def test_a_store_file_replaced_under_a_run_fails_its_next_write_not_only_a_heart
             store.write([UpdateRun(run_id, {"status": "completed"})])
     finally:
         store.close()
+
+
+def test_a_home_deleted_on_purpose_is_not_put_back_by_a_process_that_records_no_run(tmp_path):
+    """Only an orchestrator's store (one that created or heartbeats a run) puts back a file
+    deleted under it. Before: every write watched the file, so a notebook's Client that had
+    written once put back the whole old database at its next write after ``rm -rf`` of the
+    home."""
+    import os
+
+    path = tmp_path / "home" / "dagwell.db"
+    orchestrator = Store.open(f"sqlite:///{path}")
+    run_id = new_run(orchestrator)
+    orchestrator.close()
+    client = Store.open(f"sqlite:///{path}")
+    try:
+        client.write([UpdateRun(run_id, {"status": "completed"})])
+        for leftover in path.parent.iterdir():
+            os.remove(leftover)
+        with contextlib.suppress(StoreError):
+            client.write([UpdateRun(run_id, {"status": "failed"})])
+        assert not path.exists(), "the deleted home's database was put back"
+    finally:
+        client.close()

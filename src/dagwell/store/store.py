@@ -118,7 +118,10 @@ class Store:
         self.engine = engine
         self.url = url
         self.read_only = read_only  # opened for reading only: every write fails, saying why
-        self._guard: FileGuard | None = None  # an orchestrator's SQLite file (heartbeat)
+        # An orchestrator's SQLite file, watched from its run's creation or first heartbeat
+        # on, and then at each write: a process that only reads and writes records (a
+        # Client, the CLI) never puts back a home deleted on purpose.
+        self._guard: FileGuard | None = None
         self._unguarded = False  # the file cannot be watched here
         self._calls = threading.local()  # .one_try: this thread's calls make one try each
 
@@ -225,7 +228,8 @@ class Store:
         ops = batch.ops if isinstance(batch, Batch) else list(batch)
         if not ops:
             return
-        self._guard_file()  # (a run that ends between heartbeats must not end unrecorded)
+        if self._guard is not None:  # (an orchestrator's: a run that ends between heartbeats
+            self._guard_file()  # must not end unrecorded; a Client's writes make no guard)
 
         def run() -> None:
             with self.engine.begin() as conn:
