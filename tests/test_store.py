@@ -423,3 +423,22 @@ def test_a_home_deleted_on_purpose_is_not_put_back_by_a_process_that_records_no_
         assert not path.exists(), "the deleted home's database was put back"
     finally:
         client.close()
+
+
+def test_a_store_whose_run_was_created_in_another_thread_closes(tmp_path):
+    """The file guard is made by the thread that creates the run (since 92701d5) and used by
+    the others: before, closing the store from another thread raised sqlite3's
+    'SQLite objects created in a thread can only be used in that same thread'."""
+    import os
+    import threading
+
+    path = tmp_path / "home" / "dagwell.db"
+    store = Store.open(f"sqlite:///{path}")
+    made: list[str] = []
+    creator = threading.Thread(target=lambda: made.append(new_run(store)))
+    creator.start()
+    creator.join(30)
+    os.remove(path)  # put back from another thread than the guard's
+    store.write([UpdateRun(made[0], {"status": "completed"})])
+    assert path.exists()
+    store.close()

@@ -4,9 +4,10 @@ A database file deleted while open keeps working through the descriptors that st
 at it: the orchestrator records its whole run into an unlinked file, reports it completed,
 and when it exits the record is gone, as if the run never happened. The guard holds its
 own connection to the file and, at each heartbeat and write, checks the path (one stat):
-a deleted file is put
-back from that open connection (SQLite's backup, WAL included), so nothing recorded is
-lost; a file replaced by another one is an error, never overwritten.
+a deleted file is put back from that open connection (SQLite's backup, WAL included), so
+nothing recorded is lost; a file replaced by another one is an error, never overwritten.
+The store's threads (the run's creation, the writer, the heartbeat, the close) share the
+guard, one at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from dagwell.core.errors import StoreError
@@ -29,17 +31,24 @@ def _identity(path: str) -> tuple[int, int]:
 class FileGuard:
     def __init__(self, path: str) -> None:
         self.path = path
+        self._lock = threading.Lock()
         self._conn = self._open()
         self._identity = _identity(path)
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
+        conn = sqlite3.connect(
+            self.path, timeout=1.0, isolation_level=None, check_same_thread=False
+        )
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # holds the file open
         return conn
 
     def check(self) -> bool:
         """True when the file was deleted and has just been restored: the caller's other
         connections still point at the deleted one and must be reopened."""
+        with self._lock:
+            return self._check()
+
+    def _check(self) -> bool:
         try:
             identity = _identity(self.path)
         except FileNotFoundError:
@@ -72,4 +81,5 @@ class FileGuard:
         )
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._conn.close()
