@@ -442,3 +442,61 @@ def test_a_store_whose_run_was_created_in_another_thread_closes(tmp_path):
     store.write([UpdateRun(made[0], {"status": "completed"})])
     assert path.exists()
     store.close()
+
+
+def test_a_batch_stores_what_sqlalchemys_own_execute_stores(store_url):
+    """A batch's statements run compiled once on the driver (store.prepared), not through
+    Connection.execute: every value, JSON null and nested None included, must be stored
+    as SQLAlchemy itself would store it."""
+    from sqlalchemy import update
+
+    from dagwell.store import schema
+
+    store = Store.open(store_url)
+    run_id = new_run(store, steps=("a", "b"))
+    values = {
+        "status": "completed",
+        "outputs": {"x": [1, None, "é"], "y": None},
+        "note": None,
+        "params": None,
+        "ended_at": 1.25,
+    }
+    store.write([UpdateStep(run_id, "a", values)])  # (the prepared path)
+    t = schema.steps
+    with store.engine.begin() as conn:  # (SQLAlchemy's own)
+        conn.execute(update(t).where(t.c.run_id == run_id, t.c.step_id == "b").values(values))
+    cast = "::text" if store_url.startswith("postgres") else ""
+    with store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            f"SELECT step_id, status, outputs{cast}, note, params{cast}, ended_at FROM steps"
+            " ORDER BY step_id"
+        ).all()
+    assert rows[0][1:] == rows[1][1:]
+    assert rows[0][1] == "completed" and rows[0][5] == 1.25
+    store.close()
+
+
+def test_a_batch_write_after_postgres_dropped_the_connection_is_retried(postgres_url):
+    """The batch's own statements (store.prepared), not only a heartbeat, ride out a
+    connection the server closed."""
+    import psycopg
+
+    store = Store.open(postgres_url)
+    run_id = new_run(store)
+    store.write([UpdateStep(run_id, "a", {"status": "running"})])  # a pooled connection
+    dbname = postgres_url.rsplit("/", 1)[1]
+    admin = postgres_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (dbname,),
+        )
+    store.write(
+        [
+            UpdateStep(run_id, "a", {"status": "completed", "outputs": {"o": 1}}),
+            AttemptWrite(run_id, "a", 1, {"status": "completed", "started_at": 1.0}, "insert"),
+        ]
+    )
+    assert [s["status"] for s in store.step_rows(run_id)] == ["completed", "pending"]
+    assert len(store.attempt_rows(run_id)) == 1
+    store.close()

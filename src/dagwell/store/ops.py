@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, and_, bindparam, insert, update
 
 from dagwell.store import schema
+from dagwell.store.prepared import run_many
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
     ]
     for shape, rows in _by_shape(step_rows).items():
         columns = tuple(c for c in shape if not c.startswith("_"))
-        conn.execute(_update_where("steps", ("run_id", "step_id"), columns), rows)
+        run_many(conn, _update_where("steps", ("run_id", "step_id"), columns), rows)
     attempt_ops = [op for op in ops if isinstance(op, AttemptWrite)]
     inserts = [
         {"run_id": op.run_id, "step_id": op.step_id, "number": op.number, **op.values}
@@ -161,7 +162,7 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
         if op.mode == "insert"
     ]
     for rows in _by_shape(inserts).values():
-        conn.execute(_insert("attempts"), rows)
+        run_many(conn, _insert("attempts"), rows)
     updates = [
         {"_run_id": op.run_id, "_step_id": op.step_id, "_number": op.number, **op.values}
         for op in attempt_ops
@@ -170,7 +171,7 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
     for shape, rows in _by_shape(updates).items():
         columns = tuple(c for c in shape if not c.startswith("_"))
         statement = _update_where("attempts", ("run_id", "step_id", "number"), columns)
-        conn.execute(statement, rows)
+        run_many(conn, statement, rows)
     for op in ops:
         if isinstance(op, AttemptWrite) and op.mode == "upsert":
             _upsert_attempt(conn, op)
@@ -196,7 +197,7 @@ def _insert_ignoring_duplicates(
     update_columns: tuple[str, ...] = (),
 ) -> None:
     """INSERT ... ON CONFLICT DO NOTHING (or DO UPDATE), in one statement on both backends."""
-    conn.execute(_on_conflict(conn.dialect.name, table.name, key, update_columns), rows)
+    run_many(conn, _on_conflict(conn.dialect.name, table.name, key, update_columns), rows)
 
 
 @functools.lru_cache(maxsize=16)
