@@ -48,10 +48,14 @@ faketime:
 k8s-binaries:
 	@scripts/build-k8s-binaries.sh || [ "$(DAGWELL_REQUIRE_REAL)" != 1 ]
 
-# Tests run on both cores (pytest-xdist); each worker lives in its own cgroup (tests/conftest.py)
-# and starts its own control plane (the control_plane fixture).
+# Tests run in three pytest-xdist workers on two cores: the suite waits more than it computes
+# (steps that sleep, timeouts, API outages held for a minute), so a third worker fills the
+# cores a waiting one leaves (measured here while other work ran, load 7-36: 965 s with 2
+# workers, 575 s with 3, 598 s with 4, whose load broke two timing tests). Each worker lives
+# in its own cgroup (tests/conftest.py) and starts its own control plane (the control_plane
+# fixture). TEST_WORKERS=N overrides.
 test: lint typecheck k8s-binaries browser faketime
-	$(BIN)/python -m pytest -q -n $${TEST_WORKERS:-2}
+	$(BIN)/python -m pytest -q -n $${TEST_WORKERS:-3}
 
 chaos: $(STAMP)
 	$(BIN)/python -m pytest -q -m chaos --chaos-faults=$${FAULTS:-300}
