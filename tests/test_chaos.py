@@ -92,6 +92,14 @@ class Chaos:
         self.faults: Counter[str] = Counter()
         self.violations: list[str] = []
         self.runs = 0
+        self._reported: set[str] = set()
+
+    def new_leftovers(self) -> list[str]:
+        """Node cgroups left since the last check: one run that leaves a cgroup is one
+        violation, not one for every later round too."""
+        new = [c for c in leftover_cgroups() if c not in self._reported]
+        self._reported.update(new)
+        return new
 
     def check(self, cond: bool, what: str) -> None:
         if not cond:
@@ -179,7 +187,8 @@ class Chaos:
                 failure.kind.value == EXPECTED_KIND[fault],
                 f"{tag} {name} attempt {number}: fault {fault} recorded as {failure.kind.value}",
             )
-        self.check(leftover_cgroups() == [], f"{tag} left cgroups {leftover_cgroups()}")
+        left = self.new_leftovers()
+        self.check(not left, f"{tag} (interrupted: {interrupted}) left cgroups {left}")
 
 
 def run_in_process(plan, cfg) -> str:
@@ -241,7 +250,8 @@ def run_killed_then_resumed(plan, cfg, rng, chaos: Chaos, home: Path) -> str | N
         run = client.get_run("latest")
     except Exception:
         chaos.faults[f"orchestrator {name} before its run was recorded"] += 1
-        chaos.check(leftover_cgroups() == [], f"an unrecorded run left {leftover_cgroups()}")
+        left = chaos.new_leftovers()
+        chaos.check(not left, f"an unrecorded run left {left}")
         return None
     if number != signal.SIGKILL:  # stopped like Ctrl-C: ended, nothing left to resume
         chaos.faults[f"orchestrator {name}"] += 1
