@@ -92,8 +92,31 @@ def test_an_attempt_that_exited_cleanly_before_a_stop_reached_it_succeeded():
     # its orchestrator learnt of the exit only after a stop request (it was frozen)
     assert ev(stop_reason=FailureKind.CANCELLED) is None
     assert ev(stop_reason=FailureKind.TIMEOUT) is None
-    assert ev(stop_reason=FailureKind.CANCELLED, manifest=None).kind is FailureKind.CANCELLED
     killed = ev(exit_code=None, signal=9, stop_reason=FailureKind.CANCELLED)
     assert killed.kind is FailureKind.CANCELLED
-    oom = ev(stop_reason=FailureKind.CANCELLED, oom_kills=1, own_limit_hit=True, own_limit=MB)
-    assert oom.kind is FailureKind.CANCELLED  # not trusted: what dagwell did is what counts
+    oom = ev(
+        exit_code=None,
+        signal=9,
+        stop_reason=FailureKind.CANCELLED,
+        oom_kills=1,
+        own_limit_hit=True,
+        own_limit=MB,
+    )
+    assert oom.kind is FailureKind.CANCELLED  # a SIGKILL: dagwell's may have been the one
+
+
+def test_an_attempt_that_failed_on_its_own_before_a_stop_reached_it_keeps_its_failure():
+    """dagwell's stop is a SIGKILL: an exit, another signal, or a failure the step wrote
+    came first. Before: each was recorded as the stop ('cancelled', or 'timeout')."""
+    raised = ResultManifest(ok=False, error_kind="user_error", error_type="ValueError")
+    for stop in (FailureKind.CANCELLED, FailureKind.TIMEOUT):
+        assert ev(exit_code=1, manifest=raised, stop_reason=stop).kind is FailureKind.USER_ERROR
+        crash = ev(exit_code=None, signal=signal.SIGSEGV, manifest=None, stop_reason=stop)
+        assert crash.kind is FailureKind.USER_ERROR and "SIGSEGV" in crash.message
+        quit_early = ev(manifest=None, stop_reason=stop)  # os._exit(0)
+        assert quit_early.kind is FailureKind.USER_ERROR and "os._exit" in quit_early.message
+        inside = ev(stop_reason=stop, oom_kills=1, own_limit_hit=True, own_limit=MB)
+        assert inside.kind is FailureKind.OOM_KILLED  # it exited 0 after an OOM kill inside
+        # its failure written, then killed on its way out: its failure still came first
+        late = ev(exit_code=None, signal=signal.SIGKILL, manifest=raised, stop_reason=stop)
+        assert late.kind is FailureKind.USER_ERROR

@@ -549,11 +549,16 @@ class Scheduler:
         self._wind_down("the run was stopped")
         return kills
 
-    def ended_before_stop(self, step_id: str) -> None:
-        """The running attempt of ``step_id`` ended before :meth:`stop` reached it (its
-        orchestrator died first, and took it along): its report is its own end, not the
-        stop's. A retry it would have earned is not started; the step is cancelled."""
-        self.steps[step_id].stopping = None
+    def ended_before_stop(self, step_id: str, attempt: int) -> None:
+        """Attempt ``attempt`` of ``step_id`` ended before the kill dagwell decided for it
+        (a stop, a timeout) reached it: the step's exception was already raised, or its
+        orchestrator died first and took it along. Its report is its own end, not the
+        kill's: a failure no retry is left for fails the step (and so the run); a retry it
+        would have earned is not started once the run is stopping, and the step is
+        cancelled."""
+        state = self.steps[step_id]
+        if state.status is StepStatus.RUNNING and state.attempt == attempt:
+            state.stopping = None
 
     def drain_changes(self) -> list[Change]:
         changes, self.changes = self.changes, []

@@ -281,7 +281,7 @@ class Engine:
             ended = self.runtime.recover(spec, item.external_id, item.started_at)
             if ended is not None:
                 if died_first and not ended.killed_at_takeover:
-                    self.scheduler.ended_before_stop(item.step_id)
+                    self.scheduler.ended_before_stop(item.step_id, item.attempt)
                 self._on_event(ended)
             else:
                 self.progress.event(f"{item.step_id} attempt {item.attempt}: adopted")
@@ -566,6 +566,8 @@ class Engine:
             )
             return
         key = (event.step_id, event.attempt)
+        if event.ended_before_stop:
+            self.scheduler.ended_before_stop(event.step_id, event.attempt)
         self._evidence[key] = event
         self._to_release.append(key)
         failure = event.failure

@@ -111,6 +111,9 @@ class AttemptExited:
     external_id: str | None = None
     # recover() found it still running and killed it: its end is the takeover's doing
     killed_at_takeover: bool = False
+    # dagwell stopped it (a stop, a timeout), but the evidence shows it had ended on its own
+    # first (exited, crashed, or wrote its own failure): that end is the truth, not the stop
+    ended_before_stop: bool = False
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from dagwell.runtimes.base import (
 from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup, V1Attempt, V1Node
 from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.housekeeping import Housekeeping
-from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit
+from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit, ended_before_stop
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
@@ -477,6 +477,7 @@ class LocalRuntime:
             manifest = open_artifact_store(item.spec.artifact_store).read_manifest(
                 item.spec.manifest_key
             )
+        own_end = False
         if status is None:
             failure: Failure | None = Failure(
                 FailureKind.LOST,
@@ -487,22 +488,21 @@ class LocalRuntime:
                 ),
             )
         else:
-            failure = classify_exit(
-                LocalEvidence(
-                    exit_code=code,
-                    signal=sig,
-                    oom_kills=oom_kills,
-                    own_limit_hit=own_hit,
-                    own_limit=item.spec.memory_limit,
-                    peak_memory=peak,
-                    node_memory=self.info.node_memory,
-                    manifest=manifest,
-                    stop_reason=item.stop_reason,
-                    watchdog_kill=watched.verdict if watched else None,
-                    backend=str(self.info.details["backend"]),
-                    log_exception=None if manifest else last_exception(item.spec.log_path),
-                )
+            seen = LocalEvidence(
+                exit_code=code,
+                signal=sig,
+                oom_kills=oom_kills,
+                own_limit_hit=own_hit,
+                own_limit=item.spec.memory_limit,
+                peak_memory=peak,
+                node_memory=self.info.node_memory,
+                manifest=manifest,
+                stop_reason=item.stop_reason,
+                watchdog_kill=watched.verdict if watched else None,
+                backend=str(self.info.details["backend"]),
+                log_exception=None if manifest else last_exception(item.spec.log_path),
             )
+            failure, own_end = classify_exit(seen), ended_before_stop(seen)
         self.leftovers.ended(item.spec, succeeded=failure is None)
         oom = failure is not None and failure.kind is FailureKind.OOM_KILLED
         series = self.sampler.pop(key, ended if oom else None)
@@ -519,6 +519,7 @@ class LocalRuntime:
             ended,
             node="local",
             memory=series.to_json() if series is not None else None,
+            ended_before_stop=own_end,
         )
 
     def _zygote_died(self) -> list[RuntimeEvent]:

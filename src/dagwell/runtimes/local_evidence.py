@@ -2,8 +2,9 @@
 
 Pure function of what the local runtime gathered after reaping the process: its exit
 status, the OOM-kill counter and failure count of its cgroup (or the watchdog's verdict),
-its peak memory, the manifest it wrote (or not), whether dagwell itself stopped it, and
-(without a manifest) the exception its log ends with.
+its peak memory, the manifest it wrote (or not), whether dagwell itself stopped it (and
+whether the stop or the attempt's own end came first), and (without a manifest) the
+exception its log ends with.
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ def _filled_the_node(ev: LocalEvidence) -> bool:
     )
 
 
+def ended_before_stop(ev: LocalEvidence) -> bool:
+    """Whether an attempt dagwell stopped (``stop_reason``) had ended on its own first.
+
+    dagwell's stop is a SIGKILL, after which the attempt runs no code: one that exited, died
+    by another signal (a crash), or wrote a result manifest recording its own failure ended
+    before the kill landed, however soon after its end the stop came (a Ctrl-C while the
+    step's exception was being written). Its own end is then the truth, not the stop."""
+    if ev.stop_reason is None:
+        return False
+    own_failure = ev.manifest is not None and not ev.manifest.ok
+    return own_failure or ev.signal != signals.SIGKILL
+
+
 def classify_exit(ev: LocalEvidence) -> Failure | None:
     """None when the attempt succeeded; otherwise the failure, with its evidence."""
     code, sig = ev.exit_code, ev.signal
@@ -67,7 +81,7 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
     clean = code == 0 and ev.manifest is not None and ev.manifest.ok
     if clean and not ev.oom_kills and ev.watchdog_kill is None:
         return None  # it had exited with its outputs before a stop (or timeout) reached it
-    if ev.stop_reason is not None:
+    if ev.stop_reason is not None and not ended_before_stop(ev):
         return Failure(ev.stop_reason, "stopped by dagwell", code, sig)
     if ev.oom_kills > 0 or ev.watchdog_kill is not None:
         scope = ev.watchdog_kill or (

@@ -39,6 +39,8 @@ def recovered_exit(
             ended_at=steady_time(),
             node="local",
             killed_at_takeover=still_running,
+            # its own failure, written before any stop of the takeover could reach it
+            ended_before_stop=manifest is not None and not manifest.ok and not still_running,
         )
 
     if still_running:
