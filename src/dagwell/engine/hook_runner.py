@@ -6,8 +6,9 @@ timeout to 30 s, made ``runs stop`` wait, and ``sys.exit(3)`` aborted the run. S
 hook call gets its own daemon thread; the loop only hands calls over and looks at the
 clock. A call still running after ``hook_timeout`` seconds is reported as timed out
 and abandoned (a thread cannot be killed; it is a daemon, so it never keeps the process
-alive). ``BaseException`` is caught (and ``os._exit`` raises one there), so nothing a
-hook does short of killing the process changes a step's outcome. Once
+alive). ``BaseException`` is caught (and ``os._exit``, ``os.abort`` and a signal the
+process sends itself raise one there: see exit_guard), so nothing a hook does short of
+crashing in native code changes a step's outcome. Once
 a run's status is recorded, the engine waits for the calls still running, at most until
 their deadlines (a signal then abandons them, the status stands); a stop does not wait.
 """

@@ -56,6 +56,7 @@ from dagwell.runtimes.base import (
     AttemptWaiting,
     Runtime,
 )
+from dagwell.runtimes.exit_guard import driving
 from dagwell.runtimes.steady_clock import steady_time
 from dagwell.store import (
     AttemptWrite,
@@ -130,6 +131,10 @@ class Engine:
         since it recorded the run (see :class:`HeldStops`), acted on here, inside the loop's
         stop handling. From the loop's end until the run's end is recorded, a stop is held
         again: the run ends as its steps did, and the signal acts after."""
+        with driving(self.run_id):  # (another thread's os._exit waits for the run's end)
+            return self._run(held)
+
+    def _run(self, held: HeldStops | None) -> RunStatus:
         calmed: Handlers = {}
         frozen = False
         ending = HeldStops()
@@ -219,6 +224,7 @@ class Engine:
                 launches = self.scheduler.admit(now, observed)
                 if launches and (
                     self.runtime.info.outlives_orchestrator
+                    or self.runtime.info.blocks_loop
                     or any(self.plan.steps[launch.step_id].after for launch in launches)
                 ):
                     # A step ordered by after= (ZenML's way for a step that reads the steps
@@ -226,7 +232,8 @@ class Engine:
                     # An attempt that outlives its orchestrator (a pod) starts once its own
                     # start is: else a SIGKILL right after its launch leaves it unknown to
                     # the next orchestrator, which would kill it (done or not) and run the
-                    # step again. Otherwise the write keeps overlapping the next start.
+                    # step again. An attempt run in this thread is recorded running before
+                    # it runs. Otherwise the write keeps overlapping the next start.
                     self._flush(force=True)
                 for launch in launches:
                     self._launch(

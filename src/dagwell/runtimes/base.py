@@ -152,6 +152,9 @@ class RuntimeInfo:
     # Its attempts run on when the orchestrator dies, for the next one to adopt (pods): each
     # attempt's start is recorded before its launch, so that none runs unknown to the store.
     outlives_orchestrator: bool = False
+    # launch() runs the attempt to its end in the orchestrator's own thread (in-process):
+    # its start is recorded before, else the store shows it queued for as long as it runs
+    blocks_loop: bool = False
 
 
 class Runtime(Protocol):

@@ -35,7 +35,9 @@ class _Tee(io.TextIOBase):
 
 class InProcessRuntime:
     def __init__(self) -> None:
-        self.info = RuntimeInfo("inprocess", None, None, {"backend": "none (in-process)"})
+        self.info = RuntimeInfo(
+            "inprocess", None, None, {"backend": "none (in-process)"}, blocks_loop=True
+        )
         self.done: list[RuntimeEvent] = []
 
     def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
@@ -50,7 +52,15 @@ class InProcessRuntime:
             contextlib.redirect_stderr(_Tee(sys.stderr, log_file)),
             exit_raises(),  # (the step's os._exit must not end the orchestrator)
         ):
-            code = run_attempt(spec, func)
+            try:
+                code = run_attempt(spec, func)
+            except KeyboardInterrupt:  # the run's stop: its end is there for the engine
+                self._ended(spec, started, 1)
+                raise
+        self._ended(spec, started, code)
+        return "inprocess"
+
+    def _ended(self, spec: AttemptSpec, started: float, code: int) -> None:
         manifest = open_artifact_store(spec.artifact_store).read_manifest(spec.manifest_key)
         failure = None
         if code != 0 or manifest is None or not manifest.ok:
@@ -71,7 +81,6 @@ class InProcessRuntime:
                 node="inprocess",
             )
         )
-        return "inprocess"
 
     def wait(self, timeout: float) -> list[RuntimeEvent]:
         events, self.done = self.done, []

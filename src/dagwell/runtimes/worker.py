@@ -165,6 +165,16 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
         return EXIT_NO_SPACE
 
 
+def _stop_goes_on(error: BaseException) -> None:
+    """In the orchestrator's own thread (``isolation="inprocess"``), a Ctrl-C or a stop
+    signal (SIGTERM, SIGHUP) lands in the step, but it is the run's stop, not the step's
+    failure: once the attempt's result is written, it goes on to the engine, which stops
+    the run (before, the step failed with 'KeyboardInterrupt' and the run went on). In an
+    attempt's own process it is the step's, like any exception."""
+    if isinstance(error, KeyboardInterrupt) and not os.environ.get(ATTEMPT_ENV):
+        raise error
+
+
 def _step_info(spec: AttemptSpec, inputs: dict[str, ArtifactRef]) -> StepInfo:
     return StepInfo(
         run_id=spec.run_id,
@@ -232,6 +242,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
                 f"raised{': ' if manifest.error_message else ''}{manifest.error_message}",
             )
         store.write_manifest(spec.manifest_key, manifest)
+        _stop_goes_on(error)
         return EXIT_SETUP_ERROR
     try:
         assert func is not None
@@ -247,6 +258,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         _keep(error, kwargs)  # (its traceback holds the step's frames, and their locals)
         manifest = _error(FailureKind.USER_ERROR, error, started, rendered)
         store.write_manifest(spec.manifest_key, manifest)
+        _stop_goes_on(error)
         return EXIT_STEP_ERROR
     try:
         refs: dict[str, ArtifactRef] = {}
