@@ -1,12 +1,13 @@
 """Pipelines end to end on the default local runtime (and the other start modes)."""
 
 import textwrap
+import time
 
 import pytest
 
 import workloads
 from conftest import leftover_cgroups
-from dagwell import Client, LocalOrchestrator, RunFailedError, pipeline, step
+from dagwell import Client, LocalOrchestrator, RunFailedError, StepRetryConfig, pipeline, step
 from dagwell.core.errors import DefinitionError
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus, StepStatus
@@ -103,6 +104,31 @@ def test_the_orchestrator_survives_steps_that_crash_exit_or_flood(home):
     assert kinds["die_flood"] is None and steps["die_flood"].status is StepStatus.COMPLETED
     assert kinds["die_sysexit"] is FailureKind.USER_ERROR
     assert leftover_cgroups() == []
+
+
+@pytest.mark.parametrize("how", ["SIGHUP", "SIGTERM", "SIGABRT"])
+def test_a_step_that_signals_itself_dies_by_that_signal_and_says_so(home, how):
+    """An attempt forked from the orchestrator inherited its Python handlers: a step's own
+    SIGHUP raised dagwell's stop in it, recorded 'user_error: SignalStop: stopped by
+    SIGHUP' as if dagwell had stopped the step. Now it dies by the signal, named."""
+    import os
+    import signal
+
+    @step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+    def signals_itself(name: str) -> None:
+        os.kill(os.getpid(), getattr(signal, name))
+        time.sleep(30)
+
+    @pipeline(enable_cache=False, infra_retries=0)
+    def p() -> None:
+        signals_itself(how)
+
+    with pytest.raises(RunFailedError) as info:
+        p()
+    (attempt,) = info.value.run.steps["signals_itself"].attempts
+    assert attempt.signal == getattr(signal, how), attempt.failure
+    assert how in attempt.failure.message and "SignalStop" not in attempt.failure.message
+    assert info.value.run.steps["signals_itself"].status is StepStatus.FAILED
 
 
 def test_hooks_fire_in_the_orchestrator(home):

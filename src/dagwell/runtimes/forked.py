@@ -47,8 +47,23 @@ def _detach(parent: int, close_fds: Sequence[int]) -> None:
             os.close(fd)
     with contextlib.suppress(ValueError):
         signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
+    default_handlers()
+
+
+def default_handlers() -> None:
+    """Each signal the parent has a Python handler for gets its default action back: those
+    handlers are the orchestrator's (dagwell's stop on SIGTERM and SIGHUP, the user's own),
+    and in a step they turned a SIGHUP into 'SignalStop: stopped by SIGHUP', the step's
+    own error. SIGINT, SIGTERM and SIGCHLD get it in any case (the zygote ignores SIGINT); a
+    signal the orchestrator was started ignoring otherwise stays ignored (``nohup``)."""
+    for sig in signal.valid_signals():
+        try:
+            handler = signal.getsignal(sig)
+        except (OSError, ValueError):
+            continue
+        if callable(handler) or sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, signal.SIG_DFL)
 
 
 def child_main(

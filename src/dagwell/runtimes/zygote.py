@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeAlias
 
 from dagwell.runtimes.base import AttemptSpec
-from dagwell.runtimes.forked import fork_attempt, fork_warm
+from dagwell.runtimes.forked import default_handlers, fork_attempt, fork_warm
 from dagwell.runtimes.hugepages import collapse_heap
 from dagwell.runtimes.parent_death import die_with_parent
 from dagwell.runtimes.worker import prepare_process
@@ -92,6 +92,7 @@ def _serve(functions: Functions, req_r: int, ev_w: int, parent: int) -> NoReturn
 
     try:
         os.setpgid(0, 0)
+        default_handlers()  # (the orchestrator's are not the zygote's: a SIGHUP was a stop)
         signal.signal(signal.SIGTERM, orphaned)
         die_with_parent(signal.SIGTERM, parent)
         prepare_process()  # line-buffered fds 1 and 2 and logging: once here, not per attempt
