@@ -29,6 +29,7 @@ ACTIONS = {
     "kill-SIGTERM": ("os.kill(os.getpid(), signal.SIGTERM)", "SIGTERM) was called"),
     "killpg-SIGKILL": ("os.killpg(0, signal.SIGKILL)", "os.killpg(0, SIGKILL)"),
     "raise_signal-SIGABRT": ("signal.raise_signal(signal.SIGABRT)", "raise_signal(SIGABRT)"),
+    "execv": ("os.execl('/bin/true', 'true')", "os.execv('/bin/true', ...)"),
 }
 
 SCRIPT = """

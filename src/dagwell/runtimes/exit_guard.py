@@ -2,11 +2,12 @@
 
 Hooks run in the orchestrator's process (an ``on_failure`` hook must fire even when the
 step's process was OOM-killed), and so do steps under ``isolation="inprocess"``.
-``sys.exit`` there is an exception, caught like any other. ``os._exit``, ``os.abort`` and a
-signal the process sends itself that would end or freeze it (``os.kill(os.getpid(),
-SIGKILL)``, SIGSEGV, SIGTERM..., also through ``os.killpg``, ``signal.raise_signal`` or
-``signal.pthread_kill``) are not: they ended the orchestrator on the spot, the steps still
-running died with it, and the run was left orphaned, its record never finished. So:
+``sys.exit`` there is an exception, caught like any other. ``os._exit``, ``os.abort``, an
+``os.exec*`` (another program in the orchestrator's place) and a signal the process sends
+itself that would end or freeze it (``os.kill(os.getpid(), SIGKILL)``, SIGSEGV, SIGTERM...,
+also through ``os.killpg``, ``signal.raise_signal`` or ``signal.pthread_kill``) are not:
+they ended the orchestrator on the spot, the steps still running died with it, and the run
+was left orphaned, its record never finished. So:
 
 - While such code runs (:func:`exit_raises`), the call raises :class:`ExitCalled` in that
   thread instead: a step's failure, a hook's logged error.
@@ -36,6 +37,8 @@ from typing import Any, NoReturn
 
 _real_exit = os._exit
 _real_abort = os.abort
+_real_execv = os.execv
+_real_execve = os.execve
 _real_kill = os.kill
 _real_killpg = os.killpg
 _real_raise_signal = signal.raise_signal
@@ -73,6 +76,8 @@ def _install() -> None:
     _installed_in[:] = [os.getpid()]
     os._exit = _exit
     os.abort = _abort
+    os.execv = _execv  # (os.execl, execlp, execvp... call these two)
+    os.execve = _execve
     os.kill = _kill
     os.killpg = _killpg
     signal.raise_signal = _raise_signal
@@ -139,6 +144,16 @@ def _exit(status: int) -> NoReturn:
 def _abort() -> NoReturn:
     _intercept("os.abort()", None, _real_abort)
     _real_abort()
+
+
+def _execv(path: Any, argv: Any) -> NoReturn:
+    _intercept(f"os.execv({path!r}, ...)", None, lambda: _real_execv(path, argv))
+    _real_execv(path, argv)
+
+
+def _execve(path: Any, argv: Any, env: Any) -> NoReturn:
+    _intercept(f"os.execve({path!r}, ...)", None, lambda: _real_execve(path, argv, env))
+    _real_execve(path, argv, env)
 
 
 def _name(signum: int) -> str:
