@@ -235,3 +235,67 @@ def test_a_stop_while_the_failed_steps_hook_runs_leaves_it_failed(home, tmp_path
     assert run.steps["boom"].attempts[0].failure.message.startswith("ValueError: boom")
     assert run.steps["nap"].status is StepStatus.CANCELLED
     assert leftover_cgroups() == []
+
+
+@pytest.mark.kube
+def test_on_kubernetes_a_stop_after_the_step_pod_failed_leaves_it_failed(
+    home, kube, tmp_path, monkeypatch
+):
+    """The step's pod failed (ValueError) and the watch saw it before the stop, seen at a
+    heartbeat, reached the runtime. Before: recorded 'cancelled', the run too."""
+    import threading
+
+    import workloads
+    from dagwell import KubernetesOrchestrator, pipeline
+    from dagwell.kubernetes.runtime import KubernetesRuntime
+    from dagwell.store import Store
+    from helpers import outcome
+
+    cluster = kube(nodes={"node-a": "1400MB"})
+    runtimes: list[KubernetesRuntime] = []
+    made = KubernetesRuntime.__init__
+
+    def remember(self, **options):
+        runtimes.append(self)
+        made(self, **options)
+
+    go = tmp_path / "go"
+    beat = Store.heartbeat
+
+    def heartbeat(self, *args, **kwargs):
+        stop = beat(self, *args, **kwargs)
+        if stop and not go.exists():  # boom fails now; its end is seen before the stop acts
+            go.touch()
+            pods = runtimes[0].table.pods
+            wait_for(lambda: pods[("fail_on", 1)].ended, 60, "the watch to see boom's end")
+        return stop
+
+    monkeypatch.setattr(KubernetesRuntime, "__init__", remember)
+    monkeypatch.setattr(Store, "heartbeat", heartbeat)
+
+    @pipeline(enable_cache=False, on_failure="continue")
+    def p() -> None:
+        workloads.fail_on(str(go))
+        workloads.nap(60)
+
+    orchestrator = KubernetesOrchestrator(
+        kubeconfig=cluster.kubeconfig, namespace=cluster.namespace, image="local"
+    )
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(run=outcome(p.with_options(
+        orchestrator=orchestrator))))  # fmt: skip
+    thread.start()
+    wait_for(
+        lambda: sum(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()) == 2,
+        60,
+        "two running pods",
+    )
+    Client().stop_run("latest")
+    thread.join(90)
+    run = result["run"]
+    (attempt,) = run.steps["fail_on"].attempts
+    assert attempt.failure.kind is FailureKind.USER_ERROR, attempt.failure
+    assert attempt.failure.message.startswith("ValueError: boom")
+    assert run.steps["fail_on"].status is StepStatus.FAILED
+    assert run.steps["nap"].status is StepStatus.CANCELLED
+    assert run.status is RunStatus.FAILED

@@ -106,6 +106,14 @@ def mayhem() -> None:
         die(how, id=f"die_{how}")
 
 
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+def fail_on(go: str) -> None:
+    """Raises ValueError("boom") once the file ``go`` exists (the test's moment)."""
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    raise ValueError("boom")
+
+
 @step(enable_cache=False)
 def nap(seconds: float = 30.0) -> None:
     print("napping", flush=True)

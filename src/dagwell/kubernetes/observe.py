@@ -100,6 +100,9 @@ class Observer:
             if tracked is None or tracked.ended:
                 return
             tracked.ended = True
+            # (under the lock stop() takes too: a pod that ended before dagwell deleted it
+            # ended on its own, however soon the stop came after)
+            own_end = not tracked.deleting
         manifest = None
         ran = pod is not None and bool((pod.get("spec") or {}).get("nodeName"))
         try:
@@ -146,6 +149,7 @@ class Observer:
                 steady_time(),
                 node,
                 external_id=tracked.name,
+                ended_before_stop=own_end,
             )
         )
 
