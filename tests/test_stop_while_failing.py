@@ -299,3 +299,67 @@ def test_on_kubernetes_a_stop_after_the_step_pod_failed_leaves_it_failed(
     assert run.steps["fail_on"].status is StepStatus.FAILED
     assert run.steps["nap"].status is StepStatus.CANCELLED
     assert run.status is RunStatus.FAILED
+
+
+ARRIVED = """
+import os, signal
+import workloads
+from dagwell import LocalOrchestrator, RunFailedError, pipeline
+from dagwell.engine.loop import Engine
+from dagwell.runtimes.base import AttemptExited
+from dagwell.runtimes.local import LocalRuntime
+
+_on_event, _finish = Engine._on_event, LocalRuntime._finish
+
+
+def on_event(self, event):
+    if isinstance(event, AttemptExited) and event.step_id == "load":
+        os.kill(os.getpid(), signal.{signal})  # lands before load's end is handled
+    return _on_event(self, event)
+
+
+def finish(self, key, *args, **kwargs):
+    ended = _finish(self, key, *args, **kwargs)
+    if key[0] == "load":
+        os.kill(os.getpid(), signal.{signal})  # lands before the runtime hands it over
+    return ended
+
+
+{where}
+
+
+@pipeline(enable_cache=False, on_failure="continue")
+def p() -> None:
+    workloads.load(3)
+    workloads.nap(60)
+
+
+try:
+    p()
+except RunFailedError as error:
+    print("RESULT", error.run.status.value)
+"""
+
+
+@pytest.mark.parametrize("where", ["Engine._on_event = on_event", "LocalRuntime._finish = finish"])
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_between_an_attempts_end_and_its_record_keeps_that_end(
+    home, tmp_path, where, number
+):
+    """A stop landing after the runtime reaped an attempt but before the engine handled
+    its end. Before: that end was dropped, the stop waited its whole 10 s grace for an
+    exit already reaped, and the completed step 'load' was recorded 'cancelled: stopped
+    (...); not reaped within 10s'."""
+    import time
+
+    started = time.monotonic()
+    proc = start_orchestrator(home, tmp_path, ARRIVED.format(signal=number.name, where=where))
+    stdout, _ = proc.communicate(timeout=60)
+    took = time.monotonic() - started
+    assert proc.returncode == -number, stdout
+    run = Client(home).get_run("latest")
+    assert run.steps["load"].status is StepStatus.COMPLETED, run.steps["load"].attempts
+    assert run.steps["nap"].status is StepStatus.CANCELLED
+    assert run.status is RunStatus.CANCELLED
+    assert took < 10 + 5, f"the stop took {took:.1f}s"
+    assert leftover_cgroups() == []

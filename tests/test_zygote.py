@@ -198,7 +198,7 @@ def _runtime_with(news, running):
         item = runtime.running.pop(key)
         runtime.by_pid.pop(item.pid, None)
         ended.append((key, status))
-        return ("exited", key, status)
+        runtime.early.append(("exited", key, status))  # (its event, for the next wait)
 
     runtime._finish = finish
     return runtime, ended

@@ -118,6 +118,9 @@ class Engine:
         self._last_beat = 0.0
         self._last_write = 0.0
         self._hurry = False  # a second signal during a stop: stop waiting for reaps
+        # the runtime's events not handled yet: a stop landing among them loses none (its
+        # wind-down handles them first: they happened before it)
+        self._arrived: list[AttemptExited | AttemptRunning | AttemptWaiting] = []
         self._outage = Outage(retry_window())
         self._echo = LogEcho(
             self.progress.output,
@@ -255,8 +258,23 @@ class Engine:
             self._echo.poll()
             if self._echo.active:  # a step's output shows within ECHO_EVERY
                 timeout = min(timeout, ECHO_EVERY)
-            for event in self.runtime.wait(timeout):
-                self._on_event(event)  # recorded by the next turn's single flush
+            self._arrived.extend(self.runtime.wait(timeout))
+            self._handle_arrived()  # recorded by the next turn's single flush
+
+    def _handle_arrived(self, *, forgive: bool = False) -> None:
+        """Handle the runtime's events in order, each dropped once handled (one a stop cut
+        short is handled again by the stop: a duplicate end is ignored). One whose handling
+        raised is dropped too; ``forgive`` (a stop): logged, the stop goes on."""
+        while self._arrived:
+            try:
+                self._on_event(self._arrived[0])
+            except Exception:
+                del self._arrived[0]
+                if not forgive:
+                    raise
+                log.exception("run %s: an attempt's end could not be handled", self.run_id)
+                continue
+            del self._arrived[0]
 
     def _heartbeat(self, now: float) -> None:
         if now - self._last_beat < self.options.heartbeat_interval:
@@ -360,6 +378,7 @@ class Engine:
 
     def _wind_down(self, why: str, kind: FailureKind) -> None:
         self.progress.event(f"stopping: {why}")
+        self._handle_arrived(forgive=True)  # (they came before the stop)
         for kill in self.scheduler.stop(kind):
             self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
         deadline = time.monotonic() + self.options.stop_grace

@@ -118,8 +118,10 @@ class LocalRuntime:
         self.selector = selectors.DefaultSelector()
         self.running: dict[tuple[str, int], _Running] = {}
         self.by_pid: dict[int, tuple[str, int]] = {}
-        # attempts that ended while a launch ran (their zygote died, or their pid was
-        # reused): reported by the next wait()
+        # what happened to attempts, not yet handed to the engine: each event is kept here
+        # the moment it is known (while a launch runs too: a zygote that died, a reused
+        # pid), and wait() hands over the lot, so a stop (KeyboardInterrupt) landing in
+        # between loses none: the next wait(), the stop's, hands it over
         self.early: list[RuntimeEvent] = []
         self.spent: dict[tuple[str, int], AttemptGroup] = {}  # read, not yet removed
         self.node: NodeGroup | None = None  # created with the first attempt (see _node_group)
@@ -196,7 +198,7 @@ class LocalRuntime:
                 try:
                     self.zygote.submit(spec, procs)  # the pid arrives later: AttemptRunning
                 except ZygoteGone:
-                    self.early.extend(self._zygote_died())
+                    self._zygote_died()
             if self.zygote is None:
                 use_fork = func is not None and self.start_method != "spawn"
                 pid = fork_attempt(spec, func, procs) if use_fork else self._spawn(spec, procs)
@@ -303,7 +305,7 @@ class LocalRuntime:
         if pid in self.by_pid and self.zygote is not None:
             # The kernel reused the pid of an attempt whose exit is still unread news: that
             # exit is the old attempt's, and must end it before the pid names this one.
-            self.early.extend(self._zygote_news(until_pid=pid))
+            self._zygote_news(until_pid=pid)
         item = self.running[key]
         item.pid = pid
         self.by_pid[pid] = key
@@ -342,8 +344,7 @@ class LocalRuntime:
             time.sleep(max(0.0, min(timeout, 0.05)))
             return []
         self._end_a_stuck_zygote()
-        events, self.early = self.early, []
-        if events or (self.zygote is not None and self.zygote.news):
+        if self.early or (self.zygote is not None and self.zygote.news):
             timeout = 0.0  # (news read during a launch wait here, not in the socket)
         ready_list = self.selector.select(self.sampler.timeout(max(0.0, timeout)))
         self.sampler.sample()
@@ -352,20 +353,19 @@ class LocalRuntime:
                 assert self.zygote is not None
                 self.zygote.read()
             elif ready.data == "zygote-exit":
-                events.extend(self._zygote_died())
+                self._zygote_died()
             elif isinstance(ready.data, _Done):
-                ended = self._done(ready.data.key)
-                if ended is not None:
-                    events.append(ended)
+                self._done(ready.data.key)
             else:
                 key: tuple[str, int] = ready.data
                 pid = self.running[key].pid
                 assert pid is not None
                 _, status, usage = os.wait4(pid, 0)
-                events.append(self._finish(key, status, usage.ru_maxrss))
+                self._finish(key, status, usage.ru_maxrss)
         if self.zygote is not None:
             self._forget_unfilled()
-            events.extend(self._zygote_news())
+            self._zygote_news()
+        events, self.early = self.early, []
         return events
 
     def _end_a_stuck_zygote(self) -> None:
@@ -396,30 +396,28 @@ class LocalRuntime:
         log.warning("dagwell's zygote (pid %d) %s: it is killed", self.zygote.pid, why)
         self.zygote.kill(why)  # (its pidfd turns readable: handled as a zygote that died)
 
-    def _zygote_news(self, until_pid: int | None = None) -> list[RuntimeEvent]:
+    def _zygote_news(self, until_pid: int | None = None) -> None:
         """The zygote's news as events, in the order it came (so a reused pid is matched
         to the right attempt); with ``until_pid``, only up to the first exit of that pid."""
         assert self.zygote is not None
-        events: list[RuntimeEvent] = []
         while self.zygote.news:
             news = self.zygote.news.pop(0)
             if isinstance(news, Started):
                 if news.key in self.running:
                     self._started(news.key, news.pid)
-                    events.append(AttemptRunning(*news.key, str(news.pid), "local"))
+                    self.early.append(AttemptRunning(*news.key, str(news.pid), "local"))
             elif isinstance(news, ForkFailed):
                 if news.key in self.running:
                     why = f"Could not fork the attempt: {news.why}"
-                    events.append(self._finish(news.key, None, 0, why))
+                    self._finish(news.key, None, 0, why)
             else:
                 owner = self.by_pid.get(news.pid)
                 if owner is not None:
-                    events.append(self._finish(owner, news.status, news.maxrss))
+                    self._finish(owner, news.status, news.maxrss)
                 if news.pid == until_pid:
                     break
-        return events
 
-    def _done(self, key: tuple[str, int]) -> AttemptExited | None:
+    def _done(self, key: tuple[str, int]) -> None:
         """A warm child's ``D<code> <peak RSS kB>``: its manifest is written and it is
         exiting with that code, so its end is handled now, while the kernel still tears its
         address space down (the zygote's later report of that pid is then one nobody
@@ -427,7 +425,7 @@ class LocalRuntime:
         died before, and the zygote's report of its exit ends it."""
         item = self.running.get(key)
         if item is None or item.done is None:  # (already ended by the zygote's report)
-            return None
+            return
         try:
             said = os.read(item.done, 64)
         except OSError:
@@ -435,8 +433,8 @@ class LocalRuntime:
         words = said[1:-1].split() if said.startswith(b"D") and said.endswith(b"\n") else []
         if len(words) != 2 or not all(w.isdigit() for w in words):
             self._close_done(item)
-            return None
-        return self._finish(key, int(words[0]) << 8, int(words[1]))
+            return
+        self._finish(key, int(words[0]) << 8, int(words[1]))
 
     def _close_done(self, item: _Running) -> None:
         if item.done is not None:
@@ -446,7 +444,8 @@ class LocalRuntime:
 
     def _finish(
         self, key: tuple[str, int], status: int | None, maxrss_kb: int, lost_why: str | None = None
-    ) -> AttemptExited:
+    ) -> None:
+        """The attempt ``key`` ended (``status`` None: unknown): its event, for wait()."""
         item = self.running.pop(key)
         if item.pid is not None:
             self.by_pid.pop(item.pid, None)
@@ -506,23 +505,25 @@ class LocalRuntime:
         self.leftovers.ended(item.spec, succeeded=failure is None)
         oom = failure is not None and failure.kind is FailureKind.OOM_KILLED
         series = self.sampler.pop(key, ended if oom else None)
-        return AttemptExited(
-            item.spec.step_id,
-            item.spec.attempt,
-            failure,
-            manifest,
-            code,
-            sig,
-            peak,
-            item.spec.memory_limit,
-            item.started_at,
-            ended,
-            node="local",
-            memory=series.to_json() if series is not None else None,
-            ended_before_stop=own_end,
+        self.early.append(
+            AttemptExited(
+                item.spec.step_id,
+                item.spec.attempt,
+                failure,
+                manifest,
+                code,
+                sig,
+                peak,
+                item.spec.memory_limit,
+                item.started_at,
+                ended,
+                node="local",
+                memory=series.to_json() if series is not None else None,
+                ended_before_stop=own_end,
+            )
         )
 
-    def _zygote_died(self) -> list[RuntimeEvent]:
+    def _zygote_died(self) -> None:
         """Attempts forked by a dead zygote are orphans we cannot follow: kill, report lost.
 
         A zygote that died (a step that killed its parent, say) is replaced, up to
@@ -532,7 +533,7 @@ class LocalRuntime:
         so attempts are forked directly from then on."""
         zygote, self.zygote = self.zygote, None
         if zygote is None:
-            return []
+            return
         what = zygote.why_killed or "died"
         again = (
             zygote.why_killed is None
@@ -545,14 +546,13 @@ class LocalRuntime:
         self.selector.unregister(zygote.ev_r)
         self.selector.unregister(zygote.pidfd)
         zygote.read()
-        events: list[RuntimeEvent] = []
         for news in zygote.news:  # in order: a reused pid's exit before its new start
             if isinstance(news, Started) and news.key in self.running:
                 self._started(news.key, news.pid)
             elif isinstance(news, Exited):
                 owner = self.by_pid.get(news.pid)
                 if owner is not None:
-                    events.append(self._finish(owner, news.status, news.maxrss))
+                    self._finish(owner, news.status, news.maxrss)
         zygote.news.clear()
         zygote.close()
         for key, item in list(self.running.items()):
@@ -563,14 +563,13 @@ class LocalRuntime:
                 f"dagwell's launcher process (its zygote) {zygote.why_killed}, and this "
                 "attempt with it; its exit status is unknown."
             )
-            events.append(self._finish(key, None, 0, why))
+            self._finish(key, None, 0, why)
         if again and self._functions is not None:
             self._zygote_restarts += 1
             try:
                 self._start_zygote(self._functions)
             except OSError as error:
                 log.warning("no new zygote (%s); forking attempts directly from now on", error)
-        return events
 
     def observed_memory(self) -> int | None:
         if self.node is not None:
