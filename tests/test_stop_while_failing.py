@@ -282,8 +282,8 @@ def test_on_kubernetes_a_stop_after_the_step_pod_failed_leaves_it_failed(
         kubeconfig=cluster.kubeconfig, namespace=cluster.namespace, image="local"
     )
     result = {}
-    thread = threading.Thread(target=lambda: result.update(run=outcome(p.with_options(
-        orchestrator=orchestrator))))  # fmt: skip
+    on_kubernetes = p.with_options(orchestrator=orchestrator)
+    thread = threading.Thread(target=lambda: result.update(run=outcome(on_kubernetes)))
     thread.start()
     wait_for(
         lambda: sum(p.get("status", {}).get("phase") == "Running" for p in cluster.pods()) == 2,
