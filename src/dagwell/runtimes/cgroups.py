@@ -115,8 +115,16 @@ def _kill_all(procs: Path, kill_file: Path | None = None) -> None:
         time.sleep(0.01)
 
 
-def _rmdir(path: Path) -> None:
-    for delay in (0.01, 0.05, 0.1, 0.2, 0.5, None):
+#: How long a cgroup whose processes were just killed may stay busy before it is left
+#: behind: a killed process leaves its cgroup only once its exit has freed its memory, which
+#: on a loaded machine took over a second (the earlier 0.86 s left run cgroups behind).
+RMDIR_PATIENCE = 10.0
+
+
+def _rmdir(path: Path, patience: float = RMDIR_PATIENCE) -> None:
+    deadline = time.monotonic() + patience
+    delay = 0.01
+    while True:
         try:
             path.rmdir()
             return
@@ -125,9 +133,11 @@ def _rmdir(path: Path) -> None:
         except OSError as error:
             if error.errno != errno.EBUSY:
                 raise
-        if delay is not None:
-            time.sleep(delay)
-    log.warning("cgroup %s is still busy and was left behind", path)
+        if time.monotonic() + delay > deadline:
+            break
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+    log.warning("cgroup %s is still busy after %.0fs and was left behind", path, patience)
 
 
 class AttemptGroup(Protocol):
