@@ -253,3 +253,39 @@ def test_a_signal_right_after_the_run_is_recorded_stops_it(home, tmp_path, numbe
     run = Client(home).get_run("latest")
     assert run.status is RunStatus.CANCELLED, stdout
     assert leftover_cgroups() == []
+
+
+SIGNALS_IN_THE_STOPS_FIRST_INSTANT = """
+import os, signal, time
+from dagwell.engine.signals import SignalStop, hurry_on_signals, restore, stop_on_signals
+
+hurried = []
+with stop_on_signals():
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # (its handler raises here)
+    except SignalStop:
+        # the engine's stop has not taken the handlers over yet: two more signals now
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        print("the stop went on", flush=True)
+        calmed = hurry_on_signals(lambda: hurried.append(True))
+        print(f"hurried: {hurried}", flush=True)
+        restore(calmed)
+        raise
+"""
+
+
+def test_signals_in_the_instant_before_the_stop_began_hurry_it_never_interrupt_it():
+    """Regression (a fresh clone's suite at load 22): SIGTERM, SIGTERM, SIGINT 50 ms apart,
+    the second landing between the first one's SignalStop and the engine's stop handlers,
+    raised again there: the stop itself was cut off, the process ended by SIGTERM with its
+    run recorded 'running'. A later signal is now noted and hurries the stop."""
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNALS_IN_THE_STOPS_FIRST_INSTANT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stdout.splitlines() == ["the stop went on", "hurried: [True]"], done.stderr
+    assert done.returncode == -signal.SIGTERM  # the first signal, re-delivered at the end

@@ -9,6 +9,8 @@ is restored and, when that would have killed the process, the signal is delivere
 so the process still ends as the sender expects (exit status 128+N: 143, 129). A signal
 the process ignored (``nohup``) stays ignored. A further signal while the stop is under
 way only hurries it: the wait for killed attempts is cut short, the cleanup still runs.
+One that comes in the instant before the stop began (after the first signal's exception,
+before the stop's own handlers) is noted and hurries it too; it never interrupts it.
 
 Two moments must not be cut by a signal at all: between the run's record and the engine's
 loop, and between the loop's end and the record of the run's end. A signal there would end
@@ -42,8 +44,35 @@ class SignalStop(KeyboardInterrupt):
         return 128 + self.signum
 
 
+#: Stop signals that came after the first one of a run, before the engine's stop took over
+#: the handlers (:func:`hurry_on_signals`): they hurry that stop once it begins.
+_later: list[int] = []
+
+
+def _note_later(signum: int, _frame: Any) -> None:
+    _later.append(signum)
+
+
+def _first_stop() -> None:
+    """The first stop signal of a run: from now on the others are only noted. Raising again
+    in the instant between the first one's exception and the engine's stop handlers (two
+    signals 50 ms apart on a loaded machine) interrupted the stop itself: the process ended
+    by the signal with its run recorded "running"."""
+    _later.clear()
+    for sig in (signal.SIGINT, *STOP_SIGNALS):
+        if signal.getsignal(sig) in (_raise_stop, _raise_interrupt):
+            signal.signal(sig, _note_later)
+
+
 def _raise_stop(signum: int, _frame: Any) -> None:
+    _first_stop()
     raise SignalStop(signum)
+
+
+def _raise_interrupt(_signum: int, _frame: Any) -> None:
+    """Ctrl-C while a run is driven: Python's KeyboardInterrupt, once."""
+    _first_stop()
+    raise KeyboardInterrupt
 
 
 def _main_thread() -> bool:
@@ -63,6 +92,9 @@ def stop_on_signals() -> Iterator[None]:
             continue
         previous[sig] = current
         signal.signal(sig, _raise_stop)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not a user's own)
+        previous[signal.SIGINT] = signal.default_int_handler
+        signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     except SignalStop as stop:
@@ -135,6 +167,9 @@ def hurry_on_signals(hurry: Callable[[], None]) -> Handlers:
             continue
         saved[sig] = current
         signal.signal(sig, lambda *_: hurry())
+    if _later:  # (a second signal came before these handlers: it hurries the stop too)
+        _later.clear()
+        hurry()
     return saved
 
 
