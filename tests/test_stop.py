@@ -289,3 +289,57 @@ def test_signals_in_the_instant_before_the_stop_began_hurry_it_never_interrupt_i
     )
     assert done.stdout.splitlines() == ["the stop went on", "hurried: [True]"], done.stderr
     assert done.returncode == -signal.SIGTERM  # the first signal, re-delivered at the end
+
+
+SWALLOWED_CTRL_C = """
+import sys, time
+from dagwell import LocalOrchestrator, pipeline, step
+
+@step(enable_cache=False)
+def stubborn() -> int:
+    open(sys.argv[1], "w").close()
+    try:
+        time.sleep(30)
+    except KeyboardInterrupt:
+        pass  # the user's own code takes the first Ctrl-C
+    time.sleep(1.5)
+    return 1
+
+@step(enable_cache=False)
+def long(x: int) -> None:
+    time.sleep(30)
+
+@pipeline(enable_cache=False)
+def swallowed():
+    long(stubborn())
+
+swallowed.with_options(orchestrator=LocalOrchestrator(isolation="inprocess"))()
+"""
+
+
+def test_a_ctrl_c_after_one_user_code_swallowed_still_stops_the_run(home, tmp_path):
+    """Since the first stop signal makes the next ones noted (so that they never cut the
+    stop short), a first Ctrl-C that an in-process step caught left the second one noted
+    and never acted on: the run went on for its 30 s step. The loop's next turn acts on it."""
+    import time
+
+    from helpers import wait_for
+
+    marker = tmp_path / "started"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SWALLOWED_CTRL_C, str(marker)],
+        env={**os.environ, "DAGWELL_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_for(marker.exists, 60, "the step to start")
+    proc.send_signal(signal.SIGINT)  # swallowed by the step
+    time.sleep(0.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)  # noted while the step finishes
+    out, _ = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 15, out
+    run = Client(home).get_run("latest")
+    assert run.status is RunStatus.CANCELLED, out
+    assert run.steps["stubborn"].status is StepStatus.COMPLETED

@@ -48,7 +48,14 @@ from dagwell.engine.hook_runner import HookRunner
 from dagwell.engine.log_echo import LogEcho, slots_from_env
 from dagwell.engine.outage import Outage
 from dagwell.engine.restore import RunningAttempt
-from dagwell.engine.signals import Handlers, HeldStops, SignalStop, hurry_on_signals, restore
+from dagwell.engine.signals import (
+    Handlers,
+    HeldStops,
+    SignalStop,
+    hurry_on_signals,
+    raise_noted,
+    restore,
+)
 from dagwell.runtimes.base import (
     AttemptExited,
     AttemptRunning,
@@ -214,6 +221,7 @@ class Engine:
 
     def _loop(self) -> None:
         while True:
+            raise_noted()  # (a stop whose first signal user code swallowed)
             now = self.clock()
             if not self._outage.active:  # while the store is out, nothing new starts
                 self._handle_ready(now)

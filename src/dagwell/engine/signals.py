@@ -69,6 +69,21 @@ def _raise_stop(signum: int, _frame: Any) -> None:
     raise SignalStop(signum)
 
 
+def raise_noted() -> None:
+    """At the engine loop's turn: a stop signal noted after the first while no stop took
+    it over means the first one's exception was swallowed (an in-process step caught its
+    KeyboardInterrupt): this one stops the run, as it would have without the first."""
+    if _later:
+        signum = _later.pop(0)
+        _later.clear()
+        for sig in (signal.SIGINT, *STOP_SIGNALS):  # (the first-signal handlers again)
+            if signal.getsignal(sig) is _note_later:
+                signal.signal(sig, _raise_interrupt if sig == signal.SIGINT else _raise_stop)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SignalStop(signum)
+
+
 def _raise_interrupt(_signum: int, _frame: Any) -> None:
     """Ctrl-C while a run is driven: Python's KeyboardInterrupt, once."""
     _first_stop()
