@@ -1,7 +1,8 @@
 """The ``@step`` decorator: a plain function becomes a Step that pipelines can wire.
 
 A Step called inside a pipeline function records an invocation (see :mod:`tracing`);
-called anywhere else it simply runs the function, as in ZenML. Everything that can be
+called anywhere else it runs as a pipeline of its own and returns its outputs, as in ZenML
+0.98 (the bare function inside a step, and through ``.entrypoint``). Everything that can be
 checked about a step is checked here, when it is decorated: settings keys, memory
 strings, retry numbers, hooks, and whether its return annotation names its outputs.
 """
@@ -455,11 +456,51 @@ class Step:
                     f"id= and after= only mean something when step {self.name!r} is called "
                     "inside a @pipeline function; remove them to call the step directly."
                 )
-            return self.func(*args, **kwargs)
+            return self._call_outside_pipeline(args, kwargs)
         step_id = trace.new_id(self.name, id)
         override = trace.overrides.get(step_id)
         target = self.with_options(**override) if override else self
         return target._record(trace, step_id, args, kwargs, after)
+
+    def _call_outside_pipeline(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """ZenML 0.98's call of a step outside a pipeline: a pipeline of just this step,
+        named after it and uncached, runs, and the call returns the step's outputs loaded
+        back (None for none, the value for one, a tuple for several); its run, outputs and
+        step context are those of any run. The bare function runs instead inside a step's
+        own code (and its hooks), and when ``ZENML_RUN_SINGLE_STEPS_WITHOUT_STACK`` (or
+        ``DAGWELL_RUN_SINGLE_STEPS_WITHOUT_STACK``) is true, as ZenML's does; while dagwell
+        loads a script only to find its steps (a worker, ``dagwell run``), the call does
+        nothing and returns None, as a pipeline call does then."""
+        import os
+
+        from dagwell.core.context import current_step
+        from dagwell.runtimes.locator import looking_up, made_inert
+
+        if current_step() is not None or _run_without_stack():
+            return self.func(*args, **kwargs)
+        if looking_up():
+            made_inert(self.name)
+            return None
+        if os.environ.get("DAGWELL_ATTEMPT"):  # (a step's own thread: no context of its own)
+            return self.func(*args, **kwargs)
+        try:
+            self.signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise DefinitionError(
+                f"Step {self.name!r} was called with the wrong arguments: {error}. Its "
+                f"signature is {self.name}{self.signature}."
+            ) from None
+        from dagwell.api.pipelines import Pipeline
+
+        def single_step_pipeline() -> None:
+            self(*args, **kwargs)
+
+        run = Pipeline(single_step_pipeline, {"name": self.name, "enable_cache": False})()
+        step_run = run.steps[self.name]
+        outputs = [version.load() for version in step_run.regular_outputs.values()]
+        if not outputs:
+            return None
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def _record(
         self, trace: Any, step_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], after: Any
@@ -762,3 +803,14 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a is b or a == b)
     except Exception:
         return False
+
+
+#: ZenML's switch (and dagwell's name for it) for calling a step outside a pipeline as the
+#: bare function instead of a run of its own; true as ZenML reads booleans from the env.
+_WITHOUT_STACK = ("ZENML_RUN_SINGLE_STEPS_WITHOUT_STACK", "DAGWELL_RUN_SINGLE_STEPS_WITHOUT_STACK")
+
+
+def _run_without_stack() -> bool:
+    import os
+
+    return any(os.environ.get(name) in ("1", "y", "yes", "True", "true") for name in _WITHOUT_STACK)
