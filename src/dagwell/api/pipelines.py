@@ -231,8 +231,8 @@ class Pipeline:
                 f"schedule= of {owner} must be a dagwell Schedule(cron_expression=...), got "
                 f"{type(self.schedule).__name__}."
             )
-        self.model = self.options.get("model")
-        if self.model is not None and type(self.model).__name__ != "Model":
+        self._model = self.options.get("model")
+        if self._model is not None and type(self._model).__name__ != "Model":
             raise DefinitionError(f"model= of {owner} must be a Model(name=...).")
         self.run_name: str | None = self.options.get("run_name")
         self.substitutions: dict[str, str] = dict(self.options.get("substitutions") or {})
@@ -263,11 +263,56 @@ class Pipeline:
                 "parameters": dict(self.parameters),
                 "substitutions": dict(self.substitutions),
                 "extra": dict(self.extra),
-                "model": self.model,
+                "model": self._model,
                 "settings": dict(self.options.get("settings") or {}),
                 "steps": {k: dict(v) for k, v in self.step_options.items()},
             }
         )
+
+    @property
+    def model(self) -> Any:
+        """ZenML's ``my_pipeline.model``: the pipeline as registered by its runs (its
+        PipelineResponse: ``.last_run``, ``.runs``, ``.name``), not its ``model=`` (that is
+        ``configuration.model``); a RuntimeError before the pipeline has run, as in ZenML."""
+        from dagwell.api.client import Client
+
+        client = Client()
+        if not client.list_runs(limit=1, pipeline=self.name):
+            raise RuntimeError(
+                f"Cannot get the model of pipeline {self.name!r} because it has not run yet "
+                f"in this home; call {self.name}() first."
+            )
+        from dagwell.api.zenml_client import PipelineView
+
+        return PipelineView(self.name, client)
+
+    @property
+    def entrypoint(self) -> Callable[..., Any]:
+        """The undecorated pipeline function (ZenML's name for it)."""
+        return self.func
+
+    @property
+    def source_object(self) -> Callable[..., Any]:
+        return self.func
+
+    @property
+    def source_code(self) -> str:
+        """The pipeline function's source, decorator included (``inspect.getsource``)."""
+        return inspect.getsource(self.func)
+
+    @property
+    def required_parameters(self) -> list[str]:
+        """The pipeline function's parameters without a default, in order (ZenML's)."""
+        return [
+            p.name
+            for p in self.signature.parameters.values()
+            if p.default is inspect.Parameter.empty
+        ]
+
+    @property
+    def missing_parameters(self) -> list[str]:
+        """The required parameters no ``parameters=`` (or run configuration) gives yet."""
+        return [p for p in self.required_parameters if p not in self.parameters]
 
     def configure(self, **options: Any) -> Pipeline:
         """ZenML's in-place form of :meth:`with_options`: changes this pipeline."""
@@ -298,7 +343,7 @@ class Pipeline:
             enable_cache=self.enable_cache,
             settings=dict(self.options.get("settings") or {}),
             extra=dict(self.extra),
-            model=self.model,
+            model=self._model,
         )
         token = _PIPELINE.set(context)
         try:
@@ -378,8 +423,8 @@ class Pipeline:
                 "extra": self._run_extra,
                 # (ZenML's run.model_version: the pipeline's, made even if no step used it)
                 **(
-                    {"model": self._model_version(self.model, self._substitutions)}
-                    if self.model is not None
+                    {"model": self._model_version(self._model, self._substitutions)}
+                    if self._model is not None
                     else {}
                 ),
             },
@@ -417,7 +462,7 @@ class Pipeline:
             out["run_extra"] = self._run_extra
         # (every name a step formats takes the run's {date}/{time}, as in ZenML)
         out["substitutions"] = {**self._substitutions, **out.get("substitutions", {})}
-        model = step.extras.model if config is not None else self.model
+        model = step.extras.model if config is not None else self._model
         if model is not None:
             out["model"] = self._model_version(model, out["substitutions"])
         return out
