@@ -37,6 +37,12 @@ class ModelResponse:
     def __repr__(self) -> str:
         return f"ModelResponse(name={self.name!r})"
 
+    def get_hydrated_version(self) -> ModelResponse:
+        """ZenML's: the model read again from the registry."""
+        from dagwell.artifact_store.registry import get_model
+
+        return ModelResponse(get_model(self._store, self.name), self._store)
+
     def _versions(self) -> list[dict[str, Any]]:
         from dagwell.artifact_store.registry import model_versions
 
@@ -77,6 +83,14 @@ class ModelVersionResponse:
 
     def __repr__(self) -> str:
         return f"ModelVersionResponse(model={self.model.name!r}, name={self.name!r})"
+
+    def get_hydrated_version(self) -> ModelVersionResponse:
+        """ZenML's: the version read again from the registry (its stage, tags and
+        metadata as they are now)."""
+        from dagwell.artifact_store.registry import model_version_by_id
+
+        hit = model_version_by_id(self._store, self.id)
+        return self if hit is None else ModelVersionResponse(hit[0], hit[1], self._store)
 
     @property
     def stage(self) -> str | None:

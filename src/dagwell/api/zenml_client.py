@@ -64,7 +64,9 @@ _NOT_IN_DAGWELL = {
 @dataclass
 class PipelineView:
     """ZenML's PipelineResponse: ``.name``, ``.runs`` (its 20 newest, newest first, as
-    ZenML's: each is read with its steps), ``.last_run``."""
+    ZenML's: each is read with its steps), ``.get_runs(...)`` (with list_pipeline_runs'
+    filters, sort and page), ``.num_runs``, ``.last_run``, ``.last_successful_run``,
+    ``.latest_run_id``, ``.latest_run_status``."""
 
     name: str
     _client: Any = field(repr=False)
@@ -75,7 +77,32 @@ class PipelineView:
 
     @property
     def runs(self) -> list[PipelineRun]:
-        return list(self._client.list_runs(limit=PAGE_SIZE_DEFAULT, pipeline=self.name))
+        return self.get_runs()
+
+    def get_runs(self, **filters: Any) -> list[PipelineRun]:
+        """ZenML's: this pipeline's runs as ``Client().list_pipeline_runs(pipeline_id=...,
+        **filters)`` lists them (one page, newest first unless ``sort_by`` says otherwise)."""
+        page: Page = self._client.list_pipeline_runs(pipeline_id=self.id, **filters)
+        return list(page.items)
+
+    @property
+    def num_runs(self) -> int:
+        """How many runs the pipeline has (all of them, not a page)."""
+        return int(self._client.store().count_runs({"pipeline": self.name}))
+
+    @property
+    def latest_run_id(self) -> str | None:
+        runs: list[PipelineRun] = self._client.list_runs(limit=1, pipeline=self.name)
+        return runs[0].id if runs else None
+
+    @property
+    def latest_run_status(self) -> RunStatus | None:
+        runs: list[PipelineRun] = self._client.list_runs(limit=1, pipeline=self.name)
+        return runs[0].status if runs else None
+
+    def get_hydrated_version(self) -> PipelineView:
+        """ZenML's: the pipeline read again (every property here reads the store anew)."""
+        return PipelineView(self.name, self._client)
 
     @property
     def last_run(self) -> PipelineRun:
@@ -130,6 +157,10 @@ class ArtifactView:
     @property
     def versions(self) -> dict[str, ArtifactVersion]:
         return {str(v.version): v for v in self._versions()}
+
+    def get_hydrated_version(self) -> ArtifactView:
+        """ZenML's: the artifact read again (every property here reads the registry anew)."""
+        return ArtifactView(self.name, self._client)
 
     @property
     def has_custom_name(self) -> bool:

@@ -87,6 +87,10 @@ class ArtifactVersion:
     def read(self) -> Any:
         return self.load()
 
+    def get_hydrated_version(self) -> ArtifactVersion:
+        """ZenML's: the response with all its fields, which this one already has."""
+        return self
+
     def download_files(self, path: str, overwrite: bool = False) -> None:
         """ZenML's: the artifact's files, unloaded, as the zip file ``path``."""
         if self._loader is None:
@@ -479,6 +483,16 @@ class StepRun:
             return None
         return (self.ended_at - self.started_at).total_seconds()
 
+    def get_hydrated_version(self) -> StepRun:
+        """ZenML's: the step run read again from the store (as it is now), or itself when
+        it was read without one."""
+        if self._loader is None or not self.run_id:
+            return self
+        run: PipelineRun = self._loader.run(self.run_id)
+        if run._plan.find_model is None:
+            run._plan.find_model = self._plan.find_model
+        return run.steps[self.name]
+
     @property
     def memory_limit(self) -> int | None:
         """The limit of the last attempt (the one that succeeded, if any did)."""
@@ -488,7 +502,8 @@ class StepRun:
 class PipelineName(str):
     """The run's pipeline: a string that also answers ZenML's ``run.pipeline.name`` and
     ``.id`` and, for a run read through a Client, ZenML's PipelineResponse attributes
-    (``.runs``, ``.last_run``, ``.last_successful_run``) from the view the Client attaches."""
+    (``.runs``, ``.get_runs()``, ``.num_runs``, ``.last_run``, ...) from the view the Client
+    attaches."""
 
     view: Any = None  # set by the Client that read the run (dagwell.api.zenml_client)
 
@@ -505,7 +520,7 @@ class PipelineName(str):
         return (PipelineName, (str(self),))  # the Client's view stays in this process
 
     def __getattr__(self, attr: str) -> Any:
-        if attr in ("runs", "last_run", "last_successful_run") and self.view is not None:
+        if not attr.startswith("_") and self.view is not None and hasattr(self.view, attr):
             return getattr(self.view, attr)
         raise AttributeError(
             f"run.pipeline has no {attr!r}"
@@ -624,6 +639,18 @@ class PipelineRun:
             return None
         end = self.ended_at or datetime.now(tz=UTC)
         return (end - self.started_at).total_seconds()
+
+    def get_hydrated_version(self) -> PipelineRun:
+        """ZenML's: the run read again from the store (its status and steps as they are
+        now, as ZenML's refreshed response), or itself when it was read without one."""
+        if self._loader is None:
+            return self
+        run: PipelineRun = self._loader.run(self.id)
+        if isinstance(self.pipeline, PipelineName) and isinstance(run.pipeline, PipelineName):
+            run.pipeline.view = self.pipeline.view  # (what the Client that read it attached)
+        if run._plan.find_model is None:
+            run._plan.find_model = self._plan.find_model
+        return run
 
     @property
     def display_status(self) -> str:
