@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, ListQuery, Page, parse, select, test
-from dagwell.core.errors import EntityExistsError, NoRunsYet
+from dagwell.core.errors import EntityExistsError, NoRunsYet, RunNotFound
 from dagwell.core.records import ArtifactVersion, PipelineRun, StepRun, to_datetime
 from dagwell.core.statuses import RunStatus
 
@@ -261,9 +261,30 @@ class ZenMLClientMixin:
         return StackView(ArtifactStoreView(url))
 
     # -- runs and pipelines --------------------------------------------------------------
-    def get_pipeline_run(self, name_id_or_prefix: str, **_: Any) -> PipelineRun:
-        """A run by id, id prefix, run name or ``latest`` (ZenML's name for get_run)."""
-        return self.get_run(str(name_id_or_prefix))
+    def get_pipeline_run(
+        self, name_id_or_prefix: str | UUID, allow_name_prefix_match: bool = True, **_: Any
+    ) -> PipelineRun:
+        """A run by id, run name, ``latest``, or, as ZenML finds one, the only run whose id
+        or (unless ``allow_name_prefix_match=False``) name starts so: ``"training"`` is the
+        run ``training-2024...`` when no other run's name or id starts with it. No such run,
+        or several, raise a KeyError naming them."""
+        ref = str(name_id_or_prefix)
+        try:
+            return self.get_run(ref)
+        except RunNotFound as error:
+            if not allow_name_prefix_match or not ref.strip():
+                raise
+            rows = self.store().list_runs(limit=None, step_counts=False)
+            found = [r for r in rows if r["id"].startswith(ref) or r["name"].startswith(ref)]
+            if not found:
+                raise
+            if len(found) > 1:
+                shown = ", ".join(f"{r['name']} ({r['id']})" for r in found[:5])
+                raise RunNotFound(
+                    f"{len(found)} runs have a name or id that starts with {ref!r}: {shown}"
+                    f"{', ...' if len(found) > 5 else ''}; give the run's id or whole name."
+                ) from error
+            return self.get_run(found[0]["id"])
 
     def list_pipeline_runs(
         self, sort_by: str = "desc:created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,

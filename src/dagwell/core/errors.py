@@ -64,8 +64,12 @@ class IllegalTransition(PermanentError):
         self.new = new
 
 
-class RunNotFound(PermanentError, LookupError):
-    """No run with that id (or id prefix) exists in the store."""
+class RunNotFound(PermanentError, KeyError):
+    """No run with that id (or id prefix) exists in the store: a KeyError (a LookupError),
+    as ZenML's client raises for a run it cannot find."""
+
+    def __str__(self) -> str:  # (not KeyError's quoted form)
+        return str(self.args[0]) if self.args else ""
 
 
 class StoreError(DagwellError):
