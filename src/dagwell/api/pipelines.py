@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 from dagwell.api.steps import (
     COSMETIC_OPTIONS,
     DYNAMIC_PIPELINES,
+    Step,
     asks_for_nothing,
     check_priority,
     parse_settings,
+    run_alone_with,
 )
 from dagwell.api.tracing import current_trace, tracing
 from dagwell.core.context import current_step
@@ -532,6 +534,24 @@ class Pipeline:
         except RunFailedError as error:
             _with_pipeline_view(error.run)
             raise
+
+
+def _run_alone(step: Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """ZenML 0.98's run of a step called outside a pipeline (its steps/utils.py
+    run_as_single_step_pipeline): a pipeline of just that step, named after it and
+    uncached, whose outputs the call returns loaded back (None, the value, or a tuple)."""
+
+    def single_step_pipeline() -> None:
+        step(*args, **kwargs)
+
+    run = Pipeline(single_step_pipeline, {"name": step.name, "enable_cache": False})()
+    outputs = [version.load() for version in run.steps[step.name].regular_outputs.values()]
+    if not outputs:
+        return None
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+run_alone_with(_run_alone)
 
 
 def merged_options(options: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -490,17 +490,9 @@ class Step:
                 f"Step {self.name!r} was called with the wrong arguments: {error}. Its "
                 f"signature is {self.name}{self.signature}."
             ) from None
-        from dagwell.api.pipelines import Pipeline
-
-        def single_step_pipeline() -> None:
-            self(*args, **kwargs)
-
-        run = Pipeline(single_step_pipeline, {"name": self.name, "enable_cache": False})()
-        step_run = run.steps[self.name]
-        outputs = [version.load() for version in step_run.regular_outputs.values()]
-        if not outputs:
-            return None
-        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+        if not _ALONE:  # (dagwell.api loads dagwell.api.pipelines, which sets it)
+            raise RuntimeError("dagwell.api.pipelines was not loaded: import dagwell.")
+        return _ALONE[0](self, args, kwargs)
 
     def _record(
         self, trace: Any, step_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], after: Any
@@ -803,6 +795,16 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a is b or a == b)
     except Exception:
         return False
+
+
+#: How a step called outside a pipeline runs as a pipeline of its own: set by
+#: dagwell.api.pipelines (which builds on this module, so this one cannot import it) when it
+#: loads, and dagwell.api loads it with any of its modules.
+_ALONE: list[Callable[[Step, tuple[Any, ...], dict[str, Any]], Any]] = []
+
+
+def run_alone_with(runner: Callable[[Step, tuple[Any, ...], dict[str, Any]], Any]) -> None:
+    _ALONE[:] = [runner]
 
 
 #: ZenML's switch (and dagwell's name for it) for calling a step outside a pipeline as the
