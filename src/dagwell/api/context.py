@@ -210,7 +210,7 @@ class StepContext:
                 f"Step {self._info.step_name!r} has no model: set model=Model(name=...) on "
                 "the step or its pipeline."
             )
-        obj = Model(model["name"], version=model["version"])
+        obj = Model(model["name"], version=model["version"], **(model.get("fields") or {}))
         obj._store = _store(self._info)
         return obj
 

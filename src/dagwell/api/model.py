@@ -48,9 +48,32 @@ def _store_here() -> Any:
     return open_artifact_store(info.artifact_store if info else resolve_home().artifacts)
 
 
+#: Model's parameters in order (what a positional argument stands for).
+_PARAMETERS = (
+    "name",
+    "version",
+    *_FIELDS,
+    "save_models_to_registry",
+    "model_version_id",
+    "suppress_class_validation_warnings",
+)
+
+
 class Model:
     """A model and (once resolved) one of its versions: ``.name``, ``.version``,
-    ``.number``, ``.stage``, ``.run_metadata``, ``get_artifact(name)``, ``set_stage(...)``."""
+    ``.number``, ``.stage``, ``.run_metadata``, ``get_artifact(name)``, ``set_stage(...)``.
+
+    It remembers which fields it was given, as ZenML's (a pydantic model's fields set), so
+    a ``model=`` given over another (``with_options``, a run configuration's ``model:``)
+    changes only those: ``Model(name="clf", version="v2")`` over ``Model(name="clf",
+    description="d")`` keeps the description, as in ZenML."""
+
+    _given: frozenset[str] = frozenset()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        obj = super().__new__(cls)
+        obj._given = frozenset(_PARAMETERS[: len(args)]) | frozenset(kwargs)
+        return obj
 
     def __init__(
         self,
@@ -83,6 +106,8 @@ class Model:
         self.ethics = ethics
         self.tags = tag_names(tags, "Model(tags=...)")
         self.save_models_to_registry = save_models_to_registry
+        self.model_version_id = model_version_id
+        self.suppress_class_validation_warnings = suppress_class_validation_warnings
         self._doc: dict[str, Any] | None = None
         self._model: dict[str, Any] | None = None
         self._store: Any = None
@@ -102,8 +127,31 @@ class Model:
     def fields(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _FIELDS}
 
+    def updated_by(self, other: Model) -> Model:
+        """This configuration with the fields ``other`` was given over it (ZenML's merge of
+        a ``model=`` into the one already configured): a new Model, unresolved."""
+        given = {
+            k: getattr(source, k)
+            for source in (self, other)
+            for k in _PARAMETERS
+            if k in source._given
+        }
+        return Model(**given)
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, **self.fields()}
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        """ZenML's (its Model is a pydantic model): every field, as a run configuration's
+        ``model:`` takes them (``yaml.dump({"model": model.model_dump()})``)."""
+        return {
+            "name": self.name,
+            **self.fields(),
+            "version": self.version,
+            "save_models_to_registry": self.save_models_to_registry,
+            "model_version_id": self.model_version_id,
+            "suppress_class_validation_warnings": self.suppress_class_validation_warnings,
+        }
 
     # -- resolving the version -----------------------------------------------------------
     def _artifacts(self) -> Any:

@@ -159,7 +159,13 @@ def merge(options: dict[str, Any], config: dict[str, Any], where: str) -> dict[s
     if "parameters" in config:
         out["parameters"] = {**(out.get("parameters") or {}), **(config["parameters"] or {})}
     if "model" in config:
-        out["model"] = _model(config["model"])
+        from dagwell.api.model import Model
+
+        model, old = _model(config["model"]), out.get("model")
+        # (ZenML: the file's model fields over the decorator's Model, the rest kept)
+        if isinstance(model, Model) and isinstance(old, Model):
+            model = old.updated_by(model)
+        out["model"] = model
     if "retry" in config:
         out["retry"] = _retry(config["retry"])
     if "schedule" in config:

@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from dagwell.api.model import Model
 from dagwell.api.steps import (
     COSMETIC_OPTIONS,
     DYNAMIC_PIPELINES,
@@ -467,6 +468,11 @@ class Pipeline:
         model = step.extras.model if config is not None else self._model
         if model is not None:
             out["model"] = self._model_version(model, out["substitutions"])
+            # (what get_step_context().model answers besides its version: the fields it
+            # is configured with, as ZenML's step context gives the configured Model)
+            fields = {k: v for k, v in model.fields().items() if v not in (None, [])}
+            if fields:
+                out["model"] = {**out["model"], "fields": fields}
         return out
 
     def _model_version(self, model: Any, substitutions: dict[str, str]) -> dict[str, Any]:
@@ -557,12 +563,15 @@ run_alone_with(_run_alone)
 def merged_options(options: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
     """``options`` with ``changes`` over them as ZenML's ``with_options``/``configure`` merges
     them: a dict (``substitutions=``, ``extra=``, ``parameters=``, ``settings=``,
-    ``steps=``) updates the one there key by key, at every depth; anything else replaces."""
+    ``steps=``) updates the one there key by key, at every depth, and a ``model=`` the
+    fields it was given (:meth:`Model.updated_by`); anything else replaces."""
     out = dict(options)
     for key, value in changes.items():
         old = out.get(key)
         if isinstance(value, Mapping) and isinstance(old, Mapping):
             out[key] = merged_options(old, value)
+        elif key == "model" and isinstance(value, Model) and isinstance(old, Model):
+            out[key] = old.updated_by(value)  # (only the fields the new one was given)
         else:
             out[key] = value
     return out

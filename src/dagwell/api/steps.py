@@ -751,6 +751,8 @@ def _extras(
     model = options.get("model", base.model)
     if model is not None and type(model).__name__ != "Model":
         raise DefinitionError(f"model= of {owner} must be a Model(name=...).")
+    if model is not None and base.model is not None and model is not base.model:
+        model = base.model.updated_by(model)  # (ZenML: only the fields the new one was given)
     return StepExtras(
         parameters={**base.parameters, **(parameters or {})},
         materializers=materializers,

@@ -326,8 +326,12 @@ def model_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
 def create_model_version(
     store: ArtifactStore, name: str, version: str | None, fields: dict[str, Any]
 ) -> dict[str, Any]:
-    """A new version of model ``name`` (numbered; named ``version`` when given)."""
-    ensure_model(store, name, fields)
+    """A new version of model ``name`` (numbered; named ``version`` when given), with the
+    ``description`` and ``tags`` of ``fields``. A model that does not exist yet is made with
+    the card fields (``license``, ``description``, ...; not the tags, which are the
+    version's), as ZenML makes it implicitly; an existing one is left as it is."""
+    if store.read_doc(_model_key(name)) is None:
+        ensure_model(store, name, {k: v for k, v in fields.items() if k != "tags"})
     existing = model_versions(store, name)
     if version is not None:
         for doc in existing:
