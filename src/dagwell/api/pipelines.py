@@ -317,6 +317,10 @@ class Pipeline:
         """The required parameters no ``parameters=`` (or run configuration) gives yet."""
         return [p for p in self.required_parameters if p not in self.parameters]
 
+    def copy(self) -> Pipeline:
+        """ZenML's: a pipeline configured as this one, to configure apart from it."""
+        return Pipeline(self.func, dict(self.options), frozenset())
+
     def configure(self, **options: Any) -> Pipeline:
         """ZenML's in-place form of :meth:`with_options`: changes this pipeline."""
         self.__dict__.update(self.with_options(**options).__dict__)
@@ -410,6 +414,10 @@ class Pipeline:
                 }
             changes["config"] = step_config
             specs[step_id] = replace(spec, **changes)
+        sources: dict[str, dict[str, str | None]] = {}
+        for step in trace.steps.values():  # (once per step function: a fan-out shares one)
+            if step.source_hash not in sources:
+                sources[step.source_hash] = _source_of(step.func)
         plan = Plan(
             pipeline=self.name,
             steps=specs,
@@ -417,6 +425,7 @@ class Pipeline:
             infra_retries=self.infra_retries,
             failure_mode=self.failure_mode,  # type: ignore[arg-type]
             hook_timeout=self.hook_timeout,
+            sources=sources,
             run_name=self.run_name,
             substitutions=dict(self.substitutions),
             config={
@@ -540,6 +549,25 @@ class Pipeline:
         except RunFailedError as error:
             _with_pipeline_view(error.run)
             raise
+
+
+#: ZenML's longest text field: a longer source or docstring is cut to it, ending in "...".
+_TEXT_MAX = 65535
+
+
+def _source_of(func: Callable[..., Any]) -> dict[str, str | None]:
+    """What a step run records of its function: its source (decorator included; None when
+    Python has none, as for a function made by exec) and its docstring, each cut to ZenML's
+    longest text field as ZenML cuts them."""
+    try:
+        code: str | None = inspect.getsource(func)
+    except (OSError, TypeError):
+        code = None
+
+    def cut(text: str | None) -> str | None:
+        return text if text is None or len(text) <= _TEXT_MAX else text[: _TEXT_MAX - 3] + "..."
+
+    return {"source_code": cut(code), "docstring": cut(func.__doc__)}
 
 
 def _run_alone(step: Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -382,6 +382,24 @@ class Step:
         return self.func
 
     @property
+    def source_object(self) -> Callable[..., Any]:
+        return self.func
+
+    @property
+    def source_code(self) -> str:
+        """The step function's source, decorator included (``inspect.getsource``)."""
+        return inspect.getsource(self.func)
+
+    @property
+    def docstring(self) -> str | None:
+        """The step function's docstring, as written (ZenML's ``step.docstring``)."""
+        return self.func.__doc__
+
+    def copy(self) -> Step:
+        """ZenML's: a step configured as this one, to configure apart from it."""
+        return _build(self.func, base=self, options={})
+
+    @property
     def configuration(self) -> Any:
         """The step's options as ZenML shows them (``my_step.configuration.settings``)."""
         from dagwell.api.pipeline_config import Configuration

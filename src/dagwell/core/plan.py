@@ -197,6 +197,9 @@ class Plan:
     run_name: str | None = None  # a template ("train_{date}") until the run is recorded
     substitutions: dict[str, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)  # ZenML's run.config, as StepSpec's
+    # ZenML's step_run.source_code/.docstring: {source_hash: {"source_code", "docstring"}},
+    # once per step function (read back by Client; attempts never carry it)
+    sources: dict[str, dict[str, str | None]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,6 +212,7 @@ class Plan:
             "run_name": self.run_name,
             "substitutions": self.substitutions,
             "config": self.config,
+            "step_sources": self.sources,
         }
 
     def named(self, run_id: str, now: datetime) -> Plan:
@@ -233,6 +237,7 @@ class Plan:
             run_name=data.get("run_name"),
             substitutions=dict(data.get("substitutions") or {}),
             config=dict(data.get("config") or {}),
+            sources=dict(data.get("step_sources") or {}),
         )
 
 

@@ -272,6 +272,12 @@ class PlanSource:
     def step_inputs(self, step_id: str) -> dict[str, Any]:
         return dict(self._step(step_id).get("inputs") or {})
 
+    def step_source(self, step_id: str) -> dict[str, Any]:
+        """The step's recorded ``source_code`` and ``docstring`` (ZenML's step run fields),
+        kept once per step function in the run's plan, by its source digest."""
+        sources = self.plan().get("step_sources") or {}
+        return dict(sources.get(self._step(step_id).get("source_hash") or "", {}))
+
     def _step(self, step_id: str) -> dict[str, Any]:
         for spec in self.plan().get("steps", []):
             if spec.get("id") == step_id:
@@ -406,6 +412,25 @@ class StepRun:
     @property
     def config(self) -> StepConfig:
         return make_config(self.step_name, self.params, self._plan.step_config(self.name))
+
+    @property
+    def source_code(self) -> str | None:
+        """ZenML's: the step function's source as the run recorded it (decorator included),
+        None for a run recorded before dagwell kept it."""
+        found: str | None = self._plan.step_source(self.name).get("source_code")
+        return found
+
+    @property
+    def docstring(self) -> str | None:
+        """ZenML's: the step function's docstring as the run recorded it (None without one)."""
+        found: str | None = self._plan.step_source(self.name).get("docstring")
+        return found
+
+    @property
+    def parent_step_ids(self) -> list[str]:
+        """ZenML's: the ids of the step runs of this run this one came after (its inputs'
+        and its ``after=`` steps)."""
+        return [f"{self.run_id}/{step}" for step in self.upstream]
 
     @property
     def model_version(self) -> Any:
