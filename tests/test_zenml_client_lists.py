@@ -357,3 +357,19 @@ def test_logical_operators_is_importable_from_enums_as_in_zenml(store_url, tmp_p
     assert {r.id for r in either} == {ids[1], ids[2]}  # (a list: one filter per item)
     assert client.list_pipeline_runs(name=names).total == 0  # (and: both names at once)
     client.close()
+
+
+def test_update_model_version_refuses_a_new_name_or_description_naming_the_fix(home):
+    """ZenML's update_model_version(stage=, add_tags=, remove_tags=) works (corpus piece 70);
+    a version's name and description stay as its run made them, and asking for a change
+    says so instead of ignoring it."""
+    _listed()
+    client = Client()
+    for change in ({"name": "renamed"}, {"description": "better"}):
+        with pytest.raises(ValueError, match=r"Model\(description=\.\.\.\)"):
+            client.update_model_version("lists", "1", stage=ModelStages.STAGING, **change)
+        assert client.get_model_version("lists", "1").stage is None  # nothing changed
+    with pytest.raises(ValueError, match="Unknown model stage 'latest'"):
+        client.update_model_version("lists", "1", stage=ModelStages.LATEST)
+    promoted = client.update_model_version("lists", "1", stage=ModelStages.PRODUCTION)
+    assert promoted.stage == "production"

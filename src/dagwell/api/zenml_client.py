@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, ListQuery, Page, parse, select, test
-from dagwell.core.errors import EntityExistsError, NoRunsYet, RunNotFound
+from dagwell.core.errors import DefinitionError, EntityExistsError, NoRunsYet, RunNotFound
 from dagwell.core.records import ArtifactVersion, PipelineRun, StepRun, to_datetime
 from dagwell.core.statuses import RunStatus
 
@@ -53,7 +53,7 @@ _NOT_IN_DAGWELL = {
         "by mistake); start from a new DAGWELL_HOME for a clean slate",
     ),
     **dict.fromkeys(
-        ("update_model", "update_model_version", "update_artifact_version", "update_artifact"),
+        ("update_model", "update_artifact_version", "update_artifact"),
         "recorded models and artifacts are not edited: tags change with add_tags/remove_tags, "
         "stages with Model(...).set_stage(...), metadata with log_metadata(...)",
     ),
@@ -563,6 +563,66 @@ class ZenMLClientMixin:
         name = str(model_name_or_id)
         version = find_model_version(store, name, wanted)
         return ModelVersionResponse(get_model(store, name), version, store)
+
+    def update_model_version(
+        self,
+        model_name_or_id: str | UUID,
+        version_name_or_id: str | int | UUID,
+        stage: str | Any = None,
+        force: bool = False,
+        name: str | None = None,
+        description: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+        **_: Any,
+    ) -> ModelVersionResponse:
+        """ZenML's promotion and tagging of a model version: ``stage=`` moves it there (a
+        version holding that stage must be forced out, ``force=True``, and is archived, as
+        ``Model(...).set_stage`` does), ``add_tags=``/``remove_tags=`` change its tags. A
+        version's ``name=`` and ``description=`` stay as its run made them: giving either
+        is refused, naming what to do instead."""
+        from dagwell.artifact_store.registry import retag_model_version, set_stage
+
+        refused = [k for k, v in (("name", name), ("description", description)) if v is not None]
+        if refused:
+            raise DefinitionError(
+                f"update_model_version({'=, '.join(refused)}=...) is not offered: dagwell keeps "
+                "a model version's name and description as the run that made it gave them. "
+                "Name a version with Model(name=..., version='...') and describe it with "
+                "Model(description=...) on the pipeline that makes it; stage= and "
+                "add_tags=/remove_tags= change a version here."
+            )
+        version = self._model_version(model_name_or_id, version_name_or_id)
+        store = self.artifacts()
+        if stage is not None:
+            text = str(getattr(stage, "value", stage))
+            if text not in ("none", "staging", "production", "archived"):
+                raise ValueError(
+                    f"Unknown model stage {text!r}; use ModelStages.STAGING, PRODUCTION, "
+                    "ARCHIVED or NONE."
+                )
+            set_stage(store, version.model.name, version.number, text, force)
+        if add_tags or remove_tags:
+            from dagwell.api.tags import tag_names
+
+            retag_model_version(
+                store,
+                version.model.name,
+                version.number,
+                tag_names(add_tags, "add_tags="),
+                tag_names(remove_tags, "remove_tags="),
+            )
+        return version.get_hydrated_version()
+
+    def _model_version(self, model: str | UUID, version: str | int | UUID) -> ModelVersionResponse:
+        """A version of ``model`` by its name, number, stage or id."""
+        try:
+            return self.get_model_version(str(model), version)
+        except KeyError:
+            found = self.get_model_version(None, str(version))
+            if found.model.name != str(model) and found.model.id != str(model):
+                raise
+            return found
 
     def list_model_versions(
         self,

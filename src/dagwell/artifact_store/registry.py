@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from dagwell.artifact_store.custom import artifact_type_of
 from dagwell.artifact_store.store import ArtifactStore
 from dagwell.core.context import StepInfo
-from dagwell.core.errors import ArtifactCorrupt, ArtifactError
+from dagwell.core.errors import ArtifactCorrupt, ArtifactError, ModelStageTaken
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.plan import format_name
 
@@ -414,7 +414,7 @@ def set_stage(store: ArtifactStore, name: str, number: int, stage: str, force: b
     versions = model_versions(store, name)
     holders = [d for d in versions if d["stage"] == stage and d["number"] != number]
     if holders and stage not in ("none", "archived") and not force:
-        raise ArtifactError(
+        raise ModelStageTaken(
             f"Model {name!r} version {holders[0]['name']!r} is already in stage {stage!r}; "
             "pass force=True to move it to archived."
         )
@@ -427,6 +427,22 @@ def set_stage(store: ArtifactStore, name: str, number: int, stage: str, force: b
             continue
         doc.pop("run_metadata", None)
         store.write_doc(_model_version_key(name, doc["number"]), doc)
+
+
+def retag_model_version(
+    store: ArtifactStore, name: str, number: int, add: Iterable[str], remove: Iterable[str]
+) -> None:
+    """Add and remove tags of a model version (ZenML's ``update_model_version(add_tags=,
+    remove_tags=)``); a tag it has already, or lacks, is left as it is."""
+    doc = store.read_doc(_model_version_key(name, number))
+    if doc is None:
+        raise KeyError(f"Model {name!r} has no version number {number}.")
+    removed = set(remove)
+    tags = [t for t in doc.get("tags") or [] if t not in removed]
+    tags += [t for t in dict.fromkeys(add) if t not in tags]
+    doc["tags"] = tags
+    doc.pop("run_metadata", None)
+    store.write_doc(_model_version_key(name, number), doc)
 
 
 def unnamed_output(pipeline: str, step_id: str, output: str) -> str:

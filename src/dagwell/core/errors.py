@@ -93,6 +93,11 @@ class ArtifactError(PermanentError):
     """An artifact could not be stored or loaded."""
 
 
+class ModelStageTaken(ArtifactError, RuntimeError):
+    """Another version of the model holds the stage asked for, and ``force`` was not given:
+    a RuntimeError, as ZenML raises it."""
+
+
 class ArtifactCorrupt(ArtifactError):
     """An artifact's bytes do not match the digest the store recorded for it."""
 
