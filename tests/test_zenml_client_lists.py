@@ -359,17 +359,21 @@ def test_logical_operators_is_importable_from_enums_as_in_zenml(store_url, tmp_p
     client.close()
 
 
-def test_update_model_version_refuses_a_new_name_or_description_naming_the_fix(home):
-    """ZenML's update_model_version(stage=, add_tags=, remove_tags=) works (corpus piece 70);
-    a version's name and description stay as its run made them, and asking for a change
-    says so instead of ignoring it."""
+def test_update_model_version_renames_describes_and_checks_its_stage(home):
+    """ZenML's update_model_version (corpus piece 70 promotes and tags with it): a new name
+    another version has is an EntityExistsError (ZenML's database raises an IntegrityError),
+    a stage that is no stage a ValueError, and nothing changes when either is refused."""
+    _listed()
     _listed()
     client = Client()
-    for change in ({"name": "renamed"}, {"description": "better"}):
-        with pytest.raises(ValueError, match=r"Model\(description=\.\.\.\)"):
-            client.update_model_version("lists", "1", stage=ModelStages.STAGING, **change)
-        assert client.get_model_version("lists", "1").stage is None  # nothing changed
+    with pytest.raises(EntityExistsError, match="has a version named '1' already"):
+        client.update_model_version("lists", "2", name="1", stage=ModelStages.STAGING)
     with pytest.raises(ValueError, match="Unknown model stage 'latest'"):
-        client.update_model_version("lists", "1", stage=ModelStages.LATEST)
-    promoted = client.update_model_version("lists", "1", stage=ModelStages.PRODUCTION)
-    assert promoted.stage == "production"
+        client.update_model_version("lists", "2", stage=ModelStages.LATEST, name="two")
+    assert client.get_model_version("lists", "2").stage is None
+    changed = client.update_model_version(
+        "lists", "2", name="two", description="better", stage=ModelStages.PRODUCTION
+    )
+    assert (changed.name, changed.number, changed.description) == ("two", 2, "better")
+    assert client.get_model_version("lists", "two").stage == "production"
+    assert client.get_model_version("lists", ModelStages.PRODUCTION).number == 2

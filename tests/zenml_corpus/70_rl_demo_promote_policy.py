@@ -5,7 +5,8 @@
 # force=True) and logs the promotion on the model (log_metadata(infer_model=True)); then,
 # as ZenML's "Promote a model" docs do it, a Model(...).set_stage(...) that another version
 # holds raises RuntimeError unless forced (the holder is archived), and
-# update_model_version(add_tags=, remove_tags=) tags the version. Before:
+# update_model_version(add_tags=, remove_tags=, name=, description=) changes the version,
+# update_model(...) the model's card. Before:
 # "Client().update_model_version is a ZenML feature dagwell does not have", and a taken
 # stage raised an ArtifactError that `except RuntimeError` did not catch.
 import json
@@ -175,3 +176,16 @@ if __name__ == "__main__":
     )
     assert [t.name for t in updated.tags] == ["rl"] and updated.stage == "staging"
     assert client.get_model_version("rl_policy", ModelStages.STAGING).name == "2"
+    renamed = client.update_model_version(
+        model_name_or_id="rl_policy",
+        version_name_or_id="2",
+        name="pong-sweep",
+        description="second sweep",
+    )
+    assert (renamed.name, renamed.number, renamed.description) == ("pong-sweep", 2, "second sweep")
+    assert client.get_model_version("rl_policy", "pong-sweep").stage == "staging"
+    model = client.update_model(
+        model_name_or_id="rl_policy", description="RL policies", add_tags=["rl"]
+    )
+    assert (model.description, model.license) == ("RL policies", "MIT")
+    assert [t.name for t in client.get_model("rl_policy").tags] == ["rl"]

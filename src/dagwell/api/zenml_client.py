@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, ListQuery, Page, parse, select, test
-from dagwell.core.errors import DefinitionError, EntityExistsError, NoRunsYet, RunNotFound
+from dagwell.core.errors import EntityExistsError, NoRunsYet, RunNotFound
 from dagwell.core.records import ArtifactVersion, PipelineRun, StepRun, to_datetime
 from dagwell.core.statuses import RunStatus
 
@@ -53,7 +53,7 @@ _NOT_IN_DAGWELL = {
         "by mistake); start from a new DAGWELL_HOME for a clean slate",
     ),
     **dict.fromkeys(
-        ("update_model", "update_artifact_version", "update_artifact"),
+        ("update_artifact_version", "update_artifact"),
         "recorded models and artifacts are not edited: tags change with add_tags/remove_tags, "
         "stages with Model(...).set_stage(...), metadata with log_metadata(...)",
     ),
@@ -525,6 +525,46 @@ class ZenMLClientMixin:
         version = create_model_version(store, model["name"], name, fields)
         return ModelVersionResponse(model, version, store)
 
+    def update_model(
+        self,
+        model_name_or_id: str | UUID,
+        name: str | None = None,
+        add_tags: list[str] | None = None,
+        remove_tags: list[str] | None = None,
+        save_models_to_registry: bool | None = None,
+        **fields: Any,
+    ) -> ModelResponse:
+        """ZenML's: the card fields given (``license``, ``description``, ``audience``,
+        ``use_cases``, ``limitations``, ``trade_offs``, ``ethics``) replace the model's, and
+        ``add_tags``/``remove_tags`` change its tags. A model is known by its name here
+        (its versions and artifacts are filed under it), so a new ``name=`` is refused."""
+        from dagwell.api.model_responses import ModelResponse
+        from dagwell.api.tags import tag_names
+        from dagwell.artifact_store.registry import ensure_model
+
+        model = self.get_model(str(model_name_or_id))
+        if name is not None and name != model.name:
+            raise ValueError(
+                f"update_model(name={name!r}) is not offered: dagwell files a model's versions "
+                f"and artifacts under its name {model.name!r}. Run the pipeline with "
+                f"Model(name={name!r}) for a model of that name."
+            )
+        card = {"license", "description", "audience", "use_cases", "limitations",
+                "trade_offs", "ethics", "project"}  # fmt: skip
+        unknown = sorted(set(fields) - card)
+        if unknown:
+            raise TypeError(
+                f"update_model() got unexpected keyword argument(s) {', '.join(unknown)}."
+            )
+        changes = {k: v for k, v in fields.items() if k != "project" and v is not None}
+        if add_tags or remove_tags:
+            removed = set(tag_names(remove_tags, "remove_tags="))
+            tags = [t.name for t in model.tags if t.name not in removed]
+            tags += [t for t in tag_names(add_tags, "add_tags=") if t not in tags]
+            changes["tags"] = tags
+        store = self.artifacts()
+        return ModelResponse(ensure_model(store, model.name, changes), store)
+
     def get_model(self, model_name_or_id: str, **_: Any) -> ModelResponse:
         """ZenML's ModelResponse: ``.name``, ``.id``, card fields, ``.versions``."""
         from dagwell.api.model_responses import ModelResponse
@@ -576,42 +616,34 @@ class ZenMLClientMixin:
         remove_tags: list[str] | None = None,
         **_: Any,
     ) -> ModelVersionResponse:
-        """ZenML's promotion and tagging of a model version: ``stage=`` moves it there (a
-        version holding that stage must be forced out, ``force=True``, and is archived, as
-        ``Model(...).set_stage`` does), ``add_tags=``/``remove_tags=`` change its tags. A
-        version's ``name=`` and ``description=`` stay as its run made them: giving either
-        is refused, naming what to do instead."""
-        from dagwell.artifact_store.registry import retag_model_version, set_stage
+        """ZenML's: ``stage=`` moves the version there (a version holding that stage must
+        be forced out, ``force=True``, and is archived, as ``Model(...).set_stage`` does),
+        ``name=`` renames it (a name another version has is an EntityExistsError),
+        ``description=`` replaces its description, ``add_tags=``/``remove_tags=`` change its
+        tags; it returns the version as it is then."""
+        from dagwell.api.tags import tag_names
+        from dagwell.artifact_store.registry import edit_model_version, set_stage
 
-        refused = [k for k, v in (("name", name), ("description", description)) if v is not None]
-        if refused:
-            raise DefinitionError(
-                f"update_model_version({'=, '.join(refused)}=...) is not offered: dagwell keeps "
-                "a model version's name and description as the run that made it gave them. "
-                "Name a version with Model(name=..., version='...') and describe it with "
-                "Model(description=...) on the pipeline that makes it; stage= and "
-                "add_tags=/remove_tags= change a version here."
-            )
         version = self._model_version(model_name_or_id, version_name_or_id)
         store = self.artifacts()
-        if stage is not None:
-            text = str(getattr(stage, "value", stage))
-            if text not in ("none", "staging", "production", "archived"):
-                raise ValueError(
-                    f"Unknown model stage {text!r}; use ModelStages.STAGING, PRODUCTION, "
-                    "ARCHIVED or NONE."
-                )
-            set_stage(store, version.model.name, version.number, text, force)
-        if add_tags or remove_tags:
-            from dagwell.api.tags import tag_names
-
-            retag_model_version(
+        text = None if stage is None else str(getattr(stage, "value", stage))
+        if text is not None and text not in ("none", "staging", "production", "archived"):
+            raise ValueError(
+                f"Unknown model stage {text!r}; use ModelStages.STAGING, PRODUCTION, "
+                "ARCHIVED or NONE."
+            )
+        if name is not None or description is not None or add_tags or remove_tags:
+            edit_model_version(
                 store,
                 version.model.name,
                 version.number,
-                tag_names(add_tags, "add_tags="),
-                tag_names(remove_tags, "remove_tags="),
+                new_name=name,
+                description=description,
+                add_tags=tag_names(add_tags, "add_tags="),
+                remove_tags=tag_names(remove_tags, "remove_tags="),
             )
+        if text is not None:
+            set_stage(store, version.model.name, version.number, text, force)
         return version.get_hydrated_version()
 
     def _model_version(self, model: str | UUID, version: str | int | UUID) -> ModelVersionResponse:

@@ -429,17 +429,37 @@ def set_stage(store: ArtifactStore, name: str, number: int, stage: str, force: b
         store.write_doc(_model_version_key(name, doc["number"]), doc)
 
 
-def retag_model_version(
-    store: ArtifactStore, name: str, number: int, add: Iterable[str], remove: Iterable[str]
+def edit_model_version(
+    store: ArtifactStore,
+    name: str,
+    number: int,
+    *,
+    new_name: str | None = None,
+    description: str | None = None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
 ) -> None:
-    """Add and remove tags of a model version (ZenML's ``update_model_version(add_tags=,
-    remove_tags=)``); a tag it has already, or lacks, is left as it is."""
+    """ZenML's ``update_model_version`` of what is not its stage: a new name (another
+    version of the model must not have it: EntityExistsError), a description, tags added
+    and removed (one it has already, or lacks, is left as it is)."""
+    from dagwell.core.errors import EntityExistsError
+
     doc = store.read_doc(_model_version_key(name, number))
     if doc is None:
         raise KeyError(f"Model {name!r} has no version number {number}.")
-    removed = set(remove)
+    if new_name is not None and new_name != doc["name"]:
+        taken = [d for d in model_versions(store, name) if d["name"] == new_name]
+        if taken:
+            raise EntityExistsError(
+                f"Model {name!r} has a version named {new_name!r} already (number "
+                f"{taken[0]['number']}); give version {number} another name."
+            )
+        doc["name"] = new_name
+    if description is not None:
+        doc["description"] = description
+    removed = set(remove_tags)
     tags = [t for t in doc.get("tags") or [] if t not in removed]
-    tags += [t for t in dict.fromkeys(add) if t not in tags]
+    tags += [t for t in dict.fromkeys(add_tags) if t not in tags]
     doc["tags"] = tags
     doc.pop("run_metadata", None)
     store.write_doc(_model_version_key(name, number), doc)
