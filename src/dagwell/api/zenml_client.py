@@ -54,8 +54,8 @@ _NOT_IN_DAGWELL = {
     ),
     **dict.fromkeys(
         ("update_artifact_version", "update_artifact"),
-        "recorded models and artifacts are not edited: tags change with add_tags/remove_tags, "
-        "stages with Model(...).set_stage(...), metadata with log_metadata(...)",
+        "recorded artifacts are not edited: their tags change with add_tags/remove_tags, "
+        "their metadata with log_metadata(...)",
     ),
     "list_tags": "tags live on artifact versions: read them from list_artifact_versions(...)",
 }
