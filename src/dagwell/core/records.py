@@ -18,6 +18,7 @@ from dagwell.core.errors import DagwellError
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.memory import MemorySeries
+from dagwell.core.source import Source, materializer_source, type_source
 from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 
 
@@ -110,8 +111,10 @@ class ArtifactVersion:
         return Artifact(self.name)
 
     @property
-    def data_type(self) -> str:
-        return self.ref.type_name
+    def data_type(self) -> Source:
+        """ZenML's Source of the value's class (``.import_path``: ``"builtins.float"``);
+        also the string of that path."""
+        return type_source(self.ref.type_name)
 
     @property
     def producer_pipeline_run_id(self) -> str | None:
@@ -141,8 +144,11 @@ class ArtifactVersion:
         return f"{run}/{step}" if run and step else None
 
     @property
-    def materializer(self) -> str:
-        return self.ref.materializer
+    def materializer(self) -> Source:
+        """ZenML's Source of the materializer that stored it: the user's class, or the
+        ZenML materializer that writes what dagwell's format does (BuiltInMaterializer,
+        PandasMaterializer, ...)."""
+        return materializer_source(self.ref.materializer, self.ref.type_name)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], loader: ArtifactLoader | None) -> ArtifactVersion:
