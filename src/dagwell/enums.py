@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from dagwell.api.model import ModelStages
     from dagwell.artifact_store.custom import ArtifactType, VisualizationType
     from dagwell.core.execution_status import ExecutionMode, ExecutionStatus
-    from dagwell.core.records import ArtifactSaveType
+    from dagwell.core.records import ArtifactSaveType, StepRunInputArtifactType
     from dagwell.core.statuses import RunStatus, StepStatus
 
 _WHERE = {
@@ -22,6 +22,7 @@ _WHERE = {
     "LogicalOperators": "dagwell.api.list_filters",
     "ModelStages": "dagwell.api.model",
     "RunStatus": "dagwell.core.statuses",
+    "StepRunInputArtifactType": "dagwell.core.records",
     "StepStatus": "dagwell.core.statuses",
     "VisualizationType": "dagwell.artifact_store.custom",
 }
@@ -33,6 +34,7 @@ __all__ = [
     "LogicalOperators",
     "ModelStages",
     "RunStatus",
+    "StepRunInputArtifactType",
     "StepStatus",
     "VisualizationType",
 ]

@@ -25,7 +25,7 @@ from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
 from dagwell.core.plan import InputSpec, Locator, StepSpec
-from dagwell.core.records import ArtifactVersion, LazyModelArtifact
+from dagwell.core.records import ArtifactVersion, ClientLazyVersion, LazyModelArtifact
 from dagwell.core.units import check_seconds
 
 if TYPE_CHECKING:  # pydantic only loads once a step asks for settings
@@ -532,7 +532,11 @@ class Step:
             ) from None
         inputs: dict[str, InputSpec] = {}
         lists: dict[str, int] = {}
+        given: dict[str, dict[str, Any]] = {}  # the artifact versions passed in, as they are
         for name, value in bound.arguments.items():
+            if isinstance(value, ArtifactVersion):
+                kind = "lazy" if isinstance(value, ClientLazyVersion) else "external"
+                given[name] = {"doc": value.to_doc(), "type": kind}
             if _outputs_list(value):  # ZenML: a list of step outputs is one input, a list
                 inputs.update(
                     {_item_input(name, i): self._input(name, v) for i, v in enumerate(value)}
@@ -543,6 +547,8 @@ class Step:
         context = self.step_context()
         if lists:  # (the attempt gathers its items back into one list: see worker)
             context = {**(context or {}), "input_lists": lists}
+        if given:  # (what a recorded step run's .inputs show them as, with their ids)
+            context = {**(context or {}), "input_versions": given}
         spec = StepSpec(
             id=step_id,
             name=self.name,
@@ -573,7 +579,9 @@ class Step:
         if isinstance(value, LazyModelArtifact):  # looked up when the step starts
             return InputSpec("model_artifact", value=value.to_json())
         if type(value).__name__ == "ExternalArtifact" and hasattr(value, "value"):
-            value = value.value
+            # ZenML uploads its value as an artifact, an input of the step (of type
+            # external), not a parameter: stored when the run starts, as other constants
+            return InputSpec("object", value=value.value)
         if isinstance(value, StepHandle):
             raise DefinitionError(
                 f"Argument {name!r} of step {self.name!r} got the call of step "

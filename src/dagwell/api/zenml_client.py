@@ -17,7 +17,13 @@ from uuid import UUID
 
 from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, ListQuery, Page, parse, select, test
 from dagwell.core.errors import EntityExistsError, NoRunsYet, RunNotFound
-from dagwell.core.records import ArtifactVersion, PipelineRun, StepRun, to_datetime
+from dagwell.core.records import (
+    ArtifactVersion,
+    ClientLazyVersion,
+    PipelineRun,
+    StepRun,
+    to_datetime,
+)
 from dagwell.core.statuses import RunStatus
 
 if TYPE_CHECKING:
@@ -353,11 +359,21 @@ class ZenMLClientMixin:
     ) -> ArtifactVersion:
         """The newest version of a named artifact, or the given ``version``; or the artifact
         version with this id (or id prefix), as ZenML's ``name_id_or_prefix`` allows."""
+        from dagwell.api.tracing import current_trace
+        from dagwell.core.context import current_step
         from dagwell.engine import unnamed
 
         client: Any = self
         doc = unnamed.get(client, str(name_id_or_prefix), version)
-        return ArtifactVersion.from_doc(doc, unnamed.loader_of(client, doc))
+        loader = unnamed.loader_of(client, doc)
+        if current_trace() is not None:  # in a pipeline function: a step's lazy input
+            return ClientLazyVersion.from_doc(doc, loader)
+        info = current_step()
+        if info is not None and info.run_id:  # in a step: one of its inputs, as in ZenML
+            from dagwell.artifact_store.registry import record_loaded
+
+            record_loaded(self.artifacts(), info.run_id, info.step_id, doc)
+        return ArtifactVersion.from_doc(doc, loader)
 
     def get_artifact(self, name_id_or_prefix: str, **_: Any) -> ArtifactView:
         """ZenML's ArtifactResponse of a named artifact (``.versions``, ``.latest_...``)."""

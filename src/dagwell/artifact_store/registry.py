@@ -604,6 +604,35 @@ def record_saved(store: ArtifactStore, info: StepInfo) -> None:
     store.write_doc(_saved_key(info.run_id, info.step_id), {"versions": list(info.saved)})
 
 
+def _loaded_key(run_id: str, step_id: str, version_id: str = "") -> str:
+    folder = f"registry/loaded/{run_id}/{encode(step_id)}"
+    return f"{folder}/{encode(version_id)}.json" if version_id else folder
+
+
+def record_loaded(store: ArtifactStore, run_id: str, step_id: str, doc: dict[str, Any]) -> None:
+    """Record that step ``step_id`` of run ``run_id`` loaded artifact version ``doc``
+    itself (ZenML's manual inputs: ``load_artifact`` and ``Client().get_artifact_version``
+    in a step), once per version, as it was then."""
+    key = _loaded_key(run_id, step_id, str(doc["id"]))
+    if store.read_doc(key) is None:
+        store.write_doc(key, {"loaded_at": time.time(), "version": doc})
+
+
+def find_loaded(store: ArtifactStore, run_id: str, step_id: str) -> list[dict[str, Any]]:
+    """The artifact versions step ``step_id`` of run ``run_id`` loaded itself, in the order
+    it first loaded them (see :func:`record_loaded`)."""
+    found = []
+    for key in store.list_keys(_loaded_key(run_id, step_id)):
+        try:
+            doc = store.read_doc(key)
+        except ArtifactCorrupt as error:
+            log.warning("%s", error)
+            continue
+        if doc is not None and isinstance(doc.get("version"), dict):
+            found.append(doc)
+    return [d["version"] for d in sorted(found, key=lambda d: d.get("loaded_at") or 0)]
+
+
 def find_saved(store: ArtifactStore, run_id: str, step_id: str) -> list[dict[str, Any]]:
     """The versions step ``step_id`` of run ``run_id`` saved (see :func:`record_saved`)."""
     try:
@@ -646,6 +675,9 @@ class RegistryLoader:
 
     def saved(self, run_id: str, step_id: str) -> list[dict[str, Any]]:
         return find_saved(self._opener(), run_id, step_id)
+
+    def loaded(self, run_id: str, step_id: str) -> list[dict[str, Any]]:
+        return find_loaded(self._opener(), run_id, step_id)
 
     def download(self, ref: ArtifactRef, path: str, overwrite: bool) -> None:
         from dagwell.artifact_store.download import download_files

@@ -9,7 +9,7 @@ module stays free of I/O.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -35,6 +35,8 @@ class ArtifactLoader(Protocol):
     def published(self, run_id: str, step_id: str, output: str) -> dict[str, Any] | None: ...
 
     def saved(self, run_id: str, step_id: str) -> list[dict[str, Any]]: ...
+
+    def loaded(self, run_id: str, step_id: str) -> list[dict[str, Any]]: ...
 
     def run(self, run_id: str) -> Any: ...
 
@@ -172,6 +174,53 @@ class ArtifactVersion:
             _loader=loader,
         )
 
+    def to_doc(self) -> dict[str, Any]:
+        """The registry document :meth:`from_doc` reads (what a step run keeps of an
+        artifact version it was given or loaded)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "ref": self.ref.to_json(),
+            "tags": [t.name for t in self.tags],
+            "run_metadata": dict(self.run_metadata),
+            "artifact_type": self.artifact_type,
+            "producer": dict(self.producer),
+            "model": self.model,
+            "created": self.created.timestamp() if self.created is not None else None,
+            "save_type": self.save_type.value,
+        }
+
+
+class StepRunInputArtifactType(StrEnum):
+    """ZenML's kinds of step input (``zenml.enums.StepRunInputArtifactType``)."""
+
+    STEP_OUTPUT = "step_output"  # an upstream step's output
+    MANUAL = "manual"  # loaded in the step: load_artifact(), Client().get_artifact_version()
+    EXTERNAL = "external"  # an artifact version passed to the step in the pipeline
+    LAZY_LOADED = "lazy"  # Client().get_artifact_version(...) called in the pipeline
+    OVERRIDE = "override"
+
+
+@dataclass(frozen=True)
+class StepRunInput(ArtifactVersion):
+    """ZenML's StepRunInputResponse: an artifact version a step run took, and how
+    (``.input_type``)."""
+
+    input_type: StepRunInputArtifactType = StepRunInputArtifactType.STEP_OUTPUT
+
+    @classmethod
+    def of(cls, version: ArtifactVersion, input_type: StepRunInputArtifactType) -> StepRunInput:
+        own = {f.name: getattr(version, f.name) for f in fields(ArtifactVersion)}
+        return cls(**own, input_type=input_type)
+
+
+@dataclass(frozen=True)
+class ClientLazyVersion(ArtifactVersion):
+    """An artifact version ``Client().get_artifact_version`` gave inside a pipeline function:
+    passed to a step it is the step's lazily loaded input, as ZenML tells such inputs apart
+    (dagwell finds the version when the pipeline is traced)."""
+
 
 @dataclass(frozen=True)
 class UnmaterializedArtifact(ArtifactVersion):
@@ -278,6 +327,9 @@ class PlanSource:
     def step_inputs(self, step_id: str) -> dict[str, Any]:
         return dict(self._step(step_id).get("inputs") or {})
 
+    def step_context(self, step_id: str) -> dict[str, Any]:
+        return dict(self._step(step_id).get("context") or {})
+
     def step_source(self, step_id: str) -> dict[str, Any]:
         """The step's recorded ``source_code`` and ``docstring`` (ZenML's step run fields),
         kept once per step function in the run's plan, by its source digest."""
@@ -381,27 +433,49 @@ class StepRun:
         return (self.cached_step or self.name) if self.cached_from else self.name
 
     @property
-    def regular_inputs(self) -> dict[str, list[ArtifactVersion]]:
-        """ZenML's ``regular_inputs``: the inputs the step was given (all of :attr:`inputs`;
-        what it loads itself with load_artifact is not recorded as an input here)."""
-        return self.inputs
+    def regular_inputs(self) -> dict[str, list[StepRunInput]]:
+        """ZenML's ``regular_inputs``: the inputs the step was given, not those it loaded
+        itself (``load_artifact``, ``Client().get_artifact_version``)."""
+        found: dict[str, list[StepRunInput]] = {}
+        for name, versions in self.inputs.items():
+            given = [v for v in versions if v.input_type is not StepRunInputArtifactType.MANUAL]
+            if given:
+                found[name] = given
+        return found
 
     @property
-    def inputs(self) -> dict[str, list[ArtifactVersion]]:
+    def inputs(self) -> dict[str, list[StepRunInput]]:
         """ZenML's shape: input name -> the artifact versions it was given (a list of step
-        outputs passed as one argument gives several). Parameters are not inputs, nor are
-        pydantic-model constants (stored as artifacts, shown among the parameters)."""
-        found: dict[str, list[ArtifactVersion]] = {}
+        outputs passed as one argument gives several), each with its ``input_type``; and,
+        under its artifact's name, each version the step loaded itself (``load_artifact``,
+        ``Client().get_artifact_version``; ZenML's manual inputs). Parameters are not
+        inputs, nor are pydantic-model constants (stored as artifacts, shown among the
+        parameters)."""
+        found: dict[str, list[StepRunInput]] = {}
+        given = self._plan.step_context(self.name).get("input_versions") or {}
         for name, item in self._plan.step_inputs(self.name).items():
             base = name.split("[", 1)[0]  # (items of a list input: name[0], name[1], ...)
             if item.get("source") == "output" and item.get("step") in self._plan.steps:
                 upstream = self._plan.steps[item["step"]]
                 if item.get("output") in upstream.output_refs:
-                    found.setdefault(base, []).append(upstream._artifact(item["output"]))
+                    version = upstream._artifact(item["output"])
+                    kind = StepRunInputArtifactType.STEP_OUTPUT
+                    found.setdefault(base, []).append(StepRunInput.of(version, kind))
             elif item.get("source") == "artifact" and item.get("value") is None:
-                ref = ArtifactRef.from_json(item["artifact"])
-                version = ArtifactVersion(name, None, ref, ref.digest, _loader=self._loader)
-                found.setdefault(base, []).append(version)
+                recorded = given.get(name)
+                if recorded is not None:  # the artifact version passed in, as it was then
+                    version = ArtifactVersion.from_doc(recorded["doc"], self._loader)
+                    kind = StepRunInputArtifactType(recorded["type"])
+                else:  # (a run recorded before dagwell kept which version it was)
+                    ref = ArtifactRef.from_json(item["artifact"])
+                    version = ArtifactVersion(name, None, ref, ref.digest, _loader=self._loader)
+                    kind = StepRunInputArtifactType.EXTERNAL
+                found.setdefault(base, []).append(StepRunInput.of(version, kind))
+        if self._loader is not None and self.run_id:
+            for doc in self._loader.loaded(self.run_id, self.name):
+                version = ArtifactVersion.from_doc(doc, self._loader)
+                manual = StepRunInput.of(version, StepRunInputArtifactType.MANUAL)
+                found.setdefault(version.name, []).append(manual)
         return found
 
     @property

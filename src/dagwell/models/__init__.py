@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from dagwell.core.records import ArtifactVersion as ArtifactVersionResponse
     from dagwell.core.records import PipelineRun as PipelineRunResponse
     from dagwell.core.records import StepRun as StepRunResponse
+    from dagwell.core.records import StepRunInput as StepRunInputResponse
     from dagwell.core.records import Tag as TagResponse
 
 _WHERE = {
@@ -30,6 +31,7 @@ _WHERE = {
     "PipelineResponse": "dagwell.api.zenml_client:PipelineView",
     "PipelineRunResponse": "dagwell.core.records:PipelineRun",
     "StepRunResponse": "dagwell.core.records:StepRun",
+    "StepRunInputResponse": "dagwell.core.records:StepRunInput",
     "TagResponse": "dagwell.core.records:Tag",
 }
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "Page",
     "PipelineResponse",
     "PipelineRunResponse",
+    "StepRunInputResponse",
     "StepRunResponse",
     "TagResponse",
 ]
