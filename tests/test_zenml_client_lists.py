@@ -377,3 +377,23 @@ def test_update_model_version_renames_describes_and_checks_its_stage(home):
     assert (changed.name, changed.number, changed.description) == ("two", 2, "better")
     assert client.get_model_version("lists", "two").stage == "production"
     assert client.get_model_version("lists", ModelStages.PRODUCTION).number == 2
+
+
+def test_update_step_run_expires_the_cache_now_and_refuses_a_later_expiry(home):
+    """ZenML's update_step_run(cache_expires_at=now) (corpus piece 73): the step runs again
+    next time; a time still to come is refused (dagwell keeps no expiry times)."""
+    from datetime import UTC, datetime, timedelta
+
+    @pipeline(name="cached_twice")
+    def cached_twice() -> None:
+        _plus(_one.with_options(enable_cache=True)())
+
+    first = cached_twice()
+    step_id = first.steps["_one"].id
+    later = datetime.now(UTC) + timedelta(hours=1)
+    with pytest.raises(ValueError, match="keeps no expiry times"):
+        Client().update_step_run(step_id, cache_expires_at=later)
+    assert cached_twice().steps["_one"].status == "cached"
+    Client().update_step_run(step_id, cache_expires_at=datetime.now(UTC))
+    assert cached_twice().steps["_one"].status == "completed"
+    assert cached_twice().steps["_one"].status == "cached"  # (the new run is the cache now)

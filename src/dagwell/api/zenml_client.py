@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -439,6 +440,32 @@ class ZenMLClientMixin:
                 f"{', '.join(run.steps)}; a step run id is '<run id>/<step>'."
             )
         return run.steps[step]
+
+    def update_step_run(self, step_run_id: str, cache_expires_at: Any = None) -> StepRun:
+        """ZenML's: ``cache_expires_at=`` a time now or past stops the step run from
+        serving later runs from the cache (the step runs again, and what it makes then is
+        the cache); a step run that was itself a cache hit serves none. dagwell keeps no
+        expiry times: a time still to come is refused, saying what to do instead."""
+        step = self.get_run_step(step_run_id)
+        if cache_expires_at is None:
+            return step
+        if not isinstance(cache_expires_at, datetime):
+            raise TypeError(
+                f"cache_expires_at= takes a datetime, got {type(cache_expires_at).__name__}."
+            )
+        when = cache_expires_at
+        now = (
+            datetime.now(UTC) if when.tzinfo is not None else datetime.now(UTC).replace(tzinfo=None)
+        )  # (a naive time is UTC, as ZenML's store compares it)
+        if when > now + timedelta(seconds=1):
+            raise ValueError(
+                f"update_step_run(cache_expires_at={when.isoformat()}) asks for a cache that "
+                "expires later; dagwell keeps no expiry times. Call it when the step run should "
+                "stop serving the cache, with cache_expires_at=datetime.now(timezone.utc), or "
+                "give the step enable_cache=False."
+            )
+        self.store().expire_cache(step.run_id, step.name)
+        return self.get_run_step(step_run_id)
 
     def list_run_steps(
         self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,

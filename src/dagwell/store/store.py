@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, and_, case, func, insert, select, text, update
+from sqlalchemy import Engine, Table, and_, case, delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -614,6 +614,19 @@ class Store:
         columns = (s.c.run_id, s.c.step_id, s.c.cached_from, s.c.cached_step, s.c.outputs)
         query = select(*columns).where(s.c.status == "cached", s.c.cached_from.is_not(None))
         return self._read(lambda conn: [dict(r) for r in conn.execute(query).mappings()])
+
+    def expire_cache(self, run_id: str, step_id: str) -> int:
+        """Stop step ``step_id`` of run ``run_id`` from serving later runs from the cache
+        (ZenML's ``update_step_run(cache_expires_at=<now>)``): its cache entries go; how
+        many there were (none for a step that was itself a cache hit)."""
+        t = schema.step_cache
+
+        def run() -> int:
+            with self.engine.begin() as conn:
+                gone = conn.execute(delete(t).where(t.c.run_id == run_id, t.c.step_id == step_id))
+                return int(gone.rowcount or 0)
+
+        return self._retry(run)
 
     def cache_get(self, cache_key: str) -> dict[str, Any] | None:
         t = schema.step_cache
