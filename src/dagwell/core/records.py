@@ -403,6 +403,9 @@ class StepRun:
     # the step of ``cached_from`` whose outputs it reused (None: recorded before dagwell
     # kept it, or not cached); its invocation id there need not be this step's
     cached_step: str | None = None
+    # ZenML's step_run.cache_key: what finds its outputs again (a cache hit records the key
+    # it was found by); None until the step is ready to run, or with a lazily found input
+    cache_key: str | None = None
     _loader: ArtifactLoader | None = field(default=None, repr=False, compare=False)
     _plan: PlanSource = field(default_factory=PlanSource, repr=False, compare=False)
 

@@ -100,6 +100,7 @@ def build_run(
             note=s["note"],
             cached_from=s["cached_from"],
             cached_step=s.get("cached_step"),
+            cache_key=s.get("cache_key"),
             upstream=list(s["upstream"] or []),
             params=dict(s["params"] or {}),
             output_refs={k: ArtifactRef.from_json(v) for k, v in (s["outputs"] or {}).items()},
