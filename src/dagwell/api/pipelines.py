@@ -414,7 +414,7 @@ class Pipeline:
                 }
             changes["config"] = step_config
             specs[step_id] = replace(spec, **changes)
-        sources: dict[str, dict[str, str | None]] = {}
+        sources: dict[str, dict[str, Any]] = {}
         for step in trace.steps.values():  # (once per step function: a fan-out shares one)
             if step.source_hash not in sources:
                 sources[step.source_hash] = _source_of(step.func)
@@ -555,19 +555,26 @@ class Pipeline:
 _TEXT_MAX = 65535
 
 
-def _source_of(func: Callable[..., Any]) -> dict[str, str | None]:
+def _source_of(func: Callable[..., Any]) -> dict[str, Any]:
     """What a step run records of its function: its source (decorator included; None when
     Python has none, as for a function made by exec) and its docstring, each cut to ZenML's
     longest text field as ZenML cuts them."""
     try:
-        code: str | None = inspect.getsource(func)
+        lines, first_line = inspect.getsourcelines(func)
+        code: str | None = "".join(lines)
     except (OSError, TypeError):
-        code = None
+        code, first_line = None, None
 
     def cut(text: str | None) -> str | None:
         return text if text is None or len(text) <= _TEXT_MAX else text[: _TEXT_MAX - 3] + "..."
 
-    return {"source_code": cut(code), "docstring": cut(func.__doc__)}
+    return {
+        "source_code": cut(code),
+        "docstring": cut(func.__doc__),
+        # (where a failure's traceback meets the step's code: ZenML's user_code_line)
+        "first_line": first_line,
+        "function": func.__name__,
+    }
 
 
 def _run_alone(step: Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

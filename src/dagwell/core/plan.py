@@ -199,7 +199,7 @@ class Plan:
     config: dict[str, Any] = field(default_factory=dict)  # ZenML's run.config, as StepSpec's
     # ZenML's step_run.source_code/.docstring: {source_hash: {"source_code", "docstring"}},
     # once per step function (read back by Client; attempts never carry it)
-    sources: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -8,10 +8,12 @@ module stays free of I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import PurePath
 from typing import Any, Protocol
 
 from dagwell.core.errors import DagwellError
@@ -386,6 +388,65 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class ExceptionInfo:
+    """ZenML's ``step_run.exception_info``: what the failed step raised. ``source`` is its
+    class's import path (``builtins.ValueError``; a class of the script run is named after
+    the script's file, ``train.MyError``, as ZenML names its module), ``message`` its
+    ``str()`` (None when empty), ``traceback`` the traceback from the step function's frame
+    on, ``user_code_line`` the line of that frame counted from the first line of the
+    function's source (its decorator), as ZenML counts."""
+
+    traceback: str
+    source: str | None = None
+    message: str | None = None
+    user_code_line: int | None = None
+
+
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]*)", line (?P<line>\d+), in (?P<func>\S+)')
+
+
+def exception_info_of(failure: Failure, source: dict[str, Any]) -> ExceptionInfo:
+    """ZenML's ExceptionInfo of a step's failure (see :class:`ExceptionInfo`); ``source`` is
+    the step function's recorded source (``first_line``, ``function``), when known."""
+    import builtins
+
+    kind = failure.reason or ""
+    text = failure.traceback or failure.message
+    if failure.kind is not FailureKind.USER_ERROR or not failure.traceback:
+        return ExceptionInfo(text, None, failure.message)
+    found = getattr(builtins, kind, None)
+    origin = f"builtins.{kind}" if isinstance(found, type) else (kind or None)
+    message = None
+    tail = text.rstrip().splitlines()
+    for index in range(len(tail) - 1, -1, -1):  # the exception's own line: "Type: message"
+        named, sep, said = tail[index].partition(": ")
+        if named == kind or named.endswith(f".{kind}"):
+            if "." in named and origin is not None and "." not in origin:
+                origin = named  # (Python prints its class's module unless __main__)
+            message = "\n".join([said, *tail[index + 1 :]]).strip() if sep else None
+            break
+    script = source.get("script")
+    if origin is not None and "." not in origin and script:
+        # a class of the script run (Python names no module for __main__): ZenML names the
+        # script's module, as the file's name gives it
+        origin = f"{PurePath(script).stem}.{origin}"
+    line = None
+    start, function = source.get("first_line"), source.get("function")
+    lines = text.splitlines(keepends=True)
+    length = (source.get("source_code") or "").count("\n")
+    for index, entry in enumerate(lines):
+        frame = _FRAME.match(entry)
+        if frame is None or start is None or frame["func"] != function:
+            continue
+        number = int(frame["line"])
+        if start <= number <= start + length:
+            line = number - int(start)
+            text = "".join(lines[index:])  # (from the step's frame on, as ZenML cuts it)
+            break
+    return ExceptionInfo(text, origin, message or None, line)
+
+
+@dataclass(frozen=True)
 class StepRun:
     name: str  # the invocation id: wait, wait_2, ...
     step_name: str  # the step function's name
@@ -508,6 +569,21 @@ class StepRun:
         """ZenML's: the step function's docstring as the run recorded it (None without one)."""
         found: str | None = self._plan.step_source(self.name).get("docstring")
         return found
+
+    @property
+    def exception_info(self) -> ExceptionInfo | None:
+        """ZenML's: what the failed step raised (its last attempt's failure), None for a
+        step that did not fail."""
+        if self.status is not StepStatus.FAILED or not self.attempts:
+            return None
+        failure = self.attempts[-1].failure
+        if failure is None:
+            return None
+        source = self._plan.step_source(self.name)
+        locator = self._plan._step(self.name).get("locator") or {}
+        if locator.get("module") == "__main__" and locator.get("file"):
+            source["script"] = locator["file"]
+        return exception_info_of(failure, source)
 
     @property
     def parent_step_ids(self) -> list[str]:
@@ -747,6 +823,12 @@ class PipelineRun:
             return None
         end = self.ended_at or datetime.now(tz=UTC)
         return (end - self.started_at).total_seconds()
+
+    @property
+    def exception_info(self) -> ExceptionInfo | None:
+        """ZenML's run-level exception (its orchestrator's): None, as for a run whose steps
+        failed; each failed step has its own ``exception_info``."""
+        return None
 
     def get_hydrated_version(self) -> PipelineRun:
         """ZenML's: the run read again from the store (its status and steps as they are
