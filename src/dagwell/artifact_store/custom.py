@@ -232,9 +232,9 @@ def resolve(key: str) -> type[BaseMaterializer]:
     if not matches:
         module = key.split(":")[1]
         try:
-            import importlib
+            from dagwell.artifact_store.script_classes import import_module
 
-            importlib.import_module(module)
+            import_module(module)  # (from the project's source root, if need be)
         except ImportError:
             pass
         if key in _REGISTRY:

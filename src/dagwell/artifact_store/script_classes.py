@@ -13,10 +13,12 @@ value, and is told so.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import pickle
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
@@ -49,6 +51,39 @@ def find(module_name: str, qualname: str) -> Any | None:
     return None
 
 
+def import_module(name: str) -> ModuleType:
+    """Import module ``name``; one this process cannot find is looked for again from the
+    source root as ZenML takes it for a project: the working directory, and the nearest
+    folder above it that holds a ZenML repository (``.zen``). A program run from a project
+    (``python ../tests/load.py``) so loads what the project's modules wrote, as in ZenML."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        root = name.split(".", 1)[0]
+        if error.name not in (root, name):
+            raise  # (the module was found: something it imports is missing)
+        for folder in _source_roots():
+            if folder in sys.path or not _holds(folder, root):
+                continue
+            sys.path.insert(0, folder)
+            try:
+                return importlib.import_module(name)
+            finally:
+                with contextlib.suppress(ValueError):
+                    sys.path.remove(folder)
+        raise
+
+
+def _source_roots() -> list[str]:
+    here = Path.cwd()
+    return [str(here), *(str(p) for p in here.parents if (p / ".zen").is_dir())][:2]
+
+
+def _holds(folder: str, package: str) -> bool:
+    base = Path(folder) / package
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
 def class_named(type_name: str) -> type | None:
     """The class an artifact recorded as ``type_name`` (its module and qualified name, one
     dotted string): the script's own where this process has the script, else from the
@@ -64,7 +99,7 @@ def class_named(type_name: str) -> type | None:
         found = sys.modules.get(module_name)
         if found is None:
             try:
-                found = importlib.import_module(module_name)
+                found = import_module(module_name)
             except ImportError:
                 continue
         for part in parts[split:]:
@@ -105,6 +140,9 @@ def _pickler() -> type[Any]:
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if not is_script(module):
+            if module not in sys.modules:
+                with contextlib.suppress(ImportError):
+                    import_module(module)  # (from the project's source root, if need be)
             return super().find_class(module, name)
         found = find(module, name)
         if found is None:
