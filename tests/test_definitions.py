@@ -135,8 +135,10 @@ def test_unknown_and_unsupported_step_options():
 def test_bad_timeout_and_hooks():
     with pytest.raises(DefinitionError, match="timeout="):
         step(timeout=-1)(lambda_free)
+    with pytest.raises(DefinitionError, match="on_failure='page me' of step .* names no function"):
+        step(on_failure="page me")(lambda_free)  # (a string is a hook's source, as in ZenML)
     with pytest.raises(DefinitionError, match="on_failure= of step .* must be a callable"):
-        step(on_failure="page me")(lambda_free)
+        step(on_failure=3)(lambda_free)
     with pytest.raises(DefinitionError, match="takes 2 arguments"):
         step(on_success=lambda a, b: None)(lambda_free)
 

@@ -235,3 +235,21 @@ def test_a_factory_step_resolves_to_its_module_name_and_runs_in_a_fresh_process(
 
     with pytest.raises(ConfigError, match="defined inside a function"):
         step(local_only).resolve()
+
+
+def test_a_hook_source_that_names_no_function_is_refused_naming_it():
+    """ZenML's hook sources ('module.function', corpus piece 77) are imported when the step
+    is defined; one that names nothing callable says what a hook source is."""
+
+    def plain() -> int:
+        return 1
+
+    with pytest.raises(DefinitionError, match="names no function"):
+        step(on_failure="json.no_such_function")(plain)
+    with pytest.raises(DefinitionError, match="cannot be imported"):
+        step(on_success="no_such_module_here.hook")(plain)
+    with pytest.raises(DefinitionError, match="names no function"):
+        step(on_success="nodots")(plain)
+    import json
+
+    assert step(on_success="json.dumps")(plain).hooks.on_success == (json.dumps,)

@@ -2,11 +2,12 @@
 matching keyword arguments, turned into dagwell pipeline and step options.
 
 The schema is ZenML's: top-level ``enable_cache``, ``run_name``, ``parameters``,
-``settings``, ``model``, ``retry``, ``schedule``, ``substitutions``, ``extra``, ``tags`` and
-``steps``
+``settings``, ``model``, ``retry``, ``schedule``, ``substitutions``, ``extra``, ``tags``,
+``failure_hook_source``/``success_hook_source`` (a hook's ``module.function``) and ``steps``
 (per invocation id: ``parameters``, ``enable_cache``, ``settings``, ``retry``, ``model``,
-``substitutions``, ``extra``). Keys ZenML has for features dagwell lacks are refused with
-what to do instead; unknown keys are ignored with a warning (ZenML ignores them silently).
+``substitutions``, ``extra``, the hook sources). Keys ZenML has for features dagwell lacks
+are refused with what to do instead; unknown keys are ignored with a warning (ZenML ignores
+them silently).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _TOP = {
     "extra",
     "tags",
     "steps",
+    "failure_hook_source",
+    "success_hook_source",
     "enable_artifact_metadata",
     "enable_artifact_visualization",
     "enable_step_logs",
@@ -42,6 +45,8 @@ _STEP = {
     "model",
     "substitutions",
     "extra",
+    "failure_hook_source",
+    "success_hook_source",
     "enable_artifact_metadata",
     "enable_artifact_visualization",
     "enable_step_logs",
@@ -54,12 +59,14 @@ _REFUSED = {
     "step_operator": "dagwell runs each step on its orchestrator",
     "outputs": "name outputs with Annotated/ArtifactConfig and pick materializers with "
     "output_materializers= in code",
-    "failure_hook_source": "set on_failure= in code",
-    "success_hook_source": "set on_success= in code",
     "environment": "set env in settings: {kubernetes: {env: {...}}} or in the shell",
     "secrets": "dagwell has no secret store",
     "cache_policy": "dagwell's cache key is the source, inputs and parameters",
 }
+
+
+#: ZenML's run configuration keys for hooks, and the options they set.
+_HOOK_SOURCES = {"failure_hook_source": "on_failure", "success_hook_source": "on_success"}
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
@@ -138,6 +145,9 @@ def step_options(step_id: str, config: Any, where: str) -> dict[str, Any]:
         if k in _STEP and (not k.startswith("enable_") or k == "enable_cache")
     }
     options.pop("name", None)
+    for source, kind in _HOOK_SOURCES.items():
+        if source in options:
+            options[kind] = options.pop(source)
     if "model" in options:
         options["model"] = _model(options["model"])
     if "retry" in options:
@@ -168,6 +178,9 @@ def merge(options: dict[str, Any], config: dict[str, Any], where: str) -> dict[s
         out["model"] = model
     if "retry" in config:
         out["retry"] = _retry(config["retry"])
+    for source, kind in _HOOK_SOURCES.items():  # (a hook's source: 'module.function')
+        if config.get(source) is not None:
+            out[kind] = config[source]
     if "schedule" in config:
         out["schedule"] = _schedule(config["schedule"])
     if "steps" in config:

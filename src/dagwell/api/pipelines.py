@@ -32,6 +32,7 @@ from dagwell.api.steps import (
     Step,
     asks_for_nothing,
     check_priority,
+    hook_sources,
     parse_settings,
     run_alone_with,
 )
@@ -207,18 +208,21 @@ class Pipeline:
         self.hook_timeout: float = float(timeout or 60.0)
         on_failure = self.options.get("on_failure")
         self.failure_mode = _execution_mode(owner, self.options.get("execution_mode"))
-        if isinstance(on_failure, str):
+        if isinstance(on_failure, str) and "." not in on_failure:  # (else a hook's source)
             if on_failure not in ("stop", "continue"):
                 raise DefinitionError(
                     f"on_failure={on_failure!r} of {owner}: use 'stop' (start nothing new after "
-                    "a failure), 'continue' (run everything not downstream of it), or a hook."
+                    "a failure), 'continue' (run everything not downstream of it), or a hook "
+                    "(a function, or its source 'module.function')."
                 )
             self.failure_mode = on_failure
             on_failure = None
+        given = {**self.options, "on_failure": on_failure}
         self.hooks = Hooks(
-            on_failure=check_hooks(owner, "on_failure", on_failure),
-            on_retry=check_hooks(owner, "on_retry", self.options.get("on_retry")),
-            on_success=check_hooks(owner, "on_success", self.options.get("on_success")),
+            **{
+                kind: check_hooks(owner, kind, hook_sources(owner, kind, given.get(kind)))
+                for kind in ("on_failure", "on_retry", "on_success")
+            }
         )
         self.settings = parse_settings(owner, self.options.get("settings"))
         self.alerters: tuple[Any, ...] = ()

@@ -705,9 +705,10 @@ def _build(func: Callable[..., Any], *, base: Step | None, options: dict[str, An
     if enable_cache is not None and not isinstance(enable_cache, bool):
         raise DefinitionError(f"enable_cache= of {owner} must be True or False.")
     hooks = Hooks(
-        on_failure=check_hooks(owner, "on_failure", options.get("on_failure")),
-        on_retry=check_hooks(owner, "on_retry", options.get("on_retry")),
-        on_success=check_hooks(owner, "on_success", options.get("on_success")),
+        **{
+            kind: check_hooks(owner, kind, hook_sources(owner, kind, options.get(kind)))
+            for kind in ("on_failure", "on_retry", "on_success")
+        }
     )
     extras = _extras(owner, func, base.extras if base else StepExtras(), options)
     if base is not None:
@@ -786,6 +787,38 @@ def _extras(
         substitutions={**base.substitutions, **(options.get("substitutions") or {})},
         extra={**base.extra, **(options.get("extra") or {})},
     )
+
+
+def hook_sources(owner: str, kind: str, value: Any) -> Any:
+    """``value`` with each of ZenML's hook sources in it turned into its function: a
+    ``"module.function"`` string (as ZenML takes one in code and as a run configuration's
+    ``failure_hook_source``/``success_hook_source``), or a Source mapping (``module`` and
+    ``attribute``). The module is imported as a worker imports a step's, from the project's
+    source root if need be; a source that names no function is an error saying so."""
+    if isinstance(value, list | tuple):
+        return type(value)(hook_sources(owner, kind, v) for v in value)
+    if isinstance(value, Mapping) and "module" in value:
+        value = ".".join(str(p) for p in (value["module"], value.get("attribute")) if p)
+    if not isinstance(value, str):
+        return value
+    module_name, _sep, attribute = value.rpartition(".")
+    found: Any = None
+    if module_name:
+        from dagwell.artifact_store.script_classes import import_module
+
+        try:
+            found = getattr(import_module(module_name), attribute, None)
+        except ImportError as error:
+            raise DefinitionError(
+                f"{kind}={value!r} of {owner}: module {module_name!r} cannot be imported "
+                f"({error}); a hook source is 'module.function', importable from the project."
+            ) from None
+    if not callable(found):
+        raise DefinitionError(
+            f"{kind}={value!r} of {owner} names no function: a hook is a callable, or its "
+            "source 'module.function' (as ZenML's hook sources are written)."
+        )
+    return found
 
 
 def check_priority(owner: str, value: Any) -> int | None:
