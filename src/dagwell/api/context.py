@@ -193,7 +193,8 @@ class StepContext:
                 {**info.params, **(info.context.get("shown_params") or {})},
                 info.context.get("config") or {},
             ),
-            "failed" if info.in_hook else "running",
+            # (as in ZenML, also in its hooks: they run before the step run is finished)
+            "running",
         )
 
     @property

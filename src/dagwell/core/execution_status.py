@@ -22,6 +22,8 @@ class ExecutionStatus(StrEnum):
     RETRIED = "retried"
     CANCELLING = "cancelling"
     CANCELLED = "cancelled"
+    PAUSED = "paused"  # (ZenML's, for runs waiting on a person; dagwell runs never pause)
+    RESUMING = "resuming"
     STOPPED = "stopped"
     STOPPING = "stopping"
 
