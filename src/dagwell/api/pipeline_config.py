@@ -12,6 +12,8 @@ them silently).
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,36 @@ _REFUSED = {
     "secrets": "dagwell has no secret store",
     "cache_policy": "dagwell's cache key is the source, inputs and parameters",
 }
+
+
+_ENV_PLACEHOLDER = re.compile(r"\$\{([a-zA-Z0-9_]+)\}")
+
+
+def substitute_env(value: Any, where: str) -> Any:
+    """``value`` with ZenML's environment placeholders filled in: ``${NAME}`` in any string
+    in it (in dicts, lists, tuples and sets, keys too) becomes the environment variable's
+    value, as ZenML fills a run's configuration in when the run is compiled; a variable
+    that is not set is an error naming it. Other values are left as they are."""
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise DefinitionError(
+                    f"{where}: unable to substitute environment variable placeholder "
+                    f"'{name}' because the environment variable is not set; set it, or "
+                    f"leave ${{{name}}} out."
+                )
+            return os.environ[name]
+
+        return _ENV_PLACEHOLDER.sub(fill, value)
+    if type(value) is dict:
+        return {substitute_env(k, where): substitute_env(v, where) for k, v in value.items()}
+    if type(value) in (list, tuple, set, frozenset):
+        return type(value)(substitute_env(v, where) for v in value)
+    return value  # (other objects, and subclasses of these, are the step's own values)
 
 
 #: ZenML's run configuration keys for hooks, and the options they set.

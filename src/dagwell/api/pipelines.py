@@ -341,9 +341,12 @@ class Pipeline:
 
     def trace(self, *args: Any, **kwargs: Any) -> Any:
         """Trace the pipeline function into a plan without running anything."""
+        from dagwell.api.pipeline_config import substitute_env
         from dagwell.engine.runner import TracedPipeline, hooks_by_step
 
         bound = self._bind(args, kwargs)
+        for key, value in bound.arguments.items():  # (ZenML's ${ENV_VAR} placeholders)
+            bound.arguments[key] = substitute_env(value, f"parameter {key!r} of {self.name!r}")
         from dagwell.api.context import _PIPELINE, PipelineContext
 
         self._models: dict[int, dict[str, Any]] = {}
@@ -370,10 +373,13 @@ class Pipeline:
         from dagwell.core.retry import NO_RETRY
 
         defaults: ResourceSettings | None = self.settings.resources
-        run_settings = settings_json(self.options.get("settings"))
+        where = f"pipeline {self.name!r}"
+        run_settings = substitute_env(settings_json(self.options.get("settings")), where)
         # ZenML's run.config.substitutions: the run's {date} and {time} with the pipeline's
         self._substitutions = run_substitutions(self.substitutions, self._started)
-        self._run_extra = _json_able(self.extra, f"extra= of pipeline {self.name!r}")
+        self._run_extra = substitute_env(
+            _json_able(self.extra, f"extra= of pipeline {self.name!r}"), where
+        )
         configs: dict[int, dict[str, Any]] = {}
         run_cache: bool | None = self.options.get(_RUN_CACHE)  # a YAML's, over every step's
         own_sections = self.step_options  # (ZenML: a steps.<id> section wins over run_cache)
@@ -411,12 +417,22 @@ class Pipeline:
                     "substitutions": {**self._substitutions, **step.extras.substitutions},
                     "extra": {  # (as ZenML's, the pipeline's under the step's own)
                         **self._run_extra,
-                        **_json_able(step.extras.extra, f"extra= of step {step.name!r}"),
+                        **substitute_env(
+                            _json_able(step.extras.extra, f"extra= of step {step.name!r}"),
+                            f"step {step.name!r}",
+                        ),
                     },
                     # ZenML's step_run.model_version: the step's own model's only
                     **({"model": step_context["model"]} if step.extras.model is not None else {}),
                 }
             changes["config"] = step_config
+            given = {
+                name: replace(item, value=substitute_env(item.value, f"step {step_id!r}"))
+                for name, item in spec.inputs.items()
+                if item.source == "value"
+            }
+            if given:  # (ZenML fills ${ENV_VAR} in the step's parameters too)
+                changes["inputs"] = {**spec.inputs, **given}
             specs[step_id] = replace(spec, **changes)
         sources: dict[str, dict[str, Any]] = {}
         for step in trace.steps.values():  # (once per step function: a fan-out shares one)
@@ -430,7 +446,7 @@ class Pipeline:
             failure_mode=self.failure_mode,  # type: ignore[arg-type]
             hook_timeout=self.hook_timeout,
             sources=sources,
-            run_name=self.run_name,
+            run_name=substitute_env(self.run_name, f"run_name of {self.name!r}"),
             substitutions=dict(self.substitutions),
             config={
                 "enable_cache": self.options.get("enable_cache"),
