@@ -6,12 +6,13 @@
 # id among the step's recorded `inputs` ("any input type: passed in, or loaded with
 # load_artifact") and reads each input's `input_type`. Before: an artifact passed in was
 # shown with its content digest as id and the input's name as its artifact's, a loaded one
-# was not an input at all, and 'ArtifactVersion' object has no attribute 'input_type'.
+# was not an input at all, and 'ArtifactVersion' object has no attribute 'input_type' (also
+# for get_step_context().inputs, checked at the end).
 import json
 from typing import Annotated, Any
 from uuid import uuid4
 
-from dagwell import load_artifact, pipeline, save_artifact, step
+from dagwell import get_step_context, load_artifact, pipeline, save_artifact, step
 from dagwell.client import Client
 from dagwell.enums import ExecutionStatus
 
@@ -55,6 +56,17 @@ def region_report(version_id: str):
 @pipeline(name=NEW, enable_cache=False)
 def region_report_loading(version_id: str):
     top_region_loaded(version_id)
+
+
+@step
+def inputs_seen(summary: dict, events: dict) -> dict:
+    seen = get_step_context().inputs  # (ZenML's: the step's regular inputs)
+    return {k: [str(v[0].id), str(v[0].input_type)] for k, v in seen.items()}
+
+
+@pipeline(name="inputs_seen", enable_cache=False)
+def inputs_seen_pipeline(version_id: str):
+    inputs_seen(Client().get_artifact_version(version_id), load("x", 1.0))
 
 
 def run_entrypoint(entrypoint: Any, version_id: str) -> Any:
@@ -113,4 +125,7 @@ if __name__ == "__main__":
         assert str(av.id) in {i for _, i, _ in step_inputs(run)}
         (step_run,) = run.steps.values()
         assert json.loads(json.dumps(step_run.output.load())) == {"region": "west", "total": 9.5}
-    assert {p.name for p in Client().list_pipelines(size=50).items} == {SOURCE, NEW}
+    seen = inputs_seen_pipeline(version_id=str(av.id)).steps["inputs_seen"]
+    assert seen.output.load()["summary"] == [str(av.id), "lazy"]
+    assert seen.output.load()["events"][1] == "step_output"
+    assert {p.name for p in Client().list_pipelines(size=50).items} == {SOURCE, NEW, "inputs_seen"}

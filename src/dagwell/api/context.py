@@ -22,6 +22,8 @@ from dagwell.core.records import (
     PipelineName,
     PipelineRun,
     StepConfig,
+    StepRunInput,
+    StepRunInputArtifactType,
     make_config,
 )
 
@@ -220,23 +222,39 @@ class StepContext:
         return self.model if self._info.context.get("model") else None
 
     @property
-    def inputs(self) -> dict[str, list[ArtifactVersion]]:
+    def inputs(self) -> dict[str, list[StepRunInput]]:
+        """ZenML's: the step's regular inputs (not what it loads itself), each the artifact
+        version it is and how it came (``input_type``), as its recorded run shows them."""
         from dagwell.api.client import Client
         from dagwell.artifact_store.registry import input_artifact_name
 
         client = Client(artifact_store=self._info.artifact_store)
         loader = client._loader()
+        context = self._info.context
+        given = context.get("input_versions") or {}
         found = {}
         for name, ref in self._info.inputs.items():
-            known, doc = input_artifact_name(client.artifacts(), self._info.context, name, ref)
+            if name in given:  # an artifact version passed to the step, as it was then
+                version = ArtifactVersion.from_doc(given[name]["doc"], loader)
+                found[name] = [
+                    StepRunInput.of(version, StepRunInputArtifactType(given[name]["type"]))
+                ]
+                continue
+            known, doc = input_artifact_name(client.artifacts(), context, name, ref)
             if doc is not None and doc["version"] is None:  # unnamed: its number, once recorded
-                derived = loader.published(*(self._info.context["input_sources"][name]))
+                derived = loader.published(*(context["input_sources"][name]))
                 doc = derived if derived and derived["ref"]["digest"] == ref.digest else doc
-            found[name] = [
+            version = (
                 ArtifactVersion(known, None, ref, ref.digest, _loader=loader)
                 if doc is None
                 else ArtifactVersion.from_doc(doc, loader)
-            ]
+            )
+            kind = (
+                StepRunInputArtifactType.STEP_OUTPUT
+                if name in (context.get("input_sources") or {})
+                else StepRunInputArtifactType.EXTERNAL
+            )
+            found[name] = [StepRunInput.of(version, kind)]
         return found
 
     def get_output_artifact_uri(self, output_name: str | None = None) -> str:
