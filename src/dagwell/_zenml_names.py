@@ -76,7 +76,6 @@ def lookup(module: str, where: dict[str, str], name: str) -> Any:
 MISSING_MODULES = {
     "utils.docker_utils": "dagwell builds no images",
     "utils.yaml_utils": "use yaml.safe_load / yaml.safe_dump (PyYAML)",
-    "utils.source_utils": "dagwell finds steps by their module and name itself",
     "constants": "dagwell has no ZenML constants; its settings are keyword arguments",
     "materializers.service_materializer": "dagwell has no services (ZenML's model deployers)",
     "materializers.numpy_materializer": "arrays are stored without a materializer: drop the "

@@ -588,12 +588,16 @@ def _source_of(func: Callable[..., Any]) -> dict[str, Any]:
     def cut(text: str | None) -> str | None:
         return text if text is None or len(text) <= _TEXT_MAX else text[: _TEXT_MAX - 3] + "..."
 
+    from dagwell.artifact_store.script_classes import resolve_source
+
     return {
         "source_code": cut(code),
         "docstring": cut(func.__doc__),
         # (where a failure's traceback meets the step's code: ZenML's user_code_line)
         "first_line": first_line,
         "function": func.__name__,
+        # ZenML's step.spec.source: the module from the project's source root
+        "import_path": resolve_source(func).import_path,
     }
 
 

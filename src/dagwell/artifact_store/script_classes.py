@@ -53,9 +53,9 @@ def find(module_name: str, qualname: str) -> Any | None:
 
 def import_module(name: str) -> ModuleType:
     """Import module ``name``; one this process cannot find is looked for again from the
-    source root as ZenML takes it for a project: the working directory, and the nearest
-    folder above it that holds a ZenML repository (``.zen``). A program run from a project
-    (``python ../tests/load.py``) so loads what the project's modules wrote, as in ZenML."""
+    project's source root as ZenML takes it (:func:`source_root`), and from the working
+    directory. A program run from a project (``python ../tests/load.py``) so loads what the
+    project's modules wrote, as in ZenML."""
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as error:
@@ -74,9 +74,66 @@ def import_module(name: str) -> ModuleType:
         raise
 
 
-def _source_roots() -> list[str]:
+def source_root() -> str:
+    """ZenML's source root: the nearest folder from the working directory up that holds a
+    ZenML repository (``.zen``), else the folder of the script run (``__main__``), else
+    the working directory."""
     here = Path.cwd()
-    return [str(here), *(str(p) for p in here.parents if (p / ".zen").is_dir())][:2]
+    for folder in (here, *here.parents):
+        if (folder / ".zen").is_dir():
+            return str(folder)
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    return str(Path(main).resolve().parent) if main else str(here)
+
+
+def module_path(module_name: str, file: str | None) -> str:
+    """The import path ZenML records for a module: its own name, or for the script run
+    (``__main__``, or a script dagwell loaded from its file) the file's path from the
+    source root, dotted (``pipelines.daily`` for ``pipelines/daily.py``); a script outside
+    the source root goes by its file's name."""
+    if not is_script(module_name) or not file:
+        return module_name
+    path = Path(file).resolve()
+    try:
+        relative = path.relative_to(Path(source_root()).resolve())
+    except ValueError:
+        return path.stem
+    parts = list(relative.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts) or path.stem
+
+
+def resolve_source(obj: Any) -> Any:
+    """ZenML's ``source_utils.resolve``: the Source of a class or function (a step: its
+    function), with the module path ZenML records (:func:`module_path`)."""
+    from dagwell.core.source import Source
+
+    target = getattr(obj, "func", obj) if hasattr(obj, "entrypoint") else obj
+    module = sys.modules.get(target.__module__)
+    name = module_path(target.__module__, getattr(module, "__file__", None))
+    return Source(name, target.__qualname__)
+
+
+def load_source(source: Any) -> Any:
+    """ZenML's ``source_utils.load``: the object at an import path (``"pkg.mod.name"``) or
+    a Source, its module imported from the project's source root if need be."""
+    path = str(getattr(source, "import_path", source))
+    module_name, _sep, attribute = path.rpartition(".")
+    if not module_name:
+        return import_module(path)
+    try:
+        found: Any = import_module(module_name)
+    except ModuleNotFoundError:
+        found = import_module(path)  # (the path is a module's own)
+        return found
+    for part in attribute.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def _source_roots() -> list[str]:
+    return list(dict.fromkeys([source_root(), str(Path.cwd())]))
 
 
 def _holds(folder: str, package: str) -> bool:

@@ -447,6 +447,16 @@ def exception_info_of(failure: Failure, source: dict[str, Any]) -> ExceptionInfo
 
 
 @dataclass(frozen=True)
+class StepSpecView:
+    """ZenML's ``step_run.spec``: ``.source``, the Source of the step's function as the run
+    recorded it (its module from the project's source root: ``pipelines.daily.load``), and
+    ``.upstream_steps``, the invocation ids of the steps it came after."""
+
+    source: Source
+    upstream_steps: list[str]
+
+
+@dataclass(frozen=True)
 class StepRun:
     name: str  # the invocation id: wait, wait_2, ...
     step_name: str  # the step function's name
@@ -584,6 +594,16 @@ class StepRun:
         if locator.get("module") == "__main__" and locator.get("file"):
             source["script"] = locator["file"]
         return exception_info_of(failure, source)
+
+    @property
+    def spec(self) -> StepSpecView:
+        recorded = self._plan.step_source(self.name).get("import_path")
+        if not recorded:  # (a run recorded before dagwell kept it: where workers find it)
+            locator = self._plan._step(self.name).get("locator") or {}
+            recorded = ".".join(p for p in (locator.get("module"), locator.get("qualname")) if p)
+        return StepSpecView(
+            Source.from_import_path(recorded or self.step_name), list(self.upstream)
+        )
 
     @property
     def parent_step_ids(self) -> list[str]:
