@@ -74,7 +74,38 @@ def substitute_env(value: Any, where: str) -> Any:
     """``value`` with ZenML's environment placeholders filled in: ``${NAME}`` in any string
     in it (in dicts, lists, tuples and sets, keys too) becomes the environment variable's
     value, as ZenML fills a run's configuration in when the run is compiled; a variable
-    that is not set is an error naming it. Other values are left as they are."""
+    that is not set is an error naming it. A value with no placeholder is returned as it
+    is (the same object), as is one no configuration could hold (a container that holds
+    itself, or nested deeper than 100); other objects are the step's own values."""
+    if not _has_placeholder(value):
+        return value
+    return _filled(value, where)
+
+
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+
+
+def _has_placeholder(value: Any) -> bool:
+    """Whether a ``${...}`` is in ``value``'s strings, walked without recursion; False for
+    a value that holds itself or is nested deeper than 100 (no run configuration is)."""
+    todo, seen = [(value, 0)], set()
+    found = False
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, str):
+            found = found or "${" in item
+            continue
+        if type(item) not in _CONTAINERS:
+            continue
+        if id(item) in seen or depth > 100:
+            return False
+        seen.add(id(item))
+        children = [*item.keys(), *item.values()] if type(item) is dict else list(item)
+        todo.extend((child, depth + 1) for child in children)
+    return found
+
+
+def _filled(value: Any, where: str) -> Any:
     if isinstance(value, str):
         if "${" not in value:
             return value
@@ -91,9 +122,9 @@ def substitute_env(value: Any, where: str) -> Any:
 
         return _ENV_PLACEHOLDER.sub(fill, value)
     if type(value) is dict:
-        return {substitute_env(k, where): substitute_env(v, where) for k, v in value.items()}
+        return {_filled(k, where): _filled(v, where) for k, v in value.items()}
     if type(value) in (list, tuple, set, frozenset):
-        return type(value)(substitute_env(v, where) for v in value)
+        return type(value)(_filled(v, where) for v in value)
     return value  # (other objects, and subclasses of these, are the step's own values)
 
 

@@ -426,12 +426,12 @@ class Pipeline:
                     **({"model": step_context["model"]} if step.extras.model is not None else {}),
                 }
             changes["config"] = step_config
-            given = {
-                name: replace(item, value=substitute_env(item.value, f"step {step_id!r}"))
-                for name, item in spec.inputs.items()
-                if item.source == "value"
-            }
-            if given:  # (ZenML fills ${ENV_VAR} in the step's parameters too)
+            given = {}
+            for name, item in spec.inputs.items():  # (ZenML fills ${ENV_VAR} in them too)
+                filled = substitute_env(item.value, f"step {step_id!r}")
+                if item.source == "value" and filled is not item.value:
+                    given[name] = replace(item, value=filled)
+            if given:
                 changes["inputs"] = {**spec.inputs, **given}
             specs[step_id] = replace(spec, **changes)
         sources: dict[str, dict[str, Any]] = {}
