@@ -363,3 +363,25 @@ def test_a_stop_between_an_attempts_end_and_its_record_keeps_that_end(
     assert run.status is RunStatus.CANCELLED
     assert took < 10 + 5, f"the stop took {took:.1f}s"
     assert leftover_cgroups() == []
+
+
+ARRIVED_LAST = ARRIVED.replace("    workloads.nap(60)\n", "")
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_as_the_last_step_ends_is_recorded_with_its_facts(home, tmp_path, number):
+    """A stop landing after the last step's end arrived, before it was handled: every step
+    completed, and the run is cancelled (it was stopped). Before: the stored run said
+    cancelled without its stop (stop_requested false), so its own rules, read back from
+    the record, said completed (the chaos suite's 'is cancelled but the rules say
+    completed', seen in a fresh clone's suite)."""
+    from dagwell.core.run_rules import run_status
+
+    script = ARRIVED_LAST.format(signal=number.name, where="Engine._on_event = on_event")
+    proc = start_orchestrator(home, tmp_path, script)
+    stdout, _ = proc.communicate(timeout=60)
+    run = Client(home).get_run("latest")
+    assert run.steps["load"].status is StepStatus.COMPLETED, stdout
+    assert run.status is RunStatus.CANCELLED
+    statuses = [s.status for s in run.steps.values()]
+    assert run_status(statuses, run.stop_requested) is run.status

@@ -424,10 +424,14 @@ class Engine:
                 "this is a bug in dagwell, please report it."
             )
         status = run_transition(RunStatus.RUNNING, rule.status)
-        end = UpdateRun(
-            self.run_id,
-            {"status": status.value, "status_rule": rule.name, "ended_at": self.clock()},
-        )
+        values: dict[str, Any] = {
+            "status": status.value,
+            "status_rule": rule.name,
+            "ended_at": self.clock(),
+        }
+        if self.scheduler.stop_requested:  # (a signal's stop too: the record states its facts)
+            values["stop_requested"] = True
+        end = UpdateRun(self.run_id, values)
         # with what an outage still holds, and within what is left of its window
         self.store.write(
             [*self._batch.ops, end], window=self._outage.remaining() if window is None else window
