@@ -39,6 +39,7 @@ from dagwell.api.steps import (
 from dagwell.api.tracing import current_trace, tracing
 from dagwell.core.context import current_step
 from dagwell.core.errors import ConfigError, DefinitionError, StepContextError
+from dagwell.core.home import Home, resolve_home
 from dagwell.core.hooks import Hooks, check_hooks
 from dagwell.core.names import check_name
 from dagwell.core.plan import Plan, run_substitutions, shown_as_parameter
@@ -514,7 +515,6 @@ class Pipeline:
 
     def _artifact_store(self) -> Any:
         from dagwell.artifact_store.store import open_artifact_store
-        from dagwell.core.home import resolve_home
 
         location = getattr(self.orchestrator, "artifact_store", None) or resolve_home().artifacts
         return open_artifact_store(location)
@@ -564,11 +564,15 @@ class Pipeline:
                 )
 
             return submit(traced, self.orchestrator)  # returns at once, the run running
+        # (resolved once: a hook or an in-process step may chdir, even into a folder it
+        # then deletes, and the run's view must still read the run's own home)
+        home = resolve_home()
         try:
-            return _with_pipeline_view(execute(traced, self.orchestrator, progress=make_progress()))
+            run = execute(traced, self.orchestrator, progress=make_progress(), home=home)
         except RunFailedError as error:
-            _with_pipeline_view(error.run)
+            _with_pipeline_view(error.run, home)
             raise
+        return _with_pipeline_view(run, home)
 
 
 #: ZenML's longest text field: a longer source or docstring is cut to it, ending in "...".
@@ -685,12 +689,13 @@ def settings_json(settings: Mapping[str, Any] | None) -> dict[str, Any]:
     return recorded
 
 
-def _with_pipeline_view(run: PipelineRun) -> PipelineRun:
-    """The run a pipeline call returns answers ``run.pipeline.runs`` like ZenML's."""
+def _with_pipeline_view(run: PipelineRun, home: Home) -> PipelineRun:
+    """The run a pipeline call returns answers ``run.pipeline.runs`` like ZenML's, read
+    from the home the run was recorded in (never from the working directory of now)."""
     from dagwell.api.client import Client
     from dagwell.api.zenml_client import PipelineView
 
-    client = Client()
+    client = Client(home.root, store_url=home.store_url, artifact_store=home.artifacts)
     if isinstance(run.pipeline, PipelineName):
         run.pipeline.view = PipelineView(str(run.pipeline), client)
     if run._plan.reader is None:  # .config reads the recorded plan, as a Client's run does

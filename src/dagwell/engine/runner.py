@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import ArtifactStore, open_artifact_store
-from dagwell.core.home import resolve_home
+from dagwell.core.home import Home, resolve_home
 from dagwell.core.hooks import Hooks
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.plan import InputSpec, Plan, shown_as_parameter
@@ -105,19 +105,23 @@ def execute(
     orchestrator: Orchestrator | None = None,
     *,
     progress: Progress | None = None,
+    home: Home | None = None,
 ) -> PipelineRun:
-    """Record a new run of ``traced``, drive it to its end, return what was recorded.
+    """Record a new run of ``traced`` in ``home`` (default: the one the environment names),
+    drive it to its end, return what was recorded.
 
     SIGTERM and SIGHUP meanwhile stop the run like Ctrl-C (see :mod:`.signals`)."""
     with stop_on_signals(), steady_time.run():
-        return _execute(traced, orchestrator, progress)
+        return _execute(traced, orchestrator, progress, home or resolve_home())
 
 
 def _execute(
-    traced: TracedPipeline, orchestrator: Orchestrator | None, progress: Progress | None
+    traced: TracedPipeline,
+    orchestrator: Orchestrator | None,
+    progress: Progress | None,
+    home: Home,
 ) -> PipelineRun:
     orchestrator = orchestrator or default_orchestrator()
-    home = resolve_home()
     artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
     run_id = new_run_id()
     plan, constant_refs = materialize_constants(
