@@ -44,6 +44,7 @@ from dagwell.core.scheduler import (
 from dagwell.core.statuses import RunStatus, StepStatus, run_transition
 from dagwell.core.units import format_bytes, format_seconds
 from dagwell.engine import writes
+from dagwell.engine.display_guard import guarded
 from dagwell.engine.hook_runner import HookRunner
 from dagwell.engine.log_echo import LogEcho, slots_from_env
 from dagwell.engine.outage import Outage
@@ -111,6 +112,7 @@ class Engine:
     outputs: dict[str, dict[str, ArtifactRef]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.progress = guarded(self.progress)  # (a broken display must not end the run)
         self._batch = Batch()
         self._evidence: dict[tuple[str, int], AttemptExited] = {}
         self._cache_keys: dict[str, str] = {}

@@ -23,13 +23,20 @@ from dagwell.runtimes.worker import run_attempt
 
 
 class _Tee(io.TextIOBase):
-    def __init__(self, *streams: Any) -> None:
-        self.streams = streams
+    """A step's output to its log, and to the terminal as far as that still works (user
+    code in this process may have closed it, set it to None or to a stream that raises:
+    the step's print must not fail for that)."""
+
+    def __init__(self, terminal: Any, log_file: Any) -> None:
+        self.terminal = terminal
+        self.log_file = log_file
 
     def write(self, text: str) -> int:
-        for stream in self.streams:
-            stream.write(text)
-            stream.flush()
+        self.log_file.write(text)
+        self.log_file.flush()
+        with contextlib.suppress(Exception):
+            self.terminal.write(text)
+            self.terminal.flush()
         return len(text)
 
 
