@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+from dagwell.runtimes.fd_guard import keeping_fds
+
 _real_exit = os._exit
 _real_abort = os.abort
 _real_execv = os.execv
@@ -197,12 +199,15 @@ def exit_raises() -> Iterator[None]:
     ident = threading.get_ident()
     with _cond:
         _install()
+        outer = ident in _guarded
         _guarded.add(ident)
     try:
-        yield
+        with keeping_fds():  # (nor close the orchestrator's files: see fd_guard)
+            yield
     finally:
         with _cond:
-            _guarded.discard(ident)
+            if not outer:
+                _guarded.discard(ident)
 
 
 @contextmanager
