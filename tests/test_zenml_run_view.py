@@ -32,7 +32,6 @@ from dagwell import (
     save_artifact,
     step,
 )
-from dagwell.core.errors import DefinitionError
 
 
 @step
@@ -187,10 +186,15 @@ def _tagged() -> None:
 
 
 def test_a_cascading_pipeline_tag_is_on_every_output_cached_ones_too(home):
-    with pytest.warns(UserWarning, match=r"tags=\['plain', 'team'\] .* keeps no tags on runs"):
-        first = _tagged.with_options(
-            tags=["plain", Tag(name="experiment", cascade=True), Tag(name="team", color="red")]
-        )()
+    first = _tagged.with_options(
+        tags=["plain", Tag(name="experiment", cascade=True), Tag(name="team", color="red")]
+    )()
+    # the run's own tags: the pipeline's and those with_options added (ZenML merges them)
+    assert [t.name for t in Client().get_pipeline_run(first.id).tags] == [
+        "experiment",
+        "plain",
+        "team",
+    ]
     for run in (first, _tagged.with_options(tags=[Tag(name="later", cascade=True)])()):
         outputs = Client().get_pipeline_run(run.id).steps["_produces"].outputs
         named, unnamed = outputs["named"][0], outputs["output_1"][0]
@@ -200,7 +204,7 @@ def test_a_cascading_pipeline_tag_is_on_every_output_cached_ones_too(home):
     assert {t.name for t in unnamed.tags} == {"experiment", "later"}
 
 
-def test_tag_goes_wherever_tags_go_and_exclusive_is_refused(home):
+def test_tag_goes_wherever_tags_go_and_exclusive_only_on_runs(home):
     from dagwell.utils.tag_utils import Tag as MirroredTag
 
     assert MirroredTag is Tag
@@ -212,8 +216,11 @@ def test_tag_goes_wherever_tags_go_and_exclusive_is_refused(home):
         add_tags(tags=[Tag(name="d", cascade=True)], artifact_version_id=saved.id)
     assert Model(name="m", tags=[Tag(name="x"), "y"]).tags == ["x", "y"]
     assert ArtifactConfig(name="n", tags=[Tag(name="t")]).to_json()["tags"] == ["t"]
-    with pytest.raises(DefinitionError, match="exclusive=True.*one version only"):
-        Tag(name="latest", exclusive=True)
+    exclusive = Tag(name="latest", exclusive=True)  # for runs; refused where it cannot be
+    with pytest.raises(ValueError, match=r"exclusive=True\) is for pipeline runs"):
+        add_tags(tags=[exclusive], artifact_version_id=saved.id)
+    with pytest.raises(ValueError, match=r"exclusive=True\) is for pipeline runs"):
+        ArtifactConfig(name="n", tags=[exclusive]).to_json()
 
 
 @step

@@ -197,10 +197,10 @@ def add_tags(
     artifact_version: str | None = None,
     infer_artifact: bool | None = None,
 ) -> None:
-    """ZenML 0.98's ``add_tags`` for artifact versions: by id, by name and version, or the
-    running step's output (``infer_artifact=True``, with ``artifact_name=`` to pick one).
-    Tags of runs and pipelines (``run=``, ``pipeline=``, or no target inside a step) are
-    cosmetic in dagwell, as ``tags=`` on a pipeline is: a warning says they are not kept."""
+    """ZenML 0.98's ``add_tags``: an artifact version by id, by name and version, or the
+    running step's output (``infer_artifact=True``, with ``artifact_name=`` to pick one);
+    a run (``run=``: id, name or prefix; no target inside a step: the step's run) or a
+    pipeline (``pipeline=``), kept in the run store (see dagwell.api.run_tags)."""
     _tag("add_tags", tags, **_targets(locals()))
 
 
@@ -218,8 +218,8 @@ def remove_tags(
     infer_artifact: bool | None = None,
 ) -> None:
     """ZenML 0.98's ``remove_tags``, with ``add_tags``'s targets: the tags leave the
-    artifact version (those it was saved with too; a tag it lacks is no error), or the
-    running step's output (``infer_artifact=True``)."""
+    artifact version (those it was saved with too; a tag it lacks is no error), the
+    running step's output (``infer_artifact=True``), the run or the pipeline."""
     _tag("remove_tags", tags, **_targets(locals()))
 
 
@@ -242,13 +242,10 @@ def _tag(
     artifact_version: str | None,
     infer_artifact: bool | None,
 ) -> None:
-    import warnings
-
     from dagwell.artifact_store import registry
 
     adding = call == "add_tags"
     change = registry.add_tags if adding else registry.remove_tags
-    names = tag_names(tags, f"{call}(tags=...)")
     refuse_cascade(tags, f"{call}(tags=...)")
     unsupported = {"run_template": run_template, "snapshot": snapshot, "deployment": deployment}
     given = [k for k, v in unsupported.items() if v is not None]
@@ -269,10 +266,10 @@ def _tag(
     by_name = artifact_name is not None and artifact_version is not None
     if artifact_version_id is not None and not (artifact_name or artifact_version):
         version_id = client.get_artifact_version(str(artifact_version_id)).id
-        change(client.artifacts(), version_id, names)
+        change(client.artifacts(), version_id, tag_names(tags, f"{call}(tags=...)"))
     elif by_name and not infer_artifact:
         version_id = client.get_artifact_version(artifact_name, artifact_version).id
-        change(client.artifacts(), version_id, names)
+        change(client.artifacts(), version_id, tag_names(tags, f"{call}(tags=...)"))
     elif infer_artifact and artifact_version is None:
         if info is None:
             raise ValueError(
@@ -282,18 +279,18 @@ def _tag(
                 "`artifact_version`."
             )
         output = info.output_name(artifact_name, f"{call}(infer_artifact=True)")
+        names = tag_names(tags, f"{call}(tags=...)")
         have = info.output_tags.setdefault(output, [])
         if adding:
             have.extend(n for n in names if n not in have)
         else:
             have[:] = [t for t in have if t not in names]
-    elif artifact_name is None and artifact_version is None and (pipeline or run or info):
-        warnings.warn(
-            f"{call}({names}) on a {'pipeline' if pipeline else 'run'}: dagwell keeps no "
-            "tags on runs or pipelines (they change nothing about a run); tag artifact "
-            "versions to find them later.",
-            stacklevel=3,
-        )
+    elif not (artifact_name or artifact_version or infer_artifact or (pipeline and run)) and (
+        pipeline or run or info
+    ):
+        from dagwell.api import run_tags
+
+        run_tags.change(call, tags, client, info, pipeline=pipeline, run=run)
     elif artifact_name is None and artifact_version is None:
         raise ValueError(
             f"You are calling '{call}()' outside of a step execution. If you would like "

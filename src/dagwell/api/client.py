@@ -168,10 +168,15 @@ class Client(ZenMLClientMixin):
 
         run_id, store = row["id"], self.store()
         plan = PlanSource(lambda: store.run_plan(run_id), self._model_version_of)
+        plan.find_tags = self._run_tags
         run = build_run(row, steps, attempts, loader, plan)
         if isinstance(run.pipeline, PipelineName):
             run.pipeline.view = PipelineView(str(run.pipeline), self)
         return run
+
+    def _run_tags(self, run_id: str) -> list[dict[str, Any]]:
+        tags: list[dict[str, Any]] = self.store().tags_of("run", [run_id])[run_id]
+        return tags
 
     def _model_version_of(self, ref: dict[str, Any]) -> Any:
         """The model version a run recorded (``{"name", "number"}``) as ZenML's response."""

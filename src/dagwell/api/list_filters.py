@@ -232,6 +232,11 @@ class ListQuery:
     size: int
 
     @property
+    def fields(self) -> set[str]:
+        """The fields its filters and its sort read."""
+        return {c.field for c in self.conditions} | {self.sort_key}
+
+    @property
     def offset(self) -> int:
         return (self.page - 1) * self.size
 

@@ -165,6 +165,7 @@ class Pipeline:
                 options[_RUN_CACHE] = bool(config["enable_cache"])
         self.options = dict(options)
         self.cascade_tags: list[str] = []
+        self.run_tags: list[dict[str, Any]] = []
         for key in list(self.options):
             if key in _UNSUPPORTED and asks_for_nothing(self.options[key]):
                 del self.options[key]
@@ -172,7 +173,7 @@ class Pipeline:
             if key in _UNSUPPORTED:
                 raise DefinitionError(f"{key}= is not supported ({owner}): {_UNSUPPORTED[key]}.")
             if key == "tags":  # kept: with_options copies them
-                self.cascade_tags = _cascade_tags(owner, self.options[key], explicit)
+                self.run_tags, self.cascade_tags = _run_tags(owner, self.options[key])
             elif key in COSMETIC_OPTIONS:
                 warnings.warn(
                     f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=4
@@ -454,6 +455,7 @@ class Pipeline:
                 "settings": run_settings,
                 "substitutions": self._substitutions,
                 "extra": self._run_extra,
+                "tags": list(self.run_tags),
                 # (ZenML's run.model_version: the pipeline's, made even if no step used it)
                 **(
                     {"model": self._model_version(self._model, self._substitutions)}
@@ -635,26 +637,29 @@ def merged_options(options: Mapping[str, Any], changes: Mapping[str, Any]) -> di
             out[key] = merged_options(old, value)
         elif key == "model" and isinstance(value, Model) and isinstance(old, Model):
             out[key] = old.updated_by(value)  # (only the fields the new one was given)
+        elif key == "tags" and old and value:  # ZenML's: added to those there
+            out[key] = [*_tag_list(old), *_tag_list(value)]
         else:
             out[key] = value
     return out
 
 
-def _cascade_tags(owner: str, tags: Any, explicit: frozenset[str]) -> list[str]:
-    """The pipeline's ``Tag(cascade=True)`` names, put on every output of its steps (ZenML
-    0.98's step runner); its other tags would be the run's, which dagwell does not keep:
-    a warning says so where they are given."""
-    from dagwell.api.tags import cascading, tag_names
+def _run_tags(owner: str, tags: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The pipeline's tags as each of its runs records them (dagwell.store.tags), and the
+    names of its ``Tag(cascade=True)``, put on every output of its steps too (ZenML 0.98's
+    step runner), which therefore cannot be exclusive."""
+    from dagwell.api.tags import Tag, cascading, tag_names, tag_specs
 
-    names, cascade = tag_names(tags, f"tags= of {owner}"), cascading(tags)
-    plain = [n for n in names if n not in cascade]
-    if plain and (not explicit or "tags" in explicit):
-        warnings.warn(
-            f"tags={plain} of {owner}: dagwell keeps no tags on runs, so they are ignored; "
-            "a Tag(name=..., cascade=True) is put on every artifact the run's steps produce.",
-            stacklevel=4,
-        )
-    return cascade
+    where = f"tags= of {owner}"
+    specs, cascade = tag_specs(tags, where), cascading(tags)
+    tag_names([t for t in _tag_list(tags) if isinstance(t, Tag) and t.cascade], where)
+    return specs, cascade
+
+
+def _tag_list(tags: Any) -> list[Any]:
+    from dagwell.api.tags import Tag
+
+    return [tags] if isinstance(tags, str | Tag) else list(tags or [])
 
 
 def _json_able(extra: dict[str, Any], owner: str) -> dict[str, Any]:
@@ -701,6 +706,7 @@ def _with_pipeline_view(run: PipelineRun, home: Home) -> PipelineRun:
     if run._plan.reader is None:  # .config reads the recorded plan, as a Client's run does
         run._plan.reader = lambda: client.store().run_plan(run.id)
     run._plan.find_model = client._model_version_of
+    run._plan.find_tags = client._run_tags
     return run
 
 

@@ -1,11 +1,12 @@
 """ZenML's ``Tag`` and what every ``tags=`` does with a mix of names and Tags.
 
 ZenML 0.98 (zenml/utils/tag_utils.py) lets ``tags=`` hold strings or
-``Tag(name, color, exclusive, cascade)``. dagwell keeps tags as names on artifact
-versions and models; a pipeline's ``Tag(cascade=True)`` is put on every output of its
-run's steps, as ZenML's step runner does. ``color`` is the dashboard's, which dagwell
-has not; ``exclusive`` (only one entity of a kind carries the tag) needs tags kept as
-entities of their own, which dagwell does not keep, so it is refused where a Tag is made.
+``Tag(name, color, exclusive, cascade)``. Runs and pipelines keep their tags in the run
+store (dagwell.store.tags), where an exclusive tag is on one run of each pipeline;
+artifact versions and models keep names in the artifact registry; a pipeline's
+``Tag(cascade=True)`` is put on every output of its run's steps, as ZenML's step runner
+does. ``color`` is the dashboard's, which dagwell has not. ``exclusive`` on an artifact
+version or a model is refused where it is given: the registry keeps no tag entities.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from dagwell.core.errors import DefinitionError
+
+#: The longest tag name (the run store's column: dagwell.store.tags.NAME_MAX).
+NAME_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -29,12 +33,10 @@ class Tag:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise DefinitionError(f"Tag(name=...) takes a non-empty string, got {self.name!r}.")
-        if self.exclusive:
+        if len(self.name) > NAME_MAX:
             raise DefinitionError(
-                f"Tag(name={self.name!r}, exclusive=True): dagwell keeps tags as names on "
-                "artifact versions, not as entities of their own, so it cannot keep a tag "
-                "on one version only. Mark the one version with a model stage "
-                "(Model.set_stage) or give it a version name instead, and drop exclusive=."
+                f"Tag(name={self.name[:40]!r}...) is {len(self.name)} characters long; a "
+                f"tag name has at most {NAME_MAX}."
             )
 
 
@@ -46,12 +48,40 @@ def _listed(tags: Tags) -> list[Any]:
     return [tags] if isinstance(tags, str | Tag) else list(tags or [])
 
 
-def tag_names(tags: Tags, where: str) -> list[str]:
-    """The names in ``tags`` (a name, a Tag or a list of both), each once, in order."""
+def _names(tags: Tags, where: str) -> list[str]:
     names = [t.name if isinstance(t, Tag) else t for t in _listed(tags)]
     if not all(isinstance(n, str) and n for n in names):
         raise TypeError(f"{where} takes tag names (strings) or Tag(name=...), got {tags!r}.")
+    long = [n for n in names if len(n) > NAME_MAX]
+    if long:
+        raise ValueError(f"{where}: a tag name has at most {NAME_MAX} characters: {long[0]!r}.")
     return list(dict.fromkeys(names))
+
+
+def tag_names(tags: Tags, where: str) -> list[str]:
+    """The names in ``tags`` (a name, a Tag or a list of both), each once, in order, for
+    an artifact version or a model: an exclusive Tag is refused, naming what can be one."""
+    names = _names(tags, where)
+    exclusive = [t.name for t in _listed(tags) if isinstance(t, Tag) and t.exclusive]
+    if exclusive:
+        raise ValueError(
+            f"{where}: Tag(name={exclusive[0]!r}, exclusive=True) is for pipeline runs: "
+            "dagwell keeps an exclusive tag on one run of each pipeline (@pipeline(tags=...), "
+            "add_tags(run=...)), not on artifact versions or models. Mark the one version "
+            "with a model stage (Model.set_stage) or a version name, and drop exclusive=."
+        )
+    return names
+
+
+def tag_specs(tags: Tags, where: str) -> list[dict[str, Any]]:
+    """``tags`` as a run's are recorded: ``{"name", "exclusive"}`` each (exclusive None
+    for a plain name: the tag as it is), each name once, in order."""
+    names = _names(tags, where)
+    given: dict[str, bool | None] = {}
+    for tag in _listed(tags):
+        if isinstance(tag, Tag):  # (a Tag says exclusive or not, as ZenML's bool() reads it)
+            given.setdefault(tag.name, bool(tag.exclusive))
+    return [{"name": n, "exclusive": given.get(n)} for n in names]
 
 
 def cascading(tags: Tags) -> list[str]:

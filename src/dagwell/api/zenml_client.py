@@ -23,6 +23,7 @@ from dagwell.core.records import (
     ClientLazyVersion,
     PipelineRun,
     StepRun,
+    Tag,
     to_datetime,
 )
 from dagwell.core.statuses import RunStatus
@@ -64,7 +65,8 @@ _NOT_IN_DAGWELL = {
         "recorded artifacts are not edited: their tags change with add_tags/remove_tags, "
         "their metadata with log_metadata(...)",
     ),
-    "list_tags": "tags live on artifact versions: read them from list_artifact_versions(...)",
+    "list_tags": "tags live on what they tag: read them from a run's, a pipeline's or an "
+    "artifact version's .tags, or filter list_pipeline_runs(tags=...)",
 }
 
 
@@ -91,6 +93,13 @@ class PipelineView:
         **filters)`` lists them (one page, newest first unless ``sort_by`` says otherwise)."""
         page: Page = self._client.list_pipeline_runs(pipeline_id=self.id, **filters)
         return list(page.items)
+
+    @property
+    def tags(self) -> list[Tag]:
+        """ZenML's ``pipeline.tags``: those put on the pipeline (``add_tags(pipeline=)``),
+        not its runs' (``@pipeline(tags=...)`` tags each run)."""
+        found = self._client.store().tags_of("pipeline", [self.name])[self.name]
+        return [Tag(t["name"], t["exclusive"]) for t in found]
 
     @property
     def num_runs(self) -> int:
@@ -314,6 +323,10 @@ class ZenMLClientMixin:
             total = store.count_runs(where)
         else:
             every = store.list_runs(limit=None, where=where, step_counts=False)
+            if "tags" in query.fields:  # (one more query: the tags of the runs let through)
+                found = store.tags_of("run", [r["id"] for r in every])
+                for row in every:
+                    row["tags"] = [t["name"] for t in found[row["id"]]]
             chosen = query.apply(every, _RUN_FIELDS)
             rows, total = list(chosen), chosen.total
         runs = (self.get_run(row["id"]) for row in rows)  # (with their steps)
@@ -339,7 +352,10 @@ class ZenMLClientMixin:
             "created": lambda v: to_datetime(found[v.name]["created_at"]),
             "updated": lambda v: to_datetime(found[v.name]["updated_at"]),
             "latest_run_status": lambda v: found[v.name]["latest_status"],
+            "tags": lambda v: [t["name"] for t in tagged[v.name]],
         }
+        wanted = "tags" in filters or str(sort_by).endswith("tags")
+        tagged = self.store().tags_of("pipeline", found) if wanted else {}
         return select(
             [PipelineView(name, self) for name in found],
             "list_pipelines",
@@ -349,7 +365,6 @@ class ZenMLClientMixin:
             page=page,
             size=size,
             unsupported={
-                "tags": "pipelines carry no tags here",
                 "latest_run_user": "runs here record no user (dagwell has no user accounts)",
             },
         )
@@ -786,6 +801,7 @@ _RUN_FIELDS: dict[str, Callable[[Any], Any]] = {
     "start_time": lambda r: to_datetime(r["started_at"]),
     "end_time": lambda r: to_datetime(r["ended_at"]),
     "in_progress": lambda r: not RunStatus(r["status"]).is_finished,
+    "tags": lambda r: r["tags"],  # (read only when a filter or the sort asks: see above)
 }
 #: ZenML's run filters that are the store's columns (a plain equality is its query).
 _RUN_COLUMNS = {"id": "id", "name": "name", "status": "status", "pipeline_name": "pipeline",
@@ -820,7 +836,6 @@ _RUN_UNSUPPORTED = {
         "model_version_id": "model version ids on runs",
         "model": "model links on runs",
         "linked_to_model_version_id": "model version ids on runs",
-        "tags": "run tags",
         "run_metadata": "metadata filters",
         "index": "run indexes",
     }.items()

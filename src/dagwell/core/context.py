@@ -35,6 +35,9 @@ class StepInfo:
     # The artifact versions save_artifact/register_artifact made in the step ({"name",
     # "version"} each): ZenML's manual outputs, recorded with the step's outputs.
     saved: list[dict[str, str]] = field(default_factory=list)
+    # Tags the step put on or took off runs and pipelines (add_tags(...) with no target is
+    # its run), for the orchestrator to record: {"kind", "id", "scope", "add", "remove"}.
+    tag_changes: list[dict[str, Any]] = field(default_factory=list)
     in_hook: bool = False
 
     @property

@@ -83,6 +83,9 @@ class ResultManifest:
     started_at: float | None = None
     ended_at: float | None = None
     warnings: list[str] = field(default_factory=list)
+    # Tags the step put on or took off runs and pipelines (see core.context StepInfo),
+    # recorded by the orchestrator whether the attempt ended well or not, as in ZenML.
+    tag_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def error_text(self) -> str:
         """``Type: message``, or the type alone when the message is empty."""
@@ -102,6 +105,7 @@ class ResultManifest:
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "warnings": list(self.warnings),
+            "tag_changes": list(self.tag_changes),
         }
 
     @classmethod
@@ -116,4 +120,5 @@ class ResultManifest:
             started_at=data.get("started_at"),
             ended_at=data.get("ended_at"),
             warnings=list(data.get("warnings", [])),
+            tag_changes=list(data.get("tag_changes", [])),
         )

@@ -47,7 +47,15 @@ class ArtifactLoader(Protocol):
 
 @dataclass(frozen=True)
 class Tag:
+    """ZenML's TagResponse: ``.name``, ``.exclusive`` (on one run of each pipeline at a
+    time) and ``.id`` (the name: a tag is one by its name here)."""
+
     name: str
+    exclusive: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -299,6 +307,8 @@ class PlanSource:
         # turns a recorded model version ({"name", "number"}) into ZenML's response (the
         # Client's, which this layer cannot import)
         self.find_model = find_model
+        # reads a run's tags from the run store (``{"name", "exclusive"}`` each)
+        self.find_tags: Callable[[str], list[dict[str, Any]]] | None = None
         self._plan: dict[str, Any] | None = None
         self.steps: dict[str, StepRun] = {}  # the run's steps read with it (for inputs)
 
@@ -794,6 +804,13 @@ class PipelineRun:
     @property
     def run_metadata(self) -> dict[str, Any]:
         return {} if self._loader is None else self._loader.metadata("run", self.id)
+
+    @property
+    def tags(self) -> list[Tag]:
+        """ZenML's ``run.tags``: its pipeline's, and those added to it since, as recorded
+        now (read anew each time; none for a run read without a store)."""
+        found = self._plan.find_tags
+        return [] if found is None else [Tag(t["name"], t["exclusive"]) for t in found(self.id)]
 
     @property
     def start_time(self) -> datetime | None:  # (ZenML's names)

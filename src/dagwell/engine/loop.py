@@ -610,6 +610,8 @@ class Engine:
             self.scheduler.ended_before_stop(event.step_id, event.attempt)
         self._evidence[key] = event
         self._to_release.append(key)
+        if event.manifest is not None and event.manifest.tag_changes:
+            self._record_tags(event.manifest.tag_changes)
         failure = event.failure
         if failure is None:
             failure = self._check_outputs(event)
@@ -627,6 +629,29 @@ class Engine:
             Outcome(failure is None, failure, event.peak_memory, event.memory_limit),
             self.clock(),
         )
+
+    def _record_tags(self, changes: list[dict[str, Any]]) -> None:
+        """Record the tags an attempt put on or took off runs and pipelines. Not strict:
+        a Tag given with another ``exclusive=`` than the recorded tag's leaves that one
+        as it is (no step's mistake may fail the run's record); a change that is not one
+        is left out, saying so."""
+        from dagwell.store.tags import ChangeTags, TagSpec
+
+        for change in changes:
+            try:
+                op = ChangeTags(
+                    str(change["kind"]),
+                    str(change["id"]),
+                    change.get("scope"),
+                    self.clock(),
+                    add=tuple(TagSpec.from_json(t) for t in change.get("add") or []),
+                    remove=tuple(str(n) for n in change.get("remove") or []),
+                    strict=False,
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                log.warning("run %s: a tag change %r is left out: %s", self.run_id, change, error)
+                continue
+            self._batch.add(op)
 
     def _check_outputs(self, event: AttemptExited) -> Failure | None:
         """Invariant: completed only if the process exited cleanly AND its outputs exist."""

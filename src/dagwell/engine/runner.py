@@ -32,6 +32,7 @@ from dagwell.store.ownership import owner_tag
 
 if TYPE_CHECKING:
     from dagwell.engine.alerts import AlertWatch
+    from dagwell.store.tags import ChangeTags
 
 log = logging.getLogger("dagwell.engine.runner")
 
@@ -69,8 +70,11 @@ def materialize_constants(plan: Plan, artifacts: ArtifactStore) -> tuple[Plan, l
 
 def run_record(
     plan: Plan, run_id: str, owner: str, orchestrator: dict[str, Any], now: float
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The rows of a new run (status running) and of its steps (pending)."""
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[ChangeTags]]:
+    """The rows of a new run (status running) and of its steps (pending), and its tags
+    (its pipeline's: ZenML's run request carries the pipeline configuration's tags)."""
+    from dagwell.store.tags import ChangeTags, TagSpec  # (SQLAlchemy: not before the fork)
+
     run = {
         "id": run_id,
         "pipeline": plan.pipeline,
@@ -97,7 +101,9 @@ def run_record(
         }
         for i, s in enumerate(plan.steps.values())
     ]
-    return run, steps
+    specs = tuple(TagSpec.from_json(t) for t in plan.config.get("tags") or [])
+    tags = [ChangeTags("run", run_id, plan.pipeline, now, add=specs)] if specs else []
+    return run, steps, tags
 
 
 def execute(

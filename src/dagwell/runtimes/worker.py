@@ -257,7 +257,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         _print_traceback(rendered)
         _keep(error, kwargs)  # (its traceback holds the step's frames, and their locals)
         manifest = _error(FailureKind.USER_ERROR, error, started, rendered)
-        store.write_manifest(spec.manifest_key, manifest)
+        store.write_manifest(spec.manifest_key, replace(manifest, tag_changes=info.tag_changes))
         _stop_goes_on(error)
         return EXIT_STEP_ERROR
     try:
@@ -287,7 +287,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         rendered = render(error)
         _print_traceback(rendered)
         manifest = _error(FailureKind.USER_ERROR, error, started, rendered)
-        store.write_manifest(spec.manifest_key, manifest)
+        store.write_manifest(spec.manifest_key, replace(manifest, tag_changes=info.tag_changes))
         return EXIT_STEP_ERROR
     for note in warnings:
         with contextlib.suppress(Exception):
@@ -301,6 +301,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             started_at=started,
             ended_at=steady_time(),
             warnings=warnings,
+            tag_changes=info.tag_changes,
         ),
     )
     return EXIT_OK

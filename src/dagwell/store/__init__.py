@@ -25,24 +25,29 @@ if TYPE_CHECKING:
         UpdateStep,
     )
     from dagwell.store.store import Store, retry_window
+    from dagwell.store.tags import ChangeTags, TagSpec
 
 _WHERE = {
     "AttemptWrite": "ops",
     "Batch": "ops",
+    "ChangeTags": "tags",
     "PutCache": "ops",
     "RecordArtifacts": "ops",
     "UpdateRun": "ops",
     "UpdateStep": "ops",
     "Store": "store",
     "retry_window": "store",
+    "TagSpec": "tags",
 }
 
 __all__ = [
     "AttemptWrite",
     "Batch",
+    "ChangeTags",
     "PutCache",
     "RecordArtifacts",
     "Store",
+    "TagSpec",
     "UpdateRun",
     "UpdateStep",
     "retry_window",

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, update
 
 from dagwell.store import schema
 from dagwell.store.prepared import run_many
+from dagwell.store.tags import ChangeTags, apply
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class PutCache:
     created_at: float
 
 
-Op = UpdateRun | UpdateStep | AttemptWrite | RecordArtifacts | PutCache
+Op = UpdateRun | UpdateStep | AttemptWrite | RecordArtifacts | PutCache | ChangeTags
 
 
 @dataclass
@@ -177,6 +178,9 @@ def execute(conn: Connection, ops: Iterable[Op]) -> None:
             _upsert_attempt(conn, op)
     _record_artifacts(conn, [op for op in ops if isinstance(op, RecordArtifacts)])
     _put_cache(conn, [op for op in ops if isinstance(op, PutCache)])
+    for op in ops:  # (in the order given: a tag put on, then taken off, is off)
+        if isinstance(op, ChangeTags):
+            apply(conn, op)
 
 
 def _upsert_attempt(conn: Connection, op: AttemptWrite) -> None:

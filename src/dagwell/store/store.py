@@ -35,6 +35,9 @@ from dagwell.store import schema
 from dagwell.store.connect import make_engine, migrate, normalize_url, open_read_only
 from dagwell.store.file_guard import FileGuard
 from dagwell.store.ops import Batch, Op, execute
+from dagwell.store.tags import ChangeTags
+from dagwell.store.tags import apply as apply_tags
+from dagwell.store.tags import read as read_tags
 
 log = logging.getLogger("dagwell.store")
 #: How many latest completed attempts of a step its learned peak memory is taken from.
@@ -238,9 +241,14 @@ class Store:
         self._retry(run, window)
 
     # -- runs ---------------------------------------------------------------------------
-    def create_run(self, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
-        """Record a new run and its steps; a name another run holds is refused (ZenML's
-        EntityExistsError), and nothing is recorded.
+    def create_run(
+        self,
+        run: Mapping[str, Any],
+        steps: Sequence[Mapping[str, Any]],
+        tags: Sequence[ChangeTags] = (),
+    ) -> None:
+        """Record a new run, its steps and its ``tags``; a name another run holds is
+        refused (ZenML's EntityExistsError), and nothing is recorded.
 
         The name is checked inside the insert's own transaction, not by a unique index:
         stores written by an older dagwell may hold duplicate names, and they must still
@@ -268,6 +276,8 @@ class Store:
                 conn.execute(insert(schema.run_plans).values(run_id=run["id"], plan=run["plan"]))
                 if steps:
                     conn.execute(insert(schema.steps), [dict(s) for s in steps])
+                for change in tags:
+                    apply_tags(conn, change)
 
         self._retry(run_tx)
 
@@ -605,6 +615,12 @@ class Store:
             ]
 
         return self._read(read)
+
+    def tags_of(self, kind: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """The tags on each ``kind`` ("run", "pipeline") of ``ids``: ``{"name",
+        "exclusive"}`` each, in the order they were put on."""
+        wanted = list(ids)
+        return self._read(lambda conn: read_tags(conn, kind, wanted))
 
     def cached_steps(self) -> list[dict[str, Any]]:
         """Steps that took their outputs from the cache: ``run_id``, ``step_id``,

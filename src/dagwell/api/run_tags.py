@@ -1,0 +1,69 @@
+"""``add_tags``/``remove_tags`` on runs and pipelines, as ZenML 0.98's tag_utils does them.
+
+``add_tags(tags, run=...)`` (an id, a name or a prefix) and ``pipeline=...`` tag outside a
+step; with no target, inside a step, the step's own run is tagged. The run store keeps
+them (dagwell.store.tags). An attempt never writes the run store: what a step tags is
+carried in its result manifest and recorded by the orchestrator when the attempt ends,
+whether it ended well or not. A hook runs in the orchestrator's process and tags at once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dagwell.api.tags import Tags, refuse_cascade, tag_specs
+from dagwell.core.context import StepInfo
+
+
+def change(
+    call: str,
+    tags: Tags,
+    client: Any,
+    info: StepInfo | None,
+    *,
+    pipeline: str | None = None,
+    run: str | None = None,
+) -> None:
+    """Put ``tags`` on (``call`` "add_tags") or take them off ("remove_tags") the
+    ``pipeline`` (a name), the ``run``, or else the running step's run."""
+    where = f"{call}(tags=...)"
+    refuse_cascade(tags, where)
+    specs = tag_specs(tags, where)
+    if pipeline is not None:
+        kind, target, scope = "pipeline", client.get_pipeline(str(pipeline)).name, None
+        exclusive = [s["name"] for s in specs if s["exclusive"]]
+        if exclusive and call == "add_tags":
+            raise ValueError(
+                f"Can not attach exclusive tag `{exclusive[0]}` to a pipeline: exclusive "
+                "tags are for pipeline runs (one run of each pipeline carries one); tag the "
+                "run with add_tags(tags=..., run=...) instead."
+            )
+    elif run is not None:
+        found = client.get_pipeline_run(str(run))
+        kind, target, scope = "run", found.id, str(found.pipeline)
+    else:
+        assert info is not None
+        kind, target, scope = "run", info.run_id, info.pipeline
+    adding = call == "add_tags"
+    doc = {
+        "kind": kind,
+        "id": target,
+        "scope": scope,
+        "add": specs if adding else [],
+        "remove": [] if adding else [s["name"] for s in specs],
+    }
+    if info is not None and not info.in_hook:  # an attempt: the orchestrator records it
+        info.tag_changes.append(doc)
+        return
+    from dagwell.store.tags import ChangeTags, TagSpec
+
+    op = ChangeTags(
+        kind,
+        target,
+        scope,
+        time.time(),
+        add=tuple(TagSpec.from_json(s) for s in doc["add"]),
+        remove=tuple(doc["remove"]),
+    )
+    client.store().write([op])

@@ -1,0 +1,138 @@
+"""Tags of runs and pipelines, kept in the run store (SQLite and a real PostgreSQL).
+
+ZenML 0.98's rules (zen_stores/sql_zen_store.py): a tag is made the first time it is
+named; an exclusive one is on one run of each pipeline; a Tag given with another
+``exclusive=`` than the recorded tag's is refused. Before (dagwell up to f09049b): run and
+pipeline tags were dropped with a warning, ``list_pipeline_runs(tags=...)`` was refused
+and ``Tag(exclusive=True)`` could not be made.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import pytest
+
+from dagwell import Client, RunFailedError, Tag, add_tags, pipeline, step
+from dagwell.store import ChangeTags, Store, TagSpec
+
+
+def _run(store: Store, run_id: str, pipeline_name: str) -> None:
+    now = time.time()
+    store.create_run(
+        {
+            "id": run_id,
+            "name": f"{pipeline_name}-{run_id}",
+            "pipeline": pipeline_name,
+            "status": "completed",
+            "plan": {"steps": []},
+            "params": {},
+            "orchestrator": {},
+            "owner": "host:1:boot",
+            "created_at": now,
+            "started_at": now,
+            "heartbeat_at": now,
+            "stop_requested": False,
+        },
+        [],
+        [ChangeTags("run", run_id, pipeline_name, now, add=(TagSpec("from_pipeline"),))],
+    )
+
+
+def _names(store: Store, *run_ids: str) -> list[list[str]]:
+    found = store.tags_of("run", run_ids)
+    return [[t["name"] for t in found[i]] for i in run_ids]
+
+
+def test_tags_of_runs_and_pipelines_with_zenmls_rules(store_url: str) -> None:
+    store = Store.open(store_url)
+    for run_id, name in (("r1", "train"), ("r2", "train"), ("r3", "evaluate")):
+        _run(store, run_id, name)
+    assert _names(store, "r1", "r2", "r3") == [["from_pipeline"]] * 3
+    best = (TagSpec("best", exclusive=True),)
+    for run_id, name in (("r1", "train"), ("r3", "evaluate"), ("r2", "train")):
+        store.write([ChangeTags("run", run_id, name, time.time(), add=best)])
+    # an exclusive tag moved from r1 to r2 (same pipeline); r3's pipeline keeps its own
+    assert _names(store, "r1", "r2", "r3") == [
+        ["from_pipeline"],
+        ["from_pipeline", "best"],
+        ["from_pipeline", "best"],
+    ]
+    assert store.tags_of("run", ["r2"])["r2"][1] == {"name": "best", "exclusive": True}
+    store.write([ChangeTags("run", "r1", "train", time.time(), add=(TagSpec("best"),))])
+    assert _names(store, "r1", "r2")[1] == ["from_pipeline"]  # by name: still exclusive
+    with pytest.raises(ValueError, match="`from_pipeline` has been defined as a non-exclusive"):
+        store.write(
+            [
+                ChangeTags("run", "r2", "train", time.time(), add=(TagSpec("new"),)),
+                ChangeTags(
+                    "run", "r2", "train", time.time(), add=(TagSpec("from_pipeline", True),)
+                ),
+            ]
+        )
+    assert _names(store, "r2") == [["from_pipeline"]]  # the whole write was refused
+    lenient = ChangeTags("run", "r2", "train", time.time(), add=best, strict=False)
+    store.write([lenient, ChangeTags("run", "r2", "train", time.time(), remove=("gone",))])
+    assert _names(store, "r1", "r2") == [["from_pipeline"], ["from_pipeline", "best"]]
+    with pytest.raises(ValueError, match="exclusive tag `best` to a pipeline"):
+        store.write([ChangeTags("pipeline", "train", None, time.time(), add=best)])
+    store.write([ChangeTags("pipeline", "train", None, time.time(), add=(TagSpec("team"),))])
+    assert store.tags_of("pipeline", ["train", "evaluate"]) == {
+        "train": [{"name": "team", "exclusive": False}],
+        "evaluate": [],
+    }
+    store.close()
+
+
+def test_a_store_of_0004_takes_tags_and_keeps_its_runs(tmp_path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from dagwell.store.connect import _MIGRATIONS, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004_cached_step")
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, name, pipeline, status, plan, created_at, stop_requested) "
+            "VALUES ('old1', 'old', 'p', 'completed', '{}', 1.0, 0)"
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert store.tags_of("run", ["old1"]) == {"old1": []}
+    store.write([ChangeTags("run", "old1", "p", 2.0, add=(TagSpec("later"),))])
+    assert _names(store, "old1") == [["later"]]
+    store.close()
+
+
+@step
+def _tags_then_fails() -> Annotated[int, "never"]:
+    add_tags(tags=["seen_before_the_failure", Tag(name="latest_failure", exclusive=True)])
+    raise RuntimeError("the step fails after tagging its run")
+
+
+@pipeline(enable_cache=False, tags=["nightly"])
+def _failing_tagged() -> None:
+    _tags_then_fails()
+
+
+def test_tags_a_failing_step_put_on_its_run_are_recorded(home) -> None:
+    """As in ZenML, where add_tags writes at once: the attempt's manifest carries them to
+    the orchestrator, which records them although the step failed; an exclusive one then
+    stays on the newest failed run of the pipeline only."""
+    runs = []
+    for _ in range(2):
+        with pytest.raises(RunFailedError) as failed:
+            _failing_tagged()
+        runs.append(failed.value.run)
+    client = Client()
+    first, second = (sorted(t.name for t in client.get_pipeline_run(r.id).tags) for r in runs)
+    assert first == ["nightly", "seen_before_the_failure"]
+    assert second == ["latest_failure", "nightly", "seen_before_the_failure"]
+    found = client.list_pipeline_runs(tags=["latest_failure"])
+    assert [r.id for r in found] == [runs[1].id]
