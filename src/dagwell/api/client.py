@@ -169,6 +169,7 @@ class Client(ZenMLClientMixin):
         run_id, store = row["id"], self.store()
         plan = PlanSource(lambda: store.run_plan(run_id), self._model_version_of)
         plan.find_tags = self._run_tags
+        plan.find_stack = lambda: self.active_stack
         run = build_run(row, steps, attempts, loader, plan)
         if isinstance(run.pipeline, PipelineName):
             run.pipeline.view = PipelineView(str(run.pipeline), self)

@@ -264,12 +264,25 @@ class StepContext:
         info = self._info
         return f"{info.artifact_store}/runs/{info.run_id}/{info.step_id}/{name}"
 
-    def get_output_materializer(self, output_name: str | None = None) -> Any:
-        from dagwell.artifact_store import custom
+    def get_output_materializer(
+        self,
+        output_name: str | None = None,
+        custom_materializer_class: type[Any] | None = None,
+        data_type: type[Any] | None = None,
+    ) -> Any:
+        """ZenML's: a materializer for the output, initialized with its URI
+        (:meth:`get_output_artifact_uri`): ``custom_materializer_class``, else the one
+        the step configured for it, else the one its type (``data_type``, or the output's
+        annotation) gets (see dagwell.artifact_store.output_materializer)."""
+        from dagwell.artifact_store import custom, output_materializer
 
         name = self._info.output_name(output_name, "get_output_materializer")
         key = (self._info.context.get("materializers") or {}).get(name)
-        return custom.resolve(key) if key else None
+        cls = custom_materializer_class
+        if cls is None:
+            kind = data_type or self._info.output_classes.get(name)
+            cls = custom.resolve(key) if key else output_materializer.for_type(kind)
+        return cls(self.get_output_artifact_uri(name))
 
     def add_output_metadata(self, metadata: dict[str, Any], output_name: str | None = None) -> None:
         name = self._info.output_name(output_name, "add_output_metadata")

@@ -100,6 +100,28 @@ class ModelVersionResponse:
     def run_metadata(self) -> dict[str, Any]:
         return self._version.run_metadata
 
+    @property
+    def pipeline_run_ids(self) -> dict[str, str]:
+        """ZenML's: the id of each run linked to this version (its pipeline's or a step's
+        model was this version), by run name (see dagwell.api.model_runs)."""
+        from dagwell.api.client import Client
+        from dagwell.api.model_runs import linked_runs
+
+        rows = linked_runs(Client(), self.model.name, self.number)
+        return {str(r["name"]): str(r["id"]) for r in rows}
+
+    @property
+    def pipeline_runs(self) -> dict[str, Any]:
+        """ZenML's: each run linked to this version, by run name."""
+        from dagwell.api.client import Client
+        from dagwell.api.model_runs import linked_runs
+
+        client = Client()
+        return {
+            r["name"]: client.get_run(r["id"])
+            for r in linked_runs(client, self.model.name, self.number)
+        }
+
     def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:
         return self._version.find_artifact(name, version)
 

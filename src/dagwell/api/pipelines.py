@@ -707,6 +707,7 @@ def _with_pipeline_view(run: PipelineRun, home: Home) -> PipelineRun:
         run._plan.reader = lambda: client.store().run_plan(run.id)
     run._plan.find_model = client._model_version_of
     run._plan.find_tags = client._run_tags
+    run._plan.find_stack = lambda: client.active_stack
     return run
 
 

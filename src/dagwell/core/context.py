@@ -38,6 +38,8 @@ class StepInfo:
     # Tags the step put on or took off runs and pipelines (add_tags(...) with no target is
     # its run), for the orchestrator to record: {"kind", "id", "scope", "add", "remove"}.
     tag_changes: list[dict[str, Any]] = field(default_factory=list)
+    # Each output's annotated class (None: not a class), once the step's function is known.
+    output_classes: dict[str, Any] = field(default_factory=dict)
     in_hook: bool = False
 
     @property

@@ -172,7 +172,9 @@ class ArtifactVersion:
             ref=ArtifactRef.from_json(doc["ref"]),
             id=doc["id"],
             tags=[Tag(t) for t in doc.get("tags", [])],
-            run_metadata=dict(doc.get("run_metadata", {})),
+            # ZenML's base metadata of every version: the bytes its files take (dagwell's
+            # stored object's size); what was logged for it wins
+            run_metadata={"storage_size": int(doc["ref"]["size"]), **doc.get("run_metadata", {})},
             artifact_type=doc.get("artifact_type", "DataArtifact"),
             producer=producer,
             model=doc.get("model"),
@@ -309,6 +311,8 @@ class PlanSource:
         self.find_model = find_model
         # reads a run's tags from the run store (``{"name", "exclusive"}`` each)
         self.find_tags: Callable[[str], list[dict[str, Any]]] | None = None
+        # the stack a run ran on, as ZenML's run.stack shows it (the Client's answer)
+        self.find_stack: Callable[[], Any] | None = None
         self._plan: dict[str, Any] | None = None
         self.steps: dict[str, StepRun] = {}  # the run's steps read with it (for inputs)
 
@@ -493,6 +497,13 @@ class StepRun:
     @property
     def id(self) -> str:
         return f"{self.run_id}/{self.name}"
+
+    @property
+    def stack(self) -> Any:
+        """ZenML's ``run.stack``: dagwell's one stack, its artifact store (named
+        ``default``, as ZenML's local stack); None for a run read without a Client."""
+        found = self._plan.find_stack
+        return None if found is None else found()
 
     @property
     def start_time(self) -> datetime | None:  # (ZenML's names)
@@ -811,6 +822,13 @@ class PipelineRun:
         now (read anew each time; none for a run read without a store)."""
         found = self._plan.find_tags
         return [] if found is None else [Tag(t["name"], t["exclusive"]) for t in found(self.id)]
+
+    @property
+    def stack(self) -> Any:
+        """ZenML's ``run.stack``: dagwell's one stack, its artifact store (named
+        ``default``, as ZenML's local stack); None for a run read without a Client."""
+        found = self._plan.find_stack
+        return None if found is None else found()
 
     @property
     def start_time(self) -> datetime | None:  # (ZenML's names)

@@ -175,6 +175,11 @@ def _stop_goes_on(error: BaseException) -> None:
         raise error
 
 
+def _plain_class(kind: Any) -> Any:
+    """An output annotation's class, None for what is not one (``Union[...]``, ``Any``)."""
+    return kind if isinstance(kind, type) else None
+
+
 def _step_info(spec: AttemptSpec, inputs: dict[str, ArtifactRef]) -> StepInfo:
     return StepInfo(
         run_id=spec.run_id,
@@ -202,6 +207,9 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
             from dagwell.runtimes.locator import resolve_function
 
             func = resolve_function(spec.locator)
+        info.output_classes = {
+            n: _plain_class(t) for n, t in output_types(func, spec.outputs).items()
+        }
         kwargs = dict(spec.params)
         unloaded = unmaterialized_inputs(func)
         for name, wanted in ((spec.context or {}).get("lazy_inputs") or {}).items():
