@@ -377,10 +377,12 @@ def test_a_batchs_artifacts_and_cache_entries_go_in_one_statement_each(store_url
             "SELECT digest, created_at FROM artifacts ORDER BY digest"
         ).all()
         cache = conn.exec_driver_sql(
-            "SELECT cache_key, step_id FROM step_cache ORDER BY cache_key"
+            "SELECT cache_key, step_id FROM step_cache ORDER BY cache_key, step_id"
         ).all()
     assert [tuple(r) for r in artifacts] == [("d1", 1.0), ("d2", 1.0), ("d3", 2.0)]
-    assert [tuple(r) for r in cache] == [("k1", "c"), ("k2", "b")]  # a later entry wins
+    # one entry per step run (since 0006); a lookup takes the key's newest
+    assert [tuple(r) for r in cache] == [("k1", "a"), ("k1", "c"), ("k2", "b")]
+    assert store.cache_get("k1")["step_id"] == "c"
     store.close()
 
 
@@ -499,4 +501,45 @@ def test_a_batch_write_after_postgres_dropped_the_connection_is_retried(postgres
     )
     assert [s["status"] for s in store.step_rows(run_id)] == ["completed", "pending"]
     assert len(store.attempt_rows(run_id)) == 1
+    store.close()
+
+
+def test_expiring_the_newest_cache_entry_leaves_an_older_one_serving(store_url):
+    """ZenML's lookup is the newest unexpired step run with the key. Before (one entry
+    per key): the newer step run replaced the older's entry, and expiring it left none."""
+    store = Store.open(store_url)
+    for run_id in ("older0000001", "newer0000002"):
+        new_run(store, run_id)
+    store.write([PutCache("k" * 64, "older0000001", "a", {"output": {"d": 1}}, 1.0)])
+    store.write([PutCache("k" * 64, "newer0000002", "a", {"output": {"d": 2}}, 2.0)])
+    assert store.cache_get("k" * 64)["run_id"] == "newer0000002"
+    assert store.expire_cache("newer0000002", "a") == 1
+    assert store.cache_get("k" * 64)["outputs"] == {"output": {"d": 1}}
+    assert store.expire_cache("older0000001", "a") == 1
+    assert store.cache_get("k" * 64) is None
+    store.close()
+
+
+def test_a_store_of_0005_keeps_its_cache_entries(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from dagwell.store.connect import _MIGRATIONS, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0005_tags")
+        conn.exec_driver_sql(
+            "INSERT INTO step_cache (cache_key, run_id, step_id, outputs, created_at) "
+            "VALUES ('key1', 'run1', 'a', '{\"output\": {\"d\": 1}}', 1.0)"
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert store.cache_get("key1")["outputs"] == {"output": {"d": 1}}
+    store.write([PutCache("key1", "run2", "a", {"output": {"d": 2}}, 2.0)])
+    assert store.cache_get("key1")["run_id"] == "run2"
     store.close()

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from dagwell.core.errors import ConfigError, StoreNotWritable
 
-HEAD_REVISION = "0005_tags"
+HEAD_REVISION = "0006_cache_entries"
 #: How long one SQLite statement waits for another connection's lock. dagwell's own
 #: transactions take milliseconds; a longer lock is an outage, which the store's retry (with
 #: backoff, for DAGWELL_STORE_RETRY seconds) and the engine ride out without freezing.

@@ -197,16 +197,17 @@ def _insert_ignoring_duplicates(
     conn: Connection,
     table: Any,
     rows: list[dict[str, Any]],
-    key: str,
+    key: tuple[str, ...],
     update_columns: tuple[str, ...] = (),
 ) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING (or DO UPDATE), in one statement on both backends."""
+    """INSERT ... ON CONFLICT DO NOTHING (or DO UPDATE), in one statement on both backends;
+    ``key`` is the primary key's columns."""
     run_many(conn, _on_conflict(conn.dialect.name, table.name, key, update_columns), rows)
 
 
 @functools.lru_cache(maxsize=16)
 def _on_conflict(
-    dialect_name: str, table_name: str, key: str, update_columns: tuple[str, ...]
+    dialect_name: str, table_name: str, key: tuple[str, ...], update_columns: tuple[str, ...]
 ) -> Any:
     """The upsert statement, built once per shape: building it (its ``excluded`` alias
     proxies every column) and SQLAlchemy's cache key of the new object were a third of a
@@ -217,9 +218,9 @@ def _on_conflict(
     stmt: Any = dialect.insert(schema.metadata.tables[table_name])
     if update_columns:
         return stmt.on_conflict_do_update(
-            index_elements=[key], set_={c: stmt.excluded[c] for c in update_columns}
+            index_elements=list(key), set_={c: stmt.excluded[c] for c in update_columns}
         )
-    return stmt.on_conflict_do_nothing(index_elements=[key])
+    return stmt.on_conflict_do_nothing(index_elements=list(key))
 
 
 def _record_artifacts(conn: Connection, ops: Sequence[RecordArtifacts]) -> None:
@@ -233,13 +234,13 @@ def _record_artifacts(conn: Connection, ops: Sequence[RecordArtifacts]) -> None:
                     "created_at": op.created_at
                 }
     if rows:
-        _insert_ignoring_duplicates(conn, schema.artifacts, list(rows.values()), "digest")
+        _insert_ignoring_duplicates(conn, schema.artifacts, list(rows.values()), ("digest",))
 
 
 def _put_cache(conn: Connection, ops: Sequence[PutCache]) -> None:
-    """All the batch's cache entries in one statement (a later entry of a key wins)."""
+    """All the batch's cache entries in one statement (a later entry of a step run wins)."""
     rows = {
-        op.cache_key: {
+        (op.cache_key, op.run_id, op.step_id): {
             "cache_key": op.cache_key,
             "run_id": op.run_id,
             "step_id": op.step_id,
@@ -253,6 +254,6 @@ def _put_cache(conn: Connection, ops: Sequence[PutCache]) -> None:
             conn,
             schema.step_cache,
             list(rows.values()),
-            "cache_key",
-            update_columns=("run_id", "step_id", "outputs", "created_at"),
+            ("cache_key", "run_id", "step_id"),
+            update_columns=("outputs", "created_at"),
         )

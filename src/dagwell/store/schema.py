@@ -115,12 +115,14 @@ artifacts = Table(
     Column("created_at", Float, nullable=False),
 )
 
+# One entry per step run that completed with the key (since 0006; one per key before, the
+# newest): a lookup takes the newest, and expiring it leaves the older ones serving.
 step_cache = Table(
     "step_cache",
     metadata,
     Column("cache_key", String(64), primary_key=True),
-    Column("run_id", String(32), nullable=False),
-    Column("step_id", String(200), nullable=False),
+    Column("run_id", String(32), primary_key=True),
+    Column("step_id", String(200), primary_key=True),
     Column("outputs", JSON, nullable=False),
     Column("created_at", Float, nullable=False),
 )

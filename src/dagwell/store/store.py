@@ -633,8 +633,9 @@ class Store:
 
     def expire_cache(self, run_id: str, step_id: str) -> int:
         """Stop step ``step_id`` of run ``run_id`` from serving later runs from the cache
-        (ZenML's ``update_step_run(cache_expires_at=<now>)``): its cache entries go; how
-        many there were (none for a step that was itself a cache hit)."""
+        (ZenML's ``update_step_run(cache_expires_at=<now>)``): its cache entries go (an
+        older step run with the key serves again, as in ZenML); how many there were (none
+        for a step that was itself a cache hit)."""
         t = schema.step_cache
 
         def run() -> int:
@@ -645,10 +646,18 @@ class Store:
         return self._retry(run)
 
     def cache_get(self, cache_key: str) -> dict[str, Any] | None:
+        """The newest entry of ``cache_key`` (ZenML's newest unexpired step run with it)."""
         t = schema.step_cache
 
+        newest = (
+            select(t)
+            .where(t.c.cache_key == cache_key)
+            .order_by(t.c.created_at.desc(), t.c.run_id.desc())
+            .limit(1)
+        )
+
         def read(conn: Any) -> dict[str, Any] | None:
-            row = conn.execute(select(t).where(t.c.cache_key == cache_key)).mappings().first()
+            row = conn.execute(newest).mappings().first()
             return dict(row) if row else None
 
         return self._read(read)
