@@ -177,22 +177,25 @@ def test_an_orchestrator_killed_before_recording_its_run_leaves_no_cgroup(home, 
         runtime.close()
 
 
-def test_the_loop_freezes_the_heap_and_leaves_the_collector_as_it_found_it(home):
+def test_the_loop_freezes_the_heap_and_leaves_the_collector_as_it_found_it(home, tmp_path):
     """The engine moves the heap alive before its loop out of the collector's reach
     (gc.freeze) and back after it: nothing stays uncollectable, and a caller's own freeze
     is not undone."""
     import gc
 
     seen: list[int] = []
+    gate = tmp_path / "gate"
 
     def look() -> None:  # an on_success hook runs in the orchestrator, during the loop
         seen.append(gc.get_freeze_count())
+        gate.touch()  # (only now may the run's last step end: the loop surely still runs)
 
     nap = workloads.nap.with_options(on_success=look, enable_cache=False)
 
     @pipeline(enable_cache=False)
     def p() -> None:
-        nap(0)
+        nap(0, id="first")
+        workloads.gated(str(gate), 60.0, after="first")
 
     assert gc.get_freeze_count() == 0
     assert p().status is RunStatus.COMPLETED
