@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dagwell.api.model import Model, ModelStages
+from dagwell.api.model_runs import RunSource, linked_runs
 from dagwell.core.records import ArtifactVersion, Tag, to_datetime
 
 
@@ -70,9 +71,11 @@ class ModelVersionResponse:
     ``data_artifacts``/``model_artifacts`` (and their ``*_artifact_ids``), ``set_stage(...)``,
     ``to_model_class()``."""
 
-    def __init__(self, model: dict[str, Any], version: dict[str, Any], store: Any) -> None:
+    def __init__(
+        self, model: dict[str, Any], version: dict[str, Any], store: Any, runs: RunSource
+    ) -> None:
         self._version = Model._from_doc(model, version, store)
-        self._store = store
+        self._store, self._runs = store, runs
         self.model = ModelResponse(model, store)
         self.name: str = str(version["name"])
         self.number: int = int(version["number"])
@@ -90,7 +93,9 @@ class ModelVersionResponse:
         from dagwell.artifact_store.registry import model_version_by_id
 
         hit = model_version_by_id(self._store, self.id)
-        return self if hit is None else ModelVersionResponse(hit[0], hit[1], self._store)
+        return (
+            self if hit is None else ModelVersionResponse(hit[0], hit[1], self._store, self._runs)
+        )
 
     @property
     def stage(self) -> str | None:
@@ -104,22 +109,15 @@ class ModelVersionResponse:
     def pipeline_run_ids(self) -> dict[str, str]:
         """ZenML's: the id of each run linked to this version (its pipeline's or a step's
         model was this version), by run name (see dagwell.api.model_runs)."""
-        from dagwell.api.client import Client
-        from dagwell.api.model_runs import linked_runs
-
-        rows = linked_runs(Client(), self.model.name, self.number)
+        rows = linked_runs(self._runs, self.model.name, self.number)
         return {str(r["name"]): str(r["id"]) for r in rows}
 
     @property
     def pipeline_runs(self) -> dict[str, Any]:
         """ZenML's: each run linked to this version, by run name."""
-        from dagwell.api.client import Client
-        from dagwell.api.model_runs import linked_runs
-
-        client = Client()
         return {
-            r["name"]: client.get_run(r["id"])
-            for r in linked_runs(client, self.model.name, self.number)
+            r["name"]: self._runs.get_run(r["id"])
+            for r in linked_runs(self._runs, self.model.name, self.number)
         }
 
     def get_artifact(self, name: str, version: str | None = None) -> ArtifactVersion | None:

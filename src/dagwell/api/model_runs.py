@@ -8,9 +8,18 @@ from the plans: one read per run in the home, oldest first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from dagwell.core.errors import RunNotFound
+
+
+class RunSource(Protocol):
+    """What the links are read through: the ``Client`` the version was got from (its own
+    home, not the working directory's)."""
+
+    def store(self) -> Any: ...
+
+    def get_run(self, name_id_or_prefix: Any) -> Any: ...
 
 
 def _ran_for(plan: dict[str, Any], model: str, number: int) -> bool:
@@ -19,7 +28,7 @@ def _ran_for(plan: dict[str, Any], model: str, number: int) -> bool:
     return any(m.get("name") == model and m.get("number") == number for m in linked)
 
 
-def linked_runs(client: Any, model: str, number: int) -> list[dict[str, Any]]:
+def linked_runs(client: RunSource, model: str, number: int) -> list[dict[str, Any]]:
     """The rows of the runs linked to version ``number`` of ``model``, oldest first."""
     store = client.store()
     found = []

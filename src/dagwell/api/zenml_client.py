@@ -581,7 +581,7 @@ class ZenMLClientMixin:
 
         fields = {"description": description, "tags": tag_names(tags, "tags=")}
         version = create_model_version(store, model["name"], name, fields)
-        return ModelVersionResponse(model, version, store)
+        return ModelVersionResponse(model, version, store, self)
 
     def update_model(
         self,
@@ -652,7 +652,7 @@ class ZenMLClientMixin:
             hit = model_version_by_id(store, str(wanted))
             if hit is None:
                 raise KeyError(f"No model version with id {str(wanted)!r} in {store.url}.")
-            return ModelVersionResponse(hit[0], hit[1], store)
+            return ModelVersionResponse(hit[0], hit[1], store, self)
         if model_name_or_id is None:
             raise ValueError(
                 "No model identifier provided and model version identifier "
@@ -660,7 +660,7 @@ class ZenMLClientMixin:
             )
         name = str(model_name_or_id)
         version = find_model_version(store, name, wanted)
-        return ModelVersionResponse(get_model(store, name), version, store)
+        return ModelVersionResponse(get_model(store, name), version, store, self)
 
     def update_model_version(
         self,
@@ -734,7 +734,8 @@ class ZenMLClientMixin:
         store = self.artifacts()
         found = get_model(store, str(which))
         versions = [
-            ModelVersionResponse(found, v, store) for v in model_versions(store, found["name"])
+            ModelVersionResponse(found, v, store, self)
+            for v in model_versions(store, found["name"])
         ]
         fields = {
             "name": lambda v: v.name,
