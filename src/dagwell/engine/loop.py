@@ -65,6 +65,7 @@ from dagwell.runtimes.base import (
     Runtime,
 )
 from dagwell.runtimes.exit_guard import driving
+from dagwell.runtimes.signal_shield import shielded
 from dagwell.runtimes.steady_clock import steady_time
 from dagwell.store import (
     AttemptWrite,
@@ -268,7 +269,8 @@ class Engine:
             self._echo.poll()
             if self._echo.active:  # a step's output shows within ECHO_EVERY
                 timeout = min(timeout, ECHO_EVERY)
-            self._arrived.extend(self.runtime.wait(timeout))
+            with shielded():  # (a stop between the runtime's hand-over and this loses none)
+                self._arrived.extend(self.runtime.wait(timeout))
             self._handle_arrived()  # recorded by the next turn's single flush
 
     def _handle_arrived(self, *, forgive: bool = False) -> None:

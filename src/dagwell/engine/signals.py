@@ -15,7 +15,9 @@ before the stop's own handlers) is noted and hurries it too; it never interrupts
 Two moments must not be cut by a signal at all: between the run's record and the engine's
 loop, and between the loop's end and the record of the run's end. A signal there would end
 the process with the run recorded "running" and nobody to end it. :class:`HeldStops`
-holds Ctrl-C, SIGTERM and SIGHUP across them and acts on the first one after.
+holds Ctrl-C, SIGTERM and SIGHUP across them and acts on the first one after. Shorter
+moments inside the loop (an attempt's end known but not yet handed on) defer a stop to
+their end instead (see :mod:`dagwell.runtimes.signal_shield`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from dagwell.runtimes import signal_shield
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 Handlers = dict[int, Any]
@@ -65,8 +69,21 @@ def _first_stop() -> None:
 
 
 def _raise_stop(signum: int, _frame: Any) -> None:
+    if signal_shield.defer(signum, _act_on_deferred):
+        return
     _first_stop()
     raise SignalStop(signum)
+
+
+def _act_on_deferred(signums: list[int]) -> None:
+    """Stop signals that landed in a shielded moment (see runtimes.signal_shield), acted on
+    as they would have been: the first stops the run, the others hurry that stop."""
+    first, *rest = signums
+    _first_stop()
+    _later.extend(rest)
+    if first == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SignalStop(first)
 
 
 def raise_noted() -> None:
@@ -84,8 +101,10 @@ def raise_noted() -> None:
         raise SignalStop(signum)
 
 
-def _raise_interrupt(_signum: int, _frame: Any) -> None:
+def _raise_interrupt(signum: int, _frame: Any) -> None:
     """Ctrl-C while a run is driven: Python's KeyboardInterrupt, once."""
+    if signal_shield.defer(signum, _act_on_deferred):
+        return
     _first_stop()
     raise KeyboardInterrupt
 

@@ -53,6 +53,7 @@ from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import LABEL_RUN, build_pod
 from dagwell.kubernetes.tracked import PodTable, TrackedPod
 from dagwell.runtimes.base import AttemptExited, AttemptSpec, RuntimeEvent, RuntimeInfo
+from dagwell.runtimes.signal_shield import unshielded
 
 log = logging.getLogger("dagwell.kubernetes")
 
@@ -140,20 +141,21 @@ class KubernetesRuntime:
 
     # -- observe ---------------------------------------------------------------------------
     def wait(self, timeout: float) -> list[RuntimeEvent]:
-        self.creations.retry()
-        self.disposals.retry()
-        self._check_bounds()
-        if time.monotonic() - self.last_resync >= self.resync_interval:
-            try:
-                self._resync()
-            except KubeError as error:  # an outage is bounded by api_timeout, not fatal
-                log.warning("re-listing the pods of run %s failed: %s", self.run_id, error)
-            self.nodes.check()
         events: list[RuntimeEvent] = []
-        try:
-            events.append(self.events.get(timeout=max(0.0, min(timeout, 1.0))))
-        except queue.Empty:
-            return events
+        with unshielded():  # (as before: a stop may cut these; see signal_shield)
+            self.creations.retry()
+            self.disposals.retry()
+            self._check_bounds()
+            if time.monotonic() - self.last_resync >= self.resync_interval:
+                try:
+                    self._resync()
+                except KubeError as error:  # an outage is bounded by api_timeout, not fatal
+                    log.warning("re-listing the pods of run %s failed: %s", self.run_id, error)
+                self.nodes.check()
+            try:
+                events.append(self.events.get(timeout=max(0.0, min(timeout, 1.0))))
+            except queue.Empty:
+                return events
         while True:
             try:
                 events.append(self.events.get_nowait())

@@ -50,6 +50,7 @@ from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit, ended_
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
+from dagwell.runtimes.signal_shield import shielded, unshielded
 from dagwell.runtimes.steady_clock import steady_time
 from dagwell.runtimes.watchdog import Watchdog
 from dagwell.runtimes.worker import PARENT_ENV, attempt_env
@@ -173,6 +174,10 @@ class LocalRuntime:
 
     # -- launch -----------------------------------------------------------------------------
     def launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
+        with shielded():  # (a stop between the fork and its entry in self.running: see there)
+            return self._launch(spec, func)
+
+    def _launch(self, spec: AttemptSpec, func: Callable[..., Any] | None) -> str:
         spec = replace(spec, scratch=self.leftovers.folder(spec))
         group: AttemptGroup | None = None
         slot: int | None = None
@@ -337,6 +342,13 @@ class LocalRuntime:
 
     # -- observe ----------------------------------------------------------------------------
     def wait(self, timeout: float) -> list[RuntimeEvent]:
+        """The attempts' events. A stop lands only in the select: not between an exit read
+        and its event (the attempt would be neither followed nor reported), nor between the
+        hand-over of the events and the return (see signal_shield)."""
+        with shielded():
+            return self._wait(timeout)
+
+    def _wait(self, timeout: float) -> list[RuntimeEvent]:
         if self.watchdog is not None and self.watchdog.watched:
             timeout = min(timeout, self.watchdog.interval)
             self.watchdog.sample()
@@ -346,7 +358,8 @@ class LocalRuntime:
         self._end_a_stuck_zygote()
         if self.early or (self.zygote is not None and self.zygote.news):
             timeout = 0.0  # (news read during a launch wait here, not in the socket)
-        ready_list = self.selector.select(self.sampler.timeout(max(0.0, timeout)))
+        with unshielded():  # (the only part a stop may cut: it consumes nothing)
+            ready_list = self.selector.select(self.sampler.timeout(max(0.0, timeout)))
         self.sampler.sample()
         for ready, _mask in ready_list:
             if ready.data == "zygote":
