@@ -33,7 +33,7 @@ from dagwell.artifact_store.registry import (
     publish_outputs,
     record_saved,
 )
-from dagwell.artifact_store.store import WRITER_ENV, open_artifact_store
+from dagwell.artifact_store.store import WRITER_ENV, ArtifactStore, open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
 from dagwell.core.failures import FailureKind
@@ -49,6 +49,7 @@ from dagwell.runtimes.attempt_scratch import writer_name
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.failure_text import Rendered, render
 from dagwell.runtimes.parent_death import die_with_parent
+from dagwell.runtimes.self_kill import witnessed
 from dagwell.runtimes.steady_clock import steady_time
 
 EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
@@ -180,6 +181,31 @@ def _plain_class(kind: Any) -> Any:
     return kind if isinstance(kind, type) else None
 
 
+def _own_kills_noted(
+    spec: AttemptSpec, store: ArtifactStore, started: float
+) -> contextlib.AbstractContextManager[None]:
+    """In an attempt's own process, a signal the step sends itself is its own failure,
+    written as its result before it dies (see self_kill); in the orchestrator's thread
+    (``isolation="inprocess"``) exit_guard makes such a call raise instead."""
+    if not os.environ.get(ATTEMPT_ENV):
+        return contextlib.nullcontext()
+
+    def note(what: str) -> None:
+        store.write_manifest(
+            spec.manifest_key,
+            ResultManifest(
+                ok=False,
+                error_kind=FailureKind.USER_ERROR.value,
+                error_type="SelfKill",
+                error_message=f"the step ended its own process: {what} was called in it",
+                started_at=started,
+                ended_at=steady_time(),
+            ),
+        )
+
+    return witnessed(note)
+
+
 def _step_info(spec: AttemptSpec, inputs: dict[str, ArtifactRef]) -> StepInfo:
     return StepInfo(
         run_id=spec.run_id,
@@ -254,7 +280,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         return EXIT_SETUP_ERROR
     try:
         assert func is not None
-        with in_step(info):
+        with in_step(info), _own_kills_noted(spec, store, started):
             result = func(**kwargs)
             if inspect.iscoroutine(result):
                 import asyncio  # (only for async steps: the zygote stays lean)

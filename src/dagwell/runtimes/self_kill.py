@@ -1,0 +1,98 @@
+"""An attempt process that kills itself says so before it dies.
+
+A step that sends its own process SIGKILL or SIGTERM (``os.kill(os.getpid(), ...)``, its
+process group through ``os.killpg(0, ...)``, ``signal.raise_signal``) died by a signal
+nobody else sent, but its exit alone looks like a kill from outside: it was recorded
+``lost`` ('killed by SIGKILL from outside dagwell'), called not the step's fault, and
+retried from the infrastructure budget, every attempt alike. The process itself knows
+better, the instant before: while the step's code runs (:func:`witnessed`), such a call
+first writes the attempt's result, a failure of the step's own (``user_error``) naming
+the call, then goes ahead. A signal sent by another process (``kill -9`` from a shell,
+a subprocess of the step) is not seen here and stays ``lost``; a kernel OOM kill or a
+stop by dagwell still wins over this note (see local_evidence).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+#: Signals whose default action does not end the process (ignored, or stop/continue).
+_NOT_ENDING = frozenset(
+    {
+        0,
+        signal.SIGCHLD,
+        signal.SIGCONT,
+        signal.SIGURG,
+        signal.SIGWINCH,
+        signal.SIGSTOP,
+        signal.SIGTSTP,
+        signal.SIGTTIN,
+        signal.SIGTTOU,
+    }
+)
+
+
+def _name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
+
+
+def _ends_us(signum: int) -> bool:
+    if signum in _NOT_ENDING:
+        return False
+    try:
+        handler: Any = signal.getsignal(signum)
+    except (ValueError, OSError):
+        return True
+    return handler is None or handler == signal.SIG_DFL
+
+
+@contextmanager
+def witnessed(note: Callable[[str], None]) -> Iterator[None]:
+    """Within this block, a call that would end this process by a signal it sends itself
+    first calls ``note`` with the call's text (once; a failing note never stops it)."""
+    kill, killpg, raise_signal, abort = os.kill, os.killpg, signal.raise_signal, os.abort
+    noted: list[str] = []
+
+    def witness(what: str) -> None:
+        if not noted:
+            noted.append(what)
+            with contextlib.suppress(Exception):  # (the kill goes ahead; its exit tells the rest)
+                note(what)
+
+    def own_kill(pid: int, signum: int) -> None:
+        if pid in (os.getpid(), 0, -1, -os.getpgrp()) and _ends_us(signum):
+            witness(f"os.kill({'os.getpid()' if pid == os.getpid() else pid}, {_name(signum)})")
+        kill(pid, signum)
+
+    def own_killpg(pgid: int, signum: int) -> None:
+        if pgid in (0, os.getpgrp()) and _ends_us(signum):
+            witness(f"os.killpg({pgid}, {_name(signum)})")
+        killpg(pgid, signum)
+
+    def own_raise_signal(signum: int) -> None:
+        if _ends_us(signum):
+            witness(f"signal.raise_signal({_name(signum)})")
+        raise_signal(signum)
+
+    def own_abort() -> Any:
+        witness("os.abort()")
+        abort()
+
+    os.kill, os.killpg, signal.raise_signal, os.abort = (
+        own_kill,
+        own_killpg,
+        own_raise_signal,
+        own_abort,
+    )
+    try:
+        yield
+    finally:
+        os.kill, os.killpg, signal.raise_signal, os.abort = kill, killpg, raise_signal, abort

@@ -1,0 +1,78 @@
+"""A step whose process sends itself a deadly signal fails as its own doing.
+
+Before, ``os.kill(os.getpid(), SIGKILL)`` in a step was recorded ``lost`` ('killed by
+SIGKILL from outside dagwell'), called not the step's fault, and retried from the
+infrastructure budget: three attempts, each dying alike. The attempt process now writes,
+the instant before the call, a result naming it: a ``user_error``, under the step's own
+``max_retries``. A kill from another process is still what it was: ``lost``.
+"""
+
+import os
+import signal
+import time
+
+import pytest
+
+from dagwell import StepRetryConfig, pipeline, step
+from dagwell.core.failures import FailureKind
+from helpers import wait_for
+
+ACTIONS = {
+    "kill-SIGKILL": (lambda: os.kill(os.getpid(), signal.SIGKILL), "os.kill(os.getpid(), SIGKILL)"),
+    "kill-SIGTERM": (lambda: os.kill(os.getpid(), signal.SIGTERM), "os.kill(os.getpid(), SIGTERM)"),
+    "killpg-SIGKILL": (lambda: os.killpg(0, signal.SIGKILL), "os.killpg(0, SIGKILL)"),
+    "raise_signal-SIGHUP": (lambda: signal.raise_signal(signal.SIGHUP), "raise_signal(SIGHUP)"),
+}
+
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+def kills_itself(how: str) -> int:
+    ACTIONS[how][0]()
+    time.sleep(5)  # (a signal is delivered at once; never reached)
+    return 1
+
+
+@pipeline(enable_cache=False)
+def self_killing(how: str) -> None:
+    kills_itself(how)
+
+
+@pytest.mark.parametrize("how", list(ACTIONS))
+def test_a_step_killing_itself_is_its_own_failure_not_a_lost_attempt(home, cgroups, how):
+    with pytest.raises(Exception) as raised:
+        self_killing(how)
+    run = raised.value.run
+    (attempt,) = run.steps["kills_itself"].attempts  # not retried from the infra budget
+    assert attempt.failure.kind is FailureKind.USER_ERROR, attempt.failure.message
+    assert f"{ACTIONS[how][1]} was called in it" in attempt.failure.message
+
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+def killed_from_outside(pid_file: str) -> int:
+    with open(pid_file, "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(60)
+    return 1
+
+
+@pipeline(enable_cache=False, infra_retries=0)
+def killed(pid_file: str) -> None:
+    killed_from_outside(pid_file)
+
+
+def test_a_kill_from_another_process_is_still_lost(home, cgroups, tmp_path):
+    import threading
+
+    pid_file = tmp_path / "pid"
+
+    def kill_it() -> None:
+        wait_for(lambda: pid_file.exists() and pid_file.read_text(), 60, "the step's pid")
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_it, daemon=True)
+    killer.start()
+    with pytest.raises(Exception) as raised:
+        killed(str(pid_file))
+    killer.join(10)
+    (attempt,) = raised.value.run.steps["killed_from_outside"].attempts
+    assert attempt.failure.kind is FailureKind.LOST, attempt.failure.message
