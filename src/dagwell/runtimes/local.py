@@ -342,19 +342,24 @@ class LocalRuntime:
 
     # -- observe ----------------------------------------------------------------------------
     def wait(self, timeout: float) -> list[RuntimeEvent]:
-        """The attempts' events. A stop lands only in the select: not between an exit read
-        and its event (the attempt would be neither followed nor reported), nor between the
-        hand-over of the events and the return (see signal_shield)."""
+        """The attempts' events. A stop lands only in the select, never between an exit
+        read and its event in ``self.early`` (the attempt would be neither followed nor
+        reported; see signal_shield); one deferred to the block's end leaves the events
+        there for the next call. (The engine keeps what is returned in a shielded block.)"""
         with shielded():
-            return self._wait(timeout)
+            self._wait(timeout)
+        events, self.early = self.early, []  # (a stop deferred above left them in early)
+        return events
 
-    def _wait(self, timeout: float) -> list[RuntimeEvent]:
+    def _wait(self, timeout: float) -> None:
+        """Read what happened into ``self.early``."""
         if self.watchdog is not None and self.watchdog.watched:
             timeout = min(timeout, self.watchdog.interval)
             self.watchdog.sample()
         if not self.running:
-            time.sleep(max(0.0, min(timeout, 0.05)))
-            return []
+            if not self.early:
+                time.sleep(max(0.0, min(timeout, 0.05)))
+            return
         self._end_a_stuck_zygote()
         if self.early or (self.zygote is not None and self.zygote.news):
             timeout = 0.0  # (news read during a launch wait here, not in the socket)
@@ -378,8 +383,6 @@ class LocalRuntime:
         if self.zygote is not None:
             self._forget_unfilled()
             self._zygote_news()
-        events, self.early = self.early, []
-        return events
 
     def _end_a_stuck_zygote(self) -> None:
         """A zygote stopped (``kill -STOP``, a debugger) or hung (blocked or spinning, say
