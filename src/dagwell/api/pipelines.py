@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from dagwell.api.function_source import FunctionSource
 from dagwell.api.model import Model
 from dagwell.api.steps import (
     COSMETIC_OPTIONS,
@@ -139,7 +140,7 @@ def _repr(value: Any) -> str:
         return f"<a {type(value).__name__} nested too deep to show>"
 
 
-class Pipeline:
+class Pipeline(FunctionSource):
     def __init__(
         self,
         func: Callable[..., Any],
@@ -294,20 +295,6 @@ class Pipeline:
         from dagwell.api.zenml_client import PipelineView
 
         return PipelineView(self.name, client)
-
-    @property
-    def entrypoint(self) -> Callable[..., Any]:
-        """The undecorated pipeline function (ZenML's name for it)."""
-        return self.func
-
-    @property
-    def source_object(self) -> Callable[..., Any]:
-        return self.func
-
-    @property
-    def source_code(self) -> str:
-        """The pipeline function's source, decorator included (``inspect.getsource``)."""
-        return inspect.getsource(self.func)
 
     @property
     def required_parameters(self) -> list[str]:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from dagwell.api.function_source import FunctionSource
 from dagwell.api.tracing import OutputRef, StepHandle, current_trace
 from dagwell.core.errors import ConfigError, DefinitionError
 from dagwell.core.hooks import Hooks, check_hooks
@@ -339,7 +340,7 @@ def _json_would_change(value: Any) -> bool:
     return False
 
 
-class Step:
+class Step(FunctionSource):
     """A step: call it inside a ``@pipeline`` function to add an invocation."""
 
     def __init__(
@@ -375,20 +376,6 @@ class Step:
 
     def __repr__(self) -> str:
         return f"<dagwell step {self.name!r}>"
-
-    @property
-    def entrypoint(self) -> Callable[..., Any]:
-        """The undecorated function (ZenML's name for it)."""
-        return self.func
-
-    @property
-    def source_object(self) -> Callable[..., Any]:
-        return self.func
-
-    @property
-    def source_code(self) -> str:
-        """The step function's source, decorator included (``inspect.getsource``)."""
-        return inspect.getsource(self.func)
 
     @property
     def docstring(self) -> str | None:
