@@ -57,6 +57,12 @@ log = logging.getLogger("dagwell")
 
 #: A run configuration file's enable_cache (config_path=), which ZenML applies to every step.
 _RUN_CACHE = "_run_enable_cache"
+#: The run configuration file a pipeline was given (config_path=): ZenML applies it again
+#: when a run starts, over what configure()/with_options() changed since (see _run_copy).
+_CONFIG_FILE = "_config_file"
+#: What a run configuration file sets that ZenML takes as run arguments when the run starts,
+#: where what the code gave wins (with_options(run_name=, steps=, schedule=)).
+_RUN_ARGS = frozenset({"run_name", "steps", "schedule"})
 
 _OPTIONS = (
     "name",
@@ -164,6 +170,9 @@ class Pipeline(FunctionSource):
             if config.get("enable_cache") is not None and "enable_cache" not in given:
                 # ZenML's run configuration: its enable_cache is every step's too
                 options[_RUN_CACHE] = bool(config["enable_cache"])
+            options[_CONFIG_FILE] = str(config_path)
+        elif options.get(_CONFIG_FILE) is not None and explicit:
+            _warn_reapplied(options, explicit, stacklevel=4)
         self.options = dict(options)
         self.cascade_tags: list[str] = []
         self.run_tags: list[dict[str, Any]] = []
@@ -180,7 +189,7 @@ class Pipeline(FunctionSource):
                     f"{key}= has no effect in dagwell ({owner}); it is ignored.", stacklevel=4
                 )
                 self.options.pop(key)
-            elif key not in _OPTIONS and key != _RUN_CACHE:
+            elif key not in _OPTIONS and key not in (_RUN_CACHE, _CONFIG_FILE):
                 raise DefinitionError(
                     f"Unknown option {key}= for {owner}; known options: {', '.join(_OPTIONS)}."
                 )
@@ -536,7 +545,7 @@ class Pipeline(FunctionSource):
         from dagwell.display.live import make_progress
         from dagwell.engine.runner import execute
 
-        traced = self.trace(*args, **kwargs)
+        traced = self._run_copy().trace(*args, **kwargs)
         if self.schedule is not None:
             from dagwell.engine.detached import create_schedule
 
@@ -562,6 +571,44 @@ class Pipeline(FunctionSource):
             _with_pipeline_view(error.run, home)
             raise
         return _with_pipeline_view(run, home)
+
+    def _run_copy(self) -> Pipeline:
+        """The pipeline as a run of it is configured: ZenML 0.98 applies its run
+        configuration file again when the run is compiled (``_compile``:
+        ``_reconfigure_from_file_with_overrides``), so what the file sets wins over what
+        ``configure()``/``with_options()`` changed after it (dicts key by key), but for the
+        run arguments given in code (run_name, steps, schedule)."""
+        from dagwell.api.pipeline_config import load_config, merge
+
+        path = self.options.get(_CONFIG_FILE)
+        if path is None:
+            return self
+        config = {k: v for k, v in load_config(path).items() if k not in _RUN_ARGS}
+        options = merge(self.options, config, path)
+        if config.get("enable_cache") is not None:
+            options[_RUN_CACHE] = bool(config["enable_cache"])
+        return Pipeline(self.func, options)
+
+
+def _warn_reapplied(options: Mapping[str, Any], explicit: frozenset[str], stacklevel: int) -> None:
+    """ZenML's warning when code changes what the pipeline's run configuration file sets."""
+    from dagwell.api.pipeline_config import load_config
+
+    path = str(options[_CONFIG_FILE])
+    config = load_config(path)
+    changed = [
+        k
+        for k in sorted(explicit)
+        if k in config and k not in _RUN_ARGS and options.get(k) != config[k]
+    ]
+    for key in changed:
+        warnings.warn(
+            f"The value of parameter '{key}' has changed from '{config[key]}' to "
+            f"'{options.get(key)}' set in your configuration file {path}. Configuration file "
+            "value will be used during pipeline run (as in ZenML), so your change will not "
+            "be efficient. Consider updating your configuration file instead.",
+            stacklevel=stacklevel,
+        )
 
 
 #: ZenML's longest text field: a longer source or docstring is cut to it, ending in "...".
