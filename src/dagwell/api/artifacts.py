@@ -199,8 +199,9 @@ def add_tags(
 ) -> None:
     """ZenML 0.98's ``add_tags``: an artifact version by id, by name and version, or the
     running step's output (``infer_artifact=True``, with ``artifact_name=`` to pick one);
-    a run (``run=``: id, name or prefix; no target inside a step: the step's run) or a
-    pipeline (``pipeline=``), kept in the run store (see dagwell.api.run_tags)."""
+    a run (``run=``: id, name or prefix; no target inside a step: the step's run), a
+    pipeline (``pipeline=``) or an artifact (``artifact=``), kept in the run store (see
+    dagwell.api.run_tags)."""
     _tag("add_tags", tags, **_targets(locals()))
 
 
@@ -254,11 +255,6 @@ def _tag(
             f"{call}({given[0]}=...): dagwell has no run templates, snapshots or "
             "deployments; tag artifact versions instead."
         )
-    if artifact is not None:
-        raise ValueError(
-            f"{call}(artifact=...): dagwell keeps tags on artifact versions, not on the "
-            "artifact; pass artifact_name= and artifact_version= (or artifact_version_id=)."
-        )
     if infer_artifact is False and artifact_name is None and artifact_version is None:
         infer_artifact = None  # ZenML: infer_artifact=False is the same as leaving it out
     info = current_step()
@@ -285,12 +281,13 @@ def _tag(
             have.extend(n for n in names if n not in have)
         else:
             have[:] = [t for t in have if t not in names]
-    elif not (artifact_name or artifact_version or infer_artifact or (pipeline and run)) and (
-        pipeline or run or info
+    elif not (artifact_name or artifact_version or infer_artifact) and (
+        sum(t is not None for t in (pipeline, run, artifact)) == 1
+        or (pipeline is None and run is None and artifact is None and info is not None)
     ):
         from dagwell.api import run_tags
 
-        run_tags.change(call, tags, client, info, pipeline=pipeline, run=run)
+        run_tags.change(call, tags, client, info, pipeline=pipeline, run=run, artifact=artifact)
     elif artifact_name is None and artifact_version is None:
         raise ValueError(
             f"You are calling '{call}()' outside of a step execution. If you would like "

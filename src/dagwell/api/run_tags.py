@@ -1,7 +1,8 @@
 """``add_tags``/``remove_tags`` on runs and pipelines, as ZenML 0.98's tag_utils does them.
 
-``add_tags(tags, run=...)`` (an id, a name or a prefix) and ``pipeline=...`` tag outside a
-step; with no target, inside a step, the step's own run is tagged. The run store keeps
+``add_tags(tags, run=...)`` (an id, a name or a prefix), ``pipeline=...`` and
+``artifact=...`` (the artifact itself, not its versions: ZenML's ``artifact.tags``) tag
+outside a step; with no target, inside a step, the step's own run is tagged. The run store keeps
 them (dagwell.store.tags). An attempt never writes the run store: what a step tags is
 carried in its result manifest and recorded by the orchestrator when the attempt ends,
 whether it ended well or not. A hook runs in the orchestrator's process and tags at once.
@@ -24,18 +25,22 @@ def change(
     *,
     pipeline: str | None = None,
     run: str | None = None,
+    artifact: str | None = None,
 ) -> None:
     """Put ``tags`` on (``call`` "add_tags") or take them off ("remove_tags") the
-    ``pipeline`` (a name), the ``run``, or else the running step's run."""
+    ``pipeline`` or ``artifact`` (a name), the ``run``, or else the running step's run."""
     where = f"{call}(tags=...)"
     refuse_cascade(tags, where)
     specs = tag_specs(tags, where)
-    if pipeline is not None:
-        kind, target, scope = "pipeline", client.get_pipeline(str(pipeline)).name, None
+    if pipeline is not None or artifact is not None:
+        if pipeline is not None:
+            kind, target, scope = "pipeline", client.get_pipeline(str(pipeline)).name, None
+        else:
+            kind, target, scope = "artifact", client.get_artifact(str(artifact)).name, None
         exclusive = [s["name"] for s in specs if s["exclusive"]]
         if exclusive and call == "add_tags":
             raise ValueError(
-                f"Can not attach exclusive tag `{exclusive[0]}` to a pipeline: exclusive "
+                f"Can not attach exclusive tag `{exclusive[0]}` to a {kind}: exclusive "
                 "tags are for pipeline runs (one run of each pipeline carries one); tag the "
                 "run with add_tags(tags=..., run=...) instead."
             )

@@ -153,7 +153,7 @@ class ArtifactStoreView:
 class ArtifactView:
     """ZenML's ArtifactResponse (``Client().get_artifact(name)``): ``.name``, ``.id``,
     ``.versions`` (version name -> artifact version), ``.latest_version_name``,
-    ``.latest_version_id``, ``.tags`` (of all its versions), ``.has_custom_name``."""
+    ``.latest_version_id``, ``.tags`` (its own), ``.has_custom_name``."""
 
     name: str
     _client: Any = field(repr=False)
@@ -200,12 +200,11 @@ class ArtifactView:
         return versions[-1].id if versions else None
 
     @property
-    def tags(self) -> list[Any]:
-        seen: dict[str, Any] = {}
-        for version in self._versions():
-            for tag in version.tags:
-                seen.setdefault(tag.name, tag)
-        return list(seen.values())
+    def tags(self) -> list[Tag]:
+        """ZenML's: the artifact's own tags (``add_tags(artifact=...)``), not its
+        versions' (each version's ``.tags`` has those)."""
+        found = self._client.store().tags_of("artifact", [self.name])[self.name]
+        return [Tag(t["name"], t["exclusive"]) for t in found]
 
 
 #: Stack components a ZenML default (local) stack leaves empty: ZenML answers None, and

@@ -127,7 +127,7 @@ step_cache = Table(
     Column("created_at", Float, nullable=False),
 )
 
-# ZenML's tags of runs and pipelines (since 0005; artifact versions keep theirs in the
+# ZenML's tags of runs, pipelines and artifacts (since 0005; artifact versions keep theirs in the
 # artifact registry, where the attempt that makes a version writes it). A tag is one row
 # here, with whether it is exclusive; each tagged run or pipeline is a row of tag_links.
 tags = Table(
@@ -142,8 +142,8 @@ tag_links = Table(
     "tag_links",
     metadata,
     Column("tag", String(200), primary_key=True),
-    Column("kind", String(20), primary_key=True),  # "run" or "pipeline"
-    Column("resource_id", String(200), primary_key=True),  # a run's id, a pipeline's name
+    Column("kind", String(20), primary_key=True),  # "run", "pipeline" or "artifact"
+    Column("resource_id", String(200), primary_key=True),  # a run's id, else the name
     # Where an exclusive tag is one: a run's pipeline (ZenML keeps it on one run of each).
     Column("scope", String(200)),
     Column("created_at", Float, nullable=False),
