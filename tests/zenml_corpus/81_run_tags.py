@@ -26,6 +26,11 @@ def evaluation():
     trainer()
 
 
+@pipeline(enable_cache=False, tags=[Tag(name="newest", exclusive=True)])
+def refreshed():
+    trainer()
+
+
 def names(tags):
     return sorted(t.name for t in tags)
 
@@ -77,6 +82,11 @@ if __name__ == "__main__":
         raise AssertionError("a tag made non-exclusive cannot be attached as exclusive")
     except ValueError as error:
         assert "experiment" in str(error)
+
+    # A pipeline's exclusive tag: each new run takes it from the one before.
+    older, newer = refreshed(), refreshed()
+    assert "newest" not in names(client.get_pipeline_run(older.id).tags)
+    assert "newest" in names(client.get_pipeline_run(newer.id).tags)
 
     add_tags(tags=["team-a"], pipeline="training")
     assert names(client.get_pipeline("training").tags) == ["team-a"]
