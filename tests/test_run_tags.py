@@ -136,3 +136,26 @@ def test_tags_a_failing_step_put_on_its_run_are_recorded(home) -> None:
     assert second == ["latest_failure", "nightly", "seen_before_the_failure"]
     found = client.list_pipeline_runs(tags=["latest_failure"])
     assert [r.id for r in found] == [runs[1].id]
+
+
+def _tag_on_success() -> None:
+    add_tags(tags=["hooked"])  # a hook runs in the orchestrator: recorded at once
+
+
+@step(on_success=_tag_on_success)
+def _untags_its_run() -> int:
+    from dagwell.utils.tag_utils import remove_tags
+
+    remove_tags(tags=["drop_me"])
+    return 1
+
+
+@pipeline(enable_cache=False, tags=["drop_me", "keep"])
+def _retagged() -> None:
+    _untags_its_run()
+
+
+def test_a_step_takes_its_runs_tags_off_and_its_hook_puts_some_on(home) -> None:
+    """The same as ZenML 0.98 gives (checked there): ['hooked', 'keep']."""
+    run = _retagged()
+    assert sorted(t.name for t in Client().get_pipeline_run(run.id).tags) == ["hooked", "keep"]
