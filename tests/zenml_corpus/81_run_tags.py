@@ -49,6 +49,9 @@ if __name__ == "__main__":
         "nightly",
         "tagged_in_step",
     ]
+    config_tags = client.get_pipeline_run(second.id).config.tags  # as configured: names, Tags
+    assert [getattr(t, "name", t) for t in config_tags] == ["experiment", "cascaded", "nightly"]
+    assert "experiment" in config_tags
     other = evaluation()
     assert names(client.get_pipeline_run(other.id).tags) == ["tagged_in_step"]
 

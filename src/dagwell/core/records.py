@@ -286,8 +286,9 @@ class LazyModelArtifact:
 class StepConfig:
     """ZenML's ``step_run.config`` / ``pipeline_run.config``: the parameters, the
     configured ``enable_cache`` (None when not set, as in ZenML), the settings, the
-    substitutions names were formatted with (``date`` and ``time`` among them) and the
-    ``extra=`` given."""
+    substitutions names were formatted with (``date`` and ``time`` among them), the
+    ``extra=`` given and (a run's) the pipeline's ``tags``: a name as given, a Tag as a
+    tag with its ``.name``."""
 
     name: str
     parameters: dict[str, Any]
@@ -295,6 +296,7 @@ class StepConfig:
     settings: dict[str, Any] = field(default_factory=dict)
     substitutions: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    tags: list[Any] = field(default_factory=list)
 
 
 class PlanSource:
@@ -367,8 +369,12 @@ def make_config(name: str, params: dict[str, Any], recorded: dict[str, Any]) -> 
     }
     substitutions = dict(recorded.get("substitutions") or {})
     extra = dict(recorded.get("extra") or {})
+    tags = [
+        t["name"] if t.get("exclusive") is None else Tag(t["name"], bool(t["exclusive"]))
+        for t in recorded.get("tags") or []
+    ]
     return StepConfig(
-        name, dict(params), recorded.get("enable_cache"), settings, substitutions, extra
+        name, dict(params), recorded.get("enable_cache"), settings, substitutions, extra, tags
     )
 
 
