@@ -65,8 +65,6 @@ _NOT_IN_DAGWELL = {
         "recorded artifacts are not edited: their tags change with add_tags/remove_tags, "
         "their metadata with log_metadata(...)",
     ),
-    "list_tags": "tags live on what they tag: read them from a run's, a pipeline's or an "
-    "artifact version's .tags, or filter list_pipeline_runs(tags=...)",
 }
 
 
@@ -367,6 +365,27 @@ class ZenMLClientMixin:
                 "latest_run_user": "runs here record no user (dagwell has no user accounts)",
             },
         )
+
+    # -- tags ----------------------------------------------------------------------------
+    def create_tag(self, name: str, exclusive: bool = False, color: Any = None) -> Any:
+        """ZenML's: a new tag (exclusive: on one run of each pipeline at a time)."""
+        from dagwell.api import tag_client
+
+        return tag_client.create_tag(self, name, exclusive, color)
+
+    def get_tag(self, tag_name_or_id: str, **_: Any) -> Any:
+        from dagwell.api import tag_client
+
+        return tag_client.get_tag(self, tag_name_or_id)
+
+    def list_tags(
+        self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
+        **filters: Any,
+    ) -> Page:  # fmt: skip
+        """ZenML's filters (``name``, ``exclusive``, ``created``), sort and page."""
+        from dagwell.api import tag_client
+
+        return tag_client.list_tags(self, sort_by, page, size, **filters)
 
     # -- artifacts -----------------------------------------------------------------------
     def get_artifact_version(

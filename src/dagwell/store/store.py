@@ -622,6 +622,22 @@ class Store:
         wanted = list(ids)
         return self._read(lambda conn: read_tags(conn, kind, wanted))
 
+    def create_tag(self, name: str, exclusive: bool, at: float) -> bool:
+        """Make a tag of runs and pipelines; False when it exists already."""
+        from dagwell.store import tags
+
+        def run() -> bool:
+            with self.engine.begin() as conn:
+                return tags.create(conn, name, exclusive, at)
+
+        return self._retry(run)
+
+    def tag_rows(self) -> list[dict[str, Any]]:
+        """Every tag the run store keeps, oldest first."""
+        from dagwell.store import tags
+
+        return self._read(tags.every)
+
     def cached_steps(self) -> list[dict[str, Any]]:
         """Steps that took their outputs from the cache: ``run_id``, ``step_id``,
         ``cached_from`` (the run that produced them), ``cached_step`` (its step there, None

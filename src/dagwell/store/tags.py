@@ -132,3 +132,19 @@ def read(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, list[dict
         for resource_id, name, exclusive in conn.execute(query):
             found[resource_id].append({"name": name, "exclusive": bool(exclusive)})
     return found
+
+
+def create(conn: Connection, name: str, exclusive: bool, at: float) -> bool:
+    """Make the tag; False when one of that name exists already (nothing changes)."""
+    made = conn.execute(
+        _insert(conn, schema.tags, ["name"]),
+        {"name": name, "exclusive": exclusive, "created_at": at},
+    )
+    return bool(made.rowcount)
+
+
+def every(conn: Connection) -> list[dict[str, Any]]:
+    """Every tag (``name``, ``exclusive``, ``created_at``), oldest first."""
+    t = schema.tags
+    query = select(t.c.name, t.c.exclusive, t.c.created_at).order_by(t.c.created_at, t.c.name)
+    return [dict(r) for r in conn.execute(query).mappings()]

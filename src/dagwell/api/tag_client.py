@@ -1,0 +1,74 @@
+"""ZenML's Client tag methods: ``create_tag``, ``get_tag`` and ``list_tags``.
+
+The run store keeps a tag of runs, pipelines and artifacts as an entity (with whether it
+is exclusive: dagwell.store.tags); an artifact version's tags are names in the artifact
+registry, never made exclusive. So a tag is the store's, or else a plain one that some
+artifact version carries; ``list_tags`` lists both, each name once.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, Page, select
+from dagwell.api.tags import Tag as TagSpec
+from dagwell.core.errors import EntityExistsError
+from dagwell.core.records import Tag, to_datetime
+
+
+class TagResponse(Tag):
+    """ZenML's TagResponse: ``.name``, ``.exclusive``, ``.id`` (the name), ``.created``."""
+
+    def __init__(self, name: str, exclusive: bool, created: float | None) -> None:
+        super().__init__(name, exclusive)
+        object.__setattr__(self, "created", to_datetime(created))
+
+
+def _every(client: Any) -> dict[str, TagResponse]:
+    found = {
+        r["name"]: TagResponse(r["name"], bool(r["exclusive"]), r["created_at"])
+        for r in client.store().tag_rows()
+    }
+    for version in client.list_artifact_versions(size=2**31 - 1):
+        for tag in version.tags:
+            created = version.created.timestamp() if version.created else None
+            found.setdefault(tag.name, TagResponse(tag.name, False, created))
+    return found
+
+
+def create_tag(client: Any, name: str, exclusive: bool = False, color: Any = None) -> TagResponse:
+    spec = TagSpec(name=name, exclusive=exclusive, color=color)  # (checks the name)
+    if spec.name in _every(client) or not client.store().create_tag(
+        spec.name, bool(exclusive), time.time()
+    ):
+        raise EntityExistsError(
+            f"A tag named {name!r} exists already; use Client().get_tag({name!r})."
+        )
+    return get_tag(client, spec.name)
+
+
+def get_tag(client: Any, tag_name_or_id: str) -> TagResponse:
+    found = _every(client).get(str(tag_name_or_id))
+    if found is None:
+        raise KeyError(
+            f"No tag named {str(tag_name_or_id)!r}: tags are made by add_tags(...), "
+            "@pipeline(tags=...), a version's tags= or Client().create_tag(...)."
+        )
+    return found
+
+
+def list_tags(
+    client: Any, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
+    **filters: Any,
+) -> Page:  # fmt: skip
+    fields = {
+        "name": lambda t: t.name,
+        "id": lambda t: t.name,
+        "exclusive": lambda t: t.exclusive,
+        "created": lambda t: t.created,
+    }
+    return select(
+        list(_every(client).values()), "list_tags", fields, filters, sort_by=sort_by,
+        page=page, size=size,
+    )  # fmt: skip
