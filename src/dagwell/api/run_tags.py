@@ -1,4 +1,4 @@
-"""``add_tags``/``remove_tags`` on runs and pipelines, as ZenML 0.98's tag_utils does them.
+"""``add_tags``/``remove_tags`` on runs, pipelines and artifacts, as ZenML 0.98 does them.
 
 ``add_tags(tags, run=...)`` (an id, a name or a prefix), ``pipeline=...`` and
 ``artifact=...`` (the artifact itself, not its versions: ZenML's ``artifact.tags``) tag

@@ -127,9 +127,10 @@ step_cache = Table(
     Column("created_at", Float, nullable=False),
 )
 
-# ZenML's tags of runs, pipelines and artifacts (since 0005; artifact versions keep theirs in the
-# artifact registry, where the attempt that makes a version writes it). A tag is one row
-# here, with whether it is exclusive; each tagged run or pipeline is a row of tag_links.
+# ZenML's tags of runs, pipelines and artifacts (since 0005; artifact versions keep theirs
+# in the artifact registry, where the attempt that makes a version writes it). A tag is one
+# row here, with whether it is exclusive; each run, pipeline or artifact it is on is a row
+# of tag_links.
 tags = Table(
     "tags",
     metadata,

@@ -617,13 +617,13 @@ class Store:
         return self._read(read)
 
     def tags_of(self, kind: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
-        """The tags on each ``kind`` ("run", "pipeline") of ``ids``: ``{"name",
+        """The tags on each ``kind`` ("run", "pipeline", "artifact") of ``ids``: ``{"name",
         "exclusive"}`` each, in the order they were put on."""
         wanted = list(ids)
         return self._read(lambda conn: read_tags(conn, kind, wanted))
 
     def create_tag(self, name: str, exclusive: bool, at: float) -> bool:
-        """Make a tag of runs and pipelines; False when it exists already."""
+        """Make a tag of runs, pipelines and artifacts; False when it exists already."""
         from dagwell.store import tags
 
         def run() -> bool:

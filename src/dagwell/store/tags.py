@@ -1,4 +1,4 @@
-"""Tags of runs and pipelines in the run store, with ZenML 0.98's rules.
+"""Tags of runs, pipelines and artifacts in the run store, with ZenML 0.98's rules.
 
 ZenML keeps a tag as an entity of its own and links it to what it tags
 (zen_stores/sql_zen_store.py ``_attach_tags_to_resources``): a tag named the first time is
@@ -42,7 +42,7 @@ class TagSpec:
 
 @dataclass(frozen=True)
 class ChangeTags:
-    """Put ``add`` on (or take ``remove`` off) the ``kind`` ("run", "pipeline") with
+    """Put ``add`` on (or take ``remove`` off) the ``kind`` ("run", "pipeline", "artifact") with
     ``resource_id``; ``scope`` is a run's pipeline, where an exclusive tag is one. With
     ``strict``, a Tag whose ``exclusive=`` differs from the recorded tag's raises
     ValueError (a user's call); else the recorded tag stands (an engine's write, which no
