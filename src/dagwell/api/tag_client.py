@@ -72,3 +72,44 @@ def list_tags(
         list(_every(client).values()), "list_tags", fields, filters, sort_by=sort_by,
         page=page, size=size,
     )  # fmt: skip
+
+
+def _refuse_renames(call: str, **given: Any) -> None:
+    asked = [k for k, v in given.items() if v is not None]
+    if asked:
+        raise ValueError(
+            f"Client().{call}({asked[0]}=...): dagwell does not rename recorded artifacts "
+            "(runs and versions name them); only add_tags= and remove_tags= change one here."
+        )
+
+
+def update_artifact(
+    client: Any, name: str, add_tags: Any = None, remove_tags: Any = None, **renames: Any
+) -> Any:
+    """ZenML's: the artifact's own tags changed (as add_tags/remove_tags(artifact=...))."""
+    from dagwell.api import run_tags
+
+    _refuse_renames("update_artifact", **renames)
+    if add_tags:
+        run_tags.change("add_tags", add_tags, client, None, artifact=name)
+    if remove_tags:
+        run_tags.change("remove_tags", remove_tags, client, None, artifact=name)
+    return client.get_artifact(name)
+
+
+def update_artifact_version(
+    client: Any, name_id_or_prefix: str, version: Any = None, add_tags: Any = None,
+    remove_tags: Any = None,
+) -> Any:  # fmt: skip
+    """ZenML's: a version's tags changed (by name and version, the newest, or its id)."""
+    from dagwell.api.tags import tag_names
+    from dagwell.artifact_store import registry
+
+    found = client.get_artifact_version(name_id_or_prefix, version)
+    if add_tags:
+        names = tag_names(add_tags, "update_artifact_version(add_tags=...)")
+        registry.add_tags(client.artifacts(), found.id, names)
+    if remove_tags:
+        names = tag_names(remove_tags, "update_artifact_version(remove_tags=...)")
+        registry.remove_tags(client.artifacts(), found.id, names)
+    return client.get_artifact_version(found.id)

@@ -60,11 +60,6 @@ _NOT_IN_DAGWELL = {
         "dagwell keeps every run and artifact it recorded (nothing references a deleted one "
         "by mistake); start from a new DAGWELL_HOME for a clean slate",
     ),
-    **dict.fromkeys(
-        ("update_artifact_version", "update_artifact"),
-        "recorded artifacts are not edited: their tags change with add_tags/remove_tags, "
-        "their metadata with log_metadata(...)",
-    ),
 }
 
 
@@ -386,6 +381,33 @@ class ZenMLClientMixin:
         from dagwell.api import tag_client
 
         return tag_client.list_tags(self, sort_by, page, size, **filters)
+
+    def update_artifact(
+        self, name_id_or_prefix: str, new_name: str | None = None,
+        add_tags: list[str] | None = None, remove_tags: list[str] | None = None,
+        has_custom_name: bool | None = None, **_: Any,
+    ) -> ArtifactView:  # fmt: skip
+        """ZenML's: the artifact's own tags added or removed (it is not renamed here)."""
+        from dagwell.api import tag_client
+
+        view: ArtifactView = tag_client.update_artifact(
+            self, str(name_id_or_prefix), add_tags, remove_tags,
+            new_name=new_name, has_custom_name=has_custom_name,
+        )  # fmt: skip
+        return view
+
+    def update_artifact_version(
+        self, name_id_or_prefix: str, version: str | None = None,
+        add_tags: list[str] | None = None, remove_tags: list[str] | None = None, **_: Any,
+    ) -> ArtifactVersion:  # fmt: skip
+        """ZenML's: a version's tags added or removed (by name and version, else the
+        newest; or its id)."""
+        from dagwell.api import tag_client
+
+        found: ArtifactVersion = tag_client.update_artifact_version(
+            self, str(name_id_or_prefix), version, add_tags, remove_tags
+        )
+        return found
 
     # -- artifacts -----------------------------------------------------------------------
     def get_artifact_version(
