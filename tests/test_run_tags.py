@@ -159,3 +159,20 @@ def test_a_step_takes_its_runs_tags_off_and_its_hook_puts_some_on(home) -> None:
     """The same as ZenML 0.98 gives (checked there): ['hooked', 'keep']."""
     run = _retagged()
     assert sorted(t.name for t in Client().get_pipeline_run(run.id).tags) == ["hooked", "keep"]
+
+
+def test_a_tag_is_made_exclusive_only_where_it_can_be(store_url: str) -> None:
+    store = Store.open(store_url)
+    for run_id in ("r1", "r2"):
+        _run(store, run_id, "train")
+    with pytest.raises(ValueError, match="more than one run of pipeline 'train'"):
+        store.set_tag_exclusive("from_pipeline", True)
+    store.write([ChangeTags("run", "r1", "train", time.time(), remove=("from_pipeline",))])
+    store.set_tag_exclusive("from_pipeline", True)
+    store.write([ChangeTags("run", "r1", "train", time.time(), add=(TagSpec("from_pipeline"),))])
+    assert _names(store, "r1", "r2") == [["from_pipeline"], []]  # exclusive now: it moved
+    store.write([ChangeTags("pipeline", "train", None, time.time(), add=(TagSpec("team"),))])
+    with pytest.raises(ValueError, match="`team` can not be made exclusive because it is on"):
+        store.set_tag_exclusive("team", True)
+    assert store.create_tag("team", False, time.time()) is False  # exists already
+    store.close()

@@ -1,4 +1,5 @@
-"""ZenML's Client tag methods: ``create_tag``, ``get_tag`` and ``list_tags``.
+"""ZenML's Client tag methods: ``create_tag``, ``get_tag``, ``list_tags``, ``update_tag``,
+and the tags= of ``update_artifact``/``update_artifact_version``.
 
 The run store keeps a tag of runs, pipelines and artifacts as an entity (with whether it
 is exclusive: dagwell.store.tags); an artifact version's tags are names in the artifact
@@ -58,6 +59,23 @@ def get_tag(client: Any, tag_name_or_id: str) -> TagResponse:
     return found
 
 
+def update_tag(
+    client: Any, tag_name_or_id: str, name: str | None = None, exclusive: bool | None = None,
+    color: Any = None,
+) -> TagResponse:  # fmt: skip
+    """ZenML's: a tag made exclusive or not (``color`` is the dashboard's, kept nowhere)."""
+    found = get_tag(client, tag_name_or_id)
+    _refuse_renames("update_tag", "tags", name=name if name != found.name else None)
+    if exclusive is not None and bool(exclusive) != found.exclusive:
+        if not any(r["name"] == found.name for r in client.store().tag_rows()):
+            raise ValueError(
+                f"Tag `{found.name}` is only on artifact versions, which keep plain tags "
+                "here; exclusive tags are for pipeline runs."
+            )
+        client.store().set_tag_exclusive(found.name, bool(exclusive))
+    return get_tag(client, found.name)
+
+
 def list_tags(
     client: Any, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
     **filters: Any,
@@ -74,12 +92,12 @@ def list_tags(
     )  # fmt: skip
 
 
-def _refuse_renames(call: str, **given: Any) -> None:
+def _refuse_renames(call: str, what: str = "recorded artifacts", **given: Any) -> None:
     asked = [k for k, v in given.items() if v is not None]
     if asked:
         raise ValueError(
-            f"Client().{call}({asked[0]}=...): dagwell does not rename recorded artifacts "
-            "(runs and versions name them); only add_tags= and remove_tags= change one here."
+            f"Client().{call}({asked[0]}=...): dagwell does not rename {what} (runs, "
+            "versions and tag links name them); give a new name to what you make next."
         )
 
 

@@ -373,6 +373,16 @@ class ZenMLClientMixin:
 
         return tag_client.get_tag(self, tag_name_or_id)
 
+    def update_tag(
+        self, tag_name_or_id: str, name: str | None = None, exclusive: bool | None = None,
+        color: Any = None,
+    ) -> Any:  # fmt: skip
+        """ZenML's: make a tag exclusive (checked: on runs only, one of each pipeline) or
+        not; it is not renamed here."""
+        from dagwell.api import tag_client
+
+        return tag_client.update_tag(self, tag_name_or_id, name, exclusive, color)
+
     def list_tags(
         self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
         **filters: Any,

@@ -632,6 +632,16 @@ class Store:
 
         return self._retry(run)
 
+    def set_tag_exclusive(self, name: str, exclusive: bool) -> None:
+        """Make a tag exclusive or not (ValueError when it cannot be exclusive now)."""
+        from dagwell.store import tags
+
+        def run() -> None:
+            with self.engine.begin() as conn:
+                tags.set_exclusive(conn, name, exclusive)
+
+        self._retry(run)
+
     def tag_rows(self) -> list[dict[str, Any]]:
         """Every tag the run store keeps, oldest first."""
         from dagwell.store import tags

@@ -135,12 +135,15 @@ def read(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, list[dict
 
 
 def create(conn: Connection, name: str, exclusive: bool, at: float) -> bool:
-    """Make the tag; False when one of that name exists already (nothing changes)."""
-    made = conn.execute(
-        _insert(conn, schema.tags, ["name"]),
-        {"name": name, "exclusive": exclusive, "created_at": at},
+    """Make the tag; False when one of that name exists already (nothing changes). (Not
+    the insert's rowcount: PostgreSQL's driver does not give 0 for a conflict here.)"""
+    t = schema.tags
+    if conn.execute(select(t.c.name).where(t.c.name == name)).first() is not None:
+        return False
+    conn.execute(
+        _insert(conn, t, ["name"]), {"name": name, "exclusive": exclusive, "created_at": at}
     )
-    return bool(made.rowcount)
+    return True
 
 
 def every(conn: Connection) -> list[dict[str, Any]]:
@@ -148,3 +151,28 @@ def every(conn: Connection) -> list[dict[str, Any]]:
     t = schema.tags
     query = select(t.c.name, t.c.exclusive, t.c.created_at).order_by(t.c.created_at, t.c.name)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def set_exclusive(conn: Connection, name: str, exclusive: bool) -> None:
+    """Make the tag exclusive or not; ZenML's check first: an exclusive tag may be on runs
+    only, one of each pipeline (ValueError naming what holds it otherwise)."""
+    links = schema.tag_links
+    if exclusive:
+        held = conn.execute(
+            select(links.c.kind, links.c.scope, links.c.resource_id).where(links.c.tag == name)
+        ).all()
+        other = sorted({kind for kind, _scope, _id in held if kind != "run"})
+        if other:
+            raise ValueError(
+                f"Tag `{name}` can not be made exclusive because it is on a {other[0]}; "
+                "exclusive tags are for pipeline runs. Remove it there first."
+            )
+        scopes = [scope for _kind, scope, _id in held]
+        doubled = sorted({s for s in scopes if scopes.count(s) > 1})
+        if doubled:
+            raise ValueError(
+                f"Tag `{name}` can not be made exclusive: more than one run of pipeline "
+                f"{doubled[0]!r} has it. Remove it from all but one (remove_tags(run=...))."
+            )
+    t = schema.tags
+    conn.execute(t.update().where(t.c.name == name).values(exclusive=exclusive))
