@@ -8,7 +8,7 @@ happened and check that each was recorded as what it was.
 from __future__ import annotations
 
 import os
-import signal
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,10 @@ def behave(cfg: dict[str, Any], name: str, value: int) -> int:
     time.sleep(cfg["sleep"].get(name, 0.0))
     if fault == "raise":
         raise RuntimeError(f"chaos: {name} attempt {attempt} raises")
-    if fault == "sigkill":
-        os.kill(os.getpid(), signal.SIGKILL)
+    if fault == "sigkill":  # from another process, as an outside kill comes (a step's own
+        # os.kill of itself is its own failure: see dagwell.runtimes.self_kill)
+        subprocess.run(["kill", "-KILL", str(os.getpid())], check=False)
+        time.sleep(60)  # (SIGKILL lands as kill(1) returns)
     if fault == "exit":
         os._exit(3)
     if fault == "oom":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from typing import Annotated
@@ -89,8 +90,10 @@ def die(how: str) -> None:
         os._exit(3)
     if how == "segfault":
         os.kill(os.getpid(), signal.SIGSEGV)
-    if how == "kill":
-        os.kill(os.getpid(), signal.SIGKILL)
+    if how == "kill":  # from another process, as an outside kill comes (a step's own
+        # os.kill of itself is its own failure: see dagwell.runtimes.self_kill)
+        subprocess.run(["kill", "-KILL", str(os.getpid())], check=False)
+        time.sleep(60)  # (SIGKILL lands as kill(1) returns)
     if how == "flood":
         chunk = "x" * 1023 + "\n"
         for _ in range(50_000):  # ~50 MB of output
