@@ -263,6 +263,29 @@ def test_compaction_merges_the_writes_to_one_row():
     assert merged[2].mode == "upsert" and merged[2].values == {"node": "x", "external_id": "p"}
 
 
+def test_an_update_batched_before_its_attempts_insert_still_makes_the_row(store_url):
+    """A runtime's news of an attempt (its external id) can reach the batch before the
+    attempt's start does (a stop cut the launch's bookkeeping): merged as an update, the
+    start's insert was lost, and with it the whole attempt (a stopped fan-out's launched
+    step showed no attempt at all)."""
+    from dagwell.store.ops import compact
+
+    ops = [
+        AttemptWrite("r", "a", 1, {"external_id": "42", "node": "local"}),
+        AttemptWrite("r", "a", 1, {"status": "running", "external_id": None}, "insert"),
+        AttemptWrite("r", "a", 1, {"status": "cancelled"}),
+    ]
+    (merged,) = compact(ops)
+    assert merged.mode == "upsert"
+    assert merged.values == {"status": "cancelled", "external_id": "42", "node": "local"}
+    store = Store.open(store_url)
+    run_id = new_run(store, steps=("a",))
+    store.write([AttemptWrite(run_id, op.step_id, op.number, op.values, op.mode) for op in ops])
+    (row,) = store.attempt_rows(run_id)
+    assert (row["status"], row["external_id"]) == ("cancelled", "42")
+    store.close()
+
+
 def test_learned_peaks_forget_an_old_outlier(store_url):
     """Before: one outlier peak long ago was learned forever (the maximum of all runs)."""
     from dagwell.store.store import LEARN_FROM

@@ -102,14 +102,17 @@ def compact(ops: Iterable[Op]) -> list[Op]:
         else:
             assert isinstance(previous, AttemptWrite) and isinstance(op, AttemptWrite)
             # an insert stays an insert; anything else merged with an upsert is an upsert
+            values = {**previous.values, **op.values}
             mode: AttemptMode = (
                 previous.mode
                 if previous.mode == "insert"
                 else ("upsert" if "upsert" in (previous.mode, op.mode) else "update")
             )
-            merged[key] = AttemptWrite(
-                op.run_id, op.step_id, op.number, {**previous.values, **op.values}, mode
-            )
+            if op.mode == "insert" and previous.mode != "insert":
+                # news of the attempt (its external id) batched before its start: the row
+                # does not exist yet, and the news is newer than the start's defaults
+                mode, values = "upsert", {**op.values, **previous.values}
+            merged[key] = AttemptWrite(op.run_id, op.step_id, op.number, values, mode)
     return [merged[key] for key in order]
 
 
