@@ -128,6 +128,8 @@ class Engine:
         self._last_beat = 0.0
         self._last_write = 0.0
         self._hurry = False  # a second signal during a stop: stop waiting for reaps
+        # admitted attempts a stop cut off before their launch: they end with the stop
+        self._unlaunched: list[tuple[str, int]] = []
         # the runtime's events not handled yet: a stop landing among them loses none (its
         # wind-down handles them first: they happened before it)
         self._arrived: list[AttemptExited | AttemptRunning | AttemptWaiting] = []
@@ -249,10 +251,14 @@ class Engine:
                     # step again. An attempt run in this thread is recorded running before
                     # it runs. Otherwise the write keeps overlapping the next start.
                     self._flush(force=True)
-                for launch in launches:
-                    self._launch(
-                        launch.step_id, launch.attempt, launch.memory_limit, launch.request
-                    )
+                for n, launch in enumerate(launches):
+                    try:
+                        self._launch(
+                            launch.step_id, launch.attempt, launch.memory_limit, launch.request
+                        )
+                    except BaseException:  # (a stop: the rest of the batch never starts)
+                        self._unlaunched = [(x.step_id, x.attempt) for x in launches[n + 1 :]]
+                        raise
             self._flush(force=self.scheduler.finished)
             if self.scheduler.finished or self.progress.wants_detail():  # a terminal, <= 4/s
                 if not observed_read:
@@ -391,8 +397,19 @@ class Engine:
     def _wind_down(self, why: str, kind: FailureKind) -> None:
         self.progress.event(f"stopping: {why}")
         self._handle_arrived(forgive=True)  # (they came before the stop)
+        unlaunched = set(self._unlaunched)
         for kill in self.scheduler.stop(kind):
-            self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
+            if (kill.step_id, kill.attempt) not in unlaunched:
+                self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
+        for step_id, attempt in self._unlaunched:  # (admitted, never launched: nothing to reap)
+            self.scheduler.ended_before_stop(step_id, attempt)  # (its own words, not a kill's)
+            self.scheduler.attempt_ended(
+                step_id,
+                attempt,
+                Outcome(False, Failure(kind, f"stopped ({why}) before it started")),
+                self.clock(),
+            )
+        self._unlaunched = []
         deadline = time.monotonic() + self.options.stop_grace
         while self.scheduler.running() and time.monotonic() < deadline and not self._hurry:
             for event in self.runtime.wait(0.2):
