@@ -76,3 +76,63 @@ def test_a_kill_from_another_process_is_still_lost(home, cgroups, tmp_path):
     killer.join(10)
     (attempt,) = raised.value.run.steps["killed_from_outside"].attempts
     assert attempt.failure.kind is FailureKind.LOST, attempt.failure.message
+
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+def forks_a_child_that_kills_itself(pid_file: str) -> int:
+    child = os.fork()
+    if child == 0:  # (inherits the attempt's patched os.kill: it is not the attempt)
+        os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(1)  # never reached
+    os.waitpid(child, 0)
+    with open(pid_file, "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(60)
+    return 1
+
+
+@pipeline(enable_cache=False, infra_retries=0)
+def child_killed_then_parent(pid_file: str) -> None:
+    forks_a_child_that_kills_itself(pid_file)
+
+
+def test_a_forked_child_killing_itself_is_not_the_attempts_own_kill(home, cgroups, tmp_path):
+    """The step's forked child inherited the witness and wrote the attempt's result as its
+    own self-kill: the attempt, killed from outside afterwards, was recorded user_error."""
+    import threading
+
+    pid_file = tmp_path / "pid"
+
+    def kill_it() -> None:
+        wait_for(lambda: pid_file.exists() and pid_file.read_text(), 60, "the step's pid")
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_it, daemon=True)
+    killer.start()
+    with pytest.raises(Exception) as raised:
+        child_killed_then_parent(str(pid_file))
+    killer.join(10)
+    (attempt,) = raised.value.run.steps["forks_a_child_that_kills_itself"].attempts
+    assert attempt.failure.kind is FailureKind.LOST, attempt.failure.message
+
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+def tags_then_kills_itself() -> int:
+    from dagwell import add_tags
+
+    add_tags(tags=["before_the_kill"])
+    os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(5)
+    return 1
+
+
+@pipeline(enable_cache=False)
+def tagging_self_killer() -> None:
+    tags_then_kills_itself()
+
+
+def test_a_self_killing_steps_tags_are_recorded(home, cgroups):
+    """A step's add_tags travel in its result; the self-kill's result carried none."""
+    with pytest.raises(Exception) as raised:
+        tagging_self_killer()
+    assert "before_the_kill" in [t.name for t in raised.value.run.tags]

@@ -60,9 +60,10 @@ def witnessed(note: Callable[[str], None]) -> Iterator[None]:
     first calls ``note`` with the call's text (once; a failing note never stops it)."""
     kill, killpg, raise_signal, abort = os.kill, os.killpg, signal.raise_signal, os.abort
     noted: list[str] = []
+    attempt = os.getpid()  # (a process the step forks inherits these: it is not the attempt)
 
     def witness(what: str) -> None:
-        if not noted:
+        if not noted and os.getpid() == attempt:
             noted.append(what)
             with contextlib.suppress(Exception):  # (the kill goes ahead; its exit tells the rest)
                 note(what)

@@ -182,7 +182,7 @@ def _plain_class(kind: Any) -> Any:
 
 
 def _own_kills_noted(
-    spec: AttemptSpec, store: ArtifactStore, started: float
+    spec: AttemptSpec, store: ArtifactStore, started: float, info: StepInfo
 ) -> contextlib.AbstractContextManager[None]:
     """In an attempt's own process, a signal the step sends itself is its own failure,
     written as its result before it dies (see self_kill); in the orchestrator's thread
@@ -200,6 +200,7 @@ def _own_kills_noted(
                 error_message=f"the step ended its own process: {what} was called in it",
                 started_at=started,
                 ended_at=steady_time(),
+                tag_changes=info.tag_changes,  # (recorded whatever the attempt's outcome)
             ),
         )
 
@@ -280,7 +281,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         return EXIT_SETUP_ERROR
     try:
         assert func is not None
-        with in_step(info), _own_kills_noted(spec, store, started):
+        with in_step(info), _own_kills_noted(spec, store, started, info):
             result = func(**kwargs)
             if inspect.iscoroutine(result):
                 import asyncio  # (only for async steps: the zygote stays lean)
