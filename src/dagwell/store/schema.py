@@ -125,6 +125,8 @@ step_cache = Table(
     Column("step_id", String(200), primary_key=True),
     Column("outputs", JSON, nullable=False),
     Column("created_at", Float, nullable=False),
+    Index("ix_step_cache_newest", "cache_key", "created_at"),  # (a lookup: the newest)
+    Index("ix_step_cache_step_run", "run_id", "step_id"),  # (an expiry)
 )
 
 # ZenML's tags of runs, pipelines and artifacts (since 0005; artifact versions keep theirs

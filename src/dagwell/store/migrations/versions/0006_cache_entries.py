@@ -4,7 +4,9 @@ Before, a step run that completed with a key replaced the key's entry, so expiri
 (ZenML's ``update_step_run(cache_expires_at=now)``) left no entry although an older step
 run with the key was still valid: ZenML serves that one (its lookup is the newest
 unexpired step run with the key), dagwell ran the step again. The table is made anew with
-the key, run and step as its primary key; each entry from before is kept.
+the key, run and step as its primary key; each entry from before is kept. Two indexes
+keep its reads from growing with the runs: the lookup's (newest entry of a key) and the
+expiry's (a step run's entries).
 
 Revision ID: 0006_cache_entries
 Revises: 0005_tags
@@ -41,14 +43,19 @@ def _move(into: str) -> None:
 def upgrade() -> None:
     _table("step_cache_new", "run_id", "step_id")
     _move("step_cache_new")
+    op.create_index("ix_step_cache_newest", "step_cache", ["cache_key", "created_at"])
+    op.create_index("ix_step_cache_step_run", "step_cache", ["run_id", "step_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_step_cache_step_run", "step_cache")
+    op.drop_index("ix_step_cache_newest", "step_cache")
     _table("step_cache_old")
-    op.execute(
-        f"INSERT INTO step_cache_old ({_COLUMNS}) SELECT {_COLUMNS} FROM step_cache s "
-        "WHERE s.created_at = (SELECT MAX(created_at) FROM step_cache o "
-        "WHERE o.cache_key = s.cache_key)"
+    op.execute(  # (the newest entry of each key: one row per key, ties broken by the run)
+        f"INSERT INTO step_cache_old ({_COLUMNS}) SELECT {_COLUMNS} FROM ("
+        f"SELECT {_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY cache_key "
+        "ORDER BY created_at DESC, run_id DESC, step_id DESC) AS n FROM step_cache) ranked "
+        "WHERE n = 1"
     )
     op.drop_table("step_cache")
     op.rename_table("step_cache_old", "step_cache")
