@@ -68,3 +68,21 @@ def test_a_stop_signal_while_an_attempts_end_is_read_keeps_that_end(
     assert second.status is StepStatus.SKIPPED  # (it never started: max_parallelism=1)
     assert run.status is RunStatus.CANCELLED and run.stop_requested
     assert leftover_cgroups() == []
+
+
+def test_a_signal_deferred_and_left_at_a_runs_end_does_not_stop_the_next_run():
+    """A second signal landing after a shielded block's depth fell to 0, before that block
+    acted on the first, raised at once and left the first deferred: the next run in the
+    same process (a notebook's) was stopped at its first shielded block's end. The race
+    is a few bytecodes wide, so its aftermath is set up directly: a signal deferred, the
+    stop handling left."""
+    from dagwell.engine.signals import stop_on_signals
+    from dagwell.runtimes import signal_shield
+
+    delivered: list[list[int]] = []
+    with stop_on_signals():  # a run whose stop left a signal deferred
+        signal_shield._deferred.append(signal.SIGINT)
+        signal_shield._deliver[:] = [delivered.append]
+    with stop_on_signals(), signal_shield.shielded():  # the next run
+        pass
+    assert delivered == []

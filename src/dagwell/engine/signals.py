@@ -133,10 +133,12 @@ def stop_on_signals() -> Iterator[None]:
         yield
     except SignalStop as stop:
         restore(previous)
+        signal_shield.forget()
         _redeliver(stop.signum, previous.get(stop.signum))
         raise
     finally:
         restore(previous)
+        signal_shield.forget()  # (a signal deferred and left: not the next run's stop)
 
 
 def _redeliver(signum: int, handler: Any) -> None:

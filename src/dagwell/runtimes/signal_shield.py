@@ -40,6 +40,14 @@ def defer(signum: int, deliver: Callable[[list[int]], None]) -> bool:
     return True
 
 
+def forget() -> None:
+    """Outside every shielded block, drop what one deferred and nobody acted on (a second
+    signal raised before the first's turn came): a run's stop handling ends, and its
+    signals must not stop the next run in this process."""
+    if _depth[0] == 0:
+        _deferred.clear()
+
+
 def _act() -> None:
     if _deferred:
         signums = list(_deferred)
