@@ -10,6 +10,8 @@ the instant before the call, a result naming it: a ``user_error``, under the ste
 import os
 import signal
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +62,9 @@ def killed(pid_file: str) -> None:
     killed_from_outside(pid_file)
 
 
-def test_a_kill_from_another_process_is_still_lost(home, cgroups, tmp_path):
+def _killed_from_outside(run: Any, tmp_path: Path) -> Any:
+    """Run ``run(pid_file)``, SIGKILL its step from this process once the step wrote its
+    pid there, and return the step's one attempt."""
     import threading
 
     pid_file = tmp_path / "pid"
@@ -72,9 +76,15 @@ def test_a_kill_from_another_process_is_still_lost(home, cgroups, tmp_path):
     killer = threading.Thread(target=kill_it, daemon=True)
     killer.start()
     with pytest.raises(Exception) as raised:
-        killed(str(pid_file))
+        run(str(pid_file))
     killer.join(10)
-    (attempt,) = raised.value.run.steps["killed_from_outside"].attempts
+    (step_run,) = raised.value.run.steps.values()
+    (attempt,) = step_run.attempts
+    return attempt
+
+
+def test_a_kill_from_another_process_is_still_lost(home, cgroups, tmp_path):
+    attempt = _killed_from_outside(killed, tmp_path)
     assert attempt.failure.kind is FailureKind.LOST, attempt.failure.message
 
 
@@ -99,20 +109,7 @@ def child_killed_then_parent(pid_file: str) -> None:
 def test_a_forked_child_killing_itself_is_not_the_attempts_own_kill(home, cgroups, tmp_path):
     """The step's forked child inherited the witness and wrote the attempt's result as its
     own self-kill: the attempt, killed from outside afterwards, was recorded user_error."""
-    import threading
-
-    pid_file = tmp_path / "pid"
-
-    def kill_it() -> None:
-        wait_for(lambda: pid_file.exists() and pid_file.read_text(), 60, "the step's pid")
-        os.kill(int(pid_file.read_text()), signal.SIGKILL)
-
-    killer = threading.Thread(target=kill_it, daemon=True)
-    killer.start()
-    with pytest.raises(Exception) as raised:
-        child_killed_then_parent(str(pid_file))
-    killer.join(10)
-    (attempt,) = raised.value.run.steps["forks_a_child_that_kills_itself"].attempts
+    attempt = _killed_from_outside(child_killed_then_parent, tmp_path)
     assert attempt.failure.kind is FailureKind.LOST, attempt.failure.message
 
 
