@@ -598,3 +598,57 @@ def test_a_store_of_0005_keeps_its_cache_entries(tmp_path):
     store.write([PutCache("key1", "run2", "a", {"output": {"d": 2}}, 2.0)])
     assert store.cache_get("key1")["run_id"] == "run2"
     store.close()
+
+
+def _migrated_by_a_newer_dagwell(store_url):
+    from sqlalchemy import text
+
+    store = Store.open(store_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    store.close()
+
+
+def test_a_store_migrated_by_a_newer_dagwell_is_refused_by_name(store_url):
+    """A schema revision this dagwell does not know (a newer dagwell migrated the store)
+    used to reach the user as alembic's raw "Can't locate revision"; it is refused with
+    the fix named, and the store is left as it was."""
+    from sqlalchemy import text
+
+    from dagwell.core.errors import StoreSchemaNewer
+    from dagwell.store.connect import make_engine, normalize_url
+
+    _migrated_by_a_newer_dagwell(store_url)
+    with pytest.raises(StoreSchemaNewer, match="'0099_future'.*newer dagwell.*Upgrade dagwell"):
+        Store.open(store_url)
+    engine = make_engine(normalize_url(store_url))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            "0099_future"
+        )
+    engine.dispose()
+
+
+def test_a_read_only_store_of_a_newer_dagwell_is_refused_by_name(tmp_path):
+    from dagwell.core.errors import StoreSchemaNewer
+    from dagwell.store.connect import open_read_only
+
+    url = f"sqlite:///{tmp_path}/dagwell.db"
+    _migrated_by_a_newer_dagwell(url)
+    with pytest.raises(StoreSchemaNewer, match="'0099_future'.*Upgrade dagwell"):
+        open_read_only(url)
+
+
+def test_the_known_revisions_are_the_migration_files_revisions():
+    """KNOWN_REVISIONS decides what "newer" means: it must list every migration, in order."""
+    import ast
+
+    from dagwell.store.connect import _MIGRATIONS, HEAD_REVISION, KNOWN_REVISIONS
+
+    found = []
+    for path in sorted((_MIGRATIONS / "versions").glob("0*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "revision":
+                found.append(ast.literal_eval(node.value))
+    assert tuple(found) == KNOWN_REVISIONS
+    assert KNOWN_REVISIONS[-1] == HEAD_REVISION

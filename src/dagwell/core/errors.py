@@ -80,6 +80,10 @@ class StoreNotWritable(StoreError):
     """The SQLite store cannot be written (a read-only DAGWELL_HOME, missing permissions)."""
 
 
+class StoreSchemaNewer(StoreError, PermanentError):
+    """The run store was migrated by a newer dagwell than this one: upgrade dagwell."""
+
+
 class RunTakenOver(StoreError):
     """Another orchestrator claimed the run (it took this one for dead): this one must stop
     its attempts and record nothing more."""

@@ -20,9 +20,19 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from dagwell.core.errors import ConfigError, StoreNotWritable
+from dagwell.core.errors import ConfigError, StoreNotWritable, StoreSchemaNewer
 
 HEAD_REVISION = "0006_cache_entries"
+#: Every schema revision this dagwell's migrations know, oldest first (a test holds it to
+#: the migration files). A store at a revision outside it was migrated by a newer dagwell.
+KNOWN_REVISIONS = (
+    "0001",
+    "0002_memory_samples",
+    "0003_run_plans",
+    "0004_cached_step",
+    "0005_tags",
+    HEAD_REVISION,
+)
 #: How long one SQLite statement waits for another connection's lock. dagwell's own
 #: transactions take milliseconds; a longer lock is an outage, which the store's retry (with
 #: backoff, for DAGWELL_STORE_RETRY seconds) and the engine ride out without freezing.
@@ -128,6 +138,7 @@ def open_read_only(url: str) -> Engine:
         if revision == HEAD_REVISION:
             return engine
         engine.dispose()
+        refuse_newer_schema(path, revision)
         raise StoreNotWritable(
             f"The run store {path} cannot be written and its schema is "
             f"{revision or 'missing'}, not this dagwell's {HEAD_REVISION}, so it cannot be "
@@ -150,10 +161,26 @@ def current_revision(engine: Engine) -> str | None:
         return None
 
 
+def refuse_newer_schema(where: str, revision: str | None) -> None:
+    """Raise :class:`StoreSchemaNewer` when ``revision`` is none this dagwell knows."""
+    if revision is not None and revision not in KNOWN_REVISIONS:
+        raise StoreSchemaNewer(
+            f"The run store {where} has schema revision {revision!r}, which this dagwell "
+            f"(schema {HEAD_REVISION}) does not know: a newer dagwell "
+            "migrated it. Upgrade dagwell (pip install -U dagwell) to use this store, or "
+            "point DAGWELL_HOME (or DAGWELL_STORE_URL) at another one."
+        )
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the head revision (a no-op when it is there already)."""
-    if current_revision(engine) == HEAD_REVISION:
+    """Bring the schema to the head revision (a no-op when it is there already).
+
+    A schema newer than this dagwell's is refused by name, before alembic's "Can't locate
+    revision" could reach the user, and without writing anything."""
+    revision = current_revision(engine)
+    if revision == HEAD_REVISION:
         return
+    refuse_newer_schema(engine.url.render_as_string(hide_password=True), revision)
     from alembic import command
     from alembic.config import Config
 

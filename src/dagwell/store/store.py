@@ -145,6 +145,9 @@ class Store:
             if not reading:
                 raise
             return cls(open_read_only(url), url, read_only=True)
+        except BaseException:  # e.g. a schema newer than this dagwell's
+            engine.dispose()
+            raise
         return store
 
     @property
