@@ -10,7 +10,7 @@ and ``Tag(exclusive=True)`` could not be made.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 
@@ -175,4 +175,92 @@ def test_a_tag_is_made_exclusive_only_where_it_can_be(store_url: str) -> None:
     with pytest.raises(ValueError, match="`team` can not be made exclusive because it is on"):
         store.set_tag_exclusive("team", True)
     assert store.create_tag("team", False, time.time()) is False  # exists already
+    store.close()
+
+
+def _waiting_for_a_lock(store: Store) -> bool:
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        query = "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        return bool(conn.execute(text(query)).scalar())
+
+
+def _while_uncommitted(store: Store, first: ChangeTags, second: Any) -> list[BaseException]:
+    """Apply ``first`` in a transaction left open until ``second()`` (another writer) has
+    ended or waits for a lock; then commit it and wait for ``second``. What it raised."""
+    import threading
+
+    from dagwell.store import tags
+
+    conn = store.engine.connect()
+    conn.begin()
+    tags.apply(conn, first)
+    raised: list[BaseException] = []
+
+    def run_second() -> None:
+        try:
+            second()
+        except BaseException as error:  # handed to the test
+            raised.append(error)
+
+    thread = threading.Thread(target=run_second)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while thread.is_alive() and not _waiting_for_a_lock(store):
+        assert time.monotonic() < deadline, "the second writer neither ended nor waited"
+        time.sleep(0.01)
+    conn.commit()
+    conn.close()
+    thread.join(30)
+    assert not thread.is_alive()
+    return raised
+
+
+def _holding(store: Store, tag: str) -> list[str]:
+    found = store.tags_of("run", ["r1", "r2"])
+    return [run_id for run_id in ("r1", "r2") if tag in [t["name"] for t in found[run_id]]]
+
+
+def test_two_writers_putting_an_exclusive_tag_on_two_runs_leave_it_on_one(
+    postgres_url: str,
+) -> None:
+    """Two PostgreSQL writers put exclusive `latest` on r1 and r2 of a pipeline. Before,
+    the second neither saw the first's uncommitted link nor waited for it, and both runs
+    kept the tag; now the tag's row is locked: the second goes on after the first's commit
+    and takes the tag from r1."""
+    store = Store.open(postgres_url)
+    for run_id in ("r1", "r2"):
+        _run(store, run_id, "train")
+    now = time.time()
+    store.create_tag("latest", True, now)
+    raised = _while_uncommitted(
+        store,
+        ChangeTags("run", "r1", "train", now, add=(TagSpec("latest"),)),
+        lambda: store.write([ChangeTags("run", "r2", "train", now, add=(TagSpec("latest"),))]),
+    )
+    assert not raised
+    assert _holding(store, "latest") == ["r2"]
+    store.close()
+
+
+def test_a_tag_made_exclusive_beside_a_writer_attaching_it_is_refused(postgres_url: str) -> None:
+    """r1 has plain `latest`; one writer attaches it to r2 (uncommitted) while another makes
+    it exclusive. Before, the second's check saw only r1 and the tag ended exclusive on two
+    runs of one pipeline; now it waits for the first and refuses, naming the pipeline."""
+    store = Store.open(postgres_url)
+    for run_id in ("r1", "r2"):
+        _run(store, run_id, "train")
+    now = time.time()
+    store.write([ChangeTags("run", "r1", "train", now, add=(TagSpec("latest"),))])
+    raised = _while_uncommitted(
+        store,
+        ChangeTags("run", "r2", "train", now, add=(TagSpec("latest"),)),
+        lambda: store.set_tag_exclusive("latest", True),
+    )
+    assert [str(e) for e in raised] == [
+        "Tag `latest` can not be made exclusive: more than one run of pipeline 'train' has "
+        "it. Remove it from all but one (remove_tags(run=...))."
+    ]
+    assert _holding(store, "latest") == ["r1", "r2"]
     store.close()

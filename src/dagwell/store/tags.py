@@ -71,7 +71,12 @@ def _defined(conn: Connection, spec: TagSpec, at: float, strict: bool) -> bool:
         _insert(conn, t, ["name"]),
         {"name": spec.name, "exclusive": bool(spec.exclusive), "created_at": at},
     )
-    exclusive = bool(conn.execute(select(t.c.exclusive).where(t.c.name == spec.name)).scalar())
+    # The tag's row is locked for the rest of the transaction (PostgreSQL; SQLite has one
+    # writer at a time): two writers putting an exclusive tag on two runs of a pipeline
+    # would each delete the other's uncommitted link and both keep it, and a tag made
+    # exclusive beside a writer that read it plain would end up on two runs.
+    query = select(t.c.exclusive).where(t.c.name == spec.name).with_for_update()
+    exclusive = bool(conn.execute(query).scalar())
     if strict and spec.exclusive is not None and spec.exclusive != exclusive:
         raise ValueError(
             f"Tag `{spec.name}` has been defined as "
@@ -86,7 +91,7 @@ def apply(conn: Connection, op: ChangeTags) -> None:
     mine = (links.c.kind == op.kind) & (links.c.resource_id == op.resource_id)
     if op.remove:
         conn.execute(delete(links).where(mine & links.c.tag.in_(list(op.remove))))
-    for spec in op.add:
+    for spec in sorted(op.add, key=lambda spec: spec.name):  # rows locked in one order
         exclusive = _defined(conn, spec, op.at, op.strict)
         if exclusive and op.kind != "run":
             if op.strict:
@@ -156,7 +161,9 @@ def every(conn: Connection) -> list[dict[str, Any]]:
 def set_exclusive(conn: Connection, name: str, exclusive: bool) -> None:
     """Make the tag exclusive or not; ZenML's check first: an exclusive tag may be on runs
     only, one of each pipeline (ValueError naming what holds it otherwise)."""
-    links = schema.tag_links
+    links, t = schema.tag_links, schema.tags
+    # Locked first, as _defined locks it: no writer attaches it meanwhile (see there).
+    conn.execute(select(t.c.name).where(t.c.name == name).with_for_update())
     if exclusive:
         held = conn.execute(
             select(links.c.kind, links.c.scope, links.c.resource_id).where(links.c.tag == name)
@@ -174,5 +181,4 @@ def set_exclusive(conn: Connection, name: str, exclusive: bool) -> None:
                 f"Tag `{name}` can not be made exclusive: more than one run of pipeline "
                 f"{doubled[0]!r} has it. Remove it from all but one (remove_tags(run=...))."
             )
-    t = schema.tags
     conn.execute(t.update().where(t.c.name == name).values(exclusive=exclusive))
