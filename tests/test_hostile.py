@@ -723,11 +723,11 @@ def test_read_only_commands_read_a_read_only_home(tmp_path):
     # a store that would need migrating cannot be read without writing: say so and the fix
     old = sqlite3.connect(home / "dagwell.db")
     with old:
-        old.execute("UPDATE alembic_version SET version_num = '0001_initial'")
+        old.execute("UPDATE alembic_version SET version_num = '0003_run_plans'")
     old.close()
     with _read_only_view(home, tmp_path / "ro2") as ro:
         stale = _cli(tmp_path, "runs", "list", home=ro)
-    assert stale.returncode == 2 and "schema is 0001_initial" in stale.stderr, stale
+    assert stale.returncode == 2 and "schema is 0003_run_plans" in stale.stderr, stale
     assert "with write access" in stale.stderr and "Traceback" not in stale.stderr
 
 
