@@ -16,7 +16,7 @@ import pytest
 from conftest import leftover_cgroups
 from dagwell import Client
 from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
-from helpers import start_orchestrator
+from helpers import start_orchestrator, wait_for
 
 WINDOW = """
 import os, signal
@@ -86,3 +86,61 @@ def test_a_signal_deferred_and_left_at_a_runs_end_does_not_stop_the_next_run():
     with stop_on_signals(), signal_shield.shielded():  # the next run
         pass
     assert delivered == []
+
+
+KUBE_WINDOW = """
+import os, queue, signal, threading
+import workloads
+from dagwell import KubernetesOrchestrator, RunFailedError
+from dagwell.runtimes.base import AttemptExited
+
+fired = []
+original = queue.Queue.get
+
+def get(self, *args, **kwargs):
+    item = original(self, *args, **kwargs)
+    if (
+        isinstance(item, AttemptExited)
+        and threading.current_thread() is threading.main_thread()
+        and not fired
+    ):
+        fired.append(True)
+        os.kill(os.getpid(), signal.{signal})  # lands right after the end left the queue
+    return item
+
+queue.Queue.get = get
+orchestrator = KubernetesOrchestrator(
+    kubeconfig={kubeconfig!r}, namespace={namespace!r}, image="local", max_parallelism=1
+)
+try:
+    workloads.sleepy.with_options(orchestrator=orchestrator)(count=2, seconds=0)
+except RunFailedError as error:
+    print("RESULT", error.run.status.value)
+"""
+
+
+@pytest.mark.kube
+def test_a_stop_signal_as_a_pods_end_leaves_the_kubernetes_runtimes_queue_keeps_it(
+    home, tmp_path, kube
+):
+    """Regression: the Kubernetes runtime's wait took a pod's end off its queue where a
+    stop may cut (unshielded): a signal between the queue handing the end over and the
+    engine keeping it dropped the end, so the stop waited its whole grace for a pod that
+    had finished and recorded the completed step 'cancelled'."""
+    cluster = kube(nodes={"node-a": "1400MB"})
+    proc = start_orchestrator(
+        home,
+        tmp_path,
+        KUBE_WINDOW.format(
+            signal="SIGTERM", kubeconfig=cluster.kubeconfig, namespace=cluster.namespace
+        ),
+    )
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGTERM, stdout
+    run = Client(home).get_run("latest")
+    first, second = run.steps.values()
+    assert first.status is StepStatus.COMPLETED, (first.attempts, stdout)
+    assert [a.status for a in first.attempts] == [AttemptStatus.COMPLETED]
+    assert second.status is StepStatus.SKIPPED
+    assert run.status is RunStatus.CANCELLED and run.stop_requested
+    wait_for(lambda: not cluster.pods(), 30, "the run's pods to be gone")

@@ -58,6 +58,18 @@ from dagwell.runtimes.signal_shield import unshielded
 log = logging.getLogger("dagwell.kubernetes")
 
 
+class EventQueue(queue.Queue[RuntimeEvent]):
+    """The engine-bound events, waited for without taking one: an end taken off the queue
+    where a stop may cut (see signal_shield) would be dropped, and the stop would wait
+    its whole grace for a pod that had finished, recording the step 'cancelled'."""
+
+    def wait_for_news(self, timeout: float) -> None:
+        """Return once an event is queued, or after ``timeout`` seconds."""
+        with self.not_empty:
+            if not self._qsize():
+                self.not_empty.wait(timeout)
+
+
 class KubernetesRuntime:
     def __init__(
         self,
@@ -85,7 +97,7 @@ class KubernetesRuntime:
         self.incarnation = uuid.uuid4().hex[:5]
         self.labels = {LABEL_RUN: run_id}
         self.table = PodTable()
-        self.events: queue.Queue[RuntimeEvent] = queue.Queue()
+        self.events = EventQueue()
         self.stopping = threading.Event()
         self.api_down_since: float | None = None
         self.refused: tuple[KubeError, float] | None = None  # a list or watch refused, since
@@ -152,11 +164,8 @@ class KubernetesRuntime:
                 except KubeError as error:  # an outage is bounded by api_timeout, not fatal
                     log.warning("re-listing the pods of run %s failed: %s", self.run_id, error)
                 self.nodes.check()
-            try:
-                events.append(self.events.get(timeout=max(0.0, min(timeout, 1.0))))
-            except queue.Empty:
-                return events
-        while True:
+            self.events.wait_for_news(max(0.0, min(timeout, 1.0)))  # (consumes nothing)
+        while True:  # (taken off the queue only here, where the engine's shield holds)
             try:
                 events.append(self.events.get_nowait())
             except queue.Empty:
