@@ -318,6 +318,17 @@ class KubeApi:
 
         return self._locked(lambda: [dict(n.to_dict()) for n in self._client.list(Node)])
 
+    def get_node(self, name: str) -> dict[str, Any] | None:
+        """Node ``name``, read by a list (the ClusterRole grants ``list`` on nodes only)."""
+        from lightkube.resources.core_v1 import Node
+
+        found = self._locked(
+            lambda: [
+                dict(n.to_dict()) for n in self._client.list(Node, fields={"metadata.name": name})
+            ]
+        )
+        return found[0] if found else None
+
     def list_resource_quotas(self) -> list[dict[str, Any]]:
         from lightkube.resources.core_v1 import ResourceQuota
 

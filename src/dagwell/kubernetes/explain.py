@@ -2,8 +2,10 @@
 
 Kubernetes before 1.26 marks no condition on a pod it deletes: kube-scheduler deletes a
 preempted pod and records a ``Preempted`` event on it, the taint manager deletes the pods
-of a node gone unreachable and records ``TaintManagerEviction``. Without this lookup
-preemption would read as the step's failure or a bare ``lost``.
+of a node gone unreachable and records ``TaintManagerEviction``, and the eviction API
+(``kubectl drain``, the cluster autoscaler) only deletes the pod, after its node was
+cordoned or tainted for removal: the node says why. Without these lookups preemption would
+read as the step's failure, and a drain or a lost node as a bare ``lost``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def explained(api: KubeApi, name: str, pod: dict[str, Any], kind: FailureKind) -
     meta = pod.get("metadata") or {}
     if not meta.get("deletionTimestamp"):
         return None
+    node_says: Failure | None = None
+    node_read = False
     patient = kind in (FailureKind.LOST, FailureKind.USER_ERROR)
     deadline = time.monotonic() + (EVENT_GRACE if patient else 0.0)
     while True:
@@ -55,6 +59,43 @@ def explained(api: KubeApi, name: str, pod: dict[str, Any], kind: FailureKind) -
                     reason="TaintManagerEviction",
                     node=node,
                 )
-        if time.monotonic() >= deadline:
-            return None
+        if not node_read:
+            node_read = True
+            node_says = _from_node(api, name, (pod.get("spec") or {}).get("nodeName"))
+        if node_says is not None or time.monotonic() >= deadline:
+            return node_says
         time.sleep(0.25)
+
+
+_REMOVAL_TAINTS = {  # a taint on the node -> who is taking the node away
+    "ToBeDeletedByClusterAutoscaler": "the cluster autoscaler is removing it",
+    "node.kubernetes.io/unschedulable": "it is cordoned",
+}
+
+
+def _from_node(api: KubeApi, name: str, node_name: str | None) -> Failure | None:
+    """A pod deleted while its node was cordoned (``kubectl drain``) or tainted for removal
+    was evicted (the infrastructure's doing, not a loss nobody explains)."""
+    if not node_name:
+        return None
+    try:
+        node = api.get_node(node_name)
+    except KubeError:
+        return None  # unreadable (no `list nodes`, an outage): the deletion stays unexplained
+    if node is None:
+        return None
+    spec = node.get("spec") or {}
+    why = "it is cordoned (spec.unschedulable)" if spec.get("unschedulable") else None
+    for taint in spec.get("taints") or []:
+        why = why or _REMOVAL_TAINTS.get(str(taint.get("key")))
+    if why is None:
+        return None
+    return Failure(
+        FailureKind.EVICTED,
+        (
+            f"Pod {name} was evicted from node {node_name}: {why}, as a `kubectl drain` "
+            "or a node's removal leaves it, and the pod was deleted (the eviction API)."
+        ),
+        reason="Drained",
+        node=node_name,
+    )

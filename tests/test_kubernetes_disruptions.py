@@ -1,0 +1,91 @@
+"""What others do to a run's pods and nodes, against the real control plane: a node
+drained (``kubectl drain``: cordon, then the eviction API), a pod deleted by a user, a
+pod that is scheduled but never starts. Each attempt must end with its true kind."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import workloads
+from dagwell.core.failures import FailureKind
+from dagwell.core.statuses import RunStatus
+from helpers import wait_for
+from test_kubernetes import assert_nothing_left, gone, orchestrator, running_step_pods
+
+pytestmark = pytest.mark.kube
+
+
+@pytest.fixture
+def cluster(home, kube):
+    return kube(nodes={"node-a": "1400MB"})
+
+
+def drain(cluster, node: str) -> None:
+    """What ``kubectl drain NODE`` does: cordon it, then evict each pod on it through the
+    eviction API (policy/v1beta1 on Kubernetes 1.20), which deletes it gracefully."""
+    cluster.rest.merge_patch(f"/api/v1/nodes/{node}", {"spec": {"unschedulable": True}})
+    for pod in cluster.pods():
+        if pod["spec"].get("nodeName") == node:
+            name = pod["metadata"]["name"]
+            cluster.create(
+                f"pods/{name}/eviction",
+                {
+                    "apiVersion": "policy/v1beta1",
+                    "kind": "Eviction",
+                    "metadata": {"name": name, "namespace": cluster.namespace},
+                },
+            )
+
+
+def test_a_drained_nodes_pod_is_evicted_and_retried_from_the_infrastructure_budget(
+    home, kube, tmp_path
+):
+    """Regression: a pod evicted by ``kubectl drain`` was recorded ``lost`` (Kubernetes
+    before 1.26 marks no DisruptionTarget on it: the eviction API only deletes it), as if
+    it had vanished; its node, cordoned, said why."""
+    cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
+    gate = tmp_path / "gate"
+
+    def drain_its_node():
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
+        drain(cluster, pod["spec"]["nodeName"])
+        gone(cluster, pod["metadata"]["name"])
+        gate.touch()
+
+    thread = threading.Thread(target=drain_its_node)
+    thread.start()
+    try:
+        run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
+    finally:
+        thread.join()
+    first, second = run.steps["gated"].attempts
+    assert first.failure.kind is FailureKind.EVICTED and first.budget == "infra"
+    assert "drain" in first.failure.message and first.node in first.failure.message
+    assert second.failure is None and second.node != first.node
+    assert run.status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)
+
+
+def test_a_pod_a_user_deletes_on_a_schedulable_node_is_lost(cluster, tmp_path):
+    """The other side of the drain: a pod deleted by hand (its node schedulable) is
+    ``lost``, not ``evicted``."""
+    gate = tmp_path / "gate"
+
+    def delete_it():
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
+        cluster.delete_pod(pod["metadata"]["name"])
+        gone(cluster, pod["metadata"]["name"])
+        gate.touch()
+
+    thread = threading.Thread(target=delete_it)
+    thread.start()
+    try:
+        run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
+    finally:
+        thread.join()
+    first, second = run.steps["gated"].attempts
+    assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
+    assert second.failure is None and run.status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)
