@@ -5,13 +5,15 @@ pod that is scheduled but never starts. Each attempt must end with its true kind
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 import workloads
+from dagwell import pipeline
 from dagwell.core.failures import FailureKind
 from dagwell.core.statuses import RunStatus
-from helpers import wait_for
+from helpers import outcome, wait_for
 from test_kubernetes import assert_nothing_left, gone, orchestrator, running_step_pods
 
 pytestmark = pytest.mark.kube
@@ -88,4 +90,33 @@ def test_a_pod_a_user_deletes_on_a_schedulable_node_is_lost(cluster, tmp_path):
     first, second = run.steps["gated"].attempts
     assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
     assert second.failure is None and run.status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)
+
+
+def test_a_pod_whose_secret_volume_is_missing_fails_fast_with_the_kubelets_words(cluster):
+    """Regression: a pod bound to its node whose Secret volume does not exist stays
+    ContainerCreating for good (the kubelet says why only in FailedMount events): the
+    attempt waited out pending_timeout and ended ``unschedulable``, "never scheduled",
+    though it was scheduled, and a retry could not cure it."""
+    needs_secret = workloads.nap.with_options(
+        settings={
+            "kubernetes": {
+                "volumes": [{"name": "creds", "secret": {"secretName": "missing-creds"}}],
+                "volume_mounts": [{"name": "creds", "mountPath": "/creds"}],
+            }
+        }
+    )
+
+    @pipeline(enable_cache=False)
+    def p():
+        needs_secret(0.1)
+
+    started = time.monotonic()
+    run = outcome(p.with_options(orchestrator=orchestrator(cluster, pending_timeout=60)))
+    assert time.monotonic() - started < 40
+    [attempt] = run.steps["nap"].attempts
+    assert attempt.failure.kind is FailureKind.CONFIG_ERROR, attempt.failure
+    assert 'secret "missing-creds" not found' in attempt.failure.message
+    assert "FailedMount" in attempt.failure.message and "PodSettings" in attempt.failure.message
+    assert run.status is RunStatus.FAILED
     assert_nothing_left(cluster)

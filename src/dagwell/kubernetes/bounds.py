@@ -1,10 +1,11 @@
 """The bounds on an attempt's wait, so that none stays "running" forever.
 
 A pod pending past ``pending_timeout`` (read afresh then, not through a watch that may
-lag) ends ``unschedulable``; a creation the failing API did not take for ``api_timeout``
-ends ``lost``. If the API refuses for good to list or watch the run's pods (RBAC), every
-open attempt ends ``config_error``: nothing could be seen of them; if it stays unreachable
-past ``api_timeout``, they end ``lost``. The engine's loop checks these each round.
+lag) ends ``unschedulable``, or ``lost`` if it was scheduled and its node never started it;
+a creation the failing API did not take for ``api_timeout`` ends ``lost``. If the API
+refuses for good to list or watch the run's pods (RBAC), every open attempt ends
+``config_error``: nothing could be seen of them; if it stays unreachable past
+``api_timeout``, they end ``lost``. The engine's loop checks these each round.
 """
 
 from __future__ import annotations
@@ -50,18 +51,28 @@ def end_overdue(
             observer.look_again(tracked.name)  # the watch may lag: not on a stale view
             if tracked.ended or tracked.running_reported:
                 continue
-            why = (tracked.pending_why or "it was never scheduled and started").rstrip(".")
-            observer.end(
-                key,
-                Failure(
+            waited = format_seconds(now - tracked.created)
+            if tracked.bound_to:  # scheduled: its node never started it (see never_started)
+                why = (tracked.pending_why or "its container was never created").rstrip(".")
+                failure = Failure(
+                    FailureKind.LOST,
+                    (
+                        f"Pod {tracked.name} was scheduled on node {tracked.bound_to} but did "
+                        f"not start in {waited}: {why}. The node could not run it (not the "
+                        "step's failure); raise pending_timeout if its start is slow."
+                    ),
+                    node=tracked.bound_to,
+                )
+            else:
+                why = (tracked.pending_why or "it was never scheduled and started").rstrip(".")
+                failure = Failure(
                     FailureKind.UNSCHEDULABLE,
                     (
-                        f"Pod {tracked.name} stayed pending for "
-                        f"{format_seconds(now - tracked.created)}: {why}. Lower its "
+                        f"Pod {tracked.name} stayed pending for {waited}: {why}. Lower its "
                         "requests, add capacity, or raise pending_timeout."
                     ),
-                ),
-            )
+                )
+            observer.end(key, failure)
             delete_pod(observer.api, tracked.name)
 
 

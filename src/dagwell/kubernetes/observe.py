@@ -74,7 +74,9 @@ class Observer:
             self.logs.follow(tracked.spec, name)
             self.events.put(AttemptRunning(key[0], key[1], name, verdict.node))
         elif verdict.state == "pending":
-            tracked.pending_why = verdict.failure.message if verdict.failure else None
+            tracked.bound_to = verdict.node
+            if verdict.failure or not tracked.bound_to:  # (bound: see never_started)
+                tracked.pending_why = verdict.failure.message if verdict.failure else None
         elif verdict.state in ("succeeded", "failed"):
             self.end(key, verdict.failure, pod, verdict.exit_code, verdict.node)
 

@@ -36,7 +36,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from dagwell.core.failures import Failure, FailureKind
-from dagwell.kubernetes import takeover
+from dagwell.kubernetes import never_started, takeover
 from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, KubeGone, with_retries
 from dagwell.kubernetes.bounds import end_overdue, end_unseen
 from dagwell.kubernetes.node_health import NodeHealth
@@ -164,6 +164,7 @@ class KubernetesRuntime:
                 except KubeError as error:  # an outage is bounded by api_timeout, not fatal
                     log.warning("re-listing the pods of run %s failed: %s", self.run_id, error)
                 self.nodes.check()
+                never_started.check(self.observer)
             self.events.wait_for_news(max(0.0, min(timeout, 1.0)))  # (consumes nothing)
         while True:  # (taken off the queue only here, where the engine's shield holds)
             try:

@@ -31,6 +31,7 @@ class TrackedPod:
     note: str | None = None  # what the engine was last told about its wait
     deleting: bool = False  # dagwell itself deleted it (a stop, a pending bound)
     node: str | None = None  # where it runs, once it runs
+    bound_to: str | None = None  # the node it was scheduled on, while it has not started
     node_down_since: float | None = None  # when its node was first seen not Ready
     node_gone: bool = False  # it ended with its node: deleted with grace 0
 

@@ -8,7 +8,9 @@ node's memory, so OOM kills are the kernel's. Statuses are written through the
 ``pods/status`` subresource in the real kubelet's format: Running, then ``Completed`` /
 ``Error`` / ``OOMKilled`` with the exit code; ``ErrImagePull`` for images named
 ``missing/...`` or ``...:does-not-exist``; ``CreateContainerConfigError`` for a missing
-Secret or ConfigMap. Environment ``valueFrom`` (secretKeyRef, configMapKeyRef, fieldRef)
+Secret or ConfigMap in the environment; ``ContainerCreating`` for good, with a
+``FailedMount`` event, for a volume whose Secret, ConfigMap or claim is missing.
+Environment ``valueFrom`` (secretKeyRef, configMapKeyRef, fieldRef)
 is resolved through the API.
 
 Deletion is honoured as the kubelet does: a deleted pod's process gets SIGTERM, SIGKILL
@@ -332,6 +334,53 @@ class Kubelet:
             env[item["name"]] = str(value)
         return env
 
+    def _missing_volume(self, pod: Obj) -> str | None:
+        """The first Secret, ConfigMap or claim a volume of ``pod`` names that does not
+        exist, as the kubelet words it (``"creds" : secret "x" not found``), or None."""
+        namespace = pod["metadata"]["namespace"]
+        for volume in pod["spec"].get("volumes") or []:
+            for key, kind, ref in (
+                ("secret", "secrets", "secretName"),
+                ("configMap", "configmaps", "name"),
+                ("persistentVolumeClaim", "persistentvolumeclaims", "claimName"),
+            ):
+                source = volume.get(key)
+                if not source or source.get("optional"):
+                    continue
+                try:
+                    self.rest.get(f"/api/v1/namespaces/{namespace}/{kind}/{source[ref]}")
+                except RestError as error:
+                    if error.code != 404:
+                        raise
+                    what = {"secrets": "secret", "configmaps": "configmap"}.get(kind, kind[:-1])
+                    return f'"{volume["name"]}" : {what} "{source[ref]}" not found'
+        return None
+
+    def _event(self, pod: Obj, reason: str, message: str) -> None:
+        """A Warning event about ``pod``, as the kubelet records one."""
+        meta = pod["metadata"]
+        self.rest.create(
+            f"/api/v1/namespaces/{meta['namespace']}/events",
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": f"{meta['name']}.{reason.lower()}"},
+                "involvedObject": {
+                    "kind": "Pod",
+                    "name": meta["name"],
+                    "namespace": meta["namespace"],
+                    "uid": meta["uid"],
+                },
+                "reason": reason,
+                "message": message,
+                "type": "Warning",
+                "count": 1,
+                "firstTimestamp": now_iso(),
+                "lastTimestamp": now_iso(),
+                "source": {"component": "kubelet", "host": pod["spec"]["nodeName"]},
+            },
+        )
+
     def _start(self, pod: Obj, node: Node) -> None:
         meta, spec = pod["metadata"], pod["spec"]["containers"][0]
         image = spec.get("image", "")
@@ -342,6 +391,12 @@ class Kubelet:
                 f'rpc error: failed to pull and unpack image "{image}": not found',
             )
             self.finished.add(meta["uid"])  # it will never run; deletion still works
+            return
+        missing = self._missing_volume(pod)
+        if missing is not None:  # the real kubelet: ContainerCreating, FailedMount events
+            self._waiting(pod, "ContainerCreating", "")
+            self._event(pod, "FailedMount", f"MountVolume.SetUp failed for volume {missing}")
+            self.finished.add(meta["uid"])  # (never retried here; deletion still works)
             return
         env = self._env(pod, spec)
         if isinstance(env, str):
