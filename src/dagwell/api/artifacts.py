@@ -8,7 +8,7 @@ the home's (``DAGWELL_ARTIFACT_STORE`` or ``.dagwell/artifacts``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dagwell.api.tags import Tags, refuse_cascade, tag_names
@@ -91,10 +91,18 @@ def save_artifact(
             f"include_visualizations, user_metadata, materializer and uri.{hint}"
         )
 
+    from dagwell.artifact_store.custom import extracted_metadata
+
     client = _client()
     ref, _warnings = client.artifacts().put(data, materializer)
     names = tag_names(tags, "save_artifact(tags=...)")
-    return _new_version(client, name, ref, version, artifact_type, names, user_metadata, "manual")
+    if not extract_metadata:  # (a built-in materializer's metadata rides on the ref)
+        ref = replace(ref, metadata={})
+    metadata = {  # (ZenML's order: the user's metadata over the materializer's)
+        **(extracted_metadata(ref.materializer, data) if extract_metadata else {}),
+        **(user_metadata or {}),
+    }
+    return _new_version(client, name, ref, version, artifact_type, names, metadata, "manual")
 
 
 def _new_version(

@@ -383,6 +383,21 @@ def candidates(value: Any, chosen: type | None = None) -> list[Materializer]:
     ]
 
 
+def builtin_metadata(name: str, value: Any) -> dict[str, Any]:
+    """What ZenML 0.98's built-in materializer for ``value`` records of it (its
+    ``extract_metadata``): a number's or a bool's ``string_representation`` (not a
+    string's: it can be any length), a container's ``length``, a UUID's text. ``name`` is
+    the dagwell materializer that stored it."""
+    if name in ("json", "container.json"):
+        if type(value) in (bool, int, float):
+            return {"string_representation": str(value)}
+        if type(value) in (list, dict, tuple, set, frozenset):
+            return {"length": len(value)}
+    if name == "uuid":
+        return {"string_representation": str(value)}
+    return {}
+
+
 def load(name: str, f: IO[bytes], *, python: str | None, type_name_: str) -> Any:
     if name.startswith("user:"):
         from dagwell.artifact_store import custom

@@ -31,6 +31,7 @@ import pickle
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -38,6 +39,7 @@ from dagwell.artifact_store import preexisting
 from dagwell.artifact_store.materializers import (
     PYTHON,
     CannotMaterialize,
+    builtin_metadata,
     candidates,
     load,
     type_name,
@@ -334,7 +336,8 @@ class LocalArtifactStore:
         finally:
             spool.discard()
         python = PYTHON if used == "cloudpickle" else None
-        return ArtifactRef(digest, used, type_name(value), size, python), warnings
+        ref = ArtifactRef(digest, used, type_name(value), size, python)
+        return replace(ref, metadata=builtin_metadata(used, value)), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
         if ref.uri is not None:
@@ -519,7 +522,8 @@ class FsspecArtifactStore:
         finally:
             spool.discard()
         python = PYTHON if used == "cloudpickle" else None
-        return ArtifactRef(digest, used, type_name(value), size, python), warnings
+        ref = ArtifactRef(digest, used, type_name(value), size, python)
+        return replace(ref, metadata=builtin_metadata(used, value)), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
         if ref.uri is not None:

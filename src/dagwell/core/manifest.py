@@ -45,6 +45,10 @@ class ArtifactRef:
     # Data registered where it already is (register_artifact): its location. The digest
     # then names the registration, not bytes dagwell read.
     uri: str | None = None
+    # What ZenML's built-in materializer of the value records of it (a list's "length", a
+    # number's "string_representation"): the version's metadata, carried with the ref so
+    # the attempt writes nothing more for it. Not part of what the ref is.
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -56,6 +60,8 @@ class ArtifactRef:
         }
         if self.uri is not None:
             doc["uri"] = self.uri
+        if self.metadata:
+            doc["metadata"] = dict(self.metadata)
         return doc
 
     @classmethod
@@ -67,6 +73,7 @@ class ArtifactRef:
             size=int(data["size"]),
             python=data.get("python"),
             uri=data.get("uri"),
+            metadata=dict(data.get("metadata") or {}),
         )
 
 

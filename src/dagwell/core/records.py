@@ -173,8 +173,12 @@ class ArtifactVersion:
             id=doc["id"],
             tags=[Tag(t) for t in doc.get("tags", [])],
             # ZenML's base metadata of every version: the bytes its files take (dagwell's
-            # stored object's size); what was logged for it wins
-            run_metadata={"storage_size": int(doc["ref"]["size"]), **doc.get("run_metadata", {})},
+            # stored object's size), then its built-in materializer's; what was logged wins
+            run_metadata={
+                "storage_size": int(doc["ref"]["size"]),
+                **doc["ref"].get("metadata", {}),
+                **doc.get("run_metadata", {}),
+            },
             artifact_type=doc.get("artifact_type", "DataArtifact"),
             producer=producer,
             model=doc.get("model"),
