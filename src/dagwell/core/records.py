@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePath
 from typing import Any, Protocol
@@ -471,13 +471,44 @@ def exception_info_of(failure: Failure, source: dict[str, Any]) -> ExceptionInfo
 
 
 @dataclass(frozen=True)
+class InputSpec:
+    """ZenML's ``InputSpec``: the step (invocation id) and output an input comes from."""
+
+    step_name: str
+    output_name: str
+    chunk_index: int | None = None
+    chunk_size: int | None = None
+
+
+@dataclass(frozen=True)
 class StepSpecView:
     """ZenML's ``step_run.spec``: ``.source``, the Source of the step's function as the run
-    recorded it (its module from the project's source root: ``pipelines.daily.load``), and
-    ``.upstream_steps``, the invocation ids of the steps it came after."""
+    recorded it (its module from the project's source root: ``pipelines.daily.load``),
+    ``.upstream_steps``, the invocation ids of the steps it came after, and ``.inputs``,
+    each input given an upstream step's output (a list of them for a list of outputs
+    passed as one input; parameters and external artifacts are not inputs here)."""
 
     source: Source
     upstream_steps: list[str]
+    inputs: dict[str, InputSpec | list[InputSpec]] = field(default_factory=dict)
+
+
+def _input_specs(recorded: dict[str, Any]) -> dict[str, InputSpec | list[InputSpec]]:
+    """The plan's inputs of a step (``name`` or ``name[i]`` for a list's items) that are
+    upstream outputs, as ZenML's StepSpec.inputs gives them."""
+    found: dict[str, InputSpec | list[InputSpec]] = {}
+    for name, item in recorded.items():
+        if item.get("source") != "output":
+            continue
+        spec = InputSpec(str(item["step"]), str(item["output"]))
+        base, listed = name.split("[", 1)[0], "[" in name
+        if not listed:
+            found[name] = spec
+        else:
+            held = found.setdefault(base, [])
+            assert isinstance(held, list)
+            held.append(spec)
+    return found
 
 
 @dataclass(frozen=True)
@@ -633,7 +664,9 @@ class StepRun:
             locator = self._plan._step(self.name).get("locator") or {}
             recorded = ".".join(p for p in (locator.get("module"), locator.get("qualname")) if p)
         return StepSpecView(
-            Source.from_import_path(recorded or self.step_name), list(self.upstream)
+            Source.from_import_path(recorded or self.step_name),
+            list(self.upstream),
+            _input_specs(self._plan.step_inputs(self.name)),
         )
 
     @property
@@ -713,10 +746,11 @@ class StepRun:
         )
 
     @property
-    def duration(self) -> float | None:
+    def duration(self) -> timedelta | None:
+        """ZenML's: from its start to its end (None while either is unknown)."""
         if self.started_at is None or self.ended_at is None:
             return None
-        return (self.ended_at - self.started_at).total_seconds()
+        return self.ended_at - self.started_at
 
     def get_hydrated_version(self) -> StepRun:
         """ZenML's: the step run read again from the store (as it is now), or itself when

@@ -62,7 +62,7 @@ def step_json(s: StepRun) -> dict[str, Any]:
         "attempts": [attempt_json(a) for a in s.attempts],
         "started_at": _iso(s.started_at),
         "ended_at": _iso(s.ended_at),
-        "duration": s.duration,
+        "duration": None if s.duration is None else s.duration.total_seconds(),
         "note": s.note,
         "cached_from": s.cached_from,
         "upstream": s.upstream,
@@ -180,7 +180,7 @@ def run_view(run: PipelineRun) -> Any:
             f"[{STYLE[s.status]}]{s.status.value}[/]",
             str(len(s.attempts)),
             _last_failure(s),
-            format_seconds(s.duration),
+            format_seconds(None if s.duration is None else s.duration.total_seconds()),
             format_bytes(s.memory_limit),
             format_bytes(_peak(s)),
         )
