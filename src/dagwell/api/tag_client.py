@@ -17,24 +17,49 @@ from dagwell.api.tags import Tag as TagSpec
 from dagwell.core.errors import EntityExistsError
 from dagwell.core.records import Tag, to_datetime
 
+#: ZenML's TaggableResourceTypes of what the run store tags.
+_RESOURCE_TYPES = {"run": "pipeline_run", "pipeline": "pipeline", "artifact": "artifact"}
+
 
 class TagResponse(Tag):
-    """ZenML's TagResponse: ``.name``, ``.exclusive``, ``.id`` (the name), ``.created``."""
+    """ZenML's TagResponse: ``.name``, ``.exclusive``, ``.id`` (the name), ``.created``;
+    and what it is on (ZenML's resource types), which ``list_tags(resource_type=)`` reads."""
+
+    _on: set[str]
 
     def __init__(self, name: str, exclusive: bool, created: float | None) -> None:
         super().__init__(name, exclusive)
         object.__setattr__(self, "created", to_datetime(created))
+        object.__setattr__(self, "_on", set())
 
 
 def _every(client: Any) -> dict[str, TagResponse]:
+    """Every tag: the run store's, then those only artifact versions, models and model
+    versions (kept in the artifact registry) carry, as plain ones."""
+    from dagwell.artifact_store.registry import get_model, model_names, model_versions
+
     found = {
         r["name"]: TagResponse(r["name"], bool(r["exclusive"]), r["created_at"])
         for r in client.store().tag_rows()
     }
+    for name, on in client.store().tag_kinds().items():
+        found[name]._on.update(_RESOURCE_TYPES[k] for k in on)
+
+    def carried(tags: Any, kind: str, created: Any) -> None:
+        for tag in tags:
+            name = getattr(tag, "name", tag)
+            found.setdefault(name, TagResponse(name, False, created))._on.add(kind)
+
     for version in client.list_artifact_versions(size=2**31 - 1):
-        for tag in version.tags:
-            created = version.created.timestamp() if version.created else None
-            found.setdefault(tag.name, TagResponse(tag.name, False, created))
+        created = version.created.timestamp() if version.created else None
+        carried(version.tags, "artifact_version", created)
+    store = client.artifacts()
+    for model in model_names(store):
+        versions = sorted(model_versions(store, model), key=lambda d: d.get("created") or 0)
+        first = versions[0].get("created") if versions else None
+        carried(get_model(store, model).get("tags") or [], "model", first)
+        for doc in versions:
+            carried(doc.get("tags") or [], "model_version", doc.get("created"))
     return found
 
 
@@ -85,6 +110,7 @@ def list_tags(
         "id": lambda t: t.name,
         "exclusive": lambda t: t.exclusive,
         "created": lambda t: t.created,
+        "resource_type": lambda t: t._on,
     }
     return select(
         list(_every(client).values()), "list_tags", fields, filters, sort_by=sort_by,

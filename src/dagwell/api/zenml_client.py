@@ -619,6 +619,12 @@ class ZenMLClientMixin:
         from dagwell.api.model_responses import ModelVersionResponse
         from dagwell.artifact_store.registry import create_model_version, get_model, model_versions
 
+        if name is not None and str(name).isnumeric():  # (ZenML's rule: numbers are numbers)
+            raise ValueError(
+                f"Can't create model version with custom numeric model version name {name!r}: "
+                "a numeric version is the version's number. Name it e.g. 'v{name}', or "
+                "leave name= out to get the next number."
+            )
         store = self.artifacts()
         model = get_model(store, str(model_name_or_id))
         if name is not None and any(

@@ -651,6 +651,12 @@ class Store:
 
         return self._read(tags.every)
 
+    def tag_kinds(self) -> dict[str, set[str]]:
+        """What each tag of the run store is on ("run", "pipeline", "artifact")."""
+        from dagwell.store import tags
+
+        return self._read(tags.kinds)
+
     def cached_steps(self) -> list[dict[str, Any]]:
         """Steps that took their outputs from the cache: ``run_id``, ``step_id``,
         ``cached_from`` (the run that produced them), ``cached_step`` (its step there, None

@@ -158,6 +158,15 @@ def every(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def kinds(conn: Connection) -> dict[str, set[str]]:
+    """What each tag is on: the kinds ("run", "pipeline", "artifact") of its links."""
+    links = schema.tag_links
+    found: dict[str, set[str]] = {}
+    for tag, kind in conn.execute(select(links.c.tag, links.c.kind).distinct()):
+        found.setdefault(tag, set()).add(kind)
+    return found
+
+
 def set_exclusive(conn: Connection, name: str, exclusive: bool) -> None:
     """Make the tag exclusive or not; ZenML's check first: an exclusive tag may be on runs
     only, one of each pipeline (ValueError naming what holds it otherwise)."""
