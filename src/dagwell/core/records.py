@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePath
@@ -20,6 +20,7 @@ from dagwell.core.errors import DagwellError
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.memory import MemorySeries
+from dagwell.core.output_config import OutputConfig, output_configs
 from dagwell.core.source import Source, materializer_source, type_source
 from dagwell.core.statuses import AttemptStatus, RunStatus, StepStatus
 
@@ -301,6 +302,8 @@ class StepConfig:
     substitutions: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     tags: list[Any] = field(default_factory=list)
+    # (a step run's) each output's materializer and ArtifactConfig: dagwell.core.output_config
+    outputs: dict[str, OutputConfig] = field(default_factory=dict)
 
 
 class PlanSource:
@@ -627,7 +630,13 @@ class StepRun:
 
     @property
     def config(self) -> StepConfig:
-        return make_config(self.step_name, self.params, self._plan.step_config(self.name))
+        recorded = self._plan._step(self.name)
+        outputs = recorded.get("outputs") or list(self.output_refs)
+        context = recorded.get("context") or {}
+        return replace(
+            make_config(self.step_name, self.params, self._plan.step_config(self.name)),
+            outputs=output_configs(list(outputs), self.output_refs, context),
+        )
 
     @property
     def source_code(self) -> str | None:
