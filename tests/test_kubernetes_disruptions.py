@@ -41,6 +41,25 @@ def drain(cluster, node: str) -> None:
             )
 
 
+def _run_disrupting_its_pod(cluster, tmp_path, disrupt):
+    """Run a gated step; once its pod runs, ``disrupt(pod)``, wait until the pod is gone,
+    then open the gate (so the retry can finish). The run."""
+    gate = tmp_path / "gate"
+
+    def disrupt_its_pod():
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
+        disrupt(pod)
+        gone(cluster, pod["metadata"]["name"])
+        gate.touch()
+
+    thread = threading.Thread(target=disrupt_its_pod)
+    thread.start()
+    try:
+        return workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
+    finally:
+        thread.join()
+
+
 def test_a_drained_nodes_pod_is_evicted_and_retried_from_the_infrastructure_budget(
     home, kube, tmp_path
 ):
@@ -48,20 +67,9 @@ def test_a_drained_nodes_pod_is_evicted_and_retried_from_the_infrastructure_budg
     before 1.26 marks no DisruptionTarget on it: the eviction API only deletes it), as if
     it had vanished; its node, cordoned, said why."""
     cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
-    gate = tmp_path / "gate"
-
-    def drain_its_node():
-        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
-        drain(cluster, pod["spec"]["nodeName"])
-        gone(cluster, pod["metadata"]["name"])
-        gate.touch()
-
-    thread = threading.Thread(target=drain_its_node)
-    thread.start()
-    try:
-        run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
-    finally:
-        thread.join()
+    run = _run_disrupting_its_pod(
+        cluster, tmp_path, lambda pod: drain(cluster, pod["spec"]["nodeName"])
+    )
     first, second = run.steps["gated"].attempts
     assert first.failure.kind is FailureKind.EVICTED and first.budget == "infra"
     assert "drain" in first.failure.message and first.node in first.failure.message
@@ -73,20 +81,9 @@ def test_a_drained_nodes_pod_is_evicted_and_retried_from_the_infrastructure_budg
 def test_a_pod_a_user_deletes_on_a_schedulable_node_is_lost(cluster, tmp_path):
     """The other side of the drain: a pod deleted by hand (its node schedulable) is
     ``lost``, not ``evicted``."""
-    gate = tmp_path / "gate"
-
-    def delete_it():
-        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
-        cluster.delete_pod(pod["metadata"]["name"])
-        gone(cluster, pod["metadata"]["name"])
-        gate.touch()
-
-    thread = threading.Thread(target=delete_it)
-    thread.start()
-    try:
-        run = workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(str(gate))
-    finally:
-        thread.join()
+    run = _run_disrupting_its_pod(
+        cluster, tmp_path, lambda pod: cluster.delete_pod(pod["metadata"]["name"])
+    )
     first, second = run.steps["gated"].attempts
     assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
     assert second.failure is None and run.status is RunStatus.COMPLETED
