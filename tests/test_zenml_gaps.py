@@ -1048,3 +1048,55 @@ def test_a_fail_fast_run_whose_step_raised_a_built_in_that_cannot_be_mixed_in_st
     with pytest.raises(RunFailedError) as caught:
         grouped()
     assert caught.value.run.steps["raises_a_group"].status.value == "failed"
+
+
+class UsersOwnError(Exception):
+    """A step's exception of the user's own class (ZenML's FAIL_FAST re-raises it)."""
+
+
+class Outer:
+    class NestedError(Exception):
+        pass
+
+
+@step(enable_cache=False)
+def raises_users_own(which: str) -> None:
+    if which == "module":
+        raise UsersOwnError("boom\nUsersOwnError: a line of the message")
+    if which == "nested":
+        raise Outer.NestedError("nested")
+
+    class LocalError(Exception):
+        pass
+
+    raise LocalError("local")
+
+
+@pytest.mark.parametrize(
+    ("mode", "which", "expected"),
+    [
+        ("FAIL_FAST", "module", UsersOwnError),
+        ("FAIL_FAST", "nested", Outer.NestedError),
+        ("FAIL_FAST", "local", None),  # (a class made inside the step: nothing to catch here)
+        ("STOP_ON_FAILURE", "module", None),
+    ],
+)
+def test_fail_fast_raises_a_steps_exception_of_the_users_own_class(home, mode, which, expected):
+    """ZenML 0.98's FAIL_FAST raises the failed step's own exception (measured: `except
+    MyError` around the call catches a step's MyError); dagwell's was a RunFailedError
+    only, unless the class was a built-in. Now a class of a module already imported
+    (here this test module) is mixed in; the other modes raise RuntimeError, as ZenML."""
+    from dagwell.enums import ExecutionMode
+
+    @pipeline(execution_mode=getattr(ExecutionMode, mode))
+    def raising() -> None:
+        raises_users_own(which)
+
+    with pytest.raises(RunFailedError) as caught:
+        raising()
+    assert isinstance(caught.value, RuntimeError)
+    if expected is None:
+        assert not isinstance(caught.value, UsersOwnError | Outer.NestedError)
+    else:
+        assert isinstance(caught.value, expected)
+    assert caught.value.run.steps["raises_users_own"].status.value == "failed"
