@@ -133,34 +133,3 @@ def test_a_self_killing_steps_tags_are_recorded(home, cgroups):
     with pytest.raises(Exception) as raised:
         tagging_self_killer()
     assert "before_the_kill" in [t.name for t in raised.value.run.tags]
-
-
-LAUNCHER_KILLS = {
-    "kill": (lambda: os.kill(os.getppid(), signal.SIGKILL), "os.kill(os.getppid(), SIGKILL)"),
-    "killpg": (lambda: os.killpg(os.getppid(), signal.SIGTERM), "os.killpg(os.getppid(), SIGTERM)"),
-}
-
-
-@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
-def kills_its_launcher(how: str) -> int:
-    LAUNCHER_KILLS[how][0]()
-    time.sleep(30)  # (the attempt dies with its launcher; never reached)
-    return 1
-
-
-@pipeline(enable_cache=False)
-def launcher_killing(how: str) -> None:
-    kills_its_launcher(how)
-
-
-@pytest.mark.parametrize("how", list(LAUNCHER_KILLS))
-def test_a_step_killing_its_launcher_is_its_own_failure(home, cgroups, how):
-    """The step kills the zygote that forked it, and dies with it. Before: recorded lost
-    ('launcher process died'), retried from the infrastructure budget, three attempts each
-    killing the new zygote."""
-    with pytest.raises(Exception) as raised:
-        launcher_killing(how)
-    (attempt,) = raised.value.run.steps["kills_its_launcher"].attempts
-    assert attempt.failure.kind is FailureKind.USER_ERROR, attempt.failure.message
-    assert f"{LAUNCHER_KILLS[how][1]} was called in it" in attempt.failure.message
-    assert "launched it" in attempt.failure.message
