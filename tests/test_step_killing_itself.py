@@ -133,3 +133,64 @@ def test_a_self_killing_steps_tags_are_recorded(home, cgroups):
     with pytest.raises(Exception) as raised:
         tagging_self_killer()
     assert "before_the_kill" in [t.name for t in raised.value.run.tags]
+
+
+LAUNCHER_KILLS = {
+    "kill": (lambda: os.kill(os.getppid(), signal.SIGKILL), "os.kill(os.getppid(), SIGKILL)"),
+    "killpg": (lambda: os.killpg(os.getppid(), signal.SIGTERM), "os.killpg(os.getppid(), SIGTERM)"),
+}
+
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=0))
+def kills_its_launcher(how: str) -> int:
+    LAUNCHER_KILLS[how][0]()
+    time.sleep(30)  # (the attempt dies with its launcher; never reached)
+    return 1
+
+
+@pipeline(enable_cache=False)
+def launcher_killing(how: str) -> None:
+    kills_its_launcher(how)
+
+
+@pytest.mark.parametrize("how", list(LAUNCHER_KILLS))
+def test_a_step_killing_its_launcher_is_its_own_failure(home, cgroups, how):
+    """The step kills the zygote that forked it, and dies with it. Before: recorded lost
+    ('launcher process died'), retried from the infrastructure budget, three attempts each
+    killing the new zygote."""
+    with pytest.raises(Exception) as raised:
+        launcher_killing(how)
+    (attempt,) = raised.value.run.steps["kills_its_launcher"].attempts
+    assert attempt.failure.kind is FailureKind.USER_ERROR, attempt.failure.message
+    assert f"{LAUNCHER_KILLS[how][1]} was called in it" in attempt.failure.message
+    assert "launched it" in attempt.failure.message
+
+
+def test_an_attempt_that_kills_its_launcher_goes_no_further():
+    """The attempt's parent-death signal lands a little after its launcher dies: a step
+    that went on (returned, wrote its result) overwrote the self-kill note with an ok
+    result, and 3 of 8 concurrent runs of test_zygote's KILLS_ITS_PARENT still recorded 3
+    lost attempts. Now the attempt ends with the kill of its launcher. Here the launcher is
+    a stand-in process and no parent-death signal is asked for: only the witness stops it."""
+    import os
+    import signal
+
+    from dagwell.runtimes.self_kill import witnessed
+
+    read, write = os.pipe()
+    launcher = os.fork()
+    if launcher == 0:  # pragma: no cover (a child)
+        attempt = os.fork()
+        if attempt == 0:
+            os.close(read)
+            notes: list[str] = []
+            with witnessed(notes.append):
+                os.kill(os.getppid(), signal.SIGKILL)
+                os.write(write, b"went on")
+            os._exit(0)
+        os.waitpid(attempt, 0)
+        os._exit(0)
+    os.close(write)
+    os.waitpid(launcher, 0)
+    with os.fdopen(read, "rb") as pipe:  # (EOF once the attempt, reparented, has ended)
+        assert pipe.read() == b""

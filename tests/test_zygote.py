@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -21,13 +22,28 @@ def test_attempts_fork_from_the_zygote(home):
 
 
 def test_a_dead_zygote_costs_one_infra_retry_not_the_run(home, tmp_path):
-    run = workloads.zygote_killer(str(tmp_path / "flag"))
+    """The zygote is killed from outside (as by the OOM killer or ``kill -9``) while it
+    has an attempt running: that attempt is lost, and the retry has a new zygote."""
+    import threading
+
+    from helpers import wait_for
+
+    flag = tmp_path / "flag"
+
+    def kill_the_zygote() -> None:
+        wait_for(flag.exists, 60, "the zygote's pid from the step")
+        os.kill(int(flag.read_text()), signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_the_zygote, daemon=True)
+    killer.start()
+    run = workloads.zygote_killed(str(flag))
+    killer.join(10)
     assert run.status is RunStatus.COMPLETED
-    first, second = run.steps["kill_parent_once"].attempts
+    first, second = run.steps["zygote_pid_once"].attempts
     assert first.failure.kind is FailureKind.LOST and first.budget == "infra"
     assert "launcher process died" in first.failure.message
-    parent = run.steps["kill_parent_once"].output.load()
-    assert parent != os.getpid()  # a new zygote, not the orchestrator
+    parent = run.steps["zygote_pid_once"].output.load()
+    assert parent not in (os.getpid(), int(flag.read_text()))  # a new zygote
 
 
 KILLS_ITS_PARENT = """
@@ -52,7 +68,9 @@ print("ended", p().status.value)
 
 def test_a_step_that_kills_its_parent_every_time_fails_and_its_orchestrator_lives(tmp_path):
     """Before: the first attempt killed the zygote, the retry was forked by the
-    orchestrator itself, and killed it: the script died of SIGKILL, its run orphaned."""
+    orchestrator itself, and killed it: the script died of SIGKILL, its run orphaned.
+    Then: each attempt was lost, from the infrastructure budget, three alike. Now the
+    step's kill of its launcher is its own failure (see self_kill): one attempt."""
     from helpers import latest_run, run_script
 
     script = tmp_path / "kills_its_parent.py"
@@ -61,11 +79,9 @@ def test_a_step_that_kills_its_parent_every_time_fails_and_its_orchestrator_live
     assert done.returncode == 1 and "RunFailedError" in done.stderr, (done.returncode, done.stderr)
     run = latest_run(tmp_path / "home")
     assert run.status is RunStatus.FAILED and not run.orphaned
-    attempts = run.steps["kill_parent"].attempts
-    assert len(attempts) == 3  # the infrastructure budget (2 retries) spent
-    for attempt in attempts:
-        assert attempt.failure.kind is FailureKind.LOST
-        assert "launcher process died" in attempt.failure.message
+    (attempt,) = run.steps["kill_parent"].attempts  # (no retry: the step's own doing)
+    assert attempt.failure.kind is FailureKind.USER_ERROR, attempt.failure.message
+    assert "os.kill(os.getppid(), SIGKILL) was called in it" in attempt.failure.message
 
 
 def test_a_warm_child_runs_the_next_attempt_under_its_own_limit(home, cgroups):

@@ -50,6 +50,7 @@ from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit, ended_
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
+from dagwell.runtimes.self_kill import SELF_KILL
 from dagwell.runtimes.signal_shield import shielded, unshielded
 from dagwell.runtimes.steady_clock import steady_time
 from dagwell.runtimes.watchdog import Watchdog
@@ -493,8 +494,12 @@ class LocalRuntime:
                 item.spec.manifest_key
             )
         own_end = False
-        if status is None:
-            failure: Failure | None = Failure(
+        if status is None and manifest is not None and manifest.error_type == SELF_KILL:
+            failure: Failure | None = Failure(  # it killed its launcher itself (see self_kill)
+                FailureKind.USER_ERROR, manifest.error_text(), None, None, SELF_KILL
+            )
+        elif status is None:
+            failure = Failure(
                 FailureKind.LOST,
                 lost_why
                 or (

@@ -49,7 +49,7 @@ from dagwell.runtimes.attempt_scratch import writer_name
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.failure_text import Rendered, render
 from dagwell.runtimes.parent_death import die_with_parent
-from dagwell.runtimes.self_kill import witnessed
+from dagwell.runtimes.self_kill import SELF_KILL, witnessed
 from dagwell.runtimes.steady_clock import steady_time
 
 EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
@@ -190,14 +190,14 @@ def _own_kills_noted(
     if not os.environ.get(ATTEMPT_ENV):
         return contextlib.nullcontext()
 
-    def note(what: str) -> None:
+    def note(message: str) -> None:
         store.write_manifest(
             spec.manifest_key,
             ResultManifest(
                 ok=False,
                 error_kind=FailureKind.USER_ERROR.value,
-                error_type="SelfKill",
-                error_message=f"the step ended its own process: {what} was called in it",
+                error_type=SELF_KILL,
+                error_message=message,
                 started_at=started,
                 ended_at=steady_time(),
                 tag_changes=info.tag_changes,  # (recorded whatever the attempt's outcome)
