@@ -194,3 +194,34 @@ def test_an_attempt_that_kills_its_launcher_goes_no_further():
     os.waitpid(launcher, 0)
     with os.fdopen(read, "rb") as pipe:  # (EOF once the attempt, reparented, has ended)
         assert pipe.read() == b""
+
+
+def test_a_process_the_step_forked_that_kills_the_launcher_goes_on():
+    """Only the attempt ends itself with its launcher: a process the step forked inherits
+    the witness, and before this was killed by it too when it signalled the launcher."""
+    import os
+    import signal
+
+    from dagwell.runtimes.self_kill import witnessed
+
+    read, write = os.pipe()
+    launcher = os.fork()
+    if launcher == 0:  # pragma: no cover (a child)
+        attempt = os.fork()
+        if attempt == 0:
+            os.close(read)
+            with witnessed(lambda _: None):
+                target = os.getppid()
+                if os.fork() == 0:  # the step's own child
+                    os.kill(target, signal.SIGKILL)
+                    os.write(write, b"went on")
+                    os._exit(0)
+                os.close(write)
+                os.wait()
+            os._exit(0)
+        os.waitpid(attempt, 0)
+        os._exit(0)
+    os.close(write)
+    os.waitpid(launcher, 0)
+    with os.fdopen(read, "rb") as pipe:  # (EOF once every holder of the pipe has ended)
+        assert pipe.read() == b"went on"

@@ -69,12 +69,8 @@ def _ends_the_launcher(signum: int) -> bool:
     return signum not in _NOT_ENDING and signum != signal.SIGINT
 
 
-def _die_with_the_launcher(kill: Callable[[int, int], None]) -> None:
-    """The attempt's parent-death signal (SIGKILL, see parent_death) lands a little after
-    its launcher dies; the step, going on meanwhile, could finish and write its own result
-    over the note (measured: 3 of 8 concurrent runs recorded the attempt ``lost`` so). The
-    attempt ends now instead, as it would a moment later."""
-    kill(os.getpid(), signal.SIGKILL)
+#: Who a kill of the launcher ends, as the note names it.
+_LAUNCHER = "the dagwell process that launched it (the attempt dies with it)"
 
 
 @contextmanager
@@ -93,24 +89,29 @@ def witnessed(note: Callable[[str], None]) -> Iterator[None]:
             with contextlib.suppress(Exception):  # (the kill goes ahead; its exit tells the rest)
                 note(f"the step ended {whom}: {what} was called in it")
 
+    def ends_the_launcher(call: str, send: Callable[[], None]) -> None:
+        """Note the attempt's kill of its launcher, send it, and end the attempt now: its
+        parent-death signal (SIGKILL, see parent_death) lands a little later, and a step
+        going on meanwhile could finish and write its own result over the note (measured:
+        3 of 8 concurrent runs recorded the attempt ``lost`` so)."""
+        witness(call, _LAUNCHER)
+        send()
+        kill(os.getpid(), signal.SIGKILL)
+
     def own_kill(pid: int, signum: int) -> None:
         if pid in (os.getpid(), 0, -1, -os.getpgrp()) and _ends_us(signum):
             witness(f"os.kill({'os.getpid()' if pid == os.getpid() else pid}, {_name(signum)})")
-        elif pid in (parent, -parent) and _ends_the_launcher(signum):
-            whom = "the dagwell process that launched it (the attempt dies with it)"
-            witness(f"os.kill(os.getppid(), {_name(signum)})", whom)
-            kill(pid, signum)
-            _die_with_the_launcher(kill)
+        elif pid in (parent, -parent) and _ends_the_launcher(signum) and os.getpid() == attempt:
+            call = f"os.kill(os.getppid(), {_name(signum)})"
+            ends_the_launcher(call, lambda: kill(pid, signum))
         kill(pid, signum)
 
     def own_killpg(pgid: int, signum: int) -> None:
         if pgid in (0, os.getpgrp()) and _ends_us(signum):
             witness(f"os.killpg({pgid}, {_name(signum)})")
-        elif pgid == parent and _ends_the_launcher(signum):
-            whom = "the dagwell process that launched it (the attempt dies with it)"
-            witness(f"os.killpg(os.getppid(), {_name(signum)})", whom)
-            killpg(pgid, signum)
-            _die_with_the_launcher(kill)
+        elif pgid == parent and _ends_the_launcher(signum) and os.getpid() == attempt:
+            call = f"os.killpg(os.getppid(), {_name(signum)})"
+            ends_the_launcher(call, lambda: killpg(pgid, signum))
         killpg(pgid, signum)
 
     def own_raise_signal(signum: int) -> None:
