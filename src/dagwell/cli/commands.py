@@ -353,7 +353,10 @@ def _notice(message: str) -> None:
 
 @cli.command("ui")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8237, show_default=True, type=int)
+@click.option(
+    "--port", default=8237, show_default=True, type=click.IntRange(0, 65535),
+    help="0: any free port (printed).",
+)  # fmt: skip
 @click.option("--token", default=None, help="Required off loopback (or DAGWELL_UI_TOKEN).")
 @click.option("--read-only", is_flag=True, help="No stop/resume buttons, no writes.")
 def ui(host: str, port: int, token: str | None, read_only: bool) -> None:
