@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from dagwell.core.errors import DagwellError
+from dagwell.core.errors import ConfigError, DagwellError
 
 T = TypeVar("T")
 
@@ -49,6 +49,49 @@ class KubeConflict(KubeError):
 
 class KubeGone(KubeError):
     """410: the resourceVersion is too old; list again."""
+
+
+class KubeConfigError(KubeError, ConfigError):
+    """No usable Kubernetes configuration: none found, one that is no kubeconfig, or
+    without the context asked for. Permanent: nothing is retried."""
+
+
+_CONFIG_FIX = (
+    "Point KubernetesOrchestrator(kubeconfig=...) (the CLI's --kubeconfig, or KUBECONFIG) "
+    "at a kubeconfig file, or run inside a cluster."
+)
+
+
+def _client_config(kubeconfig: str | None, context: str | None) -> Any:
+    """lightkube's configuration for ``kubeconfig`` (None: in-cluster, then KUBECONFIG,
+    then ~/.kube/config) and ``context`` (None: its current one), or KubeConfigError."""
+    import os
+
+    from lightkube import KubeConfig
+    from lightkube.core.exceptions import ConfigError as NoConfig
+
+    where = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+    try:
+        config = KubeConfig.from_file(kubeconfig) if kubeconfig else KubeConfig.from_env()
+    except NoConfig as error:
+        outside = "" if kubeconfig else ", and this process is not inside a cluster"
+        raise KubeConfigError(
+            f"No usable Kubernetes configuration: {error}{outside}. {_CONFIG_FIX}"
+        ) from None
+    except Exception as error:  # (YAML that is not a kubeconfig: KeyError 'clusters', ...)
+        raise KubeConfigError(
+            f"No usable Kubernetes configuration: {where} is not a kubeconfig file "
+            f"({type(error).__name__}: {error}). {_CONFIG_FIX}"
+        ) from None
+    try:
+        return config.get(context)
+    except NoConfig:
+        known = ", ".join(sorted(config.contexts)) or "none"
+        asked = f"the context {context!r} is not" if context else "no current-context is set"
+        raise KubeConfigError(
+            f"No usable Kubernetes configuration: {asked} in {where} (its contexts: "
+            f"{known}); pass one as context=... (the CLI's --context)."
+        ) from None
 
 
 def _translate(error: Exception) -> KubeError:
@@ -140,12 +183,9 @@ class KubeApi:
             return calling(fn)
 
     def _new_client(self) -> Any:
-        from lightkube import Client, KubeConfig
+        from lightkube import Client
 
-        config = (
-            KubeConfig.from_file(self._kubeconfig) if self._kubeconfig else KubeConfig.from_env()
-        )
-        single = config.get(self._context) if self._context else config
+        single = _client_config(self._kubeconfig, self._context)
         return Client(config=single, namespace=self.namespace, field_manager="dagwell")
 
     # -- pods -----------------------------------------------------------------------------
