@@ -21,8 +21,8 @@ from dagwell.core.hooks import StepException, rebuild_exception
 
 
 def test_zenml_names_dagwell_lacks_say_so_and_what_to_do():
-    with pytest.raises(ImportError, match="ZenML name that dagwell does not have.*@step"):
-        from dagwell.steps import BaseStep  # noqa: F401
+    with pytest.raises(ImportError, match="ZenML name that dagwell does not have.*Annotated"):
+        from dagwell.steps import Output  # noqa: F401
     with pytest.raises(ImportError, match="KubernetesOrchestratorSettings"):
         from dagwell.integrations.kubernetes.flavors import (  # noqa: F401
             KubernetesStepOperatorSettings,
@@ -253,3 +253,20 @@ def test_a_hook_source_that_names_no_function_is_refused_naming_it():
     import json
 
     assert step(on_success="json.dumps")(plain).hooks.on_success == (json.dumps,)
+
+
+def test_a_class_based_step_is_refused_naming_the_function_form():
+    from dagwell.steps import BaseStep
+
+    with pytest.raises(DefinitionError, match="class-based step.*@step"):
+
+        class Trainer(BaseStep):  # ZenML's old class-based step
+            def entrypoint(self) -> int:
+                return 1
+
+
+def test_visualize_outside_a_notebook_raises_naming_what_to_use(home):
+    saved = save_artifact(3, name="three")
+    assert saved.visualizations == []
+    with pytest.raises(RuntimeError, match="only available in Jupyter.*dagwell ui"):
+        saved.visualize()

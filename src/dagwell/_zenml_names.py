@@ -9,7 +9,6 @@ from typing import Any
 
 #: ZenML names dagwell does not have, with what to do instead.
 MISSING = {
-    "BaseStep": "dagwell has no class-based steps; decorate a function with @step",
     "BaseParameters": "dagwell passes parameters as plain function arguments",
     "Output": "name several outputs with Tuple[Annotated[T, 'name'], ...]",
     "StepContext": "call get_step_context() inside the step",

@@ -374,6 +374,12 @@ class Step(FunctionSource):
         self.locator = locate(func)
         functools.update_wrapper(self, func, updated=())
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        raise DefinitionError(
+            f"{cls.__name__} subclasses BaseStep, ZenML's class-based step, which dagwell "
+            "does not have: write its entrypoint as a function decorated with @step."
+        )
+
     def __repr__(self) -> str:
         return f"<dagwell step {self.name!r}>"
 

@@ -26,6 +26,7 @@ from dagwell.core.records import (
     Tag,
     to_datetime,
 )
+from dagwell.core.response_fields import DEFAULT_USER, UserView
 from dagwell.core.statuses import RunStatus
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ _NOT_IN_DAGWELL = {
     "get_stack_component": "dagwell has no stack components",
     "list_stack_components": "dagwell has no stack components",
     "active_project": "dagwell has no projects: one home (DAGWELL_HOME) is one workspace",
-    "active_user": "dagwell has no users",
     "get_service_connector": "dagwell has no service connectors: use a kubeconfig",
     "create_run_template": "dagwell has no run templates: call the pipeline",
     "trigger_pipeline": "dagwell has no server-side triggers: call the pipeline or use Schedule",
@@ -258,6 +258,11 @@ class ZenMLClientMixin:
                 f"{_NOT_IN_DAGWELL[name]}."
             )
         raise AttributeError(f"'Client' object has no attribute {name!r}")
+
+    @property
+    def active_user(self) -> UserView:
+        """ZenML's local default user, ``default``: the one who recorded everything here."""
+        return DEFAULT_USER
 
     @property
     def active_stack(self) -> StackView:

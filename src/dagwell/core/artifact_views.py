@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from dagwell.core.manifest import ArtifactRef
+from dagwell.core.response_fields import ArtifactFields
 from dagwell.core.source import Source, materializer_source, type_source
 
 
@@ -67,7 +68,7 @@ class ArtifactSaveType(StrEnum):
 
 
 @dataclass(frozen=True)
-class ArtifactVersion:
+class ArtifactVersion(ArtifactFields):
     """ZenML's ArtifactVersionResponse shape: ``.load()``, ``.name``, ``.version``, ``.uri``,
     ``.id``, ``.tags``, ``.run_metadata``; an input a pipeline can pass to a step."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from dagwell.core.artifact_views import ArtifactLoader, ArtifactVersion, Tag
 from dagwell.core.attempt_views import ExceptionInfo
 from dagwell.core.failures import FailureKind
+from dagwell.core.response_fields import RunFields
 from dagwell.core.statuses import RunStatus, StepStatus
 from dagwell.core.step_config import StepConfig, make_config
 from dagwell.core.step_run import PlanSource, StepRun
@@ -83,7 +84,7 @@ class RunResponseMetadata:
 
 
 @dataclass(frozen=True)
-class PipelineRun:
+class PipelineRun(RunFields):
     id: str
     name: str
     pipeline: str

@@ -19,6 +19,7 @@ from dagwell.core.artifact_views import (
 from dagwell.core.attempt_views import Attempt, ExceptionInfo, exception_info_of
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.output_config import output_configs
+from dagwell.core.response_fields import StepFields
 from dagwell.core.source import Source
 from dagwell.core.statuses import StepStatus
 from dagwell.core.step_config import StepConfig, make_config
@@ -128,7 +129,7 @@ def _input_specs(recorded: dict[str, Any]) -> dict[str, InputSpec | list[InputSp
 
 
 @dataclass(frozen=True)
-class StepRun:
+class StepRun(StepFields):
     name: str  # the invocation id: wait, wait_2, ...
     step_name: str  # the step function's name
     status: StepStatus
