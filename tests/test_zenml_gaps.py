@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Annotated, Any
 
 import pytest
@@ -1100,3 +1101,39 @@ def test_fail_fast_raises_a_steps_exception_of_the_users_own_class(home, mode, w
     else:
         assert isinstance(caught.value, expected)
     assert caught.value.run.steps["raises_users_own"].status.value == "failed"
+
+
+class CarriesWhatFailed(Exception):
+    """Its __init__ takes more than a message and keeps what a caller reads back."""
+
+    def __init__(self, code: int, big: bytes) -> None:
+        super().__init__(f"code {code}")
+        self.code = code
+        self.big = big  # larger than a manifest carries: stays behind
+        self.lock = threading.Lock()  # does not pickle: stays behind
+
+
+@step(enable_cache=False)
+def raises_with_attributes() -> None:
+    raise CarriesWhatFailed(418, b"x" * (1 << 20))
+
+
+def test_fail_fast_error_keeps_the_attributes_the_steps_exception_set(home):
+    """ZenML's FAIL_FAST raises the step's exception object, so `error.code` reads what
+    its __init__ set; dagwell's error was of the class but without them (AttributeError).
+    Attributes that do not pickle, or are too large to carry, stay behind; other modes
+    keep a plain RunFailedError."""
+    from dagwell.enums import ExecutionMode
+
+    @pipeline(execution_mode=ExecutionMode.FAIL_FAST)
+    def failing() -> None:
+        raises_with_attributes()
+
+    with pytest.raises(CarriesWhatFailed) as caught:
+        failing()
+    assert caught.value.code == 418 and type(caught.value).__name__ == "CarriesWhatFailed"
+    assert not hasattr(caught.value, "big") and not hasattr(caught.value, "lock")
+    assert isinstance(caught.value, RunFailedError) and caught.value.run.status.value == "failed"
+    with pytest.raises(RunFailedError) as plain:
+        failing.with_options(execution_mode=ExecutionMode.STOP_ON_FAILURE)()
+    assert not isinstance(plain.value, CarriesWhatFailed)

@@ -93,6 +93,8 @@ class ResultManifest:
     # Tags the step put on or took off runs and pipelines (see core.context StepInfo),
     # recorded by the orchestrator whether the attempt ended well or not, as in ZenML.
     tag_changes: list[dict[str, Any]] = field(default_factory=list)
+    # The step exception's own attributes (see core.exception_state), for FAIL_FAST's error.
+    error_state: str | None = None
 
     def error_text(self) -> str:
         """``Type: message``, or the type alone when the message is empty."""
@@ -113,6 +115,7 @@ class ResultManifest:
             "ended_at": self.ended_at,
             "warnings": list(self.warnings),
             "tag_changes": list(self.tag_changes),
+            "error_state": self.error_state,
         }
 
     @classmethod
@@ -128,4 +131,5 @@ class ResultManifest:
             ended_at=data.get("ended_at"),
             warnings=list(data.get("warnings", [])),
             tag_changes=list(data.get("tag_changes", [])),
+            error_state=data.get("error_state"),
         )

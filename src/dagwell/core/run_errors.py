@@ -12,6 +12,7 @@ from dagwell.core.errors import DagwellError
 from dagwell.core.failures import FailureKind
 from dagwell.core.run_views import PipelineRun
 from dagwell.core.statuses import StepStatus
+from dagwell.core.step_run import StepRun
 
 
 class RunFailedError(DagwellError, RuntimeError):
@@ -24,24 +25,37 @@ class RunFailedError(DagwellError, RuntimeError):
         self.run = run
 
     @classmethod
-    def of(cls, message: str, run: PipelineRun) -> RunFailedError:
+    def of(
+        cls, message: str, run: PipelineRun, state: dict[str, Any] | None = None
+    ) -> RunFailedError:
         """The error for ``run``. Under ZenML's FAIL_FAST its local orchestrator raises the
         failed step's own exception, so ``except ValueError`` (or ``except MyError``)
         around the call catches it; that exception stayed in the attempt's process, so the
-        error is also of its class: a built-in, or a class of a module this process has
-        imported already (the pipeline's script, the user's package: nothing is imported
-        for it). Otherwise it stays a RunFailedError only, still a RuntimeError."""
+        error is also of its class, and named as it: a built-in, or a class of a module
+        this process has imported already (the pipeline's script, the user's package:
+        nothing is imported for it), with the attributes the exception had (``state``, see
+        core.exception_state). Otherwise it stays a RunFailedError only, still a
+        RuntimeError."""
         kind = (
             _step_error_class(run) if run._plan.plan().get("failure_mode") == "fail_fast" else None
         )
         if kind is None:
             return cls(message, run)
         try:
-            both = type(cls.__name__, (cls, kind), {"__str__": Exception.__str__})
+            named = {"__module__": kind.__module__, "__qualname__": kind.__qualname__}
+            both = type(kind.__name__, (cls, kind), {"__str__": Exception.__str__, **named})
             error: RunFailedError = both(message, run)
         except Exception:  # (a class whose layout cannot be combined, that cannot be made
             return cls(message, run)  # from a message alone, whose __init_subclass__ raises)
+        error.__dict__.update({k: v for k, v in (state or {}).items() if k != "run"})
         return error
+
+
+def first_failed_step(run: PipelineRun) -> StepRun | None:
+    """The step whose failure failed the run: the first to end failed, with an attempt."""
+    failed = [s for s in run.steps.values() if s.status is StepStatus.FAILED and s.attempts]
+    failed.sort(key=lambda s: s.ended_at or datetime.max.replace(tzinfo=UTC))
+    return failed[0] if failed else None
 
 
 def _step_error_class(run: PipelineRun) -> type[Exception] | None:
@@ -49,9 +63,8 @@ def _step_error_class(run: PipelineRun) -> type[Exception] | None:
     its traceback names in a module already imported here."""
     import builtins
 
-    failed = [s for s in run.steps.values() if s.status is StepStatus.FAILED and s.attempts]
-    failed.sort(key=lambda s: s.ended_at or datetime.max.replace(tzinfo=UTC))
-    for step in failed[:1]:
+    step = first_failed_step(run)
+    if step is not None:
         failure = step.attempts[-1].failure
         if failure is None or failure.kind is not FailureKind.USER_ERROR:
             return None

@@ -5,10 +5,13 @@ New runs and resumed runs end the same way, so both go through :func:`finished_r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from dagwell.artifact_store.store import ArtifactStore
+from dagwell.artifact_store.store import ArtifactStore, manifest_key
+from dagwell.core.errors import ArtifactError
+from dagwell.core.exception_state import decode_state
 from dagwell.core.records import PipelineRun, RunFailedError
+from dagwell.core.run_errors import first_failed_step
 from dagwell.core.statuses import RunStatus, StepStatus
 
 if TYPE_CHECKING:
@@ -36,8 +39,24 @@ def finished_run(
 
     run = read_run(store, run_id, run_loader(store, artifacts))
     if status is not RunStatus.COMPLETED:
-        raise RunFailedError.of(f"Run {run.name} ({run.id}) {_failure_text(run)}", run)
+        message = f"Run {run.name} ({run.id}) {_failure_text(run)}"
+        raise RunFailedError.of(message, run, _step_error_state(run, artifacts))
     return run
+
+
+def _step_error_state(run: PipelineRun, artifacts: ArtifactStore) -> dict[str, Any]:
+    """The attributes of the exception that failed the run, from its attempt's manifest,
+    for FAIL_FAST's error (ZenML raises that exception itself); {} in other modes."""
+    step = first_failed_step(run)
+    if step is None or run._plan.plan().get("failure_mode") != "fail_fast":
+        return {}
+    try:
+        manifest = artifacts.read_manifest(
+            manifest_key(run.id, step.name, step.attempts[-1].number)
+        )
+    except ArtifactError:  # (unreadable: the error still has the step's class and message)
+        return {}
+    return decode_state(manifest.error_state if manifest is not None else None)
 
 
 def run_loader(store: Store, artifacts: ArtifactStore) -> RunLoader:

@@ -36,6 +36,7 @@ from dagwell.artifact_store.registry import (
 from dagwell.artifact_store.store import WRITER_ENV, ArtifactStore, open_artifact_store
 from dagwell.core.context import StepInfo, in_step
 from dagwell.core.errors import ArtifactError, ConfigError
+from dagwell.core.exception_state import encode_state
 from dagwell.core.failures import FailureKind
 from dagwell.core.manifest import TRACEBACK_MAX, ArtifactRef, ResultManifest, clip
 from dagwell.core.records import UnmaterializedArtifact
@@ -292,7 +293,9 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         _print_traceback(rendered)
         _keep(error, kwargs)  # (its traceback holds the step's frames, and their locals)
         manifest = _error(FailureKind.USER_ERROR, error, started, rendered)
-        store.write_manifest(spec.manifest_key, replace(manifest, tag_changes=info.tag_changes))
+        state = encode_state(error)
+        manifest = replace(manifest, tag_changes=info.tag_changes, error_state=state)
+        store.write_manifest(spec.manifest_key, manifest)
         _stop_goes_on(error)
         return EXIT_STEP_ERROR
     try:
