@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import pytest
 
 from dagwell import Client, RunFailedError, Tag, add_tags, pipeline, step
+from dagwell.core.records import Tag as RecordedTag
 from dagwell.store import ChangeTags, Store, TagSpec
 
 
@@ -59,7 +60,11 @@ def test_tags_of_runs_and_pipelines_with_zenmls_rules(store_url: str) -> None:
         ["from_pipeline", "best"],
         ["from_pipeline", "best"],
     ]
-    assert store.tags_of("run", ["r2"])["r2"][1] == {"name": "best", "exclusive": True}
+    assert store.tags_of("run", ["r2"])["r2"][1] == {
+        "name": "best",
+        "exclusive": True,
+        "color": None,
+    }
     store.write([ChangeTags("run", "r1", "train", time.time(), add=(TagSpec("best"),))])
     assert _names(store, "r1", "r2")[1] == ["from_pipeline"]  # by name: still exclusive
     with pytest.raises(ValueError, match="`from_pipeline` has been defined as a non-exclusive"):
@@ -79,7 +84,7 @@ def test_tags_of_runs_and_pipelines_with_zenmls_rules(store_url: str) -> None:
         store.write([ChangeTags("pipeline", "train", None, time.time(), add=best)])
     store.write([ChangeTags("pipeline", "train", None, time.time(), add=(TagSpec("team"),))])
     assert store.tags_of("pipeline", ["train", "evaluate"]) == {
-        "train": [{"name": "team", "exclusive": False}],
+        "train": [{"name": "team", "exclusive": False, "color": None}],
         "evaluate": [],
     }
     store.close()
@@ -108,6 +113,51 @@ def test_a_store_of_0004_takes_tags_and_keeps_its_runs(tmp_path) -> None:
     store.write([ChangeTags("run", "old1", "p", 2.0, add=(TagSpec("later"),))])
     assert _names(store, "old1") == [["later"]]
     store.close()
+
+
+def test_a_tag_keeps_the_color_it_was_made_with(store_url: str) -> None:
+    """ZenML keeps a tag's color (Tag(color=...), create_tag/update_tag(color=)); before,
+    the color was dropped and there was no column for it. Given again, a Tag's color does
+    not change the tag's (as ZenML: the color is set where the tag is made)."""
+    store = Store.open(store_url)
+    _run(store, "r1", "train")
+    colored = (TagSpec("reviewed", color="blue"),)
+    store.write([ChangeTags("run", "r1", "train", time.time(), add=colored)])
+    again = (TagSpec("reviewed", color="red"),)
+    store.write([ChangeTags("run", "r1", "train", time.time(), add=again)])
+    assert store.tags_of("run", ["r1"])["r1"][1] == {
+        "name": "reviewed", "exclusive": False, "color": "blue"
+    }  # fmt: skip
+    assert store.create_tag("made", False, time.time(), "red")
+    store.set_tag_color("made", "green")
+    assert {r["name"]: r["color"] for r in store.tag_rows()}["made"] == "green"
+    store.close()
+
+
+def test_a_store_of_0006_keeps_its_tags_which_read_as_their_names_color(tmp_path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from dagwell.core.tag_colors import default_color
+    from dagwell.store.connect import _MIGRATIONS, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0006_cache_entries")
+        conn.exec_driver_sql(
+            "INSERT INTO tags (name, exclusive, created_at) VALUES ('old', 0, 1.0)"
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert [(r["name"], r["color"]) for r in store.tag_rows()] == [("old", None)]
+    store.close()
+    assert RecordedTag.of(
+        {"name": "old", "exclusive": False, "color": None}
+    ).color == default_color("old")
 
 
 @step

@@ -13,10 +13,12 @@ if TYPE_CHECKING:
     from dagwell.core.execution_status import ExecutionMode, ExecutionStatus
     from dagwell.core.records import ArtifactSaveType, StepRunInputArtifactType
     from dagwell.core.statuses import RunStatus, StepStatus
+    from dagwell.core.tag_colors import ColorVariants
 
 _WHERE = {
     "ArtifactSaveType": "dagwell.core.records",
     "ArtifactType": "dagwell.artifact_store.custom",
+    "ColorVariants": "dagwell.core.tag_colors",
     "ExecutionMode": "dagwell.core.execution_status",
     "ExecutionStatus": "dagwell.core.execution_status",
     "LogicalOperators": "dagwell.api.list_filters",
@@ -29,6 +31,7 @@ _WHERE = {
 __all__ = [
     "ArtifactSaveType",
     "ArtifactType",
+    "ColorVariants",
     "ExecutionMode",
     "ExecutionStatus",
     "LogicalOperators",

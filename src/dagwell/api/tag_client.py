@@ -2,20 +2,24 @@
 and the tags= of ``update_artifact``/``update_artifact_version``.
 
 The run store keeps a tag of runs, pipelines and artifacts as an entity (with whether it
-is exclusive: dagwell.store.tags); an artifact version's tags are names in the artifact
-registry, never made exclusive. So a tag is the store's, or else a plain one that some
-artifact version carries; ``list_tags`` lists both, each name once.
+is exclusive and its color: dagwell.store.tags); an artifact version's tags are names in
+the artifact registry, never made exclusive (their color is their name's until one is
+given with ``update_tag``, which records the tag in the run store). So a tag is the
+store's, or else a plain one that some artifact version carries; ``list_tags`` lists
+both, each name once.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, Page, select
 from dagwell.api.tags import Tag as TagSpec
 from dagwell.core.errors import EntityExistsError
 from dagwell.core.records import Tag, to_datetime
+from dagwell.core.tag_colors import tag_color
 
 #: ZenML's TaggableResourceTypes of what the run store tags.
 _RESOURCE_TYPES = {"run": "pipeline_run", "pipeline": "pipeline", "artifact": "artifact"}
@@ -26,9 +30,12 @@ class TagResponse(Tag):
     and what it is on (ZenML's resource types), which ``list_tags(resource_type=)`` reads."""
 
     _on: set[str]
+    created: datetime | None
 
-    def __init__(self, name: str, exclusive: bool, created: float | None) -> None:
-        super().__init__(name, exclusive)
+    def __init__(
+        self, name: str, exclusive: bool, created: float | None, color: str | None = None
+    ) -> None:
+        super().__init__(name, exclusive, color)
         object.__setattr__(self, "created", to_datetime(created))
         object.__setattr__(self, "_on", set())
 
@@ -39,7 +46,7 @@ def _every(client: Any) -> dict[str, TagResponse]:
     from dagwell.artifact_store.registry import get_model, model_names, model_versions
 
     found = {
-        r["name"]: TagResponse(r["name"], bool(r["exclusive"]), r["created_at"])
+        r["name"]: TagResponse(r["name"], bool(r["exclusive"]), r["created_at"], r["color"])
         for r in client.store().tag_rows()
     }
     for name, on in client.store().tag_kinds().items():
@@ -64,9 +71,9 @@ def _every(client: Any) -> dict[str, TagResponse]:
 
 
 def create_tag(client: Any, name: str, exclusive: bool = False, color: Any = None) -> TagResponse:
-    spec = TagSpec(name=name, exclusive=exclusive, color=color)  # (checks the name)
+    spec = TagSpec(name=name, exclusive=exclusive, color=color)  # (checks name and color)
     if spec.name in _every(client) or not client.store().create_tag(
-        spec.name, bool(exclusive), time.time()
+        spec.name, bool(exclusive), time.time(), spec.color
     ):
         raise EntityExistsError(
             f"A tag named {name!r} exists already; use Client().get_tag({name!r})."
@@ -88,9 +95,14 @@ def update_tag(
     client: Any, tag_name_or_id: str, name: str | None = None, exclusive: bool | None = None,
     color: Any = None,
 ) -> TagResponse:  # fmt: skip
-    """ZenML's: a tag made exclusive or not (``color`` is the dashboard's, kept nowhere)."""
+    """ZenML's: a tag made exclusive or not, or given another ``color``."""
     found = get_tag(client, tag_name_or_id)
     _refuse_renames("update_tag", "tags", name=name if name != found.name else None)
+    new_color = tag_color(color, "update_tag(color=...)")
+    if new_color is not None:
+        created = found.created.timestamp() if found.created else time.time()
+        if not client.store().create_tag(found.name, found.exclusive, created, new_color):
+            client.store().set_tag_color(found.name, new_color)  # (else: only on versions)
     if exclusive is not None and bool(exclusive) != found.exclusive:
         if not any(r["name"] == found.name for r in client.store().tag_rows()):
             raise ValueError(
@@ -109,6 +121,7 @@ def list_tags(
         "name": lambda t: t.name,
         "id": lambda t: t.name,
         "exclusive": lambda t: t.exclusive,
+        "color": lambda t: t.color.value,
         "created": lambda t: t.created,
         "resource_type": lambda t: t._on,
     }

@@ -5,7 +5,8 @@ ZenML 0.98 (zenml/utils/tag_utils.py) lets ``tags=`` hold strings or
 store (dagwell.store.tags), where an exclusive tag is on one run of each pipeline;
 artifact versions and models keep names in the artifact registry; a pipeline's
 ``Tag(cascade=True)`` is put on every output of its run's steps, as ZenML's step runner
-does. ``color`` is the dashboard's, which dagwell has not. ``exclusive`` on an artifact
+does. ``color`` is kept where the tag is made (the run store; see core.tag_colors).
+``exclusive`` on an artifact
 version or a model is refused where it is given: the registry keeps no tag entities.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from dagwell.core.errors import DefinitionError
+from dagwell.core.tag_colors import tag_color
 
 #: The longest tag name (the run store's column: dagwell.store.tags.NAME_MAX).
 NAME_MAX = 200
@@ -38,6 +40,7 @@ class Tag:
                 f"Tag(name={self.name[:40]!r}...) is {len(self.name)} characters long; a "
                 f"tag name has at most {NAME_MAX}."
             )
+        object.__setattr__(self, "color", tag_color(self.color, f"Tag({self.name!r}, color=...)"))
 
 
 #: What a ``tags=`` takes: a name, a Tag, or a list of both.
@@ -74,14 +77,16 @@ def tag_names(tags: Tags, where: str) -> list[str]:
 
 
 def tag_specs(tags: Tags, where: str) -> list[dict[str, Any]]:
-    """``tags`` as a run's are recorded: ``{"name", "exclusive"}`` each (exclusive None
-    for a plain name: the tag as it is), each name once, in order."""
+    """``tags`` as a run's are recorded: ``{"name", "exclusive", "color"}`` each (exclusive
+    and color None for a plain name: the tag as it is), each name once, in order."""
     names = _names(tags, where)
     given: dict[str, bool | None] = {}
+    colors: dict[str, str | None] = {}
     for tag in _listed(tags):
         if isinstance(tag, Tag):  # (a Tag says exclusive or not, as ZenML's bool() reads it)
             given.setdefault(tag.name, bool(tag.exclusive))
-    return [{"name": n, "exclusive": given.get(n)} for n in names]
+            colors.setdefault(tag.name, tag.color)
+    return [{"name": n, "exclusive": given.get(n), "color": colors.get(n)} for n in names]
 
 
 def cascading(tags: Tags) -> list[str]:

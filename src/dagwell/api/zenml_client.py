@@ -92,7 +92,7 @@ class PipelineView:
         """ZenML's ``pipeline.tags``: those put on the pipeline (``add_tags(pipeline=)``),
         not its runs' (``@pipeline(tags=...)`` tags each run)."""
         found = self._client.store().tags_of("pipeline", [self.name])[self.name]
-        return [Tag(t["name"], t["exclusive"]) for t in found]
+        return [Tag.of(t) for t in found]
 
     @property
     def num_runs(self) -> int:
@@ -197,7 +197,7 @@ class ArtifactView:
         """ZenML's: the artifact's own tags (``add_tags(artifact=...)``), not its
         versions' (each version's ``.tags`` has those)."""
         found = self._client.store().tags_of("artifact", [self.name])[self.name]
-        return [Tag(t["name"], t["exclusive"]) for t in found]
+        return [Tag.of(t) for t in found]
 
 
 #: Stack components a ZenML default (local) stack leaves empty: ZenML answers None, and

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from dagwell.core.manifest import ArtifactRef
 from dagwell.core.response_fields import ArtifactFields
 from dagwell.core.source import Source, materializer_source, type_source
+from dagwell.core.tag_colors import ColorVariants, color_of
 
 
 class ArtifactLoader(Protocol):
@@ -41,14 +42,25 @@ class ArtifactLoader(Protocol):
 @dataclass(frozen=True)
 class Tag:
     """ZenML's TagResponse: ``.name``, ``.exclusive`` (on one run of each pipeline at a
-    time) and ``.id`` (the name: a tag is one by its name here)."""
+    time), ``.id`` (the name: a tag is one by its name here) and ``.color``."""
 
     name: str
     exclusive: bool = False
+    recorded_color: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         return self.name
+
+    @property
+    def color(self) -> ColorVariants:
+        """The color it was given, else its name's (see core.tag_colors)."""
+        return color_of(self.name, self.recorded_color)
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> Tag:
+        """A tag as the run store reads it (``{"name", "exclusive", "color"}``)."""
+        return cls(doc["name"], bool(doc["exclusive"]), doc.get("color"))
 
 
 @dataclass(frozen=True)

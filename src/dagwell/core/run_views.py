@@ -114,7 +114,7 @@ class PipelineRun(RunFields):
         """ZenML's ``run.tags``: its pipeline's, and those added to it since, as recorded
         now (read anew each time; none for a run read without a store)."""
         found = self._plan.find_tags
-        return [] if found is None else [Tag(t["name"], t["exclusive"]) for t in found(self.id)]
+        return [] if found is None else [Tag.of(t) for t in found(self.id)]
 
     @property
     def stack(self) -> Any:

@@ -54,7 +54,9 @@ def make_config(name: str, params: dict[str, Any], recorded: dict[str, Any]) -> 
     substitutions = dict(recorded.get("substitutions") or {})
     extra = dict(recorded.get("extra") or {})
     tags = [
-        t["name"] if t.get("exclusive") is None else Tag(t["name"], bool(t["exclusive"]))
+        t["name"]
+        if t.get("exclusive") is None
+        else Tag(t["name"], bool(t["exclusive"]), t.get("color"))
         for t in recorded.get("tags") or []
     ]
     return StepConfig(

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from dagwell.core.errors import ConfigError, StoreNotWritable, StoreSchemaNewer
 
-HEAD_REVISION = "0006_cache_entries"
+HEAD_REVISION = "0007_tag_colors"
 #: Every schema revision this dagwell's migrations know, oldest first (a test holds it to
 #: the migration files). A store at a revision outside it was migrated by a newer dagwell.
 KNOWN_REVISIONS = (
@@ -31,6 +31,7 @@ KNOWN_REVISIONS = (
     "0003_run_plans",
     "0004_cached_step",
     "0005_tags",
+    "0006_cache_entries",
     HEAD_REVISION,
 )
 #: How long one SQLite statement waits for another connection's lock. dagwell's own

@@ -139,6 +139,7 @@ tags = Table(
     Column("name", String(200), primary_key=True),
     Column("exclusive", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
+    Column("color", String(20)),  # (since 0007; none recorded: its name's, core.tag_colors)
 )
 
 tag_links = Table(

@@ -621,19 +621,28 @@ class Store:
 
     def tags_of(self, kind: str, ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """The tags on each ``kind`` ("run", "pipeline", "artifact") of ``ids``: ``{"name",
-        "exclusive"}`` each, in the order they were put on."""
+        "exclusive", "color"}`` each, in the order they were put on."""
         wanted = list(ids)
         return self._read(lambda conn: read_tags(conn, kind, wanted))
 
-    def create_tag(self, name: str, exclusive: bool, at: float) -> bool:
+    def create_tag(self, name: str, exclusive: bool, at: float, color: str | None = None) -> bool:
         """Make a tag of runs, pipelines and artifacts; False when it exists already."""
         from dagwell.store import tags
 
         def run() -> bool:
             with self.engine.begin() as conn:
-                return tags.create(conn, name, exclusive, at)
+                return tags.create(conn, name, exclusive, at, color)
 
         return self._retry(run)
+
+    def set_tag_color(self, name: str, color: str) -> None:
+        from dagwell.store import tags
+
+        def run() -> None:
+            with self.engine.begin() as conn:
+                tags.set_color(conn, name, color)
+
+        self._retry(run)
 
     def set_tag_exclusive(self, name: str, exclusive: bool) -> None:
         """Make a tag exclusive or not (ValueError when it cannot be exclusive now)."""

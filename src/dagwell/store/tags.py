@@ -30,14 +30,16 @@ class TagSpec:
 
     name: str
     exclusive: bool | None = None
+    color: str | None = None  # kept when the tag is made (ZenML's), else the tag's stands
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "exclusive": self.exclusive}
+        return {"name": self.name, "exclusive": self.exclusive, "color": self.color}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> TagSpec:
         exclusive = doc.get("exclusive")
-        return cls(str(doc["name"]), None if exclusive is None else bool(exclusive))
+        exclusive = None if exclusive is None else bool(exclusive)
+        return cls(str(doc["name"]), exclusive, doc.get("color"))
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,12 @@ def _defined(conn: Connection, spec: TagSpec, at: float, strict: bool) -> bool:
     t = schema.tags
     conn.execute(
         _insert(conn, t, ["name"]),
-        {"name": spec.name, "exclusive": bool(spec.exclusive), "created_at": at},
+        {
+            "name": spec.name,
+            "exclusive": bool(spec.exclusive),
+            "created_at": at,
+            "color": spec.color,
+        },
     )
     # The tag's row is locked for the rest of the transaction (PostgreSQL; SQLite has one
     # writer at a time): two writers putting an exclusive tag on two runs of a pipeline
@@ -129,32 +136,35 @@ def read(conn: Connection, kind: str, ids: Iterable[str]) -> dict[str, list[dict
     found: dict[str, list[dict[str, Any]]] = {i: [] for i in wanted}
     for start in range(0, len(wanted), 500):  # bounded IN lists
         query = (
-            select(links.c.resource_id, links.c.tag, t.c.exclusive)
+            select(links.c.resource_id, links.c.tag, t.c.exclusive, t.c.color)
             .select_from(links.join(t, t.c.name == links.c.tag))
             .where((links.c.kind == kind) & links.c.resource_id.in_(wanted[start : start + 500]))
             .order_by(links.c.created_at, links.c.tag)
         )
-        for resource_id, name, exclusive in conn.execute(query):
-            found[resource_id].append({"name": name, "exclusive": bool(exclusive)})
+        for resource_id, name, exclusive, color in conn.execute(query):
+            found[resource_id].append({"name": name, "exclusive": bool(exclusive), "color": color})
     return found
 
 
-def create(conn: Connection, name: str, exclusive: bool, at: float) -> bool:
+def create(conn: Connection, name: str, exclusive: bool, at: float, color: str | None) -> bool:
     """Make the tag; False when one of that name exists already (nothing changes). (Not
     the insert's rowcount: PostgreSQL's driver does not give 0 for a conflict here.)"""
     t = schema.tags
     if conn.execute(select(t.c.name).where(t.c.name == name)).first() is not None:
         return False
     conn.execute(
-        _insert(conn, t, ["name"]), {"name": name, "exclusive": exclusive, "created_at": at}
+        _insert(conn, t, ["name"]),
+        {"name": name, "exclusive": exclusive, "created_at": at, "color": color},
     )
     return True
 
 
 def every(conn: Connection) -> list[dict[str, Any]]:
-    """Every tag (``name``, ``exclusive``, ``created_at``), oldest first."""
+    """Every tag (``name``, ``exclusive``, ``created_at``, ``color``), oldest first."""
     t = schema.tags
-    query = select(t.c.name, t.c.exclusive, t.c.created_at).order_by(t.c.created_at, t.c.name)
+    query = select(t.c.name, t.c.exclusive, t.c.created_at, t.c.color).order_by(
+        t.c.created_at, t.c.name
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
@@ -191,3 +201,9 @@ def set_exclusive(conn: Connection, name: str, exclusive: bool) -> None:
                 f"{doubled[0]!r} has it. Remove it from all but one (remove_tags(run=...))."
             )
     conn.execute(t.update().where(t.c.name == name).values(exclusive=exclusive))
+
+
+def set_color(conn: Connection, name: str, color: str) -> None:
+    """Give the tag ``color`` (ZenML's ``update_tag(color=)``)."""
+    t = schema.tags
+    conn.execute(t.update().where(t.c.name == name).values(color=color))
