@@ -5,7 +5,9 @@
 outside a step; with no target, inside a step, the step's own run is tagged. The run store keeps
 them (dagwell.store.tags). An attempt never writes the run store: what a step tags is
 carried in its result manifest and recorded by the orchestrator when the attempt ends,
-whether it ended well or not. A hook runs in the orchestrator's process and tags at once.
+whether it ended well or not; a Tag whose ``exclusive=`` is not the tag's is refused at
+the call, as ZenML does, from the tags the orchestrator handed the attempt. A hook runs
+in the orchestrator's process and tags at once.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ def change(
         "remove": [] if adding else [s["name"] for s in specs],
     }
     if info is not None and not info.in_hook:  # an attempt: the orchestrator records it
+        if adding:
+            _refuse_other_exclusive(specs, info)
         info.tag_changes.append(doc)
         return
     from dagwell.store.tags import ChangeTags, TagSpec
@@ -72,3 +76,22 @@ def change(
         remove=tuple(doc["remove"]),
     )
     client.store().write([op])
+
+
+def _refuse_other_exclusive(specs: list[dict[str, Any]], info: StepInfo) -> None:
+    """ZenML's check at the call (client.py ``attach_tag``): a Tag whose ``exclusive`` is
+    not the existing tag's is refused. An attempt knows the tags the orchestrator handed
+    it (engine.known_tags) and those it tagged with itself."""
+    known = dict(info.context.get("known_tags") or {})
+    for change in info.tag_changes:
+        for made in change.get("add") or []:
+            known.setdefault(made["name"], bool(made["exclusive"]))
+    for spec in specs:
+        recorded = known.get(spec["name"])
+        if spec["exclusive"] is not None and recorded is not None and spec["exclusive"] != recorded:
+            raise ValueError(
+                f"The tag `{spec['name']}` is "
+                f"{'an exclusive' if recorded else 'a non-exclusive'} tag. Please update it "
+                "before attaching it to a resource (Client().update_tag(exclusive=...)), or "
+                f"give it by name: tags=[{spec['name']!r}]."
+            )

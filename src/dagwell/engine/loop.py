@@ -46,6 +46,7 @@ from dagwell.core.units import format_bytes, format_seconds
 from dagwell.engine import writes
 from dagwell.engine.display_guard import guarded
 from dagwell.engine.hook_runner import HookRunner
+from dagwell.engine.known_tags import KnownTags
 from dagwell.engine.log_echo import LogEcho, slots_from_env
 from dagwell.engine.outage import Outage
 from dagwell.engine.restore import RunningAttempt
@@ -134,6 +135,7 @@ class Engine:
         # wind-down handles them first: they happened before it)
         self._arrived: list[AttemptExited | AttemptRunning | AttemptWaiting] = []
         self._outage = Outage(retry_window())
+        self._tags = KnownTags()  # the run store's tags, for the attempts' add_tags
         self._echo = LogEcho(
             self.progress.output,
             slots_from_env(os.environ.get("DAGWELL_STEP_LOGS")),
@@ -539,6 +541,7 @@ class Engine:
             log_path=str(self.home.log_path(self.run_id, step_id, attempt)),
             memory_limit=memory_limit,
             request=request,
+            tags=self._tags.snapshot(self.store),
         )
 
     def _lazy_input(self, context: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
@@ -656,6 +659,7 @@ class Engine:
         is left out, saying so."""
         from dagwell.store.tags import ChangeTags, TagSpec
 
+        self._tags.note(changes)
         for change in changes:
             try:
                 op = ChangeTags(

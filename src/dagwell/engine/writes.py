@@ -139,6 +139,7 @@ def attempt_spec(
     log_path: str,
     memory_limit: int | None,
     request: int,
+    tags: dict[str, bool] | None = None,
 ) -> AttemptSpec:
     spec = plan.steps[step_id]
     refs, params = inputs
@@ -176,6 +177,7 @@ def attempt_spec(
             **({"input_sources": sources} if sources else {}),
             **({"shown_params": shown} if shown else {}),
             **({"lazy_inputs": lazy} if lazy else {}),
+            **({"known_tags": tags} if tags else {}),  # (see engine.known_tags)
             **({"config": spec.config} if _configured(spec.config) else {}),
             **({"run_config": plan.config} if _configured(plan.config) else {}),
             **(spec.context or {}),
