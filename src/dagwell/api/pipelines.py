@@ -466,7 +466,28 @@ class Pipeline(FunctionSource):
             hooks=hooks_by_step(trace.steps, self.hooks),
             alerters=self.alerters,
             started=self._started,
+            steps=dict(trace.steps),
         )
+
+    def prepare(self, *args: Any, **kwargs: Any) -> None:
+        """ZenML's: trace the pipeline with these arguments, without running it; its
+        :attr:`invocations` then show each step call (see dagwell.api.invocations)."""
+        from dagwell.api.invocations import invocations_of
+
+        self._preparing = True  # (a model's version is made by a run, not here)
+        try:
+            self._invocations = invocations_of(self.trace(*args, **kwargs))
+        finally:
+            self._preparing = False
+
+    @property
+    def invocations(self) -> dict[str, Any]:
+        """ZenML's: the step calls :meth:`prepare` traced, by invocation id ({} before)."""
+        return dict(getattr(self, "_invocations", {}))
+
+    @property
+    def is_prepared(self) -> bool:
+        return bool(self.invocations)
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> inspect.BoundArguments:
         try:
@@ -506,6 +527,8 @@ class Pipeline(FunctionSource):
     def _model_version(self, model: Any, substitutions: dict[str, str]) -> dict[str, Any]:
         """The run's version of ``model`` (made or found once per run), as recorded."""
         doc = self._models.get(id(model))
+        if doc is None and getattr(self, "_preparing", False):  # (prepare makes nothing)
+            return {"name": model.name, "version": None, "number": None}
         if doc is None:
             doc = model._create_version(self._artifact_store(), substitutions, self._started)
             self._models[id(model)] = doc

@@ -46,6 +46,7 @@ class TracedPipeline:
     hooks: dict[str, Hooks] = field(default_factory=dict)
     alerters: tuple[Any, ...] = ()  # engine.alerts.WebhookAlerter: the pipeline's alerters=
     started: datetime = field(default_factory=datetime.now)  # for {date}/{time} in names
+    steps: dict[str, Any] = field(default_factory=dict)  # invocation id -> its @step object
 
 
 def new_run_id() -> str:
