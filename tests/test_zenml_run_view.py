@@ -216,10 +216,10 @@ def test_tag_goes_wherever_tags_go_and_exclusive_only_on_runs(home):
         add_tags(tags=[Tag(name="d", cascade=True)], artifact_version_id=saved.id)
     assert Model(name="m", tags=[Tag(name="x"), "y"]).tags == ["x", "y"]
     assert ArtifactConfig(name="n", tags=[Tag(name="t")]).to_json()["tags"] == ["t"]
-    exclusive = Tag(name="latest", exclusive=True)  # for runs; refused where it cannot be
-    with pytest.raises(ValueError, match=r"exclusive=True\) is for pipeline runs"):
-        add_tags(tags=[exclusive], artifact_version_id=saved.id)
-    with pytest.raises(ValueError, match=r"exclusive=True\) is for pipeline runs"):
+    exclusive = Tag(name="latest", exclusive=True)  # on a version once it exists, as ZenML
+    add_tags(tags=[exclusive], artifact_version_id=saved.id)
+    assert "latest" in [t.name for t in Client().get_artifact_version(saved.id).tags]
+    with pytest.raises(ValueError, match=r"exclusive=True\) cannot be given here"):
         ArtifactConfig(name="n", tags=[exclusive]).to_json()
 
 

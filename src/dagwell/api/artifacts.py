@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dagwell.api.tags import Tags, refuse_cascade, tag_names
+from dagwell.api.tags import Tags, refuse_cascade, tag_names, tag_specs
 from dagwell.core.context import StepInfo, current_step
 from dagwell.core.records import ArtifactVersion
 
@@ -251,10 +251,10 @@ def _tag(
     artifact_version: str | None,
     infer_artifact: bool | None,
 ) -> None:
+    from dagwell.api import version_tags
     from dagwell.artifact_store import registry
 
     adding = call == "add_tags"
-    change = registry.add_tags if adding else registry.remove_tags
     refuse_cascade(tags, f"{call}(tags=...)")
     unsupported = {"run_template": run_template, "snapshot": snapshot, "deployment": deployment}
     given = [k for k, v in unsupported.items() if v is not None]
@@ -268,12 +268,19 @@ def _tag(
     info = current_step()
     client = _client()
     by_name = artifact_name is not None and artifact_version is not None
-    if artifact_version_id is not None and not (artifact_name or artifact_version):
-        version_id = client.get_artifact_version(str(artifact_version_id)).id
-        change(client.artifacts(), version_id, tag_names(tags, f"{call}(tags=...)"))
-    elif by_name and not infer_artifact:
-        version_id = client.get_artifact_version(artifact_name, artifact_version).id
-        change(client.artifacts(), version_id, tag_names(tags, f"{call}(tags=...)"))
+    if (artifact_version_id is not None and not (artifact_name or artifact_version)) or (
+        by_name and not infer_artifact
+    ):
+        found = (
+            client.get_artifact_version(artifact_name, artifact_version)
+            if artifact_version_id is None
+            else client.get_artifact_version(str(artifact_version_id))
+        )
+        if adding:  # (an exclusive tag leaves the artifact's other versions)
+            version_tags.attach(client, found.id, tags, call)
+        else:
+            names = [t["name"] for t in tag_specs(tags, f"{call}(tags=...)")]
+            registry.remove_tags(client.artifacts(), found.id, names)
     elif infer_artifact and artifact_version is None:
         if info is None:
             raise ValueError(

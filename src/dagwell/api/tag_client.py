@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from dagwell.api import version_tags
 from dagwell.api.list_filters import PAGE_SIZE_DEFAULT, Page, select
 from dagwell.api.tags import Tag as TagSpec
 from dagwell.core.errors import EntityExistsError
@@ -104,11 +105,10 @@ def update_tag(
         if not client.store().create_tag(found.name, found.exclusive, created, new_color):
             client.store().set_tag_color(found.name, new_color)  # (else: only on versions)
     if exclusive is not None and bool(exclusive) != found.exclusive:
-        if not any(r["name"] == found.name for r in client.store().tag_rows()):
-            raise ValueError(
-                f"Tag `{found.name}` is only on artifact versions, which keep plain tags "
-                "here; exclusive tags are for pipeline runs."
-            )
+        if exclusive:  # (ZenML's check: one version of each artifact may have it)
+            version_tags.exclusive_on_versions(client, found.name)
+        created = found.created.timestamp() if found.created else time.time()
+        client.store().create_tag(found.name, False, created)  # (one only versions carry)
         client.store().set_tag_exclusive(found.name, bool(exclusive))
     return get_tag(client, found.name)
 
@@ -164,8 +164,7 @@ def update_artifact_version(
 
     found = client.get_artifact_version(name_id_or_prefix, version)
     if add_tags:
-        names = tag_names(add_tags, "update_artifact_version(add_tags=...)")
-        registry.add_tags(client.artifacts(), found.id, names)
+        version_tags.attach(client, found.id, add_tags, "update_artifact_version")
     if remove_tags:
         names = tag_names(remove_tags, "update_artifact_version(remove_tags=...)")
         registry.remove_tags(client.artifacts(), found.id, names)

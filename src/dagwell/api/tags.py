@@ -7,7 +7,8 @@ artifact versions and models keep names in the artifact registry; a pipeline's
 ``Tag(cascade=True)`` is put on every output of its run's steps, as ZenML's step runner
 does. ``color`` is kept where the tag is made (the run store; see core.tag_colors).
 ``exclusive`` on an artifact
-version or a model is refused where it is given: the registry keeps no tag entities.
+version is for tagging it once it exists (dagwell.api.version_tags); on a model, or a step's
+output as it is made, it is refused where it is given.
 """
 
 from __future__ import annotations
@@ -68,10 +69,12 @@ def tag_names(tags: Tags, where: str) -> list[str]:
     exclusive = [t.name for t in _listed(tags) if isinstance(t, Tag) and t.exclusive]
     if exclusive:
         raise ValueError(
-            f"{where}: Tag(name={exclusive[0]!r}, exclusive=True) is for pipeline runs: "
+            f"{where}: Tag(name={exclusive[0]!r}, exclusive=True) cannot be given here: "
             "dagwell keeps an exclusive tag on one run of each pipeline (@pipeline(tags=...), "
-            "add_tags(run=...)), not on artifact versions or models. Mark the one version "
-            "with a model stage (Model.set_stage) or a version name, and drop exclusive=."
+            "add_tags(run=...)) or on one version of each artifact, tagged once it exists "
+            f"(add_tags(tags=[Tag(name={exclusive[0]!r}, exclusive=True)], "
+            "artifact_version_id=...)), not on models or a step's outputs as it makes them. "
+            "Tag the version after the step, or drop exclusive=."
         )
     return names
 
