@@ -5,13 +5,16 @@
 outside a step; with no target, inside a step, the step's own run is tagged. The run store keeps
 them (dagwell.store.tags). An attempt never writes the run store: what a step tags is
 carried in its result manifest and recorded by the orchestrator when the attempt ends,
-whether it ended well or not; a Tag whose ``exclusive=`` is not the tag's is refused at
-the call, as ZenML does, from the tags the orchestrator handed the attempt. A hook runs
-in the orchestrator's process and tags at once.
+whether it ended well or not; each change is also written at the call beside that result
+(dagwell.artifact_store.tag_journal), for an attempt that dies before it leaves one. A Tag
+whose ``exclusive=`` is not the tag's is refused at the call, as ZenML does, from the tags
+the orchestrator handed the attempt. A hook runs in the orchestrator's process and tags at
+once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -64,6 +67,7 @@ def change(
         if adding:
             _refuse_other_exclusive(specs, info)
         info.tag_changes.append(doc)
+        _journal(client, info)
         return
     from dagwell.store.tags import ChangeTags, TagSpec
 
@@ -95,3 +99,14 @@ def _refuse_other_exclusive(specs: list[dict[str, Any]], info: StepInfo) -> None
                 "before attaching it to a resource (Client().update_tag(exclusive=...)), or "
                 f"give it by name: tags=[{spec['name']!r}]."
             )
+
+
+def _journal(client: Any, info: StepInfo) -> None:
+    """Write the attempt's changes so far where the orchestrator finds them if it dies.
+    A store that cannot take them (a full disk) fails nothing: they still ride on the
+    attempt's result, as before the journal, and that result meets the same disk."""
+    from dagwell.artifact_store.tag_journal import journal_key, write_changes
+
+    key = journal_key(info.run_id, info.step_id, info.attempt)
+    with contextlib.suppress(OSError):
+        write_changes(client.artifacts(info.artifact_store), key, info.tag_changes)

@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from dagwell.artifact_store.store import ArtifactStore, manifest_key
 from dagwell.core.cache import cache_key
-from dagwell.core.errors import DagwellError, RunTakenOver, StoreUnavailable, TemporaryError
+from dagwell.core.errors import (
+    ArtifactError,
+    DagwellError,
+    RunTakenOver,
+    StoreUnavailable,
+    TemporaryError,
+)
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.core.home import Home
 from dagwell.core.hooks import HookEvent, Hooks
@@ -632,8 +638,13 @@ class Engine:
             self.scheduler.ended_before_stop(event.step_id, event.attempt)
         self._evidence[key] = event
         self._to_release.append(key)
-        if event.manifest is not None and event.manifest.tag_changes:
-            self._record_tags(event.manifest.tag_changes)
+        changes = (
+            event.manifest.tag_changes
+            if event.manifest is not None
+            else self._journaled_tags(event.step_id, event.attempt)
+        )
+        if changes:
+            self._record_tags(changes)
         failure = event.failure
         if failure is None:
             failure = self._check_outputs(event)
@@ -651,6 +662,16 @@ class Engine:
             Outcome(failure is None, failure, event.peak_memory, event.memory_limit),
             self.clock(),
         )
+
+    def _journaled_tags(self, step_id: str, attempt: int) -> list[dict[str, Any]]:
+        """The tag changes an attempt that left no result wrote as it made them."""
+        from dagwell.artifact_store.tag_journal import journal_key, read_changes
+
+        try:
+            return read_changes(self.artifacts, journal_key(self.run_id, step_id, attempt))
+        except (OSError, ArtifactError) as error:  # (unreadable: the tags alone are lost)
+            log.warning("run %s: %s's tag changes are lost: %s", self.run_id, step_id, error)
+            return []
 
     def _record_tags(self, changes: list[dict[str, Any]]) -> None:
         """Record the tags an attempt put on or took off runs and pipelines. Not strict:
