@@ -9,7 +9,10 @@ one file at a time. So, while such code runs (:func:`keeping_fds`, entered by
 that was open when the code started (the orchestrator's, or its script's): they raise
 :class:`KeptOpen`, naming the call, and close nothing. Files the code opened itself close
 as asked (a number the orchestrator freed and the code's own file reused is told apart by
-the file's identity).
+the file's identity). A thread such code starts (a background uploader, a watchdog) keeps
+its guard for its whole life, even once the hook returned: before, its ``closerange``
+ended the run orphaned. (Files the orchestrator opened after the code started, an attempt
+launched meanwhile, are not among those kept.)
 
 Closing stdin, stdout or stderr is the code's right, but a closed 0/1/2 would be the next
 number ``open()`` returns in this process: the engine's next artifact file would receive
@@ -22,12 +25,13 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 _real_close = os.close
 _real_closerange = os.closerange
 _real_dup2 = os.dup2
+_real_start = threading.Thread.start
 
 _lock = threading.Lock()
 _installed_in: list[int] = []  # the pid the state below belongs to, once installed
@@ -43,9 +47,10 @@ class KeptOpen(PermissionError):
         shown = ", ".join(map(str, fds[:8])) + (", ..." if len(fds) > 8 else "")
         super().__init__(
             errno.EPERM,
-            f"{what} was called in a hook or an in-process step: it would close files that "
-            f"were open when it started (fd {shown}: dagwell's orchestrator's, or its "
-            "script's); nothing was closed. Close only the files your code opened.",
+            f"{what} was called in a hook or an in-process step (or a thread it started): "
+            f"it would close files that were open when it started (fd {shown}: dagwell's "
+            "orchestrator's, or its script's); nothing was closed. Close only the files "
+            "your code opened.",
         )
 
 
@@ -116,6 +121,28 @@ def _dup2(fd: int, fd2: int, inheritable: bool = True) -> int:
     return _real_dup2(fd, fd2, inheritable)
 
 
+def _start(thread: threading.Thread) -> None:
+    """``Thread.start``: a thread started by guarded code keeps what that code keeps."""
+    kept = _kept.get(threading.get_ident()) if _installed_in == [os.getpid()] else None
+    if kept is not None:
+        thread.run = _keeping(dict(kept), thread.run)  # type: ignore[method-assign]
+    _real_start(thread)
+
+
+def _keeping(kept: dict[int, tuple[int, int]], run: Callable[[], None]) -> Callable[[], None]:
+    def run_kept() -> None:
+        ident = threading.get_ident()
+        with _lock:
+            _kept[ident] = kept
+        try:
+            run()
+        finally:
+            with _lock:
+                _kept.pop(ident, None)
+
+    return run_kept
+
+
 def _install() -> None:
     if _installed_in == [os.getpid()]:
         return
@@ -124,6 +151,7 @@ def _install() -> None:
     os.close = _close
     os.closerange = _closerange
     os.dup2 = _dup2
+    threading.Thread.start = _start  # type: ignore[method-assign,assignment]
 
 
 @contextmanager
