@@ -631,7 +631,9 @@ p()
 
 def test_a_hung_zygote_is_killed_and_its_attempts_retried_not_waited_for(tmp_path):
     """A zygote blocked (here in a fork handler; not stopped, so its state is 'S') reaped
-    and forked nothing. Before: its attempts' exits never came and the run waited forever."""
+    and forked nothing. Before: its attempts' exits never came and the run waited forever.
+    An attempt it forked that wrote its result before the zygote hung (``arm``, forked
+    cold on a loaded machine) is completed by that result; one it never forked is lost."""
     import time
 
     from helpers import latest_run, run_script
@@ -647,7 +649,8 @@ def test_a_hung_zygote_is_killed_and_its_attempts_retried_not_waited_for(tmp_pat
     run = latest_run(tmp_path / "home")
     assert run.status is RunStatus.COMPLETED
     lost = [a for s in run.steps.values() for a in s.attempts if a.failure is not None]
-    assert lost, "no attempt was lost with the hung zygote"
+    arm = run.steps["arm"].attempts[0]  # its end: when it wrote its result, even unreported
+    assert arm.failure is not None or arm.duration < 10, arm.duration  # (not the hang's 10 s)
     for attempt in lost:
         assert attempt.failure.kind is FailureKind.LOST and attempt.budget == "infra"
         assert "hung" in attempt.failure.message

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
-from dagwell.core.failures import Failure, FailureKind
+from dagwell.core.failures import FailureKind
 from dagwell.core.memory import attempt_peak
 from dagwell.core.names import safe_key
 from dagwell.runtimes.attempt_scratch import AttemptLeftovers
@@ -46,11 +46,15 @@ from dagwell.runtimes.base import (
 from dagwell.runtimes.cgroups import AttemptGroup, CgroupSetup, NodeGroup, V1Attempt, V1Node
 from dagwell.runtimes.forked import fork_attempt
 from dagwell.runtimes.housekeeping import Housekeeping
-from dagwell.runtimes.local_evidence import LocalEvidence, classify_exit, ended_before_stop
+from dagwell.runtimes.local_evidence import (
+    LocalEvidence,
+    classify_exit,
+    classify_unreported,
+    ended_before_stop,
+)
 from dagwell.runtimes.local_recovery import kill_if_ours, recovered_exit
 from dagwell.runtimes.log_tail import last_exception
 from dagwell.runtimes.sampler import MemorySampler
-from dagwell.runtimes.self_kill import SELF_KILL
 from dagwell.runtimes.signal_shield import shielded, unshielded
 from dagwell.runtimes.steady_clock import steady_time
 from dagwell.runtimes.watchdog import Watchdog
@@ -101,6 +105,12 @@ WARM_CHILDREN = 2
 ZYGOTE_CHECK_EVERY = 1.0
 #: New zygotes started after one died (see ``_zygote_died``); then attempts fork directly.
 ZYGOTE_RESTARTS = 3
+
+#: Why an attempt whose launcher died, and that left no result, is ``lost``.
+LAUNCHER_DIED = (
+    "dagwell's launcher process died while this attempt ran; the attempt was killed and its "
+    "exit status is unknown."
+)
 
 
 class LocalRuntime:
@@ -493,35 +503,27 @@ class LocalRuntime:
             manifest = open_artifact_store(item.spec.artifact_store).read_manifest(
                 item.spec.manifest_key
             )
+        seen = LocalEvidence(
+            exit_code=code,
+            signal=sig,
+            oom_kills=oom_kills,
+            own_limit_hit=own_hit,
+            own_limit=item.spec.memory_limit,
+            peak_memory=peak,
+            node_memory=self.info.node_memory,
+            manifest=manifest,
+            stop_reason=item.stop_reason,
+            watchdog_kill=watched.verdict if watched else None,
+            backend=str(self.info.details["backend"]),
+            log_exception=None if manifest else last_exception(item.spec.log_path),
+        )
         own_end = False
-        if status is None and manifest is not None and manifest.error_type == SELF_KILL:
-            failure: Failure | None = Failure(  # it killed its launcher itself (see self_kill)
-                FailureKind.USER_ERROR, manifest.error_text(), None, None, SELF_KILL
-            )
-        elif status is None:
-            failure = Failure(
-                FailureKind.LOST,
-                lost_why
-                or (
-                    "dagwell's launcher process died while this attempt ran; the attempt was "
-                    "killed and its exit status is unknown."
-                ),
-            )
+        if status is None:  # its launcher died first: what it left says how it ended (a
+            # step that killed its launcher itself left a note saying so: see self_kill)
+            failure = classify_unreported(seen, lost_why or LAUNCHER_DIED)
+            if manifest is not None and manifest.ended_at:  # (not when its end was noticed)
+                ended = min(ended, manifest.ended_at)
         else:
-            seen = LocalEvidence(
-                exit_code=code,
-                signal=sig,
-                oom_kills=oom_kills,
-                own_limit_hit=own_hit,
-                own_limit=item.spec.memory_limit,
-                peak_memory=peak,
-                node_memory=self.info.node_memory,
-                manifest=manifest,
-                stop_reason=item.stop_reason,
-                watchdog_kill=watched.verdict if watched else None,
-                backend=str(self.info.details["backend"]),
-                log_exception=None if manifest else last_exception(item.spec.log_path),
-            )
             failure, own_end = classify_exit(seen), ended_before_stop(seen)
         self.leftovers.ended(item.spec, succeeded=failure is None)
         oom = failure is not None and failure.kind is FailureKind.OOM_KILLED

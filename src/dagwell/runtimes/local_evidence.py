@@ -10,7 +10,7 @@ exception its log ends with.
 from __future__ import annotations
 
 import signal as signals
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dagwell.core.failures import Failure, FailureKind, OomScope
 from dagwell.core.manifest import ResultManifest
@@ -187,3 +187,18 @@ def classify_exit(ev: LocalEvidence) -> Failure | None:
         code,
         sig,
     )
+
+
+def classify_unreported(ev: LocalEvidence, lost: str) -> Failure | None:
+    """The end of an attempt whose exit status was never reported (its launcher died
+    first, the attempt killed with it), from the evidence left: an OOM kill in its cgroup;
+    else the result it wrote before it was killed (an ok one, its outputs committed, is
+    its success; a failed one its own failure), as for the attempts of an orchestrator
+    that died; else it is ``lost``, with the message ``lost``."""
+    if ev.oom_kills:
+        return classify_exit(replace(ev, exit_code=None, signal=signals.SIGKILL))
+    if ev.manifest is not None and ev.manifest.ok:
+        return None
+    if ev.manifest is not None:
+        return classify_exit(replace(ev, exit_code=None, signal=None))
+    return Failure(FailureKind.LOST, lost)
