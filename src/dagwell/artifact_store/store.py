@@ -29,6 +29,7 @@ import logging
 import os
 import pickle
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -328,6 +329,8 @@ class LocalArtifactStore:
             final = self._path(object_key(digest))
             if not _file_digest_is(final, digest):  # missing, or corrupt: (re)write it
                 name = spool.to_file()
+                if final.is_dir() and not final.is_symlink():  # (no object: as a corrupt one)
+                    shutil.rmtree(final)
                 try:
                     os.replace(name, final)
                 except FileNotFoundError:
@@ -370,6 +373,13 @@ class LocalArtifactStore:
                 f"Artifact {ref.digest[:12]} ({ref.type_name}) is missing from {self.url}. It "
                 "was deleted or the run used another artifact store; re-run the step that "
                 "produced it."
+            ) from None
+        except OSError as error:  # a directory in its place, a file made unreadable
+            what = "is not a file" if isinstance(error, IsADirectoryError) else "cannot be read"
+            raise ArtifactError(
+                f"Artifact {ref.digest[:12]} ({ref.type_name}) {what}: {path} "
+                f"({error.strerror}). It was changed outside dagwell; re-run the step that "
+                "produced it (its new output takes that path), or restore the file."
             ) from None
         with f:
             return _decode(ref, f, self.url)
@@ -461,10 +471,12 @@ def _hash_file(f: IO[bytes]) -> str:
 
 
 def _file_digest_is(path: Path, digest: str) -> bool:
+    """Whether ``path`` is a file holding bytes of ``digest``; not when it is missing or
+    cannot be read (a directory in its place, a file made unreadable): no valid object."""
     try:
         with open(path, "rb") as f:
             return _hash_file(f) == digest
-    except FileNotFoundError:
+    except OSError:
         return False
 
 
