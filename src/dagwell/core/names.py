@@ -21,6 +21,7 @@ _SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
 _STEM = 40
 MAX_NAME = 150  # characters: the store's name columns hold 200, run names add a suffix
+MAX_RUN_NAME = 200  # characters: a run's name, as given (run_name=) and filled in
 
 
 def safe_key(name: str) -> str:
@@ -34,14 +35,16 @@ def safe_key(name: str) -> str:
     return f"{stem}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
-def check_name(name: object, what: str) -> str:
-    """Refuse what cannot be a name: not a string, empty, or holding control characters."""
+def check_name(name: object, what: str, longest: int = MAX_NAME) -> str:
+    """Refuse what cannot be a name: not a string, empty, longer than ``longest``, or
+    holding control characters."""
     if not isinstance(name, str) or not name.strip():
         raise DefinitionError(f"{what} {name!r} is not a valid name: use a non-empty string.")
-    if len(name) > MAX_NAME:
+    if len(name) > longest:
         raise DefinitionError(
-            f"{what} {name[:40]!r}... is {len(name)} characters long; use at most {MAX_NAME} "
-            "(the run store keeps names, and the run name built from them, in 200)."
+            f"{what} {name[:40]!r}... is {len(name)} characters long; use at most {longest} "
+            f"(the run store keeps a name in {MAX_RUN_NAME}, and a run named after its "
+            "pipeline adds 25 to the pipeline's)."
         )
     bad = sorted({repr(c) for c in name if unicodedata.category(c).startswith("C")})
     if bad:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from dagwell.core.errors import DefinitionError
 from dagwell.core.manifest import ArtifactRef
+from dagwell.core.names import MAX_RUN_NAME, check_name
 from dagwell.core.retry import NO_RETRY, PlainRetryPolicy, RetryPolicy, retry_json
 
 InputSource = Literal["output", "value", "artifact", "object", "model_artifact"]
@@ -222,7 +223,8 @@ class Plan:
         the same second must not meet)."""
         if self.run_name is None:
             return replace(self, run_name=f"{self.pipeline}-{now:%Y%m%d-%H%M%S}-{run_id[:8]}")
-        return replace(self, run_name=format_name(self.run_name, self.substitutions, now))
+        name = format_name(self.run_name, self.substitutions, now)
+        return replace(self, run_name=check_name(name, "Run name", MAX_RUN_NAME))
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
