@@ -14,6 +14,7 @@ lose each other's keys.
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import time
 import uuid
@@ -34,14 +35,40 @@ log = logging.getLogger("dagwell.artifact_store.registry")
 T = TypeVar("T")
 
 
+#: The longest key part a name is encoded in: a file name holds 255 bytes, and a name of
+#: 300 characters (or 70 of CJK) encoded whole did not fit (ENAMETOOLONG at run time).
+LONGEST_PART = 200
+
+
 def encode(name: str) -> str:
-    """A name as one safe key part (names may hold ``::``, spaces or slashes)."""
-    return "n" + base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+    """A name as one safe key part (names may hold ``::``, spaces or slashes): the name
+    itself, base64-encoded, or, when that is longer than LONGEST_PART, its hash (whose
+    documents then say the name: see :func:`decode`)."""
+    encoded = "n" + base64.urlsafe_b64encode(name.encode()).decode().rstrip("=")
+    if len(encoded) <= LONGEST_PART:
+        return encoded
+    return "h" + hashlib.sha256(name.encode()).hexdigest()
 
 
-def decode(part: str) -> str:
+def decode(part: str) -> str | None:
+    """The name ``part`` encodes; None for a hashed one (read the name from its doc)."""
+    if part.startswith("h"):
+        return None
     raw = part[1:]
     return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+
+
+def _named(store: ArtifactStore, part: str, key: str, field: str) -> str | None:
+    """The name ``part`` stands for: decoded, or the ``field`` of the document at ``key``
+    (a hashed part); None when that document is gone or corrupt."""
+    name = decode(part)
+    if name is not None:
+        return name
+    try:
+        doc = store.read_doc(key)
+    except ArtifactCorrupt:
+        return None
+    return str(doc[field]) if doc and field in doc else None
 
 
 def _version_key(name: str, version: str) -> str:
@@ -52,7 +79,10 @@ def _taken_versions(store: ArtifactStore, name: str) -> set[str]:
     """The version names of ``name`` read from its keys alone (no document is opened),
     so numbering a new version stays cheap however many versions there are."""
     keys = store.list_keys(f"registry/artifacts/{encode(name)}")
-    return {decode(k.rsplit("/", 1)[-1].removesuffix(".json")) for k in keys}
+    versions = (
+        _named(store, k.rsplit("/", 1)[-1].removesuffix(".json"), k, "version") for k in keys
+    )
+    return {v for v in versions if v is not None}
 
 
 def _read_versions(
@@ -66,7 +96,8 @@ def _read_versions(
         try:
             doc = store.read_doc(key)
         except ArtifactCorrupt as error:
-            corrupt[decode(key.rsplit("/", 1)[-1].removesuffix(".json"))] = error
+            part = key.rsplit("/", 1)[-1].removesuffix(".json")
+            corrupt[decode(part) or part] = error
             continue
         if doc is not None:
             found.append(doc)
@@ -141,8 +172,7 @@ def find_published(
 
 
 def artifact_names(store: ArtifactStore) -> list[str]:
-    keys = store.list_keys("registry/artifacts")
-    return sorted({decode(k.split("/")[2]) for k in keys})
+    return _names(store, "registry/artifacts")  # (each version's document says its name)
 
 
 def get_version(
@@ -355,7 +385,18 @@ def create_model_version(
 
 
 def model_names(store: ArtifactStore) -> list[str]:
-    return sorted({decode(k.split("/")[2]) for k in store.list_keys("registry/models")})
+    return _names(store, "registry/models", "model.json")
+
+
+def _names(store: ArtifactStore, folder: str, named_in: str | None = None) -> list[str]:
+    """The names of the artifacts (or models) under ``folder``, one per key part; a
+    hashed part's name is read from its document ``named_in`` (None: any under it)."""
+    parts: dict[str, str] = {}  # part -> the document that says its name
+    for key in store.list_keys(folder):
+        part = key.split("/")[2]
+        parts.setdefault(part, f"{folder}/{part}/{named_in}" if named_in else key)
+    names = (_named(store, part, key, "name") for part, key in parts.items())
+    return sorted({n for n in names if n is not None})
 
 
 def model_version_by_id(
