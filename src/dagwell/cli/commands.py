@@ -333,8 +333,15 @@ def runs_stop(run_ref: str, as_json: bool) -> None:
         )
     elif after.status.value == "running":
         click.echo(f"Stop requested for run {after.id}; its orchestrator stops it within seconds.")
-    else:
+    elif after.status.value == "cancelled" or any(
+        s.status.value == "cancelled" for s in after.steps.values()
+    ):  # (a run with a failed step ends failed, though the stop cancelled the others)
         click.echo(f"Run {after.id} stopped: {after.summary()}")
+    else:  # it ended on its own first (its last step was done): the stop changed nothing
+        click.echo(
+            f"Run {after.id} ended {after.status.value} before the stop could act: "
+            f"{after.summary()}"
+        )
 
 
 @runs.command("resume")
