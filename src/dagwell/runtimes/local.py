@@ -518,8 +518,8 @@ class LocalRuntime:
             log_exception=None if manifest else last_exception(item.spec.log_path),
         )
         own_end = False
-        if status is None:  # its launcher died first: what it left says how it ended (a
-            # step that killed its launcher itself left a note saying so: see self_kill)
+        if status is None:  # its launcher died first (killed from outside: a shell, a process
+            # the step started): what the attempt left says how it ended
             failure = classify_unreported(seen, lost_why or LAUNCHER_DIED)
             if manifest is not None and manifest.ended_at:  # (not when its end was noticed)
                 ended = min(ended, manifest.ended_at)
@@ -549,11 +549,10 @@ class LocalRuntime:
     def _zygote_died(self) -> None:
         """Attempts forked by a dead zygote are orphans we cannot follow: kill, report lost.
 
-        A zygote that died (a step that killed its parent, say) is replaced, up to
-        ZYGOTE_RESTARTS times: forked directly, the next attempt's parent would be the
-        orchestrator, and the same step would kill the run's orchestrator instead. One
-        that dagwell killed (stopped or hung) is not: the next would likely fare the same,
-        so attempts are forked directly from then on."""
+        A zygote that died (killed from outside: a step's own signal to it is never sent,
+        see self_kill) is replaced, up to ZYGOTE_RESTARTS times, then attempts are forked
+        by the orchestrator itself. One that dagwell killed (stopped or hung) is not: the
+        next would likely fare the same, so attempts are forked directly from then on."""
         zygote, self.zygote = self.zygote, None
         if zygote is None:
             return

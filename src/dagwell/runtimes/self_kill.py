@@ -11,11 +11,14 @@ the call, then goes ahead. A signal sent by another process (``kill -9`` from a 
 a subprocess of the step) is not seen here and stays ``lost``; a kernel OOM kill or a
 stop by dagwell still wins over this note (see local_evidence).
 
-A step that kills its launcher (``os.kill(os.getppid(), SIGKILL)``: the zygote, whose
-death takes the attempt with it) is noted alike: its attempt was recorded ``lost``
-('launcher process died') and retried from the infrastructure budget, each retry killing
-the new zygote again. The orchestrator honours this note when the launcher is gone (see
-local.py), so the step fails as its own doing, from the user's budget.
+A step that signals its launcher (``os.kill(os.getppid(), SIGKILL)``: the zygote, whose
+death took the attempt with it) fails alike, and the signal is not sent: its attempt
+ends at once, the note naming the call. Sent, it killed the zygote and every other attempt
+running then (recorded ``lost``, retried from the infrastructure budget); after three such
+deaths attempts were forked by the orchestrator itself, and the next such call killed the
+run's orchestrator, leaving the run ``running``. A signal the launcher ignores (its
+``SigIgn``: SIGPIPE, SIGINT in the zygote) is sent, as it ends nothing. A process with no
+launcher of dagwell's (its parent pid 0 or 1: a pod's PID 1, an orphan) has none to spare.
 """
 
 from __future__ import annotations
@@ -63,55 +66,83 @@ def _ends_us(signum: int) -> bool:
     return handler is None or handler == signal.SIG_DFL
 
 
-def _ends_the_launcher(signum: int) -> bool:
-    """The zygote ignores SIGINT (see zygote._serve); every other signal ending a process by
-    default ends it (its SIGTERM handler kills its children and exits)."""
-    return signum not in _NOT_ENDING and signum != signal.SIGINT
+def _ignored_by(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` ignores ``signum``, as its ``/proc/<pid>/status`` SigIgn mask
+    says (False when it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"SigIgn:"):
+                    return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
 
 
-#: Who a kill of the launcher ends, as the note names it.
-_LAUNCHER = "the dagwell process that launched it (the attempt dies with it)"
+def _ends_the_launcher(parent: int, signum: int) -> bool:
+    """Whether ``signum`` sent to the launcher ``parent`` would end it: every signal whose
+    default action ends a process, unless the launcher ignores it (the zygote ignores
+    SIGINT; Python, SIGPIPE and SIGXFSZ); the zygote's SIGTERM handler ends it too. A
+    parent of pid 0 or 1 is no launcher of dagwell's (a pod's PID 1, an orphan)."""
+    if parent <= 1 or signum in _NOT_ENDING:
+        return False
+    return not _ignored_by(parent, signum)
+
+
+#: The note of a signal the attempt did not send (its launcher's, every process's).
+_NOT_SENT = (
+    "the step signalled {whom}: {{}} was called in it; dagwell did not send it and ended the "
+    "attempt instead ({why})"
+)
+_LAUNCHER = _NOT_SENT.format(
+    whom="the dagwell process that launched it", why="that process runs the run's other attempts"
+)
+_EVERY_PROCESS = _NOT_SENT.format(
+    whom="every process it may signal", why="they include the run's orchestrator"
+)
 
 
 @contextmanager
 def witnessed(note: Callable[[str], None]) -> Iterator[None]:
     """Within this block, a call that would end this process by a signal it sends itself
     first calls ``note`` with a sentence naming the call (once; a failing note never stops
-    it); so does a call that would end this process's parent, the launcher."""
+    it). A call that would end this process's parent (the launcher), or every process it
+    may signal (``os.kill(-1, ...)``, the orchestrator among them), is noted alike, not
+    sent, and ends this process instead."""
     kill, killpg, raise_signal, abort = os.kill, os.killpg, signal.raise_signal, os.abort
     noted: list[str] = []
     attempt = os.getpid()  # (a process the step forks inherits these: it is not the attempt)
     parent = os.getppid()
 
-    def witness(what: str, whom: str = "its own process") -> None:
+    def witness(
+        what: str, sentence: str = "the step ended its own process: {} was called in it"
+    ) -> None:
         if not noted and os.getpid() == attempt:
             noted.append(what)
             with contextlib.suppress(Exception):  # (the kill goes ahead; its exit tells the rest)
-                note(f"the step ended {whom}: {what} was called in it")
+                note(sentence.format(what))
 
-    def ends_the_launcher(call: str, send: Callable[[], None]) -> None:
-        """Note the attempt's kill of its launcher, send it, and end the attempt now: its
-        parent-death signal (SIGKILL, see parent_death) lands a little later, and a step
-        going on meanwhile could finish and write its own result over the note (measured:
-        3 of 8 concurrent runs recorded the attempt ``lost`` so)."""
-        witness(call, _LAUNCHER)
-        send()
+    def instead(call: str, sentence: str) -> None:
+        """Note a signal the attempt does not send (see the module's docstring) and end the
+        attempt now, so that a step going on cannot write its own result over the note."""
+        witness(call, sentence)
         kill(os.getpid(), signal.SIGKILL)
 
     def own_kill(pid: int, signum: int) -> None:
-        if pid in (os.getpid(), 0, -1, -os.getpgrp()) and _ends_us(signum):
+        here = os.getpid() == attempt
+        if pid == -1 and here and parent > 1 and signum not in _NOT_ENDING:
+            instead(f"os.kill(-1, {_name(signum)})", _EVERY_PROCESS)
+        elif pid in (os.getpid(), 0, -os.getpgrp()) and _ends_us(signum):
             witness(f"os.kill({'os.getpid()' if pid == os.getpid() else pid}, {_name(signum)})")
-        elif pid in (parent, -parent) and _ends_the_launcher(signum) and os.getpid() == attempt:
-            call = f"os.kill(os.getppid(), {_name(signum)})"
-            ends_the_launcher(call, lambda: kill(pid, signum))
+        elif pid in (parent, -parent) and here and _ends_the_launcher(parent, signum):
+            instead(f"os.kill(os.getppid(), {_name(signum)})", _LAUNCHER)
         kill(pid, signum)
 
     def own_killpg(pgid: int, signum: int) -> None:
         if pgid in (0, os.getpgrp()) and _ends_us(signum):
             witness(f"os.killpg({pgid}, {_name(signum)})")
-        elif pgid == parent and _ends_the_launcher(signum) and os.getpid() == attempt:
-            call = f"os.killpg(os.getppid(), {_name(signum)})"
-            ends_the_launcher(call, lambda: killpg(pgid, signum))
+        elif pgid == parent and os.getpid() == attempt and _ends_the_launcher(parent, signum):
+            instead(f"os.killpg(os.getppid(), {_name(signum)})", _LAUNCHER)
         killpg(pgid, signum)
 
     def own_raise_signal(signum: int) -> None:
