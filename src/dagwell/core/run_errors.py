@@ -59,8 +59,8 @@ def first_failed_step(run: PipelineRun) -> StepRun | None:
 
 
 def _step_error_class(run: PipelineRun) -> type[Exception] | None:
-    """The class of the exception the run's first failed step raised: a built-in, or one
-    its traceback names in a module already imported here."""
+    """The class of the exception the run's first failed step raised: one its traceback
+    names in a module already imported here, else the built-in of its name."""
     import builtins
 
     step = first_failed_step(run)
@@ -68,9 +68,11 @@ def _step_error_class(run: PipelineRun) -> type[Exception] | None:
         failure = step.attempts[-1].failure
         if failure is None or failure.kind is not FailureKind.USER_ERROR:
             return None
-        found = getattr(builtins, failure.reason or "", None)
-        if found is None and failure.reason and failure.traceback:
+        found = None  # (the traceback's own class first: a user's may be named like a built-in)
+        if failure.reason and failure.traceback:
             found = _imported_class(failure.reason, failure.traceback)
+        if found is None:
+            found = getattr(builtins, failure.reason or "", None)
         if isinstance(found, type) and issubclass(found, Exception):
             return None if issubclass(RunFailedError, found) else found
     return None
