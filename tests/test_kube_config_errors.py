@@ -81,3 +81,41 @@ def test_a_pipeline_call_without_kubeconfig_fails_in_one_line(no_kube_anywhere: 
         assert done.returncode == 2, (command, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.stderr.startswith("error: No usable Kubernetes configuration"), done.stderr
+
+
+def test_a_context_naming_a_cluster_the_file_lacks_is_named(tmp_path: Path) -> None:
+    """Before: lightkube's KeyError: 'prod-cluster', a traceback."""
+    path = tmp_path / "config"
+    path.write_text(
+        ONE_CONTEXT.replace("{cluster: c, user: u}", "{cluster: prod-cluster, user: u}")
+    )
+    with pytest.raises(ConfigError) as caught:
+        KubeApi(namespace="default", kubeconfig=str(path))
+    said = str(caught.value)
+    assert "'here'" in said and "prod-cluster" in said and str(path) in said, said
+
+
+def test_a_stale_current_context_is_named_as_such(tmp_path: Path) -> None:
+    """Before: 'no current-context is set' for a current-context naming no context."""
+    path = tmp_path / "config"
+    path.write_text(ONE_CONTEXT.replace("current-context: here", "current-context: gone"))
+    with pytest.raises(ConfigError) as caught:
+        KubeApi(namespace="default", kubeconfig=str(path))
+    said = str(caught.value)
+    assert "current-context 'gone'" in said and "here" in said, said
+
+
+def test_a_certificate_file_that_is_missing_is_named(tmp_path: Path) -> None:
+    """Before: FileNotFoundError from lightkube's client, a traceback."""
+    path = tmp_path / "config"
+    missing = tmp_path / "nowhere" / "ca.crt"
+    path.write_text(
+        ONE_CONTEXT.replace(
+            '{server: "https://127.0.0.1:1"}',
+            f'{{server: "https://127.0.0.1:1", certificate-authority: "{missing}"}}',
+        )
+    )
+    with pytest.raises(ConfigError) as caught:
+        KubeApi(namespace="default", kubeconfig=str(path))
+    said = str(caught.value)
+    assert str(missing) in said and str(path) in said, said

@@ -84,14 +84,46 @@ def _client_config(kubeconfig: str | None, context: str | None) -> Any:
             f"({type(error).__name__}: {error}). {_CONFIG_FIX}"
         ) from None
     try:
-        return config.get(context)
+        single = config.get(context)
     except NoConfig:
         known = ", ".join(sorted(config.contexts)) or "none"
-        asked = f"the context {context!r} is not" if context else "no current-context is set"
+        if context:
+            asked = f"the context {context!r} is not"
+        elif config.current_context:
+            asked = f"its current-context {config.current_context!r} is not one of its contexts"
+        else:
+            asked = "no current-context is set"
         raise KubeConfigError(
             f"No usable Kubernetes configuration: {asked} in {where} (its contexts: "
             f"{known}); pass one as context=... (the CLI's --context)."
         ) from None
+    except KeyError as error:  # (a context naming a cluster or user the file lacks)
+        name = context or config.current_context
+        raise KubeConfigError(
+            f"No usable Kubernetes configuration: the context {name!r} in {where} names "
+            f"the cluster or user {error.args[0]!r}, which the file does not define."
+        ) from None
+    _files_exist(single, where)
+    return single
+
+
+def _files_exist(single: Any, where: str) -> None:
+    """The files a context names (CA, client certificate and key, token file) exist: the
+    client's own error for one that does not names no file."""
+    from pathlib import Path
+
+    for named in (
+        single.cluster.certificate_auth,
+        single.user.client_cert,
+        single.user.client_key,
+        single.user.token_file,
+    ):
+        if named and not Path(single.abs_file(named)).is_file():
+            raise KubeConfigError(
+                f"No usable Kubernetes configuration: the context {single.context_name!r} "
+                f"in {where} names the file {single.abs_file(named)}, which does not exist; "
+                "fix that path there."
+            )
 
 
 def _translate(error: Exception) -> KubeError:
@@ -186,7 +218,13 @@ class KubeApi:
         from lightkube import Client
 
         single = _client_config(self._kubeconfig, self._context)
-        return Client(config=single, namespace=self.namespace, field_manager="dagwell")
+        try:
+            return Client(config=single, namespace=self.namespace, field_manager="dagwell")
+        except OSError as error:  # (a certificate or key that is no such: ssl.SSLError)
+            raise KubeConfigError(
+                f"No usable Kubernetes configuration: the context {single.context_name!r} "
+                f"cannot be used: {error}. {_CONFIG_FIX}"
+            ) from None
 
     # -- pods -----------------------------------------------------------------------------
     def create_pod(self, manifest: Mapping[str, Any]) -> dict[str, Any]:
