@@ -35,7 +35,10 @@ def bind(host: str, port: int) -> socket.socket:
             f"cannot serve on --host {host}: {error.strerror}; give a name or address of "
             "this machine (127.0.0.1, the default; 0.0.0.0 or :: for every interface)."
         ) from None
-    sock = socket.socket(family, kind, proto)
+    try:
+        sock = socket.socket(family, kind, proto)
+    except OSError as error:  # (an address family this machine has no support for: IPv6)
+        raise ValueError(f"cannot serve on {where}: {error.strerror}.") from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
