@@ -25,21 +25,25 @@ def explained(api: KubeApi, name: str, pod: dict[str, Any], kind: FailureKind) -
 
     The scheduler records the event after the deletion, and the events API may fail
     for a moment: a deletion nothing explains yet (``lost``, or the exit it caused) is
-    looked up again for up to ``EVENT_GRACE`` seconds before it is taken as such."""
+    looked up again for up to ``EVENT_GRACE`` seconds before it is taken as such. A bare
+    ``lost`` is also explained by its node (cordoned or tainted for removal: a drain),
+    read whether or not the events can be."""
     meta = pod.get("metadata") or {}
     if not meta.get("deletionTimestamp"):
         return None
     node_says: Failure | None = None
-    node_read = False
+    node_read = kind is not FailureKind.LOST  # (the node explains a bare loss, never the
+    # step's own failure: a pod that failed on its own and was deleted later stays so)
+    events_readable = True
     patient = kind in (FailureKind.LOST, FailureKind.USER_ERROR)
     deadline = time.monotonic() + (EVENT_GRACE if patient else 0.0)
     while True:
-        try:
-            events = api.pod_events(name)
-        except KubeError as error:
-            if not error.temporary:
-                return None  # e.g. no `list events` in the Role: see docs/kubernetes.md
-            events = []
+        events: list[dict[str, Any]] = []
+        if events_readable:
+            try:
+                events = api.pod_events(name)
+            except KubeError as error:  # no `list events` in the Role (docs/kubernetes.md):
+                events_readable = error.temporary  # the node may still say why
         for event in events:
             if event.get("reason") == "Preempted":
                 return Failure(
@@ -62,7 +66,7 @@ def explained(api: KubeApi, name: str, pod: dict[str, Any], kind: FailureKind) -
         if not node_read:
             node_read = True
             node_says = _from_node(api, name, (pod.get("spec") or {}).get("nodeName"))
-        if node_says is not None or time.monotonic() >= deadline:
+        if node_says is not None or not events_readable or time.monotonic() >= deadline:
             return node_says
         time.sleep(0.25)
 
