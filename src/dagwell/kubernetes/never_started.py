@@ -11,8 +11,9 @@ retry cures it). Anything else becomes the wait's reason, so that the pending bo
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dagwell.core.failures import Failure, FailureKind
@@ -23,6 +24,10 @@ from dagwell.kubernetes.pod_disposal import delete_pod
 STUCK_AFTER = 5.0  # s a bound pod may take to start before its events are read
 MOUNT_REASONS = ("FailedMount", "FailedAttachVolume", "FailedMapVolume")
 KUBELET_REASONS = (*MOUNT_REASONS, "FailedCreatePodSandBox", "FailedSync", "Failed")
+#: The kubelet's words for a mount whose object does not exist: 'secret "creds" not found'.
+_MISSING_OBJECT = re.compile(r'\b(secret|configmap|persistentvolumeclaim)s? "([^"]+)" not found')
+#: Objects a controller makes in each new namespace: missing, they are only late.
+_PUBLISHED = frozenset({"kube-root-ca.crt"})
 VOLUMES_FIX = (
     "Create what it names in the pod's namespace, or fix the step's volumes "
     "(settings={'kubernetes': PodSettings(volumes=[...], volume_mounts=[...])})."
@@ -46,20 +51,10 @@ def check(observer: Observer) -> None:
             events = observer.api.pod_events(tracked.name)
         except KubeError:
             continue  # an outage, or no `list events`: the pending bound still ends it
-        warnings = sorted(
-            (
-                e
-                for e in events
-                if e.get("type") == "Warning" and e.get("reason") in KUBELET_REASONS
-            ),
-            key=lambda e: str(e.get("lastTimestamp") or ""),
-        )
-        if not warnings:
-            continue
-        said = _said(warnings[-1])
-        missing = [e for e in warnings if e.get("reason") in MOUNT_REASONS and _missing(e)]
-        if not missing:
-            tracked.pending_why = f"node {tracked.bound_to} cannot start it: {said}"
+        missing, newest = stuck_on(events)
+        if missing is None:
+            if newest is not None:
+                tracked.pending_why = f"node {tracked.bound_to} cannot start it: {_said(newest)}"
             continue
         observer.end(
             key,
@@ -67,9 +62,9 @@ def check(observer: Observer) -> None:
                 FailureKind.CONFIG_ERROR,
                 (
                     f"Pod {tracked.name} was scheduled on node {tracked.bound_to}, but its "
-                    f"kubelet cannot start it: {_said(missing[-1])}. {VOLUMES_FIX}"
+                    f"kubelet cannot start it: {_said(missing)}. {VOLUMES_FIX}"
                 ),
-                reason=str(missing[-1].get("reason")),
+                reason=str(missing.get("reason")),
                 retryable=False,
                 node=tracked.bound_to,
             ),
@@ -77,10 +72,33 @@ def check(observer: Observer) -> None:
         delete_pod(observer.api, tracked.name)
 
 
+def stuck_on(
+    events: Sequence[Mapping[str, Any]],
+) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+    """What keeps a bound pod from starting, from its events: the mount of an object that
+    does not exist (a Secret, ConfigMap or claim), when that is the kubelet's latest word
+    about it, and the newest kubelet warning (None for either when there is none).
+
+    Only the latest word counts: a mount that failed once and then worked (an object made
+    a moment late, the namespace's ``kube-root-ca.crt``) is followed by the kubelet's
+    ``Pulling``; and only an object's absence is configuration: a CSI driver "not found in
+    the list of registered CSI drivers" on a fresh node is a moment's."""
+    ordered = sorted(
+        (e for e in events if e.get("reason") != "Scheduled"),  # (the scheduler's, before)
+        key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""),
+    )
+    warnings = [
+        e for e in ordered if e.get("type") == "Warning" and e.get("reason") in KUBELET_REASONS
+    ]
+    newest = warnings[-1] if warnings else None
+    latest = ordered[-1] if ordered else None
+    if latest is None or latest is not newest or latest.get("reason") not in MOUNT_REASONS:
+        return None, newest
+    found = _MISSING_OBJECT.search(str(latest.get("message") or ""))
+    if found is None or found.group(2) in _PUBLISHED:
+        return None, newest
+    return latest, newest
+
+
 def _said(event: Mapping[str, Any]) -> str:
     return f"{event.get('reason')}: {str(event.get('message') or '').rstrip('.')}"
-
-
-def _missing(event: Mapping[str, Any]) -> bool:
-    """A mount that fails because the object it names does not exist."""
-    return "not found" in str(event.get("message") or "")
