@@ -32,7 +32,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -338,9 +337,7 @@ class LocalArtifactStore:
                     os.replace(name, final)
         finally:
             spool.discard()
-        python = PYTHON if used == "cloudpickle" else None
-        ref = ArtifactRef(digest, used, type_name(value), size, python)
-        return replace(ref, metadata=builtin_metadata(used, value)), warnings
+        return _ref(digest, used, value, size), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
         if ref.uri is not None:
@@ -533,9 +530,7 @@ class FsspecArtifactStore:
                     os.unlink(name)
         finally:
             spool.discard()
-        python = PYTHON if used == "cloudpickle" else None
-        ref = ArtifactRef(digest, used, type_name(value), size, python)
-        return replace(ref, metadata=builtin_metadata(used, value)), warnings
+        return _ref(digest, used, value, size), warnings
 
     def exists(self, ref: ArtifactRef) -> bool:
         if ref.uri is not None:
@@ -653,3 +648,10 @@ def open_artifact_store(location: str | os.PathLike[str]) -> ArtifactStore:
     if "://" in text:
         return FsspecArtifactStore(text)
     return LocalArtifactStore(text)
+
+
+def _ref(digest: str, used: str, value: Any, size: int) -> ArtifactRef:
+    """The ref of a value a store has just put, with its built-in materializer's metadata."""
+    python = PYTHON if used == "cloudpickle" else None
+    meta = builtin_metadata(used, value)
+    return ArtifactRef(digest, used, type_name(value), size, python, metadata=meta)
