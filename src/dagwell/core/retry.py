@@ -168,7 +168,13 @@ def decide_retry(
     jitter_sample: float = 0.0,
 ) -> RetryDecision:
     if failure.kind in NEVER_RETRIED or not failure.retryable:
-        why = "a retry cannot cure it" if failure.retryable else "it cannot succeed as declared"
+        why = (
+            "a retry cannot cure it"
+            if failure.retryable
+            else "no retry could run while its cause lasts"
+            if failure.is_infra
+            else "it cannot succeed as declared"
+        )
         return RetryDecision(False, note=f"Not retried: {why}.")
     if failure.is_infra and infra_retries_used < infra_budget:
         delay = backoff_delay(policy, infra_retries_used + 1, jitter_sample)

@@ -253,7 +253,10 @@ class KubeApi:
         return self._locked(run)
 
     def watch_pods(
-        self, labels: Mapping[str, str], resource_version: str
+        self,
+        labels: Mapping[str, str],
+        resource_version: str,
+        opened: Callable[[], None] | None = None,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Watch events from ``resource_version`` until the server ends the stream (then
         watch again from the last version seen); raises KubeGone when it is too old.
@@ -261,6 +264,8 @@ class KubeApi:
         The stream is read here, over the HTTP client lightkube configured (auth, TLS, base
         URL), rather than through lightkube's watch, so that :meth:`interrupt_watch` can
         end a blocked read at once: a watch thread must be joinable before shutdown.
+        ``opened`` is called once the server accepted the watch (the API answers again,
+        though no pod may change for minutes).
         """
         if self._watch_client is None:
             self._watch_client = self._new_client()
@@ -283,6 +288,8 @@ class KubeApi:
                 self._watch_stream = response.extensions.get("network_stream")
                 if self._closing:  # interrupted before the stream was registered
                     return
+                if opened is not None:
+                    opened()
                 for line in response.iter_lines():
                     if not line.strip():
                         continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import time
 from typing import Any
 
 from dagwell.artifact_store.store import open_artifact_store
@@ -21,8 +22,8 @@ from dagwell.kubernetes.classify import classify_pod, container_memory_limit
 from dagwell.kubernetes.explain import explained
 from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import LABEL_INCARNATION, quantity
-from dagwell.kubernetes.tracked import Key, PodTable
-from dagwell.runtimes.base import AttemptExited, AttemptRunning, RuntimeEvent
+from dagwell.kubernetes.tracked import Key, PodTable, TrackedPod
+from dagwell.runtimes.base import AttemptExited, AttemptRunning, AttemptWaiting, RuntimeEvent
 from dagwell.runtimes.steady_clock import steady_time
 
 log = logging.getLogger("dagwell.kubernetes")
@@ -55,6 +56,8 @@ class Observer:
             tracked = self.table.pods.get(key) if key else None
             if key is None or tracked is None or tracked.ended:
                 return
+        if tracked.unsent is not None and kind != "DELETED":
+            self.taken(key, tracked)  # a creation whose answer was lost landed after all
         verdict = classify_pod(pod)
         if kind == "DELETED" and verdict.state not in ("succeeded", "failed"):
             failure = verdict.failure or Failure(
@@ -80,12 +83,30 @@ class Observer:
         elif verdict.state in ("succeeded", "failed"):
             self.end(key, verdict.failure, pod, verdict.exit_code, verdict.node)
 
-    def look_again(self, name: str) -> None:
-        """Read pod ``name`` as it is now, as if the watch had brought it."""
-        with contextlib.suppress(KubeError):
+    def taken(self, key: Key, tracked: TrackedPod) -> None:
+        """The API took the attempt's pod, held until now (see pod_creation): its pending
+        starts now (an outage was not its wait), and the wait's note goes."""
+        with self.table.lock:
+            if tracked.unsent is None:
+                return
+            if tracked.api_blocked_since is not None:
+                tracked.created = time.monotonic()
+            tracked.unsent = None
+            tracked.api_blocked_since = None
+            tracked.pending_why = None
+            tracked.note = None
+        self.events.put(AttemptWaiting(key[0], key[1], None))
+
+    def look_again(self, name: str) -> bool:
+        """Read pod ``name`` as it is now, as if the watch had brought it; False when the
+        API did not answer (nothing fresh was read)."""
+        try:
             pod = self.api.get_pod(name)
-            if pod is not None:
-                self.on_pod("MODIFIED", pod)
+        except KubeError:
+            return False
+        if pod is not None:
+            self.on_pod("MODIFIED", pod)
+        return True
 
     def end(
         self,

@@ -93,7 +93,8 @@ class HeldCreations:
             ]
         for key, tracked in blocked:
             manifest = tracked.unsent
-            assert manifest is not None
+            if manifest is None:
+                continue  # seen meanwhile: an earlier creation landed (Observer.taken)
             tracked.tried = now
             try:
                 calling(partial(self.api.create_pod, manifest))
@@ -109,10 +110,4 @@ class HeldCreations:
                     key, Failure(FailureKind.CONFIG_ERROR, str(error), retryable=False)
                 )
                 continue
-            if tracked.api_blocked_since is not None:
-                tracked.created = now  # its pending starts now: the outage was not its wait
-            tracked.unsent = None
-            tracked.api_blocked_since = None
-            tracked.pending_why = None
-            tracked.note = None
-            self.events.put(AttemptWaiting(key[0], key[1], None))
+            self.observer.taken(key, tracked)

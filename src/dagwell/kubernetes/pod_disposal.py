@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
+from collections.abc import Mapping
 
 from dagwell.kubernetes.api import KubeApi, KubeError, with_retries
 from dagwell.kubernetes.pods import FINALIZER
@@ -38,12 +40,17 @@ class Disposals:
         self.undisposed: dict[str, int] = {}  # pods recorded but not let go yet -> grace
 
     def release(self, name: str, grace: int) -> None:
+        """Let pod ``name`` go now, or remember it to let go later (:meth:`retry`); it is
+        remembered meanwhile, so that no re-list takes it for a stray (takeover.strays)."""
+        with self.lock:
+            self.undisposed[name] = grace
         try:
             self._let_go(name, grace, window=5)
         except KubeError as error:  # never block the engine on it: see retry
             log.warning("pod %s keeps its finalizer for now: %s", name, error)
-            with self.lock:
-                self.undisposed[name] = grace
+            return
+        with self.lock:
+            self.undisposed.pop(name, None)
 
     def retry(self) -> None:
         """Let go of the pods whose finalizer could not be removed when their end was
@@ -80,6 +87,43 @@ class Disposals:
             what=f"delete pod {name}",
             window=window,
         )
+
+    def dispose_all(
+        self, names: list[tuple[str, int]], labels: Mapping[str, str], window: float
+    ) -> list[str]:
+        """Let go of pods ``names`` (name, grace), then of every pod ``labels`` select that
+        still has dagwell's finalizer or is not being deleted, within ``window`` s in all;
+        return the pods that may be left (the API did not answer in time)."""
+        deadline = time.monotonic() + window
+        left: dict[str, None] = {}
+
+        def let_go(name: str, grace: int) -> None:
+            try:
+                if time.monotonic() >= deadline:
+                    raise KubeError("no time left", None, True)
+                self._let_go(name, grace, window=deadline - time.monotonic())
+                left.pop(name, None)
+            except KubeError:
+                left[name] = None
+
+        for name, grace in names:
+            let_go(name, grace)
+        try:
+            items, _ = with_retries(
+                lambda: self.api.list_pods(labels),
+                what="list pods",
+                window=max(0.0, deadline - time.monotonic()),
+            )
+        except KubeError:
+            return [
+                *left,
+                "any other pod labelled " + ",".join(f"{k}={v}" for k, v in labels.items()),
+            ]
+        for pod in items:
+            meta = pod.get("metadata") or {}
+            if FINALIZER in (meta.get("finalizers") or []) or not meta.get("deletionTimestamp"):
+                let_go(str(meta.get("name")), 5)
+        return list(left)
 
     def dispose(self, name: str, grace_seconds: int = 5) -> None:
         """The end is recorded: let the pod go (finalizer off, then delete; with grace 0

@@ -38,7 +38,7 @@ from typing import Any
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.kubernetes import never_started, takeover
 from dagwell.kubernetes.api import KubeApi, KubeConflict, KubeError, KubeGone, with_retries
-from dagwell.kubernetes.bounds import end_overdue, end_unseen
+from dagwell.kubernetes.bounds import end_overdue, end_unseen, note_outage
 from dagwell.kubernetes.node_health import NodeHealth
 from dagwell.kubernetes.observe import Observer
 from dagwell.kubernetes.pod_creation import (
@@ -50,12 +50,13 @@ from dagwell.kubernetes.pod_creation import (
 )
 from dagwell.kubernetes.pod_disposal import Disposals, delete_pod
 from dagwell.kubernetes.pod_logs import PodLogs
-from dagwell.kubernetes.pods import LABEL_RUN, build_pod
+from dagwell.kubernetes.pods import LABEL_INCARNATION, LABEL_RUN, build_pod
 from dagwell.kubernetes.tracked import PodTable, TrackedPod
 from dagwell.runtimes.base import AttemptExited, AttemptSpec, RuntimeEvent, RuntimeInfo
 from dagwell.runtimes.signal_shield import unshielded
 
 log = logging.getLogger("dagwell.kubernetes")
+CLOSE_WINDOW = 30.0  # s the end of a run tries to let its pods go
 
 
 class EventQueue(queue.Queue[RuntimeEvent]):
@@ -131,7 +132,7 @@ class KubernetesRuntime:
             with_retries(
                 lambda: self.api.create_pod(manifest),
                 what=f"create pod {name}",
-                window=CREATE_WINDOW,
+                window=CREATE_WINDOW if self.api_down_since is None else 0,  # (an outage)
             )
         except KubeConflict:
             pass  # created by a retry whose response was lost: it is ours (same incarnation)
@@ -163,8 +164,9 @@ class KubernetesRuntime:
                     self._resync()
                 except KubeError as error:  # an outage is bounded by api_timeout, not fatal
                     log.warning("re-listing the pods of run %s failed: %s", self.run_id, error)
-                self.nodes.check()
-                never_started.check(self.observer)
+                else:  # (not in an outage: their reads would hold the engine for nothing)
+                    self.nodes.check()
+                    never_started.check(self.observer)
             self.events.wait_for_news(max(0.0, min(timeout, 1.0)))  # (consumes nothing)
         while True:  # (taken off the queue only here, where the engine's shield holds)
             try:
@@ -179,7 +181,7 @@ class KubernetesRuntime:
             try:
                 if version is None:
                     version = self._resync()
-                for kind, pod in self.api.watch_pods(self.labels, version):
+                for kind, pod in self.api.watch_pods(self.labels, version, self._answered):
                     if self.stopping.is_set():
                         return
                     version = str((pod.get("metadata") or {}).get("resourceVersion") or version)
@@ -204,12 +206,18 @@ class KubernetesRuntime:
                 log.exception("watch of run %s failed unexpectedly", self.run_id)
                 self.stopping.wait(1.0)
 
+    def _answered(self) -> None:
+        """The API took a watch: it is reachable again, though no pod may change soon."""
+        self.api_down_since = None
+
     def _resync(self) -> str:  # returns the list's resourceVersion
         """List the run's pods; treat each as an update; notice pods that vanished."""
         self.last_resync = time.monotonic()
         try:
             listed: tuple[list[dict[str, Any]], str] = with_retries(
-                lambda: self.api.list_pods(self.labels), what="list pods", window=10
+                lambda: self.api.list_pods(self.labels),
+                what="list pods",
+                window=10 if self.api_down_since is None else 0,  # (an outage: next round)
             )
         except KubeError as error:
             if self.api_down_since is None:
@@ -224,6 +232,11 @@ class KubernetesRuntime:
         for pod in items:
             seen.add(pod["metadata"]["name"])
             self.observer.on_pod("MODIFIED", pod)
+        for name in takeover.strays(self.observer, self.disposals, items):
+            log.warning(
+                "pod %s is run %s's but no attempt waits for it: deleting it", name, self.run_id
+            )
+            self.disposals.release(name, 5)
         with self.table.lock:
             listed_at = time.monotonic()
             for key, tracked in list(self.table.pods.items()):
@@ -261,6 +274,14 @@ class KubernetesRuntime:
             now,
             pending_timeout=self.pending_timeout,
             api_timeout=self.api_timeout,
+            api_down_since=self.api_down_since,
+        )
+        note_outage(
+            self.observer,
+            open_pods,
+            now,
+            api_down_since=self.api_down_since,
+            api_timeout=self.api_timeout,
         )
         end_unseen(
             self.observer,
@@ -283,10 +304,11 @@ class KubernetesRuntime:
             delete_pod(self.api, tracked.name)
 
     def release(self, step_id: str, attempt: int) -> None:
-        with self.table.lock:
+        with self.table.lock:  # (the table's lock is the disposals': no stray in between)
             tracked = self.table.pods.pop((step_id, attempt), None)
             if tracked is not None:
                 self.table.by_name.pop(tracked.name, None)
+                self.disposals.undisposed[tracked.name] = 0 if tracked.node_gone else 5
         if tracked is not None:
             self.disposals.release(tracked.name, 0 if tracked.node_gone else 5)
 
@@ -301,7 +323,10 @@ class KubernetesRuntime:
         return takeover.sweep(self.observer, self.disposals, self.labels, recorded)
 
     def close(self) -> None:
-        """Stop watching; no pod of this run and no finalizer of ours is left behind."""
+        """Stop watching; no pod of this run and no finalizer of ours is left behind: the
+        tracked pods and then every pod listed by this orchestrator's labels (a creation
+        whose answer was lost may have landed), within ``CLOSE_WINDOW`` s (the API may be
+        down: what is left then is named in the log, with how to remove it)."""
         self.stopping.set()
         self.api.interrupt_watch()
         self.watch_thread.join(10)  # no thread may outlive the runtime (clean shutdown)
@@ -311,6 +336,18 @@ class KubernetesRuntime:
             names += self.disposals.take_all()
             self.table.pods.clear()
             self.table.by_name.clear()
-        for name, grace in names:
-            self.disposals.dispose(name, grace)
+        left = self.disposals.dispose_all(
+            names, {**self.labels, LABEL_INCARNATION: self.incarnation}, CLOSE_WINDOW
+        )
+        if left:
+            log.warning(
+                "the Kubernetes API did not answer in %.0fs: pods of run %s may be left (%s). "
+                "Remove them once it answers: kubectl patch pod NAME --type=merge -p "
+                '\'{"metadata":{"finalizers":null}}\' && kubectl delete pod -l %s=%s',
+                CLOSE_WINDOW,
+                self.run_id,
+                ", ".join(left),
+                LABEL_RUN,
+                self.run_id,
+            )
         self.api.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from dagwell.core.failures import Failure, FailureKind
 from dagwell.kubernetes.api import KubeApi, KubeError, with_retries
@@ -19,6 +20,7 @@ from dagwell.kubernetes.classify import classify_pod
 from dagwell.kubernetes.observe import Observer
 from dagwell.kubernetes.pod_disposal import Disposals
 from dagwell.kubernetes.pods import (
+    FINALIZER,
     LABEL_ATTEMPT,
     LABEL_INCARNATION,
     LABEL_RUN,
@@ -90,6 +92,25 @@ def sweep(
             ghosts += classify_pod(pod).state not in ("succeeded", "failed")
             disposals.dispose(name)
     return ghosts
+
+
+def strays(observer: Observer, disposals: Disposals, items: list[dict[str, Any]]) -> list[str]:
+    """The pods of this orchestrator (its incarnation's label) that no attempt waits for
+    and that are not being let go: a creation whose answer was lost, landed after its
+    attempt was given up (the API's bound, a stop). Nobody would watch them: delete."""
+    found = []
+    for pod in items:
+        meta = pod.get("metadata") or {}
+        if (meta.get("labels") or {}).get(LABEL_INCARNATION) != observer.incarnation:
+            continue
+        if meta.get("deletionTimestamp") and FINALIZER not in (meta.get("finalizers") or []):
+            continue  # let go already: the kubelet ends it
+        name = str(meta.get("name"))
+        with observer.table.lock:
+            if name in observer.table.by_name or name in disposals.undisposed:
+                continue
+        found.append(name)
+    return found
 
 
 def _pod_of(api: KubeApi, spec: AttemptSpec) -> str | None:

@@ -29,6 +29,7 @@ class TrackedPod:
     tried: float = 0.0  # when its creation was last tried
     api_blocked_since: float | None = None  # unsent because the API fails (not a quota)
     note: str | None = None  # what the engine was last told about its wait
+    outage_noted: bool = False  # the engine was told the API is unreachable (see bounds)
     deleting: bool = False  # dagwell itself deleted it (a stop, a pending bound)
     node: str | None = None  # where it runs, once it runs
     bound_to: str | None = None  # the node it was scheduled on, while it has not started

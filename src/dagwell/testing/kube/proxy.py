@@ -55,11 +55,14 @@ class Hold:
     died before it was sent), or after the API server answered it, the answer kept from
     the client (``answered=True``: the change is made, the client does not know it).
     ``held`` is set while it is held; :meth:`release` (or ``timeout`` s) ends the hold,
-    and the client's connection is closed either way."""
+    and the client's connection is closed either way. With ``late=True`` a request held
+    before the API server saw it is delivered when the hold ends, its answer dropped: a
+    request that lands after its client gave up on it (a slow webhook, a retried POST)."""
 
     method: str | None = None
     path: str | None = None
     answered: bool = False
+    late: bool = False
     timeout: float = 60.0
     taken: bool = False
     held: threading.Event = field(default_factory=threading.Event)
@@ -212,6 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
             hold._keep()
             record[2] = -1
             self._hang_up()
+            if hold.late:
+                self._deliver_late(body)
             return
         fault = owner._fault_for(self.command, path)
         if fault is not None:
@@ -257,6 +262,18 @@ class _Handler(BaseHTTPRequestHandler):
         except (OSError, http.client.HTTPException):
             record[2] = -1
             self._hang_up()
+        finally:
+            upstream.close()
+
+    def _deliver_late(self, body: bytes | None) -> None:
+        """Send the held request to the API server now; its client is gone."""
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
+        upstream = self.owner._upstream()
+        try:
+            upstream.request(self.command, self.path, body, headers)
+            upstream.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            pass
         finally:
             upstream.close()
 
