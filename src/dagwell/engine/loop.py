@@ -589,7 +589,10 @@ class Engine:
             aspec = self.attempt_spec(step_id, attempt, memory_limit, request)
             external_id = self.runtime.launch(aspec, self.functions.get(step_id))
         except Exception as error:
-            log.exception("launching %s attempt %d failed", step_id, attempt)
+            if isinstance(error, DagwellError):  # says what is wrong: no traceback to read
+                log.error("launching %s attempt %d failed: %s", step_id, attempt, error)
+            else:
+                log.exception("launching %s attempt %d failed", step_id, attempt)
             temporary = isinstance(error, OSError | TemporaryError) or getattr(
                 error, "temporary", False
             )

@@ -36,6 +36,13 @@ def _bytes(quantity: Any) -> int | None:
         return None
 
 
+CAPACITY_READ_FIX = (
+    "A run reads the nodes' and the namespace quota's capacity before it starts: give the "
+    "identity the orchestrator runs as the Role (resourcequotas: list) and the ClusterRole "
+    "(nodes: list) in docs/kubernetes.md, with their bindings"
+)
+
+
 @dataclass
 class KubernetesOrchestrator:
     """Run each attempt as a pod in ``namespace`` using ``image`` (which has your code
@@ -134,13 +141,19 @@ class KubernetesOrchestrator:
     def open_runtime(
         self, run_id: str, home: Home, functions: Mapping[str, Callable[..., Any] | None]
     ) -> Runtime:
-        from dagwell.kubernetes.api import with_retries
+        from dagwell.kubernetes.api import KubeError, with_retries
         from dagwell.kubernetes.runtime import KubernetesRuntime
         from dagwell.runtimes.base import RuntimeInfo
 
         api = self.api()
-        nodes = with_retries(api.list_nodes, what="list nodes", window=20)
-        quotas = with_retries(api.list_resource_quotas, what="list quotas", window=20)
+        try:
+            nodes = with_retries(api.list_nodes, what="list nodes", window=20)
+            quotas = with_retries(api.list_resource_quotas, what="list quotas", window=20)
+        except KubeError as error:
+            if error.code != 403:
+                raise
+            api.close()
+            raise KubeError(f"{error}. {CAPACITY_READ_FIX}", error.code) from error
         budget, largest, why = self._capacity(nodes, quotas)
         self._largest_node = largest
         assert self.image is not None

@@ -33,6 +33,18 @@ LIMIT_RANGE_FIX = (
 )
 
 
+FORBIDDEN_FIX = (
+    "The identity the orchestrator runs as may not create pods here: give it the Role in "
+    "docs/kubernetes.md (pods: create, get, list, watch, patch, delete; pods/log: get; "
+    "resourcequotas, events: list) with a RoleBinding in this namespace"
+)
+
+
+def forbidden(error: KubeError) -> bool:
+    """403 at pod creation that is not a quota: RBAC (or an admission policy) refuses."""
+    return error.code == 403 and not quota_exceeded(error)
+
+
 def quota_exceeded(error: KubeError) -> bool:
     """403 "exceeded quota" at pod creation (the ResourceQuota admission plugin)."""
     return error.code == 403 and "exceeded quota" in str(error)
@@ -106,8 +118,7 @@ class HeldCreations:
                     if error.temporary:
                         break  # the API fails: the others wait for the next round
                     continue
-                self.observer.end(
-                    key, Failure(FailureKind.CONFIG_ERROR, str(error), retryable=False)
-                )
+                why = f"{error}. {FORBIDDEN_FIX}" if forbidden(error) else str(error)
+                self.observer.end(key, Failure(FailureKind.CONFIG_ERROR, why, retryable=False))
                 continue
             self.observer.taken(key, tracked)

@@ -43,9 +43,11 @@ from dagwell.kubernetes.node_health import NodeHealth
 from dagwell.kubernetes.observe import Observer
 from dagwell.kubernetes.pod_creation import (
     CREATE_WINDOW,
+    FORBIDDEN_FIX,
     LIMIT_RANGE_FIX,
     HeldCreations,
     default_limit_below_request,
+    forbidden,
     quota_exceeded,
 )
 from dagwell.kubernetes.pod_disposal import Disposals, delete_pod
@@ -143,6 +145,8 @@ class KubernetesRuntime:
                     self.table.by_name.pop(name, None)
                 if default_limit_below_request(error, spec):
                     raise KubeError(f"{error}. {LIMIT_RANGE_FIX}", error.code) from error
+                if forbidden(error):
+                    raise KubeError(f"{error}. {FORBIDDEN_FIX}", error.code) from error
                 raise
             self.creations.hold(key, manifest, error)
         except BaseException:

@@ -61,6 +61,7 @@ class KubeCluster:
         )
         self.proxy = FaultProxy(plane.url, plane.ca)
         self.quotas = quotas or []
+        self.cluster_scoped: list[str] = []  # paths of RBAC objects made for the test
         self.kubeconfig = str(self.workdir / "kubeconfig")
         self.admin_kubeconfig = str(self.workdir / "admin-kubeconfig")
 
@@ -101,6 +102,9 @@ class KubeCluster:
         self.proxy.stop()
         with contextlib.suppress(RestError, OSError):
             self.rest.delete(f"/api/v1/namespaces/{self.namespace}")
+        for path in self.cluster_scoped:
+            with contextlib.suppress(RestError, OSError):
+                self.rest.delete(path)
         for base in (self.setup.base, self.setup.cpu_base):
             if base is not None and base.exists():
                 with contextlib.suppress(OSError):
@@ -157,6 +161,63 @@ class KubeCluster:
                         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}},
                     )
             self.plane.compact()
+
+    def kubeconfig_with_rules(
+        self, name: str, rules: list[Obj], cluster_rules: list[Obj] | None = None
+    ) -> str:
+        """A kubeconfig (through the proxy) for a ServiceAccount ``name`` of the namespace
+        whose only permissions are a Role with ``rules`` (and a ClusterRole with
+        ``cluster_rules``), as RBAC grants them for real (its token comes from the
+        TokenRequest API). Removed with the namespace (the cluster's ones in :meth:`stop`)."""
+        ns = f"/api/v1/namespaces/{self.namespace}"
+        self.rest.create(
+            f"{ns}/serviceaccounts",
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}},
+        )
+        self._grant("Role", name, rules)
+        if cluster_rules is not None:
+            self._grant("ClusterRole", name, cluster_rules)
+        granted = self.rest.create(
+            f"{ns}/serviceaccounts/{name}/token",
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+        )
+        path = str(self.workdir / f"kubeconfig-{name}")
+        write_kubeconfig(path, self.proxy.url, None, granted["status"]["token"], self.namespace)
+        return path
+
+    def _grant(self, kind: str, account: str, rules: list[Obj]) -> None:
+        """A Role (or ClusterRole) with ``rules``, bound to ServiceAccount ``account``."""
+        rbac = "/apis/rbac.authorization.k8s.io/v1"
+        scoped = kind == "ClusterRole"
+        base = rbac if scoped else f"{rbac}/namespaces/{self.namespace}"
+        name = f"{self.namespace}-{account}" if scoped else account
+        binding = "ClusterRoleBinding" if scoped else "RoleBinding"
+        self.rest.create(
+            f"{base}/{kind.lower()}s",
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": kind,
+                "metadata": {"name": name},
+                "rules": rules,
+            },
+        )
+        self.rest.create(
+            f"{base}/{binding.lower()}s",
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": binding,
+                "metadata": {"name": name},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name},
+                "subjects": [
+                    {"kind": "ServiceAccount", "name": account, "namespace": self.namespace}
+                ],
+            },
+        )
+        if scoped:
+            self.cluster_scoped += [
+                f"{base}/clusterrolebindings/{name}",
+                f"{base}/clusterroles/{name}",
+            ]
 
     def add_node(self, name: str, memory: str | int, cpu: float = 4.0) -> None:
         """A node joins mid-test, as the cluster autoscaler adds one: Ready at once, so the
