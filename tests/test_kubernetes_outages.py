@@ -217,3 +217,38 @@ def test_a_creation_landing_after_its_attempt_was_given_up_is_deleted(home, kube
     assert first.failure.kind is FailureKind.LOST and second.failure is None
     assert run.status is RunStatus.COMPLETED
     assert_nothing_left(cluster)
+
+
+def test_stopping_a_run_whose_pod_the_api_has_not_taken_ends_it_at_once(home, kube):
+    """Regression: `dagwell runs stop` of a run whose pod creation the API kept refusing
+    (held, created again in the background) deleted a pod that did not exist and waited
+    for a deletion that could never come: the run stayed running until api_timeout (600 s
+    by default; the test's 120 s timeout ended it first). Now the attempt ends at once."""
+    cluster = kube(nodes={"node-a": "1400MB"})
+    refusals = Fault(status=503, count=10**9, method="POST", path="/pods$")
+    cluster.proxy.inject(refusals)
+
+    def stop_while_held():
+        wait_for(
+            lambda: any("to take the pod" in n for n in notes_of_latest_run()),
+            60,
+            "the creation held",
+        )
+        Client().stop_run("latest")
+
+    thread = threading.Thread(target=stop_while_held)
+    thread.start()
+    try:
+        run = outcome(
+            lambda: workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(
+                count=1, seconds=30
+            )
+        )
+    finally:
+        thread.join()
+        refusals.count = 0
+    assert run.status is RunStatus.CANCELLED
+    [attempt] = run.steps["nap"].attempts
+    assert attempt.failure.kind is FailureKind.CANCELLED
+    assert "not reaped" not in attempt.failure.message, attempt.failure.message
+    assert_nothing_left(cluster)

@@ -20,14 +20,15 @@ from dagwell.kubernetes.pods import FINALIZER
 log = logging.getLogger("dagwell.kubernetes")
 
 
-def delete_pod(api: KubeApi, name: str, grace_seconds: int = 5) -> None:
-    """Delete pod ``name`` (a stop, a pending bound, a lost node), retrying for up to 30 s;
-    an API that still fails is not raised (the caller's attempt ends all the same)."""
+def delete_pod(api: KubeApi, name: str, grace_seconds: int = 5, window: float = 30) -> None:
+    """Delete pod ``name`` (a stop, a pending bound, a lost node), retrying for up to
+    ``window`` s; an API that still fails is not raised (the caller's attempt ends all the
+    same, and the run's end lets go of every pod it labelled)."""
     with contextlib.suppress(KubeError):
         with_retries(
             lambda: api.delete_pod(name, grace_seconds=grace_seconds),
             what=f"delete pod {name}",
-            window=30,
+            window=window,
         )
 
 

@@ -303,9 +303,20 @@ class KubernetesRuntime:
     def stop(self, step_id: str, attempt: int, reason: FailureKind) -> None:
         with self.table.lock:
             tracked = self.table.pods.get((step_id, attempt))
-        if tracked is not None and not tracked.ended:
-            tracked.deleting = True
-            delete_pod(self.api, tracked.name)
+        if tracked is None or tracked.ended:
+            return
+        tracked.deleting = True
+        if tracked.unsent is not None:  # the API never took it: no deletion to wait for
+            self.observer.end(
+                (step_id, attempt),
+                Failure(
+                    reason,
+                    f"Stopped before the Kubernetes API took pod {tracked.name} "
+                    f"({tracked.pending_why or 'its creation was being retried'}).",
+                ),
+            )
+            return  # (a creation landing after all is a stray: see takeover.strays)
+        delete_pod(self.api, tracked.name, window=30 if self.api_down_since is None else 0)
 
     def release(self, step_id: str, attempt: int) -> None:
         with self.table.lock:  # (the table's lock is the disposals': no stray in between)
