@@ -252,3 +252,41 @@ def test_stopping_a_run_whose_pod_the_api_has_not_taken_ends_it_at_once(home, ku
     assert attempt.failure.kind is FailureKind.CANCELLED
     assert "not reaped" not in attempt.failure.message, attempt.failure.message
     assert_nothing_left(cluster)
+
+
+@pytest.mark.timeout(300)  # the API server's stop and start: up to a minute under load
+def test_the_api_server_restarted_mid_run_changes_nothing(home, kube, control_plane, tmp_path):
+    """The real kube-apiserver stopped (SIGTERM, as an upgrade rolls it) and started again
+    on the same etcd mid-run: every connection and watch breaks. While it is down the
+    steps' notes say the run waits for it; once it is back the run carries on, each step
+    with its one attempt, and nothing is left."""
+    cluster = kube(nodes={"node-a": "1400MB"})
+    gate = tmp_path / "gate"
+    notes: set[str] = set()
+    result = {}
+
+    def noticed() -> bool:
+        notes.update(notes_of_latest_run())
+        return any("waiting for the Kubernetes API" in n for n in notes)
+
+    def drive():
+        result["run"] = outcome(
+            lambda: workloads.gated_steps.with_options(orchestrator=orchestrator(cluster))(
+                str(gate), count=2
+            )
+        )
+
+    thread = threading.Thread(target=drive)  # (the plane restarts from the main thread)
+    thread.start()
+    try:
+        wait_for(lambda: len(running_step_pods(cluster)) == 2, 60, "two running pods")
+        control_plane.restart_apiserver(lambda: wait_for(noticed, 60, "the outage noted"))
+    finally:
+        gate.touch()
+        thread.join(120)
+    run = result["run"]
+    assert run.status is RunStatus.COMPLETED
+    for step in run.steps.values():
+        [attempt] = step.attempts
+        assert attempt.failure is None and not step.note
+    assert_nothing_left(cluster)

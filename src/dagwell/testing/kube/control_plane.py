@@ -236,7 +236,7 @@ class ControlPlane:
         self._wait("etcd", healthy, 30)
 
     def _start_apiserver(self) -> None:
-        self.api_port = free_port()
+        self.api_port = self.api_port or free_port()
         pki = self.pki
         self._spawn(
             "kube-apiserver",
@@ -319,6 +319,23 @@ class ControlPlane:
         shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
 
     # -- what a test can do ----------------------------------------------------------------
+    def restart_apiserver(self, down_for: Callable[[], None] | None = None) -> None:
+        """Stop kube-apiserver (SIGTERM, as a rolling upgrade does; SIGKILL if it is not
+        gone in 10 s), call ``down_for`` while it is down, and start it again on the same
+        port, with the same etcd: every client's connections and watches break, and must
+        resume. Call it from the thread that started the plane: the new process dies with
+        the thread that spawned it (PR_SET_PDEATHSIG)."""
+        process = self.processes.pop("kube-apiserver")
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        if down_for is not None:
+            down_for()
+        self._start_apiserver()
+
     def compact(self) -> int:
         """Compact etcd at its newest revision: watches resumed from before it get 410."""
         endpoint = f"127.0.0.1:{self.etcd_port}"
