@@ -117,3 +117,39 @@ def test_a_pod_whose_secret_volume_is_missing_fails_fast_with_the_kubelets_words
     assert "FailedMount" in attempt.failure.message and "PodSettings" in attempt.failure.message
     assert run.status is RunStatus.FAILED
     assert_nothing_left(cluster)
+
+
+def test_a_pod_whose_node_is_deleted_ends_node_lost_and_is_retried(home, kube, tmp_path):
+    """A node whose machine is gone (cut off, then its Node object deleted, as a cloud
+    controller does): its pod shows Running for ever (no kubelet, no pod GC deletes it
+    on 1.20 here); the attempt must end ``node_lost``, saying the node is gone, and run
+    again on another node."""
+    cluster = kube(nodes={"node-a": "2GB", "node-b": "2GB"})
+
+    def lose_its_node(pod):
+        node = pod["spec"]["nodeName"]
+        cluster.kubelet.partition_node(node)
+        cluster.rest.delete(f"/api/v1/nodes/{node}")
+        wait_for(lambda: cluster.pod(pod["metadata"]["name"]) is None, 60, "the pod let go")
+
+    gate = tmp_path / "gate"
+
+    def disrupt():
+        [pod] = wait_for(lambda: running_step_pods(cluster), 60, "a running pod")
+        lose_its_node(pod)
+        gate.touch()
+
+    thread = threading.Thread(target=disrupt)
+    thread.start()
+    try:
+        run = workloads.gated_steps.with_options(
+            orchestrator=orchestrator(cluster, resync_interval=1, node_lost_timeout=3)
+        )(str(gate))
+    finally:
+        thread.join()
+    first, second = run.steps["gated"].attempts
+    assert first.failure.kind is FailureKind.NODE_LOST and first.budget == "infra"
+    assert "gone from the cluster" in first.failure.message, first.failure.message
+    assert second.failure is None and second.node != first.node
+    assert run.status is RunStatus.COMPLETED
+    assert_nothing_left(cluster)
