@@ -292,3 +292,30 @@ def test_a_finalizer_the_api_would_not_remove_for_a_while_is_removed_later(clust
     assert run.status is RunStatus.COMPLETED
     assert cluster.proxy.count("PATCH", "/pods/", 503) >= 2  # refused, then tried again
     assert_nothing_left(cluster)
+
+
+def test_a_quota_that_never_frees_ends_the_wait_naming_the_quota_and_the_fix(home, kube):
+    """Regression: a step whose pod a ResourceQuota kept refusing ended, at
+    pending_timeout, as a pod that "stayed pending" (it was never created) with a fix for
+    a pod the scheduler cannot place ("add capacity"), not for a quota."""
+    from test_kubernetes import sleeper
+
+    cluster = kube(
+        nodes={"node-a": "4GB"},
+        quotas=[{"metadata": {"name": "one-pod"}, "spec": {"hard": {"pods": "1"}}}],
+    )
+    sleeper(cluster, "someone-else", "100Mi")  # holds the quota's one pod throughout
+    started = time.monotonic()
+    run = outcome(
+        lambda: workloads.sleepy.with_options(
+            orchestrator=orchestrator(cluster, pending_timeout=5)
+        )(count=1, seconds=0.1)
+    )
+    assert time.monotonic() - started < 60
+    [attempt] = run.steps["nap"].attempts
+    assert run.status is RunStatus.FAILED
+    assert attempt.failure.kind is FailureKind.UNSCHEDULABLE
+    message = attempt.failure.message
+    assert "exceeded quota: one-pod" in message and "never created" in message, message
+    assert "ResourceQuota" in message and "stayed pending" not in message
+    assert_nothing_left(cluster)

@@ -77,6 +77,16 @@ def end_overdue(
                     ),
                     node=tracked.bound_to,
                 )
+            elif tracked.unsent is not None:  # a quota refused its creation all along
+                failure = Failure(
+                    FailureKind.UNSCHEDULABLE,
+                    (
+                        f"Pod {tracked.name} was never created in {waited}: the namespace's "
+                        f"ResourceQuota refused it ({tracked.pending_why}). Raise the quota, "
+                        "lower the step's requests, wait for the namespace's other pods, or "
+                        "raise pending_timeout."
+                    ),
+                )
             else:
                 why = (tracked.pending_why or "it was never scheduled and started").rstrip(".")
                 failure = Failure(
