@@ -53,8 +53,9 @@ class KubernetesOrchestrator:
     share (``s3://...``, ``gs://...``, or a path mounted in both). ``memory_budget``: cap
     on the memory the run's pods may request at once. ``pod_settings``: PodSettings for
     every step (a step's own settings override them). ``pending_timeout``: seconds a pod
-    may stay pending. ``api_timeout``: seconds the API may stay unreachable before open
-    attempts are declared lost. ``node_lost_timeout``: seconds a running pod's node may stay
+    may stay pending. ``api_timeout``: seconds the run waits through an outage of the API
+    (its pods run on; their ends are read when it answers) before the open attempts end
+    ``lost``, not retried. ``node_lost_timeout``: seconds a running pod's node may stay
     not Ready (its kubelet silent) before the attempt ends ``node_lost``.
 
     ``synchronous=False`` (see docs/kubernetes.md, "Detached runs"): the run is recorded and

@@ -13,9 +13,12 @@ Bounds, so that no attempt stays "running" forever: a pod pending past
 ``unschedulable``; a pod that vanishes ends ``lost`` (or
 ``node_lost``); a pod whose node has not been Ready for ``node_lost_timeout`` (its kubelet
 is silent, so the pod shows Running for ever unless a taint manager deletes it) ends
-``node_lost``; if the API itself stays unreachable past ``api_timeout``, every attempt
-still open ends ``lost``; if it refuses to list or watch the run's pods (RBAC), at once
-``config_error``: nothing could be seen of them.
+``node_lost``; an outage of the API is waited out (the pods run on), but past
+``api_timeout`` every attempt still open ends ``lost``, not retried; if it refuses to
+list or watch the run's pods (RBAC), at once ``config_error``: nothing could be seen of
+them. No pod of the run is left: one that no attempt waits for (a creation whose answer
+was lost, landing late) is deleted at the next re-list, and :meth:`close` lets go of
+every pod carrying this orchestrator's labels.
 
 This module keeps the runtime's state and the engine-facing :class:`Runtime` methods; its
 parts are :mod:`~dagwell.kubernetes.observe` (what a pod's change means, the end, explained by
