@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -31,7 +32,31 @@ class UserView:
 DEFAULT_USER = UserView()
 
 
-class RunFields:
+class ExecutionFields:
+    """What ZenML's run and step responses both answer: ``start_time``, ``end_time``
+    (dagwell's ``started_at``/``ended_at``) and ``stack``."""
+
+    started_at: datetime | None
+    ended_at: datetime | None
+    _plan: Any
+
+    @property
+    def stack(self) -> Any:
+        """ZenML's ``run.stack``: dagwell's one stack, its artifact store (named
+        ``default``, as ZenML's local stack); None for a run read without a Client."""
+        found = self._plan.find_stack
+        return None if found is None else found()
+
+    @property
+    def start_time(self) -> datetime | None:
+        return self.started_at
+
+    @property
+    def end_time(self) -> datetime | None:
+        return self.ended_at
+
+
+class RunFields(ExecutionFields):
     """``PipelineRun``'s ZenML fields derived from its status, id and orchestrator."""
 
     id: str
@@ -53,7 +78,7 @@ class RunFields:
         return not self.status.is_finished
 
 
-class StepFields:
+class StepFields(ExecutionFields):
     """``StepRun``'s ZenML fields derived from its attempts and recorded plan. ZenML keeps
     one step run per attempt, numbered by ``version``; dagwell's step run is the last of
     them, so its version is its attempt count and it was retriable when retries were left

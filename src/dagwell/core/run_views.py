@@ -117,21 +117,6 @@ class PipelineRun(RunFields):
         return [] if found is None else [Tag.of(t) for t in found(self.id)]
 
     @property
-    def stack(self) -> Any:
-        """ZenML's ``run.stack``: dagwell's one stack, its artifact store (named
-        ``default``, as ZenML's local stack); None for a run read without a Client."""
-        found = self._plan.find_stack
-        return None if found is None else found()
-
-    @property
-    def start_time(self) -> datetime | None:  # (ZenML's names)
-        return self.started_at
-
-    @property
-    def end_time(self) -> datetime | None:
-        return self.ended_at
-
-    @property
     def created(self) -> datetime:
         return self.created_at
 

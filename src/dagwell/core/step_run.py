@@ -157,21 +157,6 @@ class StepRun(StepFields):
         return f"{self.run_id}/{self.name}"
 
     @property
-    def stack(self) -> Any:
-        """ZenML's ``run.stack``: dagwell's one stack, its artifact store (named
-        ``default``, as ZenML's local stack); None for a run read without a Client."""
-        found = self._plan.find_stack
-        return None if found is None else found()
-
-    @property
-    def start_time(self) -> datetime | None:  # (ZenML's names)
-        return self.started_at
-
-    @property
-    def end_time(self) -> datetime | None:
-        return self.ended_at
-
-    @property
     def pipeline_run_id(self) -> str:
         return self.run_id
 
