@@ -9,13 +9,15 @@ from dagwell._zenml_names import lookup
 if TYPE_CHECKING:
     from dagwell.api.context import PipelineContext, get_pipeline_context
     from dagwell.api.pipelines import pipeline
+    from dagwell.core.schedule import Schedule
 
 _WHERE = {
     "PipelineContext": "dagwell.api.context",
     "get_pipeline_context": "dagwell.api.context",
+    "Schedule": "dagwell.core.schedule",
     "pipeline": "dagwell.api.pipelines",
 }
-__all__ = ["PipelineContext", "get_pipeline_context", "pipeline"]
+__all__ = ["PipelineContext", "Schedule", "get_pipeline_context", "pipeline"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,27 @@
+"""``dagwell.model.utils``: ZenML's ``zenml.model.utils`` path for its model functions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dagwell._zenml_names import lookup
+
+if TYPE_CHECKING:
+    from dagwell.api.deprecated_metadata import log_model_metadata
+    from dagwell.api.model_links import link_artifact_to_model
+
+_WHERE = {
+    "link_artifact_to_model": "dagwell.api.model_links",
+    "log_model_metadata": "dagwell.api.deprecated_metadata",
+}
+__all__ = ["link_artifact_to_model", "log_model_metadata"]
+
+
+def __getattr__(name: str) -> Any:
+    value = lookup(__name__, _WHERE, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

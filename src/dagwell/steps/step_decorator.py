@@ -1,0 +1,25 @@
+"""``dagwell.steps.step_decorator``: ZenML's ``zenml.steps.step_decorator`` path."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dagwell._zenml_names import lookup
+
+if TYPE_CHECKING:
+    from dagwell.api.steps import step
+
+_WHERE = {
+    "step": "dagwell.api.steps",
+}
+__all__ = ["step"]
+
+
+def __getattr__(name: str) -> Any:
+    value = lookup(__name__, _WHERE, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
