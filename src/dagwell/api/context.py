@@ -21,7 +21,6 @@ from dagwell.core.records import (
     ArtifactVersion,
     PipelineName,
     PipelineRun,
-    StepConfig,
     StepRunInput,
     StepRunInputArtifactType,
     make_config,
@@ -30,6 +29,7 @@ from dagwell.core.records import (
 if TYPE_CHECKING:
     from dagwell.api.client import Client
     from dagwell.api.model import Model
+    from dagwell.api.step_run_view import StepRunView
 
 
 @dataclass(frozen=True)
@@ -156,14 +156,6 @@ class RunConfig:
     substitutions: dict[str, str]
 
 
-@dataclass(frozen=True)
-class _StepView:
-    name: str
-    id: str
-    config: StepConfig
-    status: str
-
-
 def _store(info: StepInfo) -> Any:
     from dagwell.artifact_store.store import open_artifact_store
 
@@ -185,19 +177,14 @@ class StepContext:
         return _RunView(self._info)
 
     @property
-    def step_run(self) -> _StepView:
+    def step_run(self) -> StepRunView:
+        """ZenML's StepRunResponse of the running step (see dagwell.api.step_run_view)."""
+        from dagwell.api.step_run_view import StepRunView
+
         info = self._info
-        return _StepView(
-            info.step_id,
-            f"{info.run_id}/{info.step_id}",
-            make_config(
-                info.step_name,
-                {**info.params, **(info.context.get("shown_params") or {})},
-                info.context.get("config") or {},
-            ),
-            # (as in ZenML, also in its hooks: they run before the step run is finished)
-            "running",
-        )
+        params = {**info.params, **(info.context.get("shown_params") or {})}
+        config = make_config(info.step_name, params, info.context.get("config") or {})
+        return StepRunView(info.step_id, self.pipeline_run, config, lambda: self.inputs)
 
     @property
     def step_name(self) -> str:
