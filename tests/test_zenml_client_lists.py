@@ -40,8 +40,10 @@ def test_run_lists_filter_sort_and_page(home):
     assert (second_page.total, second_page.index, second_page.total_pages) == (3, 2, 2)
     assert len(client.list_pipeline_runs(name=f"startswith:{runs[0].name[:8]}")) == 3
     assert len(client.list_pipeline_runs(status="completed", in_progress=False)) == 3
-    with pytest.raises(ValueError, match="no stacks"):
-        client.list_pipeline_runs(stack_id="abc")
+    assert len(client.list_pipeline_runs(stack_id=client.active_stack_model.id)) == 3
+    assert len(client.list_pipeline_runs(stack_id="another stack")) == 0  # (there is one)
+    with pytest.raises(ValueError, match="no stack components"):
+        client.list_pipeline_runs(stack_component="abc")
     with pytest.raises(TypeError, match="unexpected keyword argument 'nme'"):
         client.list_pipeline_runs(nme="x")
 

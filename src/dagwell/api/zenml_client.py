@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from dagwell.api.tags import Tags
 
 _NOT_IN_DAGWELL = {
-    "active_stack_model": "dagwell has no stacks: choose where steps run with orchestrator=",
     "get_stack": "dagwell has no stacks: choose where steps run with orchestrator=",
     "list_stacks": "dagwell has no stacks: choose where steps run with orchestrator=",
     "activate_stack": "dagwell has no stacks: choose where steps run with orchestrator=",
@@ -229,6 +228,7 @@ class StackView:
 
     artifact_store: ArtifactStoreView
     name: str = "default"
+    id: str = "default"
 
     def __getattr__(self, name: str) -> Any:
         if name in OPTIONAL_COMPONENTS:
@@ -263,6 +263,27 @@ class ZenMLClientMixin:
     def active_user(self) -> UserView:
         """ZenML's local default user, ``default``: the one who recorded everything here."""
         return DEFAULT_USER
+
+    def get_user(self, name_id_or_prefix: str | UUID = "default", **_: Any) -> UserView:
+        """ZenML's local store has one user, ``default``: it, or a KeyError for another."""
+        if str(name_id_or_prefix) not in (DEFAULT_USER.name, DEFAULT_USER.id):
+            raise KeyError(
+                f"No user {str(name_id_or_prefix)!r}: a dagwell home has one user, 'default'."
+            )
+        return DEFAULT_USER
+
+    def list_users(
+        self, sort_by: str = "created", page: int = 1, size: int = PAGE_SIZE_DEFAULT,
+        **filters: Any,
+    ) -> Page:  # fmt: skip
+        fields = {"name": lambda u: u.name, "id": lambda u: u.id, "active": lambda u: u.active}
+        return select([DEFAULT_USER], "list_users", fields, filters, sort_by="name", page=page,
+                      size=size)  # fmt: skip
+
+    @property
+    def active_stack_model(self) -> StackView:
+        """ZenML's StackResponse of the active stack: dagwell's one (see active_stack)."""
+        return self.active_stack
 
     @property
     def active_stack(self) -> StackView:
@@ -863,6 +884,9 @@ _RUN_FIELDS: dict[str, Callable[[Any], Any]] = {
     "start_time": lambda r: to_datetime(r["started_at"]),
     "end_time": lambda r: to_datetime(r["ended_at"]),
     "in_progress": lambda r: not RunStatus(r["status"]).is_finished,
+    # (dagwell's one stack; the run's own id unless its orchestrator knew it by a job)
+    **dict.fromkeys(("stack_id", "stack"), lambda r: StackView.id),
+    "orchestrator_run_id": lambda r: (r.get("orchestrator") or {}).get("job") or r["id"],
     "tags": lambda r: r["tags"],  # (read only when a filter or the sort asks: see above)
 }
 #: ZenML's run filters that are the store's columns (a plain equality is its query).
@@ -883,8 +907,6 @@ _NOT_HERE = "dagwell has no {}"
 _RUN_UNSUPPORTED = {
     key: _NOT_HERE.format(what)
     for key, what in {
-        "stack_id": "stacks",
-        "stack": "stacks",
         "stack_component": "stack components",
         "schedule_id": "schedule ids on runs",
         "build_id": "builds",
@@ -894,7 +916,6 @@ _RUN_UNSUPPORTED = {
         "templatable": "run templates",
         "code_repository_id": "code repositories",
         "code_repository": "code repositories",
-        "orchestrator_run_id": "orchestrator run ids",
         "model_version_id": "model version ids on runs",
         "model": "model links on runs",
         "linked_to_model_version_id": "model version ids on runs",
