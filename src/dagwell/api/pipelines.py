@@ -33,6 +33,7 @@ from dagwell.api.steps import (
     Step,
     asks_for_nothing,
     check_priority,
+    environment_of,
     hook_sources,
     parse_settings,
     run_alone_with,
@@ -66,6 +67,7 @@ _RUN_ARGS = frozenset({"run_name", "steps", "schedule"})
 
 _OPTIONS = (
     "name",
+    "environment",
     "enable_cache",
     "retry",
     "infra_retries",
@@ -96,7 +98,6 @@ _EXECUTION_MODES = {
 _UNSUPPORTED = {
     "on_init": "dagwell has no init hooks; do the setup at the top of the first step",
     "on_cleanup": "dagwell has no cleanup hooks; use on_success/on_failure",
-    "environment": "set env in settings={'kubernetes': {'env': {...}}} or in the shell",
     "secrets": "dagwell has no secret store; read secrets from the environment",
     "cache_policy": "dagwell's cache key is the steps' source, inputs and parameters",
     "build": "dagwell builds no images",
@@ -193,6 +194,7 @@ class Pipeline(FunctionSource):
                 raise DefinitionError(
                     f"Unknown option {key}= for {owner}; known options: {', '.join(_OPTIONS)}."
                 )
+        self.environment = environment_of(owner, self.options.get("environment"))
         name = self.options.get("name")
         self.name: str = check_name(func.__name__ if name is None else name, "Pipeline name")
         self.enable_cache = self.options.get("enable_cache", True)
@@ -512,6 +514,9 @@ class Pipeline(FunctionSource):
             out["cascade_tags"] = list(self.cascade_tags)
         if self._run_extra:
             out["run_extra"] = self._run_extra
+        environment = {**self.environment, **step.extras.environment}  # (the step's wins)
+        if environment:
+            out["environment"] = environment
         # (every name a step formats takes the run's {date}/{time}, as in ZenML)
         out["substitutions"] = {**self._substitutions, **out.get("substitutions", {})}
         model = step.extras.model if config is not None else self._model

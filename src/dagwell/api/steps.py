@@ -51,8 +51,6 @@ _UNSUPPORTED_OPTIONS = {
     "use enable_cache= instead",
     "on_init": "dagwell has no init hooks; do the setup at the top of the step",
     "on_cleanup": "dagwell has no cleanup hooks; use on_success/on_failure",
-    "environment": "dagwell passes no per-step environment; set env in "
-    "settings={'kubernetes': {'env': {...}}} or in the shell",
     "secrets": "dagwell has no secret store; read secrets from the environment",
     "heartbeat_healthy_threshold": "dagwell watches attempts itself; remove it",
     "enable_heartbeat": "dagwell watches every attempt itself; remove enable_heartbeat=",
@@ -107,13 +105,29 @@ class StepSettings:
 @dataclass(frozen=True)
 class StepExtras:
     """ZenML's step options beyond dagwell's own: configured parameters, materializers
-    chosen per output, the step's model, and name substitutions."""
+    chosen per output, the step's model, name substitutions, ``extra`` and
+    ``environment``."""
 
     parameters: dict[str, Any] = field(default_factory=dict)
     materializers: dict[str, str] = field(default_factory=dict)
     model: Any = None
     substitutions: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)  # set while the step runs
+
+
+def environment_of(owner: str, value: Any) -> dict[str, str]:
+    """ZenML's ``environment=``: variable names to string values (ZenML refuses others)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise DefinitionError(
+            f"environment= of {owner} must be a dict of variable names to strings, e.g. "
+            "{'HF_HOME': '/cache', 'WORKERS': '4'}."
+        )
+    return dict(value)
 
 
 def parse_settings(owner: str, settings: Mapping[str, Any] | None) -> StepSettings:
@@ -650,6 +664,7 @@ _OPTION_NAMES = (
     "model",
     "substitutions",
     "extra",
+    "environment",
 )
 
 
@@ -779,6 +794,7 @@ def _extras(
         model=model,
         substitutions={**base.substitutions, **(options.get("substitutions") or {})},
         extra={**base.extra, **(options.get("extra") or {})},
+        environment={**base.environment, **environment_of(owner, options.get("environment"))},
     )
 
 

@@ -52,6 +52,7 @@ from dagwell.runtimes.failure_text import Rendered, render
 from dagwell.runtimes.parent_death import die_with_parent
 from dagwell.runtimes.self_kill import SELF_KILL, witnessed
 from dagwell.runtimes.steady_clock import steady_time
+from dagwell.runtimes.step_environment import step_environment
 
 EXIT_OK, EXIT_STEP_ERROR, EXIT_SETUP_ERROR = 0, 1, 2
 #: The result could not be written because the disk is full (sysexits' EX_IOERR): with
@@ -158,7 +159,9 @@ def run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None = None) -> in
     """Execute one attempt; write its manifest; return the process exit code
     (``EXIT_NO_SPACE`` when a full disk kept its result from being written)."""
     try:
-        with scratch.scope():  # the folders its loaded inputs live in go when it ends
+        # (the folders its loaded inputs live in go when it ends; ZenML's environment= is
+        # set while it runs)
+        with scratch.scope(), step_environment(spec.context):
             return _run_attempt(spec, func)
     except Exception as error:  # (an OSError, or the store's error raised from one)
         if not _disk_full(error):
