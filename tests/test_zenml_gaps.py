@@ -468,7 +468,7 @@ def test_execution_mode_decides_what_runs_after_a_failure(home, mode, independen
         ),
         ("import dagwell.integrations.s3.artifact_stores", "DAGWELL_ARTIFACT_STORE"),
         ("from dagwell.exceptions import RunStoppedException", "ends the run as stopped"),
-        ("from dagwell.exceptions import ProvisioningError", "mirrors EntityExistsError, Step"),
+        ("from dagwell.exceptions import ProvisioningError", "mirrors EntityExistsError, Hook"),
         ("import dagwell.utils.docker_utils", "dagwell builds no images"),
         ("from dagwell.integrations.sklearn.materializers import x", "mirrors SklearnMaterializer"),
     ],
@@ -915,9 +915,10 @@ def test_get_run_url_links_to_the_dashboard_when_told_where(home, monkeypatch):
     assert get_run_url(run) == f"http://127.0.0.1:8237/runs/{run.id}"
 
 
-@pytest.mark.parametrize("option", ["on_start", "on_end", "enable_heartbeat"])
+@pytest.mark.parametrize("option", ["on_pause", "enable_heartbeat"])
 def test_zenml_options_dagwell_lacks_are_named(option):
-    """Before: a generic 'Unknown option' for ZenML 0.98's on_start=/on_end= hooks."""
+    """Before: a generic 'Unknown option' for ZenML 0.98's on_pause= hook (on_start= and
+    on_end= now run, see test_a_failing_init_hook_fails_the_step...)."""
     from dagwell.errors import DefinitionError
 
     value = True if option == "enable_heartbeat" else (lambda: None)
@@ -1137,3 +1138,45 @@ def test_fail_fast_error_keeps_the_attributes_the_steps_exception_set(home):
     with pytest.raises(RunFailedError) as plain:
         failing.with_options(execution_mode=ExecutionMode.STOP_ON_FAILURE)()
     assert not isinstance(plain.value, CarriesWhatFailed)
+
+
+def _init_that_fails() -> None:
+    raise ConnectionError("the database is down")
+
+
+def _start_that_fails() -> None:
+    raise RuntimeError("a start hook's own bug")
+
+
+@step(enable_cache=False)
+def _never_reached() -> int:
+    return 1
+
+
+@step(enable_cache=False, on_start=_start_that_fails)
+def _starts_badly() -> int:
+    return 2
+
+
+def test_a_failing_init_hook_fails_the_step_and_a_failing_start_hook_does_not(home):
+    """As ZenML 0.98's step runner: on_init raising fails the step with a
+    HookExecutionException naming the pipeline; on_start/on_end errors are logged only.
+    Before: on_init=/on_start= were refused (DefinitionError)."""
+    from dagwell.exceptions import HookExecutionException
+
+    @pipeline(on_init=_init_that_fails)
+    def initialised() -> None:
+        _never_reached()
+
+    with pytest.raises(RunFailedError) as failed:
+        initialised()
+    failure = failed.value.run.steps["_never_reached"].attempts[-1].failure
+    assert failure.reason == HookExecutionException.__name__
+    assert "init hook for pipeline initialised" in failure.message
+    assert "the database is down" in failure.message
+
+    @pipeline
+    def started_badly() -> None:
+        _starts_badly()
+
+    assert started_badly().steps["_starts_badly"].output.load() == 2

@@ -5,8 +5,9 @@ clause written for ZenML still fires: ``StepInterfaceError`` (a step's value doe
 its annotation), ``StepContextError`` (the step context asked for what the step lacks),
 ``EntityExistsError`` (a model or model version created twice),
 ``ZenKeyError`` (``KeyError``, what the client raises for what does not exist, as ZenML's
-``ZenKeyError`` is one) and ``ZenMLBaseException`` (the base of every error dagwell raises
-on purpose). Other ZenML names say why dagwell has no such error.
+``ZenKeyError`` is one), ``HookExecutionException`` (a pipeline's ``on_init`` raised) and
+``ZenMLBaseException`` (the base of every error dagwell raises on purpose). Other ZenML
+names say why dagwell has no such error.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ __all__ = [
     "ZenKeyError",
     "ZenMLBaseException",
 ]
-_WHERE = dict.fromkeys(__all__, __name__)  # (for the list a missing name's error gives)
+_WHERE = {
+    **dict.fromkeys(__all__, __name__),  # (for the list a missing name's error gives)
+    "HookExecutionException": "dagwell.runtimes.lifecycle_hooks",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -191,6 +191,11 @@ class StepContext:
         return self._info.step_id
 
     @property
+    def pipeline_state(self) -> Any:
+        """What the pipeline's ``on_init`` hook returned (None without one)."""
+        return self._info.pipeline_state
+
+    @property
     def model(self) -> Model:
         from dagwell.api.model import Model
 

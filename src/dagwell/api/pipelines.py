@@ -35,6 +35,8 @@ from dagwell.api.steps import (
     check_priority,
     environment_of,
     hook_sources,
+    lifecycle_json,
+    lifecycle_of,
     parse_settings,
     run_alone_with,
 )
@@ -68,6 +70,11 @@ _RUN_ARGS = frozenset({"run_name", "steps", "schedule"})
 _OPTIONS = (
     "name",
     "environment",
+    "on_start",
+    "on_end",
+    "on_init",
+    "on_init_kwargs",
+    "on_cleanup",
     "enable_cache",
     "retry",
     "infra_retries",
@@ -96,8 +103,6 @@ _EXECUTION_MODES = {
 }
 #: ZenML pipeline options for features dagwell does not have.
 _UNSUPPORTED = {
-    "on_init": "dagwell has no init hooks; do the setup at the top of the first step",
-    "on_cleanup": "dagwell has no cleanup hooks; use on_success/on_failure",
     "secrets": "dagwell has no secret store; read secrets from the environment",
     "cache_policy": "dagwell's cache key is the steps' source, inputs and parameters",
     "build": "dagwell builds no images",
@@ -105,10 +110,6 @@ _UNSUPPORTED = {
     "prevent_build_reuse": "dagwell builds no images",
     "enable_heartbeat": "dagwell's orchestrator always heartbeats; remove enable_heartbeat=",
     "dynamic": DYNAMIC_PIPELINES,
-    "on_start": "dagwell has no start hooks; do it at the top of the step, or use on_retry/"
-    "on_success/on_failure",
-    "on_end": "dagwell has no end hooks; use on_success and on_failure (one of them runs when "
-    "a step ends)",
     "on_pause": "dagwell runs do not pause",
     "on_resume": "dagwell has no resume hooks; `dagwell runs resume` continues a run",
 }
@@ -195,6 +196,16 @@ class Pipeline(FunctionSource):
                     f"Unknown option {key}= for {owner}; known options: {', '.join(_OPTIONS)}."
                 )
         self.environment = environment_of(owner, self.options.get("environment"))
+        kinds = ("start", "end", "init", "cleanup")
+        self.lifecycle = lifecycle_of(owner, self.options, kinds)
+        self.init_kwargs = dict(self.options.get("on_init_kwargs") or {})
+        try:  # (they travel to each attempt in its step context)
+            json.dumps(self.init_kwargs)
+        except (TypeError, ValueError):
+            raise DefinitionError(
+                f"on_init_kwargs= of {owner} must be JSON values (numbers, strings, lists, "
+                "dicts): they reach every step's process."
+            ) from None
         name = self.options.get("name")
         self.name: str = check_name(func.__name__ if name is None else name, "Pipeline name")
         self.enable_cache = self.options.get("enable_cache", True)
@@ -514,6 +525,9 @@ class Pipeline(FunctionSource):
             out["cascade_tags"] = list(self.cascade_tags)
         if self._run_extra:
             out["run_extra"] = self._run_extra
+        hooks = {**self.lifecycle, **step.extras.lifecycle}  # (a step's own on_start wins)
+        if hooks:
+            out["lifecycle_hooks"] = lifecycle_json(hooks, self.init_kwargs)
         environment = {**self.environment, **step.extras.environment}  # (the step's wins)
         if environment:
             out["environment"] = environment

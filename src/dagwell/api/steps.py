@@ -54,10 +54,6 @@ _UNSUPPORTED_OPTIONS = {
     "secrets": "dagwell has no secret store; read secrets from the environment",
     "heartbeat_healthy_threshold": "dagwell watches attempts itself; remove it",
     "enable_heartbeat": "dagwell watches every attempt itself; remove enable_heartbeat=",
-    "on_start": "dagwell has no start hooks; do it at the top of the step, or use on_retry/"
-    "on_success/on_failure",
-    "on_end": "dagwell has no end hooks; use on_success and on_failure (one of them runs when "
-    "a step ends)",
     "on_pause": "dagwell runs do not pause",
     "on_resume": "dagwell has no resume hooks; `dagwell runs resume` continues a run",
 }
@@ -114,6 +110,8 @@ class StepExtras:
     substitutions: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)  # set while the step runs
+    # ZenML's on_start/on_end: run in the attempt around the body (runtimes.lifecycle_hooks)
+    lifecycle: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
 
 def environment_of(owner: str, value: Any) -> dict[str, str]:
@@ -665,6 +663,8 @@ _OPTION_NAMES = (
     "substitutions",
     "extra",
     "environment",
+    "on_start",
+    "on_end",
 )
 
 
@@ -795,7 +795,29 @@ def _extras(
         substitutions={**base.substitutions, **(options.get("substitutions") or {})},
         extra={**base.extra, **(options.get("extra") or {})},
         environment={**base.environment, **environment_of(owner, options.get("environment"))},
+        lifecycle={**base.lifecycle, **lifecycle_of(owner, options, ("start", "end"))},
     )
+
+
+def lifecycle_of(owner: str, options: Mapping[str, Any], kinds: tuple[str, ...]) -> dict[str, Any]:
+    """ZenML's ``on_<kind>=`` hooks among ``options``: functions, or their sources."""
+    found = {}
+    for kind in kinds:
+        value = hook_sources(owner, f"on_{kind}", options.get(f"on_{kind}"))
+        if value is None:
+            continue
+        if not callable(value):
+            raise DefinitionError(f"on_{kind}= of {owner} must be a function, got {value!r}.")
+        found[kind] = value
+    return found
+
+
+def lifecycle_json(hooks: Mapping[str, Any], init_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The hooks as an attempt finds them (runtimes.lifecycle_hooks): their locators."""
+    docs: dict[str, Any] = {k: {"locator": locate(f).to_json()} for k, f in hooks.items()}
+    if "init" in docs and init_kwargs:
+        docs["init"]["kwargs"] = dict(init_kwargs)
+    return docs
 
 
 def hook_sources(owner: str, kind: str, value: Any) -> Any:

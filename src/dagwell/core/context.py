@@ -41,6 +41,8 @@ class StepInfo:
     # Each output's annotated class (None: not a class), once the step's function is known.
     output_classes: dict[str, Any] = field(default_factory=dict)
     in_hook: bool = False
+    # What the pipeline's on_init hook returned (ZenML's get_step_context().pipeline_state)
+    pipeline_state: Any = None
 
     @property
     def pipeline(self) -> str:

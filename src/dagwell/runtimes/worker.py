@@ -49,6 +49,7 @@ from dagwell.core.step_types import (
 from dagwell.runtimes.attempt_scratch import writer_name
 from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.failure_text import Rendered, render
+from dagwell.runtimes.lifecycle_hooks import around_the_step
 from dagwell.runtimes.parent_death import die_with_parent
 from dagwell.runtimes.self_kill import SELF_KILL, witnessed
 from dagwell.runtimes.steady_clock import steady_time
@@ -285,7 +286,7 @@ def _run_attempt(spec: AttemptSpec, func: Callable[..., Any] | None) -> int:
         return EXIT_SETUP_ERROR
     try:
         assert func is not None
-        with in_step(info), _own_kills_noted(spec, store, started, info):
+        with in_step(info), _own_kills_noted(spec, store, started, info), around_the_step(info):
             result = func(**kwargs)
             if inspect.iscoroutine(result):
                 import asyncio  # (only for async steps: the zygote stays lean)
