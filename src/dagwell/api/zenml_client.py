@@ -26,7 +26,7 @@ from dagwell.core.records import (
     Tag,
     to_datetime,
 )
-from dagwell.core.response_fields import DEFAULT_USER, UserView
+from dagwell.core.response_fields import DEFAULT_USER, ResponseParts, UserView
 from dagwell.core.statuses import RunStatus
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ _NOT_IN_DAGWELL = {
 
 
 @dataclass
-class PipelineView:
+class PipelineView(ResponseParts):
     """ZenML's PipelineResponse: ``.name``, ``.runs`` (its 20 newest, newest first, as
     ZenML's: each is read with its steps), ``.get_runs(...)`` (with list_pipeline_runs'
     filters, sort and page), ``.num_runs``, ``.last_run``, ``.last_successful_run``,
@@ -135,6 +135,7 @@ class ArtifactStoreView:
 
     path: str
     name: str = "default"
+    id: str = "default"  # (what every artifact version's artifact_store_id names)
 
     @property
     def flavor(self) -> str:

@@ -2,7 +2,8 @@
 
 ZenML code and graders read ``run.user.name``, ``run.orchestrator_run_id``,
 ``run.in_progress``, ``step.version``, ``step.is_retriable``, ``step.substitutions``,
-``artifact.visualizations`` or call ``artifact.visualize()``. Each is derived here from what
+``artifact.visualizations``, the response parts (``run.body.status``), or call
+``artifact.visualize()``. Each is derived here from what
 dagwell records (its one user, the run's own id, the attempts and retry policy), as mixins
 of :mod:`dagwell.core.records`' frozen classes, so that module does not grow further.
 """
@@ -56,7 +57,32 @@ class ExecutionFields:
         return self.ended_at
 
 
-class RunFields(ExecutionFields):
+class ResponseParts:
+    """ZenML's responses keep their fields in a body, metadata and resources part, each
+    read through the response too (``run.status`` is ``run.get_body().status``), and code
+    reads either way (``run.body.status``, ``step.get_metadata().config``,
+    ``version.resources.artifact``). dagwell's read models hold every field themselves,
+    so each part is the model itself."""
+
+    @property
+    def body(self) -> Any:
+        return self
+
+    def get_body(self) -> Any:
+        return self
+
+    def get_metadata(self) -> Any:
+        return self
+
+    @property
+    def resources(self) -> Any:
+        return self
+
+    def get_resources(self) -> Any:
+        return self
+
+
+class RunFields(ExecutionFields, ResponseParts):
     """``PipelineRun``'s ZenML fields derived from its status, id and orchestrator."""
 
     id: str
@@ -78,7 +104,7 @@ class RunFields(ExecutionFields):
         return not self.status.is_finished
 
 
-class StepFields(ExecutionFields):
+class StepFields(ExecutionFields, ResponseParts):
     """``StepRun``'s ZenML fields derived from its attempts and recorded plan. ZenML keeps
     one step run per attempt, numbered by ``version``; dagwell's step run is the last of
     them, so its version is its attempt count and it was retriable when retries were left
@@ -91,6 +117,10 @@ class StepFields(ExecutionFields):
     @property
     def user(self) -> UserView:
         return DEFAULT_USER
+
+    @property
+    def metadata(self) -> Any:  # (a hydrated response's metadata part: see ResponseParts)
+        return self
 
     @property
     def version(self) -> int:
@@ -106,13 +136,22 @@ class StepFields(ExecutionFields):
         return dict(self._plan.step_config(self.name).get("substitutions") or {})
 
 
-class ArtifactFields:
+class ArtifactFields(ResponseParts):
     """``ArtifactVersion``'s ZenML fields: its user, and visualizations, which dagwell
     never stores (``dagwell ui`` previews values itself)."""
 
     @property
+    def metadata(self) -> Any:  # (a hydrated response's metadata part: see ResponseParts)
+        return self
+
+    @property
     def user(self) -> UserView:
         return DEFAULT_USER
+
+    @property
+    def artifact_store_id(self) -> str:
+        """The one artifact store of a home (``Client().active_stack.artifact_store.id``)."""
+        return "default"
 
     @property
     def visualizations(self) -> list[Any]:
