@@ -171,6 +171,15 @@ def test_resolve_run_ids(store_url):
     store.close()
 
 
+def test_a_runs_index_counts_its_pipelines_runs_made_by_then(store_url):
+    """ZenML's run.index (1 for a pipeline's first run); another pipeline counts its own."""
+    store = Store.open(store_url)
+    for run_id, pipeline, created in (("r1", "p", 1.0), ("q1", "q", 1.5), ("r2", "p", 2.0)):
+        new_run(store, run_id, pipeline=pipeline, created=created)
+    assert [store.run_index(r) for r in ("r1", "r2", "q1")] == [1, 2, 1]
+    store.close()
+
+
 def test_heartbeat_stop_flag_and_claim(store_url):
     store = Store.open(store_url)
     run_id = new_run(store)

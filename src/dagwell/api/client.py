@@ -170,6 +170,7 @@ class Client(ZenMLClientMixin):
         plan = PlanSource(lambda: store.run_plan(run_id), self._model_version_of)
         plan.find_tags = self._run_tags
         plan.find_stack = lambda: self.active_stack
+        plan.find_index = lambda: store.run_index(run_id)
         run = build_run(row, steps, attempts, loader, plan)
         if isinstance(run.pipeline, PipelineName):
             run.pipeline.view = PipelineView(str(run.pipeline), self)

@@ -784,6 +784,7 @@ def _with_pipeline_view(run: PipelineRun, home: Home) -> PipelineRun:
     run._plan.find_model = client._model_version_of
     run._plan.find_tags = client._run_tags
     run._plan.find_stack = lambda: client.active_stack
+    run._plan.find_index = lambda: client.store().run_index(run.id)
     return run
 
 

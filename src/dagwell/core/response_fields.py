@@ -88,6 +88,7 @@ class RunFields(ExecutionFields, ResponseParts):
     id: str
     status: Any
     orchestrator: dict[str, Any]
+    _plan: Any
 
     @property
     def user(self) -> UserView:
@@ -102,6 +103,13 @@ class RunFields(ExecutionFields, ResponseParts):
     @property
     def in_progress(self) -> bool:
         return not self.status.is_finished
+
+    @property
+    def index(self) -> int | None:
+        """Its number among its pipeline's runs, 1 for the first (None for a run read
+        without a Client)."""
+        found = self._plan.find_index
+        return None if found is None else int(found())
 
 
 class StepFields(ExecutionFields, ResponseParts):

@@ -41,6 +41,8 @@ class PlanSource:
         self.find_tags: Callable[[str], list[dict[str, Any]]] | None = None
         # the stack a run ran on, as ZenML's run.stack shows it (the Client's answer)
         self.find_stack: Callable[[], Any] | None = None
+        # the run's number among its pipeline's runs (ZenML's run.index; the Client's answer)
+        self.find_index: Callable[[], int] | None = None
         self._plan: dict[str, Any] | None = None
         self.steps: dict[str, StepRun] = {}  # the run's steps read with it (for inputs)
 

@@ -522,6 +522,17 @@ class Store:
         query = select(func.count()).select_from(t).where(*_equal(t, where or {}))
         return int(self._read(lambda conn: conn.execute(query).scalar_one()))
 
+    def run_index(self, run_id: str) -> int:
+        """ZenML's ``run.index``: how many runs of its pipeline were made by the time run
+        ``run_id`` was (1 for its first)."""
+        t, mine = schema.runs, schema.runs.alias("mine")
+        query = (
+            select(func.count())
+            .select_from(t.join(mine, t.c.pipeline == mine.c.pipeline))
+            .where((mine.c.id == run_id) & (t.c.created_at <= mine.c.created_at))
+        )
+        return int(self._read(lambda conn: conn.execute(query).scalar_one()))
+
     def pipelines(self) -> list[dict[str, Any]]:
         """Each pipeline that ran, oldest first: ``name``, ``created_at`` (of its first run),
         ``updated_at`` and ``latest_status`` (of its newest run): one query, however many
