@@ -35,9 +35,11 @@ log = logging.getLogger("dagwell.artifact_store.registry")
 T = TypeVar("T")
 
 
-#: The longest key part a name is encoded in: a file name holds 255 bytes, and a name of
-#: 300 characters (or 70 of CJK) encoded whole did not fit (ENAMETOOLONG at run time).
-LONGEST_PART = 200
+#: The longest key part a name is encoded in: a file name holds 255 bytes, ``.json``
+#: included; a name of 300 characters (or 70 of CJK) encoded whole did not fit
+#: (ENAMETOOLONG at run time). Every part that fits is the one the previous dagwell
+#: wrote, so the versions an older home holds under it are still found.
+LONGEST_PART = 255 - len(".json")
 
 
 def encode(name: str) -> str:
