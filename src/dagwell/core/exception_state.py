@@ -6,7 +6,8 @@ raises in its own process; the exception itself cannot travel (unpickling an exc
 calls its ``__init__`` with its message alone, which a class taking other arguments
 refuses), so its instance attributes travel instead, pickled into the attempt's result
 manifest, and the caller's error gets them back (see ``RunFailedError.of``). Best effort:
-an attribute that does not pickle, or attributes larger than :data:`STATE_MAX`, stay behind.
+an attribute that does not pickle stays behind, and the largest ones when all of them
+would take more than :data:`STATE_MAX`.
 """
 
 from __future__ import annotations
@@ -50,9 +51,16 @@ def encode_state(error: BaseException) -> str | None:
             kept[name] = _pickled(value)
         except Exception:  # (a lock, a socket, too large: that attribute stays behind)
             continue
-    if not kept or sum(len(v) for v in kept.values()) > STATE_MAX:
+    chosen: dict[str, bytes] = {}
+    total = 0
+    for name, blob in sorted(kept.items(), key=lambda item: len(item[1])):  # smallest first
+        if total + len(blob) > STATE_MAX:
+            break  # (this one and the larger ones stay behind; the rest travel)
+        chosen[name] = blob
+        total += len(blob)
+    if not chosen:
         return None
-    return base64.b64encode(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)).decode()
+    return base64.b64encode(pickle.dumps(chosen, protocol=pickle.HIGHEST_PROTOCOL)).decode()
 
 
 def decode_state(text: str | None) -> dict[str, Any]:
