@@ -76,7 +76,12 @@ class StoreError(DagwellError):
     """The run store failed."""
 
 
-class StoreNotWritable(StoreError):
+class StoreUnusable(StoreError, PermanentError):
+    """The SQLite store's file cannot work as it is (damaged, not a database, not
+    writable): its message names the file and the fix; no retry or traceback helps."""
+
+
+class StoreNotWritable(StoreUnusable):
     """The SQLite store cannot be written (a read-only DAGWELL_HOME, missing permissions)."""
 
 

@@ -30,6 +30,7 @@ from dagwell.core.errors import (
     DagwellError,
     RunTakenOver,
     StoreUnavailable,
+    StoreUnusable,
     TemporaryError,
 )
 from dagwell.core.failures import Failure, FailureKind
@@ -183,6 +184,10 @@ class Engine:
                 raise self._left_for_resume(error) from error
             except RunTakenOver as error:  # its attempts die with the runtime; none recorded
                 log.error("%s", error)
+                raise
+            except StoreUnusable as error:  # named with its fix: a traceback adds nothing
+                log.error("run %s: %s; stopping the run's attempts", self.run_id, error)
+                calmed = self._stop_now("the run store failed")
                 raise
             except BaseException:
                 log.exception("the engine failed; stopping the run's attempts")
@@ -395,6 +400,8 @@ class Engine:
             self._wind_down(why, kind)
         except StoreUnavailable as error:  # the attempts are stopped; the record must wait
             log.error("%s", self._left_for_resume(error))
+        except StoreUnusable as error:
+            log.error("recording the stop of run %s failed: %s", self.run_id, error)
         except Exception:
             log.exception("recording the stop of run %s failed", self.run_id)
         return calmed

@@ -30,6 +30,7 @@ from dagwell.core.errors import (
     StoreError,
     StoreNotWritable,
     StoreUnavailable,
+    StoreUnusable,
 )
 from dagwell.store import schema
 from dagwell.store.connect import make_engine, migrate, normalize_url, open_read_only
@@ -79,8 +80,14 @@ def _unusable_file(error: DBAPIError, url: str) -> StoreError | None:
         return None
     text = str(error.orig or error).lower()
     path = make_url(url).database or url
-    if "file is not a database" in text or "malformed" in text:
-        return StoreError(
+    if "malformed" in text:
+        return StoreUnusable(
+            f"The run store {path} is damaged (SQLite: database disk image is malformed): "
+            "restore it from a backup, or recover what it holds with `sqlite3 "
+            f"{path} .recover`, or move it away (its runs are then forgotten)."
+        )
+    if "file is not a database" in text:
+        return StoreUnusable(
             f"{path} is not a dagwell store (not a readable SQLite database). Move it away, "
             "or point DAGWELL_HOME (or DAGWELL_STORE_URL) at another place."
         )
