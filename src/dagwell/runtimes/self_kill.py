@@ -19,6 +19,13 @@ deaths attempts were forked by the orchestrator itself, and the next such call k
 run's orchestrator, leaving the run ``running``. A signal the launcher ignores (its
 ``SigIgn``: SIGPIPE, SIGINT in the zygote) is sent, as it ends nothing. A process with no
 launcher of dagwell's (its parent pid 0 or 1: a pod's PID 1, an orphan) has none to spare.
+
+``os._exit(n)`` and an ``os.exec*`` of another program end the attempt without its
+results too; they were told apart from a crash only by a guess ('did the step call
+os._exit()?', '(os._exit or a crash in native code)'). They are noted alike, and so is a
+timer whose signal nothing handles (``signal.alarm(1)``: 'killed by SIGALRM from outside
+dagwell', lost, three attempts alike): noted when it is set, the note stands only if the
+attempt then dies; a step that goes on writes its own result over it.
 """
 
 from __future__ import annotations
@@ -100,10 +107,33 @@ _LAUNCHER = _NOT_SENT.format(
 _EVERY_PROCESS = _NOT_SENT.format(
     whom="every process it may signal", why="they include the run's orchestrator"
 )
+#: The note of an exec of another program in the attempt.
+_REPLACED = (
+    "the step ended its own process (another program took its place, and wrote no "
+    "results): {} was called in it"
+)
+#: The signal each timer of ``signal.setitimer`` sends when it expires.
+_TIMER_SIGNALS = {
+    signal.ITIMER_REAL: signal.SIGALRM,
+    signal.ITIMER_VIRTUAL: signal.SIGVTALRM,
+    signal.ITIMER_PROF: signal.SIGPROF,
+}
+
+
+def pending_kill(signum: int) -> str:
+    """The error type of a note that stands only if the attempt dies of ``signum`` (a
+    timer's: set now, it may never fire, and the attempt may end otherwise meanwhile)."""
+    return f"{SELF_KILL}:{signum}"
+
+
+def expected_signal(error_type: str | None) -> int | None:
+    """The signal a :func:`pending_kill` note waits for (None for any other)."""
+    prefix, _, number = (error_type or "").partition(":")
+    return int(number) if prefix == SELF_KILL and number.isdigit() else None
 
 
 @contextmanager
-def witnessed(note: Callable[[str], None]) -> Iterator[None]:
+def witnessed(note: Callable[[str, str], None]) -> Iterator[None]:
     """Within this block, a call that would end this process by a signal it sends itself
     first calls ``note`` with a sentence naming the call (once; a failing note never stops
     it). A call that would end this process's parent (the launcher), or every process it
@@ -115,12 +145,14 @@ def witnessed(note: Callable[[str], None]) -> Iterator[None]:
     parent = os.getppid()
 
     def witness(
-        what: str, sentence: str = "the step ended its own process: {} was called in it"
+        what: str,
+        sentence: str = "the step ended its own process: {} was called in it",
+        kind: str = SELF_KILL,
     ) -> None:
         if not noted and os.getpid() == attempt:
             noted.append(what)
             with contextlib.suppress(Exception):  # (the kill goes ahead; its exit tells the rest)
-                note(sentence.format(what))
+                note(sentence.format(what), kind)
 
     def instead(call: str, sentence: str) -> None:
         """Note a signal the attempt does not send (see the module's docstring) and end the
@@ -154,13 +186,43 @@ def witnessed(note: Callable[[str], None]) -> Iterator[None]:
         witness("os.abort()")
         abort()
 
+    def own_exit(status: int) -> Any:
+        witness(f"os._exit({status})")
+        exit_(status)
+
+    def own_execv(path: Any, argv: Any) -> Any:
+        witness(f"os.execv({os.fsdecode(path)!r}, ...)", _REPLACED)
+        execv(path, argv)
+
+    def own_execve(path: Any, argv: Any, env: Any) -> Any:
+        witness(f"os.execve({os.fsdecode(path)!r}, ...)", _REPLACED)
+        execve(path, argv, env)
+
+    def own_alarm(seconds: int) -> int:
+        if seconds and _ends_us(signal.SIGALRM):  # (a later SIGALRM with no handler)
+            witness(f"signal.alarm({seconds})", kind=pending_kill(signal.SIGALRM))
+        return alarm(seconds)
+
+    def own_setitimer(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+        number = _TIMER_SIGNALS.get(which)
+        if seconds and number is not None and _ends_us(number):
+            witness(f"signal.setitimer({which}, {seconds:g})", kind=pending_kill(number))
+        return setitimer(which, seconds, interval)
+
+    exit_, execv, execve = os._exit, os.execv, os.execve
+    alarm, setitimer = signal.alarm, signal.setitimer
+    signal.alarm, signal.setitimer = own_alarm, own_setitimer
+
     os.kill, os.killpg, signal.raise_signal, os.abort = (
         own_kill,
         own_killpg,
         own_raise_signal,
         own_abort,
     )
+    os._exit, os.execv, os.execve = own_exit, own_execv, own_execve  # (execl, execvp... too)
     try:
         yield
     finally:
         os.kill, os.killpg, signal.raise_signal, os.abort = kill, killpg, raise_signal, abort
+        os._exit, os.execv, os.execve = exit_, execv, execve
+        signal.alarm, signal.setitimer = alarm, setitimer
