@@ -3,14 +3,21 @@
 No isolation and no memory limits: it exists for debugging (a breakpoint in a step just
 works) and for platforms without fork. ``LocalOrchestrator(isolation="inprocess")``.
 Output still goes through the artifact store, so results match the other runtimes.
+
+A step here runs in the orchestrator's main thread, where ``signal.signal`` works: the
+handlers it sets for the stop signals last while it runs, and the orchestrator's are put
+back when it ends (a step that set them to SIG_IGN left Ctrl-C and SIGTERM doing nothing
+for the rest of the run).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import signal
+import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +47,25 @@ class _Tee(io.TextIOBase):
         return len(text)
 
 
+#: The signals the orchestrator turns into a stop of the run (see engine.signals).
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _own_stop_handlers() -> Iterator[None]:
+    """Put the stop signals' handlers back as they were once the step ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # (signal.signal works in the main thread only: nothing to put back)
+        return
+    before = {number: signal.getsignal(number) for number in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            if handler is not None and signal.getsignal(number) is not handler:
+                signal.signal(number, handler)
+
+
 class InProcessRuntime:
     def __init__(self) -> None:
         self.info = RuntimeInfo(
@@ -58,6 +84,7 @@ class InProcessRuntime:
             contextlib.redirect_stdout(_Tee(sys.stdout, log_file)),
             contextlib.redirect_stderr(_Tee(sys.stderr, log_file)),
             exit_raises(),  # (the step's os._exit must not end the orchestrator)
+            _own_stop_handlers(),
         ):
             try:
                 code = run_attempt(spec, func)
