@@ -5,7 +5,9 @@ step's process was OOM-killed), and so do steps under ``isolation="inprocess"``.
 ``sys.exit`` there is an exception, caught like any other. ``os._exit``, ``os.abort``, an
 ``os.exec*`` (another program in the orchestrator's place) and a signal the process sends
 itself that would end or freeze it (``os.kill(os.getpid(), SIGKILL)``, SIGSEGV, SIGTERM...,
-also through ``os.killpg``, ``signal.raise_signal`` or ``signal.pthread_kill``) are not:
+also through ``os.killpg``, ``signal.raise_signal`` or ``signal.pthread_kill``, or later,
+through a timer: ``signal.alarm(1)``, ``signal.setitimer``, whose SIGALRM ends a process
+that has no handler for it) are not:
 they ended the orchestrator on the spot, the steps still running died with it, and the run
 was left orphaned, its record never finished. So:
 
@@ -45,6 +47,8 @@ _real_kill = os.kill
 _real_killpg = os.killpg
 _real_raise_signal = signal.raise_signal
 _real_pthread_kill = signal.pthread_kill
+_real_alarm = signal.alarm
+_real_setitimer = signal.setitimer
 
 _cond = threading.Condition()
 _installed_in: list[int] = []  # the pid the state below belongs to, once installed
@@ -84,6 +88,8 @@ def _install() -> None:
     os.killpg = _killpg
     signal.raise_signal = _raise_signal
     signal.pthread_kill = _pthread_kill
+    signal.alarm = _alarm
+    signal.setitimer = _setitimer
 
 
 def _effect(signum: int) -> str | None:
@@ -190,6 +196,38 @@ def _pthread_kill(thread_id: int, signum: int) -> None:
         signum,
         lambda: _real_pthread_kill(thread_id, signum),
     )
+
+
+def _alarm(seconds: int) -> int:
+    """``signal.alarm``: a SIGALRM later is this process's signal to itself, held only when
+    nothing handles it (0 cancels; dagwell's own timers have their handler)."""
+    if not seconds or _effect(signal.SIGALRM) != "end":
+        return _real_alarm(seconds)
+    left: list[int] = []
+    _intercept(
+        f"signal.alarm({seconds})", signal.SIGALRM, lambda: left.append(_real_alarm(seconds))
+    )
+    return left[0]
+
+
+_TIMER_SIGNALS = {
+    signal.ITIMER_REAL: signal.SIGALRM,
+    signal.ITIMER_VIRTUAL: signal.SIGVTALRM,
+    signal.ITIMER_PROF: signal.SIGPROF,
+}
+
+
+def _setitimer(which: int, seconds: float, interval: float = 0.0) -> tuple[float, float]:
+    """``signal.setitimer``: its signal later is this process's to itself, held as
+    ``signal.alarm``'s is."""
+    if not seconds or which not in _TIMER_SIGNALS or _effect(_TIMER_SIGNALS[which]) != "end":
+        return _real_setitimer(which, seconds, interval)
+    old: list[tuple[float, float]] = []
+    what = f"signal.setitimer({which}, {seconds:g})"
+    _intercept(
+        what, _TIMER_SIGNALS[which], lambda: old.append(_real_setitimer(which, seconds, interval))
+    )
+    return old[0]
 
 
 @contextmanager
