@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from dagwell.core.failures import Failure, FailureKind, OomScope
 from dagwell.core.manifest import ResultManifest
 from dagwell.core.units import format_bytes
+from dagwell.runtimes.self_kill import SELF_KILL, expected_signal
 from dagwell.runtimes.worker import EXIT_NO_SPACE
 
 _CRASH_SIGNALS = {
@@ -61,6 +62,18 @@ def _filled_the_node(ev: LocalEvidence) -> bool:
     )
 
 
+def _met(ev: LocalEvidence) -> LocalEvidence:
+    """The evidence with a timer's note (see self_kill.pending_kill) kept only if the
+    attempt died of that timer's signal: set earlier, it may never have fired (the step
+    was stopped, or killed otherwise, meanwhile)."""
+    expected = expected_signal(ev.manifest.error_type) if ev.manifest else None
+    if expected is None or ev.manifest is None:
+        return ev
+    if ev.signal != expected:
+        return replace(ev, manifest=None)
+    return replace(ev, manifest=replace(ev.manifest, error_type=SELF_KILL))
+
+
 def ended_before_stop(ev: LocalEvidence) -> bool:
     """Whether an attempt dagwell stopped (``stop_reason``) had ended on its own first.
 
@@ -70,12 +83,14 @@ def ended_before_stop(ev: LocalEvidence) -> bool:
     step's exception was being written). Its own end is then the truth, not the stop."""
     if ev.stop_reason is None:
         return False
+    ev = _met(ev)
     own_failure = ev.manifest is not None and not ev.manifest.ok
     return own_failure or ev.signal != signals.SIGKILL
 
 
 def classify_exit(ev: LocalEvidence) -> Failure | None:
     """None when the attempt succeeded; otherwise the failure, with its evidence."""
+    ev = _met(ev)
     code, sig = ev.exit_code, ev.signal
     peak = format_bytes(ev.peak_memory)
     clean = code == 0 and ev.manifest is not None and ev.manifest.ok
@@ -195,6 +210,7 @@ def classify_unreported(ev: LocalEvidence, lost: str) -> Failure | None:
     else the result it wrote before it was killed (an ok one, its outputs committed, is
     its success; a failed one its own failure), as for the attempts of an orchestrator
     that died; else it is ``lost``, with the message ``lost``."""
+    ev = _met(ev)  # (a timer's note: its signal is not known to have come)
     if ev.oom_kills:
         return classify_exit(replace(ev, exit_code=None, signal=signals.SIGKILL))
     if ev.manifest is not None and ev.manifest.ok:

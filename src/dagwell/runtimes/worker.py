@@ -51,7 +51,7 @@ from dagwell.runtimes.base import AttemptSpec
 from dagwell.runtimes.failure_text import Rendered, render
 from dagwell.runtimes.lifecycle_hooks import around_the_step
 from dagwell.runtimes.parent_death import die_with_parent
-from dagwell.runtimes.self_kill import SELF_KILL, witnessed
+from dagwell.runtimes.self_kill import witnessed
 from dagwell.runtimes.steady_clock import steady_time
 from dagwell.runtimes.step_environment import step_environment
 
@@ -195,13 +195,13 @@ def _own_kills_noted(
     if not os.environ.get(ATTEMPT_ENV):
         return contextlib.nullcontext()
 
-    def note(message: str) -> None:
+    def note(message: str, error_type: str) -> None:
         store.write_manifest(
             spec.manifest_key,
             ResultManifest(
                 ok=False,
                 error_kind=FailureKind.USER_ERROR.value,
-                error_type=SELF_KILL,
+                error_type=error_type,
                 error_message=message,
                 started_at=started,
                 ended_at=steady_time(),
