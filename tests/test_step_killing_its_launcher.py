@@ -146,7 +146,7 @@ def test_as_pid_1_a_signal_to_its_own_group_is_no_launcher_kill():
         assert os.getpid() == 1 and os.getppid() == 0, (os.getpid(), os.getppid())
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         notes = []
-        with witnessed(notes.append):
+        with witnessed(lambda text, kind: notes.append(text)):
             os.killpg(0, signal.SIGTERM)
         print("notes", notes)
         """
@@ -174,7 +174,7 @@ def test_an_attempt_whose_launcher_ignores_a_signal_is_not_noted():
         if attempt == 0:
             os.close(read)
             notes: list[str] = []
-            with witnessed(notes.append):
+            with witnessed(lambda text, kind: notes.append(text)):
                 os.kill(os.getppid(), signal.SIGUSR1)  # ignored there: sent, goes on
                 os.write(write, b"past SIGUSR1;")
                 os.kill(os.getppid(), signal.SIGUSR2)  # not ignored: not sent, attempt ends
@@ -207,7 +207,7 @@ def test_a_step_killing_every_process_it_may_is_not_let_through():
             attempt = os.fork()
             if attempt == 0:
                 notes = []
-                def note(text):
+                def note(text, kind):
                     os.write(write, text.encode())
                 with witnessed(note):
                     os.kill(-1, signal.SIGKILL)

@@ -184,7 +184,7 @@ def test_an_attempt_that_kills_its_launcher_goes_no_further():
         if attempt == 0:
             os.close(read)
             notes: list[str] = []
-            with witnessed(notes.append):
+            with witnessed(lambda text, kind: notes.append(text)):
                 os.kill(os.getppid(), signal.SIGKILL)
                 os.write(write, b"went on")
             os._exit(0)
@@ -210,7 +210,7 @@ def test_a_process_the_step_forked_that_kills_the_launcher_goes_on():
         attempt = os.fork()
         if attempt == 0:
             os.close(read)
-            with witnessed(lambda _: None):
+            with witnessed(lambda *_: None):
                 target = os.getppid()
                 if os.fork() == 0:  # the step's own child
                     os.kill(target, signal.SIGKILL)
