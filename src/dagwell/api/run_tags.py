@@ -102,11 +102,12 @@ def _refuse_other_exclusive(specs: list[dict[str, Any]], info: StepInfo) -> None
 
 
 def _journal(client: Any, info: StepInfo) -> None:
-    """Write the attempt's changes so far where the orchestrator finds them if it dies.
-    A store that cannot take them (a full disk) fails nothing: they still ride on the
-    attempt's result, as before the journal, and that result meets the same disk."""
-    from dagwell.artifact_store.tag_journal import journal_key, write_changes
+    """Write the attempt's newest change where the orchestrator finds it if the attempt
+    dies. A store that cannot take it (a full disk, an object store's error) fails
+    nothing: it still rides on the attempt's result, and that result meets the same store."""
+    from dagwell.artifact_store.tag_journal import journal_key, write_change
 
     key = journal_key(info.run_id, info.step_id, info.attempt)
-    with contextlib.suppress(OSError):
-        write_changes(client.artifacts(info.artifact_store), key, info.tag_changes)
+    index = len(info.tag_changes) - 1
+    with contextlib.suppress(Exception):
+        write_change(client.artifacts(info.artifact_store), key, index, info.tag_changes[-1])
