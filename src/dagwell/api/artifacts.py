@@ -136,9 +136,24 @@ def _new_version(
         model=info.context.get("model") if info else None,
         save_type=save_type,
     )
+    if tags:  # an exclusive tag leaves the artifact's other versions, as in ZenML
+        from dagwell.artifact_store.registry import leave_other_versions
+
+        known = _exclusive_tags(client, info)
+        leave_other_versions(
+            client.artifacts(), doc["name"], doc["id"], [t for t in tags if known.get(t)]
+        )
     if info is not None and not info.in_hook:  # one of the step's outputs, as in ZenML
         info.saved.append({"name": doc["name"], "version": doc["version"]})
     return ArtifactVersion.from_doc(doc, client._loader())
+
+
+def _exclusive_tags(client: Any, info: Any) -> dict[str, bool]:
+    """Which tags are exclusive: the run store's; in an attempt (which never reads it),
+    what the orchestrator handed it (engine.known_tags: none past its size cap)."""
+    if info is not None and not info.in_hook:
+        return dict(info.context.get("known_tags") or {})
+    return {str(r["name"]): bool(r["exclusive"]) for r in client.store().tag_rows()}
 
 
 def register_artifact(

@@ -141,6 +141,22 @@ def read_tags(store: ArtifactStore, version_id: str, saved: Iterable[str] = ()) 
     return found
 
 
+def leave_other_versions(
+    store: ArtifactStore, name: str, version_id: str, exclusive: Iterable[str]
+) -> None:
+    """Exclusive tags just put on version ``version_id`` of artifact ``name`` leave the
+    artifact's other versions (ZenML 0.98: one version of each artifact carries one)."""
+    wanted = set(exclusive)
+    if not wanted:
+        return
+    for doc in artifact_versions(store, name):
+        if doc["id"] == version_id:
+            continue
+        held = [t for t in read_tags(store, doc["id"], doc.get("tags") or []) if t in wanted]
+        if held:
+            remove_tags(store, doc["id"], held)
+
+
 def artifact_versions(store: ArtifactStore, name: str) -> list[dict[str, Any]]:
     """Every readable version of ``name``, oldest first, each with its metadata merged in
     (a corrupt one is left out of listings, with a warning naming its file)."""
@@ -623,6 +639,9 @@ def publish_outputs(
             f"registry/outputs/{info.run_id}/{encode(info.step_id)}/{encode(output)}.json",
             {"name": doc["name"], "version": doc["version"]},
         )
+        known = info.context.get("known_tags") or {}  # (the run store's, see engine.known_tags)
+        given = [*config.get("tags", []), *tags]
+        leave_other_versions(store, doc["name"], doc["id"], [t for t in given if known.get(t)])
 
 
 def tag_outputs(
