@@ -35,6 +35,17 @@ def safe_key(name: str) -> str:
     return f"{stem}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
+#: Format characters that reorder what a terminal shows (a name could pass for another).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _not_printable(c: str) -> bool:
+    """A control, surrogate, private or unassigned character, or a bidirectional control;
+    other format characters are text (the zero-width joiner of emoji sequences: 🧑‍🔬)."""
+    kind = unicodedata.category(c)
+    return (kind.startswith("C") and kind != "Cf") or c in _BIDI_CONTROLS
+
+
 def check_name(name: object, what: str, longest: int = MAX_NAME) -> str:
     """Refuse what cannot be a name: not a string, empty, longer than ``longest``, or
     holding control characters."""
@@ -46,7 +57,7 @@ def check_name(name: object, what: str, longest: int = MAX_NAME) -> str:
             f"(the run store keeps a name in {MAX_RUN_NAME}, and a run named after its "
             "pipeline adds 25 to the pipeline's)."
         )
-    bad = sorted({repr(c) for c in name if unicodedata.category(c).startswith("C")})
+    bad = sorted({repr(c) for c in name if _not_printable(c)})
     if bad:
         raise DefinitionError(
             f"{what} {name!r} holds control characters ({', '.join(bad)}); use printable "
