@@ -256,6 +256,7 @@ def create_schedule(
         )
     if orchestrator.synchronous:
         orchestrator = replace(orchestrator, synchronous=False)  # checks store and artifacts
+    traced.plan.named("0" * 12, datetime.datetime.now())  # (its run name, as a firing makes it)
     home = resolve_home()
     artifacts = open_artifact_store(orchestrator.artifact_store or home.artifacts)
     plan, constant_refs = materialize_constants(traced.plan, artifacts)
