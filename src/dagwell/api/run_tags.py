@@ -18,7 +18,7 @@ import contextlib
 import time
 from typing import Any
 
-from dagwell.api.tags import Tags, refuse_cascade, tag_specs
+from dagwell.api.tags import Tags, refuse_cascade, refuse_mismatch, tag_specs
 from dagwell.core.context import StepInfo
 
 
@@ -91,14 +91,7 @@ def _refuse_other_exclusive(specs: list[dict[str, Any]], info: StepInfo) -> None
         for made in change.get("add") or []:
             known.setdefault(made["name"], bool(made["exclusive"]))
     for spec in specs:
-        recorded = known.get(spec["name"])
-        if spec["exclusive"] is not None and recorded is not None and spec["exclusive"] != recorded:
-            raise ValueError(
-                f"The tag `{spec['name']}` is "
-                f"{'an exclusive' if recorded else 'a non-exclusive'} tag. Please update it "
-                "before attaching it to a resource (Client().update_tag(exclusive=...)), or "
-                f"give it by name: tags=[{spec['name']!r}]."
-            )
+        refuse_mismatch(spec["name"], spec["exclusive"], known.get(spec["name"]))
 
 
 def _journal(client: Any, info: StepInfo) -> None:

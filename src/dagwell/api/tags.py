@@ -104,3 +104,15 @@ def refuse_cascade(tags: Tags, where: str) -> None:
             f"{where}: cascading tags can only be used with the pipeline decorator "
             "(@pipeline(tags=[Tag(name=..., cascade=True)])); pass the name here."
         )
+
+
+def refuse_mismatch(name: str, given: bool | None, recorded: bool | None) -> None:
+    """ZenML's check at the call (client.py ``attach_tag``): a Tag whose ``exclusive=`` is
+    not the existing tag's is refused, with ZenML's words and how to go on."""
+    if given is None or recorded is None or given == recorded:
+        return
+    raise ValueError(
+        f"The tag `{name}` is {'an exclusive' if recorded else 'a non-exclusive'} tag. "
+        "Please update it before attaching it to a resource "
+        f"(Client().update_tag(exclusive=...)), or give it by name: tags=[{name!r}]."
+    )

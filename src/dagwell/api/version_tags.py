@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dagwell.api.tags import Tags, tag_specs
+from dagwell.api.tags import Tags, refuse_mismatch, tag_specs
 
 
 def attach(client: Any, version_id: str, tags: Tags, call: str) -> None:
@@ -30,12 +30,7 @@ def attach(client: Any, version_id: str, tags: Tags, call: str) -> None:
     for spec in specs:
         name, given = spec["name"], spec["exclusive"]
         kind = recorded.get(name)
-        if kind is not None and given is not None and given != kind:
-            raise ValueError(
-                f"The tag `{name}` is {'an exclusive' if kind else 'a non-exclusive'} tag. "
-                "Please update it before attaching it to a resource "
-                f"(Client().update_tag(exclusive=...)), or give it by name: tags=[{name!r}]."
-            )
+        refuse_mismatch(name, given, kind)
         if kind is None and (given or spec["color"] is not None):
             client.store().create_tag(name, bool(given), time.time(), spec["color"])
             kind = bool(given)
