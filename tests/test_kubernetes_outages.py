@@ -290,3 +290,46 @@ def test_the_api_server_restarted_mid_run_changes_nothing(home, kube, control_pl
         [attempt] = step.attempts
         assert attempt.failure is None and not step.note
     assert_nothing_left(cluster)
+
+
+@pytest.mark.timeout(300)  # (before the fix: api_timeout's 120 s, then the test's failure)
+def test_stopping_a_run_during_an_outage_ends_it_within_the_stop_grace(home, kube):
+    """Regression: `dagwell runs stop` while the Kubernetes API was down asked for the
+    pod's deletion once, failed, and waited for an end that could not be seen: the run
+    stayed running until api_timeout (here 120 s; 600 s by default). A stop through the
+    store now waits for its attempts no longer than a signal's stop (stop_grace, 10 s):
+    they end cancelled, 'not reaped', and the pod is let go once the API answers."""
+    cluster = kube(nodes={"node-a": "1400MB"})
+    stopped = {}
+
+    def stop_in_an_outage():
+        wait_for(lambda: running_step_pods(cluster), 60, "the step's pod running")
+        down = go_down(cluster)
+        try:
+            stopped["at"] = time.monotonic()
+            Client().stop_run("latest")
+            wait_for(
+                lambda: Client().get_run("latest").steps["nap"].attempts[0].ended_at,
+                150,
+                "the attempt's end recorded",
+            )
+        finally:
+            down.count = 0  # (back for the run's close, which lets the pod go, then records)
+
+    thread = threading.Thread(target=stop_in_an_outage)
+    thread.start()
+    try:
+        run = outcome(
+            lambda: workloads.sleepy.with_options(
+                orchestrator=orchestrator(cluster, api_timeout=120)
+            )(count=1, seconds=200)
+        )
+    finally:
+        thread.join()
+    ended_in = time.monotonic() - stopped["at"]
+    assert ended_in < 60, ended_in
+    assert run.status is RunStatus.CANCELLED
+    [attempt] = run.steps["nap"].attempts
+    assert attempt.failure.kind is FailureKind.CANCELLED
+    assert "not reaped within 10s" in attempt.failure.message, attempt.failure.message
+    assert_nothing_left(cluster)

@@ -369,9 +369,12 @@ class Scheduler:
             return
         failure = outcome.failure or Failure(FailureKind.LOST, "the attempt ended without a result")
         if state.stopping is not None:  # dagwell killed it: say why, keep the evidence
+            said = _stop_message(state, self.halted_by, self.config.failure_mode)
+            if failure.kind is state.stopping:  # the runtime's words on the kill itself
+                said = _then(said, failure.message)  # (a pod the API refused to delete)
             failure = Failure(
                 state.stopping,
-                _stop_message(state, self.halted_by, self.config.failure_mode),
+                said,
                 failure.exit_code,
                 failure.signal,
                 failure.reason,

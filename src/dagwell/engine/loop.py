@@ -136,6 +136,9 @@ class Engine:
         self._last_beat = 0.0
         self._last_write = 0.0
         self._hurry = False  # a second signal during a stop: stop waiting for reaps
+        # a stop through the store (`dagwell runs stop`): its attempts' ends are waited
+        # for until then (stop_grace), as a signal's stop waits for them
+        self._stop_deadline: float | None = None
         # admitted attempts a stop cut off before their launch: they end with the stop
         self._unlaunched: list[tuple[str, int]] = []
         # the runtime's events not handled yet: a stop landing among them loses none (its
@@ -246,6 +249,9 @@ class Engine:
             for kill in self.scheduler.tick(now):
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
             self._heartbeat(now)
+            if self._stop_deadline is not None and time.monotonic() >= self._stop_deadline:
+                self._stop_deadline = None  # a stop through the store waits no longer
+                self._end_unreaped("dagwell runs stop", FailureKind.CANCELLED)
             observed: int | None = None
             observed_read = False  # (the node's memory is read only for a use of it)
             if not self._outage.active and self.scheduler.may_admit():
@@ -325,6 +331,7 @@ class Engine:
         self._store_back()
         if stop and not self.scheduler.stop_requested:
             self.progress.event("stop requested: killing running attempts")
+            self._stop_deadline = time.monotonic() + self.options.stop_grace
             for kill in self.scheduler.stop():
                 self.runtime.stop(kill.step_id, kill.attempt, kill.reason)
 
@@ -429,7 +436,17 @@ class Engine:
         while self.scheduler.running() and time.monotonic() < deadline and not self._hurry:
             for event in self.runtime.wait(0.2):
                 self._on_event(event)
-        for state in self.scheduler.running():  # unreaped after the grace: record anyway
+        self._end_unreaped(why, kind)
+        self._flush(force=True)
+        # a stop waits for an unavailable store no longer than for its attempts: then the
+        # run is left for `runs resume` (see _stop_now)
+        status = self._record_end(min(self._outage.remaining(), self.options.stop_grace))
+        self.progress.finish(status.value)
+
+    def _end_unreaped(self, why: str, kind: FailureKind) -> None:
+        """The stop's grace is over: record the attempts still running as stopped anyway
+        (the runtime could not confirm their kill; it lets go of what is left at close)."""
+        for state in self.scheduler.running():
             self.scheduler.attempt_ended(
                 state.id,
                 state.attempt,
@@ -442,11 +459,6 @@ class Engine:
                 ),
                 self.clock(),
             )
-        self._flush(force=True)
-        # a stop waits for an unavailable store no longer than for its attempts: then the
-        # run is left for `runs resume` (see _stop_now)
-        status = self._record_end(min(self._outage.remaining(), self.options.stop_grace))
-        self.progress.finish(status.value)
 
     def _record_end(self, window: float | None = None) -> RunStatus:
         """Record the run's status, from the rules, with whatever writes are still held."""

@@ -20,16 +20,30 @@ from dagwell.kubernetes.pods import FINALIZER
 log = logging.getLogger("dagwell.kubernetes")
 
 
-def delete_pod(api: KubeApi, name: str, grace_seconds: int = 5, window: float = 30) -> None:
+def delete_pod(
+    api: KubeApi, name: str, grace_seconds: int = 5, window: float = 30
+) -> KubeError | None:
     """Delete pod ``name`` (a stop, a pending bound, a lost node), retrying for up to
-    ``window`` s; an API that still fails is not raised (the caller's attempt ends all the
-    same, and the run's end lets go of every pod it labelled)."""
-    with contextlib.suppress(KubeError):
+    ``window`` s; an API that still fails is returned, not raised (the caller's attempt
+    ends all the same, and the run's end lets go of every pod it labelled)."""
+    try:
         with_retries(
             lambda: api.delete_pod(name, grace_seconds=grace_seconds),
             what=f"delete pod {name}",
             window=window,
         )
+    except KubeError as error:
+        return error
+    return None
+
+
+def undeletable(name: str, namespace: str, error: KubeError) -> str:
+    """Why a stopped attempt ended with its pod not deleted, and how to remove the pod."""
+    return (
+        f"The Kubernetes API refused to delete pod {name} ({error}): it may still run. "
+        f"Delete it: kubectl delete pod {name} -n {namespace}; and give the identity the "
+        "orchestrator runs as `delete` on pods (the Role in docs/kubernetes.md)."
+    )
 
 
 class Disposals:
@@ -48,7 +62,7 @@ class Disposals:
         try:
             self._let_go(name, grace, window=5)
         except KubeError as error:  # never block the engine on it: see retry
-            log.warning("pod %s keeps its finalizer for now: %s", name, error)
+            log.warning("pod %s is not let go yet (finalizer off, then deleted): %s", name, error)
             return
         with self.lock:
             self.undisposed.pop(name, None)

@@ -53,7 +53,7 @@ from dagwell.kubernetes.pod_creation import (
     forbidden,
     quota_exceeded,
 )
-from dagwell.kubernetes.pod_disposal import Disposals, delete_pod
+from dagwell.kubernetes.pod_disposal import Disposals, delete_pod, undeletable
 from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import LABEL_INCARNATION, LABEL_RUN, build_pod
 from dagwell.kubernetes.tracked import PodTable, TrackedPod
@@ -319,7 +319,11 @@ class KubernetesRuntime:
                 ),
             )
             return  # (a creation landing after all is a stray: see takeover.strays)
-        delete_pod(self.api, tracked.name, window=30 if self.api_down_since is None else 0)
+        window = 30 if self.api_down_since is None else 0
+        refused = delete_pod(self.api, tracked.name, window=window)
+        if refused is not None and not refused.temporary and refused.code != 404:
+            why = undeletable(tracked.name, self.api.namespace, refused)  # (RBAC: for good)
+            self.observer.end((step_id, attempt), Failure(reason, why))
 
     def release(self, step_id: str, attempt: int) -> None:
         with self.table.lock:  # (the table's lock is the disposals': no stray in between)
@@ -359,7 +363,8 @@ class KubernetesRuntime:
         )
         if left:
             log.warning(
-                "the Kubernetes API did not answer in %.0fs: pods of run %s may be left (%s). "
+                "the Kubernetes API did not let go of (refused, or did not answer in %.0fs) "
+                "pods of run %s: they may be left (%s). "
                 "Remove them once it answers: kubectl patch pod NAME --type=merge -p "
                 '\'{"metadata":{"finalizers":null}}\' && kubectl delete pod -l %s=%s',
                 CLOSE_WINDOW,
