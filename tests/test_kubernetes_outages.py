@@ -331,5 +331,5 @@ def test_stopping_a_run_during_an_outage_ends_it_within_the_stop_grace(home, kub
     assert run.status is RunStatus.CANCELLED
     [attempt] = run.steps["nap"].attempts
     assert attempt.failure.kind is FailureKind.CANCELLED
-    assert "not reaped within 10s" in attempt.failure.message, attempt.failure.message
+    assert "not reaped within 10s of the stop" in attempt.failure.message, attempt.failure.message
     assert_nothing_left(cluster)

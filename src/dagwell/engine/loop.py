@@ -454,7 +454,7 @@ class Engine:
                     False,
                     Failure(
                         kind,
-                        f"stopped ({why}); not reaped within {self.options.stop_grace:g}s",
+                        f"Not reaped within {self.options.stop_grace:g}s of the stop ({why}).",
                     ),
                 ),
                 self.clock(),

@@ -24,6 +24,7 @@ from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import LABEL_INCARNATION, quantity
 from dagwell.kubernetes.tracked import Key, PodTable, TrackedPod
 from dagwell.runtimes.base import AttemptExited, AttemptRunning, AttemptWaiting, RuntimeEvent
+from dagwell.runtimes.signal_shield import shielded
 from dagwell.runtimes.steady_clock import steady_time
 
 log = logging.getLogger("dagwell.kubernetes")
@@ -115,6 +116,21 @@ class Observer:
         pod: dict[str, Any] | None = None,
         exit_code: int | None = None,
         node: str | None = None,
+    ) -> None:
+        """End the attempt once: its log stored, its manifest read, then queued. Shielded
+        (see signal_shield): the engine's thread calls this where a stop may cut (the
+        bounds, a re-list), and a stop between marking it ended and queueing it dropped
+        the end; the stop then acts once the end is queued (a log drain's 5 s at most)."""
+        with shielded():
+            self._end(key, failure, pod, exit_code, node)
+
+    def _end(
+        self,
+        key: Key | None,
+        failure: Failure | None,
+        pod: dict[str, Any] | None,
+        exit_code: int | None,
+        node: str | None,
     ) -> None:
         if key is None:
             return
