@@ -331,5 +331,47 @@ def test_stopping_a_run_during_an_outage_ends_it_within_the_stop_grace(home, kub
     assert run.status is RunStatus.CANCELLED
     [attempt] = run.steps["nap"].attempts
     assert attempt.failure.kind is FailureKind.CANCELLED
-    assert "not reaped within 10s of the stop" in attempt.failure.message, attempt.failure.message
+    assert "Not reaped within 10s of the stop" in attempt.failure.message, attempt.failure.message
+    assert_nothing_left(cluster)
+
+
+def test_an_api_failing_writes_holds_the_run_once_not_once_per_finished_pod(home, kube):
+    """Regression: each finished pod's release (its finalizer off, then deleted) retried
+    for 5 s while the API failed its writes, in the engine's thread, one pod after the
+    other: eight pods ending while PATCH answered 503 held the run 8 x 5 s = 40 s. The
+    wait is now the run's, not each pod's: once a release failed, the next ones are only
+    remembered, retried each round, and let go at the run's end."""
+    cluster = kube(nodes={"node-a": "1400MB"})
+    refusals = Fault(status=503, count=10**9, method="PATCH")
+    cluster.proxy.inject(refusals)
+
+    def lift_once_all_recorded():
+        def ended() -> bool:
+            with contextlib.suppress(Exception):
+                run = Client().get_run("latest")
+                return (
+                    all(a.ended_at for s in run.steps.values() for a in s.attempts)
+                    and len(run.steps) == 8
+                )
+            return False
+
+        try:
+            wait_for(ended, 110, "every attempt's end recorded")
+        finally:
+            refusals.count = 0  # (the run's close lets the pods go)
+
+    thread = threading.Thread(target=lift_once_all_recorded)
+    thread.start()
+    started = time.monotonic()
+    try:
+        run = outcome(
+            lambda: workloads.sleepy.with_options(orchestrator=orchestrator(cluster))(
+                count=8, seconds=1
+            )
+        )
+    finally:
+        took = time.monotonic() - started
+        thread.join()
+    assert run.status is RunStatus.COMPLETED
+    assert took < 35, f"the run took {took:.0f}s"
     assert_nothing_left(cluster)

@@ -3,12 +3,14 @@
 A step pod keeps dagwell's finalizer until the engine recorded its end (the evidence must
 not vanish first). Once recorded, the pod is let go; when the API fails the writes, the
 pod is remembered and let go again on each round of the engine's loop, so that no pod
-stays Terminating for good with dagwell's finalizer, and the engine never blocks on it.
+stays Terminating for good with dagwell's finalizer, and the engine never blocks on it:
+once a write failed, the next pods are only remembered until a round's retry succeeds
+(an outage holds the run ``RELEASE_WINDOW`` s once, not once per pod: eight pods ending
+while the API failed its writes held a run 40 s).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -18,6 +20,7 @@ from dagwell.kubernetes.api import KubeApi, KubeError, with_retries
 from dagwell.kubernetes.pods import FINALIZER
 
 log = logging.getLogger("dagwell.kubernetes")
+RELEASE_WINDOW = 5.0  # s a release retries a failing write (once per outage, not per pod)
 
 
 def delete_pod(
@@ -53,15 +56,22 @@ class Disposals:
         self.api = api
         self.lock = lock  # the pod table's: close() empties both at once
         self.undisposed: dict[str, int] = {}  # pods recorded but not let go yet -> grace
+        # a write failed for a moment (an outage): the next pods are not waited for, one
+        # by one (RELEASE_WINDOW each), but remembered until a round's retry succeeds
+        self.failing = False
 
     def release(self, name: str, grace: int) -> None:
         """Let pod ``name`` go now, or remember it to let go later (:meth:`retry`); it is
-        remembered meanwhile, so that no re-list takes it for a stray (takeover.strays)."""
+        remembered meanwhile, so that no re-list takes it for a stray (takeover.strays).
+        While the API fails writes, only remembered: the engine waits for them once."""
         with self.lock:
             self.undisposed[name] = grace
+        if self.failing:
+            return  # (the next round's retry tries it)
         try:
-            self._let_go(name, grace, window=5)
+            self._let_go(name, grace, window=RELEASE_WINDOW)
         except KubeError as error:  # never block the engine on it: see retry
+            self.failing = error.temporary
             log.warning("pod %s is not let go yet (finalizer off, then deleted): %s", name, error)
             return
         with self.lock:
@@ -78,8 +88,10 @@ class Disposals:
                 self._let_go(name, grace, window=0)
             except KubeError as error:
                 if error.temporary:
+                    self.failing = True
                     return  # the API fails: the others wait for the next round
                 log.warning("cannot let pod %s go: %s", name, error)
+            self.failing = False
             with self.lock:
                 self.undisposed.pop(name, None)
 
@@ -139,14 +151,3 @@ class Disposals:
             if FINALIZER in (meta.get("finalizers") or []) or not meta.get("deletionTimestamp"):
                 let_go(str(meta.get("name")), 5)
         return list(left)
-
-    def dispose(self, name: str, grace_seconds: int = 5) -> None:
-        """The end is recorded: let the pod go (finalizer off, then delete; with grace 0
-        when its node is lost, since no kubelet is left to confirm a graceful deletion)."""
-        with contextlib.suppress(KubeError):
-            with_retries(
-                lambda: self.api.remove_finalizer(name, FINALIZER),
-                what=f"remove finalizer of {name}",
-                window=30,
-            )
-        delete_pod(self.api, name, grace_seconds)

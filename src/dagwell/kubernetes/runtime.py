@@ -53,7 +53,12 @@ from dagwell.kubernetes.pod_creation import (
     forbidden,
     quota_exceeded,
 )
-from dagwell.kubernetes.pod_disposal import Disposals, delete_pod, undeletable
+from dagwell.kubernetes.pod_disposal import (
+    RELEASE_WINDOW,
+    Disposals,
+    delete_pod,
+    undeletable,
+)
 from dagwell.kubernetes.pod_logs import PodLogs
 from dagwell.kubernetes.pods import LABEL_INCARNATION, LABEL_RUN, build_pod
 from dagwell.kubernetes.tracked import PodTable, TrackedPod
@@ -319,9 +324,11 @@ class KubernetesRuntime:
                 ),
             )
             return  # (a creation landing after all is a stray: see takeover.strays)
-        window = 30 if self.api_down_since is None else 0
-        refused = delete_pod(self.api, tracked.name, window=window)
-        if refused is not None and not refused.temporary and refused.code != 404:
+        outage = self.api_down_since is not None or self.disposals.failing
+        refused = delete_pod(self.api, tracked.name, window=0 if outage else RELEASE_WINDOW)
+        if refused is not None and refused.temporary:
+            self.disposals.failing = True  # (the next pod's stop does not wait again)
+        elif refused is not None and refused.code != 404:
             why = undeletable(tracked.name, self.api.namespace, refused)  # (RBAC: for good)
             self.observer.end((step_id, attempt), Failure(reason, why))
 

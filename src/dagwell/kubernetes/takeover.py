@@ -90,7 +90,7 @@ def sweep(
         name = pod["metadata"]["name"]
         if name not in mine:
             ghosts += classify_pod(pod).state not in ("succeeded", "failed")
-            disposals.dispose(name)
+            disposals.release(name, 5)  # (remembered, during an outage: see retry)
     return ghosts
 
 
