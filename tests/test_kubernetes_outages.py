@@ -375,3 +375,42 @@ def test_an_api_failing_writes_holds_the_run_once_not_once_per_finished_pod(home
     assert run.status is RunStatus.COMPLETED
     assert took < 35, f"the run took {took:.0f}s"
     assert_nothing_left(cluster)
+
+
+def test_a_timeout_whose_pod_deletion_failed_in_an_outage_is_enforced_once_it_ends(home, kube):
+    """Regression: a step's timeout fell while the API was down; the kill's deletion of
+    its pod failed, once, and was never asked again: the API came back, the pod ran on
+    to its own end (100 s), and the 4 s timeout was enforced only then. The deletion is
+    now asked again each round until the API takes it."""
+    cluster = kube(nodes={"node-a": "1400MB"})
+    slow = workloads.nap.with_options(timeout=4.0)
+
+    @pipeline(enable_cache=False)
+    def p():
+        slow(100.0)
+
+    def outage_at_the_kill():
+        wait_for(lambda: running_step_pods(cluster), 60, "the step's pod running")
+        deletions = cluster.proxy.count("DELETE", "/pods/")
+        down = go_down(cluster)
+        try:
+            wait_for(
+                lambda: cluster.proxy.count("DELETE", "/pods/") > deletions,
+                60,
+                "the timeout's deletion tried (and dropped)",
+            )
+        finally:
+            down.count = 0
+
+    thread = threading.Thread(target=outage_at_the_kill)
+    thread.start()
+    started = time.monotonic()
+    try:
+        run = outcome(p.with_options(orchestrator=orchestrator(cluster, api_timeout=300)))
+    finally:
+        took = time.monotonic() - started
+        thread.join()
+    [attempt] = run.steps["nap"].attempts
+    assert attempt.failure.kind is FailureKind.TIMEOUT, attempt.failure
+    assert took < 60, f"the run took {took:.0f}s"
+    assert_nothing_left(cluster)

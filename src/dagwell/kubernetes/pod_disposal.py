@@ -59,6 +59,7 @@ class Disposals:
         # a write failed for a moment (an outage): the next pods are not waited for, one
         # by one (RELEASE_WINDOW each), but remembered until a round's retry succeeds
         self.failing = False
+        self.deletions: dict[str, int] = {}  # pods a stop could not delete yet -> grace
 
     def release(self, name: str, grace: int) -> None:
         """Let pod ``name`` go now, or remember it to let go later (:meth:`retry`); it is
@@ -77,10 +78,31 @@ class Disposals:
         with self.lock:
             self.undisposed.pop(name, None)
 
+    def delete(self, name: str, grace: int, window: float) -> KubeError | None:
+        """Delete pod ``name`` for a stop (a timeout, the run's stop); one the API fails
+        to delete for now is deleted again each round (:meth:`retry`): else it ran on
+        after the outage, its attempt waiting for its own end (a timeout never enforced)."""
+        error = delete_pod(self.api, name, grace, window)
+        if error is not None and error.temporary:
+            self.failing = True
+            with self.lock:
+                self.deletions[name] = grace
+        return error
+
     def retry(self) -> None:
-        """Let go of the pods whose finalizer could not be removed when their end was
-        recorded (the API failing writes for a while): while the run goes on, not only
-        once, so that no pod stays Terminating for good with dagwell's finalizer."""
+        """Delete the pods a stop could not, then let go of the pods whose finalizer could
+        not be removed when their end was recorded (the API failing writes for a while):
+        while the run goes on, not only once, so that no pod stays Terminating for good
+        with dagwell's finalizer."""
+        with self.lock:
+            asked = list(self.deletions.items())
+        for name, grace in asked:
+            error = delete_pod(self.api, name, grace, window=0)
+            if error is not None and error.temporary:
+                self.failing = True
+                return  # the API fails: the others wait for the next round
+            with self.lock:
+                self.deletions.pop(name, None)
         with self.lock:
             due = list(self.undisposed.items())
         for name, grace in due:

@@ -56,7 +56,6 @@ from dagwell.kubernetes.pod_creation import (
 from dagwell.kubernetes.pod_disposal import (
     RELEASE_WINDOW,
     Disposals,
-    delete_pod,
     undeletable,
 )
 from dagwell.kubernetes.pod_logs import PodLogs
@@ -325,10 +324,8 @@ class KubernetesRuntime:
             )
             return  # (a creation landing after all is a stray: see takeover.strays)
         outage = self.api_down_since is not None or self.disposals.failing
-        refused = delete_pod(self.api, tracked.name, window=0 if outage else RELEASE_WINDOW)
-        if refused is not None and refused.temporary:
-            self.disposals.failing = True  # (the next pod's stop does not wait again)
-        elif refused is not None and refused.code != 404:
+        refused = self.disposals.delete(tracked.name, 5, window=0 if outage else RELEASE_WINDOW)
+        if refused is not None and not refused.temporary and refused.code != 404:
             why = undeletable(tracked.name, self.api.namespace, refused)  # (RBAC: for good)
             self.observer.end((step_id, attempt), Failure(reason, why))
 
