@@ -6,7 +6,8 @@ pod is remembered and let go again on each round of the engine's loop, so that n
 stays Terminating for good with dagwell's finalizer, and the engine never blocks on it:
 once a write failed, the next pods are only remembered until a round's retry succeeds
 (an outage holds the run ``RELEASE_WINDOW`` s once, not once per pod: eight pods ending
-while the API failed its writes held a run 40 s).
+while the API failed its writes held a run 46 s). A stop's deletion (a timeout, the
+run's stop) that the API failed is asked again each round in the same way.
 """
 
 from __future__ import annotations
