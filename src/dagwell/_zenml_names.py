@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
+from collections.abc import Callable
 from typing import Any
 
 #: ZenML names dagwell does not have, with what to do instead.
@@ -40,6 +42,25 @@ MISSING = {
 class ZenMLNameMissing(ImportError):
     """A ZenML name dagwell does not have. An ImportError (not an AttributeError), so
     ``from dagwell.x import Name`` shows this text instead of a bare "cannot import name"."""
+
+
+def lazy_face(
+    module: str, where: dict[str, str], names: list[str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A ZenML-path module's ``__getattr__`` and ``__dir__`` (PEP 562): a name of ``where``
+    is imported on first use and kept in the module (see :func:`lookup`); ``dir()`` lists
+    ``names`` (its ``__all__``)."""
+    namespace = sys.modules[module].__dict__
+
+    def found(name: str) -> Any:
+        value = lookup(module, where, name)
+        namespace[name] = value
+        return value
+
+    def listed() -> list[str]:
+        return list(names)
+
+    return found, listed
 
 
 def lookup(module: str, where: dict[str, str], name: str) -> Any:

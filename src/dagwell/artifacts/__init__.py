@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dagwell._zenml_names import lookup
+from dagwell._zenml_names import lazy_face
 
 if TYPE_CHECKING:
     from dagwell.api.artifacts import ArtifactConfig, ExternalArtifact
@@ -18,11 +18,4 @@ _WHERE = {
 __all__ = ["ArtifactConfig", "ExternalArtifact", "UnmaterializedArtifact"]
 
 
-def __getattr__(name: str) -> Any:
-    value = lookup(__name__, _WHERE, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = lazy_face(__name__, _WHERE, __all__)

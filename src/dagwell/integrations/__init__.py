@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from dagwell._zenml_names import lookup
+from dagwell._zenml_names import lazy_face
 
 _WHERE: dict[str, str] = {}
 __all__ = []
 
 
-def __getattr__(name: str) -> Any:
-    value = lookup(__name__, _WHERE, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = lazy_face(__name__, _WHERE, __all__)

@@ -3,9 +3,9 @@ path; ``Pipeline`` is the class of what ``@pipeline`` makes (for type hints, ``i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from dagwell._zenml_names import lookup
+from dagwell._zenml_names import lazy_face
 
 if TYPE_CHECKING:
     from dagwell.api.pipelines import Pipeline
@@ -16,11 +16,4 @@ _WHERE = {
 __all__ = ["Pipeline"]
 
 
-def __getattr__(name: str) -> Any:
-    value = lookup(__name__, _WHERE, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return list(__all__)
+__getattr__, __dir__ = lazy_face(__name__, _WHERE, __all__)
