@@ -123,6 +123,16 @@ def make_pki(pki: Path) -> None:
     openssl("ec", "-in", "sa.key", "-pubout", "-out", "sa.pub")
 
 
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a rolling upgrade or a shutdown sends it; SIGKILL if not gone in 10 s."""
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 @dataclass
 class ControlPlane:
     workdir: Path
@@ -308,14 +318,8 @@ class ControlPlane:
     def stop(self) -> None:
         for name in ("kube-controller-manager", "kube-scheduler", "kube-apiserver", "etcd"):
             process = self.processes.pop(name, None)
-            if process is None or process.poll() is not None:
-                continue
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+            if process is not None and process.poll() is None:
+                _end(process)
         shutil.rmtree(self.workdir / "etcd", ignore_errors=True)
 
     # -- what a test can do ----------------------------------------------------------------
@@ -325,13 +329,7 @@ class ControlPlane:
         port, with the same etcd: every client's connections and watches break, and must
         resume. Call it from the thread that started the plane: the new process dies with
         the thread that spawned it (PR_SET_PDEATHSIG)."""
-        process = self.processes.pop("kube-apiserver")
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        _end(self.processes.pop("kube-apiserver"))
         if down_for is not None:
             down_for()
         self._start_apiserver()
